@@ -1,0 +1,100 @@
+# vmlab - top-level build.  `make help` lists the targets.
+#
+# Two flavours of every object: build/rel (optimised; the tools in
+# build/bin and the benchmark) and build/san (AddressSanitizer and
+# UndefinedBehaviorSanitizer; what `make check` tests).
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   := build
+
+CPPFLAGS := -Iisa -D_POSIX_C_SOURCE=200809L -MMD -MP
+WARN     := -std=c11 -Wall -Wextra -Werror
+REL_CFLAGS := $(WARN) -O2 -g
+SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_LDFLAGS := -fsanitize=address,undefined
+
+# What the tools are made of.  Each tool is one main file plus libraries.
+ISA_SRC  := $(sort $(wildcard isa/*.c))
+TOOLS    := vrun
+vrun_SRC := vmm/vrun.c
+
+TEST_SRC  := $(sort $(filter-out tests/bench.c,$(wildcard tests/*.c)))
+BENCH_SRC := tests/bench.c
+
+# Headers make check needs, and the Debian packages that carry them.
+TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
+
+obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
+
+.PHONY: all run check bench install clean help deps
+
+all: $(addprefix $(BUILD)/bin/,$(TOOLS))
+
+help:
+	@echo "make          build the tools into build/bin/"
+	@echo "make run      the main job: the demo program on the bare machine"
+	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing)"
+	@echo "make bench    guest MIPS with paging off and on, against native C"
+	@echo "make install  PREFIX=/usr/local DESTDIR="
+	@echo "make clean    remove build/"
+
+# --- compiling ---------------------------------------------------------------
+
+$(BUILD)/rel/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
+
+$(BUILD)/san/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+# --- tools ---------------------------------------------------------------------
+
+define tool_rules
+$(BUILD)/bin/$(1): $(call obj,rel,$($(1)_SRC) $(ISA_SRC))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$^ -o $$@
+$(BUILD)/san/bin/$(1): $(call obj,san,$($(1)_SRC) $(ISA_SRC))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(SAN_LDFLAGS) $$^ -o $$@
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
+
+# --- the main job ----------------------------------------------------------------
+
+run: all
+	$(BUILD)/bin/vrun --native --stats $(BUILD)/demo/hello.elf
+
+# --- tests ---------------------------------------------------------------------
+
+deps:
+	@CC="$(CC)" tests/need-packages.sh $(TEST_PACKAGES)
+
+$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(ISA_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
+
+check: deps
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS))
+	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests
+
+# --- benchmark -----------------------------------------------------------------
+
+$(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC) $(ISA_SRC))
+	$(CC) $^ -o $@
+
+bench: $(BUILD)/rel/bench
+	$(BUILD)/rel/bench
+
+# --- install -------------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/vmlab
+	install -m 755 $(addprefix $(BUILD)/bin/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/vmlab/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,65 @@
+/*
+ * console.c - the console: a byte stream out and a byte stream in.
+ *
+ * Input is deterministic: the machine asks the host for the next byte only
+ * when the guest looks for one (reading con.data or con.status) or when it
+ * idles in wfi with the input interrupt enabled.  So the program's input
+ * decides what happens, never the moment a key was pressed; on a terminal
+ * the machine simply waits for the typist.
+ */
+#include "machine_impl.h"
+
+/* Ask the host for the next byte if none is buffered and input goes on. */
+static void pull(struct console *con)
+{
+    if (con->rx >= 0 || con->eof)
+        return;
+    int b = con->io.read ? con->io.read(con->io.ctx) : -1;
+    if (b < 0)
+        con->eof = true;
+    else
+        con->rx = b & 0xff;
+}
+
+uint32_t console_in(struct machine *m, unsigned port)
+{
+    struct console *con = &m->con;
+    switch (port) {
+    case PORT_CON_DATA:
+        pull(con);
+        if (con->rx < 0)
+            return 0xffffffffu; /* -1: the input has ended */
+        uint32_t v = (uint32_t)con->rx;
+        con->rx = -1;
+        return v;
+    case PORT_CON_STATUS:
+        pull(con);
+        return (con->rx >= 0 ? CON_STATUS_RX : 0) | (con->eof ? CON_STATUS_EOF : 0) | CON_STATUS_TX;
+    case PORT_CON_CTRL:
+        return con->ctrl;
+    }
+    return PORT_NONE_VALUE;
+}
+
+void console_out(struct machine *m, unsigned port, uint32_t v)
+{
+    struct console *con = &m->con;
+    if (port == PORT_CON_DATA && con->io.write) {
+        uint8_t b = (uint8_t)v;
+        con->io.write(con->io.ctx, &b, 1);
+    } else if (port == PORT_CON_CTRL) {
+        con->ctrl = v & CON_CTRL_RXIE;
+    }
+}
+
+bool console_irq(const struct machine *m)
+{
+    return (m->con.ctrl & CON_CTRL_RXIE) && m->con.rx >= 0;
+}
+
+bool console_wait(struct machine *m)
+{
+    if (m->con.ctrl & CON_CTRL_RXIE)
+        pull(&m->con);
+    return console_irq(m);
+}

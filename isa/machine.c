@@ -1,0 +1,210 @@
+/*
+ * machine.c - making a machine, its run loop, and the door's accessors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "machine_impl.h"
+
+struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0) {
+        snprintf(err, errlen, "memory size %u is not a positive multiple of the page size (%u bytes)",
+                 cfg->mem_size, PAGE_SIZE);
+        return NULL;
+    }
+    if (cfg->mem_size > MACHINE_MAX_MEM) {
+        snprintf(err, errlen, "memory size %u is larger than the maximum %u", cfg->mem_size,
+                 MACHINE_MAX_MEM);
+        return NULL;
+    }
+    if ((unsigned)cfg->isa >= ISA_NVARIANTS) {
+        snprintf(err, errlen, "unknown ISA variant %d", (int)cfg->isa);
+        return NULL;
+    }
+    struct machine *m = calloc(1, sizeof *m);
+    if (!m)
+        goto nomem;
+    m->cfg = *cfg;
+    m->nframes = cfg->mem_size / PAGE_SIZE;
+    m->mem = calloc(1, cfg->mem_size);
+    m->dcache = calloc(m->nframes, sizeof *m->dcache);
+    m->is_code = calloc(m->nframes, 1);
+    if (!m->mem || !m->dcache || !m->is_code) {
+        machine_free(m);
+        goto nomem;
+    }
+    machine_reset(m);
+    return m;
+nomem:
+    snprintf(err, errlen, "out of memory for a %u-byte machine", cfg->mem_size);
+    return NULL;
+}
+
+void machine_free(struct machine *m)
+{
+    if (!m)
+        return;
+    if (m->dcache)
+        for (uint32_t f = 0; f < m->nframes; f++)
+            free(m->dcache[f]);
+    free(m->dcache);
+    free(m->is_code);
+    free(m->mem);
+    free(m->disk.image);
+    free(m);
+}
+
+void machine_reset(struct machine *m)
+{
+    struct console_io io = m->con.io;
+    memset(&m->cpu, 0, sizeof m->cpu);
+    m->cpu.cr[CR_STATUS] = SR_RESET;
+    for (int i = 0; i < TLB_SIZE; i++) {
+        m->tlb[i] = (struct tlb_entry){0};
+        m->ptlb[i] = (struct tlb_entry){0};
+    }
+    mmu_flush_all(m);
+    for (int i = 0; i < TLB_SIZE; i++)
+        for (int u = 0; u < 2; u++)
+            for (int k = 0; k < 3; k++)
+                m->ptlb[i].tag[u][k] = TAG_NONE;
+    m->timer_at = 0;
+    m->timer_pending = false;
+    m->con = (struct console){.io = io, .rx = -1};
+    struct disk *d = &m->disk;
+    d->block = d->addr = d->ctrl = 0;
+    d->status = DISK_OK;
+    d->done = false;
+}
+
+struct cpu_state *machine_cpu(struct machine *m) { return &m->cpu; }
+const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
+uint32_t machine_mem_size(const struct machine *m) { return m->cfg.mem_size; }
+
+uint32_t machine_get_cr(struct machine *m, enum cr cr)
+{
+    if (cr == CR_TIMER)
+        return m->timer_at > m->cpu.cycles ? (uint32_t)(m->timer_at - m->cpu.cycles) : 0;
+    return m->cpu.cr[cr];
+}
+
+void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
+{
+    struct cpu_state *c = &m->cpu;
+    switch (cr) {
+    case CR_STATUS:
+        v &= SR_WRITABLE;
+        if ((v ^ c->cr[CR_STATUS]) & SR_PG)
+            mmu_flush_all(m);
+        break;
+    case CR_PTB:
+        v &= ~PAGE_MASK;
+        mmu_flush_all(m);
+        break;
+    case CR_TIMER:
+        m->timer_pending = false;
+        m->timer_at = v ? c->cycles + v : 0;
+        v = 0;
+        break;
+    default:
+        break;
+    }
+    c->cr[cr] = v;
+    m->end_block = true;
+}
+
+bool machine_read_phys(struct machine *m, uint32_t pa, void *buf, size_t len)
+{
+    if ((uint64_t)pa + len > m->cfg.mem_size)
+        return false;
+    memcpy(buf, m->mem + pa, len);
+    return true;
+}
+
+bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t len)
+{
+    if ((uint64_t)pa + len > m->cfg.mem_size)
+        return false;
+    mmu_invalidate_code(m, pa, len);
+    memcpy(m->mem + pa, buf, len);
+    return true;
+}
+
+void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
+void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
+
+void machine_set_console(struct machine *m, const struct console_io *io)
+{
+    m->con.io = io ? *io : (struct console_io){0};
+}
+
+bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len)
+{
+    if (len % DISK_BLOCK_SIZE != 0 || len / DISK_BLOCK_SIZE > UINT32_MAX)
+        return false;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return false;
+    memcpy(copy, image, len);
+    free(m->disk.image);
+    m->disk.image = copy;
+    m->disk.nblocks = (uint32_t)(len / DISK_BLOCK_SIZE);
+    m->disk.written = false;
+    return true;
+}
+
+const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written)
+{
+    *len = (size_t)m->disk.nblocks * DISK_BLOCK_SIZE;
+    *written = m->disk.written;
+    return m->disk.image;
+}
+
+uint64_t machine_next_event(const struct machine *m)
+{
+    uint64_t ev = UINT64_MAX;
+    if (m->timer_at)
+        ev = m->timer_at;
+    if (m->disk.status == DISK_BUSY && m->disk.op_done_at < ev)
+        ev = m->disk.op_done_at;
+    return ev;
+}
+
+void machine_service_events(struct machine *m)
+{
+    if (m->timer_at && m->cpu.cycles >= m->timer_at) {
+        m->timer_pending = true;
+        m->timer_at = 0;
+    }
+    disk_tick(m);
+}
+
+enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit *exit)
+{
+    struct vm_exit scratch;
+    m->exit = exit ? exit : &scratch;
+    *m->exit = (struct vm_exit){0};
+    m->stop = false;
+    uint64_t start = m->cpu.instret;
+
+    for (;;) {
+        machine_service_events(m);
+        trap_take_interrupt(m);
+        if (m->stop)
+            break;
+        uint64_t done = m->cpu.instret - start;
+        if (done >= budget) {
+            machine_stop(m, EXIT_BUDGET);
+            break;
+        }
+        uint64_t n = budget - done;
+        uint64_t ev = machine_next_event(m);
+        if (ev != UINT64_MAX && ev - m->cpu.cycles < n)
+            n = ev - m->cpu.cycles;
+        cpu_exec(m, n);
+        if (m->stop)
+            break;
+    }
+    return m->exit->reason;
+}

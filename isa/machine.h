@@ -1,0 +1,132 @@
+/*
+ * machine.h - the vmlab machine and its one door.
+ *
+ * A machine is a CPU, an MMU with a TLB, physical memory, a console, an
+ * interval timer and a disk.  Nothing in it reads a clock: time is the count
+ * of retired instructions (plus idle cycles in wfi), so the same image, boot
+ * arguments and input give the same output and counts on every run.
+ *
+ * Bare machine: traps and interrupts vector through tvec in simulated memory,
+ * as on real hardware.
+ *
+ * Hosted machine (a hypervisor is attached, cfg.hosted): the code running on
+ * the CPU never sees a trap.  Every exception and every interrupt makes
+ * machine_run() return an exit record instead, with the CPU state as it was
+ * at the faulting instruction.  The host - the VMM, written in C - is the
+ * real supervisor: it reads and writes registers, control registers, memory
+ * and the TLB through the functions below, and calls machine_run() again.
+ * This loop is the VMM's only door into the machine:
+ *
+ *     for (;;) {
+ *         machine_run(m, budget, &exit);   // enter
+ *         switch (exit.reason) { ... }     // handle, then re-enter
+ *     }
+ */
+#ifndef VMLAB_MACHINE_H
+#define VMLAB_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "isa.h"
+
+struct machine;
+
+struct machine_config {
+    uint32_t mem_size;     /* bytes of physical memory, a multiple of PAGE_SIZE */
+    enum isa_variant isa;  /* ISA_PG or ISA_X86LIKE */
+    bool hosted;           /* traps exit to the host instead of vectoring */
+};
+
+#define MACHINE_DEFAULT_MEM (16u << 20)
+#define MACHINE_MAX_MEM (1u << 30)
+
+/* The CPU's registers.  The host may read and write r[1..15] and pc freely
+ * (for instance between two machine_run calls); control registers go
+ * through machine_get_cr/machine_set_cr because writing them has effects. */
+struct cpu_state {
+    uint32_t r[NREGS + 1]; /* r[16] swallows writes to r0 */
+    uint32_t pc;
+    uint32_t cr[NCRS];     /* cr[CR_TIMER] is unused: see machine_get_cr */
+    uint64_t instret;      /* instructions retired since reset */
+    uint64_t cycles;       /* instret + cycles spent idle in wfi */
+};
+
+enum exit_reason {
+    EXIT_BUDGET,       /* the instruction budget given to machine_run is spent */
+    EXIT_HALT,         /* halt executed in supervisor mode; value = its register */
+    EXIT_TRAP,         /* hosted: an exception; nothing was delivered */
+    EXIT_INTERRUPT,    /* hosted: an interrupt is pending and IE is set */
+    EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive */
+    EXIT_DOUBLE_FAULT, /* bare: the trap handler at tvec cannot be fetched */
+};
+
+/* What machine_run reports.  For EXIT_TRAP: pc is the instruction that
+ * trapped (it did not retire), cause the cause word (code and detail bits),
+ * addr the faulting address (page faults, misaligned, bus errors), insn the
+ * instruction word (0 when it could not be fetched), access its kind. */
+struct vm_exit {
+    enum exit_reason reason;
+    uint32_t cause;
+    uint32_t pc;
+    uint32_t addr;
+    uint32_t insn;
+    enum access access;
+    uint32_t value; /* EXIT_HALT: the halt register's value */
+};
+
+/* The console's host side.  read blocks until a byte is available and
+ * returns it, or returns -1 at the end of input; write takes output bytes.
+ * Either may be NULL: no input, or output discarded. */
+struct console_io {
+    void *ctx;
+    int (*read)(void *ctx);
+    void (*write)(void *ctx, const uint8_t *buf, size_t len);
+};
+
+/* Make a machine in its reset state; NULL and a message in err on bad
+ * configuration (memory size not a multiple of a page, too large...). */
+struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen);
+void machine_free(struct machine *m);
+
+/* Reset the CPU, TLB and devices; memory and the disk keep their contents. */
+void machine_reset(struct machine *m);
+
+/* Run until something in enum exit_reason happens, at most budget
+ * instructions (UINT64_MAX: no limit). */
+enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit *exit);
+
+struct cpu_state *machine_cpu(struct machine *m);
+const struct machine_config *machine_config(const struct machine *m);
+
+/* Control registers, with the hardware's side effects: writing ptb or
+ * changing status.PG flushes the TLB, writing timer re-arms it and clears
+ * a pending timer interrupt. */
+uint32_t machine_get_cr(struct machine *m, enum cr cr);
+void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
+
+/* Physical memory as the host sees it.  Return false, touching nothing, if
+ * any byte of [pa, pa+len) is outside memory.  Writes keep the CPU's
+ * decoded-instruction cache coherent. */
+bool machine_read_phys(struct machine *m, uint32_t pa, void *buf, size_t len);
+bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t len);
+uint32_t machine_mem_size(const struct machine *m);
+
+/* The TLB, as tlbflush and tlbflushv do it. */
+void machine_tlb_flush(struct machine *m);
+void machine_tlb_flush_page(struct machine *m, uint32_t va);
+
+/* Devices. */
+void machine_set_console(struct machine *m, const struct console_io *io);
+/* Attach a disk image of len bytes (a multiple of DISK_BLOCK_SIZE); the
+ * machine keeps its own copy.  false if len is not a whole number of blocks. */
+bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len);
+/* The disk's current contents and whether a command has written to it. */
+const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written);
+
+/* Set the pending-interrupt state's view: which interrupt (cause code) is
+ * pending now, or 0.  Used by hosts to inspect the machine. */
+uint32_t machine_pending_interrupt(struct machine *m);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * machine_impl.h - the inside of struct machine, shared by the files of
+ * isa/ that implement it.  Nothing outside isa/ includes this file.
+ */
+#ifndef VMLAB_MACHINE_IMPL_H
+#define VMLAB_MACHINE_IMPL_H
+
+#include <string.h>
+
+#include "machine.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * The TLB: 64 entries, direct-mapped by the low 6 bits of the virtual page
+ * number (an architectural fact: it decides which stale entries survive).
+ *
+ * Each entry keeps the PTE it was filled from, and for speed a precomputed
+ * tag per (mode, access kind): the page's virtual address if that access is
+ * allowed straight away, or TAG_NONE.  The fast path of a load is then one
+ * compare: tag == (va & ~PAGE_MASK) | (va & (size - 1)), which also fails
+ * for a misaligned address.  "Allowed straight away" means no A or D bit to
+ * set and, for stores, no decoded instructions in the frame to invalidate;
+ * everything else goes to the slow path in mmu.c.
+ */
+#define TLB_SIZE 64
+#define TLB_MASK (TLB_SIZE - 1)
+#define TAG_NONE 1u /* never equal to a masked address with bit 0 clear */
+
+struct tlb_entry {
+    uint32_t tag[2][3]; /* [user][enum access] */
+    uint32_t vpage;     /* virtual page address; valid tells if it means anything */
+    uint32_t pte;       /* leaf PTE as cached, A and D as the walker left them */
+    uint8_t *host;      /* host address of the frame */
+    bool valid;
+};
+
+/* A decoded instruction.  ra is already redirected to the sink register
+ * r[16] when the instruction writes r0. */
+struct dinsn {
+    uint8_t op;
+    uint8_t ra, rb, rc;
+    int32_t imm;
+};
+
+/* Internal ops, after the table's: a slot not decoded yet, the slot past
+ * the end of a page, and a word that is not a legal instruction. */
+enum { OP_DECODE = OP_COUNT, OP_PAGE_END, OP_BAD };
+#define DPAGE_SLOTS ((int)(PAGE_SIZE / 4) + 1)
+
+struct console {
+    struct console_io io;
+    uint32_t ctrl;
+    int rx;      /* the byte waiting to be read, or -1 */
+    bool eof;    /* the input has ended */
+};
+
+struct disk {
+    uint8_t *image;
+    uint32_t nblocks;
+    bool written;
+    uint32_t block, addr, ctrl; /* registers as last written */
+    uint32_t status;
+    bool done;                  /* completion interrupt raised, not yet acknowledged */
+    uint32_t op_cmd, op_block, op_addr; /* the command in flight */
+    uint64_t op_done_at;        /* cycle count at which it completes */
+};
+
+struct machine {
+    struct cpu_state cpu;
+    struct machine_config cfg;
+
+    uint8_t *mem;
+    uint32_t nframes;
+
+    struct tlb_entry tlb[TLB_SIZE];   /* the architectural TLB (paging on) */
+    struct tlb_entry ptlb[TLB_SIZE];  /* identity "TLB" when paging is off; not architectural */
+
+    struct dinsn **dcache; /* per frame: decoded slots, or NULL */
+    uint8_t *is_code;      /* per frame: stores must invalidate dcache[frame] */
+    uint32_t exec_frame;   /* frame the CPU is executing from */
+
+    uint64_t timer_at;     /* cycle count at which the timer fires; 0: disarmed */
+    bool timer_pending;
+
+    struct console con;
+    struct disk disk;
+
+    /* Set by the slow paths for the run loop. */
+    bool stop;             /* machine_run must return */
+    bool end_block;        /* state the hot loop caches has changed */
+    struct vm_exit *exit;  /* where machine_run reports */
+};
+
+/* --- mmu.c --- */
+
+/* The slow path of every memory access: translate va for an access of kind
+ * and size (1, 2 or 4) in the current mode, check alignment and
+ * permissions, set A/D, refill the TLB, invalidate decoded code on stores.
+ * Returns the host address, or NULL after raising the trap. */
+uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access kind);
+void mmu_flush_all(struct machine *m);
+void mmu_flush_page(struct machine *m, uint32_t va);
+/* The host address of the frame holding pa, or NULL if outside memory. */
+static inline uint8_t *mmu_phys(struct machine *m, uint32_t pa)
+{
+    return (pa >> PAGE_SHIFT) < m->nframes ? m->mem + pa : NULL;
+}
+/* Called before memory in [pa, pa+len) changes behind the CPU's back. */
+void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len);
+/* The decoded slots of a frame, created on first use; marks it as code. */
+struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame);
+
+/* --- trap.c --- */
+
+/* Raise an exception for the instruction at cpu.pc: vector to tvec on a bare
+ * machine, or stop with an EXIT_TRAP record on a hosted one. */
+void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access access);
+/* Deliver the highest-priority pending interrupt if status.IE allows. */
+bool trap_take_interrupt(struct machine *m);
+void machine_stop(struct machine *m, enum exit_reason reason);
+
+/* --- system.c: the instructions that end a block --- */
+
+/* Execute a system instruction at cpu.pc (state synced); false if it trapped
+ * or stopped the machine. */
+bool system_exec(struct machine *m, const struct dinsn *d);
+
+/* --- devices --- */
+uint32_t console_in(struct machine *m, unsigned port);
+void console_out(struct machine *m, unsigned port, uint32_t v);
+bool console_irq(const struct machine *m);
+/* wfi: make input arrive if the console could wake the CPU; false if it cannot. */
+bool console_wait(struct machine *m);
+uint32_t disk_in(struct machine *m, unsigned port);
+void disk_out(struct machine *m, unsigned port, uint32_t v);
+bool disk_irq(const struct machine *m);
+void disk_tick(struct machine *m); /* complete the command in flight if due */
+
+/* Cycle count of the next timer or disk event, UINT64_MAX if none. */
+uint64_t machine_next_event(const struct machine *m);
+/* Bring timer and devices up to cpu.cycles. */
+void machine_service_events(struct machine *m);
+
+/* --- cpu_exec.c --- */
+/* Execute at most n instructions; returns early on traps and system
+ * instructions.  Keeps cpu.pc, instret and cycles exact. */
+void cpu_exec(struct machine *m, uint64_t n);
+
+/* Little-endian access to host memory, whatever the host's byte order. */
+static inline uint32_t ld32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+static inline uint16_t ld16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap16(v);
+#endif
+    return v;
+}
+static inline void st32(uint8_t *p, uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, 4);
+}
+static inline void st16(uint8_t *p, uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap16(v);
+#endif
+    memcpy(p, &v, 2);
+}
+
+static inline bool cpu_user(const struct machine *m)
+{
+    return !(m->cpu.cr[CR_STATUS] & SR_S);
+}
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * mmu.c - the MMU: the hardware page-table walker, the TLB, and the
+ * bookkeeping that keeps decoded instructions coherent with memory.
+ *
+ * Every access first tries the TLB tag compare inlined in cpu_exec.c; this
+ * file is the slow path behind it.  The rules it implements (docs/isa.md,
+ * "Paging"):
+ *   - a TLB entry is used if it maps the page and its cached PTE allows the
+ *     access, and (for a store) its D bit is already set;
+ *   - otherwise the walker reads the two-level table from memory, checks
+ *     V, R/W/X and U, sets A (and D for a store) in the PTE in memory, and
+ *     refills the entry;
+ *   - so a stale entry can let through an access the table no longer
+ *     allows, until tlbflush/tlbflushv, but never refuses one it allows.
+ */
+#include <stdlib.h>
+
+#include "machine_impl.h"
+
+static const uint32_t perm_for[3] = {
+    [ACCESS_READ] = PTE_R, [ACCESS_WRITE] = PTE_W, [ACCESS_FETCH] = PTE_X};
+
+static uint32_t frame_of(const struct machine *m, const struct tlb_entry *e)
+{
+    return (uint32_t)((e->host - m->mem) >> PAGE_SHIFT);
+}
+
+/* Would the cached pte let this access through without the walker? */
+static bool pte_allows(uint32_t pte, int user, enum access k)
+{
+    if (!(pte & perm_for[k]))
+        return false;
+    if (user && !(pte & PTE_U))
+        return false;
+    return k != ACCESS_WRITE || (pte & PTE_D);
+}
+
+/* Recompute an entry's fast-path tags (see machine_impl.h). */
+static void set_tags(struct machine *m, struct tlb_entry *e)
+{
+    bool code = m->is_code[frame_of(m, e)];
+    for (int u = 0; u < 2; u++)
+        for (int k = 0; k < 3; k++) {
+            bool ok = e->valid && pte_allows(e->pte, u, (enum access)k) &&
+                      (e->pte & PTE_A) && !(k == ACCESS_WRITE && code);
+            e->tag[u][k] = ok ? e->vpage : TAG_NONE;
+        }
+}
+
+static void retag_frame(struct machine *m, uint32_t frame)
+{
+    for (int i = 0; i < TLB_SIZE; i++) {
+        if (m->tlb[i].valid && frame_of(m, &m->tlb[i]) == frame)
+            set_tags(m, &m->tlb[i]);
+        if (m->ptlb[i].valid && frame_of(m, &m->ptlb[i]) == frame)
+            set_tags(m, &m->ptlb[i]);
+    }
+}
+
+static void clear_entry(struct tlb_entry *e)
+{
+    e->valid = false;
+    for (int u = 0; u < 2; u++)
+        for (int k = 0; k < 3; k++)
+            e->tag[u][k] = TAG_NONE;
+}
+
+void mmu_flush_all(struct machine *m)
+{
+    for (int i = 0; i < TLB_SIZE; i++)
+        clear_entry(&m->tlb[i]);
+    m->end_block = true;
+}
+
+void mmu_flush_page(struct machine *m, uint32_t va)
+{
+    struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
+    if (e->valid && e->vpage == (va & ~PAGE_MASK))
+        clear_entry(e);
+    m->end_block = true;
+}
+
+struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame)
+{
+    struct dinsn *d = m->dcache[frame];
+    if (!d) {
+        d = malloc(DPAGE_SLOTS * sizeof *d);
+        if (!d)
+            abort(); /* 8 KiB; running out here leaves nothing sensible to do */
+        for (int i = 0; i < DPAGE_SLOTS - 1; i++)
+            d[i] = (struct dinsn){.op = OP_DECODE};
+        d[DPAGE_SLOTS - 1] = (struct dinsn){.op = OP_PAGE_END};
+        m->dcache[frame] = d;
+    }
+    if (!m->is_code[frame]) {
+        m->is_code[frame] = 1;
+        retag_frame(m, frame); /* stores to it must now take the slow path */
+    }
+    return d;
+}
+
+void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len)
+{
+    if (len == 0)
+        return;
+    uint32_t first = pa >> PAGE_SHIFT;
+    uint32_t last = (uint32_t)((pa + len - 1) >> PAGE_SHIFT);
+    for (uint32_t f = first; f <= last && f < m->nframes; f++) {
+        if (!m->is_code[f])
+            continue;
+        struct dinsn *d = m->dcache[f];
+        for (int i = 0; i < DPAGE_SLOTS - 1; i++)
+            d[i].op = OP_DECODE;
+        m->is_code[f] = 0;
+        retag_frame(m, f);
+        if (f == m->exec_frame)
+            m->end_block = true; /* the CPU must re-enter the page */
+    }
+}
+
+static uint8_t *fault(struct machine *m, uint32_t code, uint32_t va, enum access k, uint32_t extra)
+{
+    uint32_t cause = code | extra;
+    if (k == ACCESS_WRITE)
+        cause |= CAUSE_WRITE;
+    if (k == ACCESS_FETCH)
+        cause |= CAUSE_FETCH;
+    if (cpu_user(m))
+        cause |= CAUSE_USER;
+    trap_raise(m, cause, va, k);
+    return NULL;
+}
+
+/* Read a PTE from physical memory; false if it is outside memory. */
+static bool read_pte(struct machine *m, uint32_t pa, uint32_t *pte)
+{
+    uint8_t *h = mmu_phys(m, pa);
+    if (!h)
+        return false;
+    *pte = ld32(h);
+    return true;
+}
+
+static uint8_t *walk(struct machine *m, uint32_t va, enum access k, int user)
+{
+    uint32_t ptb = m->cpu.cr[CR_PTB];
+    uint32_t l1, l2, l2pa = 0;
+
+    if (!read_pte(m, ptb + VA_L1(va) * 4, &l1))
+        return fault(m, CAUSE_BUS_ERROR, va, k, 0);
+    if (!(l1 & PTE_V))
+        return fault(m, CAUSE_PAGE_FAULT, va, k, 0);
+    l2pa = PTE_FRAME(l1) + VA_L2(va) * 4;
+    if (!read_pte(m, l2pa, &l2))
+        return fault(m, CAUSE_BUS_ERROR, va, k, 0);
+    if (!(l2 & PTE_V))
+        return fault(m, CAUSE_PAGE_FAULT, va, k, 0);
+    if (!(l2 & perm_for[k]) || (user && !(l2 & PTE_U)))
+        return fault(m, CAUSE_PAGE_FAULT, va, k, CAUSE_PROT);
+    uint8_t *frame = mmu_phys(m, PTE_FRAME(l2));
+    if (!frame)
+        return fault(m, CAUSE_BUS_ERROR, va, k, 0);
+
+    uint32_t set = PTE_A | (k == ACCESS_WRITE ? PTE_D : 0);
+    if ((l2 & set) != set) {
+        l2 |= set;
+        uint8_t b[4];
+        st32(b, l2);
+        machine_write_phys(m, l2pa, b, 4); /* the walker's store, like any other */
+    }
+
+    struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
+    e->valid = true;
+    e->vpage = va & ~PAGE_MASK;
+    e->pte = l2;
+    e->host = frame;
+    set_tags(m, e);
+    return frame;
+}
+
+uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k)
+{
+    int user = cpu_user(m);
+    uint8_t *frame;
+
+    if (va & (size - 1))
+        return fault(m, CAUSE_MISALIGNED, va, k, 0);
+
+    if (m->cpu.cr[CR_STATUS] & SR_PG) {
+        struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
+        if (e->valid && e->vpage == (va & ~PAGE_MASK) && pte_allows(e->pte, user, k))
+            frame = e->host;
+        else if (!(frame = walk(m, va, k, user)))
+            return NULL;
+    } else {
+        frame = mmu_phys(m, va & ~PAGE_MASK);
+        if (!frame)
+            return fault(m, CAUSE_BUS_ERROR, va, k, 0);
+        struct tlb_entry *e = &m->ptlb[(va >> PAGE_SHIFT) & TLB_MASK];
+        e->valid = true;
+        e->vpage = va & ~PAGE_MASK;
+        e->pte = PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
+        e->host = frame;
+        set_tags(m, e);
+    }
+
+    uint32_t f = (uint32_t)((frame - m->mem) >> PAGE_SHIFT);
+    if (k == ACCESS_WRITE && m->is_code[f])
+        mmu_invalidate_code(m, f << PAGE_SHIFT, PAGE_SIZE);
+    return frame + (va & PAGE_MASK);
+}

@@ -1,0 +1,87 @@
+/*
+ * trap.c - how the hardware delivers exceptions and interrupts.
+ *
+ * Bare machine: save state in epc/cause/badaddr/status and jump to tvec.
+ * Hosted machine: deliver nothing; stop and describe the event in the exit
+ * record, so the VMM decides what the guest sees.
+ */
+#include "machine_impl.h"
+
+void machine_stop(struct machine *m, enum exit_reason reason)
+{
+    m->exit->reason = reason;
+    m->exit->pc = m->cpu.pc;
+    m->stop = true;
+    m->end_block = true;
+}
+
+/* The hardware's half of a trap: the kernel's handler at tvec does the rest. */
+static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
+{
+    struct cpu_state *c = &m->cpu;
+    uint32_t sr = c->cr[CR_STATUS];
+
+    /* A fetch fault on the handler's own first instruction would trap
+     * forever; real machines give up too (x86 calls it a triple fault). */
+    if ((cause & CAUSE_FETCH) && badaddr == c->cr[CR_TVEC] && c->pc == c->cr[CR_TVEC]) {
+        m->exit->cause = cause;
+        m->exit->addr = badaddr;
+        machine_stop(m, EXIT_DOUBLE_FAULT);
+        return;
+    }
+    c->cr[CR_EPC] = c->pc;
+    c->cr[CR_CAUSE] = cause;
+    c->cr[CR_BADADDR] = badaddr;
+    sr &= ~(SR_S | SR_IE | SR_PS | SR_PIE);
+    sr |= SR_S;
+    if (c->cr[CR_STATUS] & SR_S)
+        sr |= SR_PS;
+    if (c->cr[CR_STATUS] & SR_IE)
+        sr |= SR_PIE;
+    c->cr[CR_STATUS] = sr;
+    c->pc = c->cr[CR_TVEC];
+    m->end_block = true;
+}
+
+void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access access)
+{
+    if (!m->cfg.hosted) {
+        deliver(m, cause, addr);
+        return;
+    }
+    struct vm_exit *x = m->exit;
+    x->cause = cause;
+    x->addr = addr;
+    x->access = access;
+    /* The instruction word, so the VMM can decode what trapped.  The CPU
+     * is still executing from the page of pc unless the fetch failed. */
+    x->insn = (cause & CAUSE_FETCH) ? 0 : ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (m->cpu.pc & PAGE_MASK));
+    machine_stop(m, EXIT_TRAP);
+}
+
+uint32_t machine_pending_interrupt(struct machine *m)
+{
+    if (m->timer_pending)
+        return CAUSE_TIMER;
+    if (console_irq(m))
+        return CAUSE_CONSOLE;
+    if (disk_irq(m))
+        return CAUSE_DISK;
+    return 0;
+}
+
+bool trap_take_interrupt(struct machine *m)
+{
+    if (!(m->cpu.cr[CR_STATUS] & SR_IE))
+        return false;
+    uint32_t cause = machine_pending_interrupt(m);
+    if (!cause)
+        return false;
+    if (m->cfg.hosted) {
+        m->exit->cause = cause;
+        machine_stop(m, EXIT_INTERRUPT);
+    } else {
+        deliver(m, cause, 0);
+    }
+    return true;
+}
