@@ -14,10 +14,12 @@ REL_CFLAGS := $(WARN) -O2 -g
 SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_LDFLAGS := -fsanitize=address,undefined
 
-# What the tools are made of.  Each tool is one main file plus libraries.
-ISA_SRC  := $(sort $(wildcard isa/*.c))
+# What the tools are made of.  Each tool is its main file (<tool>_SRC)
+# plus the library: every other .c file of isa/, assembler/ and vmm/.
 TOOLS    := vrun
 vrun_SRC := vmm/vrun.c
+MAIN_SRC := $(foreach t,$(TOOLS),$($(t)_SRC))
+LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(wildcard isa/*.c assembler/*.c vmm/*.c)))
 
 TEST_SRC  := $(sort $(filter-out tests/bench.c,$(wildcard tests/*.c)))
 BENCH_SRC := tests/bench.c
@@ -52,10 +54,10 @@ $(BUILD)/san/obj/%.o: %.c
 # --- tools ---------------------------------------------------------------------
 
 define tool_rules
-$(BUILD)/bin/$(1): $(call obj,rel,$($(1)_SRC) $(ISA_SRC))
+$(BUILD)/bin/$(1): $(call obj,rel,$($(1)_SRC) $(LIB_SRC))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$^ -o $$@
-$(BUILD)/san/bin/$(1): $(call obj,san,$($(1)_SRC) $(ISA_SRC))
+$(BUILD)/san/bin/$(1): $(call obj,san,$($(1)_SRC) $(LIB_SRC))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(SAN_LDFLAGS) $$^ -o $$@
 endef
@@ -71,7 +73,7 @@ run: all
 deps:
 	@CC="$(CC)" tests/need-packages.sh $(TEST_PACKAGES)
 
-$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(ISA_SRC))
+$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
 
@@ -81,7 +83,7 @@ check: deps
 
 # --- benchmark -----------------------------------------------------------------
 
-$(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC) $(ISA_SRC))
+$(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC) $(LIB_SRC))
 	$(CC) $^ -o $@
 
 bench: $(BUILD)/rel/bench
