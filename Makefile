@@ -16,8 +16,9 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 
 # What the tools are made of.  Each tool is its main file (<tool>_SRC)
 # plus the library: every other .c file of isa/, assembler/ and vmm/.
-TOOLS    := vrun
+TOOLS    := vrun visa
 vrun_SRC := vmm/vrun.c
+visa_SRC := isa/visa.c
 MAIN_SRC := $(foreach t,$(TOOLS),$($(t)_SRC))
 LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(wildcard isa/*.c assembler/*.c vmm/*.c)))
 
@@ -29,7 +30,7 @@ TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
 
 obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 
-.PHONY: all run check bench install clean help deps
+.PHONY: all run check bench install clean help deps docs
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
@@ -39,6 +40,7 @@ help:
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing)"
 	@echo "make bench    guest MIPS with paging off and on, against native C"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
+	@echo "make docs     regenerate the tables in docs/isa.md from the instruction table"
 	@echo "make clean    remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -95,6 +97,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/vmlab
 	install -m 755 $(addprefix $(BUILD)/bin/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/vmlab/
+
+# Regenerate the tables in the manual from the instruction table.
+docs: $(BUILD)/bin/visa
+	$(BUILD)/bin/visa --update docs/isa.md
 
 clean:
 	rm -rf $(BUILD)

@@ -8,7 +8,8 @@
 
 #define SUITES(X)                                                              \
     X(isa_table)                                                               \
-    X(smoke)
+    X(smoke)                                                                   \
+    X(docs)
 
 #define X(name) void suite_##name(void);
 SUITES(X)
