@@ -1,13 +1,13 @@
 /*
  * console.c - the console: a byte stream out and a byte stream in.
  *
- * Input is deterministic: the machine asks the host for the next byte only
- * when the guest looks for one (reading con.data or con.status) or when it
- * idles in wfi with the input interrupt enabled.  So the program's input
+ * Input is deterministic: the console asks its host for the next byte only
+ * when the program looks for one (reading con.data or con.status) or when
+ * it idles in wfi with the input interrupt enabled.  So the program's input
  * decides what happens, never the moment a key was pressed; on a terminal
  * the machine simply waits for the typist.
  */
-#include "machine_impl.h"
+#include "devices_impl.h"
 
 /* Ask the host for the next byte if none is buffered and input goes on. */
 static void pull(struct console *con)
@@ -21,9 +21,8 @@ static void pull(struct console *con)
         con->rx = b & 0xff;
 }
 
-uint32_t console_in(struct machine *m, unsigned port)
+uint32_t console_in(struct console *con, unsigned port)
 {
-    struct console *con = &m->con;
     switch (port) {
     case PORT_CON_DATA:
         pull(con);
@@ -41,9 +40,8 @@ uint32_t console_in(struct machine *m, unsigned port)
     return PORT_NONE_VALUE;
 }
 
-void console_out(struct machine *m, unsigned port, uint32_t v)
+void console_out(struct console *con, unsigned port, uint32_t v)
 {
-    struct console *con = &m->con;
     if (port == PORT_CON_DATA && con->io.write) {
         uint8_t b = (uint8_t)v;
         con->io.write(con->io.ctx, &b, 1);
@@ -52,14 +50,14 @@ void console_out(struct machine *m, unsigned port, uint32_t v)
     }
 }
 
-bool console_irq(const struct machine *m)
+bool console_irq(const struct console *con)
 {
-    return (m->con.ctrl & CON_CTRL_RXIE) && m->con.rx >= 0;
+    return (con->ctrl & CON_CTRL_RXIE) && con->rx >= 0;
 }
 
-bool console_wait(struct machine *m)
+bool console_wait(struct console *con)
 {
-    if (m->con.ctrl & CON_CTRL_RXIE)
-        pull(&m->con);
-    return console_irq(m);
+    if (con->ctrl & CON_CTRL_RXIE)
+        pull(con);
+    return console_irq(con);
 }

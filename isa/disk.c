@@ -5,11 +5,28 @@
  * and is checked against the size of memory: a bad address is the device's
  * error status, never the simulator's problem.
  */
-#include "machine_impl.h"
+#include <stdlib.h>
+#include <string.h>
 
-uint32_t disk_in(struct machine *m, unsigned port)
+#include "devices_impl.h"
+
+bool disk_attach(struct disk *d, const uint8_t *image, size_t len)
 {
-    struct disk *d = &m->disk;
+    if (len % DISK_BLOCK_SIZE != 0 || len / DISK_BLOCK_SIZE > UINT32_MAX)
+        return false;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return false;
+    memcpy(copy, image, len);
+    free(d->image);
+    d->image = copy;
+    d->nblocks = (uint32_t)(len / DISK_BLOCK_SIZE);
+    d->written = false;
+    return true;
+}
+
+uint32_t disk_in(struct disk *d, unsigned port)
+{
     switch (port) {
     case PORT_DISK_BLOCK: return d->block;
     case PORT_DISK_ADDR: return d->addr;
@@ -20,9 +37,8 @@ uint32_t disk_in(struct machine *m, unsigned port)
     return PORT_NONE_VALUE; /* disk.cmd is write-only */
 }
 
-void disk_out(struct machine *m, unsigned port, uint32_t v)
+void disk_out(struct disk *d, unsigned port, uint32_t v, uint64_t now)
 {
-    struct disk *d = &m->disk;
     switch (port) {
     case PORT_DISK_BLOCK: d->block = v; break;
     case PORT_DISK_ADDR: d->addr = v; break;
@@ -36,17 +52,17 @@ void disk_out(struct machine *m, unsigned port, uint32_t v)
         d->op_cmd = v;
         d->op_block = d->block;
         d->op_addr = d->addr;
-        d->op_done_at = m->cpu.cycles + DISK_LATENCY;
+        d->op_done_at = now + DISK_LATENCY;
         break;
     }
 }
 
-bool disk_irq(const struct machine *m)
+bool disk_irq(const struct disk *d)
 {
-    return m->disk.done && (m->disk.ctrl & DISK_CTRL_IE);
+    return d->done && (d->ctrl & DISK_CTRL_IE);
 }
 
-static uint32_t transfer(struct machine *m, struct disk *d)
+static uint32_t transfer(struct disk *d, const struct dma *mem)
 {
     if (!d->image)
         return DISK_NO_DISK;
@@ -54,24 +70,24 @@ static uint32_t transfer(struct machine *m, struct disk *d)
         return DISK_BAD_CMD;
     if (d->op_block >= d->nblocks)
         return DISK_BAD_BLOCK;
-    uint64_t end = (uint64_t)d->op_addr + DISK_BLOCK_SIZE;
-    if (end > machine_mem_size(m))
+    if ((uint64_t)d->op_addr + DISK_BLOCK_SIZE > mem->mem_size)
         return DISK_BAD_ADDR;
     uint8_t *blk = d->image + (size_t)d->op_block * DISK_BLOCK_SIZE;
     if (d->op_cmd == DISK_CMD_READ) {
-        machine_write_phys(m, d->op_addr, blk, DISK_BLOCK_SIZE);
+        if (!mem->write(mem->ctx, d->op_addr, blk, DISK_BLOCK_SIZE))
+            return DISK_BAD_ADDR;
     } else {
-        machine_read_phys(m, d->op_addr, blk, DISK_BLOCK_SIZE);
+        if (!mem->read(mem->ctx, d->op_addr, blk, DISK_BLOCK_SIZE))
+            return DISK_BAD_ADDR;
         d->written = true;
     }
     return DISK_OK;
 }
 
-void disk_tick(struct machine *m)
+void disk_tick(struct disk *d, uint64_t now, const struct dma *mem)
 {
-    struct disk *d = &m->disk;
-    if (d->status != DISK_BUSY || m->cpu.cycles < d->op_done_at)
+    if (d->status != DISK_BUSY || now < d->op_done_at)
         return;
-    d->status = transfer(m, d);
+    d->status = transfer(d, mem);
     d->done = true;
 }

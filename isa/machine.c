@@ -6,6 +6,16 @@
 
 #include "machine_impl.h"
 
+static bool dma_read(void *ctx, uint32_t pa, void *buf, size_t len)
+{
+    return machine_read_phys(ctx, pa, buf, len);
+}
+
+static bool dma_write(void *ctx, uint32_t pa, const void *buf, size_t len)
+{
+    return machine_write_phys(ctx, pa, buf, len);
+}
+
 struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen)
 {
     if (cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0) {
@@ -34,6 +44,7 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
         machine_free(m);
         goto nomem;
     }
+    m->dma = (struct dma){.ctx = m, .mem_size = cfg->mem_size, .read = dma_read, .write = dma_write};
     machine_reset(m);
     return m;
 nomem:
@@ -51,13 +62,12 @@ void machine_free(struct machine *m)
     free(m->dcache);
     free(m->is_code);
     free(m->mem);
-    free(m->disk.image);
+    devices_free(&m->dev);
     free(m);
 }
 
 void machine_reset(struct machine *m)
 {
-    struct console_io io = m->con.io;
     memset(&m->cpu, 0, sizeof m->cpu);
     m->cpu.cr[CR_STATUS] = SR_RESET;
     for (int i = 0; i < TLB_SIZE; i++) {
@@ -69,13 +79,7 @@ void machine_reset(struct machine *m)
         for (int u = 0; u < 2; u++)
             for (int k = 0; k < 3; k++)
                 m->ptlb[i].tag[u][k] = TAG_NONE;
-    m->timer_at = 0;
-    m->timer_pending = false;
-    m->con = (struct console){.io = io, .rx = -1};
-    struct disk *d = &m->disk;
-    d->block = d->addr = d->ctrl = 0;
-    d->status = DISK_OK;
-    d->done = false;
+    devices_reset(&m->dev);
 }
 
 struct cpu_state *machine_cpu(struct machine *m) { return &m->cpu; }
@@ -85,7 +89,7 @@ uint32_t machine_mem_size(const struct machine *m) { return m->cfg.mem_size; }
 uint32_t machine_get_cr(struct machine *m, enum cr cr)
 {
     if (cr == CR_TIMER)
-        return m->timer_at > m->cpu.cycles ? (uint32_t)(m->timer_at - m->cpu.cycles) : 0;
+        return itimer_read(&m->dev.timer, m->cpu.cycles);
     return m->cpu.cr[cr];
 }
 
@@ -103,8 +107,7 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
         mmu_flush_all(m);
         break;
     case CR_TIMER:
-        m->timer_pending = false;
-        m->timer_at = v ? c->cycles + v : 0;
+        itimer_write(&m->dev.timer, v, c->cycles);
         v = 0;
         break;
     default:
@@ -136,48 +139,29 @@ void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, 
 
 void machine_set_console(struct machine *m, const struct console_io *io)
 {
-    m->con.io = io ? *io : (struct console_io){0};
+    m->dev.con.io = io ? *io : (struct console_io){0};
 }
 
 bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len)
 {
-    if (len % DISK_BLOCK_SIZE != 0 || len / DISK_BLOCK_SIZE > UINT32_MAX)
-        return false;
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy)
-        return false;
-    memcpy(copy, image, len);
-    free(m->disk.image);
-    m->disk.image = copy;
-    m->disk.nblocks = (uint32_t)(len / DISK_BLOCK_SIZE);
-    m->disk.written = false;
-    return true;
+    return disk_attach(&m->dev.disk, image, len);
 }
 
 const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written)
 {
-    *len = (size_t)m->disk.nblocks * DISK_BLOCK_SIZE;
-    *written = m->disk.written;
-    return m->disk.image;
-}
-
-uint64_t machine_next_event(const struct machine *m)
-{
-    uint64_t ev = UINT64_MAX;
-    if (m->timer_at)
-        ev = m->timer_at;
-    if (m->disk.status == DISK_BUSY && m->disk.op_done_at < ev)
-        ev = m->disk.op_done_at;
-    return ev;
+    *len = (size_t)m->dev.disk.nblocks * DISK_BLOCK_SIZE;
+    *written = m->dev.disk.written;
+    return m->dev.disk.image;
 }
 
 void machine_service_events(struct machine *m)
 {
-    if (m->timer_at && m->cpu.cycles >= m->timer_at) {
-        m->timer_pending = true;
-        m->timer_at = 0;
-    }
-    disk_tick(m);
+    devices_tick(&m->dev, m->cpu.cycles, &m->dma);
+}
+
+uint32_t machine_pending_interrupt(struct machine *m)
+{
+    return devices_pending(&m->dev);
 }
 
 enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit *exit)
@@ -199,7 +183,7 @@ enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit 
             break;
         }
         uint64_t n = budget - done;
-        uint64_t ev = machine_next_event(m);
+        uint64_t ev = devices_next_event(&m->dev);
         if (ev != UINT64_MAX && ev - m->cpu.cycles < n)
             n = ev - m->cpu.cycles;
         cpu_exec(m, n);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "devices.h"
 #include "machine.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -49,24 +50,6 @@ struct dinsn {
 enum { OP_DECODE = OP_COUNT, OP_PAGE_END, OP_BAD };
 #define DPAGE_SLOTS ((int)(PAGE_SIZE / 4) + 1)
 
-struct console {
-    struct console_io io;
-    uint32_t ctrl;
-    int rx;      /* the byte waiting to be read, or -1 */
-    bool eof;    /* the input has ended */
-};
-
-struct disk {
-    uint8_t *image;
-    uint32_t nblocks;
-    bool written;
-    uint32_t block, addr, ctrl; /* registers as last written */
-    uint32_t status;
-    bool done;                  /* completion interrupt raised, not yet acknowledged */
-    uint32_t op_cmd, op_block, op_addr; /* the command in flight */
-    uint64_t op_done_at;        /* cycle count at which it completes */
-};
-
 struct machine {
     struct cpu_state cpu;
     struct machine_config cfg;
@@ -81,11 +64,8 @@ struct machine {
     uint8_t *is_code;      /* per frame: stores must invalidate dcache[frame] */
     uint32_t exec_frame;   /* frame the CPU is executing from */
 
-    uint64_t timer_at;     /* cycle count at which the timer fires; 0: disarmed */
-    bool timer_pending;
-
-    struct console con;
-    struct disk disk;
+    struct devices dev;    /* timer, console, disk */
+    struct dma dma;        /* how the devices reach physical memory */
 
     /* Set by the slow paths for the run loop. */
     bool stop;             /* machine_run must return */
@@ -127,20 +107,8 @@ void machine_stop(struct machine *m, enum exit_reason reason);
  * or stopped the machine. */
 bool system_exec(struct machine *m, const struct dinsn *d);
 
-/* --- devices --- */
-uint32_t console_in(struct machine *m, unsigned port);
-void console_out(struct machine *m, unsigned port, uint32_t v);
-bool console_irq(const struct machine *m);
-/* wfi: make input arrive if the console could wake the CPU; false if it cannot. */
-bool console_wait(struct machine *m);
-uint32_t disk_in(struct machine *m, unsigned port);
-void disk_out(struct machine *m, unsigned port, uint32_t v);
-bool disk_irq(const struct machine *m);
-void disk_tick(struct machine *m); /* complete the command in flight if due */
-
-/* Cycle count of the next timer or disk event, UINT64_MAX if none. */
-uint64_t machine_next_event(const struct machine *m);
-/* Bring timer and devices up to cpu.cycles. */
+/* --- machine.c --- */
+/* Bring the timer and devices up to cpu.cycles. */
 void machine_service_events(struct machine *m);
 
 /* --- cpu_exec.c --- */

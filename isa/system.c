@@ -10,41 +10,6 @@
 
 #include "machine_impl.h"
 
-static uint32_t port_in(struct machine *m, unsigned port)
-{
-    if (port >= PORT_CON_DATA && port <= PORT_CON_CTRL)
-        return console_in(m, port);
-    if (port >= PORT_DISK_BLOCK && port <= PORT_DISK_SIZE)
-        return disk_in(m, port);
-    return PORT_NONE_VALUE;
-}
-
-static void port_out(struct machine *m, unsigned port, uint32_t v)
-{
-    if (port >= PORT_CON_DATA && port <= PORT_CON_CTRL)
-        console_out(m, port, v);
-    else if (port >= PORT_DISK_BLOCK && port <= PORT_DISK_SIZE)
-        disk_out(m, port, v);
-}
-
-/* wfi: idle until an interrupt is pending (whether or not IE lets it in),
- * letting time pass to the next timer or disk event.  False if nothing
- * could ever wake the CPU. */
-static bool wait_for_interrupt(struct machine *m)
-{
-    while (!machine_pending_interrupt(m)) {
-        if (console_wait(m))
-            break;
-        uint64_t ev = machine_next_event(m);
-        if (ev == UINT64_MAX)
-            return false;
-        if (ev > m->cpu.cycles)
-            m->cpu.cycles = ev;
-        machine_service_events(m);
-    }
-    return true;
-}
-
 bool system_exec(struct machine *m, const struct dinsn *d)
 {
     struct cpu_state *c = &m->cpu;
@@ -70,7 +35,7 @@ bool system_exec(struct machine *m, const struct dinsn *d)
         return false;
     case OP_WFI:
         c->pc = next;
-        if (!wait_for_interrupt(m)) {
+        if (!devices_wait(&m->dev, &c->cycles, &m->dma)) {
             machine_stop(m, EXIT_DEADLOCK);
             return false;
         }
@@ -98,10 +63,10 @@ bool system_exec(struct machine *m, const struct dinsn *d)
         mmu_flush_page(m, R[d->ra]);
         break;
     case OP_IN:
-        R[d->ra] = port_in(m, (unsigned)d->imm);
+        R[d->ra] = devices_in(&m->dev, (unsigned)d->imm);
         break;
     case OP_OUT:
-        port_out(m, (unsigned)d->imm, R[d->ra]);
+        devices_out(&m->dev, (unsigned)d->imm, R[d->ra], c->cycles);
         break;
     case OP_RDSR:
         R[d->ra] = c->cr[CR_STATUS];

@@ -59,17 +59,6 @@ void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access ac
     machine_stop(m, EXIT_TRAP);
 }
 
-uint32_t machine_pending_interrupt(struct machine *m)
-{
-    if (m->timer_pending)
-        return CAUSE_TIMER;
-    if (console_irq(m))
-        return CAUSE_CONSOLE;
-    if (disk_irq(m))
-        return CAUSE_DISK;
-    return 0;
-}
-
 bool trap_take_interrupt(struct machine *m)
 {
     if (!(m->cpu.cr[CR_STATUS] & SR_IE))

@@ -1,0 +1,82 @@
+/*
+ * devices.h - the machine's devices as self-contained models: the interval
+ * timer, the console and the disk, and the port map that joins them.
+ *
+ * A device knows nothing of the CPU.  It sees time as a cycle count passed
+ * in by its owner and memory through a struct dma, so the same code serves
+ * the bare machine (real cycles, physical memory) and each virtual machine
+ * of the VMM (the guest's cycles, guest-physical memory through its pmap).
+ */
+#ifndef VMLAB_DEVICES_H
+#define VMLAB_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "machine.h"
+
+/* How a device reaches memory: physical addresses of its owner's memory. */
+struct dma {
+    void *ctx;
+    uint32_t mem_size;
+    bool (*read)(void *ctx, uint32_t pa, void *buf, size_t len);
+    bool (*write)(void *ctx, uint32_t pa, const void *buf, size_t len);
+};
+
+struct itimer {
+    uint64_t at;  /* cycle count at which it fires; 0: disarmed */
+    bool pending;
+};
+
+struct console {
+    struct console_io io;
+    uint32_t ctrl;
+    int rx;      /* the byte waiting to be read, or -1 */
+    bool eof;    /* the input has ended */
+};
+
+struct disk {
+    uint8_t *image;
+    uint32_t nblocks;
+    bool written;
+    uint32_t block, addr, ctrl; /* registers as last written */
+    uint32_t status;
+    bool done;                  /* completion interrupt raised, not yet acknowledged */
+    uint32_t op_cmd, op_block, op_addr; /* the command in flight */
+    uint64_t op_done_at;        /* cycle count at which it completes */
+};
+
+struct devices {
+    struct itimer timer;
+    struct console con;
+    struct disk disk;
+};
+
+/* Back to reset state; the console's io and the disk's image stay. */
+void devices_reset(struct devices *d);
+void devices_free(struct devices *d);
+
+/* in/out on a port, at cycle count now. */
+uint32_t devices_in(struct devices *d, unsigned port);
+void devices_out(struct devices *d, unsigned port, uint32_t v, uint64_t now);
+
+/* The timer control register. */
+uint32_t itimer_read(const struct itimer *t, uint64_t now);
+void itimer_write(struct itimer *t, uint32_t v, uint64_t now);
+
+/* Cycle count of the next timer or disk event, UINT64_MAX if none. */
+uint64_t devices_next_event(const struct devices *d);
+/* Bring the timer and the disk up to cycle count now. */
+void devices_tick(struct devices *d, uint64_t now, const struct dma *mem);
+/* The cause code of the highest-priority pending interrupt, or 0. */
+uint32_t devices_pending(const struct devices *d);
+
+/* wfi: idle until an interrupt is pending, advancing *cycles to the events
+ * that make one so.  False if nothing could ever wake the CPU. */
+bool devices_wait(struct devices *d, uint64_t *cycles, const struct dma *mem);
+
+/* Attach a disk image (copied); false if len is not whole blocks. */
+bool disk_attach(struct disk *d, const uint8_t *image, size_t len);
+
+#endif
