@@ -11,6 +11,7 @@
 
 #include "arch.h"
 #include "fileio.h"
+#include "devices.h"
 #include "machine.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -185,36 +186,60 @@ void elf_free(struct elf_image *img)
     *img = (struct elf_image){0};
 }
 
-bool elf_load(struct machine *m, const struct elf_image *img, char *err, size_t errlen)
+/* Copy the segments through mem; check they all fit first. */
+static bool load_segments(const struct dma *mem, const struct elf_image *img, char *err, size_t errlen)
 {
-    uint32_t mem = machine_mem_size(m);
     for (size_t i = 0; i < img->nsegs; i++) {
         const struct elf_segment *s = &img->segs[i];
-        if ((uint64_t)s->paddr + s->memsz > mem) {
+        if ((uint64_t)s->paddr + s->memsz > mem->mem_size) {
             snprintf(err, errlen,
                      "segment at 0x%08x..0x%08llx is outside physical memory (%u KiB; try a larger -m)",
-                     s->paddr, (unsigned long long)s->paddr + s->memsz, mem / 1024);
+                     s->paddr, (unsigned long long)s->paddr + s->memsz, mem->mem_size / 1024);
             return false;
         }
     }
     static const uint8_t zeros[4096];
     for (size_t i = 0; i < img->nsegs; i++) {
         const struct elf_segment *s = &img->segs[i];
-        machine_write_phys(m, s->paddr, img->file + s->offset, s->filesz);
+        mem->write(mem->ctx, s->paddr, img->file + s->offset, s->filesz);
         for (uint32_t off = s->filesz; off < s->memsz;) {
             uint32_t n = s->memsz - off < sizeof zeros ? s->memsz - off : (uint32_t)sizeof zeros;
-            machine_write_phys(m, s->paddr + off, zeros, n);
+            mem->write(mem->ctx, s->paddr + off, zeros, n);
             off += n;
         }
     }
+    return true;
+}
+
+static bool machine_dma_read(void *ctx, uint32_t pa, void *buf, size_t len)
+{
+    return machine_read_phys(ctx, pa, buf, len);
+}
+
+static bool machine_dma_write(void *ctx, uint32_t pa, const void *buf, size_t len)
+{
+    return machine_write_phys(ctx, pa, buf, len);
+}
+
+static struct dma machine_dma(struct machine *m)
+{
+    return (struct dma){.ctx = m, .mem_size = machine_mem_size(m), .read = machine_dma_read,
+                        .write = machine_dma_write};
+}
+
+bool elf_load(struct machine *m, const struct elf_image *img, char *err, size_t errlen)
+{
+    struct dma mem = machine_dma(m);
+    if (!load_segments(&mem, img, err, errlen))
+        return false;
     machine_cpu(m)->pc = img->entry;
     return true;
 }
 
-bool elf_boot(struct machine *m, const struct elf_image *img, const char *bootarg, char *err,
-              size_t errlen)
+bool elf_boot_into(const struct dma *mem, uint32_t *regs, uint32_t *pc, const struct elf_image *img,
+                   const char *bootarg, char *err, size_t errlen)
 {
-    uint32_t page = machine_mem_size(m) - PAGE_SIZE;
+    uint32_t page = mem->mem_size - PAGE_SIZE;
     if (bootarg) {
         if (strlen(bootarg) > BOOTARG_MAX) {
             snprintf(err, errlen, "boot argument is %zu bytes long; the limit is %u", strlen(bootarg),
@@ -229,17 +254,25 @@ bool elf_boot(struct machine *m, const struct elf_image *img, const char *bootar
                 return false;
             }
     }
-    machine_reset(m);
-    if (!elf_load(m, img, err, errlen))
+    if (!load_segments(mem, img, err, errlen))
         return false;
-    struct cpu_state *c = machine_cpu(m);
-    c->r[BOOT_REG_MEM] = machine_mem_size(m);
-    c->r[BOOT_REG_ARG] = 0;
+    *pc = img->entry;
+    regs[BOOT_REG_MEM] = mem->mem_size;
+    regs[BOOT_REG_ARG] = 0;
     if (bootarg) {
-        machine_write_phys(m, page, bootarg, strlen(bootarg) + 1);
-        c->r[BOOT_REG_ARG] = page;
+        mem->write(mem->ctx, page, bootarg, strlen(bootarg) + 1);
+        regs[BOOT_REG_ARG] = page;
     }
     return true;
+}
+
+bool elf_boot(struct machine *m, const struct elf_image *img, const char *bootarg, char *err,
+              size_t errlen)
+{
+    struct dma mem = machine_dma(m);
+    struct cpu_state *c = machine_cpu(m);
+    machine_reset(m);
+    return elf_boot_into(&mem, c->r, &c->pc, img, bootarg, err, errlen);
 }
 
 const struct elf_symbol *elf_symbol_at(const struct elf_image *img, uint32_t addr)

@@ -56,6 +56,12 @@ bool elf_boot(struct machine *m, const struct elf_image *img, const char *bootar
               size_t errlen);
 #define BOOTARG_MAX (PAGE_SIZE - 1)
 
+/* The same for any memory: load through mem, set *pc and regs[a0], regs[a1]
+ * (the VMM boots each virtual machine this way). */
+struct dma;
+bool elf_boot_into(const struct dma *mem, uint32_t *regs, uint32_t *pc, const struct elf_image *img,
+                   const char *bootarg, char *err, size_t errlen);
+
 /* The symbol with the greatest value <= addr, or NULL. */
 const struct elf_symbol *elf_symbol_at(const struct elf_image *img, uint32_t addr);
 const struct elf_symbol *elf_symbol_named(const struct elf_image *img, const char *name);
