@@ -72,6 +72,30 @@ enum {
 #define SR_WRITABLE (SR_S | SR_IE | SR_PS | SR_PIE | SR_PG)
 #define SR_RESET SR_S
 
+/* The status word after the hardware takes a trap: save S and IE in PS and
+ * PIE, enter supervisor mode with interrupts off; PG is unchanged. */
+static inline uint32_t sr_after_trap(uint32_t sr)
+{
+    uint32_t n = (sr & ~(SR_S | SR_IE | SR_PS | SR_PIE)) | SR_S;
+    if (sr & SR_S)
+        n |= SR_PS;
+    if (sr & SR_IE)
+        n |= SR_PIE;
+    return n;
+}
+
+/* The status word after rfe: S and IE come back from PS and PIE, which keep
+ * their values. */
+static inline uint32_t sr_after_rfe(uint32_t sr)
+{
+    uint32_t n = sr & ~(SR_S | SR_IE);
+    if (sr & SR_PS)
+        n |= SR_S;
+    if (sr & SR_PIE)
+        n |= SR_IE;
+    return n;
+}
+
 /*
  * Trap causes: the low byte of the cause register.
  * X(NAME, code, name, description)

@@ -19,6 +19,12 @@
  */
 #include "machine_impl.h"
 
+/* GCC merges the identical "goto *jump[...]" tails of every instruction
+ * back into one shared jump (cross-jumping), which undoes threading. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-crossjumping")
+#endif
+
 void cpu_exec(struct machine *m, uint64_t n)
 {
     struct cpu_state *c = &m->cpu;

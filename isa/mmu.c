@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "machine_impl.h"
+#include "ptwalk.h"
 
 static const uint32_t perm_for[3] = {
     [ACCESS_READ] = PTE_R, [ACCESS_WRITE] = PTE_W, [ACCESS_FETCH] = PTE_X};
@@ -118,64 +119,27 @@ void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len)
     }
 }
 
-static uint8_t *fault(struct machine *m, uint32_t code, uint32_t va, enum access k, uint32_t extra)
+static uint8_t *fault(struct machine *m, uint32_t code, uint32_t va, enum access k)
 {
-    uint32_t cause = code | extra;
-    if (k == ACCESS_WRITE)
-        cause |= CAUSE_WRITE;
-    if (k == ACCESS_FETCH)
-        cause |= CAUSE_FETCH;
-    if (cpu_user(m))
-        cause |= CAUSE_USER;
-    trap_raise(m, cause, va, k);
+    trap_raise(m, code | pt_access_bits(k, cpu_user(m)), va, k);
     return NULL;
-}
-
-/* Read a PTE from physical memory; false if it is outside memory. */
-static bool read_pte(struct machine *m, uint32_t pa, uint32_t *pte)
-{
-    uint8_t *h = mmu_phys(m, pa);
-    if (!h)
-        return false;
-    *pte = ld32(h);
-    return true;
 }
 
 static uint8_t *walk(struct machine *m, uint32_t va, enum access k, int user)
 {
-    uint32_t ptb = m->cpu.cr[CR_PTB];
-    uint32_t l1, l2, l2pa = 0;
-
-    if (!read_pte(m, ptb + VA_L1(va) * 4, &l1))
-        return fault(m, CAUSE_BUS_ERROR, va, k, 0);
-    if (!(l1 & PTE_V))
-        return fault(m, CAUSE_PAGE_FAULT, va, k, 0);
-    l2pa = PTE_FRAME(l1) + VA_L2(va) * 4;
-    if (!read_pte(m, l2pa, &l2))
-        return fault(m, CAUSE_BUS_ERROR, va, k, 0);
-    if (!(l2 & PTE_V))
-        return fault(m, CAUSE_PAGE_FAULT, va, k, 0);
-    if (!(l2 & perm_for[k]) || (user && !(l2 & PTE_U)))
-        return fault(m, CAUSE_PAGE_FAULT, va, k, CAUSE_PROT);
-    uint8_t *frame = mmu_phys(m, PTE_FRAME(l2));
-    if (!frame)
-        return fault(m, CAUSE_BUS_ERROR, va, k, 0);
-
-    uint32_t set = PTE_A | (k == ACCESS_WRITE ? PTE_D : 0);
-    if ((l2 & set) != set) {
-        l2 |= set;
-        uint8_t b[4];
-        st32(b, l2);
-        machine_write_phys(m, l2pa, b, 4); /* the walker's store, like any other */
+    struct pt_walk w;
+    uint32_t cause = pt_walk(&m->dma, m->cpu.cr[CR_PTB], va, k, user, true, &w);
+    if (cause) {
+        trap_raise(m, cause, va, k);
+        return NULL;
     }
-
     struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
     e->valid = true;
     e->vpage = va & ~PAGE_MASK;
-    e->pte = l2;
-    e->host = frame;
+    e->pte = w.pte;
+    e->host = m->mem + w.page;
     set_tags(m, e);
-    return frame;
+    return e->host;
 }
 
 uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k)
@@ -184,7 +148,7 @@ uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k
     uint8_t *frame;
 
     if (va & (size - 1))
-        return fault(m, CAUSE_MISALIGNED, va, k, 0);
+        return fault(m, CAUSE_MISALIGNED, va, k);
 
     if (m->cpu.cr[CR_STATUS] & SR_PG) {
         struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
@@ -195,7 +159,7 @@ uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k
     } else {
         frame = mmu_phys(m, va & ~PAGE_MASK);
         if (!frame)
-            return fault(m, CAUSE_BUS_ERROR, va, k, 0);
+            return fault(m, CAUSE_BUS_ERROR, va, k);
         struct tlb_entry *e = &m->ptlb[(va >> PAGE_SHIFT) & TLB_MASK];
         e->valid = true;
         e->vpage = va & ~PAGE_MASK;

@@ -40,16 +40,10 @@ bool system_exec(struct machine *m, const struct dinsn *d)
             return false;
         }
         return true;
-    case OP_RFE: {
-        uint32_t sr = c->cr[CR_STATUS] & ~(SR_S | SR_IE);
-        if (sr & SR_PS)
-            sr |= SR_S;
-        if (sr & SR_PIE)
-            sr |= SR_IE;
+    case OP_RFE:
         c->pc = c->cr[CR_EPC];
-        machine_set_cr(m, CR_STATUS, sr);
+        machine_set_cr(m, CR_STATUS, sr_after_rfe(c->cr[CR_STATUS]));
         return true;
-    }
     case OP_MFCR:
         R[d->ra] = machine_get_cr(m, (enum cr)d->imm);
         break;

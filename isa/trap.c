@@ -32,13 +32,7 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
     c->cr[CR_EPC] = c->pc;
     c->cr[CR_CAUSE] = cause;
     c->cr[CR_BADADDR] = badaddr;
-    sr &= ~(SR_S | SR_IE | SR_PS | SR_PIE);
-    sr |= SR_S;
-    if (c->cr[CR_STATUS] & SR_S)
-        sr |= SR_PS;
-    if (c->cr[CR_STATUS] & SR_IE)
-        sr |= SR_PIE;
-    c->cr[CR_STATUS] = sr;
+    c->cr[CR_STATUS] = sr_after_trap(sr);
     c->pc = c->cr[CR_TVEC];
     m->end_block = true;
 }
