@@ -1,0 +1,37 @@
+/*
+ * alloc.c - the allocator: which host frame belongs to whom.
+ *
+ * Every host frame has an owner record: free, a VM's guest memory, or a
+ * VM's shadow tables.  Frames are zeroed when handed out, so nothing one
+ * VM left in a frame can be read by the next owner.
+ */
+#include <stdlib.h>
+
+#include "vmm_impl.h"
+
+uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
+{
+    if (v->nfree == 0)
+        return 0;
+    uint32_t hfn = v->free_frames[--v->nfree];
+    static const uint8_t zeros[PAGE_SIZE];
+    machine_write_phys(v->m, hfn << PAGE_SHIFT, zeros, PAGE_SIZE);
+    v->owner[hfn] = (struct frame_owner){.kind = (uint8_t)kind, .vm = (uint8_t)vm->id};
+    return hfn;
+}
+
+void free_frame(struct vmm *v, uint32_t hfn)
+{
+    v->owner[hfn] = (struct frame_owner){.kind = FRAME_FREE};
+    v->free_frames[v->nfree++] = hfn;
+}
+
+enum frame_kind vmm_frame_owner(const struct vmm *v, uint32_t hfn, int *vm_id)
+{
+    if (hfn >= v->nframes) {
+        *vm_id = -1;
+        return FRAME_FREE;
+    }
+    *vm_id = v->owner[hfn].kind == FRAME_FREE ? -1 : v->owner[hfn].vm;
+    return (enum frame_kind)v->owner[hfn].kind;
+}

@@ -1,0 +1,71 @@
+/*
+ * dispatch.c - the dispatcher: the first VMM code to run after every exit.
+ * It looks at why the real CPU stopped and routes the exit: privileged
+ * instructions of the guest kernel to the interpreter, page faults to the
+ * shadow pager, the real timer to the scheduler and the virtual devices,
+ * and everything the guest itself should see back into the guest.
+ */
+#include "vmm_impl.h"
+
+static void reflect(struct vm *vm, uint32_t cause, uint32_t badaddr)
+{
+    vm->st.exits[VMX_REFLECTED]++;
+    reflect_trap(vm, cause, badaddr);
+}
+
+static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
+{
+    switch (CAUSE_CODE(x->cause)) {
+    case CAUSE_PRIV:
+        if (!vm_user(vm)) {
+            vm->st.exits[VMX_EMULATED]++;
+            interp_exec(vm, x->insn);
+        } else {
+            reflect(vm, x->cause, x->addr); /* the guest's own user code misbehaved */
+        }
+        return;
+    case CAUSE_PAGE_FAULT:
+        vm->st.exits[shadow_fault(vm, x)]++;
+        return;
+    case CAUSE_MISALIGNED:
+        /* The real CPU ran in user mode; USER must tell the guest's mode. */
+        reflect(vm, (x->cause & ~CAUSE_USER) | (vm_user(vm) ? CAUSE_USER : 0), x->addr);
+        return;
+    case CAUSE_SYSCALL:
+    case CAUSE_BREAK:
+    case CAUSE_ILLEGAL:
+    case CAUSE_DIV_ZERO:
+        reflect(vm, x->cause, x->addr);
+        return;
+    default:
+        /* Bus errors cannot happen: shadows map only frames that exist. */
+        vm_fail(vm, "VMM bug: real %s trap at pc 0x%08x, address 0x%08x", isa_cause_name(x->cause), x->pc,
+                x->addr);
+        return;
+    }
+}
+
+void dispatch_exit(struct vm *vm, const struct vm_exit *x)
+{
+    switch (x->reason) {
+    case EXIT_TRAP:
+        dispatch_trap(vm, x);
+        break;
+    case EXIT_INTERRUPT:
+        /* Only the real timer is ever enabled: the real console and disk
+         * belong to the VMM and stay silent.  The scheduler re-arms it. */
+        vm->st.exits[VMX_TIMER]++;
+        machine_set_cr(vm->vmm->m, CR_TIMER, 0);
+        break;
+    case EXIT_BUDGET:
+        vm->st.exits[VMX_LIMIT]++;
+        vm->state = VM_LIMIT;
+        break;
+    default:
+        vm_fail(vm, "VMM bug: exit %d at pc 0x%08x: the guest never runs in real supervisor mode",
+                (int)x->reason, x->pc);
+        break;
+    }
+    if (vm->state == VM_RUNNABLE)
+        reflect_interrupts(vm);
+}

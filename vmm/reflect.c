@@ -1,0 +1,38 @@
+/*
+ * reflect.c - delivering traps and interrupts into a guest, exactly as the
+ * hardware would have delivered them on the bare machine (docs/isa.md
+ * section 6): the same epc, cause, badaddr and status, and a jump to the
+ * guest's own tvec.
+ */
+#include "vmm_impl.h"
+
+void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
+{
+    struct cpu_state *live = vcpu_live(vm);
+    uint32_t *cr = vm->cpu.cr;
+
+    /* The hardware's double fault: the handler itself cannot be fetched. */
+    if ((cause & CAUSE_FETCH) && badaddr == cr[CR_TVEC] && live->pc == cr[CR_TVEC]) {
+        vm->state = VM_DOUBLE_FAULT;
+        vm->exit_value = cause;
+        return;
+    }
+    cr[CR_EPC] = live->pc;
+    cr[CR_CAUSE] = cause;
+    cr[CR_BADADDR] = badaddr;
+    cr[CR_STATUS] = sr_after_trap(cr[CR_STATUS]);
+    live->pc = cr[CR_TVEC];
+    shadow_activate(vm); /* now in virtual supervisor mode */
+}
+
+void reflect_interrupts(struct vm *vm)
+{
+    devices_tick(&vm->dev, vm->cpu.cycles, &vm->dma);
+    if (!(vm->cpu.cr[CR_STATUS] & SR_IE))
+        return;
+    uint32_t cause = devices_pending(&vm->dev);
+    if (!cause)
+        return;
+    vm->st.interrupts++;
+    reflect_trap(vm, cause, 0); /* pc is the next instruction: it lands in epc */
+}

@@ -1,0 +1,577 @@
+/*
+ * shadow.c - the shadow pager.
+ *
+ * The real MMU walks shadow page tables that map guest virtual addresses
+ * to host physical frames.  They are made from the guest's own tables and
+ * the VM's pmap, one set per role:
+ *   ROLE_SUP   the guest in virtual supervisor mode: every page its tables map
+ *   ROLE_USER  the guest in virtual user mode: only pages with the U bit
+ *   ROLE_PHYS  the guest with paging off: guest-physical memory, one to one
+ * Every shadow entry has U set, because the guest always runs in real user
+ * mode; the role is what keeps guest user code away from guest kernel pages.
+ *
+ * Coherence by write protection ("PTE tracing"): a guest frame that some
+ * shadow was made from is a traced page table, mapped read-only in every
+ * shadow.  A guest store to it faults; the VMM does the store itself and
+ * updates or drops the shadow entries made from the word it changed.
+ *
+ * Accessed and dirty bits: a shadow entry is made only when the guest's
+ * entry has A set (the fault that makes it sets A, as the hardware walk
+ * would), and is writable only when the guest's D is set; the first store
+ * to a clean page therefore faults, and the VMM sets D.
+ *
+ * Real page faults sort into three kinds (docs/vmm.md): hidden (the guest's
+ * tables allow the access; fill the shadow), tracing (a store to a traced
+ * page table; emulate it) and true (the guest's tables refuse; reflect).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm_impl.h"
+
+#define FLOOD_LIMIT 4         /* guest writes to an unused shadowed table before we drop it */
+#define RMAP_NODES (1u << 16) /* writable mappings remembered per VM */
+
+/* --- shadow tables in host memory --- */
+
+static uint32_t spte_read(struct vm *vm, const struct spage *sp, uint32_t i)
+{
+    uint8_t b[4];
+    machine_read_phys(vm->vmm->m, (sp->hfn << PAGE_SHIFT) + 4 * i, b, 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void spte_write_raw(struct vm *vm, uint32_t pa, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    machine_write_phys(vm->vmm->m, pa, b, 4);
+}
+
+static uint32_t spte_pa(const struct spage *sp, uint32_t i) { return (sp->hfn << PAGE_SHIFT) + 4 * i; }
+
+static uint32_t guest_word(struct vm *vm, uint32_t gpa)
+{
+    uint8_t b[4] = {0};
+    vm_guest_read(vm, gpa, b, 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* --- the hash of shadow tables, by (key, level, role) --- */
+
+static uint32_t bucket(const struct shadow *sh, uint32_t key, int level, int role)
+{
+    uint32_t h = key * 2654435761u ^ (uint32_t)(level * 7 + role * 131);
+    return h % sh->nbuckets;
+}
+
+static struct spage *lookup(struct shadow *sh, uint32_t key, int level, int role)
+{
+    for (struct spage *sp = sh->hash[bucket(sh, key, level, role)]; sp; sp = sp->hnext)
+        if (sp->key == key && sp->level == level && sp->role == role)
+            return sp;
+    return NULL;
+}
+
+bool shadow_is_table(const struct vm *vm, uint32_t gfn)
+{
+    return gfn < vm->nframes && vm->sh.pt_count[gfn] > 0;
+}
+
+/* --- the reverse map of writable shadow entries --- */
+
+static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
+{
+    struct shadow *sh = &vm->sh;
+    if (sh->nrnodes == sh->caprnodes)
+        return false; /* the caller maps the page read-only instead */
+    uint32_t n = sh->nrnodes++;
+    sh->rnodes[n] = (struct rmap_node){.spte_pa = pa, .next = sh->rhead[gfn]};
+    sh->rhead[gfn] = n + 1;
+    return true;
+}
+
+/* Make every writable shadow mapping of gfn read-only: it has just become
+ * a page table that we trace. */
+static void write_protect(struct vm *vm, uint32_t gfn)
+{
+    struct shadow *sh = &vm->sh;
+    uint32_t frame = vm->pmap[gfn] << PAGE_SHIFT;
+    for (uint32_t i = sh->rhead[gfn]; i; i = sh->rnodes[i - 1].next) {
+        uint32_t pa = sh->rnodes[i - 1].spte_pa;
+        uint8_t b[4];
+        machine_read_phys(vm->vmm->m, pa, b, 4);
+        uint32_t s = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        /* A stale node may point at an entry that changed since: skip it. */
+        if ((s & PTE_V) && (s & PTE_W) && PTE_FRAME(s) == frame) {
+            spte_write_raw(vm, pa, s & ~PTE_W);
+            vm->st.write_protects++;
+        }
+    }
+    sh->rhead[gfn] = 0;
+    machine_tlb_flush(vm->vmm->m);
+}
+
+/* --- making and dropping shadow tables --- */
+
+static struct spage *create(struct vm *vm, uint32_t key, int level, int role)
+{
+    struct shadow *sh = &vm->sh;
+    struct spage *sp = calloc(1, sizeof *sp);
+    uint32_t hfn = sp ? alloc_frame(vm->vmm, vm, FRAME_SHADOW) : 0;
+    if (!hfn) {
+        free(sp);
+        vm_fail(vm, "the host has no memory left for shadow page tables");
+        return NULL;
+    }
+    *sp = (struct spage){.key = key, .level = (uint8_t)level, .role = (uint8_t)role, .hfn = hfn};
+    uint32_t b = bucket(sh, key, level, role);
+    sp->hnext = sh->hash[b];
+    sh->hash[b] = sp;
+    sh->nframes++;
+    vm->vmm->spage_of[hfn] = sp;
+    vm->st.shadow_built++;
+    if (role != ROLE_PHYS && sh->pt_count[key]++ == 0)
+        write_protect(vm, key);
+    return sp;
+}
+
+static void remove_parent(struct spage *child, const struct spage *root, uint32_t index)
+{
+    for (uint32_t i = 0; i < child->nparents; i++)
+        if (child->parents[i].root == root && child->parents[i].index == index) {
+            child->parents[i] = child->parents[--child->nparents];
+            return;
+        }
+}
+
+static bool add_parent(struct spage *child, struct spage *root, uint32_t index)
+{
+    if (child->nparents == child->capparents) {
+        uint32_t cap = child->capparents ? child->capparents * 2 : 4;
+        struct sparent *p = realloc(child->parents, cap * sizeof *p);
+        if (!p)
+            return false;
+        child->parents = p;
+        child->capparents = cap;
+    }
+    child->parents[child->nparents++] = (struct sparent){root, index};
+    return true;
+}
+
+/* Clear entry i of a root, forgetting the link to its child. */
+static void unlink_root_entry(struct vm *vm, struct spage *root, uint32_t i)
+{
+    uint32_t e = spte_read(vm, root, i);
+    if (!(e & PTE_V))
+        return;
+    struct spage *child = vm->vmm->spage_of[e >> PAGE_SHIFT];
+    if (child)
+        remove_parent(child, root, i);
+    spte_write_raw(vm, spte_pa(root, i), 0);
+}
+
+static void unhash(struct shadow *sh, struct spage *sp)
+{
+    struct spage **pp = &sh->hash[bucket(sh, sp->key, sp->level, sp->role)];
+    while (*pp != sp)
+        pp = &(*pp)->hnext;
+    *pp = sp->hnext;
+}
+
+static void destroy(struct vm *vm, struct spage *sp)
+{
+    struct shadow *sh = &vm->sh;
+    if (sp->role != ROLE_PHYS)
+        sh->pt_count[sp->key]--;
+    vm->vmm->spage_of[sp->hfn] = NULL;
+    free_frame(vm->vmm, sp->hfn);
+    sh->nframes--;
+    vm->st.shadow_dropped++;
+    free(sp->parents);
+    free(sp);
+}
+
+/* Drop one shadow table and every link to it. */
+static void drop(struct vm *vm, struct spage *sp)
+{
+    struct shadow *sh = &vm->sh;
+    if (sp->level == 2) {
+        for (uint32_t i = 0; i < sp->nparents; i++) {
+            struct spage *root = sp->parents[i].root;
+            uint32_t idx = sp->parents[i].index;
+            if (PTE_FRAME(spte_read(vm, root, idx)) == sp->hfn << PAGE_SHIFT)
+                spte_write_raw(vm, spte_pa(root, idx), 0);
+        }
+    } else {
+        for (uint32_t i = 0; i < 1024; i++)
+            unlink_root_entry(vm, sp, i);
+        for (int r = 0; r < NROLES; r++)
+            if (sh->root[r] == sp)
+                sh->root[r] = NULL;
+    }
+    unhash(sh, sp);
+    destroy(vm, sp);
+    machine_tlb_flush(vm->vmm->m);
+}
+
+/* Drop every shadow table of the VM (and the reverse map with them). */
+static void zap_all(struct vm *vm)
+{
+    struct shadow *sh = &vm->sh;
+    for (uint32_t b = 0; b < sh->nbuckets; b++) {
+        struct spage *sp = sh->hash[b];
+        while (sp) {
+            struct spage *next = sp->hnext;
+            destroy(vm, sp);
+            sp = next;
+        }
+        sh->hash[b] = NULL;
+    }
+    memset(sh->root, 0, sizeof sh->root);
+    memset(sh->rhead, 0, vm->nframes * sizeof *sh->rhead);
+    sh->nrnodes = 0;
+    vm->st.shadow_flushes++;
+    machine_tlb_flush(vm->vmm->m);
+}
+
+/* Before making shadow tables: keep within the VM's limits. */
+static void ensure_room(struct vm *vm, uint32_t frames)
+{
+    struct shadow *sh = &vm->sh;
+    if (sh->nframes + frames > sh->limit || sh->nrnodes + 1024 > sh->caprnodes)
+        zap_all(vm);
+}
+
+/* --- shadow entries --- */
+
+/* The shadow entry for a guest leaf entry in a role, or 0 if the guest's
+ * entry gives no access there yet (see the comment at the top). */
+static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte)
+{
+    if (!(gpte & PTE_V) || !(gpte & PTE_A))
+        return 0;
+    uint32_t gfn = gpte >> PAGE_SHIFT;
+    if (gfn >= vm->nframes)
+        return 0; /* bus error: the fault path reflects it */
+    if (role == ROLE_USER && !(gpte & PTE_U))
+        return 0;
+    uint32_t s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_U | PTE_A | PTE_D;
+    s |= gpte & (PTE_R | PTE_X);
+    if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
+        s |= PTE_W;
+    return s;
+}
+
+/* The shadow table for guest table `key` at level 2 in a role, linked from
+ * entry i1 of root. */
+static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, uint32_t key, int role,
+                              bool *created)
+{
+    struct spage *child = lookup(&vm->sh, key, 2, role);
+    *created = false;
+    if (!child) {
+        child = create(vm, key, 2, role);
+        if (!child)
+            return NULL;
+        *created = true;
+    }
+    uint32_t e = spte_read(vm, root, i1);
+    if (PTE_FRAME(e) != child->hfn << PAGE_SHIFT || !(e & PTE_V)) {
+        unlink_root_entry(vm, root, i1);
+        if (!add_parent(child, root, i1)) {
+            vm_fail(vm, "out of memory");
+            return NULL;
+        }
+        spte_write_raw(vm, spte_pa(root, i1), (child->hfn << PAGE_SHIFT) | PTE_V);
+    }
+    return child;
+}
+
+/* Put entry i2 of a shadow level-2 table, remembering it if writable. */
+static void put_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_t gpte, uint32_t s)
+{
+    if ((s & PTE_W) && !rmap_add(vm, gpte >> PAGE_SHIFT, spte_pa(child, i2)))
+        s &= ~PTE_W; /* cannot remember it: a store will fault and come back */
+    spte_write_raw(vm, spte_pa(child, i2), s);
+    if (s)
+        vm->st.shadow_entries++;
+}
+
+/* Fill every entry a rebuild may fill without touching A/D: the whole
+ * shadow of the root's guest table. */
+static void build_all(struct vm *vm, struct spage *root)
+{
+    uint32_t l1[1024], l2[1024];
+    if (!vm_guest_read(vm, root->key << PAGE_SHIFT, l1, sizeof l1))
+        return;
+    for (uint32_t i1 = 0; i1 < 1024; i1++) {
+        uint32_t e = l1[i1];
+        if (!(e & PTE_V) || (e >> PAGE_SHIFT) >= vm->nframes)
+            continue;
+        if (vm->sh.nframes + 1 > vm->sh.limit)
+            return; /* the rest fills on demand */
+        bool created;
+        struct spage *child = child_of(vm, root, i1, e >> PAGE_SHIFT, root->role, &created);
+        if (!child)
+            return;
+        if (!created || !vm_guest_read(vm, PTE_FRAME(e), l2, sizeof l2))
+            continue;
+        for (uint32_t i2 = 0; i2 < 1024; i2++) {
+            uint32_t s = make_spte(vm, root->role, l2[i2]);
+            if (s)
+                put_leaf(vm, child, i2, l2[i2], s);
+        }
+    }
+}
+
+/* --- the root the real CPU uses --- */
+
+void shadow_activate(struct vm *vm)
+{
+    struct shadow *sh = &vm->sh;
+    if (vm->vmm->current != vm || vm->state != VM_RUNNABLE)
+        return;
+    const uint32_t *cr = vm->cpu.cr;
+    int role = !(cr[CR_STATUS] & SR_PG) ? ROLE_PHYS : vm_user(vm) ? ROLE_USER : ROLE_SUP;
+    uint32_t key = role == ROLE_PHYS ? 0 : cr[CR_PTB] >> PAGE_SHIFT;
+    if (role != ROLE_PHYS && key >= vm->nframes) {
+        /* The guest's ptb is outside its memory: every access bus-errors.
+         * An empty root makes every access fault, and the fault path
+         * reflects the bus error the hardware would give. */
+        key = vm->nframes;
+    }
+    struct spage *root = sh->root[role];
+    if (!root || root->key != key) {
+        root = lookup(sh, key, 1, role);
+        if (root) {
+            vm->st.shadow_reused++;
+        } else {
+            ensure_room(vm, 2);
+            root = create(vm, key, 1, role == ROLE_PHYS ? ROLE_PHYS : role);
+            if (!root)
+                return;
+            if (sh->policy == SHADOW_REBUILD && role != ROLE_PHYS && key < vm->nframes)
+                build_all(vm, root);
+        }
+        sh->root[role] = root;
+    }
+    root->stamp = ++sh->clock;
+    machine_set_cr(vm->vmm->m, CR_PTB, root->hfn << PAGE_SHIFT);
+}
+
+void shadow_ptb_written(struct vm *vm)
+{
+    if (vm->sh.policy != SHADOW_CACHE)
+        zap_all(vm);
+    shadow_activate(vm);
+}
+
+void shadow_paging_changed(struct vm *vm)
+{
+    zap_all(vm);
+    shadow_activate(vm);
+}
+
+/* --- guest writes to its own page tables --- */
+
+void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
+{
+    struct shadow *sh = &vm->sh;
+    bool changed = false;
+    uint32_t end = gpa + (uint32_t)len;
+    for (uint32_t page = gpa & ~PAGE_MASK; page < end; page += PAGE_SIZE) {
+        uint32_t gfn = page >> PAGE_SHIFT;
+        if (!shadow_is_table(vm, gfn))
+            continue;
+        uint32_t first = (gpa > page ? gpa - page : 0) / 4;
+        uint32_t last = ((end - page < PAGE_SIZE ? end - page : PAGE_SIZE) - 1) / 4;
+        for (int level = 1; level <= 2; level++)
+            for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
+                struct spage *sp = lookup(sh, gfn, level, role);
+                if (!sp)
+                    continue;
+                changed = true;
+                if (++sp->flood > FLOOD_LIMIT) {
+                    /* Written again and again but not used: most likely no
+                     * longer a page table.  Stop tracing it. */
+                    drop(vm, sp);
+                    continue;
+                }
+                for (uint32_t i = first; i <= last; i++) {
+                    if (level == 1) {
+                        unlink_root_entry(vm, sp, i);
+                        continue;
+                    }
+                    uint32_t gpte = guest_word(vm, page + 4 * i);
+                    put_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte));
+                }
+            }
+    }
+    if (changed) {
+        machine_tlb_flush(vm->vmm->m);
+        shadow_activate(vm); /* in case the current root was dropped */
+    }
+}
+
+/* --- page faults --- */
+
+/* A store to a traced page table: do it for the guest. */
+static void emulate_store(struct vm *vm, const struct vm_exit *x, const struct pt_walk *w)
+{
+    struct cpu_state *live = vcpu_live(vm);
+    struct isa_fields f;
+    if (!isa_decode(x->insn, &f) || (f.op != OP_SW && f.op != OP_SH && f.op != OP_SB)) {
+        vm_fail(vm, "VMM bug: write fault at pc 0x%08x from a non-store 0x%08x", x->pc, x->insn);
+        return;
+    }
+    unsigned size = f.op == OP_SW ? 4 : f.op == OP_SH ? 2 : 1;
+    uint32_t v = live->r[f.ra];
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    vm_guest_write(vm, w->page | (x->addr & PAGE_MASK), b, size);
+    live->pc += 4;
+    vm_retire_emulated(vm, f.op);
+}
+
+static bool raw_read(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_guest_read(ctx, pa, buf, len); }
+
+/* The walker's own A/D updates bypass tracing: they never change what a
+ * shadow entry allows (see make_spte). */
+static bool raw_write(void *ctx, uint32_t pa, const void *buf, size_t len)
+{
+    struct vm *vm = ctx;
+    if ((uint64_t)pa + len > vm->mem_size)
+        return false;
+    uint32_t hpa = (vm->pmap[pa >> PAGE_SHIFT] << PAGE_SHIFT) | (pa & PAGE_MASK);
+    return machine_write_phys(vm->vmm->m, hpa, buf, len);
+}
+
+enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
+{
+    const uint32_t *cr = vm->cpu.cr;
+    uint32_t va = x->addr;
+    enum access k = x->access;
+    bool user = vm_user(vm);
+    struct pt_walk w;
+    uint32_t cause;
+    int role;
+
+    ensure_room(vm, 2);
+    shadow_activate(vm); /* after ensure_room, the root may have to be made again */
+    if (!(cr[CR_STATUS] & SR_PG)) {
+        role = ROLE_PHYS;
+        cause = va >= vm->mem_size ? CAUSE_BUS_ERROR | pt_access_bits(k, user) : 0;
+        w.page = va & ~PAGE_MASK;
+        w.pte = w.page | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
+        w.pte_pa = 0;
+    } else {
+        role = user ? ROLE_USER : ROLE_SUP;
+        struct dma walk_mem = vm->dma;
+        walk_mem.read = raw_read;
+        walk_mem.write = raw_write;
+        cause = pt_walk(&walk_mem, cr[CR_PTB], va, k, user, true, &w);
+    }
+    if (cause) {
+        reflect_trap(vm, cause, va);
+        return VMX_PF_TRUE;
+    }
+    if (k == ACCESS_WRITE && shadow_is_table(vm, w.page >> PAGE_SHIFT)) {
+        emulate_store(vm, x, &w);
+        return VMX_PF_TRACING;
+    }
+    struct spage *root = vm->sh.root[role];
+    if (!root)
+        return VMX_PF_HIDDEN; /* vm_fail said why */
+    uint32_t i1 = VA_L1(va);
+    bool created;
+    struct spage *child =
+        child_of(vm, root, i1, role == ROLE_PHYS ? i1 : w.pte_pa >> PAGE_SHIFT, role, &created);
+    if (!child)
+        return VMX_PF_HIDDEN;
+    put_leaf(vm, child, VA_L2(va), w.pte, make_spte(vm, role, w.pte));
+    child->flood = 0;
+    return VMX_PF_HIDDEN;
+}
+
+/* --- setup, teardown, audit --- */
+
+bool shadow_init(struct vm *vm)
+{
+    struct shadow *sh = &vm->sh;
+    sh->policy = vm->vmm->cfg.policy;
+    sh->limit = vm->vmm->cfg.shadow_frames;
+    sh->nbuckets = 1021;
+    sh->hash = calloc(sh->nbuckets, sizeof *sh->hash);
+    sh->pt_count = calloc(vm->nframes + 1, sizeof *sh->pt_count);
+    sh->rhead = calloc(vm->nframes + 1, sizeof *sh->rhead);
+    sh->caprnodes = RMAP_NODES;
+    sh->rnodes = malloc(sh->caprnodes * sizeof *sh->rnodes);
+    return sh->hash && sh->pt_count && sh->rhead && sh->rnodes;
+}
+
+void shadow_free(struct vm *vm)
+{
+    struct shadow *sh = &vm->sh;
+    if (sh->hash)
+        zap_all(vm);
+    free(sh->hash);
+    free(sh->pt_count);
+    free(sh->rhead);
+    free(sh->rnodes);
+    memset(sh, 0, sizeof *sh);
+}
+
+unsigned shadow_audit(struct vm *vm, FILE *f, unsigned budget)
+{
+    struct shadow *sh = &vm->sh;
+    struct vmm *v = vm->vmm;
+    unsigned bad = 0;
+#define BAD(...)                                                               \
+    do {                                                                       \
+        if (f && bad < budget)                                                 \
+            fprintf(f, __VA_ARGS__);                                           \
+        bad++;                                                                 \
+    } while (0)
+    for (uint32_t b = 0; b < sh->nbuckets; b++)
+        for (struct spage *sp = sh->hash[b]; sp; sp = sp->hnext) {
+            int owner;
+            if (vmm_frame_owner(v, sp->hfn, &owner) != FRAME_SHADOW || owner != vm->id)
+                BAD("%s: shadow table in host frame %u is not owned by it\n", vm->name, sp->hfn);
+            for (uint32_t i = 0; i < 1024; i++) {
+                uint32_t e = spte_read(vm, sp, i);
+                if (!(e & PTE_V))
+                    continue;
+                uint32_t hfn = e >> PAGE_SHIFT;
+                if (sp->level == 1) {
+                    struct spage *child = hfn < v->nframes ? v->spage_of[hfn] : NULL;
+                    if (!child || child->level != 2 || child->role != sp->role)
+                        BAD("%s: root %u entry %u points at host frame %u, not a shadow table\n", vm->name,
+                            sp->hfn, i, hfn);
+                    else if (sp->role != ROLE_PHYS) {
+                        uint32_t g = guest_word(vm, (sp->key << PAGE_SHIFT) + 4 * i);
+                        if (!(g & PTE_V) || (g >> PAGE_SHIFT) != child->key)
+                            BAD("%s: root entry %u disagrees with the guest's level-1 entry 0x%08x\n",
+                                vm->name, i, g);
+                    }
+                    continue;
+                }
+                if (vmm_frame_owner(v, hfn, &owner) != FRAME_GUEST || owner != vm->id) {
+                    BAD("%s: shadow maps host frame %u, which it does not own\n", vm->name, hfn);
+                    continue;
+                }
+                uint32_t g = sp->role == ROLE_PHYS ? (((sp->key << 10) | i) << PAGE_SHIFT) | PTE_V | PTE_R |
+                                                         PTE_W | PTE_X | PTE_U | PTE_A | PTE_D
+                                                   : guest_word(vm, (sp->key << PAGE_SHIFT) + 4 * i);
+                uint32_t gfn = g >> PAGE_SHIFT;
+                if (!(g & PTE_V) || gfn >= vm->nframes || vm->pmap[gfn] != hfn)
+                    BAD("%s: shadow entry maps host frame %u, the guest's entry 0x%08x does not\n", vm->name,
+                        hfn, g);
+                else if ((e & ~g & (PTE_R | PTE_W | PTE_X)) || (sp->role == ROLE_USER && !(g & PTE_U)))
+                    BAD("%s: shadow entry 0x%08x gives more than the guest's 0x%08x\n", vm->name, e, g);
+                else if ((e & PTE_W) && (shadow_is_table(vm, gfn) || !(g & PTE_D)))
+                    BAD("%s: shadow entry 0x%08x is writable but guest frame %u is %s\n", vm->name, e, gfn,
+                        shadow_is_table(vm, gfn) ? "a traced page table" : "clean");
+            }
+        }
+#undef BAD
+    return bad;
+}

@@ -1,0 +1,110 @@
+/*
+ * stats.c - what the VMM did for each VM, as a summary for people and as
+ * JSON for scripts and plots.
+ */
+#include <inttypes.h>
+
+#include "vmm_impl.h"
+
+static const char *const exit_names[VMX_COUNT] = {
+#define X(name, desc) [VMX_##name] = #name,
+    VMM_EXIT_KINDS(X)
+#undef X
+};
+static const char *const exit_desc[VMX_COUNT] = {
+#define X(name, desc) [VMX_##name] = desc,
+    VMM_EXIT_KINDS(X)
+#undef X
+};
+
+static double efficiency(const struct vm_stats *s)
+{
+    uint64_t all = s->direct + s->emulated;
+    return all ? 100.0 * (double)s->direct / (double)all : 100.0;
+}
+
+static uint64_t total_exits(const struct vm_stats *s)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < VMX_COUNT; i++)
+        n += s->exits[i];
+    return n;
+}
+
+void vm_stats_print(const struct vm *vm, FILE *f)
+{
+    const struct vm_stats *s = &vm->st;
+    fprintf(f, "vm %s: %s", vm->name, vm_state_name(vm->state));
+    if (vm->state == VM_HALTED)
+        fprintf(f, " with %u", vm->exit_value);
+    if (vm->state == VM_FAILED)
+        fprintf(f, ": %s", vm->message);
+    fprintf(f, "\n");
+    fprintf(f, "  guest instructions  %" PRIu64 " (%" PRIu64 " cycles)\n", vm->cpu.instret, vm->cpu.cycles);
+    fprintf(f, "  efficiency          %.4f%% direct: %" PRIu64 " direct, %" PRIu64 " emulated\n", efficiency(s),
+            s->direct, s->emulated);
+    fprintf(f, "  exits               %" PRIu64 "\n", total_exits(s));
+    for (int i = 0; i < VMX_COUNT; i++)
+        if (s->exits[i])
+            fprintf(f, "    %-12" PRIu64 "  %s\n", s->exits[i], exit_desc[i]);
+    fprintf(f, "  emulated            ");
+    bool any = false;
+    for (int op = 0; op < OP_COUNT; op++)
+        if (s->emulated_by_op[op]) {
+            fprintf(f, "%s%s %" PRIu64, any ? ", " : "", isa_insns[op].mnem, s->emulated_by_op[op]);
+            any = true;
+        }
+    fprintf(f, "%s\n", any ? "" : "none");
+    fprintf(f, "  interrupts          %" PRIu64 " delivered\n", s->interrupts);
+    fprintf(f, "  shadow (%s)     %" PRIu64 " tables built, %" PRIu64 " reused, %" PRIu64 " dropped, %" PRIu64
+               " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
+            shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
+            s->shadow_flushes, s->shadow_entries, s->write_protects);
+}
+
+static void json_vm(const struct vm *vm, FILE *f)
+{
+    const struct vm_stats *s = &vm->st;
+    fprintf(f, "    {\"name\": \"%s\", \"state\": \"%s\", \"exit_value\": %u,\n", vm->name,
+            vm_state_name(vm->state), vm->exit_value);
+    fprintf(f, "     \"instructions\": %" PRIu64 ", \"cycles\": %" PRIu64 ", \"direct\": %" PRIu64
+               ", \"emulated\": %" PRIu64 ", \"efficiency_percent\": %.6f,\n",
+            vm->cpu.instret, vm->cpu.cycles, s->direct, s->emulated, efficiency(s));
+    fprintf(f, "     \"exits\": {");
+    for (int i = 0; i < VMX_COUNT; i++)
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", exit_names[i], s->exits[i]);
+    fprintf(f, "},\n     \"emulated_by_instruction\": {");
+    bool any = false;
+    for (int op = 0; op < OP_COUNT; op++)
+        if (s->emulated_by_op[op]) {
+            fprintf(f, "%s\"%s\": %" PRIu64, any ? ", " : "", isa_insns[op].mnem, s->emulated_by_op[op]);
+            any = true;
+        }
+    fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n", s->interrupts);
+    fprintf(f, "     \"page_faults\": {\"hidden\": %" PRIu64 ", \"tracing\": %" PRIu64 ", \"true\": %" PRIu64 "},\n",
+            s->exits[VMX_PF_HIDDEN], s->exits[VMX_PF_TRACING], s->exits[VMX_PF_TRUE]);
+    fprintf(f, "     \"shadow\": {\"policy\": \"%s\", \"built\": %" PRIu64 ", \"reused\": %" PRIu64
+               ", \"dropped\": %" PRIu64 ", \"flushes\": %" PRIu64 ", \"entries\": %" PRIu64
+               ", \"write_protects\": %" PRIu64 "}}",
+            shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
+            s->shadow_flushes, s->shadow_entries, s->write_protects);
+}
+
+void vmm_stats_json(struct vmm *v, FILE *f)
+{
+    fprintf(f, "{\n  \"isa\": \"%s\",\n  \"policy\": \"%s\",\n  \"vms\": [\n", isa_variant_name(v->cfg.isa),
+            shadow_policy_name(v->cfg.policy));
+    for (int i = 0; i < v->nvms; i++) {
+        json_vm(v->vms[i], f);
+        fprintf(f, "%s\n", i + 1 < v->nvms ? "," : "");
+    }
+    fprintf(f, "  ]\n}\n");
+}
+
+unsigned vmm_audit(struct vmm *v, FILE *f)
+{
+    unsigned bad = 0;
+    for (int i = 0; i < v->nvms; i++)
+        bad += shadow_audit(v->vms[i], f, bad < 10 ? 10 - bad : 0);
+    return bad;
+}

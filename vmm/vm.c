@@ -1,0 +1,252 @@
+/*
+ * vm.c - making the VMM and its virtual machines; guest-physical memory.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm_impl.h"
+
+#define MAX_VMS 64
+
+bool shadow_policy_parse(const char *name, enum shadow_policy *out)
+{
+    for (int p = 0; p < SHADOW_NPOLICIES; p++)
+        if (strcmp(name, shadow_policy_name((enum shadow_policy)p)) == 0) {
+            *out = (enum shadow_policy)p;
+            return true;
+        }
+    return false;
+}
+
+const char *shadow_policy_name(enum shadow_policy p)
+{
+    static const char *const names[] = {
+        [SHADOW_REBUILD] = "rebuild", [SHADOW_DEMAND] = "demand", [SHADOW_CACHE] = "cache"};
+    return (unsigned)p < SHADOW_NPOLICIES ? names[p] : "?";
+}
+
+struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, size_t errlen)
+{
+    struct machine_config mc = {.mem_size = host_mem, .isa = cfg->isa, .hosted = true};
+    struct machine *m = machine_new(&mc, err, errlen);
+    if (!m)
+        return NULL;
+    struct vmm *v = calloc(1, sizeof *v);
+    if (!v) {
+        machine_free(m);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    v->cfg = *cfg;
+    if (!v->cfg.quantum)
+        v->cfg.quantum = 100000;
+    if (!v->cfg.shadow_frames)
+        v->cfg.shadow_frames = 1024;
+    v->m = m;
+    v->nframes = host_mem / PAGE_SIZE;
+    v->owner = calloc(v->nframes, sizeof *v->owner);
+    v->free_frames = calloc(v->nframes, sizeof *v->free_frames);
+    v->vms = calloc(MAX_VMS, sizeof *v->vms);
+    v->spage_of = calloc(v->nframes, sizeof *v->spage_of);
+    if (!v->owner || !v->free_frames || !v->vms || !v->spage_of) {
+        vmm_free(v);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    /* Frame 0 is never handed out, so 0 can mean "no frame". */
+    for (uint32_t f = v->nframes - 1; f >= 1; f--)
+        v->free_frames[v->nfree++] = f;
+    return v;
+}
+
+static void vm_free(struct vm *vm)
+{
+    if (!vm)
+        return;
+    shadow_free(vm);
+    if (vm->pmap)
+        for (uint32_t g = 0; g < vm->nframes; g++)
+            if (vm->pmap[g])
+                free_frame(vm->vmm, vm->pmap[g]);
+    free(vm->pmap);
+    devices_free(&vm->dev);
+    free(vm);
+}
+
+void vmm_free(struct vmm *v)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < v->nvms; i++)
+        vm_free(v->vms[i]);
+    free(v->vms);
+    free(v->owner);
+    free(v->free_frames);
+    free(v->spage_of);
+    machine_free(v->m);
+    free(v);
+}
+
+struct machine *vmm_machine(struct vmm *v) { return v->m; }
+
+/* --- guest-physical memory --- */
+
+/* Copy between the guest's memory and buf, a page at a time: guest frames
+ * that are neighbours need not be neighbours in host memory. */
+static bool guest_copy(struct vm *vm, uint32_t gpa, void *buf, size_t len, bool write)
+{
+    if ((uint64_t)gpa + len > vm->mem_size)
+        return false;
+    uint8_t *p = buf;
+    while (len > 0) {
+        uint32_t off = gpa & PAGE_MASK;
+        size_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+        uint32_t hpa = (vm->pmap[gpa >> PAGE_SHIFT] << PAGE_SHIFT) | off;
+        if (write)
+            machine_write_phys(vm->vmm->m, hpa, p, n);
+        else
+            machine_read_phys(vm->vmm->m, hpa, p, n);
+        gpa += (uint32_t)n;
+        p += n;
+        len -= n;
+    }
+    return true;
+}
+
+bool vm_guest_read(struct vm *vm, uint32_t gpa, void *buf, size_t len)
+{
+    return guest_copy(vm, gpa, buf, len, false);
+}
+
+bool vm_guest_write(struct vm *vm, uint32_t gpa, const void *buf, size_t len)
+{
+    if (!guest_copy(vm, gpa, (void *)buf, len, true))
+        return false;
+    shadow_guest_wrote(vm, gpa, len);
+    return true;
+}
+
+bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len)
+{
+    return vm_guest_read(vm, gpa, buf, len);
+}
+
+static bool dma_read(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_guest_read(ctx, pa, buf, len); }
+static bool dma_write(void *ctx, uint32_t pa, const void *buf, size_t len)
+{
+    return vm_guest_write(ctx, pa, buf, len);
+}
+
+void vm_fail(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vm->message, sizeof vm->message, fmt, ap);
+    va_end(ap);
+    vm->state = VM_FAILED;
+}
+
+/* --- making a VM --- */
+
+struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, size_t errlen)
+{
+    if (v->nvms >= MAX_VMS) {
+        snprintf(err, errlen, "too many virtual machines (at most %d)", MAX_VMS);
+        return NULL;
+    }
+    if (cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0) {
+        snprintf(err, errlen, "memory size %u is not a positive multiple of the page size (%u bytes)",
+                 cfg->mem_size, PAGE_SIZE);
+        return NULL;
+    }
+    uint32_t need = cfg->mem_size / PAGE_SIZE;
+    if (need + v->cfg.shadow_frames / 4 > v->nfree) {
+        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory", cfg->mem_size / 1024);
+        return NULL;
+    }
+    struct vm *vm = calloc(1, sizeof *vm);
+    if (!vm)
+        goto nomem;
+    vm->vmm = v;
+    vm->id = v->nvms;
+    snprintf(vm->name, sizeof vm->name, "%s", cfg->name ? cfg->name : "vm");
+    vm->mem_size = cfg->mem_size;
+    vm->nframes = need;
+    vm->max_insns = cfg->max_insns;
+    vm->pmap = calloc(need, sizeof *vm->pmap);
+    if (!vm->pmap || !shadow_init(vm))
+        goto nomem;
+    for (uint32_t g = 0; g < need; g++)
+        vm->pmap[g] = alloc_frame(v, vm, FRAME_GUEST);
+    vm->dma = (struct dma){.ctx = vm, .mem_size = vm->mem_size, .read = dma_read, .write = dma_write};
+    vm->dev.con.io = cfg->io;
+    devices_reset(&vm->dev);
+    if (cfg->disk && !disk_attach(&vm->dev.disk, cfg->disk, cfg->disk_len)) {
+        snprintf(err, errlen, "disk image is %zu bytes, not a whole number of %u-byte blocks", cfg->disk_len,
+                 DISK_BLOCK_SIZE);
+        goto fail;
+    }
+
+    /* Reset state, then the loader, exactly as on the bare machine. */
+    vm->cpu.cr[CR_STATUS] = SR_RESET;
+    if (!elf_boot_into(&vm->dma, vm->cpu.r, &vm->cpu.pc, cfg->image, cfg->bootarg, err, errlen))
+        goto fail;
+    vm->state = VM_RUNNABLE;
+    v->vms[v->nvms++] = vm;
+    return vm;
+nomem:
+    snprintf(err, errlen, "out of memory");
+fail:
+    vm_free(vm);
+    return NULL;
+}
+
+/* --- inspection --- */
+
+enum vm_state vm_state(const struct vm *vm) { return vm->state; }
+const char *vm_name(const struct vm *vm) { return vm->name; }
+const char *vm_message(const struct vm *vm) { return vm->message; }
+uint32_t vm_exit_value(const struct vm *vm) { return vm->exit_value; }
+const struct vm_stats *vm_stats(const struct vm *vm) { return &vm->st; }
+uint64_t vm_instret(const struct vm *vm) { return vm->cpu.instret; }
+uint64_t vm_cycles(const struct vm *vm) { return vm->cpu.cycles; }
+uint32_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
+int vm_id(const struct vm *vm) { return vm->id; }
+
+uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn)
+{
+    return gfn < vm->nframes ? vm->pmap[gfn] : 0;
+}
+
+const char *vm_state_name(enum vm_state s)
+{
+    static const char *const names[] = {
+        [VM_RUNNABLE] = "runnable",   [VM_HALTED] = "halted",
+        [VM_LIMIT] = "instruction limit", [VM_DEADLOCK] = "deadlock",
+        [VM_DOUBLE_FAULT] = "double fault", [VM_FAILED] = "failed",
+    };
+    return names[s];
+}
+
+void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t crs[NCRS])
+{
+    const uint32_t *r = vm->cpu.r;
+    uint32_t p = vm->cpu.pc;
+    if (vm->vmm->current == vm) {
+        r = machine_cpu(vm->vmm->m)->r;
+        p = machine_cpu(vm->vmm->m)->pc;
+    }
+    memcpy(regs, r, NREGS * sizeof *regs);
+    regs[0] = 0;
+    *pc = p;
+    memcpy(crs, vm->cpu.cr, NCRS * sizeof *crs);
+    crs[CR_TIMER] = itimer_read(&vm->dev.timer, vm->cpu.cycles);
+}
+
+const uint8_t *vm_disk_image(const struct vm *vm, size_t *len, bool *written)
+{
+    *len = (size_t)vm->dev.disk.nblocks * DISK_BLOCK_SIZE;
+    *written = vm->dev.disk.written;
+    return vm->dev.disk.image;
+}

@@ -1,0 +1,135 @@
+/*
+ * vmm.h - the virtual machine monitor: runs unmodified guest kernels
+ * deprivileged, in real user mode on a hosted vmlab machine, and emulates
+ * everything privileged (docs/vmm.md).
+ *
+ * Threat model, as for any VMM: every guest runs hostile code from its
+ * first instruction.  Nothing a guest does may reach memory it does not
+ * own, stop another guest, or crash the VMM.
+ */
+#ifndef VMLAB_VMM_H
+#define VMLAB_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "elf_load.h"
+#include "machine.h"
+
+/* How shadow page tables are loaded (docs/vmm.md, "PTE loading"). */
+enum shadow_policy {
+    SHADOW_REBUILD, /* rebuild the whole shadow on every ptb write */
+    SHADOW_DEMAND,  /* start empty on every ptb write, fill on hidden faults */
+    SHADOW_CACHE,   /* keep shadows per page table and reuse them (VMware) */
+    SHADOW_NPOLICIES
+};
+bool shadow_policy_parse(const char *name, enum shadow_policy *out);
+const char *shadow_policy_name(enum shadow_policy p);
+
+struct vmm_config {
+    enum isa_variant isa;      /* of the real machine, and so of every guest */
+    enum shadow_policy policy;
+    uint32_t quantum;          /* instructions a VM runs before the next gets the CPU */
+    uint32_t shadow_frames;    /* shadow-table frames each VM may hold (0: default) */
+};
+
+struct vm_config {
+    const char *name;
+    uint32_t mem_size;           /* guest-physical memory, a multiple of PAGE_SIZE */
+    const struct elf_image *image;
+    const char *bootarg;         /* NULL: none */
+    const uint8_t *disk;         /* disk image, NULL: no disk */
+    size_t disk_len;
+    struct console_io io;        /* the VM's console */
+    uint64_t max_insns;          /* stop the VM after this many instructions (0: no limit) */
+};
+
+enum vm_state {
+    VM_RUNNABLE,
+    VM_HALTED,       /* halt in virtual supervisor mode; exit_value holds its value */
+    VM_LIMIT,        /* max_insns reached */
+    VM_DEADLOCK,     /* wfi with no interrupt that could ever arrive */
+    VM_DOUBLE_FAULT, /* the guest's trap handler cannot be fetched */
+    VM_FAILED,       /* the VMM gave up on this VM; message says why */
+};
+
+/* Exit reasons as the dispatcher sorts them, for statistics. */
+#define VMM_EXIT_KINDS(X)                                                      \
+    X(EMULATED,   "privileged instruction emulated")                          \
+    X(REFLECTED,  "trap reflected into the guest")                             \
+    X(PF_HIDDEN,  "hidden page fault (shadow filled)")                         \
+    X(PF_TRACING, "tracing page fault (guest page-table write)")              \
+    X(PF_TRUE,    "true page fault (reflected)")                               \
+    X(TIMER,      "real timer (scheduler, virtual devices)")                  \
+    X(LIMIT,      "instruction limit")
+
+enum vmm_exit_kind {
+#define X(name, desc) VMX_##name,
+    VMM_EXIT_KINDS(X)
+#undef X
+    VMX_COUNT
+};
+
+struct vm_stats {
+    uint64_t exits[VMX_COUNT];
+    uint64_t emulated_by_op[OP_COUNT]; /* interpreted instructions by opcode */
+    uint64_t direct;          /* guest instructions the real CPU executed */
+    uint64_t emulated;        /* guest instructions the VMM executed */
+    uint64_t interrupts;      /* virtual interrupts delivered */
+    uint64_t shadow_built;    /* shadow tables created */
+    uint64_t shadow_reused;   /* root activations that found a shadow in the cache */
+    uint64_t shadow_dropped;  /* shadow tables freed */
+    uint64_t shadow_flushes;  /* times every shadow of the VM was dropped at once */
+    uint64_t shadow_entries;  /* shadow entries filled */
+    uint64_t write_protects;  /* writable mappings made read-only for tracing */
+};
+
+struct vmm;
+struct vm;
+
+struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, size_t errlen);
+void vmm_free(struct vmm *v);
+
+/* Create a VM, boot its image (reset state: virtual supervisor, paging
+ * off, pc at the entry, a0/a1 as docs/isa.md section 9 says). */
+struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, size_t errlen);
+
+/* Time-share the real CPU among the VMs until every one has stopped. */
+void vmm_run(struct vmm *v);
+
+/* Results and inspection. */
+enum vm_state vm_state(const struct vm *vm);
+const char *vm_state_name(enum vm_state s);
+const char *vm_name(const struct vm *vm);
+const char *vm_message(const struct vm *vm); /* why VM_FAILED, or "" */
+uint32_t vm_exit_value(const struct vm *vm);
+const struct vm_stats *vm_stats(const struct vm *vm);
+uint64_t vm_instret(const struct vm *vm);
+uint64_t vm_cycles(const struct vm *vm);
+/* Registers r0..r15, pc and the virtual control registers. */
+void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t crs[NCRS]);
+bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len);
+uint32_t vm_mem_size(const struct vm *vm);
+const uint8_t *vm_disk_image(const struct vm *vm, size_t *len, bool *written);
+
+/* The summary printed at exit, and the same as JSON. */
+void vm_stats_print(const struct vm *vm, FILE *f);
+void vmm_stats_json(struct vmm *v, FILE *f);
+
+/* Check every shadow entry of every VM against the rules (each maps a
+ * frame its VM owns, with no more rights than the guest's tables give,
+ * read-only if it is a guest page table).  Returns the number of
+ * violations, describing the first few on f (may be NULL). */
+unsigned vmm_audit(struct vmm *v, FILE *f);
+
+/* The host frames' owners, for isolation tests. */
+enum frame_kind { FRAME_FREE, FRAME_GUEST, FRAME_SHADOW };
+enum frame_kind vmm_frame_owner(const struct vmm *v, uint32_t hfn, int *vm_id);
+int vm_id(const struct vm *vm);
+/* The host frame backing a guest frame of a VM. */
+uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn);
+
+struct machine *vmm_machine(struct vmm *v);
+
+#endif
