@@ -8,7 +8,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   := build
 
-CPPFLAGS := -Iisa -D_POSIX_C_SOURCE=200809L -MMD -MP
+CPPFLAGS := -Iisa -Iassembler -Ivmm -D_POSIX_C_SOURCE=200809L -MMD -MP
 WARN     := -std=c11 -Wall -Wextra -Werror
 REL_CFLAGS := $(WARN) -O2 -g
 SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -16,9 +16,11 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 
 # What the tools are made of.  Each tool is its main file (<tool>_SRC)
 # plus the library: every other .c file of isa/, assembler/ and vmm/.
-TOOLS    := vrun visa
+TOOLS    := vrun visa vasm vdis
 vrun_SRC := vmm/vrun.c
 visa_SRC := isa/visa.c
+vasm_SRC := assembler/vasm.c
+vdis_SRC := assembler/vdis.c
 MAIN_SRC := $(foreach t,$(TOOLS),$($(t)_SRC))
 LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(wildcard isa/*.c assembler/*.c vmm/*.c)))
 
@@ -40,7 +42,7 @@ help:
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing)"
 	@echo "make bench    guest MIPS with paging off and on, against native C"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
-	@echo "make docs     regenerate the tables in docs/isa.md from the instruction table"
+	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make clean    remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -67,8 +69,12 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
 # --- the main job ----------------------------------------------------------------
 
-run: all
+run: all $(BUILD)/demo/hello.elf
 	$(BUILD)/bin/vrun --native --stats $(BUILD)/demo/hello.elf
+
+$(BUILD)/demo/hello.elf: assembler/examples/hello.s $(BUILD)/bin/vasm
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/vasm -o $@ $<
 
 # --- tests ---------------------------------------------------------------------
 
@@ -99,8 +105,10 @@ install: all
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/vmlab/
 
 # Regenerate the tables in the manual from the instruction table.
-docs: $(BUILD)/bin/visa
+docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
 	$(BUILD)/bin/visa --update docs/isa.md
+	$(BUILD)/bin/visa --update docs/assembler.md
+	$(BUILD)/bin/vasm --update-docs docs/assembler.md
 
 clean:
 	rm -rf $(BUILD)

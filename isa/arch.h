@@ -7,6 +7,7 @@
 #ifndef VMLAB_ARCH_H
 #define VMLAB_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define NREGS 16            /* r0..r15; r0 always reads as zero */
@@ -82,6 +83,14 @@ static inline uint32_t sr_after_trap(uint32_t sr)
     if (sr & SR_IE)
         n |= SR_PIE;
     return n;
+}
+
+/* An exception raised by the trap handler's first instruction, in
+ * supervisor mode, would be taken at that same instruction with the same
+ * registers and memory, and raised again forever: a double fault. */
+static inline bool is_double_fault(uint32_t sr, uint32_t pc, uint32_t tvec)
+{
+    return (sr & SR_S) && pc == tvec;
 }
 
 /* The status word after rfe: S and IE come back from PS and PIE, which keep

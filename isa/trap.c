@@ -21,9 +21,8 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
     struct cpu_state *c = &m->cpu;
     uint32_t sr = c->cr[CR_STATUS];
 
-    /* A fetch fault on the handler's own first instruction would trap
-     * forever; real machines give up too (x86 calls it a triple fault). */
-    if ((cause & CAUSE_FETCH) && badaddr == c->cr[CR_TVEC] && c->pc == c->cr[CR_TVEC]) {
+    /* Real machines give up too (x86 calls it a triple fault). */
+    if (CAUSE_CODE(cause) < CAUSE_FIRST_INTERRUPT && is_double_fault(sr, c->pc, c->cr[CR_TVEC])) {
         m->exit->cause = cause;
         m->exit->addr = badaddr;
         machine_stop(m, EXIT_DOUBLE_FAULT);
@@ -49,7 +48,8 @@ void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access ac
     x->access = access;
     /* The instruction word, so the VMM can decode what trapped.  The CPU
      * is still executing from the page of pc unless the fetch failed. */
-    x->insn = (cause & CAUSE_FETCH) ? 0 : ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (m->cpu.pc & PAGE_MASK));
+    bool fetched = !((cause & CAUSE_FETCH) && addr == m->cpu.pc); /* a misaligned jalr was fetched */
+    x->insn = !fetched ? 0 : ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (m->cpu.pc & PAGE_MASK));
     machine_stop(m, EXIT_TRAP);
 }
 

@@ -11,8 +11,7 @@ void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
     struct cpu_state *live = vcpu_live(vm);
     uint32_t *cr = vm->cpu.cr;
 
-    /* The hardware's double fault: the handler itself cannot be fetched. */
-    if ((cause & CAUSE_FETCH) && badaddr == cr[CR_TVEC] && live->pc == cr[CR_TVEC]) {
+    if (CAUSE_CODE(cause) < CAUSE_FIRST_INTERRUPT && is_double_fault(cr[CR_STATUS], live->pc, cr[CR_TVEC])) {
         vm->state = VM_DOUBLE_FAULT;
         vm->exit_value = cause;
         return;
