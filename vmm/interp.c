@@ -110,7 +110,13 @@ static void emu_out(struct vm *vm, const struct isa_fields *f)
 }
 
 static void emu_rdsr(struct vm *vm, const struct isa_fields *f) { set_reg(vm, f->ra, vm->cpu.cr[CR_STATUS]); }
-static void emu_wrsr(struct vm *vm, const struct isa_fields *f) { write_cr(vm, CR_STATUS, get_reg(vm, f->ra)); }
+static void emu_wrsr(struct vm *vm, const struct isa_fields *f)
+{
+    uint32_t v = get_reg(vm, f->ra);
+    if (vm->vmm->cfg.inject & INJECT_WRSR_IE)
+        v = (v & ~SR_IE) | (vm->cpu.cr[CR_STATUS] & SR_IE);
+    write_cr(vm, CR_STATUS, v);
+}
 static void emu_rdptb(struct vm *vm, const struct isa_fields *f) { set_reg(vm, f->ra, vm->cpu.cr[CR_PTB]); }
 
 typedef void emu_fn(struct vm *vm, const struct isa_fields *f);

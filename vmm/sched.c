@@ -40,10 +40,11 @@ static int runnable(const struct vmm *v)
     return n;
 }
 
-static void run_slice(struct vmm *v, struct vm *vm, bool share)
+/* Run vm on the real CPU until it stops or its instruction count reaches
+ * slice_end (exactly: the real timer never lets it run past). */
+static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
 {
     struct machine *m = v->m;
-    uint64_t slice_end = share ? vm->cpu.instret + v->cfg.quantum : UINT64_MAX;
 
     vm_enter(v, vm);
     reflect_interrupts(vm); /* what became pending while it was off the CPU */
@@ -86,6 +87,12 @@ void vmm_run(struct vmm *v)
                 vm = c;
         }
         next = (vm->id + 1) % v->nvms;
-        run_slice(v, vm, n > 1);
+        run_slice(v, vm, n > 1 ? vm->cpu.instret + v->cfg.quantum : UINT64_MAX);
     }
+}
+
+void vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret)
+{
+    if (vm->state == VM_RUNNABLE && vm->cpu.instret < instret)
+        run_slice(v, vm, instret);
 }

@@ -469,6 +469,11 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         walk_mem.read = raw_read;
         walk_mem.write = raw_write;
         cause = pt_walk(&walk_mem, cr[CR_PTB], va, k, user, true, &w);
+        if (!cause && k == ACCESS_WRITE && (vm->vmm->cfg.inject & INJECT_NO_DIRTY)) {
+            uint32_t clean = w.pte & ~PTE_D;
+            raw_write(vm, w.pte_pa, (uint8_t[]){(uint8_t)clean, (uint8_t)(clean >> 8), (uint8_t)(clean >> 16),
+                                                (uint8_t)(clean >> 24)}, 4);
+        }
     }
     if (cause) {
         reflect_trap(vm, cause, va);

@@ -27,11 +27,20 @@ enum shadow_policy {
 bool shadow_policy_parse(const char *name, enum shadow_policy *out);
 const char *shadow_policy_name(enum shadow_policy p);
 
+/* Deliberate VMM bugs, for tests that must prove a checker catches them
+ * (a comparison that never reports a difference proves nothing). */
+enum vmm_inject {
+    INJECT_NONE = 0,
+    INJECT_NO_DIRTY = 1,  /* never set D in the guest's page tables */
+    INJECT_WRSR_IE = 2,   /* wrsr leaves the guest's IE unchanged, as POPF does */
+};
+
 struct vmm_config {
     enum isa_variant isa;      /* of the real machine, and so of every guest */
     enum shadow_policy policy;
     uint32_t quantum;          /* instructions a VM runs before the next gets the CPU */
     uint32_t shadow_frames;    /* shadow-table frames each VM may hold (0: default) */
+    unsigned inject;           /* enum vmm_inject flags; 0 in real use */
 };
 
 struct vm_config {
@@ -97,6 +106,9 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
 
 /* Time-share the real CPU among the VMs until every one has stopped. */
 void vmm_run(struct vmm *v);
+/* Run one VM alone until it has retired exactly `instret` instructions in
+ * all (or stops first).  For lockstep comparison and stepping. */
+void vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret);
 
 /* Results and inspection. */
 enum vm_state vm_state(const struct vm *vm);

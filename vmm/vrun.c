@@ -20,6 +20,7 @@
 
 #include "elf_load.h"
 #include "fileio.h"
+#include "lockstep.h"
 #include "machine.h"
 #include "vmm.h"
 
@@ -40,6 +41,7 @@ static void usage(FILE *f)
             "usage: %s --native IMAGE [options]\n"
             "       %s [options] IMAGE\n"
             "       %s [options] --vm IMAGE [vm options] [--vm IMAGE [vm options]]...\n"
+            "       %s --lockstep [options] IMAGE\n"
             "\n"
             "Run the ELF32 program IMAGE on the bare vmlab machine (--native), or as the\n"
             "guest kernel of a virtual machine under the VMM. The console is stdin/stdout;\n"
@@ -47,6 +49,9 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --native          run on the bare machine (the image is the supervisor)\n"
+            "  --lockstep        run IMAGE on the bare machine and under the VMM side by\n"
+            "                    side, and report the first instruction after which they\n"
+            "                    differ (console input: all of stdin, read first)\n"
             "  --vm IMAGE        add a virtual machine running IMAGE; options after it\n"
             "                    (-m, --disk, -n, --boot, --name) apply to it alone\n"
             "  -m, --mem SIZE    physical memory, bytes with an optional K or M suffix,\n"
@@ -70,7 +75,7 @@ static void usage(FILE *f)
             "exit status: the halt value (with several VMs: the first non-zero one);\n"
             "%d bad input; %d bad usage; %d instruction limit reached; %d machine stopped\n"
             "abnormally (deadlock, double fault, VM failure)\n",
-            prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL);
+            prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL);
 }
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -157,7 +162,7 @@ struct image_opts {
 };
 
 struct opts {
-    bool native, stats;
+    bool native, stats, lockstep;
     enum isa_variant isa;
     enum shadow_policy policy;
     uint32_t quantum;
@@ -169,10 +174,11 @@ struct opts {
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_NATIVE = 256, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
+    enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
            OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
+        {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
         {"vm", required_argument, NULL, OPT_VM},
         {"mem", required_argument, NULL, 'm'},
         {"isa", required_argument, NULL, OPT_ISA},
@@ -197,6 +203,7 @@ static int parse(int argc, char **argv, struct opts *o)
         uint64_t v;
         switch (c) {
         case OPT_NATIVE: o->native = true; break;
+        case OPT_LOCKSTEP: o->lockstep = true; break;
         case OPT_VM:
             if (o->nvms == MAX_VMS)
                 return fail_usage("too many --vm (at most %s)", "16");
@@ -248,8 +255,10 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (o->nvms == 0)
         return fail_usage("%s", "no image given");
-    if (o->native && o->nvms > 1)
-        return fail_usage("%s", "--native runs one image; use --vm for several");
+    if ((o->native || o->lockstep) && o->nvms > 1)
+        return fail_usage("%s", "--native and --lockstep run one image; use --vm for several");
+    if (o->native && o->lockstep)
+        return fail_usage("%s", "--lockstep runs the image both ways already; drop --native");
     return 0;
 }
 
@@ -515,6 +524,50 @@ done:
     return status;
 }
 
+/* --- native and VMM side by side --- */
+
+static int run_lockstep(const struct opts *o)
+{
+    const struct image_opts *io = &o->vm[0];
+    char err[512];
+    struct elf_image img;
+    uint8_t *input = NULL, *disk = NULL;
+    size_t input_len = 0, disk_len = 0;
+    if (!elf_read_file(io->path, &img, err, sizeof err)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+        return EXIT_BAD_INPUT;
+    }
+    if (io->disk && !load_disk(io->disk, &disk, &disk_len)) {
+        elf_free(&img);
+        return EXIT_BAD_INPUT;
+    }
+    if (!file_read("/dev/stdin", &input, &input_len, err, sizeof err))
+        input_len = 0;
+    struct lockstep_config c = {
+        .image = &img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .policy = o->policy,
+        .input = input, .input_len = input_len, .disk = disk, .disk_len = disk_len,
+        .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
+    };
+    struct lockstep_result r;
+    bool ok = lockstep_run(&c, &r, err, sizeof err);
+    int status = 0;
+    if (!ok) {
+        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+        status = EXIT_BAD_INPUT;
+    } else if (r.diverged) {
+        printf("%s: lockstep: first difference after instruction %" PRIu64 ": %s\n", prog, r.instret, r.what);
+        status = 1;
+    } else {
+        printf("%s: lockstep: the bare machine and the VMM (%s shadows) agree for all %" PRIu64
+               " instructions%s\n",
+               prog, shadow_policy_name(o->policy), r.compared, r.both_stopped ? "; both stopped" : "");
+    }
+    elf_free(&img);
+    free(input);
+    free(disk);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -523,5 +576,7 @@ int main(int argc, char **argv)
         return 0; /* --help */
     if (r > 0)
         return r;
+    if (o.lockstep)
+        return run_lockstep(&o);
     return o.native ? run_native(&o) : run_vms(&o);
 }

@@ -1,0 +1,691 @@
+/*
+ * test_vrun.c - the runner, `vrun --native IMAGE` (docs/isa.md section 12,
+ * `vrun -h`), as a user meets it: the binary at $VMLAB_BIN/vrun (make check
+ * sets VMLAB_BIN=build/san/bin) run on images written into a temporary
+ * directory.  Exit status = halt's value mod 256; console on stdin/stdout;
+ * --boot, -m, --isa, --disk (saved back at exit), -n (124) and deadlock or
+ * double fault (125); and every bad input gives one line on stderr,
+ * `vrun: PATH: message` (or `vrun: message` for usage errors), a non-zero
+ * exit status and never a crash (the binary is built with ASan and UBSan:
+ * a sanitizer report would be more lines and a different status).
+ */
+#include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "elf_write.h"
+#include "prog.h"
+#include "rig.h"
+
+/* Usage errors print, after their one line, the conventional hint
+ * "vrun: try 'vrun --help'".  Set to 1 to demand a single line there too. */
+#define USAGE_HINT_FORBIDDEN 0
+
+#define ENTRY 0x1000u
+
+static char dir[64];
+static char vrun_path[4096];
+
+struct res {
+    bool exited;
+    int status; /* exit status, or the signal */
+    char *out, *err;
+    size_t outlen, errlen;
+};
+
+static void res_free(struct res *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = malloc(1);
+    size_t n = 0;
+    if (f) {
+        char chunk[4096];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+            buf = realloc(buf, n + got + 1);
+            memcpy(buf + n, chunk, got);
+            n += got;
+        }
+        fclose(f);
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void spit(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT(fwrite(data, 1, len, f) == len);
+    fclose(f);
+}
+
+/* DIR/name, in one of a ring of buffers (enough for every path a test
+ * keeps at once). */
+static const char *in_dir(const char *name)
+{
+    static char bufs[64][4096];
+    static int next;
+    char *b = bufs[next++ % 64];
+    snprintf(b, 4096, "%s/%s", dir, name);
+    return b;
+}
+
+/* Run vrun with args (NULL-terminated, without argv[0]) and stdin data. */
+static void vrun(struct res *res, const char *in, size_t inlen, const char *const *args)
+{
+    char inpath[4096], outpath[4096], errpath[4096];
+    snprintf(inpath, sizeof inpath, "%s/.stdin", dir);
+    snprintf(outpath, sizeof outpath, "%s/.stdout", dir);
+    snprintf(errpath, sizeof errpath, "%s/.stderr", dir);
+    spit(inpath, in ? in : "", in ? inlen : 0);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "vrun";
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        int fi = open(inpath, O_RDONLY), fo = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+            fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fi < 0 || fo < 0 || fe < 0)
+            _exit(200);
+        dup2(fi, 0);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        alarm(30); /* a hung vrun dies instead of hanging the tests */
+        execv(vrun_path, (char *const *)argv);
+        _exit(201);
+    }
+    int st;
+    CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+    res->exited = WIFEXITED(st);
+    res->status = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st);
+    res->out = slurp(outpath, &res->outlen);
+    res->err = slurp(errpath, &res->errlen);
+    if (!res->exited || res->status == 201)
+        fprintf(stderr, "\n  vrun did not run or died (signal/status %d): %s", res->status, res->err);
+}
+
+/* An image with one text section at ENTRY (and optional extra sections). */
+static const char *image(const char *name, const struct prog *p, const struct elf_out_section *extra, size_t nextra)
+{
+    uint8_t *text = malloc(4 * p->n);
+    p_bytes(p, text);
+    struct elf_out_section secs[4] = {{".text", p->base, text, 4 * (uint32_t)p->n, 4 * (uint32_t)p->n, PF_R | PF_X}};
+    for (size_t i = 0; i < nextra && i < 3; i++)
+        secs[1 + i] = extra[i];
+    uint8_t *f;
+    size_t len;
+    CU_ASSERT_FATAL(elf_write_mem(p->base, secs, 1 + nextra, NULL, 0, &f, &len));
+    const char *path = in_dir(name);
+    spit(path, f, len);
+    free(f);
+    free(text);
+    return path;
+}
+
+/* The program "halt with v". */
+static const char *halt_image(const char *name, uint32_t v)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_li(&p, 5, v);
+    p_op(&p, OP_HALT, 5, 0, 0, 0);
+    return image(name, &p, NULL, 0);
+}
+
+static void expect_ok(const struct res *r, int status)
+{
+    CU_ASSERT(r->exited);
+    CU_ASSERT_EQUAL(r->status, status);
+    CU_ASSERT_EQUAL(r->errlen, 0);
+    if (r->errlen)
+        fprintf(stderr, "\n  unexpected stderr: %s", r->err);
+}
+
+/* Exactly one line on stderr, `line`, nothing on stdout, this status. */
+static void expect_error(const struct res *r, int status, const char *line, bool usage)
+{
+    char want[8192];
+    snprintf(want, sizeof want, "%s\n", line);
+    const char *err = r->err;
+    char *copy = NULL;
+    if (usage && !USAGE_HINT_FORBIDDEN) {
+        static const char hint[] = "vrun: try 'vrun --help'\n";
+        size_t hl = strlen(hint);
+        if (r->errlen >= hl && strcmp(r->err + r->errlen - hl, hint) == 0 && r->errlen > hl) {
+            copy = strndup(r->err, r->errlen - hl);
+            err = copy;
+        }
+    }
+    CU_ASSERT(r->exited);
+    CU_ASSERT_EQUAL(r->status, status);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    CU_ASSERT_EQUAL(r->outlen, 0);
+    if (!r->exited || r->status != status || strcmp(err, want) != 0)
+        fprintf(stderr, "\n  status %d%s, stderr:\n%s  wanted %d:\n%s", r->status, r->exited ? "" : " (signal)",
+                r->err, status, want);
+    free(copy);
+}
+
+/* --- the suite's directory ---------------------------------------------------- */
+
+static int suite_init(void)
+{
+    const char *bin = getenv("VMLAB_BIN");
+    snprintf(vrun_path, sizeof vrun_path, "%s/vrun", bin && *bin ? bin : "build/san/bin");
+    snprintf(dir, sizeof dir, "/tmp/vmlab-vrun-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    char sub[4096];
+    snprintf(sub, sizeof sub, "%s/adir", dir);
+    return mkdir(sub, 0755) == 0 ? 0 : 1;
+}
+
+static int suite_clean(void)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (unlink(p) != 0)
+                rmdir(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+static void test_vrun_present(void)
+{
+    CU_ASSERT_FATAL(access(vrun_path, X_OK) == 0);
+}
+
+/* --- running programs ---------------------------------------------------------- */
+
+static void test_vrun_exit_status(void)
+{
+    const uint32_t vals[] = {0, 1, 42, 255, 256, 0x1234, 0xffffffffu};
+    for (int i = 0; i < 7; i++) {
+        const char *img = halt_image("halt.elf", vals[i]);
+        struct res r;
+        vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
+        expect_ok(&r, (int)(vals[i] & 0xff));
+        CU_ASSERT_EQUAL(r.outlen, 0);
+        res_free(&r);
+    }
+}
+
+/* stdin to the program, the program to stdout: an upper-casing echo that
+ * stops at the end of input; binary bytes pass unchanged. */
+static void test_vrun_console(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    uint32_t loop = p_op(&p, OP_IN, 5, 0, 0, PORT_CON_DATA);
+    p_op(&p, OP_ADDI, 6, 5, 0, 1);
+    size_t done = p_hole(&p);
+    p_op(&p, OP_SLTI, 6, 5, 0, 'a');
+    size_t skip1 = p_hole(&p);
+    p_op(&p, OP_SLTI, 6, 5, 0, 'z' + 1);
+    size_t skip2 = p_hole(&p);
+    p_op(&p, OP_ADDI, 5, 5, 0, -32);
+    uint32_t print = p_op(&p, OP_OUT, 5, 0, 0, PORT_CON_DATA);
+    p_br(&p, OP_JAL, 0, 0, loop);
+    uint32_t end = p_op(&p, OP_HALT, 0, 0, 0, 0);
+    p_patch(&p, done, OP_BEQ, 6, 0, end);
+    p_patch(&p, skip1, OP_BNE, 6, 0, print);
+    p_patch(&p, skip2, OP_BEQ, 6, 0, print);
+    const char *img = image("echo.elf", &p, NULL, 0);
+    static const char in[] = "Hello, vrun!\n\0\xff\x7f{z}";
+    static const char want[] = "HELLO, VRUN!\n\0\xff\x7f{Z}";
+    struct res r;
+    vrun(&r, in, sizeof in - 1, (const char *[]){"--native", img, NULL});
+    expect_ok(&r, 0);
+    CU_ASSERT_EQUAL(r.outlen, sizeof want - 1);
+    CU_ASSERT(memcmp(r.out, want, sizeof want - 1) == 0);
+    res_free(&r);
+}
+
+/* --boot: a0 = the string's address, the last page; a1 = memory size. */
+static void test_vrun_boot(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    size_t none = p_hole(&p);
+    uint32_t loop = p_op(&p, OP_LBU, 5, 10, 0, 0);
+    size_t end = p_hole(&p);
+    p_op(&p, OP_OUT, 5, 0, 0, PORT_CON_DATA);
+    p_op(&p, OP_ADDI, 10, 10, 0, 1);
+    p_br(&p, OP_JAL, 0, 0, loop);
+    uint32_t fin = p_op(&p, OP_SRLI, 6, 11, 0, 12); /* a1 / 4096 */
+    p_op(&p, OP_HALT, 6, 0, 0, 0);
+    uint32_t nothing = p_op(&p, OP_ADDI, 6, 0, 0, 99);
+    p_op(&p, OP_HALT, 6, 0, 0, 0);
+    p_patch(&p, none, OP_BEQ, 10, 0, nothing);
+    p_patch(&p, end, OP_BEQ, 5, 0, fin);
+    const char *img = image("boot.elf", &p, NULL, 0);
+    /* the string ends at a0 + strlen: fin sees a0 advanced, a1 intact */
+    const char *arg = "root=/dev/vd0 quiet 'x' \"y\"";
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "64K", "--boot", arg, img, NULL});
+    expect_ok(&r, 16);
+    CU_ASSERT_EQUAL(r.outlen, strlen(arg));
+    CU_ASSERT_STRING_EQUAL(r.out, arg);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--mem", "1M", img, NULL});
+    expect_ok(&r, 99);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "1M", "--boot", "", img, NULL});
+    expect_ok(&r, 256 & 0xff); /* 1M / 4096 = 256: low byte 0 */
+    res_free(&r);
+}
+
+/* The boot string's address is the last page: a program that halts with
+ * a0 / 4096 sees memsize / 4096 - 1. */
+static void test_vrun_boot_address(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_op(&p, OP_SRLI, 6, 10, 0, 12);
+    p_op(&p, OP_HALT, 6, 0, 0, 0);
+    const char *img = image("addr.elf", &p, NULL, 0);
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "200K", "--boot", "x", img, NULL});
+    expect_ok(&r, 200 / 4 - 1);
+    res_free(&r);
+}
+
+/* --isa: a user-mode rdsr traps in pg (cause 4), not in x86like (the
+ * syscall after it traps: cause 1).  The handler halts with the cause. */
+static void test_vrun_isa(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_li(&p, 5, ENTRY + 0x100);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
+    p_li(&p, 5, ENTRY + 0x80);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_EPC);
+    p_op(&p, OP_RFE, 0, 0, 0, 0); /* PS = 0: to user mode at epc */
+    while (p_here(&p) < ENTRY + 0x80)
+        p_op(&p, OP_BREAK, 0, 0, 0, 0);
+    p_op(&p, OP_RDSR, 6, 0, 0, 0);
+    p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
+    while (p_here(&p) < ENTRY + 0x100)
+        p_op(&p, OP_BREAK, 0, 0, 0, 0);
+    p_op(&p, OP_MFCR, 5, 0, 0, CR_CAUSE);
+    p_op(&p, OP_HALT, 5, 0, 0, 0);
+    const char *img = image("isa.elf", &p, NULL, 0);
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
+    expect_ok(&r, CAUSE_PRIV);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--isa", "pg", img, NULL});
+    expect_ok(&r, CAUSE_PRIV);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--isa", "x86like", img, NULL});
+    expect_ok(&r, CAUSE_SYSCALL);
+    res_free(&r);
+}
+
+/* -n: the limit stops the machine (124), a program that halts first is not
+ * affected. */
+static void test_vrun_limit(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_br(&p, OP_BEQ, 0, 0, ENTRY);
+    const char *img = image("spin.elf", &p, NULL, 0);
+    struct res r;
+    char want[4200];
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "1000", img, NULL});
+    snprintf(want, sizeof want, "vrun: %s: stopped at the instruction limit (1000 instructions), pc 0x%08x", img,
+             ENTRY);
+    expect_error(&r, 124, want, false);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--max-insns", "77", img, NULL});
+    snprintf(want, sizeof want, "vrun: %s: stopped at the instruction limit (77 instructions), pc 0x%08x", img,
+             ENTRY);
+    expect_error(&r, 124, want, false);
+    res_free(&r);
+    const char *h = halt_image("halt3.elf", 3);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "3", h, NULL}); /* li li halt */
+    expect_ok(&r, 3);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "2", h, NULL});
+    snprintf(want, sizeof want, "vrun: %s: stopped at the instruction limit (2 instructions), pc 0x%08x", h,
+             ENTRY + 8);
+    expect_error(&r, 124, want, false);
+    res_free(&r);
+}
+
+/* Deadlock and double fault: 125. */
+static void test_vrun_abnormal(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_op(&p, OP_ADDI, 5, 0, 0, 1);
+    uint32_t w = p_op(&p, OP_WFI, 0, 0, 0, 0);
+    p_op(&p, OP_HALT, 0, 0, 0, 0);
+    const char *img = image("deadlock.elf", &p, NULL, 0);
+    struct res r;
+    char want[4200];
+    vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
+    snprintf(want, sizeof want, "vrun: %s: deadlock: wfi at pc 0x%08x waits for an interrupt that can never come",
+             img, w);
+    expect_error(&r, 125, want, false);
+    res_free(&r);
+
+    p_init(&p, ENTRY);
+    p_li(&p, 5, 0x7ffff000u);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
+    p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
+    img = image("double.elf", &p, NULL, 0);
+    vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
+    snprintf(want, sizeof want,
+             "vrun: %s: double fault: the trap handler at tvec 0x7ffff000 cannot be fetched (bus-error)", img);
+    expect_error(&r, 125, want, false);
+    res_free(&r);
+}
+
+static void test_vrun_help(void)
+{
+    const char *forms[2] = {"-h", "--help"};
+    for (int i = 0; i < 2; i++) {
+        struct res r;
+        vrun(&r, NULL, 0, (const char *[]){forms[i], NULL});
+        expect_ok(&r, 0);
+        CU_ASSERT(strncmp(r.out, "usage:", 6) == 0);
+        static const char *const opts[] = {"--native", "-m", "--isa", "pg", "x86like", "--disk",
+                                           "-n",       "--boot", "-h", "124", "125"};
+        for (size_t j = 0; j < sizeof opts / sizeof opts[0]; j++) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(r.out, opts[j]));
+            if (!strstr(r.out, opts[j]))
+                fprintf(stderr, "\n  -h does not mention %s", opts[j]);
+        }
+        res_free(&r);
+    }
+}
+
+/* --- the disk --------------------------------------------------------------------- */
+
+static void p_disk(struct prog *p, uint32_t cmd, uint32_t block, uint32_t addr)
+{
+    p_li(p, 5, block);
+    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_BLOCK);
+    p_li(p, 5, addr);
+    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_ADDR);
+    p_op(p, OP_ADDI, 5, 0, 0, (int32_t)cmd);
+    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
+    uint32_t l = p_op(p, OP_IN, 6, 0, 0, PORT_DISK_STATUS);
+    p_op(p, OP_ADDI, 7, 6, 0, -DISK_BUSY);
+    p_br(p, OP_BEQ, 7, 0, l);
+}
+
+/* A program that prints 4 bytes of block 2 and writes its .data to block 1:
+ * the file has block 1 replaced afterwards, nothing else. */
+static void test_vrun_disk(void)
+{
+    uint8_t diskimg[4 * 512];
+    for (size_t i = 0; i < sizeof diskimg; i++)
+        diskimg[i] = (uint8_t)('A' + (i / 512) * 4 + (i % 4));
+    const char *dpath = in_dir("disk.img");
+    spit(dpath, diskimg, sizeof diskimg);
+    uint8_t data[512];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 3 + 1);
+    const struct elf_out_section ds = {".data", 0x4000, data, sizeof data, sizeof data, PF_R | PF_W};
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_disk(&p, DISK_CMD_READ, 2, 0x8000);
+    p_li(&p, 9, 0x8000);
+    for (int i = 0; i < 4; i++) {
+        p_op(&p, OP_LBU, 8, 9, 0, i);
+        p_op(&p, OP_OUT, 8, 0, 0, PORT_CON_DATA);
+    }
+    p_disk(&p, DISK_CMD_WRITE, 1, 0x4000);
+    p_op(&p, OP_HALT, 6, 0, 0, 0);
+    const char *img = image("disk.elf", &p, &ds, 1);
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", dpath, img, NULL});
+    expect_ok(&r, DISK_OK);
+    CU_ASSERT_EQUAL(r.outlen, 4);
+    CU_ASSERT(memcmp(r.out, "IJKL", 4) == 0);
+    res_free(&r);
+    size_t len;
+    char *after = slurp(dpath, &len);
+    CU_ASSERT_EQUAL_FATAL(len, sizeof diskimg);
+    memcpy(diskimg + 512, data, 512);
+    CU_ASSERT(memcmp(after, diskimg, sizeof diskimg) == 0);
+    free(after);
+
+    /* a program that only reads leaves the file as it was */
+    p_init(&p, ENTRY);
+    p_disk(&p, DISK_CMD_READ, 3, 0x8000);
+    p_li(&p, 9, 0x8000);
+    p_op(&p, OP_LBU, 8, 9, 0, 0);
+    p_op(&p, OP_HALT, 8, 0, 0, 0);
+    img = image("diskread.elf", &p, NULL, 0);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", dpath, img, NULL});
+    expect_ok(&r, 'A' + 12);
+    res_free(&r);
+    after = slurp(dpath, &len);
+    CU_ASSERT_EQUAL(len, sizeof diskimg);
+    CU_ASSERT(len == sizeof diskimg && memcmp(after, diskimg, sizeof diskimg) == 0);
+    free(after);
+}
+
+/* --- bad input ---------------------------------------------------------------------- */
+
+static void write_file(const char *name, const void *data, size_t len) { spit(in_dir(name), data, len); }
+
+static void test_vrun_bad_files(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_op(&p, OP_HALT, 0, 0, 0, 0);
+    p_op(&p, OP_HALT, 0, 0, 0, 0);
+    const char *good = image("good.elf", &p, NULL, 0);
+    size_t glen;
+    char *g = slurp(good, &glen);
+    char *f = malloc(glen);
+    struct res r;
+    char want[4300];
+    Elf32_Ehdr eh;
+    Elf32_Phdr ph;
+
+    const char *missing = in_dir("missing.elf");
+    vrun(&r, NULL, 0, (const char *[]){"--native", missing, NULL});
+    snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", missing);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    const char *adir = in_dir("adir");
+    vrun(&r, NULL, 0, (const char *[]){"--native", adir, NULL});
+    snprintf(want, sizeof want, "vrun: %s: is a directory", adir);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    const char *text = "this is a text file\n";
+    write_file("text.elf", text, strlen(text));
+    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("text.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not an ELF file", in_dir("text.elf"));
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    write_file("empty.elf", "", 0);
+    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("empty.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not an ELF file", in_dir("empty.elf"));
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    memcpy(f, g, glen);
+    f[EI_CLASS] = ELFCLASS64;
+    write_file("elf64.elf", f, glen);
+    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("elf64.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not an ELF32 file (it is ELF64)", in_dir("elf64.elf"));
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    memcpy(f, g, glen);
+    f[EI_DATA] = ELFDATA2MSB;
+    write_file("be.elf", f, glen);
+    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("be.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not a little-endian ELF file", in_dir("be.elf"));
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    memcpy(f, g, glen);
+    memcpy(&eh, f, sizeof eh);
+    eh.e_machine = EM_RISCV;
+    memcpy(f, &eh, sizeof eh);
+    write_file("riscv.elf", f, glen);
+    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("riscv.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not a vmlab program (ELF machine %u, expected %u)", in_dir("riscv.elf"),
+             (unsigned)EM_RISCV, (unsigned)EM_VMLAB);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    /* segment outside a 64 KiB memory */
+    struct prog q;
+    p_init(&q, 0x20000);
+    p_op(&q, OP_HALT, 0, 0, 0, 0);
+    p_op(&q, OP_HALT, 0, 0, 0, 0);
+    const char *far = image("far.elf", &q, NULL, 0);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "64K", far, NULL});
+    snprintf(want, sizeof want,
+             "vrun: %s: segment at 0x00020000..0x00020008 is outside physical memory (64 KiB; try a larger -m)", far);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    /* overlapping: a .data section over the text */
+    const uint8_t d8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const struct elf_out_section over = {".data", ENTRY + 4, d8, 8, 8, PF_R | PF_W};
+    const char *ov = image("overlap.elf", &p, &over, 1);
+    vrun(&r, NULL, 0, (const char *[]){"--native", ov, NULL});
+    snprintf(want, sizeof want, "vrun: %s: segments at 0x%08x and 0x%08x overlap", ov, ENTRY, ENTRY + 4);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    /* truncated: the file cut in the middle of the text */
+    memcpy(&eh, g, sizeof eh);
+    memcpy(&ph, g + eh.e_phoff, sizeof ph);
+    write_file("cut.elf", g, ph.p_offset + 5);
+    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("cut.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: segment 0 is truncated: it needs bytes %u..%u of a %u-byte file",
+             in_dir("cut.elf"), ph.p_offset, ph.p_offset + ph.p_filesz, ph.p_offset + 5);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    /* the boot argument: too long, or a segment in its page */
+    char *longarg = malloc(5001);
+    memset(longarg, 'b', 5000);
+    longarg[5000] = '\0';
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--boot", longarg, good, NULL});
+    snprintf(want, sizeof want, "vrun: %s: boot argument is 5000 bytes long; the limit is 4095", good);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+    free(longarg);
+    p_init(&q, 0xf800);
+    p_op(&q, OP_HALT, 0, 0, 0, 0);
+    const char *high = image("high.elf", &q, NULL, 0);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "64K", high, NULL});
+    expect_ok(&r, 0);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "64K", "--boot", "x", high, NULL});
+    snprintf(want, sizeof want,
+             "vrun: %s: segment at 0x0000f800 reaches into the last page of memory (0x0000f000), where the boot argument goes",
+             high);
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+
+    free(f);
+    free(g);
+}
+
+static void test_vrun_bad_usage(void)
+{
+    const char *good = halt_image("ok.elf", 0);
+    struct res r;
+    char want[4300];
+
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "1000", good, NULL});
+    expect_error(&r, 2, "vrun: -m: memory size 1000 is not a positive multiple of the page size (4096 bytes)", false);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "0", good, NULL});
+    expect_error(&r, 2, "vrun: -m: memory size 0 is not a positive multiple of the page size (4096 bytes)", false);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "2048M", good, NULL});
+    expect_error(&r, 2, "vrun: -m: memory size 2147483648 is larger than the maximum 1073741824", false);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "12Q", good, NULL});
+    expect_error(&r, 2, "vrun: -m 12Q: not a size (examples: 65536, 512K, 16M)", true);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--isa", "arm", good, NULL});
+    expect_error(&r, 2, "vrun: --isa arm: unknown variant (pg or x86like)", true);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--bogus", good, NULL});
+    expect_error(&r, 2, "vrun: unknown option --bogus", true);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "lots", good, NULL});
+    expect_error(&r, 2, "vrun: -n lots: not a number of instructions", true);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", good, "-m", NULL});
+    expect_error(&r, 2, "vrun: -m needs an argument", true);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", NULL});
+    expect_error(&r, 2, "vrun: no image given", true);
+    res_free(&r);
+
+    /* the disk file */
+    write_file("odd.img", (uint8_t[1000]){0}, 1000);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", in_dir("odd.img"), good, NULL});
+    snprintf(want, sizeof want, "vrun: %s: disk image is 1000 bytes, not a whole number of 512-byte blocks",
+             in_dir("odd.img"));
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", in_dir("nodisk.img"), good, NULL});
+    snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", in_dir("nodisk.img"));
+    expect_error(&r, 1, want, false);
+    res_free(&r);
+}
+
+void suite_vrun(void)
+{
+    CU_pSuite s = CU_add_suite("vrun", suite_init, suite_clean);
+    CU_add_test(s, "the vrun binary is there", test_vrun_present);
+    CU_add_test(s, "exit status is the halt value mod 256", test_vrun_exit_status);
+    CU_add_test(s, "console: stdin to the program, the program to stdout", test_vrun_console);
+    CU_add_test(s, "--boot: the string, a0 and a1", test_vrun_boot);
+    CU_add_test(s, "--boot: the last page of memory", test_vrun_boot_address);
+    CU_add_test(s, "--isa pg / x86like", test_vrun_isa);
+    CU_add_test(s, "-n: the instruction limit, 124", test_vrun_limit);
+    CU_add_test(s, "deadlock and double fault, 125", test_vrun_abnormal);
+    CU_add_test(s, "-h, --help", test_vrun_help);
+    CU_add_test(s, "--disk: read, written, saved at exit", test_vrun_disk);
+    CU_add_test(s, "bad files: one line each", test_vrun_bad_files);
+    CU_add_test(s, "bad usage and disk files: one line each", test_vrun_bad_usage);
+}

@@ -1,0 +1,250 @@
+/*
+ * lockstep.c - find the first instruction at which a guest under the VMM
+ * stops behaving like the same program on the bare machine.
+ *
+ * Both runs are deterministic, so no snapshot is needed to go back: run
+ * both side by side, comparing the architectural state every `stride`
+ * instructions; at the first difference, start both again from reset, run
+ * them to the last point where they agreed, and step one instruction at a
+ * time.  Memory is compared less often than registers (it is big), and
+ * narrowed the same way when it is what differs.
+ */
+#include "lockstep.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf_load.h"
+
+struct capture {
+    uint8_t *buf;
+    size_t len, cap;
+    const uint8_t *in;
+    size_t inlen, inpos;
+};
+
+static void cap_write(void *ctx, const uint8_t *b, size_t n)
+{
+    struct capture *c = ctx;
+    if (c->len + n > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        while (cap < c->len + n)
+            cap *= 2;
+        uint8_t *p = realloc(c->buf, cap);
+        if (!p)
+            return;
+        c->buf = p;
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->len, b, n);
+    c->len += n;
+}
+
+static int cap_read(void *ctx)
+{
+    struct capture *c = ctx;
+    return c->inpos < c->inlen ? c->in[c->inpos++] : -1;
+}
+
+/* The bare machine and the VM, booted from the same image. */
+struct pair {
+    struct machine *m;
+    bool m_stopped;
+    struct vm_exit m_exit;
+    struct vmm *v;
+    struct vm *vm;
+    struct capture out[2];
+};
+
+static void pair_free(struct pair *p)
+{
+    machine_free(p->m);
+    vmm_free(p->v);
+    free(p->out[0].buf);
+    free(p->out[1].buf);
+    memset(p, 0, sizeof *p);
+}
+
+static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < 2; i++)
+        p->out[i] = (struct capture){.in = c->input, .inlen = c->input_len};
+    struct machine_config mc = {.mem_size = c->mem_size, .isa = c->isa};
+    p->m = machine_new(&mc, err, errlen);
+    if (!p->m || !elf_boot(p->m, c->image, c->bootarg, err, errlen))
+        goto fail;
+    if (c->disk)
+        machine_attach_disk(p->m, c->disk, c->disk_len);
+    machine_set_console(p->m, &(struct console_io){.ctx = &p->out[0], .read = cap_read, .write = cap_write});
+
+    struct vmm_config vc = {.isa = c->isa, .policy = c->policy, .inject = c->inject, .shadow_frames = 1024};
+    p->v = vmm_new(&vc, c->mem_size + (1024 + 2) * PAGE_SIZE, err, errlen);
+    if (!p->v)
+        goto fail;
+    struct vm_config cfg = {
+        .name = "guest",
+        .mem_size = c->mem_size,
+        .image = c->image,
+        .bootarg = c->bootarg,
+        .disk = c->disk,
+        .disk_len = c->disk_len,
+        .io = {.ctx = &p->out[1], .read = cap_read, .write = cap_write},
+    };
+    p->vm = vmm_add_vm(p->v, &cfg, err, errlen);
+    if (!p->vm)
+        goto fail;
+    return true;
+fail:
+    pair_free(p);
+    return false;
+}
+
+/* Run both to `instret` retired instructions (or until they stop). */
+static void pair_advance(struct pair *p, uint64_t instret)
+{
+    struct cpu_state *c = machine_cpu(p->m);
+    if (!p->m_stopped && c->instret < instret) {
+        enum exit_reason r = machine_run(p->m, instret - c->instret, &p->m_exit);
+        p->m_stopped = r != EXIT_BUDGET;
+    }
+    vmm_run_vm_until(p->v, p->vm, instret);
+}
+
+static bool pair_stopped(const struct pair *p) { return p->m_stopped && vm_state(p->vm) != VM_RUNNABLE; }
+
+#define SAY(...) snprintf(what, len, __VA_ARGS__)
+
+/* Compare what a program can see: registers, pc, control registers,
+ * counts, console output; and memory when asked.  "" if equal. */
+static bool differ(struct pair *p, bool memory, char *what, size_t len)
+{
+    struct cpu_state *c = machine_cpu(p->m);
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    vm_regs(p->vm, regs, &pc, crs);
+    if (c->instret != vm_instret(p->vm))
+        return SAY("instructions retired: native %" PRIu64 ", vmm %" PRIu64, c->instret, vm_instret(p->vm)), true;
+    if (c->pc != pc)
+        return SAY("pc: native 0x%08x, vmm 0x%08x", c->pc, pc), true;
+    for (int r = 1; r < NREGS; r++)
+        if (c->r[r] != regs[r])
+            return SAY("%s: native 0x%08x, vmm 0x%08x", isa_reg_name((unsigned)r), c->r[r], regs[r]), true;
+    for (int i = 0; i < NCRS; i++)
+        if (machine_get_cr(p->m, (enum cr)i) != crs[i])
+            return SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), machine_get_cr(p->m, (enum cr)i),
+                       crs[i]),
+                   true;
+    if (c->cycles != vm_cycles(p->vm))
+        return SAY("cycles: native %" PRIu64 ", vmm %" PRIu64, c->cycles, vm_cycles(p->vm)), true;
+    if (p->out[0].len != p->out[1].len || memcmp(p->out[0].buf, p->out[1].buf, p->out[0].len) != 0)
+        return SAY("console output: native %zu bytes, vmm %zu bytes, or different bytes", p->out[0].len,
+                   p->out[1].len),
+               true;
+    if (p->m_stopped != (vm_state(p->vm) != VM_RUNNABLE))
+        return SAY("native %s, vmm %s", p->m_stopped ? "stopped" : "running", vm_state_name(vm_state(p->vm))), true;
+    if (memory) {
+        static uint8_t a[PAGE_SIZE], b[PAGE_SIZE];
+        uint32_t size = machine_mem_size(p->m);
+        for (uint32_t pa = 0; pa < size; pa += PAGE_SIZE) {
+            machine_read_phys(p->m, pa, a, PAGE_SIZE);
+            vm_read_phys(p->vm, pa, b, PAGE_SIZE);
+            if (memcmp(a, b, PAGE_SIZE) != 0) {
+                uint32_t o = 0;
+                while (a[o] == b[o])
+                    o++;
+                uint32_t w = (pa + o) & ~3u, wa, wb;
+                memcpy(&wa, a + (w - pa), 4);
+                memcpy(&wb, b + (w - pa), 4);
+                return SAY("memory at 0x%08x: native 0x%08x, vmm 0x%08x", w, wa, wb), true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Start again and step one instruction at a time from `from` to `to`,
+ * returning the first count after which the states differ. */
+static uint64_t narrow(const struct lockstep_config *c, uint64_t from, uint64_t to, bool memory, char *what,
+                       size_t len, char *err, size_t errlen, bool *ok)
+{
+    struct pair p;
+    *ok = pair_new(c, &p, err, errlen);
+    if (!*ok)
+        return 0;
+    pair_advance(&p, from);
+    uint64_t t = from;
+    while (t < to) {
+        t++;
+        pair_advance(&p, t);
+        if (differ(&p, memory, what, len))
+            break;
+    }
+    pair_free(&p);
+    return t;
+}
+
+bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, char *err, size_t errlen)
+{
+    const uint64_t stride = c->stride ? c->stride : 10000;
+    const unsigned mem_every = 64; /* memory is compared every 64 strides */
+    struct pair p;
+    memset(res, 0, sizeof *res);
+    if (!pair_new(c, &p, err, errlen))
+        return false;
+
+    uint64_t good = 0, good_mem = 0, t = 0;
+    bool diverged = false, by_memory = false;
+    for (unsigned n = 1;; n++) {
+        t += stride;
+        pair_advance(&p, t);
+        bool stopped = pair_stopped(&p);
+        bool check_mem = stopped || n % mem_every == 0 || (c->max_insns && t >= c->max_insns);
+        if (differ(&p, false, res->what, sizeof res->what)) {
+            diverged = true;
+            break;
+        }
+        if (check_mem && differ(&p, true, res->what, sizeof res->what)) {
+            diverged = by_memory = true;
+            break;
+        }
+        good = t;
+        if (check_mem)
+            good_mem = t;
+        if (stopped || (c->max_insns && t >= c->max_insns))
+            break;
+    }
+    res->compared = machine_cpu(p.m)->instret;
+    res->both_stopped = pair_stopped(&p);
+    pair_free(&p);
+    if (!diverged)
+        return true;
+
+    /* Narrow down: registers first, in the window where they last agreed. */
+    bool ok;
+    uint64_t from = by_memory ? good_mem : good;
+    uint64_t at = narrow(c, from, t, false, res->what, sizeof res->what, err, errlen, &ok);
+    if (!ok)
+        return false;
+    if (by_memory && (at == t || !res->what[0])) {
+        /* Registers agree all along: find where memory first differs, in
+         * coarse steps, then one instruction at a time. */
+        uint64_t lo = good_mem;
+        struct pair q;
+        if (!pair_new(c, &q, err, errlen))
+            return false;
+        for (uint64_t s = lo + 64; s < t + 64; s += 64) {
+            pair_advance(&q, s < t ? s : t);
+            if (differ(&q, true, res->what, sizeof res->what))
+                break;
+            lo = s < t ? s : t;
+        }
+        pair_free(&q);
+        at = narrow(c, lo, t, true, res->what, sizeof res->what, err, errlen, &ok);
+        if (!ok)
+            return false;
+    }
+    res->diverged = true;
+    res->instret = at;
+    return true;
+}

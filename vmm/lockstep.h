@@ -1,0 +1,38 @@
+/*
+ * lockstep.h - the equivalence debugger: run a program on the bare machine
+ * and under the VMM side by side and report the first instruction after
+ * which what the program can see differs (registers, pc, control
+ * registers, counts, console output, memory).
+ */
+#ifndef VMLAB_LOCKSTEP_H
+#define VMLAB_LOCKSTEP_H
+
+#include "vmm.h"
+
+struct lockstep_config {
+    const struct elf_image *image;
+    const char *bootarg;
+    uint32_t mem_size;
+    enum isa_variant isa;
+    enum shadow_policy policy;
+    unsigned inject;          /* enum vmm_inject, for tests of this checker */
+    const uint8_t *input;     /* console input for both runs */
+    size_t input_len;
+    const uint8_t *disk;      /* disk image for both runs, or NULL */
+    size_t disk_len;
+    uint64_t stride;          /* compare every this many instructions (0: 10000) */
+    uint64_t max_insns;       /* stop comparing after this many (0: until both stop) */
+};
+
+struct lockstep_result {
+    bool diverged;
+    uint64_t instret;   /* the states first differ after this many instructions */
+    char what[256];     /* what differs, e.g. "pc: native 0x..., vmm 0x..." */
+    uint64_t compared;  /* instructions the runs agreed on (if they never diverged) */
+    bool both_stopped;
+};
+
+/* False only if the runs could not be set up (message in err). */
+bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, char *err, size_t errlen);
+
+#endif
