@@ -26,6 +26,7 @@
     X(asm_output)                                                              \
     X(disasm)                                                                  \
     X(asm_tools)                                                               \
+    X(vmm)                                                                     \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

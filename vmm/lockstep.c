@@ -137,7 +137,8 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
                    true;
     if (c->cycles != vm_cycles(p->vm))
         return SAY("cycles: native %" PRIu64 ", vmm %" PRIu64, c->cycles, vm_cycles(p->vm)), true;
-    if (p->out[0].len != p->out[1].len || memcmp(p->out[0].buf, p->out[1].buf, p->out[0].len) != 0)
+    if (p->out[0].len != p->out[1].len ||
+        (p->out[0].len && memcmp(p->out[0].buf, p->out[1].buf, p->out[0].len) != 0))
         return SAY("console output: native %zu bytes, vmm %zu bytes, or different bytes", p->out[0].len,
                    p->out[1].len),
                true;

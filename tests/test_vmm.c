@@ -1,0 +1,399 @@
+/*
+ * test_vmm.c - the VMM against its three measuring sticks, with the small
+ * kernels in tests/guests/:
+ *   equivalence:      lockstep with the bare machine, under every shadow
+ *                     policy, including a kernel that damages its own page
+ *                     tables at random (chaos.s);
+ *   resource control: an audit of every shadow entry during the runs, the
+ *                     owner of every host frame, two VMs side by side;
+ *   efficiency:       the statistics add up.
+ * And the negative controls: deliberately broken VMMs that the lockstep
+ * comparison must catch, and the x86like ISA, where trap-and-emulate
+ * cannot be equivalent.
+ */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "elf_load.h"
+#include "lockstep.h"
+#include "vmm.h"
+
+#define GUEST_MEM (1u << 20)
+
+bool interp_has_routine(enum op op); /* vmm/interp.c */
+
+/* Assemble tests/guests/NAME.s into an image. */
+static bool guest_image(const char *name, struct elf_image *img)
+{
+    char path[256], err[300];
+    snprintf(path, sizeof path, "tests/guests/%s.s", name);
+    struct asm_result res;
+    bool ok = asm_assemble_file(path, NULL, &res);
+    if (!ok)
+        fprintf(stderr, "\n%s", res.diag);
+    ok = ok && elf_read_mem(res.elf, res.elf_len, img, err, sizeof err);
+    asm_result_free(&res);
+    CU_ASSERT_FATAL(ok);
+    return ok;
+}
+
+struct out {
+    char buf[8192];
+    size_t len;
+};
+
+static void out_write(void *ctx, const uint8_t *b, size_t n)
+{
+    struct out *o = ctx;
+    if (o->len + n < sizeof o->buf) {
+        memcpy(o->buf + o->len, b, n);
+        o->len += n;
+        o->buf[o->len] = '\0';
+    }
+}
+
+static struct lockstep_result lockstep(const struct elf_image *img, const char *boot, enum isa_variant isa,
+                                       enum shadow_policy p, unsigned inject)
+{
+    struct lockstep_config c = {.image = img, .bootarg = boot, .mem_size = GUEST_MEM, .isa = isa,
+                                .policy = p, .inject = inject, .stride = 997};
+    struct lockstep_result r;
+    char err[300];
+    CU_ASSERT_FATAL(lockstep_run(&c, &r, err, sizeof err));
+    if (r.diverged && !inject)
+        fprintf(stderr, "\nlockstep (%s, %s): after %llu: %s\n", boot ? boot : "-", shadow_policy_name(p),
+                (unsigned long long)r.instret, r.what);
+    return r;
+}
+
+/* --- the interpreter covers the privileged instructions --- */
+
+static void test_interpreter_routines(void)
+{
+    for (int op = 0; op < OP_COUNT; op++) {
+        bool priv = isa_insns[op].traps_in_user[ISA_PG] || isa_insns[op].traps_in_user[ISA_X86LIKE];
+        if (priv != interp_has_routine((enum op)op))
+            fprintf(stderr, "\n%s: privileged %d, routine %d\n", isa_insns[op].mnem, priv,
+                    interp_has_routine((enum op)op));
+        CU_ASSERT_EQUAL(priv, interp_has_routine((enum op)op));
+    }
+}
+
+/* --- equivalence --- */
+
+static void test_paging_kernel_lockstep(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct lockstep_result r = lockstep(&img, NULL, ISA_PG, (enum shadow_policy)p, 0);
+        CU_ASSERT_FALSE(r.diverged);
+        CU_ASSERT_TRUE(r.both_stopped);
+        CU_ASSERT(r.compared > 30000);
+    }
+    elf_free(&img);
+}
+
+static void test_irq_kernel_lockstep(void)
+{
+    struct elf_image img;
+    guest_image("irq", &img);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct lockstep_result r = lockstep(&img, NULL, ISA_PG, (enum shadow_policy)p, 0);
+        CU_ASSERT_FALSE(r.diverged);
+        CU_ASSERT_TRUE(r.both_stopped);
+    }
+    elf_free(&img);
+}
+
+/* The chaos kernel with several seeds, under every policy. */
+static void test_chaos_kernel_lockstep(void)
+{
+    struct elf_image img;
+    guest_image("chaos", &img);
+    const char *seeds[] = {"a", "b", "q", "z", "7"};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
+        for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+            struct lockstep_result r = lockstep(&img, seeds[i], ISA_PG, (enum shadow_policy)p, 0);
+            CU_ASSERT_FALSE(r.diverged);
+            CU_ASSERT_TRUE(r.both_stopped);
+        }
+    elf_free(&img);
+}
+
+/* --- negative controls: a checker that never finds anything proves nothing --- */
+
+static void test_lockstep_catches_broken_vmm(void)
+{
+    struct elf_image paging, irq;
+    guest_image("paging", &paging);
+    guest_image("irq", &irq);
+    /* Unfaithful dirty bits: the kernel reads the D bit back at its end. */
+    struct lockstep_result r = lockstep(&paging, NULL, ISA_PG, SHADOW_CACHE, INJECT_NO_DIRTY);
+    CU_ASSERT_TRUE(r.diverged);
+    CU_ASSERT(r.instret > 0);
+    /* wrsr that loses IE, like POPF in user mode: the interrupt never comes. */
+    r = lockstep(&irq, NULL, ISA_PG, SHADOW_CACHE, INJECT_WRSR_IE);
+    CU_ASSERT_TRUE(r.diverged);
+    CU_ASSERT(r.instret > 0);
+    elf_free(&paging);
+    elf_free(&irq);
+}
+
+/* On x86like, rdsr does not trap: the deprivileged kernel sees the truth. */
+static void test_x86like_breaks_trap_and_emulate(void)
+{
+    struct elf_image img;
+    guest_image("irq", &img);
+    char err[300];
+    struct out native = {0}, virt = {0};
+
+    struct machine_config mc = {.mem_size = GUEST_MEM, .isa = ISA_X86LIKE};
+    struct machine *m = machine_new(&mc, err, sizeof err);
+    CU_ASSERT_FATAL(m && elf_boot(m, &img, NULL, err, sizeof err));
+    machine_set_console(m, &(struct console_io){.ctx = &native, .write = out_write});
+    struct vm_exit x;
+    CU_ASSERT_EQUAL(machine_run(m, 1000000, &x), EXIT_HALT);
+    CU_ASSERT_EQUAL(x.value, 0);
+    CU_ASSERT_STRING_EQUAL(native.buf, "S tick\n");
+
+    struct vmm_config vc = {.isa = ISA_X86LIKE, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config cfg = {.name = "x", .mem_size = GUEST_MEM, .image = &img,
+                            .io = {.ctx = &virt, .write = out_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+    CU_ASSERT_EQUAL(vm_exit_value(vm), 1);
+    CU_ASSERT_STRING_EQUAL(virt.buf, "not in supervisor mode\n");
+    /* and the VMM never saw rdsr: it ran directly */
+    CU_ASSERT_EQUAL(vm_stats(vm)->emulated_by_op[OP_RDSR], 0);
+
+    struct lockstep_result r = lockstep(&img, NULL, ISA_X86LIKE, SHADOW_CACHE, 0);
+    CU_ASSERT_TRUE(r.diverged);
+    vmm_free(v);
+    machine_free(m);
+    elf_free(&img);
+}
+
+/* --- resource control --- */
+
+/* Run a guest alone, auditing every shadow entry every few hundred
+ * instructions. */
+static void run_audited(const char *guest, const char *boot, enum shadow_policy p)
+{
+    struct elf_image img;
+    guest_image(guest, &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = p};
+    struct vmm *v = vmm_new(&vc, 16u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config cfg = {.name = guest, .mem_size = GUEST_MEM, .image = &img, .bootarg = boot};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    unsigned bad = 0, audits = 0;
+    for (uint64_t t = 311; vm_state(vm) == VM_RUNNABLE && t < 2000000; t += 311) {
+        vmm_run_vm_until(v, vm, t);
+        bad += vmm_audit(v, bad ? NULL : stderr);
+        audits++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(audits > 50);
+    CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+    vmm_free(v);
+    elf_free(&img);
+}
+
+static void test_audit_paging(void)
+{
+    for (int p = 0; p < SHADOW_NPOLICIES; p++)
+        run_audited("paging", NULL, (enum shadow_policy)p);
+}
+
+static void test_audit_chaos(void)
+{
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        run_audited("chaos", "a", (enum shadow_policy)p);
+        run_audited("chaos", "z", (enum shadow_policy)p);
+    }
+}
+
+/* Two VMs time-shared in one VMM: each ends as it does alone on the bare
+ * machine, and no host frame belongs to both. */
+static void test_two_vms(void)
+{
+    struct elf_image a, b;
+    guest_image("chaos", &a);
+    guest_image("paging", &b);
+    char err[300];
+
+    /* alone, natively */
+    struct out na = {0}, nb = {0};
+    struct vm_exit xa, xb;
+    uint64_t ia, ib;
+    for (int i = 0; i < 2; i++) {
+        struct machine_config mc = {.mem_size = GUEST_MEM, .isa = ISA_PG};
+        struct machine *m = machine_new(&mc, err, sizeof err);
+        CU_ASSERT_FATAL(m && elf_boot(m, i ? &b : &a, i ? NULL : "a", err, sizeof err));
+        machine_set_console(m, &(struct console_io){.ctx = i ? &nb : &na, .write = out_write});
+        machine_run(m, 10000000, i ? &xb : &xa);
+        *(i ? &ib : &ia) = machine_cpu(m)->instret;
+        machine_free(m);
+    }
+
+    struct out va = {0}, vb = {0};
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE, .quantum = 5000};
+    struct vmm *v = vmm_new(&vc, 16u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config ca = {.name = "a", .mem_size = GUEST_MEM, .image = &a, .bootarg = "a",
+                           .io = {.ctx = &va, .write = out_write}};
+    struct vm_config cb = {.name = "b", .mem_size = GUEST_MEM, .image = &b, .io = {.ctx = &vb, .write = out_write}};
+    struct vm *vma = vmm_add_vm(v, &ca, err, sizeof err), *vmb = vmm_add_vm(v, &cb, err, sizeof err);
+    CU_ASSERT_FATAL(vma && vmb);
+
+    /* ownership: every guest frame belongs to its VM, and to no other */
+    for (uint32_t g = 0; g < GUEST_MEM / PAGE_SIZE; g++) {
+        int owner;
+        CU_ASSERT_EQUAL(vmm_frame_owner(v, vm_host_frame(vma, g), &owner), FRAME_GUEST);
+        CU_ASSERT_EQUAL(owner, vm_id(vma));
+        CU_ASSERT_EQUAL(vmm_frame_owner(v, vm_host_frame(vmb, g), &owner), FRAME_GUEST);
+        CU_ASSERT_EQUAL(owner, vm_id(vmb));
+    }
+    vmm_run(v);
+    CU_ASSERT_EQUAL(vm_state(vma), VM_HALTED);
+    CU_ASSERT_EQUAL(vm_state(vmb), VM_HALTED);
+    CU_ASSERT_EQUAL(vm_exit_value(vma), xa.value);
+    CU_ASSERT_EQUAL(vm_exit_value(vmb), xb.value);
+    CU_ASSERT_EQUAL(vm_instret(vma), ia);
+    CU_ASSERT_EQUAL(vm_instret(vmb), ib);
+    CU_ASSERT_STRING_EQUAL(va.buf, na.buf);
+    CU_ASSERT_STRING_EQUAL(vb.buf, nb.buf);
+    CU_ASSERT(vm_stats(vma)->exits[VMX_TIMER] > 5); /* they really were time-shared */
+    CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+    vmm_free(v);
+    elf_free(&a);
+    elf_free(&b);
+}
+
+/* A VM that fails or stops does not disturb its neighbour. */
+static void test_vm_failure_is_contained(void)
+{
+    struct elf_image good;
+    guest_image("paging", &good);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_DEMAND, .quantum = 2000};
+    struct vmm *v = vmm_new(&vc, 16u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct out o1 = {0}, o2 = {0};
+    /* the first one is cut off after 10000 instructions */
+    struct vm_config c1 = {.name = "cut", .mem_size = GUEST_MEM, .image = &good, .max_insns = 10000,
+                           .io = {.ctx = &o1, .write = out_write}};
+    struct vm_config c2 = {.name = "whole", .mem_size = GUEST_MEM, .image = &good,
+                           .io = {.ctx = &o2, .write = out_write}};
+    struct vm *a = vmm_add_vm(v, &c1, err, sizeof err), *b = vmm_add_vm(v, &c2, err, sizeof err);
+    CU_ASSERT_FATAL(a && b);
+    vmm_run(v);
+    CU_ASSERT_EQUAL(vm_state(a), VM_LIMIT);
+    CU_ASSERT_EQUAL(vm_instret(a), 10000);
+    CU_ASSERT_EQUAL(vm_state(b), VM_HALTED);
+    CU_ASSERT(o2.len > o1.len);
+    vmm_free(v);
+    elf_free(&good);
+}
+
+/* Host frames go back to the pool: nothing leaks across VM lifetimes, and
+ * a new VM's memory is zeroed whatever the last owner left in it. */
+static void test_memory_is_zeroed_for_the_next_vm(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config c = {.name = "g", .mem_size = GUEST_MEM, .image = &img};
+    struct vm *vm = vmm_add_vm(v, &c, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    /* Every frame of the machine is either free, a guest frame or a shadow
+     * table of this VM. */
+    uint32_t guest = 0, shadow = 0, free_ = 0;
+    for (uint32_t f = 1; f < (8u << 20) / PAGE_SIZE; f++) {
+        int owner;
+        switch (vmm_frame_owner(v, f, &owner)) {
+        case FRAME_GUEST: guest++; break;
+        case FRAME_SHADOW: shadow++; break;
+        case FRAME_FREE: free_++; break;
+        }
+    }
+    CU_ASSERT_EQUAL(guest, GUEST_MEM / PAGE_SIZE);
+    CU_ASSERT(shadow > 0);
+    CU_ASSERT_EQUAL(guest + shadow + free_, (8u << 20) / PAGE_SIZE - 1);
+    vmm_free(v);
+    elf_free(&img);
+}
+
+/* --- efficiency and statistics --- */
+
+static void test_statistics_add_up(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config c = {.name = "g", .mem_size = GUEST_MEM, .image = &img};
+    struct vm *vm = vmm_add_vm(v, &c, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    const struct vm_stats *s = vm_stats(vm);
+    CU_ASSERT_EQUAL(s->direct + s->emulated, vm_instret(vm));
+    uint64_t by_op = 0;
+    for (int op = 0; op < OP_COUNT; op++)
+        by_op += s->emulated_by_op[op];
+    CU_ASSERT_EQUAL(by_op, s->emulated);
+    /* every emulated instruction came from a privileged-instruction exit or
+     * a tracing fault */
+    CU_ASSERT_EQUAL(s->exits[VMX_EMULATED] + s->exits[VMX_PF_TRACING], s->emulated);
+    CU_ASSERT(s->exits[VMX_PF_TRACING] >= 2); /* the two remaps */
+    CU_ASSERT(s->exits[VMX_PF_HIDDEN] > 0);
+    CU_ASSERT(s->exits[VMX_REFLECTED] > 0); /* the system calls */
+    CU_ASSERT(s->interrupts > 10);
+    CU_ASSERT_EQUAL(s->emulated_by_op[OP_TLBFLUSHV], 2);
+    CU_ASSERT(s->direct > 50 * s->emulated);
+
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    vmm_stats_json(v, f);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"efficiency_percent\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"tracing\": "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"policy\": \"cache\""));
+    free(json);
+    vmm_free(v);
+    elf_free(&img);
+}
+
+void suite_vmm(void)
+{
+    CU_pSuite s = CU_add_suite("vmm", NULL, NULL);
+    CU_add_test(s, "an interpreter routine for every privileged instruction", test_interpreter_routines);
+    CU_add_test(s, "paging kernel: lockstep with the bare machine, every policy", test_paging_kernel_lockstep);
+    CU_add_test(s, "interrupt kernel: lockstep, every policy", test_irq_kernel_lockstep);
+    CU_add_test(s, "chaos kernel: lockstep, several seeds, every policy", test_chaos_kernel_lockstep);
+    CU_add_test(s, "lockstep catches deliberately broken VMMs", test_lockstep_catches_broken_vmm);
+    CU_add_test(s, "x86like: rdsr reveals the real mode under the VMM", test_x86like_breaks_trap_and_emulate);
+    CU_add_test(s, "shadow audit during paging-kernel runs", test_audit_paging);
+    CU_add_test(s, "shadow audit during chaos-kernel runs", test_audit_chaos);
+    CU_add_test(s, "two VMs time-shared, isolated, each as alone", test_two_vms);
+    CU_add_test(s, "a stopped VM does not disturb another", test_vm_failure_is_contained);
+    CU_add_test(s, "host frames: owned, accounted, zeroed", test_memory_is_zeroed_for_the_next_vm);
+    CU_add_test(s, "statistics add up", test_statistics_add_up);
+}
