@@ -72,6 +72,14 @@ static void run(struct as *as, int top, struct asm_result *res)
     }
     if (!as->stop) {
         whole_program_checks(as);
+        uint64_t total = 0;
+        for (int i = 0; i < NSECT; i++)
+            total += as->sec[i].size;
+        if (total == 0 && as->nerrors == 0) {
+            /* An image with nothing to load is one no loader accepts. */
+            as->ctx = (struct eval_ctx){.seq = UINT32_MAX};
+            as_error(as, (struct loc){.file = top}, "the program is empty: there is nothing to load");
+        }
         for (int i = 0; i < NSECT; i++)
             if (as->nerrors == 0 && as->sec[i].size != pass1_size[i])
                 as_error(as, (struct loc){.file = -1}, "internal error: %s changed size between the passes", as->sec[i].name);

@@ -38,6 +38,9 @@
     X(14, "r14", "a4",   "argument 4")                                        \
     X(15, "r15", "a5",   "argument 5")
 
+/* Other names some registers go by.  X(number, name) */
+#define ISA_REGISTER_ALIASES(X) X(8, "fp")
+
 /* Control registers, read with mfcr and written with mtcr.
  * X(NAME, number, name, description) */
 #define ISA_CONTROL_REGISTERS(X)                                              \

@@ -5,6 +5,7 @@
 #include "isa.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 const struct isa_insn isa_insns[OP_COUNT] = {
@@ -119,6 +120,11 @@ uint32_t isa_encode(const struct isa_fields *f)
     return w | (imm & 0xffffu);
 }
 
+/* Branch and jump reach in words, from the field widths: the one place
+ * these ranges are written. */
+#define PC16_MAX_WORDS ((1 << 15) - 1)
+#define PC20_MAX_WORDS ((1 << 19) - 1)
+
 bool isa_imm_fits(enum isa_imm kind, int64_t v)
 {
     switch (kind) {
@@ -126,8 +132,8 @@ bool isa_imm_fits(enum isa_imm kind, int64_t v)
     case IMM_S16: return v >= -32768 && v <= 32767;
     case IMM_U16: case IMM_PORT: return v >= 0 && v <= 65535;
     case IMM_U5: return v >= 0 && v <= 31;
-    case IMM_PC16: return (v & 3) == 0 && v >= -(32768 * 4) && v <= 32767 * 4;
-    case IMM_PC20: return (v & 3) == 0 && v >= -(524288 * 4) && v <= 524287 * 4;
+    case IMM_PC16: return (v & 3) == 0 && v >= -(PC16_MAX_WORDS + 1) * 4 && v <= PC16_MAX_WORDS * 4;
+    case IMM_PC20: return (v & 3) == 0 && v >= -(PC20_MAX_WORDS + 1) * 4 && v <= PC20_MAX_WORDS * 4;
     case IMM_CR: return v >= 0 && v < NCRS;
     }
     return false;
@@ -135,14 +141,23 @@ bool isa_imm_fits(enum isa_imm kind, int64_t v)
 
 const char *isa_imm_range(enum isa_imm kind)
 {
+    static char pc16[80], pc20[80], cr[40];
     switch (kind) {
     case IMM_NONE: return "none";
     case IMM_S16: return "-32768..32767";
     case IMM_U16: case IMM_PORT: return "0..65535";
     case IMM_U5: return "0..31";
-    case IMM_PC16: return "-131072..131068 bytes from the instruction, a multiple of 4";
-    case IMM_PC20: return "-2097152..2097148 bytes from the instruction, a multiple of 4";
-    case IMM_CR: return "a control register 0..7";
+    case IMM_PC16:
+        snprintf(pc16, sizeof pc16, "%d..%d bytes from the instruction, a multiple of 4",
+                 -(PC16_MAX_WORDS + 1) * 4, PC16_MAX_WORDS * 4);
+        return pc16;
+    case IMM_PC20:
+        snprintf(pc20, sizeof pc20, "%d..%d bytes from the instruction, a multiple of 4",
+                 -(PC20_MAX_WORDS + 1) * 4, PC20_MAX_WORDS * 4);
+        return pc20;
+    case IMM_CR:
+        snprintf(cr, sizeof cr, "a control register 0..%d", NCRS - 1);
+        return cr;
     }
     return "?";
 }
@@ -225,8 +240,11 @@ int isa_find_reg(const char *name)
     for (int i = 0; i < NREGS; i++)
         if (strcmp(name, reg_names[i]) == 0 || strcmp(name, reg_abi[i]) == 0)
             return i;
-    if (strcmp(name, "fp") == 0) /* the frame pointer's other name */
-        return 8;
+#define X(n, alias)                                                            \
+    if (strcmp(name, alias) == 0)                                              \
+        return n;
+    ISA_REGISTER_ALIASES(X)
+#undef X
     return -1;
 }
 

@@ -173,6 +173,7 @@ static void test_undefined_symbol(void)
                "t.s:1:9: error: 'main' is declared .global but never defined\n"
                ".global main\n"
                "        ^~~~\n");
+    CHECK_DIAG("# only a comment\n", "t.s: error: the program is empty: there is nothing to load\n");
     CHECK_DIAG(".word V\n.set V, 1\n",
                "t.s:1:7: error: 'V' is used before its first .set\n"
                ".word V\n"
