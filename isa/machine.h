@@ -58,7 +58,7 @@ enum exit_reason {
     EXIT_HALT,         /* halt executed in supervisor mode; value = its register */
     EXIT_TRAP,         /* hosted: an exception; nothing was delivered */
     EXIT_INTERRUPT,    /* hosted: an interrupt is pending and IE is set */
-    EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive */
+    EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive; pc is after the wfi */
     EXIT_DOUBLE_FAULT, /* bare: the trap handler at tvec cannot be fetched */
 };
 
@@ -101,8 +101,9 @@ struct cpu_state *machine_cpu(struct machine *m);
 const struct machine_config *machine_config(const struct machine *m);
 
 /* Control registers, with the hardware's side effects: writing ptb or
- * changing status.PG flushes the TLB, writing timer re-arms it and clears
- * a pending timer interrupt. */
+ * changing status.PG flushes the TLB, writing timer arms it for that many
+ * cycles from the current cycle count and clears a pending timer
+ * interrupt. */
 uint32_t machine_get_cr(struct machine *m, enum cr cr);
 void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
 

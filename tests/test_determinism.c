@@ -146,6 +146,10 @@ static void build(struct rig *r)
     p_load(&p, r);
 }
 
+/* The program retires about 27,000 instructions; a broken machine that
+ * never lets it halt stops here. */
+#define LIMIT 200000u
+
 /* Run a fresh machine to its halt in pieces of `step` instructions (0: in
  * one go) and record everything. */
 static void run(enum isa_variant v, uint64_t step, struct snap *s)
@@ -154,11 +158,9 @@ static void run(enum isa_variant v, uint64_t step, struct snap *s)
     build(r);
     rig_input(r, input, strlen(input));
     enum exit_reason why;
-    unsigned long pieces = 0;
-    do {
-        why = rig_run(r, step ? step : UINT64_MAX);
-        pieces++;
-    } while (step && why == EXIT_BUDGET && pieces < 10000000);
+    do
+        why = rig_run(r, step ? step : LIMIT);
+    while (step && why == EXIT_BUDGET && CPU(r)->instret < LIMIT);
     s->why = why;
     s->value = r->exit.value;
     s->cpu = *CPU(r);
@@ -213,15 +215,16 @@ static void exercised(const struct snap *s)
     CU_ASSERT_EQUAL(s->cpu.r[11], 2 * DISK_OK);
     CU_ASSERT(s->cpu.cycles > s->cpu.instret);           /* some idling */
     /* every input byte echoed with its case swapped, in order, among ticks */
-    size_t j = 0;
+    size_t j = 0, other = 0;
     uint32_t sum = 0;
     for (size_t i = 0; i < s->outlen && j < strlen(input); i++)
         if (s->out[i] == (uint8_t)(input[j] ^ 0x20)) {
             sum += (uint8_t)(input[j] ^ 0x20);
             j++;
-        } else {
-            CU_ASSERT_EQUAL(s->out[i], '.');
+        } else if (s->out[i] != '.') {
+            other++;
         }
+    CU_ASSERT_EQUAL(other, 0);
     CU_ASSERT_EQUAL(j, strlen(input));
     CU_ASSERT_EQUAL(s->cpu.r[10], sum);
     CU_ASSERT(s->outlen > 0 && s->out[s->outlen - 1] == '\n');

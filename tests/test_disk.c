@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "prog.h"
+#include "pt.h"
 #include "rig.h"
 
 #define MAGIC 0x600du
@@ -529,6 +530,43 @@ static void test_disk_dma_over_code(void)
     rig_free(r);
 }
 
+/* DMA uses physical addresses, whatever paging says: with paging on and
+ * the virtual page BUF mapped to another frame, a read to BUF lands at
+ * physical BUF; the program sees it through a mapping of that frame. */
+static void test_disk_dma_physical_with_paging(void)
+{
+    struct rig *r = rig_new(ISA_PG, false);
+    attach(r, NBLK);
+    struct pt pt;
+    const uint32_t other = 0x31000, alias = 0x00800000;
+    pt_init(&pt, r, 0x10000, 0x11000);
+    pt_map(&pt, 0, 0, PTE_V | PTE_R | PTE_X);
+    pt_identity(&pt, CODE, 2, PTE_V | PTE_R | PTE_X);
+    pt_map(&pt, BUF, other, PTE_V | PTE_R | PTE_W);
+    pt_map(&pt, alias, BUF, PTE_V | PTE_R);
+    machine_set_cr(r->m, CR_PTB, 0x10000);
+    machine_set_cr(r->m, CR_STATUS, SR_S | SR_PG);
+    rig_poke32(r, other, 0x0e0e0e0e);
+    struct prog p;
+    p_init(&p, CODE);
+    p_cmd(&p, DISK_CMD_READ, 5, BUF);
+    p_wait(&p);
+    p_li(&p, 9, alias);
+    p_op(&p, OP_LW, 10, 9, 0, 0);
+    p_li(&p, 9, BUF);
+    p_op(&p, OP_LW, 11, 9, 0, 0);
+    p_end(&p);
+    p_load(&p, r);
+    CU_ASSERT_EQUAL(rig_run(r, 100000), EXIT_HALT);
+    CU_ASSERT_EQUAL(r->exit.value, MAGIC);
+    CU_ASSERT_EQUAL(REG(r, 6), DISK_OK);
+    CU_ASSERT(mem_is_block(r, BUF, 5));
+    CU_ASSERT_EQUAL(REG(r, 10), pat32(5, 0));
+    CU_ASSERT_EQUAL(REG(r, 11), 0x0e0e0e0e);
+    CU_ASSERT_EQUAL(rig_peek32(r, other), 0x0e0e0e0e);
+    rig_free(r);
+}
+
 /* Several interrupts pending at once: timer (16) first, then console (17),
  * then disk (18), each taken once acknowledged. */
 static void test_interrupt_priority(void)
@@ -601,5 +639,6 @@ void suite_disk(void)
     CU_add_test(s, "an error completes with the interrupt", test_disk_error_interrupts);
     CU_add_test(s, "disk.size; images of partial blocks refused", test_disk_size);
     CU_add_test(s, "DMA over code that already ran", test_disk_dma_over_code);
+    CU_add_test(s, "DMA addresses are physical, with paging on", test_disk_dma_physical_with_paging);
     CU_add_test(s, "interrupt priority: timer, console, disk", test_interrupt_priority);
 }

@@ -82,7 +82,7 @@ static int fail_usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "%s: ", prog);
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s: try '%s --help'\n", prog, prog);
+    fprintf(stderr, "\n");
     return EXIT_USAGE;
 }
 

@@ -1,0 +1,371 @@
+# trap.s - every way into the kernel after boot, and the way back out.
+#
+# The hardware's part of a trap (docs/isa.md, section 6): epc = the pc,
+# cause and badaddr say what happened, PS/PIE = the old S/IE, then S = 1
+# and IE = 0, and a jump to tvec = trap_entry.  Nothing else: every
+# register still holds the user program's value, sp included.
+#
+# The kernel's part:
+#   1. trap_entry saves the 15 registers and the pc in the trap frame of
+#      the running process (the first 64 bytes of its process-table slot),
+#      switches to the kernel stack and jumps to trap.
+#   2. trap looks at cause and dispatches: a system call (syscall.s), the
+#      timer (switch process), the disk (disk.s), a page fault in the heap
+#      (map the page), or anything else: the program misbehaved, kill it.
+#   3. The way out is always run (proc.s) -> usertrapret: reload the
+#      registers of the process chosen to run, and rfe.
+#
+# The kernel has ONE stack, and every trap starts it afresh at its top.
+# Kernel code never returns to a half-finished kernel activity: a system
+# call that has to wait is either restarted later (wait, syscall.s) or
+# finished by the interrupt that ends the wait (disk.s).  The kernel runs
+# with interrupts off (IE = 0) and never faults, so nothing interrupts it -
+# except on purpose, when it idles (proc.s).  Any other trap from
+# supervisor mode is a kernel bug, and panics.
+
+        .text
+
+# trap_entry: the trap vector (tvec).  Save the interrupted registers.
+#   Not a function: the hardware jumps here, and it ends in a jump.
+#   It may not use any register before saving it, and sp holds user junk.
+#   The trick: park sp in the scratch control register, and reach the
+#   trap frame through an absolute address (current_tf), which works
+#   because the kernel's data is at the same address in every address space.
+trap_entry:
+        mtcr    scratch, sp             # the only free place for the user's sp
+        la      sp, current_tf          # sp = current_tf (lui/ori: no other register)
+        lw      sp, 0(sp)               # sp: the trap frame
+        sw      ra, 4(sp)               # word i of the frame = register ri
+        sw      gp, 12(sp)
+        sw      tp, 16(sp)
+        sw      t0, 20(sp)
+        sw      t1, 24(sp)
+        sw      t2, 28(sp)
+        sw      s0, 32(sp)
+        sw      s1, 36(sp)
+        sw      a0, 40(sp)
+        sw      a1, 44(sp)
+        sw      a2, 48(sp)
+        sw      a3, 52(sp)
+        sw      a4, 56(sp)
+        sw      a5, 60(sp)
+        mfcr    t0, scratch
+        sw      t0, 8(sp)               # the user's sp
+        mfcr    t0, epc
+        sw      t0, TF_PC(sp)           # word 0: where to go back to
+        la      sp, kstack_top          # a fresh kernel stack
+        j       trap
+
+# trap: decide what the trap was, and act.  Never returns: each branch
+#   ends by running a process (run) or choosing one (schedule).
+#   Kept in s0 and s1 for the branches: the cause word and its code.
+trap:
+        la      t0, ktf                 # from now on a trap (a kernel bug) must not
+        la      t1, current_tf          # overwrite a process's saved registers
+        sw      t0, 0(t1)
+        mfcr    s0, cause
+        andi    s1, s0, 0xff            # s1: the cause code
+        mfcr    t0, status
+        andi    t0, t0, SR_PS           # PS: the mode the trap came from
+        bnez    t0, kernel_trap
+        li      t0, CAUSE_SYSCALL
+        beq     s1, t0, syscall         # syscall.s
+        li      t0, CAUSE_TIMER
+        beq     s1, t0, timer_intr
+        li      t0, CAUSE_DISK
+        beq     s1, t0, 1f
+        li      t0, CAUSE_PAGE_FAULT
+        beq     s1, t0, page_fault
+        j       kill_trap               # anything else is the program's own fault
+1:      call    disk_intr               # a disk command finished (for someone)
+        j       resume                  # and the interrupted process goes on
+
+# resume: go back to the process that was interrupted.
+resume:
+        la      t0, current
+        lw      a0, 0(t0)
+        j       run
+
+# timer_intr: the running process has used up its time slice.
+#   Re-arm the timer (it is one-shot; writing it also acknowledges the
+#   interrupt), put the process at the back of the queue, and switch.
+timer_intr:
+        li      t0, QUANTUM
+        mtcr    timer, t0
+        la      t0, current
+        lw      t0, 0(t0)
+        li      t1, RUNNABLE
+        sw      t1, P_STATE(t0)
+        j       schedule
+
+# page_fault: a user access to a page that is absent or refused.
+#   Absent and inside the heap (below the break sbrk set): the first touch
+#   of a lazily allocated page.  Make the page and return to the faulting
+#   instruction, which runs again (epc is its address) and now succeeds.
+#   Anything else is a real fault: kill.
+page_fault:
+        andi    t0, s0, CAUSE_PROT
+        bnez    t0, kill_trap           # present but refused (kernel page, read-only...)
+        mfcr    a1, badaddr
+        la      t0, current
+        lw      a0, 0(t0)
+        lw      t0, P_HEAP(a0)
+        bltu    a1, t0, kill_trap
+        lw      t0, P_BRK(a0)
+        bgeu    a1, t0, kill_trap
+        call    heap_page               # vm.s
+        beqz    a0, kill_oom
+        j       resume
+
+# kernel_trap: a trap taken in supervisor mode.
+#   The only legitimate one is an interrupt that wakes the idle loop
+#   (proc.s), which runs with IE = 1 on purpose.  Its registers need no
+#   saving: idling is "nothing to do", and we start over from schedule.
+kernel_trap:
+        la      t0, idling
+        lw      t1, 0(t0)
+        beqz    t1, kernel_panic
+        li      t2, CAUSE_TIMER
+        bltu    s1, t2, kernel_panic    # an exception while idling is still a bug
+        sw      zero, 0(t0)             # no longer idling
+        beq     s1, t2, 1f
+        li      t2, CAUSE_DISK
+        bne     s1, t2, kernel_panic
+        call    disk_intr
+        j       schedule
+1:      li      t0, QUANTUM             # the timer: acknowledge, and look again
+        mtcr    timer, t0
+        j       schedule
+
+# kernel_panic: "kernel: panic: CAUSE in the kernel at pc X, address Y".
+#   The kernel's own registers at the trap are in ktf, for a debugger.
+kernel_panic:
+        la      a0, msg_kpanic
+        call    puts_raw
+        mv      a0, s1
+        call    cause_name
+        call    puts_raw
+        la      a0, msg_kpanic2
+        call    puts_raw
+        mfcr    a0, epc
+        call    puthex_raw
+        la      a0, msg_address
+        call    puts_raw
+        mfcr    a0, badaddr
+        call    puthex_raw
+        li      a0, '\n'
+        call    putc_raw
+        li      t0, 1
+        halt    t0
+
+# usertrapret: return to user mode in the process whose trap frame is at
+#   a0 (its page table is already in ptb, see run).  Does not return.
+usertrapret:
+        la      t0, current_tf          # its next trap saves registers here
+        sw      a0, 0(t0)
+        li      t0, SR_S | SR_PIE | SR_PG
+        mtcr    status, t0              # PS = 0: rfe goes to user mode; PIE = 1: with interrupts on
+        lw      t0, TF_PC(a0)
+        mtcr    epc, t0                 # rfe goes there
+        mv      sp, a0
+        lw      ra, 4(sp)
+        lw      gp, 12(sp)
+        lw      tp, 16(sp)
+        lw      t0, 20(sp)
+        lw      t1, 24(sp)
+        lw      t2, 28(sp)
+        lw      s0, 32(sp)
+        lw      s1, 36(sp)
+        lw      a0, 40(sp)
+        lw      a1, 44(sp)
+        lw      a2, 48(sp)
+        lw      a3, 52(sp)
+        lw      a4, 56(sp)
+        lw      a5, 60(sp)
+        lw      sp, 8(sp)               # last: sp was the pointer to the frame
+        rfe
+
+# ---- killing a process that misbehaved ---------------------------------------
+#
+# Each message is one line, "kernel: killed pid N (NAME): WHAT", and the
+# process then exits with status -1 (proc_exit), so its parent's wait sees
+# it.  The kernel goes on with the others.
+
+# kill_trap: the current process caused a trap it cannot survive.
+#   in: s0 = the cause word, s1 = its code.
+#   "... privileged at pc 0x40000010, instruction 0x60000000"
+#   "... page-fault at pc 0x40000010, address 0x00001000"
+kill_trap:
+        call    kill_header
+        mv      a0, s1
+        call    cause_name
+        call    kputs
+        call    kill_at_pc
+        li      t0, CAUSE_ILLEGAL       # badaddr holds the instruction word
+        beq     s1, t0, 1f
+        li      t0, CAUSE_PRIV
+        beq     s1, t0, 1f
+        li      t0, CAUSE_PAGE_FAULT    # badaddr holds the faulting address
+        beq     s1, t0, 2f
+        li      t0, CAUSE_MISALIGNED
+        beq     s1, t0, 2f
+        li      t0, CAUSE_BUS_ERROR
+        beq     s1, t0, 2f
+        j       kill_end
+1:      la      a0, msg_insn
+        j       3f
+2:      la      a0, msg_address
+3:      call    kputs
+        mfcr    a0, badaddr
+        call    kputhex
+        j       kill_end
+
+# kill_oom: no memory for the heap page the current process touched.
+#   "... out of memory at pc 0x..., address 0x..."
+kill_oom:
+        call    kill_header
+        la      a0, msg_oom
+        call    kputs
+        call    kill_at_pc
+        la      a0, msg_address
+        call    kputs
+        mfcr    a0, badaddr
+        call    kputhex
+        j       kill_end
+
+# kill_uaccess: a system call was given a pointer to memory the process may
+#   not use (or to a heap page there is no memory for).
+#   in: a0 = the first bad address, a1 = 0 bad pointer, 1 out of memory
+#   "... bad pointer 0x00001000 in write at pc 0x40000020"
+#   "... out of memory in read at pc 0x40000020, address 0x40005000"
+kill_uaccess:
+        mv      s0, a0
+        mv      s1, a1
+        call    kill_header
+        bnez    s1, 1f
+        la      a0, msg_badptr
+        call    kputs
+        mv      a0, s0
+        call    kputhex
+        call    kill_in_syscall
+        j       kill_end
+1:      la      a0, msg_oom
+        call    kputs
+        call    kill_in_syscall
+        la      a0, msg_address
+        call    kputs
+        mv      a0, s0
+        call    kputhex
+        j       kill_end
+
+# kill_exec_oom: exec ran out of memory after the old image was gone.
+kill_exec_oom:
+        call    kill_header
+        la      a0, msg_oom
+        call    kputs
+        call    kill_in_syscall
+        j       kill_end
+
+# kill_end: finish the line, and the process.  Does not return.
+kill_end:
+        la      a0, msg_newline
+        call    kputs
+        li      a0, -1
+        j       proc_exit
+
+# kill_header: print "kernel: killed pid N (NAME): " for the current process.
+kill_header:
+        push    ra
+        push    s0
+        la      t0, current
+        lw      s0, 0(t0)
+        la      a0, msg_killed
+        call    kputs
+        lw      a0, P_PID(s0)
+        call    kputdec
+        la      a0, msg_lparen
+        call    kputs
+        addi    a0, s0, P_NAME
+        call    kputs
+        la      a0, msg_rparen
+        call    kputs
+        pop     s0
+        pop     ra
+        ret
+
+# kill_at_pc: print " at pc 0x..." with the pc of the current process's trap.
+kill_at_pc:
+        push    ra
+        la      a0, msg_atpc
+        call    kputs
+        la      t0, current
+        lw      t0, 0(t0)
+        lw      a0, TF_PC(t0)
+        call    kputhex
+        pop     ra
+        ret
+
+# kill_in_syscall: print " in NAME at pc 0x..." for the system call being
+#   served (syscall.s keeps its number and address).
+kill_in_syscall:
+        push    ra
+        la      a0, msg_in
+        call    kputs
+        la      t0, current
+        lw      t0, 0(t0)
+        lw      a0, TF_A5(t0)
+        call    syscall_name
+        call    kputs
+        la      a0, msg_atpc
+        call    kputs
+        la      t0, syscall_pc
+        lw      a0, 0(t0)
+        call    kputhex
+        pop     ra
+        ret
+
+# cause_name: a0 = the name of cause code a0, as docs/isa.md spells it.
+cause_name:
+        li      t0, 9
+        bltu    a0, t0, 1f
+        la      a0, name_unknown
+        ret
+1:      slli    a0, a0, 2
+        la      t0, cause_names
+        add     t0, t0, a0
+        lw      a0, 0(t0)
+        ret
+
+        .data
+        .align  4
+cause_names:                            # indexed by cause code
+        .word   name_unknown, name_syscall, name_break, name_illegal
+        .word   name_priv, name_pagefault, name_misaligned, name_divzero
+        .word   name_buserror
+name_unknown:   .asciz "unknown trap"
+name_syscall:   .asciz "syscall"
+name_break:     .asciz "break"
+name_illegal:   .asciz "illegal"
+name_priv:      .asciz "privileged"
+name_pagefault: .asciz "page-fault"
+name_misaligned: .asciz "misaligned"
+name_divzero:   .asciz "div-zero"
+name_buserror:  .asciz "bus-error"
+msg_killed:     .asciz "kernel: killed pid "
+msg_lparen:     .asciz " ("
+msg_rparen:     .asciz "): "
+msg_atpc:       .asciz " at pc "
+msg_address:    .asciz ", address "
+msg_insn:       .asciz ", instruction "
+msg_badptr:     .asciz "bad pointer "
+msg_oom:        .asciz "out of memory"
+msg_in:         .asciz " in "
+msg_newline:    .asciz "\n"
+msg_kpanic:     .asciz "kernel: panic: "
+msg_kpanic2:    .asciz " in the kernel at pc "
+
+        .bss
+        .align  4
+ktf:            .space TF_SIZE          # where a trap taken in the kernel saves registers
+kstack:         .space KSTACK_SIZE      # the kernel stack, used afresh by every trap
+kstack_top:

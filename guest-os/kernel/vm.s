@@ -1,0 +1,578 @@
+# vm.s - page tables: the kernel's identity map and the processes' address spaces.
+#
+# The machine walks two-level tables (docs/isa.md, section 7): ptb -> a
+# level-1 table of 1024 entries, each covering 4 MiB -> a level-2 table of
+# 1024 entries, each mapping one 4 KiB page.
+#
+# Every address space, the kernel's and each process's, looks like this:
+#
+#   0x00000000  page 0: never mapped, so a null pointer faults
+#   0x00001000  all of physical memory, at virtual = physical,
+#     ...       supervisor only (U = 0): the kernel text R|X, the rest R|W
+#   mem_size
+#     ...       nothing
+#   0x40000000  user space: the program's segments, then its heap
+#     ...       (pages of the heap are mapped on first touch, trap.s)
+#   0x7fffe000  the user stack (USTACK_PAGES pages), up to 0x80000000
+#
+# The level-2 tables of the identity map are built once, at boot, and the
+# same frames are entered in every process's level-1 table: the kernel part
+# of every address space is literally shared, as in most real kernels (and
+# a VMM's shadow page tables can share it too).  So the kernel never needs
+# to switch page tables to see memory: any physical address pa can be used
+# as a pointer.  User memory is a different matter: the kernel never
+# dereferences a user address.  It translates it with a software walk of the
+# process's table (walk, user_page) and uses the physical address; this is
+# how it checks every pointer a system call is given, and why the kernel
+# itself never takes a page fault.
+
+        .data
+kernel_pt:      .word 0         # physical address of the kernel's level-1 table
+kernel_l1n:     .word 0         # how many level-1 entries the identity map fills
+
+        .text
+
+# walk: find the level-2 entry that maps a virtual address.
+#   in:  a0 = level-1 table (physical), a1 = virtual address,
+#        a2 = 1 to create a missing level-2 table, 0 not to
+#   out: a0 = the address of the level-2 entry, or 0 if there is no
+#        level-2 table (and a2 = 0, or no memory to make one)
+#   The entry itself may still be invalid (V = 0): the caller looks.
+walk:
+        push    ra
+        push    s0
+        push    s1
+        mv      s1, a1
+        srli    t0, a1, 22              # level-1 index: the top 10 bits
+        slli    t0, t0, 2
+        add     s0, a0, t0              # s0: the level-1 entry
+        lw      t0, 0(s0)
+        andi    t1, t0, PTE_V
+        bnez    t1, 1f
+        beqz    a2, 2f                  # absent, and not asked to create it
+        call    kzalloc                 # a new, empty level-2 table
+        beqz    a0, 2f
+        ori     t0, a0, PTE_V           # level-1 entries need only V and the frame
+        sw      t0, 0(s0)
+1:      srli    t0, t0, PAGE_SHIFT      # t0: the level-2 table
+        slli    t0, t0, PAGE_SHIFT
+        srli    t1, s1, PAGE_SHIFT      # level-2 index: the middle 10 bits
+        andi    t1, t1, 0x3ff
+        slli    t1, t1, 2
+        add     a0, t0, t1
+        j       3f
+2:      li      a0, 0
+3:      pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# kvminit: build the kernel's page table, the identity map of all memory.
+#   Called once at boot, with paging still off.  Sets kernel_pt and
+#   kernel_l1n.  Panics if memory runs out (it cannot, with 4 MiB or more).
+#   The entries are made with A and D already set, as Linux does for its
+#   kernel mappings: the hardware then never has to write them back.
+kvminit:
+        push    ra
+        push    s0
+        call    kzalloc
+        beqz    a0, 4f
+        la      t0, kernel_pt
+        sw      a0, 0(t0)
+        li      s0, PAGE                # s0: the page to map.  Page 0 stays unmapped.
+1:      la      t0, mem_size
+        lw      t0, 0(t0)
+        bgeu    s0, t0, 3f
+        la      t0, kernel_pt
+        lw      a0, 0(t0)
+        mv      a1, s0
+        li      a2, 1
+        call    walk
+        beqz    a0, 4f
+        li      t1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D         # data
+        la      t0, etext
+        bgeu    s0, t0, 2f
+        li      t1, PTE_V | PTE_R | PTE_X | PTE_A | PTE_D         # kernel code
+2:      or      t1, t1, s0              # U = 0: user mode cannot touch it
+        sw      t1, 0(a0)
+        addi    s0, s0, PAGE
+        j       1b
+3:      la      t0, mem_size            # kernel_l1n = mem_size / 4 MiB, rounded up
+        lw      t0, 0(t0)
+        li      t1, 0x3fffff
+        add     t0, t0, t1
+        srli    t0, t0, 22
+        la      t1, kernel_l1n
+        sw      t0, 0(t1)
+        pop     s0
+        pop     ra
+        ret
+4:      la      a0, msg_kvm_oom
+        call    panic
+
+# uvm_create: make the level-1 table of a new, empty address space.
+#   out: a0 = its physical address, or 0 if out of memory.
+#   Its first kernel_l1n entries are copies of the kernel's: the shared
+#   level-2 tables of the identity map.  The rest (user space) is empty.
+uvm_create:
+        push    ra
+        push    s0
+        call    kzalloc
+        mv      s0, a0
+        beqz    a0, 1f
+        la      t0, kernel_pt
+        lw      a1, 0(t0)
+        la      t0, kernel_l1n
+        lw      a2, 0(t0)
+        slli    a2, a2, 2               # bytes
+        call    memcpy                  # a0 = the new table
+1:      mv      a0, s0
+        pop     s0
+        pop     ra
+        ret
+
+# uvm_map: map one page.
+#   in:  a0 = level-1 table, a1 = virtual address (page aligned),
+#        a2 = physical page, a3 = permission bits (PTE_R|PTE_W|PTE_U...)
+#   out: a0 = 0, or -1 if no memory for a level-2 table.
+#   Panics if the page is already mapped: that would be a kernel bug.
+#   No TLB flush: the callers know whether the table is live (see heap_page).
+uvm_map:
+        push    ra
+        push    s0
+        push    s1
+        mv      s0, a2
+        mv      s1, a3
+        li      a2, 1
+        call    walk
+        beqz    a0, 2f
+        lw      t0, 0(a0)
+        andi    t0, t0, PTE_V
+        bnez    t0, 1f
+        or      t0, s0, s1
+        ori     t0, t0, PTE_V
+        sw      t0, 0(a0)
+        li      a0, 0
+        j       3f
+1:      la      a0, msg_remap
+        call    panic
+2:      li      a0, -1
+3:      pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# uvm_free_user: free every user page of an address space, and its user
+#   level-2 tables, leaving the level-1 table with only the kernel part.
+#   in: a0 = level-1 table.
+#   The TLB may still hold translations to the freed pages: the caller must
+#   flush it (tlbflush) before running user code in this address space again.
+uvm_free_user:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -4
+        addi    s0, a0, L1_USER_FIRST * 4       # s0: the level-1 entry
+        addi    t0, a0, L1_USER_END * 4
+        sw      t0, 0(sp)                       # where user space ends
+1:      lw      t0, 0(s0)
+        andi    t1, t0, PTE_V
+        beqz    t1, 4f
+        srli    s1, t0, PAGE_SHIFT              # s1: the level-2 entry
+        slli    s1, s1, PAGE_SHIFT
+2:      lw      t0, 0(s1)
+        andi    t1, t0, PTE_V
+        beqz    t1, 3f
+        srli    a0, t0, PAGE_SHIFT
+        slli    a0, a0, PAGE_SHIFT
+        call    kfree                           # the page
+3:      addi    s1, s1, 4
+        andi    t0, s1, PAGE - 1
+        bnez    t0, 2b                          # until the end of the table
+        addi    a0, s1, -PAGE
+        call    kfree                           # the level-2 table
+        sw      zero, 0(s0)
+4:      addi    s0, s0, 4
+        lw      t0, 0(sp)
+        bne     s0, t0, 1b
+        addi    sp, sp, 4
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# uvm_copy: give an empty address space a copy of every user page of another
+#   (fork).  Each page gets a new frame with the same contents and the same
+#   permissions; A and D start clear, as for any new mapping.
+#   in:  a0 = source level-1 table, a1 = destination level-1 table
+#   out: a0 = 0, or -1 if memory ran out (what was copied stays mapped in the
+#        destination, for the caller to free with uvm_free_user).
+uvm_copy:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -16
+        sw      a0, 0(sp)                       # 0(sp): source level-1 table
+        sw      a1, 4(sp)                       # 4(sp): destination
+                                                # 8(sp): the new page
+        addi    s0, a0, L1_USER_FIRST * 4       # s0: the source level-1 entry
+        addi    t0, a0, L1_USER_END * 4
+        sw      t0, 12(sp)                      # 12(sp): end of user space
+1:      lw      t0, 0(s0)
+        andi    t1, t0, PTE_V
+        beqz    t1, 4f
+        srli    s1, t0, PAGE_SHIFT              # s1: the source level-2 entry
+        slli    s1, s1, PAGE_SHIFT
+2:      lw      t0, 0(s1)
+        andi    t1, t0, PTE_V
+        beqz    t1, 3f
+        call    kalloc
+        beqz    a0, 6f
+        sw      a0, 8(sp)
+        lw      a1, 0(s1)
+        srli    a1, a1, PAGE_SHIFT
+        slli    a1, a1, PAGE_SHIFT
+        call    page_copy                       # new page = old page
+        lw      a0, 4(sp)
+        lw      t0, 0(sp)                       # the virtual address, from where the
+        sub     a1, s0, t0                      # entries are: level-1 index << 22
+        slli    a1, a1, 20                      # (= byte offset << 20), plus
+        andi    t0, s1, PAGE - 1                # level-2 index << 12
+        slli    t0, t0, 10                      # (= byte offset << 10)
+        or      a1, a1, t0
+        lw      a2, 8(sp)
+        lw      a3, 0(s1)
+        andi    a3, a3, PTE_R | PTE_W | PTE_X | PTE_U
+        call    uvm_map
+        bnez    a0, 5f
+3:      addi    s1, s1, 4
+        andi    t0, s1, PAGE - 1
+        bnez    t0, 2b
+4:      addi    s0, s0, 4
+        lw      t0, 12(sp)
+        bne     s0, t0, 1b
+        li      a0, 0
+        j       7f
+5:      lw      a0, 8(sp)                       # mapped nowhere: free it here
+        call    kfree
+6:      li      a0, -1
+7:      addi    sp, sp, 16
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# uvm_write, uvm_read: copy between kernel memory and an address space,
+#   whatever the permissions of its pages (exec fills read-only text this
+#   way).  Every page touched must be mapped: the caller has checked (a
+#   missing page here is a kernel bug, and panics).
+#   uvm_write: a0 = level-1 table, a1 = destination virtual address,
+#              a2 = kernel source, a3 = length
+#   uvm_read:  a0 = level-1 table, a1 = source virtual address,
+#              a2 = kernel destination, a3 = length
+uvm_write:
+        li      a4, 0
+        j       uvm_xfer
+uvm_read:
+        li      a4, 1
+        j       uvm_xfer
+
+# uvm_xfer: the common part.  a4 = 0: kernel to user, 1: user to kernel.
+#   The user range may cross pages, which need not be contiguous in
+#   physical memory: copy page by page.
+uvm_xfer:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -16
+        sw      a0, 0(sp)               # 0(sp): level-1 table
+        sw      a3, 4(sp)               # 4(sp): bytes left
+                                        # 8(sp): bytes in this piece
+        sw      a4, 12(sp)              # 12(sp): direction
+        mv      s0, a1                  # s0: user address
+        mv      s1, a2                  # s1: kernel address
+1:      lw      t0, 4(sp)
+        beqz    t0, 4f
+        lw      a0, 0(sp)
+        mv      a1, s0
+        li      a2, 0
+        call    walk
+        beqz    a0, 5f
+        lw      t0, 0(a0)
+        andi    t1, t0, PTE_V
+        beqz    t1, 5f
+        srli    t0, t0, PAGE_SHIFT
+        slli    t0, t0, PAGE_SHIFT
+        andi    t1, s0, PAGE - 1
+        or      a0, t0, t1              # a0: the user byte, physically
+        li      t2, PAGE
+        sub     t2, t2, t1              # t2: bytes to the end of its page
+        lw      t0, 4(sp)
+        bgeu    t0, t2, 2f
+        mv      t2, t0                  # or fewer, at the end
+2:      sub     t0, t0, t2
+        sw      t0, 4(sp)
+        sw      t2, 8(sp)
+        mv      a2, t2
+        mv      a1, s1                  # kernel to user: memcpy(user, kernel, n)
+        lw      t0, 12(sp)
+        beqz    t0, 3f
+        mv      a1, a0                  # user to kernel: memcpy(kernel, user, n)
+        mv      a0, s1
+3:      call    memcpy
+        lw      t2, 8(sp)
+        add     s0, s0, t2
+        add     s1, s1, t2
+        j       1b
+4:      addi    sp, sp, 16
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+5:      la      a0, msg_xfer
+        call    panic
+
+# heap_page: map a fresh, zero-filled page of a process's heap (lazy sbrk).
+#   in:  a0 = process, a1 = an address in the page
+#   out: a0 = the physical page, or 0 if memory ran out.
+#   sbrk only moves the break; the page is made here, on the first touch
+#   (a page fault, or a system call that reads or writes it).  Zero-filled,
+#   because it may have belonged to another process a moment ago.
+heap_page:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -4
+        mv      s0, a0
+        srli    s1, a1, PAGE_SHIFT
+        slli    s1, s1, PAGE_SHIFT      # s1: the page's virtual address
+        call    kzalloc
+        beqz    a0, 2f
+        sw      a0, 0(sp)
+        lw      a0, P_PT(s0)
+        mv      a1, s1
+        lw      a2, 0(sp)
+        li      a3, PTE_U | PTE_R | PTE_W
+        call    uvm_map
+        bnez    a0, 1f
+        # A page-table entry changed: flush that page's TLB entry.  Here the
+        # entry went from invalid to valid, and the manual says a TLB never
+        # keeps a refused translation, so the flush is not strictly needed;
+        # a kernel does it anyway after every single-entry change, because
+        # the one time the old entry was valid (a remap, a permission taken
+        # away) a stale translation is a silent, awful bug.
+        tlbflushv s1
+        lw      a0, 0(sp)
+        j       3f
+1:      lw      a0, 0(sp)
+        call    kfree
+2:      li      a0, 0
+3:      addi    sp, sp, 4
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# user_page: translate a user address of a process, as the kernel must
+#   before touching user memory for a system call.
+#   in:  a0 = process, a1 = user virtual address,
+#        a2 = the PTE bits the access needs (PTE_U|PTE_R to read,
+#             PTE_U|PTE_W to write)
+#   out: a0 = the physical address of that byte, or 0 if the process may
+#        not access it; then a1 = 0 for a bad address, 1 for an untouched
+#        heap page that could not be made (out of memory).
+#   An untouched heap page is made here (heap_page), just as the page
+#   fault of a user access would make it.
+user_page:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -4
+        mv      s0, a0
+        mv      s1, a1
+        sw      a2, 0(sp)
+        li      t0, USER_BASE           # user space only: [USER_BASE, USER_TOP)
+        sub     t0, a1, t0
+        li      t1, USER_TOP - USER_BASE
+        bgeu    t0, t1, 3f
+        lw      a0, P_PT(s0)
+        li      a2, 0
+        call    walk
+        beqz    a0, 1f
+        lw      t0, 0(a0)
+        andi    t1, t0, PTE_V
+        beqz    t1, 1f
+        lw      t2, 0(sp)
+        and     t1, t0, t2
+        bne     t1, t2, 3f              # a permission is missing
+        srli    t0, t0, PAGE_SHIFT
+        slli    t0, t0, PAGE_SHIFT
+        andi    t1, s1, PAGE - 1
+        or      a0, t0, t1
+        j       5f
+1:      lw      t0, P_HEAP(s0)          # not mapped: in the heap?
+        bltu    s1, t0, 3f
+        lw      t0, P_BRK(s0)
+        bgeu    s1, t0, 3f
+        mv      a0, s0
+        mv      a1, s1
+        call    heap_page
+        beqz    a0, 4f
+        andi    t1, s1, PAGE - 1
+        or      a0, a0, t1
+        j       5f
+3:      li      a0, 0
+        li      a1, 0
+        j       5f
+4:      li      a0, 0
+        li      a1, 1
+5:      addi    sp, sp, 4
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# user_check: check that a process may access every byte of a user range.
+#   in: a0 = process, a1 = user address, a2 = length,
+#       a3 = the PTE bits needed (as for user_page)
+#   Returns only if the whole range is good.  Otherwise the process is
+#   killed (kill_uaccess in trap.s: "bad pointer ..." or "out of memory
+#   ...") and the kernel goes on with another one.  Checking everything
+#   first means a bad call has no half-done effect.
+user_check:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -8
+        sw      a0, 0(sp)
+        sw      a3, 4(sp)
+        mv      s0, a1                  # s0: the address to check
+        add     s1, a1, a2              # s1: the end of the range
+        li      a1, 0
+        bltu    s1, s0, 3f              # it wraps around: bad pointer
+1:      bgeu    s0, s1, 2f
+        lw      a0, 0(sp)
+        mv      a1, s0
+        lw      a2, 4(sp)
+        call    user_page
+        beqz    a0, 3f
+        srli    s0, s0, PAGE_SHIFT      # on to the next page
+        addi    s0, s0, 1
+        slli    s0, s0, PAGE_SHIFT
+        j       1b
+2:      addi    sp, sp, 8
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+3:      mv      a0, s0                  # a1: why, from user_page
+        call    kill_uaccess            # does not return
+
+# copyin: copy a3 bytes from user address a2 of process a0 to kernel
+#   address a1.  Kills the process instead of returning if the range is bad.
+copyin:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -8
+        mv      s0, a0
+        mv      s1, a1
+        sw      a2, 0(sp)
+        sw      a3, 4(sp)
+        mv      a1, a2
+        mv      a2, a3
+        li      a3, PTE_U | PTE_R
+        call    user_check
+        lw      a0, P_PT(s0)
+        lw      a1, 0(sp)
+        mv      a2, s1
+        lw      a3, 4(sp)
+        call    uvm_read
+        addi    sp, sp, 8
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# copyout: copy a3 bytes from kernel address a2 to user address a1 of
+#   process a0.  Kills the process instead of returning if the range is bad.
+copyout:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -8
+        mv      s0, a0
+        mv      s1, a1
+        sw      a2, 0(sp)
+        sw      a3, 4(sp)
+        lw      a2, 4(sp)               # a0, a1: process, user address
+        li      a3, PTE_U | PTE_W
+        call    user_check
+        lw      a0, P_PT(s0)
+        mv      a1, s1
+        lw      a2, 0(sp)
+        lw      a3, 4(sp)
+        call    uvm_write
+        addi    sp, sp, 8
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+# copyinstr: copy a NUL-terminated string from user space.
+#   in:  a0 = process, a1 = kernel destination, a2 = user address,
+#        a3 = room at the destination (bytes, with the NUL)
+#   out: a0 = the string's length, or -1 if it does not fit (the
+#        destination then holds an empty string).
+#   Kills the process instead of returning if the string runs into memory
+#   it may not read.  The length is not known in advance, so the pages are
+#   checked one at a time as the copy reaches them.
+copyinstr:
+        push    ra
+        push    s0
+        push    s1
+        addi    sp, sp, -16
+        sw      a0, 0(sp)               # 0(sp): process
+        sw      a1, 4(sp)               # 4(sp): kernel destination
+        sw      a3, 8(sp)               # 8(sp): room
+        mv      s0, a2                  # s0: user address of the next byte
+        li      s1, 0                   # s1: bytes copied
+1:      lw      t0, 8(sp)
+        bgeu    s1, t0, 4f              # no room left for this byte
+        andi    t0, s0, PAGE - 1
+        beqz    t0, 2f                  # a new page: translate it
+        bnez    s1, 3f                  # same page as the last byte
+2:      lw      a0, 0(sp)
+        mv      a1, s0
+        li      a2, PTE_U | PTE_R
+        call    user_page
+        beqz    a0, 5f
+        sw      a0, 12(sp)              # 12(sp): physical address of the byte
+3:      lw      t0, 12(sp)
+        lbu     t1, 0(t0)
+        addi    t0, t0, 1
+        sw      t0, 12(sp)
+        lw      t0, 4(sp)
+        add     t0, t0, s1
+        sb      t1, 0(t0)
+        beqz    t1, 6f                  # the NUL: done
+        addi    s0, s0, 1
+        addi    s1, s1, 1
+        j       1b
+4:      lw      t0, 4(sp)               # too long
+        sb      zero, 0(t0)
+        li      a0, -1
+        j       7f
+5:      mv      a0, s0                  # a1: why, from user_page
+        call    kill_uaccess            # does not return
+6:      mv      a0, s1
+7:      addi    sp, sp, 16
+        pop     s1
+        pop     s0
+        pop     ra
+        ret
+
+        .data
+msg_kvm_oom:    .asciz "kvminit: out of memory"
+msg_remap:      .asciz "uvm_map: page already mapped"
+msg_xfer:       .asciz "uvm_xfer: page not mapped"
