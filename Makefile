@@ -32,7 +32,7 @@ TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
 
 obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 
-.PHONY: all run check bench install clean help deps docs
+.PHONY: all run check bench install clean help deps docs valgrind
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
@@ -41,6 +41,7 @@ help:
 	@echo "make run      the main job: the demo program on the bare machine"
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing)"
 	@echo "make bench    guest MIPS with paging off and on, against native C"
+	@echo "make valgrind the tests without sanitizers, under Valgrind"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make clean    remove build/"
@@ -88,6 +89,15 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS))
 	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests
+
+# The same tests, optimised and without sanitizers, under Valgrind.
+$(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $^ -lcunit -o $@
+
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BUILD)/rel/tests/vmlab-tests $(addprefix $(BUILD)/bin/,$(TOOLS))
+	VMLAB_BIN=$(BUILD)/bin valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/rel/tests/vmlab-tests
 
 # --- benchmark -----------------------------------------------------------------
 
