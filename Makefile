@@ -24,8 +24,8 @@ vdis_SRC := assembler/vdis.c
 MAIN_SRC := $(foreach t,$(TOOLS),$($(t)_SRC))
 LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(wildcard isa/*.c assembler/*.c vmm/*.c)))
 
-TEST_SRC  := $(sort $(filter-out tests/bench.c,$(wildcard tests/*.c)))
-BENCH_SRC := tests/bench.c
+TEST_SRC  := $(sort $(wildcard tests/*.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
 TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev

@@ -97,6 +97,19 @@ static void test_paging_kernel_lockstep(void)
     elf_free(&img);
 }
 
+/* Paging on with ptb outside memory: both stop in a double fault. */
+static void test_bad_ptb_lockstep(void)
+{
+    struct elf_image img;
+    guest_image("badptb", &img);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct lockstep_result r = lockstep(&img, NULL, ISA_PG, (enum shadow_policy)p, 0);
+        CU_ASSERT_FALSE(r.diverged);
+        CU_ASSERT_TRUE(r.both_stopped);
+    }
+    elf_free(&img);
+}
+
 static void test_irq_kernel_lockstep(void)
 {
     struct elf_image img;
@@ -387,6 +400,7 @@ void suite_vmm(void)
     CU_add_test(s, "an interpreter routine for every privileged instruction", test_interpreter_routines);
     CU_add_test(s, "paging kernel: lockstep with the bare machine, every policy", test_paging_kernel_lockstep);
     CU_add_test(s, "interrupt kernel: lockstep, every policy", test_irq_kernel_lockstep);
+    CU_add_test(s, "ptb outside memory: the same double fault", test_bad_ptb_lockstep);
     CU_add_test(s, "chaos kernel: lockstep, several seeds, every policy", test_chaos_kernel_lockstep);
     CU_add_test(s, "lockstep catches deliberately broken VMMs", test_lockstep_catches_broken_vmm);
     CU_add_test(s, "x86like: rdsr reveals the real mode under the VMM", test_x86like_breaks_trap_and_emulate);

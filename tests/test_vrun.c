@@ -396,7 +396,7 @@ static void test_vrun_abnormal(void)
     img = image("double.elf", &p, NULL, 0);
     vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
     snprintf(want, sizeof want,
-             "vrun: %s: double fault: the trap handler at tvec 0x7ffff000 cannot be fetched (bus-error)", img);
+             "vrun: %s: double fault: the trap handler's first instruction, at 0x7ffff000, raised bus-error", img);
     expect_error(&r, 125, want, false);
     res_free(&r);
 }

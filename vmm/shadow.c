@@ -130,7 +130,9 @@ static struct spage *create(struct vm *vm, uint32_t key, int level, int role)
     sh->nframes++;
     vm->vmm->spage_of[hfn] = sp;
     vm->st.shadow_built++;
-    if (role != ROLE_PHYS && sh->pt_count[key]++ == 0)
+    /* key may be one past the guest's memory: a root for a ptb outside it,
+     * which stays empty (every access through it bus-errors). */
+    if (role != ROLE_PHYS && sh->pt_count[key]++ == 0 && key < vm->nframes)
         write_protect(vm, key);
     return sp;
 }

@@ -348,8 +348,8 @@ static int run_native(const struct opts *o)
                 prog, io->path, ex.pc - 4);
         break;
     case EXIT_DOUBLE_FAULT:
-        fprintf(stderr, "%s: %s: double fault: the trap handler at tvec 0x%08x cannot be fetched (%s)\n",
-                prog, io->path, ex.addr, isa_cause_name(ex.cause));
+        fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at 0x%08x, raised %s\n",
+                prog, io->path, ex.pc, isa_cause_name(ex.cause));
         break;
     default: /* traps and interrupts only exit a hosted machine */
         fprintf(stderr, "%s: internal error: unexpected exit %d\n", prog, (int)ex.reason);
@@ -482,7 +482,8 @@ static int run_vms(const struct opts *o)
             s = EXIT_ABNORMAL;
             break;
         case VM_DOUBLE_FAULT:
-            fprintf(stderr, "%s: %s: double fault: the guest's trap handler cannot be fetched\n", prog, path);
+            fprintf(stderr, "%s: %s: double fault: the guest's trap handler's first instruction raised %s\n",
+                    prog, path, isa_cause_name(vm_exit_value(vm)));
             s = EXIT_ABNORMAL;
             break;
         default:

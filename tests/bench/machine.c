@@ -1,6 +1,6 @@
 /*
- * bench.c - `make bench`: how fast the simulated machine runs, measured as
- * ratios in one run so that a noisy shared host matters less.
+ * machine.c - how fast the simulated machine runs, against the same loop
+ * compiled natively.
  *
  * The workload is a compute loop (an FNV-style hash that reads and writes
  * a 4 KiB table) written once as guest code and once in C.  It runs:
@@ -12,35 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "machine.h"
 
 #define ITERS 20000000u /* loop iterations per run */
-#define REPEAT 5
 #define CODE 0x1000u
 #define TABLE 0x8000u
 #define PT_L1 0x10000u
 #define PT_L2 0x11000u
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 /* The loop in C; noinline and a used result keep the compiler honest. */
 __attribute__((noinline)) static uint32_t native_loop(uint32_t *table, uint32_t iters)
@@ -125,9 +105,9 @@ static struct result run_guest(bool paging)
 {
     struct machine *m = make_guest(paging, ITERS);
     struct vm_exit ex;
-    double t0 = now();
+    double t0 = bench_now();
     machine_run(m, UINT64_MAX, &ex);
-    double t1 = now();
+    double t1 = bench_now();
     struct result r = {t1 - t0, machine_cpu(m)->instret, ex.value};
     if (ex.reason != EXIT_HALT) {
         fprintf(stderr, "bench: guest stopped with reason %d at pc 0x%x\n", ex.reason, ex.pc);
@@ -137,7 +117,7 @@ static struct result run_guest(bool paging)
     return r;
 }
 
-int main(void)
+int bench_machine(void)
 {
     static uint32_t table[1024];
     double tn[REPEAT], toff[REPEAT], ton[REPEAT];
@@ -146,9 +126,9 @@ int main(void)
 
     for (int i = 0; i < REPEAT; i++) {
         memset(table, 0, sizeof table);
-        double t0 = now();
+        double t0 = bench_now();
         native_value = native_loop(table, ITERS);
-        tn[i] = now() - t0;
+        tn[i] = bench_now() - t0;
         off = run_guest(false);
         toff[i] = off.secs;
         on = run_guest(true);
@@ -159,7 +139,7 @@ int main(void)
                 native_value);
         return 1;
     }
-    double n = median(tn, REPEAT), a = median(toff, REPEAT), b = median(ton, REPEAT);
+    double n = bench_median(tn, REPEAT), a = bench_median(toff, REPEAT), b = bench_median(ton, REPEAT);
     double guest_insns = (double)on.insns;
     printf("vmlab machine benchmark: FNV loop, %u iterations, %.0f guest instructions, median of %d\n",
            ITERS, guest_insns, REPEAT);
