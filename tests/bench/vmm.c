@@ -140,7 +140,7 @@ int bench_vmm(const char *kernel_path)
     int status = 0;
     printf("VMM against the bare machine: guest OS workloads, %u MiB, cache shadows, median of %d\n",
            GUEST_MEM >> 20, REPEAT);
-    printf("  %-28s %12s %10s %10s %8s %10s %9s %8s\n", "workload (boot argument)", "guest insns", "native ms",
+    printf("  %-32s %12s %10s %10s %8s %10s %9s %8s\n", "workload (boot argument)", "guest insns", "native ms",
            "VMM ms", "ratio", "direct %", "exits", "ns/exit");
     struct result cache[NWORK];
     for (size_t w = 0; w < NWORK; w++) {
@@ -151,7 +151,7 @@ int bench_vmm(const char *kernel_path)
         double direct = 100.0 * (double)s->direct / (double)(s->direct + s->emulated);
         char label[64];
         snprintf(label, sizeof label, "%s (%s)", workloads[w].label, workloads[w].boot);
-        printf("  %-28s %12" PRIu64 " %10.1f %10.1f %8.3f %10.4f %9" PRIu64 " %8.0f%s\n", label,
+        printf("  %-32s %12" PRIu64 " %10.1f %10.1f %8.3f %10.4f %9" PRIu64 " %8.0f%s\n", label,
                r.last_vmm.instret, r.native * 1e3, r.vmm * 1e3, r.vmm / r.native, direct, n,
                n ? (r.vmm - r.native) * 1e9 / (double)n : 0.0, r.equal ? "" : "  NOT EQUIVALENT");
         if (!r.equal)
@@ -161,7 +161,7 @@ int bench_vmm(const char *kernel_path)
     printf("\nshadow policies: VMM/native time (hidden page faults, shadow tables built)\n");
     printf("  %-16s", "workload");
     for (int p = 0; p < SHADOW_NPOLICIES; p++)
-        printf(" %30s", shadow_policy_name((enum shadow_policy)p));
+        printf(" %24s", shadow_policy_name((enum shadow_policy)p));
     printf("\n");
     for (size_t w = 0; w < NWORK; w++) {
         printf("  %-16s", workloads[w].label);
@@ -171,7 +171,7 @@ int bench_vmm(const char *kernel_path)
             char cell[64];
             snprintf(cell, sizeof cell, "%.3f (%" PRIu64 ", %" PRIu64 ")%s", r.vmm / r.native,
                      s->exits[VMX_PF_HIDDEN], s->shadow_built, r.equal ? "" : "!");
-            printf(" %30s", cell);
+            printf(" %24s", cell);
             if (!r.equal)
                 status = 1;
         }
