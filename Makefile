@@ -87,7 +87,7 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
 	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
 
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS))
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
 	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests
 
 # The same tests, optimised and without sanitizers, under Valgrind.
@@ -98,6 +98,38 @@ $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC))
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/tests/vmlab-tests $(addprefix $(BUILD)/bin/,$(TOOLS))
 	VMLAB_BIN=$(BUILD)/bin valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/rel/tests/vmlab-tests
+
+# --- the guest OS (issue 5) ----------------------------------------------------
+#
+# guest-os/ is assembly for vasm.  Each user program is one image,
+# build/guest-os/user/NAME.elf, from guest-os/user/NAME.s (which includes
+# guest-os/user/lib.s; every .s there but lib.s is a program).  The kernel,
+# build/guest-os/kernel.elf, is guest-os/kernel/kernel.s and the files it
+# includes; it carries the user images (.incbin in guest-os/kernel/programs.s,
+# found through -I), so it is rebuilt when any of them changes.  The tests
+# run it (tests/test_guest.c) and so does the benchmark: their binaries
+# depend on it, and `make check` builds it first.
+#
+#   make guest && build/bin/vrun --native build/guest-os/kernel.elf
+
+GUEST_PROGS  := $(filter-out lib,$(basename $(notdir $(wildcard guest-os/user/*.s))))
+GUEST_USER   := $(patsubst %,$(BUILD)/guest-os/user/%.elf,$(GUEST_PROGS))
+GUEST_KERNEL := $(BUILD)/guest-os/kernel.elf
+
+.PHONY: guest
+guest: $(GUEST_KERNEL)
+
+$(BUILD)/guest-os/user/%.elf: guest-os/user/%.s guest-os/user/lib.s $(BUILD)/bin/vasm
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/vasm -o $@ $<
+
+$(GUEST_KERNEL): $(wildcard guest-os/kernel/*.s) $(GUEST_USER) $(BUILD)/bin/vasm
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/vasm -I $(BUILD)/guest-os/user -o $@ guest-os/kernel/kernel.s
+
+$(BUILD)/san/tests/vmlab-tests: | $(GUEST_KERNEL)
+$(BUILD)/rel/tests/vmlab-tests: | $(GUEST_KERNEL)   # make valgrind
+$(BUILD)/rel/bench: | $(GUEST_KERNEL)               # make bench runs its workloads
 
 # --- benchmark -----------------------------------------------------------------
 

@@ -27,6 +27,7 @@
     X(disasm)                                                                  \
     X(asm_tools)                                                               \
     X(vmm)                                                                     \
+    X(guest)                                                                   \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

@@ -115,4 +115,5 @@ panic:
         halt    t0
 
         .data
+        .align  4
 msg_panic:      .asciz "kernel: panic: "

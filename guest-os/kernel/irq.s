@@ -63,5 +63,6 @@ not_supervisor:
         halt    t0
 
         .data
+        .align  4
 msg_notsuper:   .asciz "kernel: panic: not in supervisor mode (status "
 msg_notsuper2:  .asciz ")\n"

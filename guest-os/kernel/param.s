@@ -56,9 +56,8 @@
 # place the number is written.
         .equ QUANTUM,     20000
 
-        .equ NPROC,       64            # slots in the process table
+        .equ NPROC,       32            # slots in the process table
         .equ KSTACK_SIZE, 8192          # the one kernel stack (trap.s)
-        .equ MAX_MEM,     0x40000000    # 1 GiB: the identity map must stay below user space
 
 # The user half of every address space (docs/guest-os.md, "Memory map").
         .equ USER_BASE,   0x40000000    # programs are linked here (L1 index 256)

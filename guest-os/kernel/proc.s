@@ -14,6 +14,7 @@
 # exits.
 
         .data
+        .align  4
 current:        .word 0         # the slot of the process on the CPU (or last on it)
 current_tf:     .word ktf       # where trap_entry saves registers (trap.s)
 nextpid:        .word 1
@@ -34,27 +35,27 @@ proc_end:
 schedule:
         call    assert_supervisor       # the scheduler trusts the status word: check it
         la      t0, current
-        lw      t0, 0(t0)
+        lw      t0, 0(t0)               # t0: the slot looked at
         bnez    t0, 1f
         la      t0, proc_end            # no current yet: start with slot 0
         addi    t0, t0, -PROC_SIZE
-1:      li      t2, NPROC               # t2: slots left to look at (all of them,
-2:      addi    t0, t0, PROC_SIZE       #     the current one last)
-        la      t1, proc_end
+1:      la      t1, proc_end            # t1: the end of the table
+        li      t2, NPROC               # t2: slots left to look at (all of
+2:      addi    t0, t0, PROC_SIZE       #     them, the current one last)
         bne     t0, t1, 3f
         la      t0, proc_table          # wrap around
-3:      lw      t1, P_STATE(t0)
-        addi    t1, t1, -RUNNABLE
-        bnez    t1, 4f
-        mv      a0, t0
-        j       run
-4:      addi    t2, t2, -1
+3:      lw      a0, P_STATE(t0)
+        addi    a0, a0, -RUNNABLE
+        beqz    a0, 4f
+        addi    t2, t2, -1
         bnez    t2, 2b
         la      t0, disk_owner          # nobody can run now: will the disk wake someone?
         lw      t0, 0(t0)
         bnez    t0, idle
         la      a0, msg_deadlock
         call    panic
+4:      mv      a0, t0
+        j       run
 
 # idle: wait for an interrupt with nothing to do.
 #   The one place the kernel turns interrupts on: set IE in the status word
@@ -292,18 +293,14 @@ init_exit:
         bnez    t1, 3f
 2:      addi    t0, t0, PROC_SIZE
         bne     t0, t2, 1b
-        la      t0, nfree               # no: then every page must be free again
-        lw      t0, 0(t0)
+        call    kfree_count             # no: then every page must be free again
         la      t1, boot_nfree
         lw      t1, 0(t1)
-        beq     t0, t1, 3f
+        beq     a0, t1, 3f
+        sub     s1, t1, a0              # s1: pages missing
         la      a0, msg_leak
         call    kputs
-        la      t0, nfree
-        lw      t0, 0(t0)
-        la      t1, boot_nfree
-        lw      t1, 0(t1)
-        sub     a0, t1, t0
+        mv      a0, s1
         call    kputdec
         la      a0, msg_leak2
         call    kputs
@@ -364,6 +361,7 @@ wait:
         ret
 
         .data
+        .align  4
 name_init:      .asciz "init"
 msg_noinit:     .asciz "cannot start init"
 msg_deadlock:   .asciz "no process can run"

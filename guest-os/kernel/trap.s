@@ -11,7 +11,8 @@
 #      switches to the kernel stack and jumps to trap.
 #   2. trap looks at cause and dispatches: a system call (syscall.s), the
 #      timer (switch process), the disk (disk.s), a page fault in the heap
-#      (map the page), or anything else: the program misbehaved, kill it.
+#      (map the page), or anything else: the program misbehaved, kill it
+#      (kill.s).
 #   3. The way out is always run (proc.s) -> usertrapret: reload the
 #      registers of the process chosen to run, and rfe.
 #
@@ -76,7 +77,9 @@ trap:
         beq     s1, t0, 1f
         li      t0, CAUSE_PAGE_FAULT
         beq     s1, t0, page_fault
-        j       kill_trap               # anything else is the program's own fault
+        li      t0, CAUSE_TIMER
+        bgeu    s1, t0, unexpected_intr # an interrupt the kernel never enabled
+        j       kill_trap               # any other exception is the program's own fault
 1:      call    disk_intr               # a disk command finished (for someone)
         j       resume                  # and the interrupted process goes on
 
@@ -158,6 +161,20 @@ kernel_panic:
         li      t0, 1
         halt    t0
 
+# unexpected_intr: "kernel: panic: unexpected console interrupt".  The
+#   kernel never enables the console interrupt: the hardware (or a VMM)
+#   is not doing what the manual says.  s1 = the cause code.
+unexpected_intr:
+        la      a0, msg_unexpected
+        call    puts_raw
+        mv      a0, s1
+        call    cause_name
+        call    puts_raw
+        la      a0, msg_interrupt
+        call    puts_raw
+        li      t0, 1
+        halt    t0
+
 # usertrapret: return to user mode in the process whose trap frame is at
 #   a0 (its page table is already in ptb, see run).  Does not return.
 usertrapret:
@@ -185,148 +202,9 @@ usertrapret:
         lw      sp, 8(sp)               # last: sp was the pointer to the frame
         rfe
 
-# ---- killing a process that misbehaved ---------------------------------------
-#
-# Each message is one line, "kernel: killed pid N (NAME): WHAT", and the
-# process then exits with status -1 (proc_exit), so its parent's wait sees
-# it.  The kernel goes on with the others.
-
-# kill_trap: the current process caused a trap it cannot survive.
-#   in: s0 = the cause word, s1 = its code.
-#   "... privileged at pc 0x40000010, instruction 0x60000000"
-#   "... page-fault at pc 0x40000010, address 0x00001000"
-kill_trap:
-        call    kill_header
-        mv      a0, s1
-        call    cause_name
-        call    kputs
-        call    kill_at_pc
-        li      t0, CAUSE_ILLEGAL       # badaddr holds the instruction word
-        beq     s1, t0, 1f
-        li      t0, CAUSE_PRIV
-        beq     s1, t0, 1f
-        li      t0, CAUSE_PAGE_FAULT    # badaddr holds the faulting address
-        beq     s1, t0, 2f
-        li      t0, CAUSE_MISALIGNED
-        beq     s1, t0, 2f
-        li      t0, CAUSE_BUS_ERROR
-        beq     s1, t0, 2f
-        j       kill_end
-1:      la      a0, msg_insn
-        j       3f
-2:      la      a0, msg_address
-3:      call    kputs
-        mfcr    a0, badaddr
-        call    kputhex
-        j       kill_end
-
-# kill_oom: no memory for the heap page the current process touched.
-#   "... out of memory at pc 0x..., address 0x..."
-kill_oom:
-        call    kill_header
-        la      a0, msg_oom
-        call    kputs
-        call    kill_at_pc
-        la      a0, msg_address
-        call    kputs
-        mfcr    a0, badaddr
-        call    kputhex
-        j       kill_end
-
-# kill_uaccess: a system call was given a pointer to memory the process may
-#   not use (or to a heap page there is no memory for).
-#   in: a0 = the first bad address, a1 = 0 bad pointer, 1 out of memory
-#   "... bad pointer 0x00001000 in write at pc 0x40000020"
-#   "... out of memory in read at pc 0x40000020, address 0x40005000"
-kill_uaccess:
-        mv      s0, a0
-        mv      s1, a1
-        call    kill_header
-        bnez    s1, 1f
-        la      a0, msg_badptr
-        call    kputs
-        mv      a0, s0
-        call    kputhex
-        call    kill_in_syscall
-        j       kill_end
-1:      la      a0, msg_oom
-        call    kputs
-        call    kill_in_syscall
-        la      a0, msg_address
-        call    kputs
-        mv      a0, s0
-        call    kputhex
-        j       kill_end
-
-# kill_exec_oom: exec ran out of memory after the old image was gone.
-kill_exec_oom:
-        call    kill_header
-        la      a0, msg_oom
-        call    kputs
-        call    kill_in_syscall
-        j       kill_end
-
-# kill_end: finish the line, and the process.  Does not return.
-kill_end:
-        la      a0, msg_newline
-        call    kputs
-        li      a0, -1
-        j       proc_exit
-
-# kill_header: print "kernel: killed pid N (NAME): " for the current process.
-kill_header:
-        push    ra
-        push    s0
-        la      t0, current
-        lw      s0, 0(t0)
-        la      a0, msg_killed
-        call    kputs
-        lw      a0, P_PID(s0)
-        call    kputdec
-        la      a0, msg_lparen
-        call    kputs
-        addi    a0, s0, P_NAME
-        call    kputs
-        la      a0, msg_rparen
-        call    kputs
-        pop     s0
-        pop     ra
-        ret
-
-# kill_at_pc: print " at pc 0x..." with the pc of the current process's trap.
-kill_at_pc:
-        push    ra
-        la      a0, msg_atpc
-        call    kputs
-        la      t0, current
-        lw      t0, 0(t0)
-        lw      a0, TF_PC(t0)
-        call    kputhex
-        pop     ra
-        ret
-
-# kill_in_syscall: print " in NAME at pc 0x..." for the system call being
-#   served (syscall.s keeps its number and address).
-kill_in_syscall:
-        push    ra
-        la      a0, msg_in
-        call    kputs
-        la      t0, current
-        lw      t0, 0(t0)
-        lw      a0, TF_A5(t0)
-        call    syscall_name
-        call    kputs
-        la      a0, msg_atpc
-        call    kputs
-        la      t0, syscall_pc
-        lw      a0, 0(t0)
-        call    kputhex
-        pop     ra
-        ret
-
 # cause_name: a0 = the name of cause code a0, as docs/isa.md spells it.
 cause_name:
-        li      t0, 9
+        li      t0, 19
         bltu    a0, t0, 1f
         la      a0, name_unknown
         ret
@@ -341,7 +219,9 @@ cause_name:
 cause_names:                            # indexed by cause code
         .word   name_unknown, name_syscall, name_break, name_illegal
         .word   name_priv, name_pagefault, name_misaligned, name_divzero
-        .word   name_buserror
+        .word   name_buserror, name_unknown, name_unknown, name_unknown
+        .word   name_unknown, name_unknown, name_unknown, name_unknown
+        .word   name_timer, name_console, name_disk
 name_unknown:   .asciz "unknown trap"
 name_syscall:   .asciz "syscall"
 name_break:     .asciz "break"
@@ -351,18 +231,14 @@ name_pagefault: .asciz "page-fault"
 name_misaligned: .asciz "misaligned"
 name_divzero:   .asciz "div-zero"
 name_buserror:  .asciz "bus-error"
-msg_killed:     .asciz "kernel: killed pid "
-msg_lparen:     .asciz " ("
-msg_rparen:     .asciz "): "
-msg_atpc:       .asciz " at pc "
+name_timer:     .asciz "timer"
+name_console:   .asciz "console"
+name_disk:      .asciz "disk"
 msg_address:    .asciz ", address "
-msg_insn:       .asciz ", instruction "
-msg_badptr:     .asciz "bad pointer "
-msg_oom:        .asciz "out of memory"
-msg_in:         .asciz " in "
-msg_newline:    .asciz "\n"
 msg_kpanic:     .asciz "kernel: panic: "
 msg_kpanic2:    .asciz " in the kernel at pc "
+msg_unexpected: .asciz "kernel: panic: unexpected "
+msg_interrupt:  .asciz " interrupt\n"
 
         .bss
         .align  4

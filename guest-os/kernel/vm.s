@@ -21,12 +21,11 @@
 # a VMM's shadow page tables can share it too).  So the kernel never needs
 # to switch page tables to see memory: any physical address pa can be used
 # as a pointer.  User memory is a different matter: the kernel never
-# dereferences a user address.  It translates it with a software walk of the
-# process's table (walk, user_page) and uses the physical address; this is
-# how it checks every pointer a system call is given, and why the kernel
-# itself never takes a page fault.
+# dereferences a user address, it translates it with a software walk of the
+# process's table (usermem.s).
 
         .data
+        .align  4
 kernel_pt:      .word 0         # physical address of the kernel's level-1 table
 kernel_l1n:     .word 0         # how many level-1 entries the identity map fills
 
@@ -70,44 +69,54 @@ walk:
 # kvminit: build the kernel's page table, the identity map of all memory.
 #   Called once at boot, with paging still off.  Sets kernel_pt and
 #   kernel_l1n.  Panics if memory runs out (it cannot, with 4 MiB or more).
-#   The entries are made with A and D already set, as Linux does for its
-#   kernel mappings: the hardware then never has to write them back.
+#   One level-2 table per 4 MiB of memory, filled in order: entry i of
+#   table j maps page (j * 1024 + i) to itself.  The entries are made with
+#   A and D already set, as Linux does for its kernel mappings: the
+#   hardware then never has to write them back.
 kvminit:
         push    ra
         push    s0
+        push    s1
         call    kzalloc
-        beqz    a0, 4f
+        beqz    a0, 5f
         la      t0, kernel_pt
         sw      a0, 0(t0)
-        li      s0, PAGE                # s0: the page to map.  Page 0 stays unmapped.
+        mv      s1, a0                  # s1: the next level-1 entry
+        li      s0, 0                   # s0: the next page to map
 1:      la      t0, mem_size
-        lw      t0, 0(t0)
-        bgeu    s0, t0, 3f
-        la      t0, kernel_pt
-        lw      a0, 0(t0)
-        mv      a1, s0
-        li      a2, 1
-        call    walk
-        beqz    a0, 4f
-        li      t1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D         # data
-        la      t0, etext
-        bgeu    s0, t0, 2f
-        li      t1, PTE_V | PTE_R | PTE_X | PTE_A | PTE_D         # kernel code
-2:      or      t1, t1, s0              # U = 0: user mode cannot touch it
+        lw      t2, 0(t0)               # t2: the end of memory
+        bgeu    s0, t2, 4f
+        call    kzalloc                 # a level-2 table for the next 4 MiB
+        beqz    a0, 5f
+        ori     t0, a0, PTE_V
+        sw      t0, 0(s1)
+        addi    s1, s1, 4
+        la      t0, mem_size
+        lw      t2, 0(t0)
+        la      a2, etext               # a2: the end of the kernel's code
+        addi    a1, a0, PAGE            # a1: the end of the table
+2:      beqz    s0, 3f                  # page 0 stays unmapped: a null pointer faults
+        bgeu    s0, t2, 3f              # past the end of memory: stays unmapped
+        li      t1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D       # data
+        bgeu    s0, a2, 21f
+        li      t1, PTE_V | PTE_R | PTE_X | PTE_A | PTE_D       # kernel code
+21:     or      t1, t1, s0              # U = 0: user mode cannot touch it
         sw      t1, 0(a0)
-        addi    s0, s0, PAGE
+3:      addi    s0, s0, PAGE
+        addi    a0, a0, 4
+        bne     a0, a1, 2b
         j       1b
-3:      la      t0, mem_size            # kernel_l1n = mem_size / 4 MiB, rounded up
+4:      la      t0, kernel_pt           # kernel_l1n: the level-1 entries filled
         lw      t0, 0(t0)
-        li      t1, 0x3fffff
-        add     t0, t0, t1
-        srli    t0, t0, 22
+        sub     t0, s1, t0
+        srli    t0, t0, 2
         la      t1, kernel_l1n
         sw      t0, 0(t1)
+        pop     s1
         pop     s0
         pop     ra
         ret
-4:      la      a0, msg_kvm_oom
+5:      la      a0, msg_kvm_oom
         call    panic
 
 # uvm_create: make the level-1 table of a new, empty address space.
@@ -332,247 +341,8 @@ uvm_xfer:
 5:      la      a0, msg_xfer
         call    panic
 
-# heap_page: map a fresh, zero-filled page of a process's heap (lazy sbrk).
-#   in:  a0 = process, a1 = an address in the page
-#   out: a0 = the physical page, or 0 if memory ran out.
-#   sbrk only moves the break; the page is made here, on the first touch
-#   (a page fault, or a system call that reads or writes it).  Zero-filled,
-#   because it may have belonged to another process a moment ago.
-heap_page:
-        push    ra
-        push    s0
-        push    s1
-        addi    sp, sp, -4
-        mv      s0, a0
-        srli    s1, a1, PAGE_SHIFT
-        slli    s1, s1, PAGE_SHIFT      # s1: the page's virtual address
-        call    kzalloc
-        beqz    a0, 2f
-        sw      a0, 0(sp)
-        lw      a0, P_PT(s0)
-        mv      a1, s1
-        lw      a2, 0(sp)
-        li      a3, PTE_U | PTE_R | PTE_W
-        call    uvm_map
-        bnez    a0, 1f
-        # A page-table entry changed: flush that page's TLB entry.  Here the
-        # entry went from invalid to valid, and the manual says a TLB never
-        # keeps a refused translation, so the flush is not strictly needed;
-        # a kernel does it anyway after every single-entry change, because
-        # the one time the old entry was valid (a remap, a permission taken
-        # away) a stale translation is a silent, awful bug.
-        tlbflushv s1
-        lw      a0, 0(sp)
-        j       3f
-1:      lw      a0, 0(sp)
-        call    kfree
-2:      li      a0, 0
-3:      addi    sp, sp, 4
-        pop     s1
-        pop     s0
-        pop     ra
-        ret
-
-# user_page: translate a user address of a process, as the kernel must
-#   before touching user memory for a system call.
-#   in:  a0 = process, a1 = user virtual address,
-#        a2 = the PTE bits the access needs (PTE_U|PTE_R to read,
-#             PTE_U|PTE_W to write)
-#   out: a0 = the physical address of that byte, or 0 if the process may
-#        not access it; then a1 = 0 for a bad address, 1 for an untouched
-#        heap page that could not be made (out of memory).
-#   An untouched heap page is made here (heap_page), just as the page
-#   fault of a user access would make it.
-user_page:
-        push    ra
-        push    s0
-        push    s1
-        addi    sp, sp, -4
-        mv      s0, a0
-        mv      s1, a1
-        sw      a2, 0(sp)
-        li      t0, USER_BASE           # user space only: [USER_BASE, USER_TOP)
-        sub     t0, a1, t0
-        li      t1, USER_TOP - USER_BASE
-        bgeu    t0, t1, 3f
-        lw      a0, P_PT(s0)
-        li      a2, 0
-        call    walk
-        beqz    a0, 1f
-        lw      t0, 0(a0)
-        andi    t1, t0, PTE_V
-        beqz    t1, 1f
-        lw      t2, 0(sp)
-        and     t1, t0, t2
-        bne     t1, t2, 3f              # a permission is missing
-        srli    t0, t0, PAGE_SHIFT
-        slli    t0, t0, PAGE_SHIFT
-        andi    t1, s1, PAGE - 1
-        or      a0, t0, t1
-        j       5f
-1:      lw      t0, P_HEAP(s0)          # not mapped: in the heap?
-        bltu    s1, t0, 3f
-        lw      t0, P_BRK(s0)
-        bgeu    s1, t0, 3f
-        mv      a0, s0
-        mv      a1, s1
-        call    heap_page
-        beqz    a0, 4f
-        andi    t1, s1, PAGE - 1
-        or      a0, a0, t1
-        j       5f
-3:      li      a0, 0
-        li      a1, 0
-        j       5f
-4:      li      a0, 0
-        li      a1, 1
-5:      addi    sp, sp, 4
-        pop     s1
-        pop     s0
-        pop     ra
-        ret
-
-# user_check: check that a process may access every byte of a user range.
-#   in: a0 = process, a1 = user address, a2 = length,
-#       a3 = the PTE bits needed (as for user_page)
-#   Returns only if the whole range is good.  Otherwise the process is
-#   killed (kill_uaccess in trap.s: "bad pointer ..." or "out of memory
-#   ...") and the kernel goes on with another one.  Checking everything
-#   first means a bad call has no half-done effect.
-user_check:
-        push    ra
-        push    s0
-        push    s1
-        addi    sp, sp, -8
-        sw      a0, 0(sp)
-        sw      a3, 4(sp)
-        mv      s0, a1                  # s0: the address to check
-        add     s1, a1, a2              # s1: the end of the range
-        li      a1, 0
-        bltu    s1, s0, 3f              # it wraps around: bad pointer
-1:      bgeu    s0, s1, 2f
-        lw      a0, 0(sp)
-        mv      a1, s0
-        lw      a2, 4(sp)
-        call    user_page
-        beqz    a0, 3f
-        srli    s0, s0, PAGE_SHIFT      # on to the next page
-        addi    s0, s0, 1
-        slli    s0, s0, PAGE_SHIFT
-        j       1b
-2:      addi    sp, sp, 8
-        pop     s1
-        pop     s0
-        pop     ra
-        ret
-3:      mv      a0, s0                  # a1: why, from user_page
-        call    kill_uaccess            # does not return
-
-# copyin: copy a3 bytes from user address a2 of process a0 to kernel
-#   address a1.  Kills the process instead of returning if the range is bad.
-copyin:
-        push    ra
-        push    s0
-        push    s1
-        addi    sp, sp, -8
-        mv      s0, a0
-        mv      s1, a1
-        sw      a2, 0(sp)
-        sw      a3, 4(sp)
-        mv      a1, a2
-        mv      a2, a3
-        li      a3, PTE_U | PTE_R
-        call    user_check
-        lw      a0, P_PT(s0)
-        lw      a1, 0(sp)
-        mv      a2, s1
-        lw      a3, 4(sp)
-        call    uvm_read
-        addi    sp, sp, 8
-        pop     s1
-        pop     s0
-        pop     ra
-        ret
-
-# copyout: copy a3 bytes from kernel address a2 to user address a1 of
-#   process a0.  Kills the process instead of returning if the range is bad.
-copyout:
-        push    ra
-        push    s0
-        push    s1
-        addi    sp, sp, -8
-        mv      s0, a0
-        mv      s1, a1
-        sw      a2, 0(sp)
-        sw      a3, 4(sp)
-        lw      a2, 4(sp)               # a0, a1: process, user address
-        li      a3, PTE_U | PTE_W
-        call    user_check
-        lw      a0, P_PT(s0)
-        mv      a1, s1
-        lw      a2, 0(sp)
-        lw      a3, 4(sp)
-        call    uvm_write
-        addi    sp, sp, 8
-        pop     s1
-        pop     s0
-        pop     ra
-        ret
-
-# copyinstr: copy a NUL-terminated string from user space.
-#   in:  a0 = process, a1 = kernel destination, a2 = user address,
-#        a3 = room at the destination (bytes, with the NUL)
-#   out: a0 = the string's length, or -1 if it does not fit (the
-#        destination then holds an empty string).
-#   Kills the process instead of returning if the string runs into memory
-#   it may not read.  The length is not known in advance, so the pages are
-#   checked one at a time as the copy reaches them.
-copyinstr:
-        push    ra
-        push    s0
-        push    s1
-        addi    sp, sp, -16
-        sw      a0, 0(sp)               # 0(sp): process
-        sw      a1, 4(sp)               # 4(sp): kernel destination
-        sw      a3, 8(sp)               # 8(sp): room
-        mv      s0, a2                  # s0: user address of the next byte
-        li      s1, 0                   # s1: bytes copied
-1:      lw      t0, 8(sp)
-        bgeu    s1, t0, 4f              # no room left for this byte
-        andi    t0, s0, PAGE - 1
-        beqz    t0, 2f                  # a new page: translate it
-        bnez    s1, 3f                  # same page as the last byte
-2:      lw      a0, 0(sp)
-        mv      a1, s0
-        li      a2, PTE_U | PTE_R
-        call    user_page
-        beqz    a0, 5f
-        sw      a0, 12(sp)              # 12(sp): physical address of the byte
-3:      lw      t0, 12(sp)
-        lbu     t1, 0(t0)
-        addi    t0, t0, 1
-        sw      t0, 12(sp)
-        lw      t0, 4(sp)
-        add     t0, t0, s1
-        sb      t1, 0(t0)
-        beqz    t1, 6f                  # the NUL: done
-        addi    s0, s0, 1
-        addi    s1, s1, 1
-        j       1b
-4:      lw      t0, 4(sp)               # too long
-        sb      zero, 0(t0)
-        li      a0, -1
-        j       7f
-5:      mv      a0, s0                  # a1: why, from user_page
-        call    kill_uaccess            # does not return
-6:      mv      a0, s1
-7:      addi    sp, sp, 16
-        pop     s1
-        pop     s0
-        pop     ra
-        ret
-
         .data
+        .align  4
 msg_kvm_oom:    .asciz "kvminit: out of memory"
 msg_remap:      .asciz "uvm_map: page already mapped"
 msg_xfer:       .asciz "uvm_xfer: page not mapped"

@@ -1,0 +1,70 @@
+# main.s - from reset to the first process.
+#
+# The loader (docs/isa.md, section 9) has copied the kernel to physical
+# 0x1000 and jumped to _start in supervisor mode, with paging off,
+# interrupts off, tvec = 0, and:
+#   a0 = the boot string's address (in the last page of memory), or 0
+#   a1 = the size of memory in bytes
+# The boot sequence:
+#   1. tvec, so that a trap from here on has somewhere to go, and a stack;
+#   2. check that we really are the supervisor;
+#   3. copy the boot string out of the last page, which the allocator
+#      is about to hand out;
+#   4. the page allocator, the kernel page table, paging on;
+#   5. the disk; init, the first process, with the boot string as argument;
+#   6. the timer, and the scheduler: from then on the kernel only runs
+#      when a trap brings it in.
+
+        .data
+        .align  4
+mem_size:       .word 0         # bytes of physical memory
+boot_nfree:     .word 0         # free pages before the first process: every
+                                # page must be free again when init exits
+        .bss
+bootarg:        .space ARGMAX   # the boot string ("" if none)
+
+        .text
+        .global _start
+_start:
+        la      t0, trap_entry
+        mtcr    tvec, t0                # until now a trap would jump to address 0
+        la      sp, kstack_top
+        la      t0, mem_size
+        sw      a1, 0(t0)
+        mv      s0, a0                  # s0: the boot string, or 0
+        call    assert_supervisor       # panics if S = 0 (under a VMM that cannot hide it)
+        beqz    s0, 1f
+        la      a0, bootarg
+        mv      a1, s0
+        li      a2, ARGMAX
+        call    strncpy0
+1:      call    kinit
+        call    kvminit
+        call    kfree_count
+        la      t1, boot_nfree
+        sw      a0, 0(t1)
+        la      t0, kernel_pt           # paging on: everything stays where it was,
+        lw      t0, 0(t0)               # since the kernel is identity mapped
+        mtcr    ptb, t0
+        mfcr    t0, status
+        ori     t0, t0, SR_PG
+        mtcr    status, t0
+        la      a0, msg_boot            # "kernel: 16384 KiB of memory, paging on"
+        call    kputs
+        la      t0, mem_size
+        lw      a0, 0(t0)
+        srli    a0, a0, 10
+        call    kputdec
+        la      a0, msg_boot2
+        call    kputs
+        call    disk_init
+        la      a0, bootarg
+        call    userinit
+        li      t0, QUANTUM             # the first time slice
+        mtcr    timer, t0
+        j       schedule                # proc.s: run init
+
+        .data
+        .align  4
+msg_boot:       .asciz "kernel: "
+msg_boot2:      .asciz " KiB of memory, paging on\n"
