@@ -28,6 +28,7 @@
     X(asm_tools)                                                               \
     X(vmm)                                                                     \
     X(guest)                                                                   \
+    X(equivalence)                                                             \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

@@ -8,7 +8,7 @@
  *      byte.  A golden file is the exact output of
  *          vrun --native build/guest-os/kernel.elf --boot 'BOOT' [-m MEM]
  *               [--disk FILE] [< INPUT]
- *      with the options in the table below (the disk a file of zeros).
+ *      with the options in the table of workloads.c (the disk a file of zeros).
  *      VMLAB_GOLDEN_UPDATE=1 rewrites them (see check_golden).
  *   2. Oracles.  Every numeric result the programs print (CRC-32, prime
  *      count, matrix sum, memory checksum, forkwait sum) is recomputed here
@@ -35,13 +35,13 @@
 #include "lockstep.h"
 #include "machine.h"
 #include "vmm.h"
+#include "workloads.h"
 
-#define KERNEL "build/guest-os/kernel.elf"
 #define GOLDEN_DIR "tests/golden"
 #define ACTUAL_DIR "build/guest-os/actual" /* outputs that did not match, for diff */
 #define MIB (1u << 20)
-#define DEFAULT_MEM (16 * MIB)
-#define INSN_LIMIT 400000000ull /* a hung kernel fails the test instead of hanging it */
+#define DEFAULT_MEM GUEST_DEFAULT_MEM
+#define INSN_LIMIT GUEST_INSN_LIMIT
 
 /* ---- the oracles ----------------------------------------------------------- */
 
@@ -174,31 +174,14 @@ static unsigned check_results(const char *out)
 
 /* ---- running the kernel -------------------------------------------------------- */
 
-static struct elf_image kernel;
-static bool kernel_loaded;
+static const struct elf_image *kernel;
 
-/* The kernel image, read once.  Fails the test if it is not built. */
+/* The kernel image (workloads.c reads it once). */
 static bool have_kernel(void)
 {
-    if (!kernel_loaded) {
-        char err[300];
-        if (!elf_read_file(KERNEL, &kernel, err, sizeof err)) {
-            fprintf(stderr, "\n%s: %s (make guest builds it; make check does)\n", KERNEL, err);
-            CU_FAIL("the guest kernel is not built");
-            return false;
-        }
-        kernel_loaded = true;
-    }
-    return true;
+    kernel = guest_kernel();
+    return kernel != NULL;
 }
-
-struct opts {
-    const char *boot;          /* NULL: no boot string (the demo) */
-    uint32_t mem;              /* 0: 16 MiB */
-    enum isa_variant isa;
-    unsigned disk_blocks;      /* 0: no disk; else a disk of zeros */
-    const char *input;         /* console input, NULL: none */
-};
 
 struct run {
     enum exit_reason reason;
@@ -230,7 +213,7 @@ static int cap_read(void *ctx)
 }
 
 /* Boot the kernel natively with these options and run it to the end. */
-static bool boot(const struct opts *o, struct run *r)
+static bool boot(const struct guest_opts *o, struct run *r)
 {
     memset(r, 0, sizeof *r);
     r->out = calloc(1, 1);
@@ -238,17 +221,16 @@ static bool boot(const struct opts *o, struct run *r)
     if (!have_kernel())
         return false;
     char err[300];
-    struct machine_config cfg = {.mem_size = o->mem ? o->mem : DEFAULT_MEM, .isa = o->isa};
+    struct machine_config cfg = {.mem_size = guest_mem(o), .isa = o->isa};
     struct machine *m = machine_new(&cfg, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     machine_set_console(m, &(struct console_io){.ctx = r, .read = cap_read, .write = cap_write});
-    if (o->disk_blocks) {
-        size_t len = (size_t)o->disk_blocks * 512;
-        uint8_t *zeros = calloc(1, len);
-        CU_ASSERT_FATAL(machine_attach_disk(m, zeros, len));
-        free(zeros);
-    }
-    if (!elf_boot(m, &kernel, o->boot, err, sizeof err)) {
+    size_t disklen;
+    uint8_t *zeros = guest_disk(o, &disklen);
+    if (zeros)
+        CU_ASSERT_FATAL(machine_attach_disk(m, zeros, disklen));
+    free(zeros);
+    if (!elf_boot(m, kernel, o->boot, err, sizeof err)) {
         fprintf(stderr, "\nelf_boot: %s\n", err);
         CU_FAIL("elf_boot");
         machine_free(m);
@@ -345,51 +327,10 @@ static void check_golden(const char *name, const struct run *r)
 
 /* ---- the workloads with golden files ------------------------------------------------ */
 
-struct workload {
-    const char *name;      /* tests/golden/NAME.out */
-    struct opts o;
-    unsigned results;      /* how many lines the oracles must check */
-};
+/* The table is in workloads.c (the equivalence proof runs it too). */
+#define NWORKLOADS GUEST_NWORKLOADS
 
-static const struct workload workloads[] = {
-    /* the default demo: no boot string */
-    {"demo", {.boot = NULL}, 5},
-    /* each program of docs/guest-os.md with its default argument */
-    {"hello", {.boot = "hello"}, 0},
-    {"crc", {.boot = "crc"}, 1},
-    {"primes", {.boot = "primes"}, 1},
-    {"matmul", {.boot = "matmul"}, 1},
-    {"syscalls", {.boot = "syscalls"}, 0},
-    {"memory", {.boot = "memory"}, 1},
-    {"forkwait", {.boot = "forkwait"}, 1},
-    {"pingpong", {.boot = "pingpong"}, 0},
-    {"dirty", {.boot = "dirty"}, 0},
-    {"disk", {.boot = "disk", .disk_blocks = 16}, 0},
-    {"disk-none", {.boot = "disk"}, 0},
-    {"echo", {.boot = "echo", .input = "hello\nworld\n\nno newline at the end"}, 0},
-    /* the misbehaving ones, alone */
-    {"priv", {.boot = "priv"}, 0},
-    {"kaccess", {.boot = "kaccess"}, 0},
-    {"badptr", {.boot = "badptr"}, 0},
-    {"div0", {.boot = "div0"}, 0},
-    {"illegal", {.boot = "illegal"}, 0},
-    {"misalign", {.boot = "misalign"}, 0},
-    {"badargs", {.boot = "badargs"}, 0},
-    {"wild", {.boot = "wild 1; wild 2; wild 3; wild 4; wild 5; wild 6; wild 7; wild; hello"}, 0},
-    /* misbehaving programs among well-behaved ones: they are killed, the others finish */
-    {"misbehave",
-     {.boot = "priv; hello; kaccess; crc 1000; badptr; div0; illegal; misalign; badargs; primes 1000; forkwait 30"},
-     3},
-    /* three processes want the disk at once: two sleep until it is free */
-    {"disk-busy", {.boot = "disk; disk; disk", .disk_blocks = 16}, 0},
-    /* a full process table and little memory: fork fails and is retried */
-    {"crowded", {.boot = "forkwait 300; forkwait 300; memory 200; matmul 40", .mem = 4 * MIB}, 4},
-    /* init's parsing: unknown program, extra blanks and separators */
-    {"init", {.boot = "nosuch; hello 1 2 3 ;;  ; primes   100  ;"}, 1},
-};
-#define NWORKLOADS (sizeof workloads / sizeof workloads[0])
-
-static void run_workload(const struct workload *w)
+static void run_workload(const struct guest_workload *w)
 {
     struct run r;
     if (!boot(&w->o, &r)) {
@@ -406,45 +347,12 @@ static void run_workload(const struct workload *w)
 }
 
 #define WORKLOAD_TEST(i)                                                                                  \
-    static void test_workload_##i(void)                                                                   \
-    {                                                                                                     \
-        if ((i) < NWORKLOADS)                                                                             \
-            run_workload(&workloads[i]);                                                                  \
-    }
-WORKLOAD_TEST(0)
-WORKLOAD_TEST(1)
-WORKLOAD_TEST(2)
-WORKLOAD_TEST(3)
-WORKLOAD_TEST(4)
-WORKLOAD_TEST(5)
-WORKLOAD_TEST(6)
-WORKLOAD_TEST(7)
-WORKLOAD_TEST(8)
-WORKLOAD_TEST(9)
-WORKLOAD_TEST(10)
-WORKLOAD_TEST(11)
-WORKLOAD_TEST(12)
-WORKLOAD_TEST(13)
-WORKLOAD_TEST(14)
-WORKLOAD_TEST(15)
-WORKLOAD_TEST(16)
-WORKLOAD_TEST(17)
-WORKLOAD_TEST(18)
-WORKLOAD_TEST(19)
-WORKLOAD_TEST(20)
-WORKLOAD_TEST(21)
-WORKLOAD_TEST(22)
-WORKLOAD_TEST(23)
-WORKLOAD_TEST(24)
-static void (*const workload_tests[])(void) = {
-    test_workload_0,  test_workload_1,  test_workload_2,  test_workload_3,  test_workload_4,
-    test_workload_5,  test_workload_6,  test_workload_7,  test_workload_8,  test_workload_9,
-    test_workload_10, test_workload_11, test_workload_12, test_workload_13, test_workload_14,
-    test_workload_15, test_workload_16, test_workload_17, test_workload_18, test_workload_19,
-    test_workload_20, test_workload_21, test_workload_22, test_workload_23, test_workload_24,
-};
+    static void test_workload_##i(void) { run_workload(&guest_workloads[i]); }
+GUEST_WORKLOAD_INDEXES(WORKLOAD_TEST)
+#define WORKLOAD_FN(i) test_workload_##i,
+static void (*const workload_tests[])(void) = {GUEST_WORKLOAD_INDEXES(WORKLOAD_FN)};
 _Static_assert(sizeof workload_tests / sizeof workload_tests[0] == NWORKLOADS,
-               "one test function per workload: add a WORKLOAD_TEST line");
+               "GUEST_WORKLOAD_INDEXES must count 0 .. GUEST_NWORKLOADS - 1");
 
 /* Every file in tests/golden/ belongs to a workload above (none is stale). */
 static void test_golden_files_used(void)
@@ -460,7 +368,7 @@ static void test_golden_files_used(void)
         files++;
         bool used = false;
         for (size_t i = 0; i < NWORKLOADS; i++)
-            if (strlen(workloads[i].name) == n - 4 && strncmp(workloads[i].name, e->d_name, n - 4) == 0)
+            if (strlen(guest_workloads[i].name) == n - 4 && strncmp(guest_workloads[i].name, e->d_name, n - 4) == 0)
                 used = true;
         if (!used)
             fprintf(stderr, "\n%s/%s: no workload uses it\n", GOLDEN_DIR, e->d_name);
@@ -479,7 +387,7 @@ static void expect_alone(const char *bootstr, const char *line, uint32_t mem)
     snprintf(want, sizeof want, "kernel: %u KiB of memory, paging on\n%sinit: done\nkernel: halt\n",
              (mem ? mem : DEFAULT_MEM) >> 10, line);
     struct run r;
-    if (boot(&(struct opts){.boot = bootstr, .mem = mem}, &r)) {
+    if (boot(&(struct guest_opts){.boot = bootstr, .mem = mem}, &r)) {
         CU_ASSERT_EQUAL(r.reason, EXIT_HALT);
         CU_ASSERT_EQUAL(r.value, 0);
         if (strcmp(r.out, want) != 0)
@@ -539,8 +447,8 @@ static void test_memory_sizes_and_variants(void)
         expect_alone("hello; forkwait 100", l, sizes[i]);
 
     struct run pg, x86;
-    if (boot(&(struct opts){.boot = NULL, .isa = ISA_PG}, &pg) &&
-        boot(&(struct opts){.boot = NULL, .isa = ISA_X86LIKE}, &x86)) {
+    if (boot(&(struct guest_opts){.boot = NULL, .isa = ISA_PG}, &pg) &&
+        boot(&(struct guest_opts){.boot = NULL, .isa = ISA_X86LIKE}, &x86)) {
         CU_ASSERT_STRING_EQUAL(pg.out, x86.out);
         CU_ASSERT_EQUAL(pg.instret, x86.instret);
         CU_ASSERT_EQUAL(x86.reason, EXIT_HALT);
@@ -554,7 +462,7 @@ static void test_memory_sizes_and_variants(void)
 static void test_determinism(void)
 {
     struct run a, b;
-    struct opts o = {.boot = "forkwait 40; pingpong 50; memory 10; disk; syscalls 100", .disk_blocks = 8};
+    struct guest_opts o = {.boot = "forkwait 40; pingpong 50; memory 10; disk; syscalls 100", .disk_blocks = 8};
     if (boot(&o, &a) && boot(&o, &b)) {
         CU_ASSERT_STRING_EQUAL(a.out, b.out);
         CU_ASSERT_EQUAL(a.instret, b.instret);
@@ -569,7 +477,7 @@ static void test_determinism(void)
 static void test_disk_image(void)
 {
     struct run r;
-    if (boot(&(struct opts){.boot = "disk; disk", .disk_blocks = 5}, &r)) {
+    if (boot(&(struct guest_opts){.boot = "disk; disk", .disk_blocks = 5}, &r)) {
         CU_ASSERT_EQUAL(r.reason, EXIT_HALT);
         CU_ASSERT_EQUAL_FATAL(r.disklen, 5 * 512);
         for (unsigned i = 0; i < r.disklen; i++) {
@@ -584,7 +492,7 @@ static void test_disk_image(void)
     }
     run_free(&r);
     /* a disk of 3 blocks has no block 3: -1, reported as "no disk", no hang */
-    if (boot(&(struct opts){.boot = "disk", .disk_blocks = 3}, &r))
+    if (boot(&(struct guest_opts){.boot = "disk", .disk_blocks = 3}, &r))
         CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "disk: no disk\n"));
     run_free(&r);
 }
@@ -601,10 +509,10 @@ static void test_kill_lines(void)
         "(misalign): misaligned at pc 0x",
         "(badargs): bad pointer 0x40000000 in read at pc 0x",
     };
-    const struct workload *w = NULL;
+    const struct guest_workload *w = NULL;
     for (size_t i = 0; i < NWORKLOADS; i++)
-        if (strcmp(workloads[i].name, "misbehave") == 0)
-            w = &workloads[i];
+        if (strcmp(guest_workloads[i].name, "misbehave") == 0)
+            w = &guest_workloads[i];
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     struct run r;
     if (boot(&w->o, &r)) {
@@ -631,7 +539,7 @@ static void test_kill_lines(void)
 static void test_out_of_memory(void)
 {
     struct run r;
-    if (boot(&(struct opts){.boot = "memory 2000; hello; forkwait 50", .mem = 4 * MIB}, &r)) {
+    if (boot(&(struct guest_opts){.boot = "memory 2000; hello; forkwait 50", .mem = 4 * MIB}, &r)) {
         CU_ASSERT_EQUAL(r.reason, EXIT_HALT);
         CU_ASSERT_EQUAL(r.value, 0);
         const char *kill = strstr(r.out, "kernel: killed pid 2 (memory): out of memory at pc 0x");
@@ -679,7 +587,7 @@ static void test_vmm_x86like_sanity_check(void)
     struct vmm_config vc = {.isa = ISA_X86LIKE, .policy = SHADOW_CACHE};
     struct vmm *v = vmm_new(&vc, DEFAULT_MEM + 4 * MIB, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
-    struct vm_config cfg = {.name = "guest", .mem_size = DEFAULT_MEM, .image = &kernel, .bootarg = "hello",
+    struct vm_config cfg = {.name = "guest", .mem_size = DEFAULT_MEM, .image = kernel, .bootarg = "hello",
                             .io = {.ctx = &r, .write = cap_write}, .max_insns = INSN_LIMIT};
     struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
@@ -702,7 +610,7 @@ static void test_vmm_lockstep(void)
     static const char boot_str[] = "hello; dirty; disk; priv; badptr; forkwait 8; pingpong 10; memory 4; crc 100";
     uint8_t *disk = calloc(8, 512);
     for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-        struct lockstep_config c = {.image = &kernel, .bootarg = boot_str, .mem_size = DEFAULT_MEM,
+        struct lockstep_config c = {.image = kernel, .bootarg = boot_str, .mem_size = DEFAULT_MEM,
                                     .isa = ISA_PG, .policy = (enum shadow_policy)p, .disk = disk,
                                     .disk_len = 8 * 512, .stride = 997};
         struct lockstep_result res;
@@ -719,9 +627,7 @@ static void test_vmm_lockstep(void)
 
 static int suite_cleanup(void)
 {
-    if (kernel_loaded)
-        elf_free(&kernel);
-    kernel_loaded = false;
+    guest_kernel_free();
     return 0;
 }
 
@@ -731,7 +637,7 @@ void suite_guest(void)
     CU_add_test(s, "the oracles agree with known answers", test_oracles);
     for (size_t i = 0; i < NWORKLOADS; i++) {
         static char names[NWORKLOADS][80];
-        snprintf(names[i], sizeof names[i], "workload %s: golden file and oracles", workloads[i].name);
+        snprintf(names[i], sizeof names[i], "workload %s: golden file and oracles", guest_workloads[i].name);
         CU_add_test(s, names[i], workload_tests[i]);
     }
     CU_add_test(s, "every golden file belongs to a workload", test_golden_files_used);

@@ -1,0 +1,55 @@
+/*
+ * workloads.h - the guest-OS workloads every test runs: each is a boot
+ * string for build/guest-os/kernel.elf with the machine it needs.  One
+ * table serves the golden-file tests (test_guest.c) and the equivalence
+ * proof (test_equivalence.c), so a workload added here is checked both
+ * ways.  Each has tests/golden/NAME.out, the exact output of
+ *     vrun --native build/guest-os/kernel.elf --boot 'BOOT' [-m MEM]
+ *          [--disk FILE] [< INPUT]
+ * (the disk a file of zeros).
+ */
+#ifndef VMLAB_TESTS_WORKLOADS_H
+#define VMLAB_TESTS_WORKLOADS_H
+
+#include <stdint.h>
+
+#include "elf_load.h"
+#include "machine.h"
+
+#define GUEST_KERNEL "build/guest-os/kernel.elf"
+#define GUEST_DEFAULT_MEM (16u << 20)
+#define GUEST_INSN_LIMIT 400000000ull /* a hung kernel fails its test instead of hanging it */
+
+struct guest_opts {
+    const char *boot;          /* NULL: no boot string (the demo) */
+    uint32_t mem;              /* 0: GUEST_DEFAULT_MEM */
+    enum isa_variant isa;
+    unsigned disk_blocks;      /* 0: no disk; else a disk of zeros */
+    const char *input;         /* console input, NULL: none */
+};
+
+struct guest_workload {
+    const char *name;          /* tests/golden/NAME.out */
+    struct guest_opts o;
+    unsigned results;          /* how many lines the oracles of test_guest.c must check */
+};
+
+/* CUnit tests take no arguments: a file that wants one test per workload
+ * defines F(i) and expands GUEST_WORKLOAD_INDEXES(F). */
+#define GUEST_NWORKLOADS 25
+#define GUEST_WORKLOAD_INDEXES(F)                                                                       \
+    F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15) F(16) F(17)    \
+    F(18) F(19) F(20) F(21) F(22) F(23) F(24)
+
+extern const struct guest_workload guest_workloads[GUEST_NWORKLOADS];
+
+/* The kernel image, read once per process; NULL (and a CUnit failure
+ * saying how to build it) if it is missing. */
+const struct elf_image *guest_kernel(void);
+void guest_kernel_free(void);
+
+uint32_t guest_mem(const struct guest_opts *o);
+/* A disk of o->disk_blocks zero blocks (NULL if none); free() it. */
+uint8_t *guest_disk(const struct guest_opts *o, size_t *len);
+
+#endif
