@@ -117,11 +117,11 @@ GUEST_KERNEL := $(BUILD)/guest-os/kernel.elf
 .PHONY: guest
 guest: $(GUEST_KERNEL)
 
-$(BUILD)/guest-os/user/%.elf: guest-os/user/%.s guest-os/user/lib.s $(BUILD)/bin/vasm
+$(BUILD)/guest-os/user/%.elf: guest-os/user/%.s guest-os/user/lib.s guest-os/syscall-numbers.s $(BUILD)/bin/vasm
 	@mkdir -p $(dir $@)
 	$(BUILD)/bin/vasm -o $@ $<
 
-$(GUEST_KERNEL): $(wildcard guest-os/kernel/*.s) $(GUEST_USER) $(BUILD)/bin/vasm
+$(GUEST_KERNEL): $(wildcard guest-os/kernel/*.s) guest-os/syscall-numbers.s $(GUEST_USER) $(BUILD)/bin/vasm
 	@mkdir -p $(dir $@)
 	$(BUILD)/bin/vasm -I $(BUILD)/guest-os/user -o $@ guest-os/kernel/kernel.s
 

@@ -105,17 +105,5 @@
         .equ P_NAME,      96            # NUL-terminated program name, NAMEMAX bytes
         .equ PROC_SIZE,   128           # (112..127 unused: a power of two is easy to index)
 
-# System-call numbers (a5), docs/guest-os.md "System calls".
-        .equ SYS_EXIT,      1
-        .equ SYS_WRITE,     2
-        .equ SYS_READ,      3
-        .equ SYS_GETPID,    4
-        .equ SYS_YIELD,     5
-        .equ SYS_SBRK,      6
-        .equ SYS_FORK,      7
-        .equ SYS_WAIT,      8
-        .equ SYS_EXEC,      9
-        .equ SYS_DISKWRITE, 10
-        .equ SYS_DISKREAD,  11
-        .equ SYS_PTEFLAGS,  12
-        .equ NSYSCALL,      13          # one past the last
+# System-call numbers (a5): shared with the user library.
+        .include "../syscall-numbers.s"

@@ -9,19 +9,8 @@
 # top of the stack and a0 pointing to the argument string (on the stack).
 # Calling convention: docs/assembler.md, section 7.
 
-# System-call numbers: must match guest-os/kernel/param.s.
-        .equ SYS_EXIT,      1
-        .equ SYS_WRITE,     2
-        .equ SYS_READ,      3
-        .equ SYS_GETPID,    4
-        .equ SYS_YIELD,     5
-        .equ SYS_SBRK,      6
-        .equ SYS_FORK,      7
-        .equ SYS_WAIT,      8
-        .equ SYS_EXEC,      9
-        .equ SYS_DISKWRITE, 10
-        .equ SYS_DISKREAD,  11
-        .equ SYS_PTEFLAGS,  12
+# System-call numbers: the kernel includes the same file.
+        .include "../syscall-numbers.s"
 
         .equ PAGE,          4096
         .equ OUTBUF_SIZE,   128
