@@ -140,10 +140,13 @@ bench: $(BUILD)/rel/bench
 
 # --- install -------------------------------------------------------------------
 
+# The guest kernel goes to share/vmlab, so that an installed vrun has a
+# guest to run: vrun --stats $(PREFIX)/share/vmlab/kernel.elf
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/vmlab
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/vmlab $(DESTDIR)$(PREFIX)/share/vmlab
 	install -m 755 $(addprefix $(BUILD)/bin/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/vmlab/
+	install -m 644 $(GUEST_KERNEL) $(DESTDIR)$(PREFIX)/share/vmlab/
 
 # Regenerate the tables in the manual from the instruction table.
 docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
