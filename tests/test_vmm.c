@@ -351,6 +351,70 @@ static void test_memory_is_zeroed_for_the_next_vm(void)
     elf_free(&img);
 }
 
+/* A hostile kernel aims the disk's DMA across, past and around the end of
+ * its memory (tests/guests/dma.s).  Under every policy it sees exactly
+ * what the bare machine shows it (bad-addr, nothing moved), and a VM
+ * placed right after it in host memory ends exactly as it does alone. */
+static void test_dma_is_confined(void)
+{
+    struct elf_image hostile, victim;
+    guest_image("dma", &hostile);
+    guest_image("paging", &victim);
+    enum { BLOCKS = 4 };
+    uint8_t disk[BLOCKS * DISK_BLOCK_SIZE];
+    for (unsigned i = 0; i < sizeof disk; i++)
+        disk[i] = (uint8_t)(i * 7 + 1);
+
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct lockstep_config c = {.image = &hostile, .mem_size = GUEST_MEM, .isa = ISA_PG,
+                                    .policy = (enum shadow_policy)p, .disk = disk, .disk_len = sizeof disk,
+                                    .stride = 97};
+        struct lockstep_result r;
+        char err[300];
+        CU_ASSERT_FATAL(lockstep_run(&c, &r, err, sizeof err));
+        if (r.diverged)
+            fprintf(stderr, "\ndma (%s): after %llu: %s\n", shadow_policy_name((enum shadow_policy)p),
+                    (unsigned long long)r.instret, r.what);
+        CU_ASSERT_FALSE(r.diverged);
+        CU_ASSERT_TRUE(r.both_stopped);
+    }
+
+    /* the victim alone on the bare machine */
+    char err[300];
+    struct machine_config mc = {.mem_size = GUEST_MEM, .isa = ISA_PG};
+    struct machine *m = machine_new(&mc, err, sizeof err);
+    CU_ASSERT_FATAL(m && elf_boot(m, &victim, NULL, err, sizeof err));
+    struct vm_exit x;
+    CU_ASSERT_EQUAL(machine_run(m, 10000000, &x), EXIT_HALT);
+    static uint8_t native_mem[GUEST_MEM], vm_mem[GUEST_MEM];
+    CU_ASSERT_FATAL(machine_read_phys(m, 0, native_mem, GUEST_MEM));
+    uint64_t native_instret = machine_cpu(m)->instret;
+    machine_free(m);
+
+    /* hostile first, so that the victim's frames follow its memory */
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE, .quantum = 300};
+    struct vmm *v = vmm_new(&vc, 16u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct out oh = {0};
+    struct vm_config ch = {.name = "hostile", .mem_size = GUEST_MEM, .image = &hostile, .disk = disk,
+                           .disk_len = sizeof disk, .io = {.ctx = &oh, .write = out_write}};
+    struct vm_config cv = {.name = "victim", .mem_size = GUEST_MEM, .image = &victim};
+    struct vm *h = vmm_add_vm(v, &ch, err, sizeof err), *vv = vmm_add_vm(v, &cv, err, sizeof err);
+    CU_ASSERT_FATAL(h && vv);
+    CU_ASSERT_EQUAL(vm_host_frame(vv, 0), vm_host_frame(h, GUEST_MEM / PAGE_SIZE - 1) + 1);
+    vmm_run(v);
+    CU_ASSERT_EQUAL(vm_state(h), VM_HALTED);
+    CU_ASSERT_STRING_EQUAL(oh.buf, "03333000\n"); /* docs/isa.md 8.3: 3 is bad-addr */
+    CU_ASSERT_EQUAL(vm_state(vv), VM_HALTED);
+    CU_ASSERT_EQUAL(vm_instret(vv), native_instret);
+    CU_ASSERT_FATAL(vm_read_phys(vv, 0, vm_mem, GUEST_MEM));
+    CU_ASSERT(memcmp(native_mem, vm_mem, GUEST_MEM) == 0);
+    CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+    vmm_free(v);
+    elf_free(&hostile);
+    elf_free(&victim);
+}
+
 /* --- efficiency and statistics --- */
 
 static void test_statistics_add_up(void)
@@ -408,6 +472,7 @@ void suite_vmm(void)
     CU_add_test(s, "shadow audit during chaos-kernel runs", test_audit_chaos);
     CU_add_test(s, "two VMs time-shared, isolated, each as alone", test_two_vms);
     CU_add_test(s, "a stopped VM does not disturb another", test_vm_failure_is_contained);
+    CU_add_test(s, "DMA outside a VM's memory: refused, neighbour untouched", test_dma_is_confined);
     CU_add_test(s, "host frames: owned, accounted, zeroed", test_memory_is_zeroed_for_the_next_vm);
     CU_add_test(s, "statistics add up", test_statistics_add_up);
 }
