@@ -66,7 +66,7 @@ bool file_write_atomic(const char *path, const void *buf, size_t len, char *err,
     snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "cannot create: %s", strerror(errno)); /* not the temporary name: the user never gave it */
         free(tmp);
         return false;
     }

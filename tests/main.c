@@ -19,6 +19,7 @@
     X(determinism)                                                             \
     X(elf)                                                                     \
     X(vrun)                                                                    \
+    X(vrun_vmm)                                                                \
     X(hosted)                                                                  \
     X(asm_syntax)                                                              \
     X(asm_directives)                                                          \

@@ -127,6 +127,21 @@ static void test_vasm_errors_write_nothing(void)
     char *a2[] = {vasm, src, NULL};
     CU_ASSERT_EQUAL(run_cmd(a2, false, NULL, NULL), 1);
     CU_ASSERT_FALSE(exists(def));
+
+    /* an output that cannot be made: one line naming it (not a temporary
+     * file), and the outputs already written are taken back */
+    char *good = tmp_text(dir, "good.s", "_start: halt zero\n");
+    char *elf = tmp_path(dir, "good.elf"), *nodir = tmp_path(dir, "nosuch/good.lst");
+    char *a3[] = {vasm, "-o", elf, "-l", nodir, good, NULL};
+    CU_ASSERT_EQUAL(run_cmd(a3, false, &out, &err), 1);
+    snprintf(want, sizeof want, "vasm: %s: cannot create: No such file or directory\n", nodir);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    CU_ASSERT_FALSE(exists(elf));
+    free(out);
+    free(err);
+    free(good);
+    free(elf);
+    free(nodir);
     free(src);
     free(old);
     free(lst);

@@ -458,6 +458,29 @@ static void test_statistics_add_up(void)
     elf_free(&img);
 }
 
+/* A VM's name is the API user's string: in JSON it is escaped. */
+static void test_json_escapes_names(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_DEMAND};
+    struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config c = {.name = "a\"b\\c\nd", .mem_size = GUEST_MEM, .image = &img, .max_insns = 100};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vmm_add_vm(v, &c, err, sizeof err));
+    vmm_run(v);
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    vmm_stats_json(v, f);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"name\": \"a\\\"b\\\\c\\u000ad\", \"state\": \"instruction limit\""));
+    free(json);
+    vmm_free(v);
+    elf_free(&img);
+}
+
 void suite_vmm(void)
 {
     CU_pSuite s = CU_add_suite("vmm", NULL, NULL);
@@ -475,4 +498,5 @@ void suite_vmm(void)
     CU_add_test(s, "DMA outside a VM's memory: refused, neighbour untouched", test_dma_is_confined);
     CU_add_test(s, "host frames: owned, accounted, zeroed", test_memory_is_zeroed_for_the_next_vm);
     CU_add_test(s, "statistics add up", test_statistics_add_up);
+    CU_add_test(s, "JSON: a VM's name is escaped", test_json_escapes_names);
 }

@@ -62,11 +62,28 @@ void vm_stats_print(const struct vm *vm, FILE *f)
             s->shadow_flushes, s->shadow_entries, s->write_protects);
 }
 
+/* A JSON string: a VM's name comes from whoever made the VM. */
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 static void json_vm(const struct vm *vm, FILE *f)
 {
     const struct vm_stats *s = &vm->st;
-    fprintf(f, "    {\"name\": \"%s\", \"state\": \"%s\", \"exit_value\": %u,\n", vm->name,
-            vm_state_name(vm->state), vm->exit_value);
+    fprintf(f, "    {\"name\": ");
+    json_string(f, vm->name);
+    fprintf(f, ", \"state\": \"%s\", \"exit_value\": %u,\n", vm_state_name(vm->state), vm->exit_value);
     fprintf(f, "     \"instructions\": %" PRIu64 ", \"cycles\": %" PRIu64 ", \"direct\": %" PRIu64
                ", \"emulated\": %" PRIu64 ", \"efficiency_percent\": %.6f,\n",
             vm->cpu.instret, vm->cpu.cycles, s->direct, s->emulated, efficiency(s));

@@ -12,11 +12,15 @@
  * each, with the exit statuses listed in usage().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "elf_load.h"
 #include "fileio.h"
@@ -27,6 +31,7 @@
 enum {
     EXIT_BAD_INPUT = 1,
     EXIT_USAGE = 2,
+    EXIT_DIFFER = 3,     /* --lockstep: the two runs differ */
     EXIT_LIMIT = 124,    /* like timeout(1) */
     EXIT_ABNORMAL = 125, /* deadlock, double fault, VM failure */
 };
@@ -65,8 +70,8 @@ static void usage(FILE *f)
             "  --name NAME       the VM's name in output prefixes and statistics\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
-            "  --console-dir DIR with several VMs, write each one's console to DIR/NAME.out\n"
-            "                    instead of prefixing its lines with [NAME] on stdout\n"
+            "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
+            "                    of stdout (where, with several VMs, lines get [NAME])\n"
             "  --stats           print instruction counts (and the VMM's statistics) on\n"
             "                    stderr at exit\n"
             "  --stats-json FILE write the VMM's statistics as JSON\n"
@@ -74,8 +79,9 @@ static void usage(FILE *f)
             "\n"
             "exit status: the halt value (with several VMs: the first non-zero one);\n"
             "%d bad input; %d bad usage; %d instruction limit reached; %d machine stopped\n"
-            "abnormally (deadlock, double fault, VM failure)\n",
-            prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL);
+            "abnormally (deadlock, double fault, VM failure); with --lockstep, 0 when the\n"
+            "runs agree and %d when they differ\n",
+            prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL, EXIT_DIFFER);
 }
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -121,33 +127,89 @@ static bool parse_count(const char *s, uint64_t *out)
 
 /* --- consoles --- */
 
-static int stdin_read(void *ctx)
-{
-    (void)ctx;
-    fflush(stdout); /* a prompt must be visible before we wait for the answer */
-    int ch = getchar();
-    return ch == EOF ? -1 : ch;
-}
+/* A console's output: to a stream; with several VMs on one terminal, each
+ * line preceded by "[name] " so that their output stays apart.  Such a
+ * stream keeps its VM's line until the newline and writes it whole: the
+ * VMs are time-shared, and a line written a piece at a time would be cut
+ * by the other VMs' lines.  A line is written before it is complete only
+ * when it grows past OUT_LINE_MAX (a guest that never ends its line must
+ * not make vrun grow without bound) or when its VM waits for input from a
+ * terminal (the prompt must be visible); if another VM writes while such a
+ * piece stands unfinished on the shared stream, the piece is ended with a
+ * newline first, and its VM's next output starts a fresh "[name] " line.
+ * So with input from a file, every VM's lines are exactly its output. */
+#define OUT_LINE_MAX 4096
 
-/* A console's output: to a stream, optionally with "[name] " before each
- * line so that several VMs' output stays apart on one terminal. */
 struct out_stream {
     FILE *f;
-    const char *prefix;
-    bool at_line_start;
+    const char *prefix; /* NULL: the bytes go straight to f */
+    char line[OUT_LINE_MAX];
+    size_t len;
+    bool continued; /* the start of this line is already on f */
 };
+
+/* The prefixed stream whose unfinished line is the last thing on stdout. */
+static struct out_stream *open_line;
+
+/* Write a prefixed stream's buffered line (complete or not) to its FILE. */
+static void stream_emit(struct out_stream *o)
+{
+    if (open_line && open_line != o && open_line->f == o->f) {
+        fputc('\n', o->f);
+        open_line->continued = false;
+        open_line = NULL;
+    }
+    if (!o->continued)
+        fprintf(o->f, "[%s] ", o->prefix);
+    fwrite(o->line, 1, o->len, o->f);
+    bool complete = o->len && o->line[o->len - 1] == '\n';
+    o->len = 0;
+    o->continued = !complete;
+    open_line = complete ? NULL : o;
+    fflush(o->f);
+}
 
 static void stream_write(void *ctx, const uint8_t *buf, size_t len)
 {
     struct out_stream *o = ctx;
-    for (size_t i = 0; i < len; i++) {
-        if (o->prefix && o->at_line_start)
-            fprintf(o->f, "[%s] ", o->prefix);
-        fputc(buf[i], o->f);
-        o->at_line_start = buf[i] == '\n';
+    if (!o->prefix) {
+        fwrite(buf, 1, len, o->f);
+        if (len && buf[len - 1] == '\n')
+            fflush(o->f); /* line-buffered even when the stream is a pipe */
+        return;
     }
-    if (len && buf[len - 1] == '\n')
-        fflush(o->f); /* line-buffered even when the stream is a pipe */
+    for (size_t i = 0; i < len; i++) {
+        o->line[o->len++] = (char)buf[i];
+        if (buf[i] == '\n' || o->len == sizeof o->line)
+            stream_emit(o);
+    }
+}
+
+/* At the end: what is left of a prefixed stream's line, ended with a
+ * newline so that every line on the shared stream has one. */
+static void stream_finish(struct out_stream *o)
+{
+    if (o->prefix && o->len)
+        stream_emit(o);
+    if (open_line == o) {
+        fputc('\n', o->f);
+        open_line = NULL;
+        o->continued = false;
+    }
+    fflush(o->f);
+}
+
+static int stdin_read(void *ctx)
+{
+    static int tty = -1;
+    if (tty < 0)
+        tty = isatty(STDIN_FILENO);
+    struct out_stream *o = ctx;
+    if (tty && o && o->prefix && o->len)
+        stream_emit(o);
+    fflush(stdout); /* a prompt must be visible before we wait for the answer */
+    int ch = getchar();
+    return ch == EOF ? -1 : ch;
 }
 
 /* --- what the command line asks for --- */
@@ -171,6 +233,23 @@ struct opts {
     struct image_opts vm[MAX_VMS];
     int nvms;
 };
+
+/* A VM name goes into output prefixes, file names (DIR/NAME.out) and JSON
+ * strings: it must be usable in all three. */
+#define NAME_MAX_LEN 31
+
+static bool name_char_ok(unsigned char c) { return c >= 0x20 && c != 0x7f && c != '/' && c != '"' && c != '\\'; }
+
+static bool name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > NAME_MAX_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!name_char_ok((unsigned char)s[i]))
+            return false;
+    return true;
+}
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -207,6 +286,9 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_VM:
             if (o->nvms == MAX_VMS)
                 return fail_usage("too many --vm (at most %s)", "16");
+            if (optarg[0] == '-' && optarg[1] != '\0') /* "--vm --boot x": the image was forgotten */
+                return fail_usage("--vm needs an image, not the option %s (write ./NAME for a file named so)",
+                                  optarg);
             cur = &o->vm[o->nvms++];
             *cur = o->defaults;
             cur->path = optarg;
@@ -233,9 +315,17 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'n':
             if (!parse_count(optarg, &cur->max_insns))
                 return fail_usage("-n %s: not a number of instructions", optarg);
+            if (cur->max_insns == 0) /* the VMM takes 0 for "no limit": say so rather than run unlimited */
+                return fail_usage("-n %s: the limit must be at least 1 instruction", optarg);
             break;
         case OPT_BOOT: cur->boot = optarg; break;
-        case OPT_NAME: cur->name = optarg; break;
+        case OPT_NAME:
+            if (!name_ok(optarg))
+                return fail_usage("--name %s: not a VM name (1 to 31 characters, none of them '/', '\"', '\\' "
+                                  "or a control character)",
+                                  optarg);
+            cur->name = optarg;
+            break;
         case OPT_CONSOLE_DIR: o->console_dir = optarg; break;
         case OPT_STATS: o->stats = true; break;
         case OPT_STATS_JSON: o->stats_json = optarg; break;
@@ -259,6 +349,9 @@ static int parse(int argc, char **argv, struct opts *o)
         return fail_usage("%s", "--native and --lockstep run one image; use --vm for several");
     if (o->native && o->lockstep)
         return fail_usage("%s", "--lockstep runs the image both ways already; drop --native");
+    if (o->stats_json && (o->native || o->lockstep))
+        return fail_usage("--stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)",
+                          o->stats_json);
     return 0;
 }
 
@@ -282,6 +375,7 @@ static bool load_disk(const char *path, uint8_t **buf, size_t *len)
         fprintf(stderr, "%s: %s: disk image is %zu bytes, not a whole number of %u-byte blocks\n", prog, path,
                 *len, DISK_BLOCK_SIZE);
         free(*buf);
+        *buf = NULL; /* the caller may free it again */
         return false;
     }
     return true;
@@ -371,36 +465,167 @@ static int run_native(const struct opts *o)
 
 /* --- under the VMM --- */
 
-/* "guest-os/kernel.elf" -> "kernel", unique among the VMs so far. */
-static void vm_default_name(const struct opts *o, int i, char *buf, size_t len)
+/* Whether name is already some VM's: an earlier VM's (names[0..i-1]) or
+ * any VM's --name. */
+static bool name_taken(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, const char *name)
 {
-    const char *path = o->vm[i].path, *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t n = strcspn(base, ".");
-    snprintf(buf, len, "%.*s", (int)(n ? n : strlen(base)), base);
-    int same = 0;
     for (int j = 0; j < i; j++)
-        if (!o->vm[j].name) {
-            const char *p = o->vm[j].path, *b = strrchr(p, '/');
-            b = b ? b + 1 : p;
-            if (strncmp(b, base, n) == 0 && (b[n] == '.' || b[n] == '\0'))
-                same++;
+        if (strcmp(names[j], name) == 0)
+            return true;
+    for (int j = i; j < o->nvms; j++)
+        if (o->vm[j].name && strcmp(o->vm[j].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Every VM's name: its --name, or else its image's file name without the
+ * extension ("guest-os/kernel.elf" -> "kernel"), made unique with "-2",
+ * "-3"...  Two VMs given the same --name are a usage error: their output
+ * prefixes, console files and statistics could not be told apart. */
+static int name_vms(const struct opts *o, char names[][NAME_MAX_LEN + 1])
+{
+    for (int i = 0; i < o->nvms; i++)
+        for (int j = 0; j < i; j++)
+            if (o->vm[i].name && o->vm[j].name && strcmp(o->vm[i].name, o->vm[j].name) == 0)
+                return fail_usage("--name %s: two VMs have this name (each needs its own)", o->vm[i].name);
+    for (int i = 0; i < o->nvms; i++) {
+        if (o->vm[i].name) {
+            snprintf(names[i], NAME_MAX_LEN + 1, "%s", o->vm[i].name);
+            continue;
         }
-    if (same)
-        snprintf(buf + strlen(buf), len - strlen(buf), "-%d", same + 1);
+        const char *path = o->vm[i].path, *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t n = strcspn(base, ".");
+        if (n == 0)
+            n = strlen(base);
+        if (n > NAME_MAX_LEN)
+            n = NAME_MAX_LEN;
+        char stem[NAME_MAX_LEN + 1];
+        for (size_t k = 0; k < n; k++)
+            stem[k] = name_char_ok((unsigned char)base[k]) ? base[k] : '_';
+        stem[n] = '\0';
+        if (n == 0)
+            snprintf(stem, sizeof stem, "vm");
+        snprintf(names[i], NAME_MAX_LEN + 1, "%s", stem);
+        for (int k = 2; name_taken(o, names, i, names[i]); k++) {
+            char suffix[16];
+            int sl = snprintf(suffix, sizeof suffix, "-%d", k);
+            int keep = (int)strlen(stem) < NAME_MAX_LEN - sl ? (int)strlen(stem) : NAME_MAX_LEN - sl;
+            snprintf(names[i], NAME_MAX_LEN + 1, "%.*s%s", keep, stem, suffix);
+        }
+    }
+    return 0;
+}
+
+/* A message about VM i on stderr: "vrun: PATH: ...", and with several VMs
+ * "vrun: [NAME] PATH: ..." (several VMs may run the same image; NAME is
+ * the prefix of their lines on stdout). */
+static void vm_say(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void vm_say(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, const char *fmt, ...)
+{
+    if (o->nvms > 1)
+        fprintf(stderr, "%s: [%s] %s: ", prog, names[i], o->vm[i].path);
+    else
+        fprintf(stderr, "%s: %s: ", prog, o->vm[i].path);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Whether a file can be made at path: checked before the VMs run, so that
+ * a mistyped --stats-json costs one line and not the run. */
+static bool output_ok(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: %s: is a directory\n", prog, path);
+        return false;
+    }
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir) {
+        fprintf(stderr, "%s: %s: out of memory\n", prog, path);
+        return false;
+    }
+    bool ok = access(dir, W_OK | X_OK) == 0;
+    if (!ok)
+        fprintf(stderr, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+    free(dir);
+    return ok;
+}
+
+/* --console-dir: DIR/NAME.out for every VM, opened (and emptied) only once
+ * every one of them can be; if one cannot, the files this made are
+ * removed and the others left as they were. */
+static bool open_console_files(const struct opts *o, char names[][NAME_MAX_LEN + 1], FILE *files[])
+{
+    int fds[MAX_VMS];
+    bool created[MAX_VMS] = {0};
+    char path[4096];
+    bool ok = true;
+    int n;
+    for (n = 0; ok && n < o->nvms; n++) {
+        snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[n]);
+        fds[n] = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        created[n] = fds[n] >= 0;
+        if (fds[n] < 0 && errno == EEXIST)
+            fds[n] = open(path, O_WRONLY);
+        if (fds[n] < 0) {
+            fprintf(stderr, "%s: %s: cannot create: %s\n", prog, path, strerror(errno));
+            ok = false;
+            break;
+        }
+    }
+    for (int j = 0; ok && j < n; j++)
+        if (ftruncate(fds[j], 0) != 0 || (files[j] = fdopen(fds[j], "w")) == NULL) {
+            snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[j]);
+            fprintf(stderr, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
+            ok = false;
+        }
+    if (!ok)
+        for (int j = 0; j < n; j++) {
+            if (files[j])
+                fclose(files[j]);
+            else
+                close(fds[j]);
+            files[j] = NULL;
+            if (created[j]) {
+                snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[j]);
+                unlink(path);
+            }
+        }
+    return ok;
 }
 
 static int run_vms(const struct opts *o)
 {
     char err[512];
-    char names[MAX_VMS][32];
-    struct out_stream outs[MAX_VMS];
+    char names[MAX_VMS][NAME_MAX_LEN + 1];
+    static struct out_stream outs[MAX_VMS];
     FILE *files[MAX_VMS] = {0};
     struct vm *vms[MAX_VMS] = {0};
     struct elf_image img = {0};
     uint8_t *disk = NULL;
-    int status = EXIT_BAD_INPUT;
 
+    int status = name_vms(o, names);
+    if (status)
+        return status;
+    /* the same checks, and words, as the bare machine's */
+    for (int i = 0; i < o->nvms; i++) {
+        uint32_t mem = o->vm[i].mem;
+        if (mem == 0 || mem % PAGE_SIZE != 0) {
+            fprintf(stderr, "%s: -m: memory size %u is not a positive multiple of the page size (%u bytes)\n",
+                    prog, mem, PAGE_SIZE);
+            return EXIT_USAGE;
+        }
+        if (mem > MACHINE_MAX_MEM) {
+            fprintf(stderr, "%s: -m: memory size %u is larger than the maximum %u\n", prog, mem, MACHINE_MAX_MEM);
+            return EXIT_USAGE;
+        }
+    }
     uint64_t host = PAGE_SIZE * 2;
     struct vmm_config cfg = {.isa = o->isa, .policy = o->policy, .quantum = o->quantum};
     uint32_t shadow_frames = 1024;
@@ -411,35 +636,23 @@ static int run_vms(const struct opts *o)
                 (unsigned long long)(host >> 20), MACHINE_MAX_MEM >> 20);
         return EXIT_USAGE;
     }
+    if (o->stats_json && !output_ok(o->stats_json))
+        return EXIT_BAD_INPUT;
     cfg.shadow_frames = shadow_frames;
     struct vmm *v = vmm_new(&cfg, (uint32_t)host, err, sizeof err);
     if (!v) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return EXIT_USAGE;
     }
+    status = EXIT_BAD_INPUT;
     for (int i = 0; i < o->nvms; i++) {
         const struct image_opts *io = &o->vm[i];
-        if (io->name)
-            snprintf(names[i], sizeof names[i], "%s", io->name);
-        else
-            vm_default_name(o, i, names[i], sizeof names[i]);
-        outs[i] = (struct out_stream){.f = stdout, .at_line_start = true,
-                                      .prefix = o->nvms > 1 ? names[i] : NULL};
-        if (o->nvms > 1 && o->console_dir) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[i]);
-            files[i] = fopen(path, "w");
-            if (!files[i]) {
-                fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-                goto done;
-            }
-            outs[i] = (struct out_stream){.f = files[i]};
-        }
+        outs[i] = (struct out_stream){.f = stdout, .prefix = o->nvms > 1 ? names[i] : NULL};
         size_t disk_len = 0;
         if (io->disk && !load_disk(io->disk, &disk, &disk_len))
             goto done;
         if (!elf_read_file(io->path, &img, err, sizeof err)) {
-            fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+            vm_say(o, names, i, "%s", err);
             goto done;
         }
         struct vm_config vc = {
@@ -457,37 +670,44 @@ static int run_vms(const struct opts *o)
         free(disk);
         disk = NULL;
         if (!vms[i]) {
-            fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+            vm_say(o, names, i, "%s", err);
             goto done;
         }
     }
+    /* every VM is ready: only now make their console files */
+    if (o->console_dir) {
+        if (!open_console_files(o, names, files))
+            goto done;
+        for (int i = 0; i < o->nvms; i++)
+            outs[i] = (struct out_stream){.f = files[i]};
+    }
 
     vmm_run(v);
+    for (int i = 0; i < o->nvms; i++)
+        stream_finish(&outs[i]);
     fflush(stdout);
 
     status = 0;
     for (int i = 0; i < o->nvms; i++) {
         struct vm *vm = vms[i];
-        const char *path = o->vm[i].path;
         int s;
         switch (vm_state(vm)) {
         case VM_HALTED: s = (int)(vm_exit_value(vm) & 0xff); break;
         case VM_LIMIT:
-            fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions)\n", prog, path,
-                    vm_instret(vm));
+            vm_say(o, names, i, "stopped at the instruction limit (%" PRIu64 " instructions)", vm_instret(vm));
             s = EXIT_LIMIT;
             break;
         case VM_DEADLOCK:
-            fprintf(stderr, "%s: %s: deadlock: wfi waits for an interrupt that can never come\n", prog, path);
+            vm_say(o, names, i, "deadlock: wfi waits for an interrupt that can never come");
             s = EXIT_ABNORMAL;
             break;
         case VM_DOUBLE_FAULT:
-            fprintf(stderr, "%s: %s: double fault: the guest's trap handler's first instruction raised %s\n",
-                    prog, path, isa_cause_name(vm_exit_value(vm)));
+            vm_say(o, names, i, "double fault: the guest's trap handler's first instruction raised %s",
+                   isa_cause_name(vm_exit_value(vm)));
             s = EXIT_ABNORMAL;
             break;
         default:
-            fprintf(stderr, "%s: %s: %s\n", prog, path, vm_message(vm));
+            vm_say(o, names, i, "%s", vm_message(vm));
             s = EXIT_ABNORMAL;
             break;
         }
@@ -557,7 +777,7 @@ static int run_lockstep(const struct opts *o)
         status = EXIT_BAD_INPUT;
     } else if (r.diverged) {
         printf("%s: lockstep: first difference after instruction %" PRIu64 ": %s\n", prog, r.instret, r.what);
-        status = 1;
+        status = EXIT_DIFFER;
     } else {
         printf("%s: lockstep: the bare machine and the VMM (%s shadows) agree for all %" PRIu64
                " instructions%s\n",
