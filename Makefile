@@ -72,7 +72,9 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
 # The guest OS's default demo under the VMM (cache shadows), then the
 # VMM's summary: exits by reason, efficiency, page faults, shadow tables.
-run: all
+run:
+	@CC="$(CC)" tests/need-packages.sh
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/vrun --stats $(GUEST_KERNEL)
 
 # --- tests ---------------------------------------------------------------------

@@ -1,13 +1,23 @@
 #!/bin/sh
 # need-packages.sh HEADER=PACKAGE ... - make sure each C header is there.
 #
-# For every header the compiler cannot find, the Debian package that
-# provides it is installed with apt-get when we are root; otherwise we stop
-# and print the exact command to run.  Used by `make check` and `make run`
-# so that they work on a fresh Debian machine.
+# For every header the compiler cannot find (and for the compiler itself),
+# the Debian package that provides it is installed with apt-get when we are
+# root; otherwise we stop and print the exact command to run.  Used by
+# `make check` and `make run` so that they work on a fresh Debian machine.
 set -eu
 CC=${CC:-cc}
 missing=""
+# A C compiler and the C library's headers first: without them no header
+# can be found (Debian's gcc provides cc).
+if ! command -v "$CC" >/dev/null 2>&1; then
+    case "$CC" in
+    cc | gcc) missing=" gcc libc6-dev" ;;
+    *) echo "vmlab: the C compiler '$CC' is not installed" >&2; exit 1 ;;
+    esac
+elif ! printf '#include <stdio.h>\n' | $CC -E -x c - >/dev/null 2>&1; then
+    missing=" libc6-dev"
+fi
 for pair in "$@"; do
     header=${pair%%=*}
     package=${pair#*=}
