@@ -216,7 +216,7 @@ static struct vmm *new_vmm(enum shadow_policy p, uint32_t quantum, unsigned inje
                            const struct guest_workload *const *ws, size_t n)
 {
     const uint32_t shadow_frames = 1024;
-    uint64_t host = 0;
+    uint64_t host = PAGE_SIZE; /* frame 0, which the VMM never hands out */
     for (size_t i = 0; i < n; i++)
         host += guest_mem(&ws[i]->o) + (uint64_t)shadow_frames * PAGE_SIZE;
     CU_ASSERT_FATAL(host <= UINT32_MAX);

@@ -585,7 +585,7 @@ static void test_vmm_x86like_sanity_check(void)
     char err[300];
     struct run r = {.out = calloc(1, 1)};
     struct vmm_config vc = {.isa = ISA_X86LIKE, .policy = SHADOW_CACHE};
-    struct vmm *v = vmm_new(&vc, DEFAULT_MEM + 4 * MIB, err, sizeof err);
+    struct vmm *v = vmm_new(&vc, DEFAULT_MEM + 4 * MIB + PAGE_SIZE, err, sizeof err); /* + frame 0, never used */
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     struct vm_config cfg = {.name = "guest", .mem_size = DEFAULT_MEM, .image = kernel, .bootarg = "hello",
                             .io = {.ctx = &r, .write = cap_write}, .max_insns = INSN_LIMIT};

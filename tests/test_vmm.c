@@ -415,6 +415,101 @@ static void test_dma_is_confined(void)
     elf_free(&victim);
 }
 
+/* A guest with 1023 level-2 tables, under a limit of 64 shadow frames, in
+ * a host with not one frame to spare beside a second VM: under every
+ * policy both end as on the bare machine, and neither takes more than its
+ * limit (the frames of the other VM's promise). */
+static void test_shadow_limit_holds(void)
+{
+    struct elf_image big, small;
+    guest_image("manyl2", &big);
+    guest_image("paging", &small);
+    const uint32_t big_mem = 8u << 20, limit = 64;
+    char err[300];
+    uint64_t native_instret[2];
+    uint32_t native_value[2];
+    static struct out native_out[2];
+    memset(native_out, 0, sizeof native_out);
+    for (int i = 0; i < 2; i++) {
+        struct machine_config mc = {.mem_size = i ? GUEST_MEM : big_mem, .isa = ISA_PG};
+        struct machine *m = machine_new(&mc, err, sizeof err);
+        CU_ASSERT_FATAL(m && elf_boot(m, i ? &small : &big, NULL, err, sizeof err));
+        machine_set_console(m, &(struct console_io){.ctx = &native_out[i], .write = out_write});
+        struct vm_exit x;
+        CU_ASSERT_EQUAL(machine_run(m, 50000000, &x), EXIT_HALT);
+        native_value[i] = x.value;
+        native_instret[i] = machine_cpu(m)->instret;
+        machine_free(m);
+    }
+    CU_ASSERT_EQUAL(native_value[0], 0); /* manyl2 ran to its end, no trap */
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct vmm_config vc = {.isa = ISA_PG, .policy = (enum shadow_policy)p, .quantum = 5000,
+                                .shadow_frames = limit};
+        uint32_t host = PAGE_SIZE + big_mem + GUEST_MEM + 2 * limit * PAGE_SIZE;
+        struct vmm *v = vmm_new(&vc, host, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        struct out o = {0};
+        struct vm_config cb = {.name = "big", .mem_size = big_mem, .image = &big, .max_insns = 50000000};
+        struct vm_config cs = {.name = "small", .mem_size = GUEST_MEM, .image = &small,
+                               .io = {.ctx = &o, .write = out_write}};
+        struct vm *b = vmm_add_vm(v, &cb, err, sizeof err), *s = vmm_add_vm(v, &cs, err, sizeof err);
+        CU_ASSERT_FATAL(b && s);
+        /* a third VM does not fit: its shadow frames could not be promised */
+        struct vm_config cx = {.name = "x", .mem_size = PAGE_SIZE, .image = &small};
+        CU_ASSERT_PTR_NULL(vmm_add_vm(v, &cx, err, sizeof err));
+        vmm_run(v);
+        for (int i = 0; i < 2; i++) {
+            struct vm *vm = i ? s : b;
+            if (vm_state(vm) != VM_HALTED)
+                fprintf(stderr, "\n%s (%s): %s %s\n", vm_name(vm), shadow_policy_name((enum shadow_policy)p),
+                        vm_state_name(vm_state(vm)), vm_message(vm));
+            CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+            CU_ASSERT_EQUAL(vm_exit_value(vm), native_value[i]);
+            CU_ASSERT_EQUAL(vm_instret(vm), native_instret[i]);
+        }
+        CU_ASSERT_STRING_EQUAL(o.buf, native_out[1].buf);
+        CU_ASSERT(vm_stats(b)->shadow_flushes > 1); /* it did run into its limit */
+        uint32_t held = 0;
+        for (uint32_t f = 0; f < host / PAGE_SIZE; f++) {
+            int owner;
+            if (vmm_frame_owner(v, f, &owner) == FRAME_SHADOW && owner == vm_id(b))
+                held++;
+        }
+        CU_ASSERT(held <= limit);
+        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        vmm_free(v);
+    }
+    elf_free(&big);
+    elf_free(&small);
+}
+
+/* The same entries refilled 65536 times: the reverse map stays small, so
+ * the only full flush is the one for turning paging on; and it is still
+ * the bare machine's run. */
+static void test_refills_do_not_fill_the_rmap(void)
+{
+    struct elf_image img;
+    guest_image("rmapleak", &img);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct lockstep_result r = lockstep(&img, NULL, ISA_PG, (enum shadow_policy)p, 0);
+        CU_ASSERT_FALSE(r.diverged);
+        CU_ASSERT_TRUE(r.both_stopped);
+    }
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config c = {.name = "g", .mem_size = GUEST_MEM, .image = &img};
+    struct vm *vm = vmm_add_vm(v, &c, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+    CU_ASSERT_EQUAL(vm_exit_value(vm), 0);
+    CU_ASSERT_EQUAL(vm_stats(vm)->shadow_flushes, 1);
+    vmm_free(v);
+    elf_free(&img);
+}
+
 /* --- efficiency and statistics --- */
 
 static void test_statistics_add_up(void)
@@ -496,6 +591,8 @@ void suite_vmm(void)
     CU_add_test(s, "two VMs time-shared, isolated, each as alone", test_two_vms);
     CU_add_test(s, "a stopped VM does not disturb another", test_vm_failure_is_contained);
     CU_add_test(s, "DMA outside a VM's memory: refused, neighbour untouched", test_dma_is_confined);
+    CU_add_test(s, "a VM keeps to its shadow-frame limit, every policy", test_shadow_limit_holds);
+    CU_add_test(s, "refilling the same entries does not fill the reverse map", test_refills_do_not_fill_the_rmap);
     CU_add_test(s, "host frames: owned, accounted, zeroed", test_memory_is_zeroed_for_the_next_vm);
     CU_add_test(s, "statistics add up", test_statistics_add_up);
     CU_add_test(s, "JSON: a VM's name is escaped", test_json_escapes_names);

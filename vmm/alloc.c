@@ -11,8 +11,13 @@
 
 uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
 {
-    if (v->nfree == 0)
+    if (v->nfree == 0 || (kind == FRAME_GUEST && v->nfree <= v->reserved))
         return 0;
+    if (kind == FRAME_SHADOW) {
+        if (v->reserved == 0)
+            return 0; /* cannot happen while each VM keeps its limit */
+        v->reserved--;
+    }
     uint32_t hfn = v->free_frames[--v->nfree];
     static const uint8_t zeros[PAGE_SIZE];
     machine_write_phys(v->m, hfn << PAGE_SHIFT, zeros, PAGE_SIZE);
@@ -22,6 +27,8 @@ uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
 
 void free_frame(struct vmm *v, uint32_t hfn)
 {
+    if (v->owner[hfn].kind == FRAME_SHADOW)
+        v->reserved++; /* back to its VM's promise */
     v->owner[hfn] = (struct frame_owner){.kind = FRAME_FREE};
     v->free_frames[v->nfree++] = hfn;
 }

@@ -145,6 +145,11 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
     if (p->m_stopped != (vm_state(p->vm) != VM_RUNNABLE))
         return SAY("native %s, vmm %s", p->m_stopped ? "stopped" : "running", vm_state_name(vm_state(p->vm))), true;
     if (memory) {
+        size_t la, lb;
+        bool wa, wb;
+        const uint8_t *da = machine_disk_image(p->m, &la, &wa), *db = vm_disk_image(p->vm, &lb, &wb);
+        if (la != lb || (la && memcmp(da, db, la) != 0))
+            return SAY("disk image: native %zu bytes, vmm %zu bytes, or different bytes", la, lb), true;
         static uint8_t a[PAGE_SIZE], b[PAGE_SIZE];
         uint32_t size = machine_mem_size(p->m);
         for (uint32_t pa = 0; pa < size; pa += PAGE_SIZE) {

@@ -47,7 +47,10 @@ static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
     struct machine *m = v->m;
 
     vm_enter(v, vm);
-    reflect_interrupts(vm); /* what became pending while it was off the CPU */
+    /* Every exit already delivers what it made pending, and a VM's virtual
+     * time stands still off the CPU; this is for a VM entered the first time
+     * or changed from outside (a monitor), and costs nothing otherwise. */
+    reflect_interrupts(vm);
     while (vm->state == VM_RUNNABLE && vm->cpu.instret < slice_end) {
         if (vm->max_insns && vm->cpu.instret >= vm->max_insns) {
             vm->state = VM_LIMIT;

@@ -29,16 +29,26 @@
 
 #include "vmm_impl.h"
 
-#define FLOOD_LIMIT 4         /* guest writes to an unused shadowed table before we drop it */
+/* Guest writes to a shadowed table with no fault using it in between,
+ * after which we drop its shadow and stop tracing it. */
+#define FLOOD_LIMIT 4
+/* Frames one page fault may need: a root (if ensure_room just dropped
+ * everything) and a level-2 table.  A rebuild leaves this many free. */
+#define FAULT_FRAMES 2
 #define RMAP_NODES (1u << 16) /* writable mappings remembered per VM */
 
 /* --- shadow tables in host memory --- */
 
-static uint32_t spte_read(struct vm *vm, const struct spage *sp, uint32_t i)
+static uint32_t host_word(struct vm *vm, uint32_t pa)
 {
     uint8_t b[4];
-    machine_read_phys(vm->vmm->m, (sp->hfn << PAGE_SHIFT) + 4 * i, b, 4);
+    machine_read_phys(vm->vmm->m, pa, b, 4);
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint32_t spte_read(struct vm *vm, const struct spage *sp, uint32_t i)
+{
+    return host_word(vm, (sp->hfn << PAGE_SHIFT) + 4 * i);
 }
 
 static void spte_write_raw(struct vm *vm, uint32_t pa, uint32_t v)
@@ -82,6 +92,8 @@ bool shadow_is_table(const struct vm *vm, uint32_t gfn)
 static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
 {
     struct shadow *sh = &vm->sh;
+    if (sh->rhead[gfn] && sh->rnodes[sh->rhead[gfn] - 1].spte_pa == pa)
+        return true; /* the same entry filled again: remembered already */
     if (sh->nrnodes == sh->caprnodes)
         return false; /* the caller maps the page read-only instead */
     uint32_t n = sh->nrnodes++;
@@ -90,19 +102,46 @@ static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
     return true;
 }
 
+/* Whether the shadow entry at host address pa (still) maps gfn writable:
+ * nodes go stale when shadow entries change, and are then skipped. */
+static bool rmap_live(struct vm *vm, uint32_t gfn, uint32_t pa, uint32_t *s)
+{
+    *s = host_word(vm, pa);
+    return (*s & PTE_V) && (*s & PTE_W) && PTE_FRAME(*s) == vm->pmap[gfn] << PAGE_SHIFT;
+}
+
+/* The reverse map is full: keep only the nodes that are still true.  (A
+ * guest that keeps remapping the same pages leaves a stale node each
+ * time; without this it would fill the map and force a full flush.) */
+static void rmap_compact(struct vm *vm)
+{
+    struct shadow *sh = &vm->sh;
+    struct rmap_node *fresh = malloc(sh->caprnodes * sizeof *fresh);
+    if (!fresh)
+        return; /* the caller flushes everything instead */
+    uint32_t kept = 0;
+    for (uint32_t gfn = 0; gfn < vm->nframes; gfn++) {
+        uint32_t head = 0, s;
+        for (uint32_t i = sh->rhead[gfn]; i; i = sh->rnodes[i - 1].next)
+            if (rmap_live(vm, gfn, sh->rnodes[i - 1].spte_pa, &s)) {
+                fresh[kept] = (struct rmap_node){.spte_pa = sh->rnodes[i - 1].spte_pa, .next = head};
+                head = ++kept;
+            }
+        sh->rhead[gfn] = head;
+    }
+    free(sh->rnodes);
+    sh->rnodes = fresh;
+    sh->nrnodes = kept;
+}
+
 /* Make every writable shadow mapping of gfn read-only: it has just become
  * a page table that we trace. */
 static void write_protect(struct vm *vm, uint32_t gfn)
 {
     struct shadow *sh = &vm->sh;
-    uint32_t frame = vm->pmap[gfn] << PAGE_SHIFT;
     for (uint32_t i = sh->rhead[gfn]; i; i = sh->rnodes[i - 1].next) {
-        uint32_t pa = sh->rnodes[i - 1].spte_pa;
-        uint8_t b[4];
-        machine_read_phys(vm->vmm->m, pa, b, 4);
-        uint32_t s = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        /* A stale node may point at an entry that changed since: skip it. */
-        if ((s & PTE_V) && (s & PTE_W) && PTE_FRAME(s) == frame) {
+        uint32_t pa = sh->rnodes[i - 1].spte_pa, s;
+        if (rmap_live(vm, gfn, pa, &s)) {
             spte_write_raw(vm, pa, s & ~PTE_W);
             vm->st.write_protects++;
         }
@@ -116,6 +155,11 @@ static void write_protect(struct vm *vm, uint32_t gfn)
 static struct spage *create(struct vm *vm, uint32_t key, int level, int role)
 {
     struct shadow *sh = &vm->sh;
+    if (sh->nframes >= sh->limit) {
+        /* ensure_room and build_all keep below the limit: this is a bug */
+        vm_fail(vm, "VMM bug: a shadow table beyond the VM's limit of %u", sh->limit);
+        return NULL;
+    }
     struct spage *sp = calloc(1, sizeof *sp);
     uint32_t hfn = sp ? alloc_frame(vm->vmm, vm, FRAME_SHADOW) : 0;
     if (!hfn) {
@@ -240,6 +284,8 @@ static void zap_all(struct vm *vm)
 static void ensure_room(struct vm *vm, uint32_t frames)
 {
     struct shadow *sh = &vm->sh;
+    if (sh->nrnodes + 1024 > sh->caprnodes)
+        rmap_compact(vm);
     if (sh->nframes + frames > sh->limit || sh->nrnodes + 1024 > sh->caprnodes)
         zap_all(vm);
 }
@@ -257,6 +303,8 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte)
         return 0; /* bus error: the fault path reflects it */
     if (role == ROLE_USER && !(gpte & PTE_U))
         return 0;
+    /* A and D preset: the real walker then never writes to a shadow table;
+     * the guest's own A and D are kept by the fault path instead. */
     uint32_t s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_U | PTE_A | PTE_D;
     s |= gpte & (PTE_R | PTE_X);
     if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
@@ -292,6 +340,8 @@ static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, ui
 /* Put entry i2 of a shadow level-2 table, remembering it if writable. */
 static void put_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_t gpte, uint32_t s)
 {
+    if (s && spte_read(vm, child, i2) == s)
+        return; /* already there, and remembered if writable */
     if ((s & PTE_W) && !rmap_add(vm, gpte >> PAGE_SHIFT, spte_pa(child, i2)))
         s &= ~PTE_W; /* cannot remember it: a store will fault and come back */
     spte_write_raw(vm, spte_pa(child, i2), s);
@@ -310,8 +360,8 @@ static void build_all(struct vm *vm, struct spage *root)
         uint32_t e = l1[i1];
         if (!(e & PTE_V) || (e >> PAGE_SHIFT) >= vm->nframes)
             continue;
-        if (vm->sh.nframes + 1 > vm->sh.limit)
-            return; /* the rest fills on demand */
+        if (vm->sh.nframes + 1 + FAULT_FRAMES > vm->sh.limit)
+            return; /* the rest fills on demand, within the limit */
         bool created;
         struct spage *child = child_of(vm, root, i1, e >> PAGE_SHIFT, root->role, &created);
         if (!child)
@@ -348,8 +398,8 @@ void shadow_activate(struct vm *vm)
         if (root) {
             vm->st.shadow_reused++;
         } else {
-            ensure_room(vm, 2);
-            root = create(vm, key, 1, role == ROLE_PHYS ? ROLE_PHYS : role);
+            ensure_room(vm, FAULT_FRAMES);
+            root = create(vm, key, 1, role);
             if (!root)
                 return;
             if (sh->policy == SHADOW_REBUILD && role != ROLE_PHYS && key < vm->nframes)
@@ -357,7 +407,6 @@ void shadow_activate(struct vm *vm)
         }
         sh->root[role] = root;
     }
-    root->stamp = ++sh->clock;
     machine_set_cr(vm->vmm->m, CR_PTB, root->hfn << PAGE_SHIFT);
 }
 
@@ -457,7 +506,7 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
     uint32_t cause;
     int role;
 
-    ensure_room(vm, 2);
+    ensure_room(vm, FAULT_FRAMES);
     shadow_activate(vm); /* after ensure_room, the root may have to be made again */
     if (!(cr[CR_STATUS] & SR_PG)) {
         role = ROLE_PHYS;
@@ -495,7 +544,8 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
     if (!child)
         return VMX_PF_HIDDEN;
     put_leaf(vm, child, VA_L2(va), w.pte, make_spte(vm, role, w.pte));
-    child->flood = 0;
+    child->flood = 0; /* both are in use: still page tables */
+    root->flood = 0;
     return VMX_PF_HIDDEN;
 }
 

@@ -64,7 +64,8 @@ static void vm_free(struct vm *vm)
 {
     if (!vm)
         return;
-    shadow_free(vm);
+    shadow_free(vm); /* its shadow frames go back to its reservation... */
+    vm->vmm->reserved -= vm->reservation; /* ...which goes back to the pool */
     if (vm->pmap)
         for (uint32_t g = 0; g < vm->nframes; g++)
             if (vm->pmap[g])
@@ -161,8 +162,9 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         return NULL;
     }
     uint32_t need = cfg->mem_size / PAGE_SIZE;
-    if (need + v->cfg.shadow_frames / 4 > v->nfree) {
-        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory", cfg->mem_size / 1024);
+    if ((uint64_t)need + v->cfg.shadow_frames + v->reserved > v->nfree) {
+        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory and %u shadow frames",
+                 cfg->mem_size / 1024, v->cfg.shadow_frames);
         return NULL;
     }
     struct vm *vm = calloc(1, sizeof *vm);
@@ -179,6 +181,8 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         goto nomem;
     for (uint32_t g = 0; g < need; g++)
         vm->pmap[g] = alloc_frame(v, vm, FRAME_GUEST);
+    vm->reservation = v->cfg.shadow_frames;
+    v->reserved += vm->reservation;
     vm->dma = (struct dma){.ctx = vm, .mem_size = vm->mem_size, .read = dma_read, .write = dma_write};
     vm->dev.con.io = cfg->io;
     devices_reset(&vm->dev);

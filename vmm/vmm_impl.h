@@ -55,8 +55,7 @@ struct spage {
     uint8_t level;     /* 1 or 2 */
     uint8_t role;
     uint32_t hfn;      /* host frame holding the shadow table */
-    uint32_t flood;    /* guest writes to its table since it last filled an entry */
-    uint64_t stamp;    /* roots: when last activated */
+    uint32_t flood;    /* guest writes to its table since a fault last used it */
     struct spage *hnext;
     /* level 2: the root entries that point here */
     struct sparent { struct spage *root; uint32_t index; } *parents;
@@ -81,7 +80,6 @@ struct shadow {
     struct rmap_node *rnodes;
     uint32_t nrnodes, caprnodes;
     struct spage *root[NROLES];  /* current root of each role, or NULL */
-    uint64_t clock;              /* activation counter, for stamps */
 };
 
 struct vm {
@@ -98,6 +96,7 @@ struct vm {
     uint32_t mem_size, nframes;
     uint32_t *pmap;         /* guest frame -> host frame */
     struct shadow sh;
+    uint32_t reservation;   /* shadow frames set aside for this VM (vmm.reserved) */
     uint64_t max_insns;
     struct vm_stats st;
 };
@@ -110,6 +109,10 @@ struct vmm {
     uint32_t *free_frames;  /* a stack of free host frames */
     struct spage **spage_of; /* host frame -> the shadow table in it, or NULL */
     uint32_t nfree;
+    /* Shadow frames promised to the VMs and not yet taken: each VM may hold
+     * up to cfg.shadow_frames, so that many are set aside for it when it is
+     * made, and no VM can take the frames another was promised. */
+    uint32_t reserved;
     struct vm **vms;
     int nvms;
     struct vm *current;     /* the VM on the real CPU, or NULL */
@@ -141,7 +144,9 @@ void shadow_paging_changed(struct vm *vm);
 /* A real page fault: hidden (fill), tracing (emulate the store) or true
  * (reflect).  Returns the exit kind it was. */
 enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x);
-/* Guest memory at [gpa, gpa+len) changed: drop shadows made from it. */
+/* Guest memory at [gpa, gpa+len) changed (an emulated store or DMA): bring
+ * the shadows made from it up to date, level-2 entries rewritten, level-1
+ * entries unlinked (their child is found again on the next fault). */
 void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len);
 bool shadow_is_table(const struct vm *vm, uint32_t gfn);
 unsigned shadow_audit(struct vm *vm, FILE *f, unsigned budget);
