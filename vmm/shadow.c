@@ -340,13 +340,19 @@ static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, ui
 /* Put entry i2 of a shadow level-2 table, remembering it if writable. */
 static void put_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_t gpte, uint32_t s)
 {
-    if (s && spte_read(vm, child, i2) == s)
-        return; /* already there, and remembered if writable */
     if ((s & PTE_W) && !rmap_add(vm, gpte >> PAGE_SHIFT, spte_pa(child, i2)))
         s &= ~PTE_W; /* cannot remember it: a store will fault and come back */
     spte_write_raw(vm, spte_pa(child, i2), s);
     if (s)
         vm->st.shadow_entries++;
+}
+
+/* The same for a traced store, which often writes the value an entry
+ * already has: an unchanged entry is left alone, and not remembered twice. */
+static void refill_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_t gpte, uint32_t s)
+{
+    if (!s || spte_read(vm, child, i2) != s)
+        put_leaf(vm, child, i2, gpte, s);
 }
 
 /* Fill every entry a rebuild may fill without touching A/D: the whole
@@ -454,7 +460,7 @@ void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
                         continue;
                     }
                     uint32_t gpte = guest_word(vm, page + 4 * i);
-                    put_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte));
+                    refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte));
                 }
             }
     }
