@@ -1,0 +1,85 @@
+/*
+ * runvrun.c - running the vrun program from a test (runvrun.h).
+ */
+#include "runvrun.h"
+
+#include <CUnit/CUnit.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void res_free(struct res *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = malloc(1);
+    size_t n = 0;
+    if (f) {
+        char chunk[4096];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+            buf = realloc(buf, n + got + 1);
+            memcpy(buf + n, chunk, got);
+            n += got;
+        }
+        fclose(f);
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+void spit(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT(fwrite(data, 1, len, f) == len);
+    fclose(f);
+}
+
+void run_vrun(const char *path, const char *dir, struct res *res, const char *in, size_t inlen,
+              const char *const *args)
+{
+    char inpath[4096], outpath[4096], errpath[4096];
+    snprintf(inpath, sizeof inpath, "%s/.stdin", dir);
+    snprintf(outpath, sizeof outpath, "%s/.stdout", dir);
+    snprintf(errpath, sizeof errpath, "%s/.stderr", dir);
+    spit(inpath, in ? in : "", in ? inlen : 0);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "vrun";
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        int fi = open(inpath, O_RDONLY), fo = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+            fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fi < 0 || fo < 0 || fe < 0)
+            _exit(200);
+        dup2(fi, 0);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        alarm(30);
+        execv(path, (char *const *)argv);
+        _exit(201);
+    }
+    int st;
+    CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+    res->exited = WIFEXITED(st);
+    res->status = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st);
+    res->out = slurp(outpath, &res->outlen);
+    res->err = slurp(errpath, &res->errlen);
+    if (!res->exited || res->status == 201)
+        fprintf(stderr, "\n  vrun did not run or died (signal/status %d): %s", res->status, res->err);
+}

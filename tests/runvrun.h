@@ -1,0 +1,32 @@
+/*
+ * runvrun.h - running the vrun program from a test: stdin from a string,
+ * stdout, stderr and the exit status captured (test_vrun.c,
+ * test_vrun_vmm.c).
+ */
+#ifndef VMLAB_TESTS_RUNVRUN_H
+#define VMLAB_TESTS_RUNVRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct res {
+    bool exited;
+    int status; /* exit status, or the signal */
+    char *out, *err;
+    size_t outlen, errlen;
+};
+
+void res_free(struct res *r);
+
+/* A whole file, NUL-terminated ("" if it cannot be read); free() it. */
+char *slurp(const char *path, size_t *len);
+/* Write a file; fails the test if it cannot. */
+void spit(const char *path, const void *data, size_t len);
+
+/* Run the program at path as "vrun" with args (NULL-terminated, without
+ * argv[0]) and stdin data, using scratch files in dir; killed after 30 s
+ * so that a hung vrun fails its test instead of hanging the run. */
+void run_vrun(const char *path, const char *dir, struct res *res, const char *in, size_t inlen,
+              const char *const *args);
+
+#endif
