@@ -4,6 +4,7 @@
 #include "runvrun.h"
 
 #include <CUnit/CUnit.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,4 +83,22 @@ void run_vrun(const char *path, const char *dir, struct res *res, const char *in
     res->err = slurp(errpath, &res->errlen);
     if (!res->exited || res->status == 201)
         fprintf(stderr, "\n  vrun did not run or died (signal/status %d): %s", res->status, res->err);
+}
+
+void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            if (unlink(p) != 0)
+                remove_tree(p);
+        }
+        closedir(d);
+    }
+    rmdir(path);
 }

@@ -23,6 +23,9 @@ char *slurp(const char *path, size_t *len);
 /* Write a file; fails the test if it cannot. */
 void spit(const char *path, const void *data, size_t len);
 
+/* Remove a directory and everything in it (scratch directories). */
+void remove_tree(const char *path);
+
 /* Run the program at path as "vrun" with args (NULL-terminated, without
  * argv[0]) and stdin data, using scratch files in dir; killed after 30 s
  * so that a hung vrun fails its test instead of hanging the run. */

@@ -230,24 +230,6 @@ static int suite_init(void)
     return mkdir(sub, 0755) == 0 ? 0 : 1;
 }
 
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            if (unlink(p) != 0)
-                remove_tree(p);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 static int suite_clean(void)
 {
     remove_tree(dir);
