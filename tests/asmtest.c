@@ -2,6 +2,7 @@
  * asmtest.c - see asmtest.h.
  */
 #include "asmtest.h"
+#include "runvrun.h"
 
 #include <CUnit/CUnit.h>
 #include <dirent.h>
@@ -147,23 +148,6 @@ char *tmp_write(const char *dir, const char *name, const void *data, size_t len)
 char *tmp_text(const char *dir, const char *name, const char *text)
 {
     return tmp_write(dir, name, text, strlen(text));
-}
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *sub = tmp_path(path, e->d_name);
-            remove_tree(sub);
-            free(sub);
-        }
-        closedir(d);
-    }
-    remove(path);
 }
 
 void tmpdir_remove(char *dir)
