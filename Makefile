@@ -39,7 +39,8 @@ all: $(addprefix $(BUILD)/bin/,$(TOOLS))
 help:
 	@echo "make          build the tools into build/bin/"
 	@echo "make run      the main job: the guest OS's demo under the VMM, and the VMM's statistics"
-	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing)"
+	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing);"
+	@echo "              SUITES='mmu tlbhole' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
@@ -88,7 +89,7 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
 
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
-	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests
+	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
 
 # The same tests, optimised and without sanitizers, under Valgrind.
 $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC))

@@ -70,15 +70,7 @@ void machine_reset(struct machine *m)
 {
     memset(&m->cpu, 0, sizeof m->cpu);
     m->cpu.cr[CR_STATUS] = SR_RESET;
-    for (int i = 0; i < TLB_SIZE; i++) {
-        m->tlb[i] = (struct tlb_entry){0};
-        m->ptlb[i] = (struct tlb_entry){0};
-    }
-    mmu_flush_all(m);
-    for (int i = 0; i < TLB_SIZE; i++)
-        for (int u = 0; u < 2; u++)
-            for (int k = 0; k < 3; k++)
-                m->ptlb[i].tag[u][k] = TAG_NONE;
+    mmu_reset(m);
     devices_reset(&m->dev);
 }
 

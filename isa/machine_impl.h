@@ -20,14 +20,22 @@
  * Each entry keeps the PTE it was filled from, and for speed a precomputed
  * tag per (mode, access kind): the page's virtual address if that access is
  * allowed straight away, or TAG_NONE.  The fast path of a load is then one
- * compare: tag == (va & ~PAGE_MASK) | (va & (size - 1)), which also fails
- * for a misaligned address.  "Allowed straight away" means no A or D bit to
- * set and, for stores, no decoded instructions in the frame to invalidate;
- * everything else goes to the slow path in mmu.c.
+ * compare: tag == va & (~PAGE_MASK | (size - 1)), which also fails for a
+ * misaligned address (its low bits survive the mask, a tag's are zero).
+ * "Allowed straight away" means no A or D bit to set and, for stores, no
+ * decoded instructions in the frame to invalidate; everything else goes to
+ * the slow path in mmu.c.
+ *
+ * TAG_NONE must differ from every value the mask can produce, misaligned
+ * ones included: the mask keeps bits 31..12 and at most bits 1..0, so bits
+ * 11..2 of a masked address are always zero and TAG_NONE has them set.
+ * (It once was 1, which a misaligned address in page 0 matches: the CPU
+ * then used an empty slot's host pointer, NULL or a frame mapped long ago.)
  */
 #define TLB_SIZE 64
 #define TLB_MASK (TLB_SIZE - 1)
-#define TAG_NONE 1u /* never equal to a masked address with bit 0 clear */
+#define TAG_NONE (PAGE_MASK & ~3u)
+_Static_assert((TAG_NONE & ~3u & PAGE_MASK) != 0, "TAG_NONE must not be a masked address");
 
 struct tlb_entry {
     uint32_t tag[2][3]; /* [user][enum access] */
@@ -81,6 +89,8 @@ struct machine {
  * Returns the host address, or NULL after raising the trap. */
 uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access kind);
 void mmu_flush_all(struct machine *m);
+/* Empty both TLBs, the architectural one and the paging-off one. */
+void mmu_reset(struct machine *m);
 void mmu_flush_page(struct machine *m, uint32_t va);
 /* The host address of the frame holding pa, or NULL if outside memory. */
 static inline uint8_t *mmu_phys(struct machine *m, uint32_t pa)

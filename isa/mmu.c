@@ -58,12 +58,26 @@ static void retag_frame(struct machine *m, uint32_t frame)
     }
 }
 
+/* An empty entry keeps nothing of what it mapped: a path that forgot to
+ * check valid would find NULL, not a frame another mapping left behind. */
 static void clear_entry(struct tlb_entry *e)
 {
     e->valid = false;
+    e->vpage = 0;
+    e->pte = 0;
+    e->host = NULL;
     for (int u = 0; u < 2; u++)
         for (int k = 0; k < 3; k++)
             e->tag[u][k] = TAG_NONE;
+}
+
+void mmu_reset(struct machine *m)
+{
+    for (int i = 0; i < TLB_SIZE; i++) {
+        clear_entry(&m->tlb[i]);
+        clear_entry(&m->ptlb[i]);
+    }
+    m->end_block = true;
 }
 
 void mmu_flush_all(struct machine *m)

@@ -4,7 +4,9 @@
  */
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SUITES(X)                                                              \
     X(isa_table)                                                               \
@@ -13,6 +15,7 @@
     X(insn)                                                                    \
     X(trap)                                                                    \
     X(mmu)                                                                     \
+    X(tlbhole)                                                                 \
     X(timer)                                                                   \
     X(console)                                                                 \
     X(disk)                                                                    \
@@ -36,13 +39,40 @@
 SUITES(X)
 #undef X
 
-int main(void)
+/* Keep only the suites named on the command line active (all when none is
+ * named); false, after a message, if a name is not a suite. */
+static bool select_suites(int argc, char **argv)
+{
+    if (argc < 2)
+        return true;
+    for (int i = 1; i < argc; i++)
+        if (!CU_get_suite(argv[i])) {
+            fprintf(stderr, "vmlab-tests: no suite named '%s'; the suites are:", argv[i]);
+            for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
+                fprintf(stderr, " %s", s->pName);
+            fprintf(stderr, "\n");
+            return false;
+        }
+    for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext) {
+        bool named = false;
+        for (int i = 1; i < argc; i++)
+            named |= strcmp(s->pName, argv[i]) == 0;
+        CU_set_suite_active(s, named);
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
 #define X(name) suite_##name();
     SUITES(X)
 #undef X
+    if (!select_suites(argc, argv)) {
+        CU_cleanup_registry();
+        return 2;
+    }
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();
     unsigned tests_failed = CU_get_number_of_tests_failed();

@@ -31,7 +31,7 @@ const struct guest_workload guest_workloads[GUEST_NWORKLOADS] = {
     {"illegal", {.boot = "illegal"}, 0},
     {"misalign", {.boot = "misalign"}, 0},
     {"badargs", {.boot = "badargs"}, 0},
-    {"wild", {.boot = "wild 1; wild 2; wild 3; wild 4; wild 5; wild 6; wild 7; wild; hello"}, 0},
+    {"wild", {.boot = "wild 1; wild 2; wild 3; wild 4; wild 5; wild 6; wild 7; wild 8; wild; hello"}, 0},
     /* misbehaving programs among well-behaved ones: they are killed, the others finish */
     {"misbehave",
      {.boot = "priv; hello; kaccess; crc 1000; badptr; div0; illegal; misalign; badargs; primes 1000; forkwait 30"},

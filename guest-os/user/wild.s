@@ -9,6 +9,9 @@
 #   5  jump into its heap (not executable)   page-fault (fetch) in the heap
 #   6  rfe in user mode                      privileged
 #   7  break                                 break
+#   8  store a halfword at address 1         misaligned, address 0x00000001
+#      (page 0 is unmapped; once, the CPU's TLB fast path let this store
+#      through into whatever frame an empty TLB slot last held)
 #
 # Each is a program bug the kernel must survive: it kills the program with
 # one line and goes on with the others.
@@ -22,8 +25,8 @@ main:
         call    parse_num
         mv      s0, a0                  # s0: which misdeed
         addi    t0, a0, -1
-        li      t1, 7
-        bgeu    t0, t1, bad             # not 1..7
+        li      t1, 8
+        bgeu    t0, t1, bad             # not 1..8
         la      a0, msg_wild            # "wild N: " + what
         call    puts
         mv      a0, s0
@@ -64,11 +67,13 @@ deed5:  li      a0, PAGE
         jr      a0
 deed6:  rfe
 deed7:  break
+deed8:  li      t0, 0x4142
+        sh      t0, 1(zero)
 
         .data
         .align  4
-deeds:  .word   deed1, deed2, deed3, deed4, deed5, deed6, deed7
-what:   .word   what1, what2, what3, what4, what5, what6, what7
+deeds:  .word   deed1, deed2, deed3, deed4, deed5, deed6, deed7, deed8
+what:   .word   what1, what2, what3, what4, what5, what6, what7, what8
 what1:  .asciz  "jumping into the kernel"
 what2:  .asciz  "storing into my own code"
 what3:  .asciz  "pushing until the stack runs out"
@@ -76,6 +81,7 @@ what4:  .asciz  "loading past the break"
 what5:  .asciz  "jumping into my heap"
 what6:  .asciz  "rfe in user mode"
 what7:  .asciz  "break"
+what8:  .asciz  "storing a halfword at address 1"
 msg_wild:       .asciz "wild "
 msg_colon:      .asciz ": "
-msg_usage:      .asciz "wild: give a number from 1 to 7\n"
+msg_usage:      .asciz "wild: give a number from 1 to 8\n"
