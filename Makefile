@@ -28,7 +28,8 @@ TEST_SRC  := $(sort $(wildcard tests/*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
-TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
+# A name with a leading "cmd:" is a program on PATH rather than a header.
+TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev cmd:valgrind=valgrind
 
 obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 
@@ -87,9 +88,11 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
 
+# The sanitized tools serve every suite but `valgrind`, which runs the
+# optimised tools of build/bin under Valgrind (the two checkers do not mix).
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
-	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
+	VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
 
 # The same tests, optimised and without sanitizers, under Valgrind.
 $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC))

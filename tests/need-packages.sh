@@ -1,5 +1,6 @@
 #!/bin/sh
-# need-packages.sh HEADER=PACKAGE ... - make sure each C header is there.
+# need-packages.sh HEADER=PACKAGE ... - make sure each C header is there
+# (or, for cmd:PROGRAM=PACKAGE, each program is on PATH).
 #
 # For every header the compiler cannot find (and for the compiler itself),
 # the Debian package that provides it is installed with apt-get when we are
@@ -21,6 +22,11 @@ fi
 for pair in "$@"; do
     header=${pair%%=*}
     package=${pair#*=}
+    case "$header" in
+    cmd:*)
+        command -v "${header#cmd:}" >/dev/null 2>&1 || missing="$missing $package"
+        continue ;;
+    esac
     if ! printf '#include <%s>\n' "$header" | $CC -E -x c - >/dev/null 2>&1; then
         missing="$missing $package"
     fi
