@@ -24,7 +24,10 @@ vdis_SRC := assembler/vdis.c
 MAIN_SRC := $(foreach t,$(TOOLS),$($(t)_SRC))
 LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(wildcard isa/*.c assembler/*.c vmm/*.c)))
 
-TEST_SRC  := $(sort $(wildcard tests/*.c))
+# The fuzz targets' checks (tests/fuzz) serve both the test binary, which
+# replays kept inputs, and the libFuzzer binaries of `make fuzz`.
+FUZZ_SRC  := $(sort $(filter-out tests/fuzz/libfuzzer.c,$(wildcard tests/fuzz/*.c)))
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -33,7 +36,7 @@ TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
 
 obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 
-.PHONY: all run check bench install clean help deps docs valgrind
+.PHONY: all run check bench install clean help deps docs valgrind fuzz
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
@@ -44,6 +47,7 @@ help:
 	@echo "              SUITES='mmu tlbhole' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
+	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60; needs clang)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make clean    remove build/"
@@ -135,6 +139,50 @@ all: $(GUEST_KERNEL)
 $(BUILD)/san/tests/vmlab-tests: | $(GUEST_KERNEL)
 $(BUILD)/rel/tests/vmlab-tests: | $(GUEST_KERNEL)   # make valgrind
 $(BUILD)/rel/bench: | $(GUEST_KERNEL)               # make bench runs its workloads
+
+# --- fuzzing -------------------------------------------------------------------
+#
+# One libFuzzer binary per target of tests/fuzz/fuzz_targets.h, built with
+# clang (libFuzzer is clang's), ASan and UBSan, -O2.  `make fuzz` runs each
+# for FUZZ_SECONDS; findings land in build/fuzz/findings/TARGET/
+# (docs/testing.md).  The elf and asm targets trace comparisons, which lets
+# libFuzzer find magic numbers such as ELF headers; the guest target's
+# generator needs none, and without that tracing it runs three times as
+# many guests a second.
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := guest elf asm
+FUZZ_FLAGS_cmp  := -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_FLAGS_fast := -fsanitize=address,undefined -fsanitize-coverage=inline-8bit-counters,pc-table
+FUZZ_PROFILE_guest := fast
+FUZZ_PROFILE_elf   := cmp
+FUZZ_PROFILE_asm   := cmp
+FUZZ_PACKAGES := cmd:$(FUZZ_CC)=clang
+
+$(BUILD)/fuzz-cmp/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_cmp) -fno-sanitize-recover=all -c $< -o $@
+
+$(BUILD)/fuzz-fast/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_fast) -fno-sanitize-recover=all -c $< -o $@
+
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
+define fuzz_rules
+$(BUILD)/fuzz/entry-$(1).o: tests/fuzz/libfuzzer.c
+	@mkdir -p $$(dir $$@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_$(FUZZ_PROFILE_$(1))) -DFUZZ_TARGET_FN=fuzz_check_$(1) -c $$< -o $$@
+$(BUILD)/fuzz/$(1): $(BUILD)/fuzz/entry-$(1).o $(call obj,fuzz-$(FUZZ_PROFILE_$(1)),$(FUZZ_SRC) $(LIB_SRC))
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $$^ -o $$@
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+fuzz:
+	@CC="$(FUZZ_CC)" tests/need-packages.sh $(FUZZ_PACKAGES)
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # --- benchmark -----------------------------------------------------------------
 

@@ -59,17 +59,13 @@ static void retag_frame(struct machine *m, uint32_t frame)
 }
 
 /* An empty entry keeps nothing of what it mapped: a path that forgot to
- * check valid would find NULL, not a frame another mapping left behind. */
-static void clear_entry(struct tlb_entry *e)
-{
-    e->valid = false;
-    e->vpage = 0;
-    e->pte = 0;
-    e->host = NULL;
-    for (int u = 0; u < 2; u++)
-        for (int k = 0; k < 3; k++)
-            e->tag[u][k] = TAG_NONE;
-}
+ * check valid would find NULL, not a frame another mapping left behind.
+ * (One struct copy: a flush empties 64 of them at every guest ptb switch.) */
+static const struct tlb_entry empty_entry = {
+    .tag = {{TAG_NONE, TAG_NONE, TAG_NONE}, {TAG_NONE, TAG_NONE, TAG_NONE}},
+};
+
+static void clear_entry(struct tlb_entry *e) { *e = empty_entry; }
 
 void mmu_reset(struct machine *m)
 {

@@ -34,6 +34,7 @@
     X(guest)                                                                   \
     X(equivalence)                                                             \
     X(valgrind)                                                                \
+    X(fuzzregress)                                                             \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

@@ -571,6 +571,8 @@ bool shadow_init(struct vm *vm)
     return sh->hash && sh->pt_count && sh->rhead && sh->rnodes;
 }
 
+void shadow_reset(struct vm *vm) { zap_all(vm); }
+
 void shadow_free(struct vm *vm)
 {
     struct shadow *sh = &vm->sh;

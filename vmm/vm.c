@@ -206,6 +206,45 @@ fail:
     return NULL;
 }
 
+bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, const uint8_t *disk,
+               size_t disk_len, char *err, size_t errlen)
+{
+    struct vmm *v = vm->vmm;
+    if (v->current == vm) {
+        snprintf(err, errlen, "a VM cannot be rebooted while it runs");
+        return false;
+    }
+    if (disk && !disk_attach(&vm->dev.disk, disk, disk_len)) {
+        snprintf(err, errlen, "disk image is %zu bytes, not a whole number of %u-byte blocks", disk_len,
+                 DISK_BLOCK_SIZE);
+        return false;
+    }
+    if (!disk)
+        devices_free(&vm->dev);
+    shadow_reset(vm);
+    /* Zero the memory the last run used; untouched frames are zero already,
+     * and leaving them alone keeps a reboot cheap. */
+    static const uint8_t zeros[PAGE_SIZE];
+    uint8_t page[PAGE_SIZE];
+    for (uint32_t g = 0; g < vm->nframes; g++) {
+        uint32_t hpa = vm->pmap[g] << PAGE_SHIFT;
+        machine_read_phys(v->m, hpa, page, PAGE_SIZE);
+        if (memcmp(page, zeros, PAGE_SIZE) != 0)
+            machine_write_phys(v->m, hpa, zeros, PAGE_SIZE);
+    }
+    devices_reset(&vm->dev);
+    vm->cpu = (struct vcpu){0};
+    vm->cpu.cr[CR_STATUS] = SR_RESET;
+    vm->st = (struct vm_stats){0};
+    vm->exit_value = 0;
+    vm->message[0] = '\0';
+    vm->state = VM_FAILED; /* until the image is in */
+    if (!elf_boot_into(&vm->dma, vm->cpu.r, &vm->cpu.pc, image, bootarg, err, errlen))
+        return false;
+    vm->state = VM_RUNNABLE;
+    return true;
+}
+
 /* --- inspection --- */
 
 enum vm_state vm_state(const struct vm *vm) { return vm->state; }

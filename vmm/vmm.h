@@ -104,6 +104,14 @@ void vmm_free(struct vmm *v);
  * off, pc at the entry, a0/a1 as docs/isa.md section 9 says). */
 struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, size_t errlen);
 
+/* Power a VM off and on again with a new image (and disk, NULL: none),
+ * as a fresh VM of the same memory size would start: its memory zeroed,
+ * shadows dropped, virtual CPU and devices at reset, statistics cleared.
+ * It keeps its host frames, so a fuzzer or a monitor can restart a VM
+ * thousands of times a second.  Not while the VM runs. */
+bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, const uint8_t *disk,
+               size_t disk_len, char *err, size_t errlen);
+
 /* Time-share the real CPU among the VMs until every one has stopped. */
 void vmm_run(struct vmm *v);
 /* Run one VM alone until it has retired exactly `instret` instructions in

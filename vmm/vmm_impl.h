@@ -136,6 +136,8 @@ void vm_fail(struct vm *vm, const char *fmt, ...);
 /* shadow.c */
 bool shadow_init(struct vm *vm);
 void shadow_free(struct vm *vm);
+/* Drop every shadow table of the VM (a reboot). */
+void shadow_reset(struct vm *vm);
 /* Point the real ptb at the root for the VM's current mode and tables. */
 void shadow_activate(struct vm *vm);
 /* The guest wrote ptb, or changed PG. */

@@ -1,0 +1,144 @@
+/*
+ * test_fuzzregress.c - the fuzz targets of tests/fuzz in `make check`.
+ *
+ * Every input kept under tests/fuzz/regress/TARGET/ (a finding, kept once
+ * it was fixed) and under tests/fuzz/corpus/TARGET/ (the seeds `make fuzz`
+ * starts from) goes through the target's check again; then a few thousand
+ * inputs made here from a fixed seed, so that the check functions
+ * themselves stay exercised between fuzzing campaigns.  The long campaigns
+ * are `make fuzz` (docs/testing.md).
+ */
+#include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asmtest.h"
+#include "fuzz/fuzz_guest.h"
+#include "fuzz/fuzz_targets.h"
+#include "runvrun.h"
+
+static uint32_t rng_state;
+
+static uint32_t rng(void)
+{
+    uint32_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return rng_state = x;
+}
+
+/* Every regular file in dir through check; the number of files tried. */
+static unsigned replay_dir(const char *dir, fuzz_check_fn *check)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    unsigned n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t len;
+        char *data = slurp(path, &len);
+        char report[8192];
+        bool ok = check((const uint8_t *)data, len, report, sizeof report);
+        CU_ASSERT(ok);
+        if (!ok)
+            fprintf(stderr, "\n  %s: %s", path, report);
+        free(data);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void replay(const char *target, fuzz_check_fn *check)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "tests/fuzz/regress/%s", target);
+    replay_dir(dir, check);
+    snprintf(dir, sizeof dir, "tests/fuzz/corpus/%s", target);
+    CU_ASSERT(replay_dir(dir, check) > 0); /* every target has seeds */
+}
+
+static void check_generated(fuzz_check_fn *check, const uint8_t *data, size_t len)
+{
+    char report[8192];
+    bool ok = check(data, len, report, sizeof report);
+    CU_ASSERT(ok);
+    if (!ok)
+        fprintf(stderr, "\n  generated input: %s", report);
+}
+
+/* Random bytes as guests: the generator makes a kernel of any of them. */
+static void test_guest(void)
+{
+    replay("guest", fuzz_check_guest);
+    rng_state = 0x9e3779b9u;
+    static uint8_t buf[2048];
+    for (int i = 0; i < 1500; i++) {
+        size_t len = 16 + rng() % (sizeof buf - 16);
+        for (size_t k = 0; k < len; k++)
+            buf[k] = (uint8_t)rng();
+        check_generated(fuzz_check_guest, buf, len);
+    }
+}
+
+/* A valid image with bytes changed here and there. */
+static void test_elf(void)
+{
+    replay("elf", fuzz_check_elf);
+    struct asm_result res;
+    CU_ASSERT_FATAL(asm_text("_start: li a0, 7\n  la t0, d\n  lw a1, 0(t0)\n  halt a0\n  .data\nd: .word 42\n", &res));
+    uint8_t *img = malloc(res.elf_len);
+    rng_state = 0x12345u;
+    for (int i = 0; i < 3000; i++) {
+        memcpy(img, res.elf, res.elf_len);
+        for (int k = 1 + (int)(rng() % 4); k > 0; k--)
+            img[rng() % res.elf_len] = (uint8_t)rng();
+        check_generated(fuzz_check_elf, img, res.elf_len - (rng() % 8 == 0 ? rng() % res.elf_len : 0));
+    }
+    free(img);
+    asm_result_free(&res);
+}
+
+/* Sources made of the assembler's own words, in random order. */
+static void test_asm(void)
+{
+    replay("asm", fuzz_check_asm);
+    static const char *const words[] = {
+        "add", "addi", "lw", "sw", "beq", "jal", "jalr", "li", "la", "mtcr", "mfcr", "halt", "rfe", ".word", ".byte",
+        ".space", ".equ", ".org", ".align", ".data", ".text", ".asciz", ".globl", "t0", "a0", "zero", "sp", "ra",
+        "status", "ptb", "x", "y", "1", "-1", "0x7fff", "0xffffffff", "(", ")", ",", ":", "+", "-", "*", "/", "%",
+        "<<", ">>", "&", "|", "^", "~", "\"s\"", "'c'", "#", "\n", "\n", "\n", "1:", "1b", "1f", ". ", "x:",
+        "y:", "%hi(x)", "%lo(x)"};
+    const size_t nwords = sizeof words / sizeof words[0];
+    static char src[4096];
+    rng_state = 0xabcdefu;
+    for (int i = 0; i < 3000; i++) {
+        size_t len = 0, n = 1 + rng() % 60;
+        for (size_t k = 0; k < n; k++) {
+            const char *w = words[rng() % nwords];
+            size_t wl = strlen(w);
+            if (len + wl + 2 >= sizeof src)
+                break;
+            memcpy(src + len, w, wl);
+            len += wl;
+            src[len++] = rng() % 4 ? ' ' : '\n';
+        }
+        check_generated(fuzz_check_asm, (const uint8_t *)src, len);
+    }
+}
+
+void suite_fuzzregress(void)
+{
+    CU_pSuite s = CU_add_suite("fuzzregress", NULL, NULL);
+    CU_add_test(s, "guest: kept inputs and 1,500 generated guests", test_guest);
+    CU_add_test(s, "elf: kept inputs and 3,000 damaged images", test_elf);
+    CU_add_test(s, "asm: kept inputs and 3,000 random sources", test_asm);
+}
