@@ -30,6 +30,7 @@
     X(asm_output)                                                              \
     X(disasm)                                                                  \
     X(asm_tools)                                                               \
+    X(fileio)                                                                  \
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \
