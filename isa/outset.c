@@ -464,8 +464,12 @@ bool outset_put(struct outset *s, int i, const void *buf, size_t len, char *err,
 FILE *outset_stream(struct outset *s, int i)
 {
     struct output *o = &s->out[i];
-    if (!o->stream && o->fd >= 0)
+    if (!o->stream && o->fd >= 0) {
         o->stream = fdopen(o->fd, "w");
+        /* a device or FIFO is read as it is written: a line at a time */
+        if (o->stream && o->kind == OUT_DIRECT)
+            setvbuf(o->stream, NULL, _IOLBF, 0);
+    }
     return o->stream;
 }
 

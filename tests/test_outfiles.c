@@ -323,6 +323,20 @@ static void test_fifo(void)
     CU_ASSERT(reader_done(r));
     CU_ASSERT(S_ISFIFO(mode_of(fifo)));
     CU_ASSERT(same_contents(copy, at("p.elf")));
+    /* vrun --console-dir: a console file that is a FIFO gets what the bare
+     * machine prints on stdout (it used to be refused: 'cannot write') */
+    char *want;
+    CU_ASSERT_FATAL(run(&want, NULL, vrun, "--native", GUEST_KERNEL, "--boot", "hello", NULL) == 0);
+    CU_ASSERT_FATAL(mkdir(at("con"), 0755) == 0 && mkfifo(at("con/kernel.out"), 0644) == 0);
+    r = fifo_reader(at("con/kernel.out"), copy);
+    char *out;
+    EXPECT(&out, 0, "", vrun, "--console-dir", at("con"), GUEST_KERNEL, "--boot", "hello");
+    CU_ASSERT_STRING_EQUAL(out, "");
+    free(out);
+    CU_ASSERT(reader_done(r));
+    CU_ASSERT(S_ISFIFO(mode_of(at("con/kernel.out"))));
+    CU_ASSERT(has_text(copy, want));
+    free(want);
     no_litter();
 }
 
