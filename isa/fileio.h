@@ -91,7 +91,8 @@ FILE *outset_stream(struct outset *s, int o);
 /* Write what was kept for devices and FIFOs, then rename every temporary
  * file over its path; if one fails, the ones renamed before it are put
  * back (where the file system can exchange two names) and nothing else is
- * touched.  Then the hard-link warnings. */
+ * touched.  Then the hard-link warnings.  Once per set.  (What a device or
+ * FIFO was given cannot be taken back: only files are all or nothing.) */
 bool outset_commit(struct outset *s, char *err, size_t errlen);
 
 #endif
