@@ -41,6 +41,7 @@ struct asm_options {
 /* A file the run read, so that a tool can refuse to overwrite it. */
 struct asm_input {
     char *path;       /* as messages show it */
+    bool source;      /* the file assembled (not an .include or .incbin) */
     bool binary;      /* read by .incbin */
     dev_t dev;
     ino_t ino;

@@ -117,6 +117,7 @@ static void list_inputs(struct as *as, struct asm_result *res)
             return;
         }
         memcpy(in->path, f->path, n);
+        in->source = i == 0; /* files[0] is the one asm_assemble_file opened */
         in->binary = f->lines == NULL;
         in->dev = f->dev;
         in->ino = f->ino;

@@ -170,7 +170,8 @@ static int write_outputs(const struct asm_result *res, const char *const outs[3]
     for (size_t i = 0; i < res->ninputs && r >= 0; i++) {
         const struct asm_input *in = &res->inputs[i];
         r = outset_input_id(set, in->dev, in->ino, in->path,
-                            i == 0 ? "the source" : in->binary ? "an .incbin file" : "an included file", err, sizeof err);
+                            in->source ? "the source" : in->binary ? "an .incbin file" : "an included file", err,
+                            sizeof err);
     }
     for (int i = 0; i < 3 && r >= 0; i++) {
         if (!outs[i])
