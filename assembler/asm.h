@@ -9,9 +9,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ASM_DEFAULT_TEXT 0x00001000u /* where .text starts without .org or --text */
 #define ASM_DEFAULT_MAX_ERRORS 20
+/* The most vasm reads from one file (the source, an .include, an .incbin;
+ * /dev/zero stops here), and vdis from a raw file: as much as a section
+ * can hold (it is the section limit too), so that no .incbin that could
+ * fit is refused, and whatever vasm makes, vdis can read back. */
+#define ASM_MAX_FILE_BYTES (64u << 20)
+/* The longest source line. */
+#define ASM_MAX_LINE_BYTES (1u << 20)
+/* The deepest expression: parentheses, unary operators, %hi/%lo and .equ
+ * symbols evaluated from forward references, together (clang's default
+ * bracket depth). */
+#define ASM_MAX_NESTING 256
+#define ASM_MAX_INCLUDE_DEPTH 32
 
 struct asm_options {
     const char *const *include_dirs; /* searched by .include and .incbin, in order */
@@ -23,6 +36,15 @@ struct asm_options {
     int max_errors;                  /* stop after this many; 0: the default */
     bool listing;                    /* also make the listing */
     bool map;                        /* also make the symbol map */
+};
+
+/* A file the run read, so that a tool can refuse to overwrite it. */
+struct asm_input {
+    char *path;       /* as messages show it */
+    bool source;      /* the file assembled (not an .include or .incbin) */
+    bool binary;      /* read by .incbin */
+    dev_t dev;
+    ino_t ino;
 };
 
 struct asm_result {
@@ -37,6 +59,8 @@ struct asm_result {
     size_t map_len;
     char *diag;         /* every error, compiler style; "" when ok */
     size_t diag_len;
+    struct asm_input *inputs; /* every file read from disk, the source first */
+    size_t ninputs;
 };
 
 /* Assemble a file, or source text held in memory under a file name (which

@@ -21,9 +21,8 @@
 #include "buf.h"
 #include "isa.h"
 
-#define AS_MAX_INCLUDE_DEPTH 32
 #define AS_MAX_NAME 255                   /* longest identifier */
-#define AS_MAX_SECTION_BYTES (64u << 20) /* contents of .text or .data */
+#define AS_MAX_SECTION_BYTES ASM_MAX_FILE_BYTES /* contents of .text or .data */
 
 /* A place in the source: file index, 1-based line, 0-based byte column and
  * how many bytes the culprit spans (the ~~~ under it). */
@@ -192,8 +191,9 @@ struct as {
 
     struct srcfile *files;
     size_t nfiles, capfiles;
-    int stack[AS_MAX_INCLUDE_DEPTH]; /* files being read, outermost first */
+    int stack[ASM_MAX_INCLUDE_DEPTH]; /* files being read, outermost first */
     int depth;
+    int nest; /* expression levels open (ASM_MAX_NESTING) */
 
     struct symtab syms;
     struct local_def *locals;
@@ -226,7 +226,8 @@ struct as {
     struct diag *diags;
     size_t ndiags, capdiags;
     int nerrors;
-    bool stop; /* too many errors */
+    bool stop; /* too many errors, or a fatal one */
+    bool fatal; /* stopped by an error that ends the run by itself */
     bool oom;
 
     struct buf lst;

@@ -98,8 +98,36 @@ static void run(struct as *as, int top, struct asm_result *res)
     }
 }
 
+/* Every file read from disk, for the tool that must not overwrite one. */
+static void list_inputs(struct as *as, struct asm_result *res)
+{
+    res->inputs = calloc(as->nfiles ? as->nfiles : 1, sizeof *res->inputs);
+    if (!res->inputs) {
+        as_oom(as);
+        return;
+    }
+    for (size_t i = 0; i < as->nfiles; i++) {
+        const struct srcfile *f = &as->files[i];
+        if (!f->has_id)
+            continue;
+        struct asm_input *in = &res->inputs[res->ninputs];
+        size_t n = strlen(f->path) + 1;
+        if (!(in->path = malloc(n))) {
+            as_oom(as);
+            return;
+        }
+        memcpy(in->path, f->path, n);
+        in->source = i == 0; /* files[0] is the one asm_assemble_file opened */
+        in->binary = f->lines == NULL;
+        in->dev = f->dev;
+        in->ino = f->ino;
+        res->ninputs++;
+    }
+}
+
 static void finish(struct as *as, struct asm_result *res)
 {
+    list_inputs(as, res);
     res->nerrors = as->nerrors + (as->oom ? 1 : 0);
     res->ok = res->nerrors == 0;
     res->diag = diag_format(as, &res->diag_len);
@@ -167,6 +195,9 @@ bool asm_assemble_file(const char *path, const struct asm_options *opt, struct a
 
 void asm_result_free(struct asm_result *res)
 {
+    for (size_t i = 0; i < res->ninputs; i++)
+        free(res->inputs[i].path);
+    free(res->inputs);
     free(res->elf);
     free(res->listing);
     free(res->map);

@@ -15,6 +15,9 @@
 
 #include "asm_impl.h"
 
+#define SHOW_MAX 480    /* longer source lines are shown in part: */
+#define SHOW_AROUND 160 /* this many bytes either side of the culprit */
+
 void as_oom(struct as *as) { as->oom = true, as->stop = true; }
 
 static void add(struct as *as, bool note, struct loc at, const char *fmt, va_list ap)
@@ -100,15 +103,28 @@ static void show(struct as *as, struct buf *out, const struct diag *d)
     const char *text;
     size_t len;
     src_line(as, d->at.file, d->at.line, &text, &len);
-    buf_put(out, text, len);
+    /* A very long line is shown around the culprit, as clang does: 50,000
+     * '(' need not be echoed to find the one that matters. */
+    size_t col = d->at.col, b = 0, e = len;
+    if (len > SHOW_MAX) {
+        b = col > SHOW_AROUND ? col - SHOW_AROUND : 0;
+        e = col + SHOW_AROUND < len ? col + SHOW_AROUND : len;
+    }
+    if (b > 0)
+        buf_puts(out, "...");
+    buf_put(out, text + b, e - b);
+    if (e < len)
+        buf_puts(out, "...");
     buf_putc(out, '\n');
+    if (b > 0)
+        buf_puts(out, "   ");
     /* Copy the line's tabs so that the caret lines up in any terminal. */
-    for (size_t i = 0; i < d->at.col; i++)
+    for (size_t i = b; i < col; i++)
         buf_putc(out, i < len && text[i] == '\t' ? '\t' : ' ');
     buf_putc(out, '^');
     size_t n = d->at.len;
-    if (d->at.col + n > len)
-        n = len > d->at.col ? len - d->at.col : 1;
+    if (col + n > e)
+        n = e > col ? e - col : 1;
     for (size_t i = 1; i < n; i++)
         buf_putc(out, '~');
     buf_putc(out, '\n');
@@ -123,7 +139,7 @@ char *diag_format(struct as *as, size_t *len)
         show(as, &out, &as->diags[i]);
     if (as->oom)
         buf_puts(&out, "error: out of memory\n");
-    else if (as->stop)
+    else if (as->stop && !as->fatal)
         buf_printf(&out, "error: too many errors; stopped after %d\n", as->nerrors);
     return buf_take_str(&out, len);
 }

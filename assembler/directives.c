@@ -43,7 +43,12 @@ static void not_known_here(struct as *as, const struct operand *o, const char *w
                  as->unknown);
         return;
     }
-    const char *sect = as->sec[as->unknown_sect >= 0 ? as->unknown_sect : v->sect].name;
+    int si = as->unknown_sect >= 0 ? as->unknown_sect : v->sect;
+    if (si < 0 || si >= NSECT) { /* no name and no section to blame */
+        as_error(as, o->loc, "the %s of '%s' must be known here", role, what);
+        return;
+    }
+    const char *sect = as->sec[si].name;
     as_error(as, o->loc,
              "the %s of '%s' must be known here, but it depends on where %s starts, which is decided after pass 1 (give %s a start with .org)",
              role, what, sect, sect);
@@ -355,8 +360,8 @@ static void d_include(struct as *as, struct tokens *t, size_t i, const struct di
             free(c);
             return;
         }
-    if (as->depth >= AS_MAX_INCLUDE_DEPTH) {
-        as_error(as, as->ops[0].loc, ".include files are nested more than %d deep", AS_MAX_INCLUDE_DEPTH);
+    if (as->depth >= ASM_MAX_INCLUDE_DEPTH) {
+        as_error(as, as->ops[0].loc, ".include files are nested more than %d deep", ASM_MAX_INCLUDE_DEPTH);
         return;
     }
     /* The .include line is listed before the lines it brings in.  The
@@ -373,11 +378,16 @@ static void d_incbin(struct as *as, struct tokens *t, size_t i, const struct dir
 {
     if (!want_operands(as, t, i, d, 1, 3))
         return;
-    int64_t off = 0, n = -1;
+    int64_t off = 0, n = 0;
     if (as->nops >= 2 && !sizing_value(as, t, &as->ops[1], 2, d->name, "offset", &off))
         return;
     if (as->nops >= 3 && !sizing_value(as, t, &as->ops[2], 3, d->name, "length", &n))
         return;
+    if (n < 0) {
+        as_error(as, as->ops[2].loc, "the length of '.incbin' cannot be negative (%lld); leave it out to take the file to its end",
+                 (long long)n);
+        return;
+    }
     int fi = open_operand(as, t, d, false);
     if (fi < 0)
         return;
@@ -386,7 +396,7 @@ static void d_incbin(struct as *as, struct tokens *t, size_t i, const struct dir
         as_error(as, as->ops[1].loc, "offset %lld is outside '%s', which has %zu bytes", (long long)off, f->path, f->len);
         return;
     }
-    if (n < 0)
+    if (as->nops < 3)
         n = (int64_t)f->len - off;
     else if ((uint64_t)n > f->len - (uint64_t)off) {
         as_error(as, as->ops[2].loc, "'%s' has only %zu bytes from offset %lld, not %lld", f->path,

@@ -19,7 +19,7 @@
 struct ex {
     struct as *as;
     struct tokens *t;
-    size_t i, e;
+    size_t b, i, e;
 };
 
 static bool at_end(const struct ex *x) { return x->i >= x->e || x->t->v[x->i].kind == T_END; }
@@ -148,7 +148,33 @@ static bool primary(struct ex *x, struct value *out)
     return expected(x);
 }
 
+static bool unary_here(struct ex *x, struct value *out);
+
+/* Every way an expression nests - parentheses, unary operators, %hi and
+ * %lo, a .equ evaluated from a forward reference - comes through here, so
+ * one count bounds the recursion (50,000 '(' overflowed the stack).  The
+ * error is fatal, as clang's bracket depth is: the expressions around it,
+ * unwinding, have nothing more to say. */
 static bool unary(struct ex *x, struct value *out)
+{
+    struct as *as = x->as;
+    if (as->nest > ASM_MAX_NESTING) { /* the top level is not a nesting */
+        /* at what opened this level: a '(', a unary operator; or where a
+         * .equ's expression starts */
+        struct loc l = tok_loc(x->t, x->i > x->b ? x->i - 1 : x->i);
+        as_error(as, l, "expression nested too deeply (more than %d levels of parentheses, unary operators and .equ "
+                        "references)",
+                 ASM_MAX_NESTING);
+        as->fatal = as->stop = true;
+        return false;
+    }
+    as->nest++;
+    bool ok = unary_here(x, out);
+    as->nest--;
+    return ok;
+}
+
+static bool unary_here(struct ex *x, struct value *out)
 {
     if (!at_end(x) && x->t->v[x->i].kind == T_PUNCT) {
         enum punct p = x->t->v[x->i].p;
@@ -287,7 +313,7 @@ static bool binary(struct ex *x, int minprec, struct value *out)
 
 static bool expr_parse(struct as *as, struct tokens *t, size_t *i, size_t e, struct value *out)
 {
-    struct ex x = {.as = as, .t = t, .i = *i, .e = e};
+    struct ex x = {.as = as, .t = t, .b = *i, .i = *i, .e = e};
     *out = unknown();
     bool ok = binary(&x, 1, out);
     *i = x.i;

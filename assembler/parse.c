@@ -93,7 +93,10 @@ static void process_line(struct as *as, int file, uint32_t line)
     const char *text;
     size_t len;
     src_line(as, file, line, &text, &len);
-    if (lex_line(as, &as->toks, file, line, text, len, 0))
+    if (len > ASM_MAX_LINE_BYTES) /* its tokens would take 50 times its size */
+        as_error(as, (struct loc){.file = file, .line = line, .col = ASM_MAX_LINE_BYTES, .len = 1},
+                 "line is longer than %u bytes, the limit", ASM_MAX_LINE_BYTES);
+    else if (lex_line(as, &as->toks, file, line, text, len, 0))
         statement(as, &as->toks);
 
     if (as->pass == 1 && as->nerrors > errors)

@@ -110,7 +110,7 @@ int src_open(struct as *as, const char *path, bool lines, char *err, size_t errl
         }
     uint8_t *data;
     size_t len;
-    if (!file_read(path, &data, &len, err, errlen))
+    if (!file_read_max(path, ASM_MAX_FILE_BYTES, &data, &len, err, errlen))
         return -1;
     char *text = realloc(data, len + 1); /* room for the NUL sources end with */
     if (!text) {

@@ -167,12 +167,15 @@ static bool sym_value(struct as *as, int idx, struct loc ref, struct value *out)
         if (s->state == EQU_PENDING && !s->bad)
             equ_evaluate(as, idx);
         s = &as->syms.v[idx];
-        if (s->state == EQU_DONE || s->state == EQU_PENDING) {
-            *out = s->val;
-            if (!out->known)
-                note_unknown(as, s->name);
-        }
-        return true; /* a failed .equ has been reported where it is defined */
+        /* A failed .equ has been reported where it is defined: its users
+         * fail without a word more (and never see a value that is neither
+         * known nor waiting for a name). */
+        if (s->state == EQU_FAILED || s->bad)
+            return false;
+        *out = s->val;
+        if (!out->known)
+            note_unknown(as, s->name);
+        return true;
     case SYM_SET:
         if (s->set_seen) {
             *out = s->val;

@@ -4,7 +4,7 @@
  *   vasm [-o OUT] [-l LISTING] [-m MAP] [-I DIR]... FILE.s
  *
  * Errors go to stderr as file:line:col: error: ..., the exit status is 1
- * and no output file is written, not even partly.
+ * and no output file is written, not even partly (fileio.h: output sets).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,9 +43,23 @@ static void usage(FILE *f)
             "  --update-docs FILE  regenerate the tables in FILE (docs/assembler.md)\n"
             "  -h, --help       show this help\n"
             "\n"
-            "exit status: 0 assembled; %d errors in the source (nothing written);\n"
-            "%d bad usage\n",
-            prog, ASM_DEFAULT_TEXT, ASM_DEFAULT_MAX_ERRORS, EXIT_ERRORS, EXIT_USAGE);
+            "Outputs are written all or none, each whole: a file through a temporary\n"
+            "file renamed over it (keeping its permissions), a symbolic link through\n"
+            "to its target, a device or FIFO directly.  Refused, with nothing written:\n"
+            "an output that is the source, an included or .incbin file, or another\n"
+            "output (the same file under any name); a directory; a file whose mode\n"
+            "makes it read-only.  A file with other hard links is replaced: the other\n"
+            "names keep the old contents (a warning says so).\n"
+            "\n"
+            "limits: %u MiB per file read (source, .include, .incbin); %u bytes per\n"
+            "line; expressions nested %d deep (parentheses, unary operators and .equ\n"
+            "symbols evaluated from forward references, together); .include %d deep\n"
+            "\n"
+            "exit status: 0 assembled; %d errors in the source, or an output that\n"
+            "cannot be written (nothing written); %d bad usage, or an output that\n"
+            "is an input or another output (nothing written)\n",
+            prog, ASM_DEFAULT_TEXT, ASM_DEFAULT_MAX_ERRORS, ASM_MAX_FILE_BYTES >> 20, ASM_MAX_LINE_BYTES,
+            ASM_MAX_NESTING, ASM_MAX_INCLUDE_DEPTH, EXIT_ERRORS, EXIT_USAGE);
 }
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -95,12 +109,20 @@ static int print_table(char *text)
     return 0;
 }
 
+/* The report of an output set's failure: one line; a clash of names is
+ * bad usage, anything else an error. */
+static int output_failed(int r, const char *err)
+{
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return r == OUTSET_CLASH ? EXIT_USAGE : EXIT_ERRORS;
+}
+
 static int update_docs(const char *path)
 {
     uint8_t *buf;
     size_t len;
-    char err[512];
-    if (!file_read(path, &buf, &len, err, sizeof err)) {
+    char err[4400];
+    if (!file_read_max(path, ASM_MAX_FILE_BYTES, &buf, &len, err, sizeof err)) {
         fprintf(stderr, "%s: %s: %s\n", prog, path, err);
         return EXIT_ERRORS;
     }
@@ -118,11 +140,50 @@ static int update_docs(const char *path)
         fprintf(stderr, "%s: %s: %s\n", prog, path, err);
         return EXIT_ERRORS;
     }
-    bool ok = file_write_atomic(path, fresh, strlen(fresh), err, sizeof err);
-    if (!ok)
-        fprintf(stderr, "%s: %s: %s\n", prog, path, err);
+    /* The file is its own input here: no identity check, by design. */
+    struct outset *set = outset_new(prog);
+    int o = set ? outset_add(set, path, "the updated file", err, sizeof err) : -1;
+    if (!set)
+        snprintf(err, sizeof err, "out of memory");
+    int status = 0;
+    if (o < 0 || !outset_put(set, o, fresh, strlen(fresh), err, sizeof err) || !outset_commit(set, err, sizeof err))
+        status = output_failed(o, err);
+    outset_free(set);
     free(fresh);
-    return ok ? 0 : EXIT_ERRORS;
+    return status;
+}
+
+/* Every output of a run, all or none, none of them one of the files the
+ * run read. */
+static int write_outputs(const struct asm_result *res, const char *const outs[3])
+{
+    static const char *const what[3] = {"the output", "the listing", "the map"};
+    const void *data[3] = {res->elf, res->listing, res->map};
+    size_t len[3] = {res->elf_len, res->listing_len, res->map_len};
+    char err[4400];
+    struct outset *set = outset_new(prog);
+    if (!set) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return EXIT_ERRORS;
+    }
+    int r = 0;
+    for (size_t i = 0; i < res->ninputs && r >= 0; i++) {
+        const struct asm_input *in = &res->inputs[i];
+        r = outset_input_id(set, in->dev, in->ino, in->path,
+                            in->source ? "the source" : in->binary ? "an .incbin file" : "an included file", err,
+                            sizeof err);
+    }
+    for (int i = 0; i < 3 && r >= 0; i++) {
+        if (!outs[i])
+            continue;
+        r = outset_add(set, outs[i], what[i], err, sizeof err);
+        if (r >= 0 && !outset_put(set, r, data[i], len[i], err, sizeof err))
+            r = -1;
+    }
+    if (r >= 0 && !outset_commit(set, err, sizeof err))
+        r = -1;
+    outset_free(set);
+    return r < 0 ? output_failed(r, err) : 0;
 }
 
 static int run(int argc, char **argv, const char **dirs)
@@ -187,11 +248,6 @@ static int run(int argc, char **argv, const char **dirs)
     if (!out)
         return EXIT_ERRORS;
     const char *outs[3] = {out, lst, map};
-    for (int i = 0; i < 3; i++)
-        if (outs[i] && strcmp(outs[i], in) == 0) {
-            free(def);
-            return fail_usage("%s: this is the source file; it cannot also be an output", in);
-        }
     opt.include_dirs = dirs;
     opt.ninclude_dirs = ndirs;
     opt.listing = lst != NULL;
@@ -200,26 +256,7 @@ static int run(int argc, char **argv, const char **dirs)
     struct asm_result res;
     asm_assemble_file(in, &opt, &res);
     fputs(res.diag, stderr);
-    int status = res.ok ? 0 : EXIT_ERRORS;
-    if (res.ok) {
-        /* All or nothing: if one output cannot be written, remove the ones
-         * this run already wrote. */
-        const void *data[3] = {res.elf, res.listing, res.map};
-        size_t len[3] = {res.elf_len, res.listing_len, res.map_len};
-        char err[512];
-        for (int i = 0; i < 3; i++) {
-            if (!outs[i])
-                continue;
-            if (!file_write_atomic(outs[i], data[i], len[i], err, sizeof err)) {
-                fprintf(stderr, "%s: %s: %s\n", prog, outs[i], err);
-                for (int k = 0; k < i; k++)
-                    if (outs[k])
-                        unlink(outs[k]);
-                status = EXIT_ERRORS;
-                break;
-            }
-        }
-    }
+    int status = res.ok ? write_outputs(&res, outs) : EXIT_ERRORS;
     asm_result_free(&res);
     free(def);
     return status;

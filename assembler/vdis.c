@@ -44,8 +44,13 @@ static void usage(FILE *f)
             "  --no-symbols   no labels: every target as an address\n"
             "  -h, --help     show this help\n"
             "\n"
-            "exit status: 0 done; %d unreadable input; %d bad usage\n",
-            prog, prog, prog, ASM_DEFAULT_TEXT, EXIT_BAD_INPUT, EXIT_USAGE);
+            "-o FILE is written whole or not at all, as vasm writes (vasm -h): through\n"
+            "a symbolic link, directly to a device or FIFO, never over the input or a\n"
+            "read-only file.  A raw file may hold at most %u MiB.\n"
+            "\n"
+            "exit status: 0 done; %d unreadable input or unwritable output; %d bad\n"
+            "usage, or an output that is the input (nothing written)\n",
+            prog, prog, prog, ASM_DEFAULT_TEXT, ASM_MAX_FILE_BYTES >> 20, EXIT_BAD_INPUT, EXIT_USAGE);
 }
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -114,14 +119,33 @@ int main(int argc, char **argv)
     if (!words && optind + 1 < argc)
         return fail_usage("unexpected argument %s (one file at a time)", argv[optind + 1]);
 
-    char err[512];
+    char err[4400];
     char *text = NULL;
     const char *in = argv[optind];
+    /* The output is staged before the input is read: a name that clashes
+     * costs nothing, and nothing is written unless everything worked. */
+    struct outset *set = NULL;
+    int oi = -1;
+    if (out) {
+        set = outset_new(prog);
+        if (!set) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            return EXIT_BAD_INPUT;
+        }
+        oi = words ? 0 : outset_input(set, in, raw ? "the input" : "the image", err, sizeof err);
+        if (oi >= 0)
+            oi = outset_add(set, out, "the output", err, sizeof err);
+        if (oi < 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            outset_free(set);
+            return oi == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
+        }
+    }
     if (words) {
         size_t n = (size_t)(argc - optind);
         uint8_t *bytes = malloc(n * 4);
         if (!bytes)
-            return EXIT_BAD_INPUT;
+            goto fail;
         for (size_t i = 0; i < n; i++) {
             uint32_t w;
             const char *s = argv[optind + (int)i];
@@ -129,6 +153,7 @@ int main(int argc, char **argv)
                 s += 2;
             if (!parse_u32(s, 16, &w)) {
                 free(bytes);
+                outset_free(set);
                 return fail_usage("%s: not an instruction word in hex (such as 20500068)", argv[optind + (int)i]);
             }
             for (int k = 0; k < 4; k++)
@@ -139,14 +164,14 @@ int main(int argc, char **argv)
     } else if (raw) {
         uint8_t *bytes;
         size_t len;
-        if (!file_read(in, &bytes, &len, err, sizeof err)) {
+        if (!file_read_max(in, ASM_MAX_FILE_BYTES, &bytes, &len, err, sizeof err)) {
             fprintf(stderr, "%s: %s: %s\n", prog, in, err);
-            return EXIT_BAD_INPUT;
+            goto fail;
         }
         if ((uint64_t)base + len > UINT64_C(0x100000000)) {
             fprintf(stderr, "%s: %s: %zu bytes from 0x%08x run past the end of the address space\n", prog, in, len, base);
             free(bytes);
-            return EXIT_BAD_INPUT;
+            goto fail;
         }
         text = disasm_raw(bytes, len, base, in, &o);
         free(bytes);
@@ -154,19 +179,19 @@ int main(int argc, char **argv)
         struct elf_image img;
         if (!elf_read_file(in, &img, err, sizeof err)) {
             fprintf(stderr, "%s: %s: %s\n", prog, in, err);
-            return EXIT_BAD_INPUT;
+            goto fail;
         }
         text = disasm_image(&img, in, &o);
         elf_free(&img);
     }
     if (!text) {
         fprintf(stderr, "%s: out of memory\n", prog);
-        return EXIT_BAD_INPUT;
+        goto fail;
     }
     int status = 0;
     if (out) {
-        if (!file_write_atomic(out, text, strlen(text), err, sizeof err)) {
-            fprintf(stderr, "%s: %s: %s\n", prog, out, err);
+        if (!outset_put(set, oi, text, strlen(text), err, sizeof err) || !outset_commit(set, err, sizeof err)) {
+            fprintf(stderr, "%s: %s\n", prog, err);
             status = EXIT_BAD_INPUT;
         }
     } else {
@@ -177,5 +202,9 @@ int main(int argc, char **argv)
         }
     }
     free(text);
+    outset_free(set);
     return status;
+fail:
+    outset_free(set);
+    return EXIT_BAD_INPUT;
 }

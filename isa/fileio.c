@@ -1,5 +1,6 @@
 /*
- * fileio.c - whole-file reads and all-or-nothing writes.
+ * fileio.c - reading a whole file with a limit, and opening one to update
+ * in place.  Writing whole files is outset.c.
  */
 #include "fileio.h"
 
@@ -11,7 +12,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool file_read(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen)
+/* ---- reading ----------------------------------------------------------------- */
+
+void file_size_text(uint64_t n, char *buf, size_t len)
+{
+    if (n >= (1u << 30) && n % (1u << 30) == 0)
+        snprintf(buf, len, "%llu GiB", (unsigned long long)(n >> 30));
+    else if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(buf, len, "%llu MiB", (unsigned long long)(n >> 20));
+    else if (n >= (1u << 10) && n % (1u << 10) == 0)
+        snprintf(buf, len, "%llu KiB", (unsigned long long)(n >> 10));
+    else
+        snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+}
+
+static void too_large(size_t max, char *err, size_t errlen)
+{
+    char size[32];
+    file_size_text(max, size, sizeof size);
+    snprintf(err, errlen, "larger than the limit of %s", size);
+}
+
+bool file_read_max(const char *path, size_t max, uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -19,22 +41,37 @@ bool file_read(const char *path, uint8_t **out, size_t *outlen, char *err, size_
         return false;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "is a directory");
-        fclose(f);
-        return false;
+    if (fstat(fileno(f), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "is a directory");
+            fclose(f);
+            return false;
+        }
+        /* A regular file says its size: a huge one (sparse, say) is refused
+         * without reading it. */
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+            too_large(max, err, errlen);
+            fclose(f);
+            return false;
+        }
     }
+    /* Never hold more than one byte past the limit: that byte is enough to
+     * know the file is too large. */
+    size_t limit = max < SIZE_MAX ? max + 1 : SIZE_MAX;
     uint8_t *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
         if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
+            if (cap == limit)
+                break;
+            size_t want = cap == 0 ? (limit < 65536 ? limit : 65536) : cap > limit / 2 ? limit : cap * 2;
+            uint8_t *nb = realloc(buf, want);
             if (!nb) {
                 snprintf(err, errlen, "out of memory");
                 goto fail;
             }
             buf = nb;
+            cap = want;
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
@@ -43,6 +80,10 @@ bool file_read(const char *path, uint8_t **out, size_t *outlen, char *err, size_
     }
     if (ferror(f)) {
         snprintf(err, errlen, "cannot read: %s", strerror(errno));
+        goto fail;
+    }
+    if (len > max) {
+        too_large(max, err, errlen);
         goto fail;
     }
     fclose(f);
@@ -55,50 +96,28 @@ fail:
     return false;
 }
 
-bool file_write_atomic(const char *path, const void *buf, size_t len, char *err, size_t errlen)
+bool file_read(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory");
-        return false;
+    return file_read_max(path, SIZE_MAX, out, outlen, err, errlen);
+}
+
+int file_open_update(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
     }
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create: %s", strerror(errno)); /* not the temporary name: the user never gave it */
-        free(tmp);
-        return false;
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "is a directory");
+        return -1;
     }
-    const uint8_t *p = buf;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
+    if ((st.st_mode & 0222) == 0) {
+        snprintf(err, errlen, "is read-only (mode %04o)", (unsigned)(st.st_mode & 07777));
+        return -1;
     }
-    /* mkstemp makes the file 0600; give it the usual permissions. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail;
-    free(tmp);
-    return true;
-fail:
-    snprintf(err, errlen, "cannot write: %s", strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    return false;
+    int fd = open(path, O_RDWR | O_NOCTTY);
+    if (fd < 0)
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+    return fd;
 }

@@ -28,8 +28,11 @@
     X(asm_directives)                                                          \
     X(asm_errors)                                                              \
     X(asm_output)                                                              \
+    X(asm_limits)                                                              \
     X(disasm)                                                                  \
     X(asm_tools)                                                               \
+    X(fileio)                                                                  \
+    X(outfiles)                                                                \
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \

@@ -129,7 +129,8 @@ static void test_vasm_errors_write_nothing(void)
     CU_ASSERT_FALSE(exists(def));
 
     /* an output that cannot be made: one line naming it (not a temporary
-     * file), and the outputs already written are taken back */
+     * file), and no other output is written (suite outfiles: nor is an
+     * existing one removed) */
     char *good = tmp_text(dir, "good.s", "_start: halt zero\n");
     char *elf = tmp_path(dir, "good.elf"), *nodir = tmp_path(dir, "nosuch/good.lst");
     char *a3[] = {vasm, "-o", elf, "-l", nodir, good, NULL};

@@ -615,7 +615,7 @@ static void test_stats_json(void)
     const char *nodir = in_dir("nosuchdir/stats.json");
     char want[8300];
     VRUN(&r, "--stats-json", nodir, KERNEL, "--boot", "hello");
-    snprintf(want, sizeof want, "vrun: %s: cannot write: No such file or directory", nodir);
+    snprintf(want, sizeof want, "vrun: %s: cannot create: No such file or directory", nodir);
     expect_error(&r, 1, want);
     CU_ASSERT(!exists(in_dir("nosuchdir")));
     res_free(&r);
@@ -1173,7 +1173,7 @@ static void test_bad_usage(void)
     clear_con();
     CU_ASSERT_FATAL(mkdir(in_dir("con/b.out"), 0755) == 0);
     VRUN(&r, "--console-dir", in_dir("con"), "--vm", KERNEL, "--name", "a", "--vm", KERNEL, "--name", "b");
-    snprintf(want, sizeof want, "vrun: %s: cannot create: Is a directory", in_dir("con/b.out"));
+    snprintf(want, sizeof want, "vrun: %s: is a directory", in_dir("con/b.out"));
     expect_error(&r, 1, want);
     CU_ASSERT(!exists(in_dir("con/a.out")));
     res_free(&r);

@@ -75,6 +75,8 @@ static void usage(FILE *f)
             "  --stats           print instruction counts (and the VMM's statistics) on\n"
             "                    stderr at exit\n"
             "  --stats-json FILE write the VMM's statistics as JSON\n"
+            "                    (--stats-json and --console-dir files appear whole at\n"
+            "                    exit, or not at all; never over an image or a disk)\n"
             "  -h, --help        show this help\n"
             "\n"
             "exit status: the halt value (with several VMs: the first non-zero one);\n"
@@ -535,69 +537,45 @@ static void vm_say(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, 
     fputc('\n', stderr);
 }
 
-/* Whether a file can be made at path: checked before the VMs run, so that
- * a mistyped --stats-json costs one line and not the run. */
-static bool output_ok(const char *path)
+/* The run's output files, all or none, none of them an image or a disk of
+ * the run (fileio.h).  --stats-json is staged before the VMs run, so that a
+ * mistyped path costs one line and not the run. */
+static int stage_outputs(const struct opts *o, struct outset *set, int *stats)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: %s: is a directory\n", prog, path);
-        return false;
+    char err[4400];
+    int r = 0;
+    for (int i = 0; i < o->nvms && r >= 0; i++) {
+        r = outset_input(set, o->vm[i].path, "the image", err, sizeof err);
+        if (r >= 0 && o->vm[i].disk)
+            r = outset_input(set, o->vm[i].disk, "the disk", err, sizeof err);
     }
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    if (!dir) {
-        fprintf(stderr, "%s: %s: out of memory\n", prog, path);
-        return false;
-    }
-    bool ok = access(dir, W_OK | X_OK) == 0;
-    if (!ok)
-        fprintf(stderr, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
-    free(dir);
-    return ok;
+    if (r >= 0 && o->stats_json)
+        r = *stats = outset_add(set, o->stats_json, "the statistics", err, sizeof err);
+    if (r >= 0)
+        return 0;
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return r == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
 }
 
-/* --console-dir: DIR/NAME.out for every VM, opened (and emptied) only once
- * every one of them can be; if one cannot, the files this made are
- * removed and the others left as they were. */
-static bool open_console_files(const struct opts *o, char names[][NAME_MAX_LEN + 1], FILE *files[])
+/* --console-dir: DIR/NAME.out for every VM, staged with the other outputs:
+ * written as the VMs run, in place once the run is over. */
+static int open_console_files(const struct opts *o, char names[][NAME_MAX_LEN + 1], struct outset *set,
+                              FILE *files[])
 {
-    int fds[MAX_VMS];
-    bool created[MAX_VMS] = {0};
-    char path[4096];
-    bool ok = true;
-    int n;
-    for (n = 0; ok && n < o->nvms; n++) {
-        snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[n]);
-        fds[n] = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        created[n] = fds[n] >= 0;
-        if (fds[n] < 0 && errno == EEXIST)
-            fds[n] = open(path, O_WRONLY);
-        if (fds[n] < 0) {
-            fprintf(stderr, "%s: %s: cannot create: %s\n", prog, path, strerror(errno));
-            ok = false;
-            break;
+    char path[4096], err[4400];
+    for (int i = 0; i < o->nvms; i++) {
+        snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[i]);
+        int k = outset_add(set, path, "a console file", err, sizeof err);
+        if (k >= 0 && !(files[i] = outset_stream(set, k))) {
+            snprintf(err, sizeof err, "%s: cannot write: %s", path, strerror(errno));
+            k = -1;
+        }
+        if (k < 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            return k == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
         }
     }
-    for (int j = 0; ok && j < n; j++)
-        if (ftruncate(fds[j], 0) != 0 || (files[j] = fdopen(fds[j], "w")) == NULL) {
-            snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[j]);
-            fprintf(stderr, "%s: %s: cannot write: %s\n", prog, path, strerror(errno));
-            ok = false;
-        }
-    if (!ok)
-        for (int j = 0; j < n; j++) {
-            if (files[j])
-                fclose(files[j]);
-            else
-                close(fds[j]);
-            files[j] = NULL;
-            if (created[j]) {
-                snprintf(path, sizeof path, "%s/%s.out", o->console_dir, names[j]);
-                unlink(path);
-            }
-        }
-    return ok;
+    return 0;
 }
 
 static int run_vms(const struct opts *o)
@@ -636,12 +614,21 @@ static int run_vms(const struct opts *o)
                 (unsigned long long)(host >> 20), MACHINE_MAX_MEM >> 20);
         return EXIT_USAGE;
     }
-    if (o->stats_json && !output_ok(o->stats_json))
+    struct outset *set = outset_new(prog);
+    int stats = -1;
+    if (!set) {
+        fprintf(stderr, "%s: out of memory\n", prog);
         return EXIT_BAD_INPUT;
+    }
+    if ((status = stage_outputs(o, set, &stats)) != 0) {
+        outset_free(set);
+        return status;
+    }
     cfg.shadow_frames = shadow_frames;
     struct vmm *v = vmm_new(&cfg, (uint32_t)host, err, sizeof err);
     if (!v) {
         fprintf(stderr, "%s: %s\n", prog, err);
+        outset_free(set);
         return EXIT_USAGE;
     }
     status = EXIT_BAD_INPUT;
@@ -676,8 +663,11 @@ static int run_vms(const struct opts *o)
     }
     /* every VM is ready: only now make their console files */
     if (o->console_dir) {
-        if (!open_console_files(o, names, files))
+        int s = open_console_files(o, names, set, files);
+        if (s) {
+            status = s;
             goto done;
+        }
         for (int i = 0; i < o->nvms; i++)
             outs[i] = (struct out_stream){.f = files[i]};
     }
@@ -721,26 +711,23 @@ static int run_vms(const struct opts *o)
         if (o->vm[i].disk && !save_disk(o->vm[i].disk, image, len, written))
             status = EXIT_BAD_INPUT;
     }
-    if (o->stats_json) {
-        char *json = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&json, &len);
-        if (f) {
-            vmm_stats_json(v, f);
-            fclose(f);
-        }
-        if (!f || !file_write_atomic(o->stats_json, json, len, err, sizeof err)) {
-            fprintf(stderr, "%s: %s: %s\n", prog, o->stats_json, f ? err : "out of memory");
-            status = EXIT_BAD_INPUT;
-        }
-        free(json);
+    FILE *json = o->stats_json ? outset_stream(set, stats) : NULL;
+    if (o->stats_json && !json) {
+        fprintf(stderr, "%s: %s: cannot write: %s\n", prog, o->stats_json, strerror(errno));
+        status = EXIT_BAD_INPUT;
+        goto done;
+    }
+    if (json)
+        vmm_stats_json(v, json);
+    char werr[4400];
+    if (!outset_commit(set, werr, sizeof werr)) {
+        fprintf(stderr, "%s: %s\n", prog, werr);
+        status = EXIT_BAD_INPUT;
     }
 done:
     elf_free(&img);
     free(disk);
-    for (int i = 0; i < o->nvms; i++)
-        if (files[i])
-            fclose(files[i]);
+    outset_free(set); /* and the console files with it */
     vmm_free(v);
     return status;
 }
