@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "asmtest.h"
 #include "fuzz/fuzz_guest.h"
@@ -66,13 +67,25 @@ static void replay(const char *target, fuzz_check_fn *check)
     CU_ASSERT(replay_dir(dir, check) > 0); /* every target has seeds */
 }
 
-static void check_generated(fuzz_check_fn *check, const uint8_t *data, size_t len)
+/* A generated input that fails is written to build/fuzzregress/, so that
+ * it can be kept in tests/fuzz/regress/TARGET/ once it is fixed. */
+static void check_generated(const char *target, fuzz_check_fn *check, const uint8_t *data, size_t len)
 {
+    static unsigned saved;
     char report[8192];
     bool ok = check(data, len, report, sizeof report);
     CU_ASSERT(ok);
-    if (!ok)
-        fprintf(stderr, "\n  generated input: %s", report);
+    if (ok)
+        return;
+    char path[256];
+    mkdir("build/fuzzregress", 0777);
+    snprintf(path, sizeof path, "build/fuzzregress/%s-%u", target, saved++);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(data, 1, len, f);
+        fclose(f);
+    }
+    fprintf(stderr, "\n  generated input (kept in %s): %s", path, report);
 }
 
 /* Random bytes as guests: the generator makes a kernel of any of them. */
@@ -85,7 +98,7 @@ static void test_guest(void)
         size_t len = 16 + rng() % (sizeof buf - 16);
         for (size_t k = 0; k < len; k++)
             buf[k] = (uint8_t)rng();
-        check_generated(fuzz_check_guest, buf, len);
+        check_generated("guest", fuzz_check_guest, buf, len);
     }
 }
 
@@ -101,7 +114,7 @@ static void test_elf(void)
         memcpy(img, res.elf, res.elf_len);
         for (int k = 1 + (int)(rng() % 4); k > 0; k--)
             img[rng() % res.elf_len] = (uint8_t)rng();
-        check_generated(fuzz_check_elf, img, res.elf_len - (rng() % 8 == 0 ? rng() % res.elf_len : 0));
+        check_generated("elf", fuzz_check_elf, img, res.elf_len - (rng() % 8 == 0 ? rng() % res.elf_len : 0));
     }
     free(img);
     asm_result_free(&res);
@@ -131,7 +144,7 @@ static void test_asm(void)
             len += wl;
             src[len++] = rng() % 4 ? ' ' : '\n';
         }
-        check_generated(fuzz_check_asm, (const uint8_t *)src, len);
+        check_generated("asm", fuzz_check_asm, (const uint8_t *)src, len);
     }
 }
 

@@ -5,13 +5,16 @@
  * empty) or accepts an image whose segments lie inside the file; booting an
  * accepted image on a small machine either refuses with one line or loads
  * it, and the machine then runs a few thousand instructions without harm;
- * and vdis's text of an accepted image assembles back to the same bytes.
+ * and vdis prints any accepted image.  (Whether vdis's text assembles
+ * back is asked of images vasm made, in the asm target: vasm has one
+ * contiguous range per section, which a foreign image need not fit.)
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "disasm.h"
 #include "elf_load.h"
-#include "fuzz_image.h"
 #include "fuzz_targets.h"
 #include "machine.h"
 
@@ -59,8 +62,14 @@ bool fuzz_check_elf(const uint8_t *data, size_t size, char *report, size_t len)
             ok = one_line("elf_boot", err, report, len);
         }
     }
-    if (ok)
-        ok = fuzz_round_trip(&img, report, len);
+    if (ok) {
+        char *text = disasm_image(&img, "fuzz.elf", &(struct disasm_opts){0});
+        if (!text) {
+            snprintf(report, len, "vdis could not print an image the loader accepts");
+            ok = false;
+        }
+        free(text);
+    }
     machine_free(m);
     elf_free(&img);
     return ok;
