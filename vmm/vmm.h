@@ -48,8 +48,10 @@ struct vm_config {
     uint32_t mem_size;           /* guest-physical memory, a multiple of PAGE_SIZE */
     const struct elf_image *image;
     const char *bootarg;         /* NULL: none */
-    const uint8_t *disk;         /* disk image, NULL: no disk */
+    const uint8_t *disk;         /* disk image (copied), NULL: no disk... */
     size_t disk_len;
+    struct disk_store *disk_store; /* ...or the disk as a store (disk_store.h, e.g. a file used in
+                                    * place), which the VM owns from now on, even if vmm_add_vm fails */
     struct console_io io;        /* the VM's console */
     uint64_t max_insns;          /* stop the VM after this many instructions (0: no limit) */
 };
@@ -123,7 +125,11 @@ uint64_t vm_cycles(const struct vm *vm);
 void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t crs[NCRS]);
 bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len);
 uint32_t vm_mem_size(const struct vm *vm);
+/* The disk's contents when held in memory (NULL for a disk in a file). */
 const uint8_t *vm_disk_image(const struct vm *vm, size_t *len, bool *written);
+/* The disk's store, NULL if there is none.  A VM whose disk's file fails
+ * stops as VM_FAILED, and disk_store_error says why. */
+struct disk_store *vm_disk(struct vm *vm);
 
 /* The summary printed at exit, and the same as JSON. */
 void vm_stats_print(const struct vm *vm, FILE *f);
