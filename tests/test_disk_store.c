@@ -410,6 +410,7 @@ static void test_read_capped(void)
     CU_ASSERT_EQUAL(read_capped(fd, 4999, &buf, &len, err, sizeof err), READ_TOO_BIG);
     CU_ASSERT_EQUAL(len, 0);
     CU_ASSERT_PTR_NULL(buf);
+    free(buf);
     /* appending: what is left after 10 bytes already held */
     CU_ASSERT(lseek(fd, 4000, SEEK_SET) == 4000);
     buf = malloc(10);
