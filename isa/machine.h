@@ -41,9 +41,9 @@ struct machine_config {
 
 /* The memory of a machine a program runs on - the bare machine, and every
  * VM under the VMM - is a positive multiple of the page size, at most
- * MACHINE_MAX_MEM (1 GiB: the guest OS's identity map covers no more).  A
- * hosted machine, the VMM's real machine, holds every VM's memory and
- * shadow tables, so it may fill the 32-bit physical address space. */
+ * MACHINE_MAX_MEM, in every mode (the guest OS's identity map relies on
+ * the 1 GiB).  A hosted machine, the VMM's real machine, holds every VM's
+ * memory and shadow tables, so it may fill the 32-bit physical space. */
 #define MACHINE_DEFAULT_MEM (16u << 20)
 #define MACHINE_MAX_MEM (1u << 30)
 #define MACHINE_MAX_HOSTED_MEM (0u - PAGE_SIZE) /* 4 GiB less one page */

@@ -110,7 +110,7 @@ void run_vrun_with(const char *path, const char *dir, struct res *res, const str
             if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
                 _exit(202);
         }
-        alarm(30);
+        alarm(s->timeout ? s->timeout : 30);
         execv(path, (char *const *)argv);
         _exit(201);
     }
