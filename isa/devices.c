@@ -2,8 +2,6 @@
  * devices.c - the port map, the interval timer, and what joins the devices:
  * pending interrupts, the next event, and waiting in wfi.
  */
-#include <stdlib.h>
-
 #include "devices_impl.h"
 
 void devices_reset(struct devices *d)
@@ -18,9 +16,7 @@ void devices_reset(struct devices *d)
 
 void devices_free(struct devices *d)
 {
-    free(d->disk.image);
-    d->disk.image = NULL;
-    d->disk.nblocks = 0;
+    disk_attach(&d->disk, NULL);
 }
 
 uint32_t devices_in(struct devices *d, unsigned port)
@@ -56,7 +52,7 @@ uint64_t devices_next_event(const struct devices *d)
     uint64_t ev = UINT64_MAX;
     if (d->timer.at)
         ev = d->timer.at;
-    if (d->disk.status == DISK_BUSY && d->disk.op_done_at < ev)
+    if (d->disk.status == DISK_BUSY && !disk_failed(&d->disk) && d->disk.op_done_at < ev)
         ev = d->disk.op_done_at;
     return ev;
 }
@@ -92,6 +88,8 @@ bool devices_wait(struct devices *d, uint64_t *cycles, const struct dma *mem)
         if (ev > *cycles)
             *cycles = ev;
         devices_tick(d, *cycles, mem);
+        if (disk_failed(&d->disk))
+            break;
     }
     return true;
 }

@@ -36,10 +36,10 @@ struct console {
     bool eof;    /* the input has ended */
 };
 
+struct disk_store; /* disk_store.h: where the blocks live */
+
 struct disk {
-    uint8_t *image;
-    uint32_t nblocks;
-    bool written;
+    struct disk_store *store;   /* NULL: no disk */
     uint32_t block, addr, ctrl; /* registers as last written */
     uint32_t status;
     bool done;                  /* completion interrupt raised, not yet acknowledged */
@@ -53,7 +53,7 @@ struct devices {
     struct disk disk;
 };
 
-/* Back to reset state; the console's io and the disk's image stay. */
+/* Back to reset state; the console's io and the disk's store stay. */
 void devices_reset(struct devices *d);
 void devices_free(struct devices *d);
 
@@ -73,10 +73,16 @@ void devices_tick(struct devices *d, uint64_t now, const struct dma *mem);
 uint32_t devices_pending(const struct devices *d);
 
 /* wfi: idle until an interrupt is pending, advancing *cycles to the events
- * that make one so.  False if nothing could ever wake the CPU. */
+ * that make one so.  False if nothing could ever wake the CPU; true, too,
+ * as soon as the disk fails (the owner stops the machine). */
 bool devices_wait(struct devices *d, uint64_t *cycles, const struct dma *mem);
 
-/* Attach a disk image (copied); false if len is not whole blocks. */
-bool disk_attach(struct disk *d, const uint8_t *image, size_t len);
+/* Attach a store (NULL: none); the disk owns it from now on, and frees the
+ * one it had. */
+void disk_attach(struct disk *d, struct disk_store *s);
+/* Whether the store has failed (an I/O error on its file).  The command in
+ * flight then never completes: the disk stays busy and raises nothing, and
+ * the owner must stop the machine and say why (disk_store_error). */
+bool disk_failed(const struct disk *d);
 
 #endif

@@ -5,14 +5,18 @@
 #include "elf_load.h"
 
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "arch.h"
-#include "fileio.h"
 #include "devices.h"
 #include "machine.h"
+#include "read_capped.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "elf_load.c reads ELF structures in place and needs a little-endian host"
@@ -88,6 +92,43 @@ fail:
     return false;
 }
 
+/* Segments in order of address, then of position in the file. */
+static int cmp_seg(const void *a, const void *b)
+{
+    const struct elf_segment *x = *(const struct elf_segment *const *)a, *y = *(const struct elf_segment *const *)b;
+    if (x->paddr != y->paddr)
+        return x->paddr < y->paddr ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* No two segments that take memory may overlap.  Sorted by address, a
+ * segment that overlaps any other overlaps the one just before it: n log n,
+ * where comparing every pair took seconds for the 65,535 segments a header
+ * can count.  The message names the pair by address, lower first. */
+static bool check_overlaps(const struct elf_image *img, char *err, size_t errlen)
+{
+    const struct elf_segment **by_addr = malloc((img->nsegs ? img->nsegs : 1) * sizeof *by_addr);
+    if (!by_addr) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < img->nsegs; i++)
+        if (img->segs[i].memsz)
+            by_addr[n++] = &img->segs[i];
+    qsort(by_addr, n, sizeof *by_addr, cmp_seg);
+    bool ok = true;
+    for (size_t i = 1; i < n && ok; i++) {
+        const struct elf_segment *a = by_addr[i - 1], *b = by_addr[i];
+        if (b->paddr < (uint64_t)a->paddr + a->memsz) {
+            snprintf(err, errlen, "segments at 0x%08x and 0x%08x overlap", a->paddr, b->paddr);
+            ok = false;
+        }
+    }
+    free(by_addr);
+    return ok;
+}
+
 /* Parse the file in img->file, which the image owns from now on. */
 static bool parse(struct elf_image *img, char *err, size_t errlen)
 {
@@ -142,13 +183,8 @@ static bool parse(struct elf_image *img, char *err, size_t errlen)
             .flags = ph->p_flags,
         };
     }
-    for (size_t i = 0; i < img->nsegs; i++)
-        for (size_t j = i + 1; j < img->nsegs; j++) {
-            const struct elf_segment *a = &img->segs[i], *b = &img->segs[j];
-            if (a->memsz && b->memsz && (uint64_t)a->paddr < (uint64_t)b->paddr + b->memsz &&
-                (uint64_t)b->paddr < (uint64_t)a->paddr + a->memsz)
-                FAIL("segments at 0x%08x and 0x%08x overlap", a->paddr, b->paddr);
-        }
+    if (!check_overlaps(img, err, errlen))
+        goto fail;
     if (!read_symbols(img, eh, err, errlen))
         goto fail;
     return true;
@@ -173,8 +209,38 @@ bool elf_read_mem(const uint8_t *buf, size_t len, struct elf_image *img, char *e
 bool elf_read_file(const char *path, struct elf_image *img, char *err, size_t errlen)
 {
     *img = (struct elf_image){0};
-    if (!file_read(path, &img->file, &img->file_size, err, errlen))
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return false;
+    }
+    struct stat st;
+    enum read_result r = READ_FAILED;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "is a directory");
+        goto done;
+    }
+    /* A stream has no size to check: its first bytes must be ELF's before
+     * the rest is worth reading. */
+    if (!S_ISREG(st.st_mode)) {
+        r = read_capped(fd, SELFMAG - 1, &img->file, &img->file_size, err, errlen);
+        if (r == READ_FAILED)
+            goto done;
+        if (img->file_size < SELFMAG || memcmp(img->file, ELFMAG, SELFMAG) != 0) {
+            snprintf(err, errlen, "not an ELF file");
+            r = READ_FAILED;
+            goto done;
+        }
+    }
+    r = read_capped(fd, ELF_FILE_MAX, &img->file, &img->file_size, err, errlen);
+    if (r == READ_TOO_BIG)
+        snprintf(err, errlen, "larger than the largest image (%zu GiB)", ELF_FILE_MAX >> 30);
+done:
+    close(fd);
+    if (r != READ_OK) {
+        elf_free(img);
+        return false;
+    }
     return parse(img, err, errlen);
 }
 

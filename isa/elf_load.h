@@ -10,8 +10,7 @@
 #include <stdint.h>
 
 #include "arch.h"
-
-struct machine;
+#include "machine.h"
 
 struct elf_segment {
     uint32_t paddr, vaddr;
@@ -35,6 +34,11 @@ struct elf_image {
     struct elf_symbol *syms; /* sorted by value, then name */
     size_t nsyms;
 };
+
+/* An image loads into memory, so its file is at most the largest memory:
+ * a larger one is refused by its size, and a pipe or device is read no
+ * further (a stream that does not start as ELF is refused at once). */
+#define ELF_FILE_MAX ((size_t)MACHINE_MAX_MEM)
 
 /* Read and check an image.  On error returns false with a one-line message
  * in err (no file name: the caller prefixes it) and img left empty. */

@@ -43,11 +43,6 @@ void file_size_text(uint64_t n, char *buf, size_t len);
 /* Write one file as an output set of one (below) with no inputs. */
 bool file_write_atomic(const char *path, const void *buf, size_t len, char *err, size_t errlen);
 
-/* Open an existing file to read and write it in place (a disk image):
- * through symbolic links to the target, refused if it is a directory or
- * read-only by its mode bits.  Returns the descriptor, or -1 with a
- * message in err. */
-int file_open_update(const char *path, char *err, size_t errlen);
 
 /* ---- output sets: every output of a run, all or nothing ------------------
  *

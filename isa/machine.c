@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "disk_store.h"
 #include "machine_impl.h"
 
 static bool dma_read(void *ctx, uint32_t pa, void *buf, size_t len)
@@ -16,16 +17,26 @@ static bool dma_write(void *ctx, uint32_t pa, const void *buf, size_t len)
     return machine_write_phys(ctx, pa, buf, len);
 }
 
+bool machine_mem_size_ok(uint64_t bytes, char *err, size_t errlen)
+{
+    if (bytes > MACHINE_MAX_MEM) {
+        snprintf(err, errlen, "larger than the largest memory (%uG)", MACHINE_MAX_MEM >> 30);
+        return false;
+    }
+    if (bytes == 0 || bytes % PAGE_SIZE != 0) {
+        snprintf(err, errlen, "not a positive multiple of the page size (%uK)", PAGE_SIZE >> 10);
+        return false;
+    }
+    return true;
+}
+
 struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0) {
-        snprintf(err, errlen, "memory size %u is not a positive multiple of the page size (%u bytes)",
-                 cfg->mem_size, PAGE_SIZE);
-        return NULL;
-    }
-    if (cfg->mem_size > MACHINE_MAX_MEM) {
-        snprintf(err, errlen, "memory size %u is larger than the maximum %u", cfg->mem_size,
-                 MACHINE_MAX_MEM);
+    char why[100];
+    if (cfg->hosted ? cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0
+                    : !machine_mem_size_ok(cfg->mem_size, why, sizeof why)) {
+        snprintf(err, errlen, "memory size %u: %s", cfg->mem_size,
+                 cfg->hosted ? "not a positive multiple of the page size" : why);
         return NULL;
     }
     if ((unsigned)cfg->isa >= ISA_NVARIANTS) {
@@ -136,14 +147,21 @@ void machine_set_console(struct machine *m, const struct console_io *io)
 
 bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len)
 {
-    return disk_attach(&m->dev.disk, image, len);
+    struct disk_store *s = disk_store_memory(image, len);
+    if (s)
+        disk_attach(&m->dev.disk, s);
+    return s != NULL;
 }
+
+void machine_attach_disk_store(struct machine *m, struct disk_store *s) { disk_attach(&m->dev.disk, s); }
+struct disk_store *machine_disk(struct machine *m) { return m->dev.disk.store; }
 
 const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written)
 {
-    *len = (size_t)m->dev.disk.nblocks * DISK_BLOCK_SIZE;
-    *written = m->dev.disk.written;
-    return m->dev.disk.image;
+    const struct disk_store *s = m->dev.disk.store;
+    *len = s ? (size_t)disk_store_blocks(s) * DISK_BLOCK_SIZE : 0;
+    *written = s && disk_store_written(s);
+    return s ? disk_store_image(s) : NULL;
 }
 
 void machine_service_events(struct machine *m)
@@ -166,6 +184,10 @@ enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit 
 
     for (;;) {
         machine_service_events(m);
+        if (disk_failed(&m->dev.disk)) {
+            machine_stop(m, EXIT_DISK_ERROR);
+            break;
+        }
         trap_take_interrupt(m);
         if (m->stop)
             break;

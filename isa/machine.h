@@ -39,8 +39,19 @@ struct machine_config {
     bool hosted;           /* traps exit to the host instead of vectoring */
 };
 
+/* The memory of a machine a program runs on - the bare machine, and every
+ * VM under the VMM - is a positive multiple of the page size, at most
+ * MACHINE_MAX_MEM, in every mode (the guest OS's identity map relies on
+ * the 1 GiB).  A hosted machine, the VMM's real machine, holds every VM's
+ * memory and shadow tables, so it may fill the 32-bit physical space. */
 #define MACHINE_DEFAULT_MEM (16u << 20)
 #define MACHINE_MAX_MEM (1u << 30)
+#define MACHINE_MAX_HOSTED_MEM (0u - PAGE_SIZE) /* 4 GiB less one page */
+
+/* Whether bytes is a memory size a machine a program runs on may have;
+ * if not, false and why in err: "not a positive multiple of the page size
+ * (4K)" or "larger than the largest memory (1G)". */
+bool machine_mem_size_ok(uint64_t bytes, char *err, size_t errlen);
 
 /* The CPU's registers.  The host may read and write r[1..15] and pc freely
  * (for instance between two machine_run calls); control registers go
@@ -60,6 +71,7 @@ enum exit_reason {
     EXIT_INTERRUPT,    /* hosted: an interrupt is pending and IE is set */
     EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive; pc is after the wfi */
     EXIT_DOUBLE_FAULT, /* bare: the trap handler at tvec cannot be fetched */
+    EXIT_DISK_ERROR,   /* the disk's file failed (disk_store_error); the command never completes */
 };
 
 /* What machine_run reports.  For EXIT_TRAP: pc is the instruction that
@@ -123,7 +135,14 @@ void machine_set_console(struct machine *m, const struct console_io *io);
 /* Attach a disk image of len bytes (a multiple of DISK_BLOCK_SIZE); the
  * machine keeps its own copy.  false if len is not a whole number of blocks. */
 bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len);
-/* The disk's current contents and whether a command has written to it. */
+/* Attach a disk store (disk_store.h: a file used in place, an overlay...);
+ * the machine owns it from now on. */
+struct disk_store;
+void machine_attach_disk_store(struct machine *m, struct disk_store *s);
+/* The disk's store, NULL if there is none. */
+struct disk_store *machine_disk(struct machine *m);
+/* The disk's current contents, when it is held in memory (NULL for a disk
+ * in a file), and whether a command has written to it. */
 const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is

@@ -19,10 +19,12 @@
     X(timer)                                                                   \
     X(console)                                                                 \
     X(disk)                                                                    \
+    X(disk_store)                                                              \
     X(determinism)                                                             \
     X(elf)                                                                     \
     X(vrun)                                                                    \
     X(vrun_vmm)                                                                \
+    X(vrun_input)                                                              \
     X(hosted)                                                                  \
     X(asm_syntax)                                                              \
     X(asm_directives)                                                          \

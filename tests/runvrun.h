@@ -14,6 +14,7 @@ struct res {
     int status; /* exit status, or the signal */
     char *out, *err;
     size_t outlen, errlen;
+    long maxrss_kib; /* the most memory vrun held at once (ru_maxrss) */
 };
 
 void res_free(struct res *r);
@@ -31,5 +32,21 @@ void remove_tree(const char *path);
  * so that a hung vrun fails its test instead of hanging the run. */
 void run_vrun(const char *path, const char *dir, struct res *res, const char *in, size_t inlen,
               const char *const *args);
+
+/* The same with stdin taken from a file or device (stdin_path, e.g.
+ * "/dev/zero"), or, when it is NULL, from a pipe fed with in[0..inlen)
+ * (so that vrun sees a pipe, not a regular file); when fsize_limit is not
+ * 0, RLIMIT_FSIZE set to it (with SIGXFSZ ignored, so that a write past it
+ * fails with EFBIG instead of killing vrun); killed after timeout seconds
+ * (0: 30), for the few runs that are slow by nature (a 1 GiB VM). */
+struct vrun_setup {
+    const char *stdin_path;
+    const char *in;
+    size_t inlen;
+    long long fsize_limit;
+    unsigned timeout;
+};
+void run_vrun_with(const char *path, const char *dir, struct res *res, const struct vrun_setup *s,
+                   const char *const *args);
 
 #endif

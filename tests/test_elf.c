@@ -717,6 +717,125 @@ static void test_elf_fuzz(void)
     free(g);
 }
 
+/* --- many segments --------------------------------------------------------------- */
+
+#define NSEG 65535u /* the most e_phnum can count */
+#define SEG_BASE 0x10000u
+
+/* An image of NSEG segments of 4 bytes (segment i holds the word i), at
+ * SEG_BASE + 4 * slot[i] for a shuffled permutation slot: every segment
+ * touches its neighbours in memory, none overlaps, and neighbours in memory
+ * are far apart in the file. */
+static uint8_t *many_segments(uint32_t *slot, size_t *len)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint32_t i = 0; i < NSEG; i++)
+        slot[i] = i;
+    for (uint32_t i = NSEG - 1; i > 0; i--) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t j = (uint32_t)((x >> 33) % (i + 1));
+        uint32_t t = slot[i];
+        slot[i] = slot[j];
+        slot[j] = t;
+    }
+    size_t phoff = sizeof(Elf32_Ehdr), data = phoff + NSEG * sizeof(Elf32_Phdr);
+    *len = data + 4 * NSEG;
+    uint8_t *f = calloc(1, *len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    Elf32_Ehdr eh = {.e_type = ET_EXEC, .e_machine = EM_VMLAB, .e_version = EV_CURRENT, .e_entry = SEG_BASE,
+                     .e_phoff = (Elf32_Off)phoff, .e_ehsize = sizeof eh, .e_phentsize = sizeof(Elf32_Phdr),
+                     .e_phnum = (Elf32_Half)NSEG};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS32;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    put_eh(f, &eh);
+    for (uint32_t i = 0; i < NSEG; i++) {
+        Elf32_Phdr ph = {.p_type = PT_LOAD, .p_offset = (Elf32_Off)(data + 4 * i), .p_vaddr = SEG_BASE + 4 * slot[i],
+                         .p_paddr = SEG_BASE + 4 * slot[i], .p_filesz = 4, .p_memsz = 4, .p_flags = PF_R};
+        memcpy(f + phoff + i * sizeof ph, &ph, sizeof ph);
+        memcpy(f + data + 4 * i, &i, 4);
+    }
+    return f;
+}
+
+static void set_ph(uint8_t *f, uint32_t i, uint32_t paddr, uint32_t filesz, uint32_t memsz)
+{
+    Elf32_Phdr ph;
+    memcpy(&ph, f + sizeof(Elf32_Ehdr) + i * sizeof ph, sizeof ph);
+    ph.p_paddr = ph.p_vaddr = paddr;
+    ph.p_filesz = filesz;
+    ph.p_memsz = memsz;
+    memcpy(f + sizeof(Elf32_Ehdr) + i * sizeof ph, &ph, sizeof ph);
+}
+
+/* 65,535 segments: read and loaded (the overlap check sorts them, it does
+ * not compare every pair), and an overlap anywhere among them found and
+ * named by address, lower first. */
+static void test_elf_many_segments(void)
+{
+    static uint32_t slot[NSEG];
+    size_t len;
+    uint8_t *f = many_segments(slot, &len), *g = malloc(len);
+    memcpy(g, f, len);
+    struct elf_image img;
+    char err[300];
+    CU_ASSERT_FATAL(elf_read_mem(f, len, &img, err, sizeof err));
+    CU_ASSERT_EQUAL(img.nsegs, NSEG);
+    struct machine *m = new_machine(1u << 20);
+    CU_ASSERT(elf_boot(m, &img, NULL, err, sizeof err));
+    bool all = true;
+    for (uint32_t i = 0; i < NSEG && all; i++) {
+        uint32_t w = 0;
+        CU_ASSERT_FATAL(machine_read_phys(m, SEG_BASE + 4 * slot[i], &w, 4));
+        all = w == i;
+    }
+    CU_ASSERT(all);
+    elf_free(&img);
+    char want[300];
+
+    /* the first segment in the file one word longer: it overlaps the one
+     * that follows it in memory */
+    uint32_t first = 0;
+    while (slot[first] == NSEG - 1)
+        first++;
+    uint32_t a = SEG_BASE + 4 * slot[first];
+    set_ph(f, first, a, 4, 8);
+    snprintf(want, sizeof want, "segments at 0x%08x and 0x%08x overlap", a, a + 4);
+    expect_read_error(f, len, want);
+    memcpy(f, g, len);
+
+    /* the last segment in the file moved half a word into the first's */
+    a = SEG_BASE + 4 * slot[0];
+    set_ph(f, NSEG - 1, a + 2, 4, 4);
+    snprintf(want, sizeof want, "segments at 0x%08x and 0x%08x overlap", a, a + 2);
+    expect_read_error(f, len, want);
+    memcpy(f, g, len);
+
+    /* the last one over all the others: it starts where one of them
+     * starts, and that one comes first in the file */
+    set_ph(f, NSEG - 1, SEG_BASE, 4, 4 * NSEG);
+    snprintf(want, sizeof want, "segments at 0x%08x and 0x%08x overlap", SEG_BASE,
+             slot[NSEG - 1] == 0 ? SEG_BASE + 4 : SEG_BASE);
+    expect_read_error(f, len, want);
+    memcpy(f, g, len);
+
+    /* empty segments overlap nothing, even at one address */
+    for (uint32_t i = 0; i < NSEG; i++)
+        set_ph(f, i, SEG_BASE, 0, 0);
+    CU_ASSERT(elf_read_mem(f, len, &img, err, sizeof err));
+    CU_ASSERT_EQUAL(img.nsegs, NSEG);
+    elf_free(&img);
+    /* ...and neither does a real segment among them */
+    set_ph(f, NSEG / 2, SEG_BASE, 4, 4);
+    CU_ASSERT(elf_read_mem(f, len, &img, err, sizeof err));
+    elf_free(&img);
+
+    machine_free(m);
+    free(f);
+    free(g);
+}
+
 void suite_elf(void)
 {
     CU_pSuite s = CU_add_suite("elf", NULL, NULL);
@@ -731,4 +850,5 @@ void suite_elf(void)
     CU_add_test(s, "segment in the boot-argument page", test_elf_segment_in_boot_page);
     CU_add_test(s, "bad symbol tables", test_elf_bad_symbols);
     CU_add_test(s, "fuzz: thousands of corruptions, no crash", test_elf_fuzz);
+    CU_add_test(s, "65,535 segments: loaded; an overlap among them found", test_elf_many_segments);
 }

@@ -3,7 +3,7 @@
  * the limit is read, one byte more is refused, from a regular file, a FIFO
  * and /dev/zero alike), output sets (a rename that fails at the commit
  * puts back the files renamed before it; an input registered after an
- * output is still compared), file_open_update and the sizes in messages.
+ * output is still compared) and the sizes in messages.
  * The tools' behaviour on devices, FIFOs, links and read-only files is
  * suite outfiles.
  */
@@ -255,31 +255,6 @@ static void test_identity(void)
     tmpdir_remove(dir);
 }
 
-static void test_open_update(void)
-{
-    char *dir = tmpdir_make();
-    if (!dir)
-        return;
-    char *img = tmp_path(dir, "d.img"), *link = tmp_path(dir, "link.img");
-    put(img, "........");
-    CU_ASSERT_FATAL(symlink("d.img", link) == 0);
-    char err[200];
-    int fd = file_open_update(link, err, sizeof err);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT(pwrite(fd, "AB", 2, 3) == 2);
-    close(fd);
-    CU_ASSERT(holds(img, "...AB..."));
-    struct stat st;
-    CU_ASSERT(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
-    CU_ASSERT(chmod(img, 0444) == 0);
-    CU_ASSERT_EQUAL(file_open_update(link, err, sizeof err), -1);
-    CU_ASSERT_STRING_EQUAL(err, "is read-only (mode 0444)");
-    CU_ASSERT_EQUAL(file_open_update(dir, err, sizeof err), -1);
-    CU_ASSERT_STRING_EQUAL(err, "is a directory");
-    free(img), free(link);
-    tmpdir_remove(dir);
-}
-
 void suite_fileio(void)
 {
     CU_pSuite s = CU_add_suite("fileio", NULL, NULL);
@@ -287,5 +262,4 @@ void suite_fileio(void)
     CU_add_test(s, "reading with a limit: regular, FIFO, /dev/zero", test_read_limit);
     CU_add_test(s, "a failed rename puts back the ones before it", test_commit_takes_back);
     CU_add_test(s, "identity: inputs after outputs, names not made yet", test_identity);
-    CU_add_test(s, "file_open_update: through links, not read-only", test_open_update);
 }

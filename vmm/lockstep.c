@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_store.h"
 #include "elf_load.h"
 
 struct capture {
@@ -75,14 +76,28 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
     p->m = machine_new(&mc, err, errlen);
     if (!p->m || !elf_boot(p->m, c->image, c->bootarg, err, errlen))
         goto fail;
-    if (c->disk)
+    struct disk_store *vm_store = NULL;
+    if (c->disk_base) {
+        struct disk_store *native_store = disk_store_overlay(c->disk_base);
+        vm_store = disk_store_overlay(c->disk_base);
+        if (!native_store || !vm_store) {
+            disk_store_free(native_store);
+            disk_store_free(vm_store);
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        machine_attach_disk_store(p->m, native_store);
+    } else if (c->disk) {
         machine_attach_disk(p->m, c->disk, c->disk_len);
+    }
     machine_set_console(p->m, &(struct console_io){.ctx = &p->out[0], .read = cap_read, .write = cap_write});
 
     struct vmm_config vc = {.isa = c->isa, .policy = c->policy, .inject = c->inject, .shadow_frames = 1024};
     p->v = vmm_new(&vc, c->mem_size + (1024 + 2) * PAGE_SIZE, err, errlen);
-    if (!p->v)
+    if (!p->v) {
+        disk_store_free(vm_store);
         goto fail;
+    }
     struct vm_config cfg = {
         .name = "guest",
         .mem_size = c->mem_size,
@@ -90,6 +105,7 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
         .bootarg = c->bootarg,
         .disk = c->disk,
         .disk_len = c->disk_len,
+        .disk_store = vm_store,
         .io = {.ctx = &p->out[1], .read = cap_read, .write = cap_write},
     };
     p->vm = vmm_add_vm(p->v, &cfg, err, errlen);
@@ -145,11 +161,12 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
     if (p->m_stopped != (vm_state(p->vm) != VM_RUNNABLE))
         return SAY("native %s, vmm %s", p->m_stopped ? "stopped" : "running", vm_state_name(vm_state(p->vm))), true;
     if (memory) {
-        size_t la, lb;
-        bool wa, wb;
-        const uint8_t *da = machine_disk_image(p->m, &la, &wa), *db = vm_disk_image(p->vm, &lb, &wb);
-        if (la != lb || (la && memcmp(da, db, la) != 0))
-            return SAY("disk image: native %zu bytes, vmm %zu bytes, or different bytes", la, lb), true;
+        struct disk_store *da = machine_disk(p->m), *db = vm_disk(p->vm);
+        uint32_t block;
+        if (!da != !db)
+            return SAY("disk: native %s, vmm %s", da ? "attached" : "none", db ? "attached" : "none"), true;
+        if (da && !disk_store_same(da, db, &block))
+            return SAY("disk block %u: native and vmm differ", block), true;
         static uint8_t a[PAGE_SIZE], b[PAGE_SIZE];
         uint32_t size = machine_mem_size(p->m);
         for (uint32_t pa = 0; pa < size; pa += PAGE_SIZE) {
@@ -169,10 +186,23 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
     return false;
 }
 
+/* Whether either run's disk file failed; if so, the error in err.  A
+ * failed disk stops its run, so the runs can no longer be compared. */
+static bool disk_failed(struct pair *p, char *err, size_t errlen)
+{
+    struct disk_store *d[2] = {machine_disk(p->m), vm_disk(p->vm)};
+    for (int i = 0; i < 2; i++)
+        if (d[i] && disk_store_error(d[i])) {
+            snprintf(err, errlen, "%s", disk_store_error(d[i]));
+            return true;
+        }
+    return false;
+}
+
 /* Start again and step one instruction at a time from `from` to `to`,
  * returning the first count after which the states differ. */
 static uint64_t narrow(const struct lockstep_config *c, uint64_t from, uint64_t to, bool memory, char *what,
-                       size_t len, char *err, size_t errlen, bool *ok)
+                       size_t len, char *err, size_t errlen, bool *ok, bool *disk)
 {
     struct pair p;
     *ok = pair_new(c, &p, err, errlen);
@@ -183,6 +213,10 @@ static uint64_t narrow(const struct lockstep_config *c, uint64_t from, uint64_t 
     while (t < to) {
         t++;
         pair_advance(&p, t);
+        if ((*disk = disk_failed(&p, err, errlen))) {
+            *ok = false;
+            break;
+        }
         if (differ(&p, memory, what, len))
             break;
     }
@@ -203,7 +237,13 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
     bool diverged = false, by_memory = false;
     for (unsigned n = 1;; n++) {
         t += stride;
+        if (c->max_insns && t > c->max_insns)
+            t = c->max_insns; /* -n is exact, not rounded up to a stride */
         pair_advance(&p, t);
+        if ((res->disk_failed = disk_failed(&p, err, errlen))) {
+            pair_free(&p);
+            return false;
+        }
         bool stopped = pair_stopped(&p);
         bool check_mem = stopped || n % mem_every == 0 || (c->max_insns && t >= c->max_insns);
         if (differ(&p, false, res->what, sizeof res->what)) {
@@ -229,7 +269,7 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
     /* Narrow down: registers first, in the window where they last agreed. */
     bool ok;
     uint64_t from = by_memory ? good_mem : good;
-    uint64_t at = narrow(c, from, t, false, res->what, sizeof res->what, err, errlen, &ok);
+    uint64_t at = narrow(c, from, t, false, res->what, sizeof res->what, err, errlen, &ok, &res->disk_failed);
     if (!ok)
         return false;
     if (by_memory && (at == t || !res->what[0])) {
@@ -246,7 +286,7 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
             lo = s < t ? s : t;
         }
         pair_free(&q);
-        at = narrow(c, lo, t, true, res->what, sizeof res->what, err, errlen, &ok);
+        at = narrow(c, lo, t, true, res->what, sizeof res->what, err, errlen, &ok, &res->disk_failed);
         if (!ok)
             return false;
     }

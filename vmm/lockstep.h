@@ -18,11 +18,17 @@ struct lockstep_config {
     unsigned inject;          /* enum vmm_inject, for tests of this checker */
     const uint8_t *input;     /* console input for both runs */
     size_t input_len;
-    const uint8_t *disk;      /* disk image for both runs, or NULL */
+    const uint8_t *disk;      /* disk image for both runs (each gets a copy), or NULL... */
     size_t disk_len;
+    struct disk_store *disk_base; /* ...or a store each run sees through its own copy-on-write
+                                   * overlay, so that it never changes (disk_store.h) */
     uint64_t stride;          /* compare every this many instructions (0: 10000) */
-    uint64_t max_insns;       /* stop comparing after this many (0: until both stop) */
+    uint64_t max_insns;       /* compare exactly this many (0: until both stop) */
 };
+
+/* Console input is read whole before the runs (both replay it, and
+ * narrowing a difference replays it again): at most this much. */
+#define LOCKSTEP_INPUT_MAX (16u << 20)
 
 struct lockstep_result {
     bool diverged;
@@ -30,9 +36,11 @@ struct lockstep_result {
     char what[256];     /* what differs, e.g. "pc: native 0x..., vmm 0x..." */
     uint64_t compared;  /* instructions the runs agreed on (if they never diverged) */
     bool both_stopped;
+    bool disk_failed;   /* false return: the disk's file failed (err says how) */
 };
 
-/* False only if the runs could not be set up (message in err). */
+/* False if the runs could not be set up, or the disk's file failed; the
+ * message in err. */
 bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,7 @@
  * section 6): the same epc, cause, badaddr and status, and a jump to the
  * guest's own tvec.
  */
+#include "disk_store.h"
 #include "vmm_impl.h"
 
 void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
@@ -27,6 +28,11 @@ void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
 void reflect_interrupts(struct vm *vm)
 {
     devices_tick(&vm->dev, vm->cpu.cycles, &vm->dma);
+    if (disk_failed(&vm->dev.disk)) {
+        /* As on the bare machine (EXIT_DISK_ERROR): the VM stops here. */
+        vm_fail(vm, "disk: %s", disk_store_error(vm->dev.disk.store));
+        return;
+    }
     if (!(vm->cpu.cr[CR_STATUS] & SR_IE))
         return;
     uint32_t cause = devices_pending(&vm->dev);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_store.h"
 #include "vmm_impl.h"
 
 #define MAX_VMS 64
@@ -152,22 +153,33 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 
 struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, size_t errlen)
 {
+    struct disk_store *disk = cfg->disk_store;
+    struct vm *vm = NULL;
+    char why[100];
     if (v->nvms >= MAX_VMS) {
         snprintf(err, errlen, "too many virtual machines (at most %d)", MAX_VMS);
-        return NULL;
+        goto fail;
     }
-    if (cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0) {
-        snprintf(err, errlen, "memory size %u is not a positive multiple of the page size (%u bytes)",
-                 cfg->mem_size, PAGE_SIZE);
-        return NULL;
+    if (!machine_mem_size_ok(cfg->mem_size, why, sizeof why)) {
+        snprintf(err, errlen, "memory size %u: %s", cfg->mem_size, why);
+        goto fail;
     }
     uint32_t need = cfg->mem_size / PAGE_SIZE;
     if ((uint64_t)need + v->cfg.shadow_frames + v->reserved > v->nfree) {
         snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory and %u shadow frames",
                  cfg->mem_size / 1024, v->cfg.shadow_frames);
-        return NULL;
+        goto fail;
     }
-    struct vm *vm = calloc(1, sizeof *vm);
+    if (!disk && cfg->disk) {
+        if (cfg->disk_len % DISK_BLOCK_SIZE != 0) {
+            snprintf(err, errlen, "disk image is %zu bytes, not a whole number of %u-byte blocks", cfg->disk_len,
+                     DISK_BLOCK_SIZE);
+            goto fail;
+        }
+        if (!(disk = disk_store_memory(cfg->disk, cfg->disk_len)))
+            goto nomem;
+    }
+    vm = calloc(1, sizeof *vm);
     if (!vm)
         goto nomem;
     vm->vmm = v;
@@ -186,11 +198,8 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
     vm->dma = (struct dma){.ctx = vm, .mem_size = vm->mem_size, .read = dma_read, .write = dma_write};
     vm->dev.con.io = cfg->io;
     devices_reset(&vm->dev);
-    if (cfg->disk && !disk_attach(&vm->dev.disk, cfg->disk, cfg->disk_len)) {
-        snprintf(err, errlen, "disk image is %zu bytes, not a whole number of %u-byte blocks", cfg->disk_len,
-                 DISK_BLOCK_SIZE);
-        goto fail;
-    }
+    disk_attach(&vm->dev.disk, disk);
+    disk = NULL;
 
     /* Reset state, then the loader, exactly as on the bare machine. */
     vm->cpu.cr[CR_STATUS] = SR_RESET;
@@ -202,25 +211,21 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
 nomem:
     snprintf(err, errlen, "out of memory");
 fail:
+    disk_store_free(disk);
     vm_free(vm);
     return NULL;
 }
 
-bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, const uint8_t *disk,
-               size_t disk_len, char *err, size_t errlen)
+bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, struct disk_store *disk,
+               char *err, size_t errlen)
 {
     struct vmm *v = vm->vmm;
     if (v->current == vm) {
         snprintf(err, errlen, "a VM cannot be rebooted while it runs");
+        disk_store_free(disk);
         return false;
     }
-    if (disk && !disk_attach(&vm->dev.disk, disk, disk_len)) {
-        snprintf(err, errlen, "disk image is %zu bytes, not a whole number of %u-byte blocks", disk_len,
-                 DISK_BLOCK_SIZE);
-        return false;
-    }
-    if (!disk)
-        devices_free(&vm->dev);
+    disk_attach(&vm->dev.disk, disk);
     shadow_reset(vm);
     /* Zero the memory the last run used; untouched frames are zero already,
      * and leaving them alone keeps a reboot cheap. */
@@ -289,7 +294,10 @@ void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t c
 
 const uint8_t *vm_disk_image(const struct vm *vm, size_t *len, bool *written)
 {
-    *len = (size_t)vm->dev.disk.nblocks * DISK_BLOCK_SIZE;
-    *written = vm->dev.disk.written;
-    return vm->dev.disk.image;
+    const struct disk_store *s = vm->dev.disk.store;
+    *len = s ? (size_t)disk_store_blocks(s) * DISK_BLOCK_SIZE : 0;
+    *written = s && disk_store_written(s);
+    return s ? disk_store_image(s) : NULL;
 }
+
+struct disk_store *vm_disk(struct vm *vm) { return vm->dev.disk.store; }

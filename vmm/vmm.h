@@ -48,8 +48,10 @@ struct vm_config {
     uint32_t mem_size;           /* guest-physical memory, a multiple of PAGE_SIZE */
     const struct elf_image *image;
     const char *bootarg;         /* NULL: none */
-    const uint8_t *disk;         /* disk image, NULL: no disk */
+    const uint8_t *disk;         /* disk image (copied), NULL: no disk... */
     size_t disk_len;
+    struct disk_store *disk_store; /* ...or the disk as a store (disk_store.h, e.g. a file used in
+                                    * place), which the VM owns from now on, even if vmm_add_vm fails */
     struct console_io io;        /* the VM's console */
     uint64_t max_insns;          /* stop the VM after this many instructions (0: no limit) */
 };
@@ -104,13 +106,14 @@ void vmm_free(struct vmm *v);
  * off, pc at the entry, a0/a1 as docs/isa.md section 9 says). */
 struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, size_t errlen);
 
-/* Power a VM off and on again with a new image (and disk, NULL: none),
- * as a fresh VM of the same memory size would start: its memory zeroed,
- * shadows dropped, virtual CPU and devices at reset, statistics cleared.
- * It keeps its host frames, so a fuzzer or a monitor can restart a VM
- * thousands of times a second.  Not while the VM runs. */
-bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, const uint8_t *disk,
-               size_t disk_len, char *err, size_t errlen);
+/* Power a VM off and on again with a new image and disk (a store the VM
+ * owns from now on; NULL: none), as a fresh VM of the same memory size
+ * would start: its memory zeroed, shadows dropped, virtual CPU and devices
+ * at reset, statistics cleared.  It keeps its host frames, so a fuzzer or
+ * a monitor can restart a VM thousands of times a second.  Not while the
+ * VM runs. */
+bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, struct disk_store *disk,
+               char *err, size_t errlen);
 
 /* Time-share the real CPU among the VMs until every one has stopped. */
 void vmm_run(struct vmm *v);
@@ -131,7 +134,11 @@ uint64_t vm_cycles(const struct vm *vm);
 void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t crs[NCRS]);
 bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len);
 uint32_t vm_mem_size(const struct vm *vm);
+/* The disk's contents when held in memory (NULL for a disk in a file). */
 const uint8_t *vm_disk_image(const struct vm *vm, size_t *len, bool *written);
+/* The disk's store, NULL if there is none.  A VM whose disk's file fails
+ * stops as VM_FAILED, and disk_store_error says why. */
+struct disk_store *vm_disk(struct vm *vm);
 
 /* The summary printed at exit, and the same as JSON. */
 void vm_stats_print(const struct vm *vm, FILE *f);

@@ -22,10 +22,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disk_store.h"
 #include "elf_load.h"
 #include "fileio.h"
 #include "lockstep.h"
 #include "machine.h"
+#include "read_capped.h"
+#include "vm_name.h"
 #include "vmm.h"
 
 enum {
@@ -48,26 +51,33 @@ static void usage(FILE *f)
             "       %s [options] --vm IMAGE [vm options] [--vm IMAGE [vm options]]...\n"
             "       %s --lockstep [options] IMAGE\n"
             "\n"
-            "Run the ELF32 program IMAGE on the bare vmlab machine (--native), or as the\n"
-            "guest kernel of a virtual machine under the VMM. The console is stdin/stdout;\n"
-            "the exit status is the value of halt's register (mod 256).\n"
+            "Run the ELF32 program IMAGE (at most 1 GiB) on the bare vmlab machine\n"
+            "(--native), or as the guest kernel of a virtual machine under the VMM. The\n"
+            "console is stdin/stdout; the exit status is the value of halt's register\n"
+            "(mod 256).\n"
             "\n"
             "options:\n"
             "  --native          run on the bare machine (the image is the supervisor)\n"
             "  --lockstep        run IMAGE on the bare machine and under the VMM side by\n"
             "                    side, and report the first instruction after which they\n"
-            "                    differ (console input: all of stdin, read first)\n"
+            "                    differ (console input: all of stdin, at most 16 MiB, read\n"
+            "                    first; the disk file is never written)\n"
             "  --vm IMAGE        add a virtual machine running IMAGE; options after it\n"
             "                    (-m, --disk, -n, --boot, --name) apply to it alone\n"
-            "  -m, --mem SIZE    physical memory, bytes with an optional K or M suffix,\n"
-            "                    a multiple of 4K (default 16M, at most 1024M)\n"
+            "  -m, --mem SIZE    physical memory, bytes with an optional K, M or G suffix,\n"
+            "                    a multiple of 4K (default 16M, at most 1G); under the\n"
+            "                    VMM all VMs, with 4M of shadow tables each, share a host\n"
+            "                    of at most 4G less 4K\n"
             "  --isa VARIANT     pg (default: every sensitive instruction is privileged)\n"
             "                    or x86like (rdsr, wrsr, rdptb do not trap in user mode)\n"
-            "  --disk FILE       attach FILE as the disk (a whole number of 512-byte\n"
-            "                    blocks); what the program writes is saved at exit\n"
+            "  --disk FILE       attach FILE as the disk: a whole number of 512-byte blocks,\n"
+            "                    at most 4294967295 of them; each block the program writes\n"
+            "                    is written to FILE at once (a pipe or device is read\n"
+            "                    whole, at most 64 MiB, and never written); one VM per file\n"
             "  -n, --max-insns N stop after N retired instructions\n"
             "  --boot STRING     boot argument: a0 points to it at reset (docs/isa.md)\n"
-            "  --name NAME       the VM's name in output prefixes and statistics\n"
+            "  --name NAME       the VM's name in output prefixes and statistics: 1 to 31\n"
+            "                    bytes of UTF-8, no '/', '\"', '\\' or control characters\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
@@ -80,7 +90,8 @@ static void usage(FILE *f)
             "  -h, --help        show this help\n"
             "\n"
             "exit status: the halt value (with several VMs: the first non-zero one);\n"
-            "%d bad input; %d bad usage; %d instruction limit reached; %d machine stopped\n"
+            "%d bad input (or the disk file failed); %d bad usage; %d instruction limit\n"
+            "reached; %d machine stopped\n"
             "abnormally (deadlock, double fault, VM failure); with --lockstep, 0 when the\n"
             "runs agree and %d when they differ\n",
             prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL, EXIT_DIFFER);
@@ -94,23 +105,31 @@ static int fail_usage(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* "16M", "4096K", "65536" -> bytes; false if malformed or too large. */
+/* -m's syntax, the same in every mode: digits, then K, M or G (either
+ * case) for KiB, MiB, GiB: "65536", "512K", "16M", "1G".  false if
+ * malformed; a value past 64 bits is UINT64_MAX, past every limit. */
 static bool parse_size(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
     if (*s < '0' || *s > '9')
         return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
+    uint64_t v = 0;
+    bool over = false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            over = true;
+        else
+            v = v * 10 + d;
+    }
+    unsigned shift = 0;
+    switch (*s) {
+    case 'K': case 'k': shift = 10; s++; break;
+    case 'M': case 'm': shift = 20; s++; break;
+    case 'G': case 'g': shift = 30; s++; break;
+    }
+    if (*s != '\0')
         return false;
-    if (*end == 'K' || *end == 'k')
-        v <<= 10, end++;
-    else if (*end == 'M' || *end == 'm')
-        v <<= 20, end++;
-    if (*end != '\0' || v > UINT32_MAX)
-        return false;
-    *out = v;
+    *out = over || v > UINT64_MAX >> shift ? UINT64_MAX : v << shift;
     return true;
 }
 
@@ -236,23 +255,6 @@ struct opts {
     int nvms;
 };
 
-/* A VM name goes into output prefixes, file names (DIR/NAME.out) and JSON
- * strings: it must be usable in all three. */
-#define NAME_MAX_LEN 31
-
-static bool name_char_ok(unsigned char c) { return c >= 0x20 && c != 0x7f && c != '/' && c != '"' && c != '\\'; }
-
-static bool name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > NAME_MAX_LEN)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!name_char_ok((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
@@ -295,11 +297,17 @@ static int parse(int argc, char **argv, struct opts *o)
             *cur = o->defaults;
             cur->path = optarg;
             break;
-        case 'm':
+        case 'm': {
+            char why[100];
             if (!parse_size(optarg, &v))
-                return fail_usage("-m %s: not a size (examples: 65536, 512K, 16M)", optarg);
+                return fail_usage("-m %s: not a size (examples: 65536, 512K, 16M, 1G)", optarg);
+            if (!machine_mem_size_ok(v, why, sizeof why)) {
+                fprintf(stderr, "%s: -m %s: %s\n", prog, optarg, why);
+                return EXIT_USAGE;
+            }
             cur->mem = (uint32_t)v;
             break;
+        }
         case OPT_ISA:
             if (!isa_variant_parse(optarg, &o->isa))
                 return fail_usage("--isa %s: unknown variant (pg or x86like)", optarg);
@@ -322,10 +330,16 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case OPT_BOOT: cur->boot = optarg; break;
         case OPT_NAME:
-            if (!name_ok(optarg))
-                return fail_usage("--name %s: not a VM name (1 to 31 characters, none of them '/', '\"', '\\' "
-                                  "or a control character)",
+            switch (vm_name_check(optarg)) {
+            case VM_NAME_OK: break;
+            case VM_NAME_NOT_UTF8: /* not echoed: invalid bytes would garble the terminal */
+                return fail_usage("%s", "--name: not valid UTF-8 (a VM name goes into JSON, file names and output "
+                                        "prefixes)");
+            case VM_NAME_BAD:
+                return fail_usage("--name %s: not a VM name (1 to 31 bytes of UTF-8, none of them '/', '\"', "
+                                  "'\\' or a control character)",
                                   optarg);
+            }
             cur->name = optarg;
             break;
         case OPT_CONSOLE_DIR: o->console_dir = optarg; break;
@@ -362,35 +376,41 @@ static int status_of(enum exit_reason r, uint32_t value)
     switch (r) {
     case EXIT_HALT: return (int)(value & 0xff);
     case EXIT_BUDGET: return EXIT_LIMIT;
+    case EXIT_DISK_ERROR: return EXIT_BAD_INPUT;
     default: return EXIT_ABNORMAL;
     }
 }
 
-static bool load_disk(const char *path, uint8_t **buf, size_t *len)
+/* --- the disk --- */
+
+/* --disk PATH, for the whole run (disk_store.h): a regular file or block
+ * device is used in place, each block the guest writes written to it at
+ * once; read_only (--lockstep) opens it for reading only, and each run
+ * writes into its own copy-on-write overlay.  A pipe or device is read
+ * whole.  NULL after one line on stderr. */
+static struct disk_store *open_disk(const char *path, bool read_only, struct stat *st)
 {
     char err[300];
-    if (!file_read(path, buf, len, err, sizeof err)) {
+    struct stat ignored;
+    struct disk_store *s = disk_store_open(path, read_only, st ? st : &ignored, err, sizeof err);
+    if (!s)
         fprintf(stderr, "%s: %s: %s\n", prog, path, err);
-        return false;
-    }
-    if (*len % DISK_BLOCK_SIZE != 0) {
-        fprintf(stderr, "%s: %s: disk image is %zu bytes, not a whole number of %u-byte blocks\n", prog, path,
-                *len, DISK_BLOCK_SIZE);
-        free(*buf);
-        *buf = NULL; /* the caller may free it again */
-        return false;
-    }
-    return true;
+    return s;
 }
 
-static bool save_disk(const char *path, const uint8_t *image, size_t len, bool written)
+/* After the run: a disk whose file failed, or whose writes could not reach
+ * a file (a pipe or device), is said in one line; false then. */
+static bool disk_ok_at_exit(const char *path, const char *vm, struct disk_store *s)
 {
-    char err[300];
-    if (written && !file_write_atomic(path, image, len, err, sizeof err)) {
-        fprintf(stderr, "%s: %s: %s\n", prog, path, err);
-        return false;
-    }
-    return true;
+    if (!s)
+        return true;
+    const char *why = disk_store_error(s);
+    if (!why && (!disk_store_written(s) || disk_store_persistent(s)))
+        return true;
+    fprintf(stderr, "%s: %s%s%s%s: %s\n", prog, vm ? "[" : "", vm ? vm : "", vm ? "] " : "", path,
+            why ? why : "the guest's disk writes were not saved: a disk read from a pipe or device is never "
+                        "written");
+    return false;
 }
 
 /* --- on the bare machine --- */
@@ -414,14 +434,12 @@ static int run_native(const struct opts *o)
     }
     elf_free(&img);
     if (io->disk) {
-        uint8_t *buf;
-        size_t len;
-        if (!load_disk(io->disk, &buf, &len)) {
+        struct disk_store *disk = open_disk(io->disk, false, NULL);
+        if (!disk) {
             machine_free(m);
             return EXIT_BAD_INPUT;
         }
-        machine_attach_disk(m, buf, len);
-        free(buf);
+        machine_attach_disk_store(m, disk);
     }
     struct out_stream out = {.f = stdout};
     machine_set_console(m, &(struct console_io){.ctx = &out, .read = stdin_read, .write = stream_write});
@@ -447,6 +465,8 @@ static int run_native(const struct opts *o)
         fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at 0x%08x, raised %s\n",
                 prog, io->path, ex.pc, isa_cause_name(ex.cause));
         break;
+    case EXIT_DISK_ERROR: /* said below, with the disk */
+        break;
     default: /* traps and interrupts only exit a hosted machine */
         fprintf(stderr, "%s: internal error: unexpected exit %d\n", prog, (int)ex.reason);
         break;
@@ -454,13 +474,8 @@ static int run_native(const struct opts *o)
     if (o->stats)
         fprintf(stderr, "%s: %" PRIu64 " instructions retired, %" PRIu64 " cycles\n", prog, cpu->instret,
                 cpu->cycles);
-    if (io->disk) {
-        size_t len;
-        bool written;
-        const uint8_t *image = machine_disk_image(m, &len, &written);
-        if (!save_disk(io->disk, image, len, written))
-            status = EXIT_BAD_INPUT;
-    }
+    if (!disk_ok_at_exit(io->disk, NULL, machine_disk(m)))
+        status = EXIT_BAD_INPUT;
     machine_free(m);
     return status;
 }
@@ -469,7 +484,7 @@ static int run_native(const struct opts *o)
 
 /* Whether name is already some VM's: an earlier VM's (names[0..i-1]) or
  * any VM's --name. */
-static bool name_taken(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, const char *name)
+static bool name_taken(const struct opts *o, char names[][VM_NAME_MAX + 1], int i, const char *name)
 {
     for (int j = 0; j < i; j++)
         if (strcmp(names[j], name) == 0)
@@ -481,10 +496,11 @@ static bool name_taken(const struct opts *o, char names[][NAME_MAX_LEN + 1], int
 }
 
 /* Every VM's name: its --name, or else its image's file name without the
- * extension ("guest-os/kernel.elf" -> "kernel"), made unique with "-2",
- * "-3"...  Two VMs given the same --name are a usage error: their output
- * prefixes, console files and statistics could not be told apart. */
-static int name_vms(const struct opts *o, char names[][NAME_MAX_LEN + 1])
+ * extension ("guest-os/kernel.elf" -> "kernel", vm_name.h), made unique
+ * with "-2", "-3"...  Two VMs given the same --name are a usage error:
+ * their output prefixes, console files and statistics could not be told
+ * apart. */
+static int name_vms(const struct opts *o, char names[][VM_NAME_MAX + 1])
 {
     for (int i = 0; i < o->nvms; i++)
         for (int j = 0; j < i; j++)
@@ -492,28 +508,17 @@ static int name_vms(const struct opts *o, char names[][NAME_MAX_LEN + 1])
                 return fail_usage("--name %s: two VMs have this name (each needs its own)", o->vm[i].name);
     for (int i = 0; i < o->nvms; i++) {
         if (o->vm[i].name) {
-            snprintf(names[i], NAME_MAX_LEN + 1, "%s", o->vm[i].name);
+            snprintf(names[i], VM_NAME_MAX + 1, "%s", o->vm[i].name);
             continue;
         }
-        const char *path = o->vm[i].path, *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        size_t n = strcspn(base, ".");
-        if (n == 0)
-            n = strlen(base);
-        if (n > NAME_MAX_LEN)
-            n = NAME_MAX_LEN;
-        char stem[NAME_MAX_LEN + 1];
-        for (size_t k = 0; k < n; k++)
-            stem[k] = name_char_ok((unsigned char)base[k]) ? base[k] : '_';
-        stem[n] = '\0';
-        if (n == 0)
-            snprintf(stem, sizeof stem, "vm");
-        snprintf(names[i], NAME_MAX_LEN + 1, "%s", stem);
+        char stem[VM_NAME_MAX + 1];
+        vm_name_from_path(o->vm[i].path, VM_NAME_MAX, stem);
+        snprintf(names[i], VM_NAME_MAX + 1, "%s", stem);
         for (int k = 2; name_taken(o, names, i, names[i]); k++) {
             char suffix[16];
             int sl = snprintf(suffix, sizeof suffix, "-%d", k);
-            int keep = (int)strlen(stem) < NAME_MAX_LEN - sl ? (int)strlen(stem) : NAME_MAX_LEN - sl;
-            snprintf(names[i], NAME_MAX_LEN + 1, "%.*s%s", keep, stem, suffix);
+            int keep = (int)vm_name_cut(stem, (size_t)(VM_NAME_MAX - sl)); /* between characters */
+            snprintf(names[i], VM_NAME_MAX + 1, "%.*s%s", keep, stem, suffix);
         }
     }
     return 0;
@@ -522,9 +527,9 @@ static int name_vms(const struct opts *o, char names[][NAME_MAX_LEN + 1])
 /* A message about VM i on stderr: "vrun: PATH: ...", and with several VMs
  * "vrun: [NAME] PATH: ..." (several VMs may run the same image; NAME is
  * the prefix of their lines on stdout). */
-static void vm_say(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, const char *fmt, ...)
+static void vm_say(const struct opts *o, char names[][VM_NAME_MAX + 1], int i, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static void vm_say(const struct opts *o, char names[][NAME_MAX_LEN + 1], int i, const char *fmt, ...)
+static void vm_say(const struct opts *o, char names[][VM_NAME_MAX + 1], int i, const char *fmt, ...)
 {
     if (o->nvms > 1)
         fprintf(stderr, "%s: [%s] %s: ", prog, names[i], o->vm[i].path);
@@ -559,7 +564,7 @@ static int stage_outputs(const struct opts *o, struct outset *set, int *stats)
 
 /* --console-dir: DIR/NAME.out for every VM, staged with the other outputs:
  * written as the VMs run, in place once the run is over. */
-static int open_console_files(const struct opts *o, char names[][NAME_MAX_LEN + 1], struct outset *set,
+static int open_console_files(const struct opts *o, char names[][VM_NAME_MAX + 1], struct outset *set,
                               FILE *files[])
 {
     char path[4096], err[4400];
@@ -581,37 +586,28 @@ static int open_console_files(const struct opts *o, char names[][NAME_MAX_LEN + 
 static int run_vms(const struct opts *o)
 {
     char err[512];
-    char names[MAX_VMS][NAME_MAX_LEN + 1];
+    char names[MAX_VMS][VM_NAME_MAX + 1];
     static struct out_stream outs[MAX_VMS];
     FILE *files[MAX_VMS] = {0};
     struct vm *vms[MAX_VMS] = {0};
     struct elf_image img = {0};
-    uint8_t *disk = NULL;
+    struct stat disk_id[MAX_VMS];
 
     int status = name_vms(o, names);
     if (status)
         return status;
-    /* the same checks, and words, as the bare machine's */
-    for (int i = 0; i < o->nvms; i++) {
-        uint32_t mem = o->vm[i].mem;
-        if (mem == 0 || mem % PAGE_SIZE != 0) {
-            fprintf(stderr, "%s: -m: memory size %u is not a positive multiple of the page size (%u bytes)\n",
-                    prog, mem, PAGE_SIZE);
-            return EXIT_USAGE;
-        }
-        if (mem > MACHINE_MAX_MEM) {
-            fprintf(stderr, "%s: -m: memory size %u is larger than the maximum %u\n", prog, mem, MACHINE_MAX_MEM);
-            return EXIT_USAGE;
-        }
-    }
+    /* Each VM's memory passed -m's checks; the VMM's host machine holds
+     * them all, with each VM's shadow tables. */
     uint64_t host = PAGE_SIZE * 2;
     struct vmm_config cfg = {.isa = o->isa, .policy = o->policy, .quantum = o->quantum};
     uint32_t shadow_frames = 1024;
     for (int i = 0; i < o->nvms; i++)
         host += o->vm[i].mem + (uint64_t)shadow_frames * PAGE_SIZE;
-    if (host > MACHINE_MAX_MEM) {
-        fprintf(stderr, "%s: the VMs need %llu MiB of host memory; the machine has at most %u MiB\n", prog,
-                (unsigned long long)(host >> 20), MACHINE_MAX_MEM >> 20);
+    if (host > MACHINE_MAX_HOSTED_MEM) {
+        fprintf(stderr,
+                "%s: the VMs need %llu MiB of host memory (each VM's memory and %u MiB for its shadow tables); "
+                "the VMM's host machine has at most 4 GiB less one %uK page\n",
+                prog, (unsigned long long)(host >> 20), (shadow_frames * PAGE_SIZE) >> 20, PAGE_SIZE >> 10);
         return EXIT_USAGE;
     }
     struct outset *set = outset_new(prog);
@@ -635,11 +631,21 @@ static int run_vms(const struct opts *o)
     for (int i = 0; i < o->nvms; i++) {
         const struct image_opts *io = &o->vm[i];
         outs[i] = (struct out_stream){.f = stdout, .prefix = o->nvms > 1 ? names[i] : NULL};
-        size_t disk_len = 0;
-        if (io->disk && !load_disk(io->disk, &disk, &disk_len))
+        struct disk_store *disk = NULL;
+        if (io->disk && !(disk = open_disk(io->disk, false, &disk_id[i])))
             goto done;
+        /* Two VMs writing one file would each overwrite the other's blocks:
+         * the same file however it is named (links, ./, symlinks). */
+        for (int j = 0; disk && j < i; j++)
+            if (o->vm[j].disk && disk_id[j].st_dev == disk_id[i].st_dev && disk_id[j].st_ino == disk_id[i].st_ino) {
+                fprintf(stderr, "%s: %s: the same file as the disk of VM %s (%s): two VMs cannot share a disk\n",
+                        prog, io->disk, names[j], o->vm[j].disk);
+                disk_store_free(disk);
+                goto done;
+            }
         if (!elf_read_file(io->path, &img, err, sizeof err)) {
             vm_say(o, names, i, "%s", err);
+            disk_store_free(disk);
             goto done;
         }
         struct vm_config vc = {
@@ -647,15 +653,12 @@ static int run_vms(const struct opts *o)
             .mem_size = io->mem,
             .image = &img,
             .bootarg = io->boot,
-            .disk = disk,
-            .disk_len = disk_len,
+            .disk_store = disk, /* the VM's from now on */
             .io = {.ctx = &outs[i], .read = i == 0 ? stdin_read : NULL, .write = stream_write},
             .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
         };
         vms[i] = vmm_add_vm(v, &vc, err, sizeof err);
         elf_free(&img);
-        free(disk);
-        disk = NULL;
         if (!vms[i]) {
             vm_say(o, names, i, "%s", err);
             goto done;
@@ -697,19 +700,20 @@ static int run_vms(const struct opts *o)
             s = EXIT_ABNORMAL;
             break;
         default:
+            if (vm_disk(vm) && disk_store_error(vm_disk(vm))) {
+                s = EXIT_BAD_INPUT; /* said below, with the disk */
+                break;
+            }
             vm_say(o, names, i, "%s", vm_message(vm));
             s = EXIT_ABNORMAL;
             break;
         }
+        if (!disk_ok_at_exit(o->vm[i].disk, o->nvms > 1 ? names[i] : NULL, vm_disk(vm)) && s == 0)
+            s = EXIT_BAD_INPUT;
         if (status == 0)
             status = s;
         if (o->stats)
             vm_stats_print(vm, stderr);
-        size_t len;
-        bool written;
-        const uint8_t *image = vm_disk_image(vm, &len, &written);
-        if (o->vm[i].disk && !save_disk(o->vm[i].disk, image, len, written))
-            status = EXIT_BAD_INPUT;
     }
     FILE *json = o->stats_json ? outset_stream(set, stats) : NULL;
     if (o->stats_json && !json) {
@@ -726,7 +730,6 @@ static int run_vms(const struct opts *o)
     }
 done:
     elf_free(&img);
-    free(disk);
     outset_free(set); /* and the console files with it */
     vmm_free(v);
     return status;
@@ -734,45 +737,65 @@ done:
 
 /* --- native and VMM side by side --- */
 
+/* All of stdin, for both runs (at most LOCKSTEP_INPUT_MAX); a closed
+ * stdin is no input.  false after one line on stderr. */
+static bool read_input(uint8_t **input, size_t *len)
+{
+    if (fcntl(STDIN_FILENO, F_GETFD) < 0)
+        return true;
+    char err[300];
+    switch (read_capped(STDIN_FILENO, LOCKSTEP_INPUT_MAX, input, len, err, sizeof err)) {
+    case READ_OK: return true;
+    case READ_TOO_BIG:
+        fprintf(stderr, "%s: stdin: larger than the largest console input for --lockstep (%u MiB)\n", prog,
+                LOCKSTEP_INPUT_MAX >> 20);
+        return false;
+    case READ_FAILED: break;
+    }
+    fprintf(stderr, "%s: stdin: %s\n", prog, err);
+    return false;
+}
+
 static int run_lockstep(const struct opts *o)
 {
     const struct image_opts *io = &o->vm[0];
     char err[512];
     struct elf_image img;
-    uint8_t *input = NULL, *disk = NULL;
-    size_t input_len = 0, disk_len = 0;
+    uint8_t *input = NULL;
+    size_t input_len = 0;
+    struct disk_store *disk = NULL;
+    int status = EXIT_BAD_INPUT;
     if (!elf_read_file(io->path, &img, err, sizeof err)) {
         fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
         return EXIT_BAD_INPUT;
     }
-    if (io->disk && !load_disk(io->disk, &disk, &disk_len)) {
-        elf_free(&img);
-        return EXIT_BAD_INPUT;
-    }
-    if (!file_read("/dev/stdin", &input, &input_len, err, sizeof err))
-        input_len = 0;
+    /* Two machines on one disk: neither may change the file. */
+    if ((io->disk && !(disk = open_disk(io->disk, true, NULL))) || !read_input(&input, &input_len))
+        goto done;
     struct lockstep_config c = {
         .image = &img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .policy = o->policy,
-        .input = input, .input_len = input_len, .disk = disk, .disk_len = disk_len,
+        .input = input, .input_len = input_len, .disk_base = disk,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
     };
     struct lockstep_result r;
-    bool ok = lockstep_run(&c, &r, err, sizeof err);
-    int status = 0;
-    if (!ok) {
-        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
-        status = EXIT_BAD_INPUT;
-    } else if (r.diverged) {
+    if (!lockstep_run(&c, &r, err, sizeof err)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, r.disk_failed ? io->disk : io->path, err);
+        goto done;
+    }
+    if (r.diverged) {
         printf("%s: lockstep: first difference after instruction %" PRIu64 ": %s\n", prog, r.instret, r.what);
         status = EXIT_DIFFER;
     } else {
         printf("%s: lockstep: the bare machine and the VMM (%s shadows) agree for all %" PRIu64
                " instructions%s\n",
-               prog, shadow_policy_name(o->policy), r.compared, r.both_stopped ? "; both stopped" : "");
+               prog, shadow_policy_name(o->policy), r.compared,
+               r.both_stopped ? "; both stopped" : c.max_insns ? "; stopped at the instruction limit" : "");
+        status = 0;
     }
+done:
     elf_free(&img);
     free(input);
-    free(disk);
+    disk_store_free(disk);
     return status;
 }
 

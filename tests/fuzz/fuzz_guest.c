@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_store.h"
 #include "elf_load.h"
 #include "fuzz_targets.h"
 #include "guestgen.h"
@@ -80,7 +81,10 @@ static struct machine *bare(struct fuzz_guest *f, const struct gen_guest *g, con
             machine_write_phys(m, pa, zeros, PAGE_SIZE);
     }
     machine_reset(m);
-    machine_attach_disk(m, f->disk, GEN_DISK_BLOCKS * DISK_BLOCK_SIZE);
+    if (!machine_attach_disk(m, f->disk, GEN_DISK_BLOCKS * DISK_BLOCK_SIZE)) {
+        snprintf(err, errlen, "out of memory for the disk");
+        return NULL;
+    }
     if (!elf_boot(m, img, NULL, err, errlen))
         return NULL;
     return m;
@@ -109,7 +113,12 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
         *vmp = vmm_add_vm(*vp, &cfg, err, errlen);
         return *vmp;
     }
-    return vm_reboot(*vmp, img, NULL, disk, disk_len, err, errlen) ? *vmp : NULL;
+    struct disk_store *store = disk_store_memory(disk, disk_len);
+    if (!store) {
+        snprintf(err, errlen, "out of memory for the disk");
+        return NULL;
+    }
+    return vm_reboot(*vmp, img, NULL, store, err, errlen) ? *vmp : NULL;
 }
 
 bool fuzz_guest_check(struct fuzz_guest *f, const uint8_t *data, size_t size, char *report, size_t len)
