@@ -88,7 +88,15 @@ run:
 deps:
 	@CC="$(CC)" tests/need-packages.sh $(TEST_PACKAGES)
 
-$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
+# vrun's main, renamed vrun_main, for the tests and fuzz targets that run
+# its command line in-process (tests/fuzz/fuzz_vrun.c).
+$(BUILD)/%/obj/vmm/vrun_main.o: vmm/vrun.c
+	@mkdir -p $(dir $@)
+	$(if $(filter fuzz-%,$*),$(FUZZ_CC),$(CC)) $(CPPFLAGS) $($(subst -,_,$*)_VRUN_CFLAGS) -Dmain=vrun_main -c $< -o $@
+san_VRUN_CFLAGS := $(SAN_CFLAGS)
+rel_VRUN_CFLAGS := $(REL_CFLAGS)
+
+$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC)) $(BUILD)/san/obj/vmm/vrun_main.o
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
 
@@ -99,7 +107,7 @@ check: deps
 	VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
 
 # The same tests, optimised and without sanitizers, under Valgrind.
-$(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC))
+$(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC)) $(BUILD)/rel/obj/vmm/vrun_main.o
 	@mkdir -p $(dir $@)
 	$(CC) $^ -lcunit -o $@
 
@@ -152,12 +160,15 @@ $(BUILD)/rel/bench: | $(GUEST_KERNEL)               # make bench runs its worklo
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := guest elf asm
+FUZZ_TARGETS := guest elf asm vrun
 FUZZ_FLAGS_cmp  := -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_FLAGS_fast := -fsanitize=address,undefined -fsanitize-coverage=inline-8bit-counters,pc-table
 FUZZ_PROFILE_guest := fast
 FUZZ_PROFILE_elf   := cmp
 FUZZ_PROFILE_asm   := cmp
+FUZZ_PROFILE_vrun  := cmp
+fuzz_cmp_VRUN_CFLAGS  := $(WARN) -O2 -g $(FUZZ_FLAGS_cmp) -fno-sanitize-recover=all
+fuzz_fast_VRUN_CFLAGS := $(WARN) -O2 -g $(FUZZ_FLAGS_fast) -fno-sanitize-recover=all
 FUZZ_PACKAGES := cmd:$(FUZZ_CC)=clang
 
 $(BUILD)/fuzz-cmp/obj/%.o: %.c
@@ -174,7 +185,7 @@ define fuzz_rules
 $(BUILD)/fuzz/entry-$(1).o: tests/fuzz/libfuzzer.c
 	@mkdir -p $$(dir $$@)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_$(FUZZ_PROFILE_$(1))) -DFUZZ_TARGET_FN=fuzz_check_$(1) -c $$< -o $$@
-$(BUILD)/fuzz/$(1): $(BUILD)/fuzz/entry-$(1).o $(call obj,fuzz-$(FUZZ_PROFILE_$(1)),$(FUZZ_SRC) $(LIB_SRC))
+$(BUILD)/fuzz/$(1): $(BUILD)/fuzz/entry-$(1).o $(call obj,fuzz-$(FUZZ_PROFILE_$(1)),$(FUZZ_SRC) $(LIB_SRC)) $(BUILD)/fuzz-$(FUZZ_PROFILE_$(1))/obj/vmm/vrun_main.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $$^ -o $$@
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))

@@ -148,10 +148,25 @@ static void test_asm(void)
     }
 }
 
+/* Command lines of dictionary words ("@N") and stray text. */
+static void test_vrun(void)
+{
+    replay("vrun", fuzz_check_vrun);
+    static char line[1024];
+    rng_state = 0x5eed;
+    for (int i = 0; i < 300; i++) {
+        size_t len = 0;
+        for (int k = 1 + (int)(rng() % 8); k > 0; k--)
+            len += (size_t)snprintf(line + len, sizeof line - len, rng() % 8 ? "@%u\n" : "x%u\n", rng() % 64);
+        check_generated("vrun", fuzz_check_vrun, (const uint8_t *)line, len);
+    }
+}
+
 void suite_fuzzregress(void)
 {
     CU_pSuite s = CU_add_suite("fuzzregress", NULL, NULL);
     CU_add_test(s, "guest: kept inputs and 1,500 generated guests", test_guest);
     CU_add_test(s, "elf: kept inputs and 3,000 damaged images", test_elf);
     CU_add_test(s, "asm: kept inputs and 3,000 random sources", test_asm);
+    CU_add_test(s, "vrun: kept command lines and 300 random ones", test_vrun);
 }

@@ -22,7 +22,8 @@ typedef bool fuzz_check_fn(const uint8_t *data, size_t size, char *report, size_
 #define FUZZ_TARGETS(X)                                                        \
     X(guest, fuzz_check_guest)                                                 \
     X(elf, fuzz_check_elf)                                                     \
-    X(asm, fuzz_check_asm)
+    X(asm, fuzz_check_asm)                                                     \
+    X(vrun, fuzz_check_vrun)
 
 #define X(name, fn) fuzz_check_fn fn;
 FUZZ_TARGETS(X)
