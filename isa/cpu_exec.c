@@ -14,8 +14,12 @@
  * state back to struct machine and calls a slow path.
  *
  * The CPU keeps the translation of the page it executes from (an
- * instruction TLB of one entry) until execution leaves that page, a trap
- * is taken, or a system instruction runs (docs/isa.md, "Paging").
+ * instruction TLB of one entry, m->itlb) until execution leaves that page,
+ * a trap is taken, or a system instruction runs (docs/isa.md, "Paging"):
+ * not until this function returns, which it does at every device event and
+ * budget, so the translation lives in struct machine.  And a block ends at
+ * an instruction boundary, before the next instruction's fetch: an
+ * interrupt may come first.
  */
 #include "machine_impl.h"
 
@@ -137,11 +141,24 @@ void cpu_exec(struct machine *m, uint64_t n)
 #endif
 
 newpage:
-    /* Translate pc for fetching and find the decoded slots of its frame. */
+    if (left == 0) {
+        /* The next instruction is not this block's: not even its fetch,
+         * which could walk, fault or be preceded by an interrupt. */
+        c->instret += n - left;
+        c->cycles += n - left;
+        c->pc = pc;
+        return;
+    }
+    /* Translate pc for fetching (the instruction TLB keeps the page being
+     * executed) and find the decoded slots of its frame. */
     {
         struct tlb_entry *e = &T[(pc >> PAGE_SHIFT) & TLB_MASK];
-        if (likely(e->tag[user][ACCESS_FETCH] == (pc & (~PAGE_MASK | 3)))) {
+        if (m->itlb.valid && m->itlb.vpage == (pc & ~PAGE_MASK) && !(pc & 3)) {
+            hpage = m->mem + m->itlb.frame;
+        } else if (likely(e->tag[user][ACCESS_FETCH] == (pc & (~PAGE_MASK | 3)))) {
             hpage = e->host;
+            m->itlb = (struct itlb_entry){.valid = true, .vpage = pc & ~PAGE_MASK,
+                                          .frame = (uint32_t)(hpage - m->mem)};
         } else {
             c->instret += n - left;
             c->cycles += n - left;
@@ -151,6 +168,8 @@ newpage:
             if (!h)
                 return;
             hpage = h - (pc & PAGE_MASK);
+            m->itlb = (struct itlb_entry){.valid = true, .vpage = pc & ~PAGE_MASK,
+                                          .frame = (uint32_t)(hpage - m->mem)};
             if (m->end_block) /* the walker changed the state we cache */
                 return;
         }

@@ -106,6 +106,7 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
         break;
     }
     c->cr[cr] = v;
+    mmu_forget_itlb(m); /* as the mtcr it stands for would */
     m->end_block = true;
 }
 
@@ -128,6 +129,18 @@ bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t 
 
 void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
 void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
+
+void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < TLB_SIZE; i++)
+        if (m->tlb[i].valid) {
+            out->slot[i].valid = true;
+            out->slot[i].vpage = m->tlb[i].vpage;
+            out->slot[i].pte = m->tlb[i].pte;
+        }
+    out->itlb = m->itlb;
+}
 
 void machine_set_console(struct machine *m, const struct console_io *io)
 {

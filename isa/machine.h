@@ -118,6 +118,26 @@ uint32_t machine_mem_size(const struct machine *m);
 void machine_tlb_flush(struct machine *m);
 void machine_tlb_flush_page(struct machine *m, uint32_t va);
 
+/* The TLB's architectural part (docs/isa.md section 7), read-only: each
+ * entry's page and the level-2 entry it cached, and the one-entry
+ * instruction TLB.  The reference machine (isa/ref/) is seeded from it
+ * and compared with it; nothing else in the machine depends on it. */
+struct tlb_slot {
+    bool valid;
+    uint32_t vpage; /* virtual address of the page */
+    uint32_t pte;   /* the level-2 entry as cached (A and D as the walk left them) */
+};
+struct itlb_entry {
+    bool valid;
+    uint32_t vpage; /* the page being executed */
+    uint32_t frame; /* physical address of its frame */
+};
+struct tlb_view {
+    struct tlb_slot slot[TLB_ENTRIES];
+    struct itlb_entry itlb;
+};
+void machine_tlb_inspect(const struct machine *m, struct tlb_view *out);
+
 /* Devices. */
 void machine_set_console(struct machine *m, const struct console_io *io);
 /* Attach a disk image of len bytes (a multiple of DISK_BLOCK_SIZE); the

@@ -16,6 +16,7 @@
     X(trap)                                                                    \
     X(mmu)                                                                     \
     X(tlbhole)                                                                 \
+    X(stepping)                                                                \
     X(timer)                                                                   \
     X(console)                                                                 \
     X(disk)                                                                    \
