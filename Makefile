@@ -37,7 +37,7 @@ TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
 
 obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 
-.PHONY: all run check bench install clean help deps docs valgrind
+.PHONY: all run check bench install clean help deps docs valgrind difftest
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
@@ -48,6 +48,8 @@ help:
 	@echo "              SUITES='mmu tlbhole' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
+	@echo "make difftest every machine suite and every guest-OS workload (both ISA"
+	@echo "              variants) beside the reference CPU, step by step (docs/testing.md)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make clean    remove build/"
@@ -92,9 +94,20 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
 
+# Machine suites run again with every rig_run beside the reference CPU
+# (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
+# them, and every guest-OS workload in both variants, in make difftest.
+DIFFTEST_CHECK := trap mmu timer console disk determinism hosted stepping
+DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted stepping difftest
+
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
 	VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
+	$(if $(SUITES),,VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
+
+difftest: deps
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
+	VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_ALL)
 
 # The same tests, optimised and without sanitizers, under Valgrind.
 $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC))

@@ -132,13 +132,10 @@ void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, 
 
 void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)
 {
-    memset(out, 0, sizeof *out);
-    for (int i = 0; i < TLB_SIZE; i++)
-        if (m->tlb[i].valid) {
-            out->slot[i].valid = true;
-            out->slot[i].vpage = m->tlb[i].vpage;
-            out->slot[i].pte = m->tlb[i].pte;
-        }
+    for (int i = 0; i < TLB_SIZE; i++) {
+        const struct tlb_entry *e = &m->tlb[i];
+        out->slot[i] = (struct tlb_slot){.valid = e->valid, .vpage = e->vpage, .pte = e->pte};
+    }
     out->itlb = m->itlb;
 }
 

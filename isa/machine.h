@@ -64,8 +64,11 @@ enum exit_reason {
 
 /* What machine_run reports.  For EXIT_TRAP: pc is the instruction that
  * trapped (it did not retire), cause the cause word (code and detail bits),
- * addr the faulting address (page faults, misaligned, bus errors), insn the
- * instruction word (0 when it could not be fetched), access its kind. */
+ * addr what badaddr would hold (the faulting address for page faults,
+ * misaligned and bus errors, the instruction word for illegal and
+ * privileged, else 0), insn the instruction word (0 when it could not be
+ * fetched), access the kind of the faulting access (ACCESS_READ for traps
+ * that are not memory accesses).  Fields a reason does not use are 0. */
 struct vm_exit {
     enum exit_reason reason;
     uint32_t cause;
@@ -103,7 +106,8 @@ const struct machine_config *machine_config(const struct machine *m);
 /* Control registers, with the hardware's side effects: writing ptb or
  * changing status.PG flushes the TLB, writing timer arms it for that many
  * cycles from the current cycle count and clears a pending timer
- * interrupt. */
+ * interrupt.  Any write, like the mtcr it stands for, ends the one-entry
+ * instruction TLB's translation (so do machine_tlb_flush and _page). */
 uint32_t machine_get_cr(struct machine *m, enum cr cr);
 void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
 

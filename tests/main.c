@@ -17,6 +17,7 @@
     X(mmu)                                                                     \
     X(tlbhole)                                                                 \
     X(stepping)                                                                \
+    X(ref)                                                                     \
     X(timer)                                                                   \
     X(console)                                                                 \
     X(disk)                                                                    \
@@ -34,6 +35,7 @@
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \
+    X(difftest)                                                                \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

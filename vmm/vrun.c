@@ -823,6 +823,9 @@ static int run_difftest(const struct opts *o)
         .image = &img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .input = input,
         .input_len = input_len, .disk = disk, .disk_len = disk_len,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
+        /* deliberate bugs in the reference, to see a difference reported
+         * (docs/testing.md, negative controls) */
+        .inject = getenv("VMLAB_REF_INJECT") ? (unsigned)strtoul(getenv("VMLAB_REF_INJECT"), NULL, 0) : 0,
     };
     struct difftest_outcome out;
     int status = 0;

@@ -17,6 +17,11 @@
 #include <string.h>
 
 #define WATCH_MAX 8 /* differing words followed when narrowing a stray write */
+/* Memory is compared a slice at a time, every mem_every steps, all of it at
+ * the end: each page of a 16 MiB machine at least every 16 x 4096 steps,
+ * for a tenth of the time a whole comparison each time would take. */
+#define SLICE_BYTES (1u << 20)
+#define MAX_SLICES (MACHINE_MAX_MEM / SLICE_BYTES)
 
 struct difftest {
     struct machine *m;
@@ -25,16 +30,17 @@ struct difftest {
     struct difftest_result res;
     struct ref_step rec;
 
-    uint64_t since_mem;    /* steps since the last full comparison */
-    uint64_t good_steps;   /* steps at the last full comparison that agreed */
-    uint64_t good_instret;
+    uint64_t since_mem;    /* steps since memory was last compared */
+    unsigned next_slice;   /* the slice compared next */
+    /* when each slice last agreed: steps and instret at the time */
+    uint64_t slice_ok_steps[MAX_SLICES], slice_ok_instret[MAX_SLICES];
     size_t out_seen;       /* console bytes already compared */
 
     /* the fast machine's trap registers before the step: did it take one? */
     uint32_t was_epc, was_cause, was_badaddr;
 
-    struct tlb_view fast_tlb, ref_tlb;
-    uint8_t page_f[PAGE_SIZE], page_r[PAGE_SIZE];
+    struct tlb_view fast_tlb;
+    uint8_t page_f[PAGE_SIZE];
 };
 
 struct difftest *difftest_new(struct machine *m, struct ref_machine *r, const struct difftest_options *o)
@@ -48,7 +54,8 @@ struct difftest *difftest_new(struct machine *m, struct ref_machine *r, const st
         d->o = *o;
     if (d->o.mem_every == 0)
         d->o.mem_every = DIFFTEST_MEM_EVERY;
-    d->good_instret = machine_cpu(m)->instret;
+    for (unsigned k = 0; k < MAX_SLICES; k++)
+        d->slice_ok_instret[k] = machine_cpu(m)->instret;
     return d;
 }
 
@@ -84,10 +91,10 @@ void difftest_seed(struct difftest *d)
     }
 
     uint32_t size = machine_mem_size(d->m);
+    const uint8_t *rm = ref_memory(d->r);
     for (uint32_t pa = 0; pa < size; pa += PAGE_SIZE) {
         machine_read_phys(d->m, pa, d->page_f, PAGE_SIZE);
-        ref_read_phys(d->r, pa, d->page_r, PAGE_SIZE);
-        if (memcmp(d->page_f, d->page_r, PAGE_SIZE) != 0)
+        if (memcmp(d->page_f, rm + pa, PAGE_SIZE) != 0)
             ref_write_phys(d->r, pa, d->page_f, PAGE_SIZE);
     }
 
@@ -101,7 +108,10 @@ void difftest_seed(struct difftest *d)
         ref_attach_disk(d->r, df, lf);
     ref_devices(d->r)->disk.written = wf;
 
-    d->good_instret = c->instret;
+    for (unsigned k = 0; k < MAX_SLICES; k++) {
+        d->slice_ok_steps[k] = d->res.steps;
+        d->slice_ok_instret[k] = c->instret;
+    }
     d->since_mem = 0;
     if (d->o.output) {
         size_t fl, rl;
@@ -176,10 +186,34 @@ static void finish_report(struct difftest *d, uint64_t instret, const struct ref
 
 /* --- comparing one step ------------------------------------------------------- */
 
+static void describe_exit(char *buf, size_t len, const struct vm_exit *x)
+{
+    switch (x->reason) {
+    case EXIT_TRAP:
+    case EXIT_DOUBLE_FAULT:
+        snprintf(buf, len, "%s %s (cause 0x%x) at 0x%08x, addr 0x%08x", exit_name(x->reason), isa_cause_name(x->cause),
+                 x->cause, x->pc, x->addr);
+        break;
+    case EXIT_INTERRUPT:
+        snprintf(buf, len, "interrupt %s at 0x%08x", isa_cause_name(x->cause), x->pc);
+        break;
+    case EXIT_HALT:
+        snprintf(buf, len, "halt (value 0x%x) at 0x%08x", x->value, x->pc);
+        break;
+    default:
+        snprintf(buf, len, "%s at 0x%08x", exit_name(x->reason), x->pc);
+        break;
+    }
+}
+
 static bool exits_differ(struct difftest *d, const struct vm_exit *f, const struct vm_exit *r)
 {
-    if (f->reason != r->reason)
-        return say(d, "exit: fast %s, reference %s", exit_name(f->reason), exit_name(r->reason)), true;
+    if (f->reason != r->reason) {
+        char a[128], b[128];
+        describe_exit(a, sizeof a, f);
+        describe_exit(b, sizeof b, r);
+        return say(d, "exit: fast %s, reference %s", a, b), true;
+    }
 #define FIELD(name)                                                                                      \
     if (f->name != r->name)                                                                              \
         return say(d, "exit (%s) " #name ": fast 0x%08x, reference 0x%08x", exit_name(f->reason),        \
@@ -251,9 +285,9 @@ static bool writes_differ(struct difftest *d)
 static bool tlbs_differ(struct difftest *d)
 {
     machine_tlb_inspect(d->m, &d->fast_tlb);
-    ref_tlb_get(d->r, &d->ref_tlb);
+    const struct tlb_view *rt = ref_tlb(d->r);
     for (int i = 0; i < TLB_ENTRIES; i++) {
-        const struct tlb_slot *f = &d->fast_tlb.slot[i], *r = &d->ref_tlb.slot[i];
+        const struct tlb_slot *f = &d->fast_tlb.slot[i], *r = &rt->slot[i];
         if (f->valid != r->valid || (f->valid && (f->vpage != r->vpage || f->pte != r->pte))) {
             char fs[48], rs[48];
             snprintf(fs, sizeof fs, f->valid ? "page 0x%08x pte 0x%08x" : "empty", f->vpage, f->pte);
@@ -261,7 +295,7 @@ static bool tlbs_differ(struct difftest *d)
             return say(d, "TLB entry %d: fast %s, reference %s", i, fs, rs), true;
         }
     }
-    const struct itlb_entry *f = &d->fast_tlb.itlb, *r = &d->ref_tlb.itlb;
+    const struct itlb_entry *f = &d->fast_tlb.itlb, *r = &rt->itlb;
     if (f->valid != r->valid || (f->valid && (f->vpage != r->vpage || f->frame != r->frame))) {
         char fs[48], rs[48];
         snprintf(fs, sizeof fs, f->valid ? "page 0x%08x frame 0x%08x" : "empty", f->vpage, f->frame);
@@ -296,7 +330,7 @@ static bool state_differs(struct difftest *d, const struct vm_exit *fx, const st
     struct cpu_state *c = machine_cpu(d->m);
     struct ref_cpu *rc = ref_cpu(d->r);
     bool hosted = machine_config(d->m)->hosted;
-    if (exits_differ(d, fx, rx) || traps_differ(d, hosted))
+    if (traps_differ(d, hosted) || exits_differ(d, fx, rx))
         return true;
     if (c->pc != rc->pc)
         return say(d, "pc: fast 0x%08x, reference 0x%08x", c->pc, rc->pc), true;
@@ -304,7 +338,9 @@ static bool state_differs(struct difftest *d, const struct vm_exit *fx, const st
         if (c->r[i] != rc->r[i])
             return say(d, "%s: fast 0x%08x, reference 0x%08x", isa_reg_name(i), c->r[i], rc->r[i]), true;
     for (unsigned i = 0; i < NCRS; i++) {
-        uint32_t f = machine_get_cr(d->m, (enum cr)i), r = ref_get_cr(d->r, (enum cr)i);
+        bool timer = i == CR_TIMER; /* the count left is computed; the others are plain */
+        uint32_t f = timer ? machine_get_cr(d->m, CR_TIMER) : c->cr[i];
+        uint32_t r = timer ? ref_get_cr(d->r, CR_TIMER) : rc->cr[i];
         if (f != r)
             return say(d, "%s: fast 0x%08x, reference 0x%08x", isa_cr_name(i), f, r), true;
     }
@@ -322,19 +358,18 @@ static bool state_differs(struct difftest *d, const struct vm_exit *fx, const st
 
 /* --- all of memory ------------------------------------------------------------ */
 
-/* The words where memory differs, first `max` of them; 0 if none. */
-static unsigned memory_differences(struct difftest *d, struct machine *m, struct ref_machine *r, uint32_t *at,
-                                   unsigned max)
+/* The words in [lo, hi) where memory differs, the first `max` of them. */
+static unsigned memory_differences(struct difftest *d, struct machine *m, struct ref_machine *r, uint32_t lo,
+                                   uint32_t hi, uint32_t *at, unsigned max)
 {
     unsigned n = 0;
-    uint32_t size = machine_mem_size(m);
-    for (uint32_t pa = 0; pa < size && n < max; pa += PAGE_SIZE) {
+    const uint8_t *rm = ref_memory(r);
+    for (uint32_t pa = lo; pa < hi && n < max; pa += PAGE_SIZE) {
         machine_read_phys(m, pa, d->page_f, PAGE_SIZE);
-        ref_read_phys(r, pa, d->page_r, PAGE_SIZE);
-        if (memcmp(d->page_f, d->page_r, PAGE_SIZE) == 0)
+        if (memcmp(d->page_f, rm + pa, PAGE_SIZE) == 0)
             continue;
         for (uint32_t o = 0; o < PAGE_SIZE && n < max; o += 4)
-            if (memcmp(d->page_f + o, d->page_r + o, 4) != 0)
+            if (memcmp(d->page_f + o, rm + pa + o, 4) != 0)
                 at[n++] = pa + o;
     }
     return n;
@@ -365,10 +400,10 @@ static long disk_difference(struct machine *m, struct ref_machine *r, size_t *fl
     return -1;
 }
 
-/* Re-run a fresh pair to the last step where memory agreed, then step it
- * until one of the watched words differs.  Names that step's instruction;
- * false if the pair could not be made or never differed again. */
-static bool narrow(struct difftest *d, const uint32_t *watch, unsigned nwatch)
+/* Re-run a fresh pair to step `from` (where the watched words last
+ * agreed), then step it until one of them differs.  Names that step's
+ * instruction; false if the pair could not be made or never differed. */
+static bool narrow(struct difftest *d, uint64_t from, const uint32_t *watch, unsigned nwatch)
 {
     struct machine *m;
     struct ref_machine *r;
@@ -378,10 +413,10 @@ static bool narrow(struct difftest *d, const uint32_t *watch, unsigned nwatch)
     struct vm_exit fx, rx;
     struct ref_step rec;
     bool found = false;
-    for (uint64_t s = 0; s < d->res.steps; s++) {
+    for (uint64_t s = 0; s < d->res.steps && !found; s++) {
         uint64_t instret = machine_cpu(m)->instret;
         machine_run(m, 1, &fx);
-        if (s < d->good_steps) {
+        if (s < from) {
             ref_run(r, 1, &rx);
             continue;
         }
@@ -390,48 +425,90 @@ static bool narrow(struct difftest *d, const uint32_t *watch, unsigned nwatch)
             uint32_t fv, rv;
             if (word_differs(m, r, watch[i], &fv, &rv)) {
                 char ab[16];
-                say(d, "memory %s: fast 0x%08x, reference 0x%08x (written outside the reference's log: a stray "
+                say(d, "memory %s: fast 0x%08x, reference 0x%08x, written outside the reference's log (a stray "
                        "write)",
                     mem_addr(ab, watch[i]), fv, rv);
                 finish_report(d, instret, &rec, 0);
                 found = true;
             }
         }
-        if (found || fx.reason != EXIT_BUDGET)
+        if (fx.reason != EXIT_BUDGET)
             break;
     }
     d->o.unmake(pair);
     return found;
 }
 
+/* Memory differs at these words: name the instruction if the pair can be
+ * made again, else the window in which it happened. */
+static void memory_differs(struct difftest *d, const uint32_t *at, unsigned n)
+{
+    uint64_t from = UINT64_MAX, from_instret = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned k = at[i] / SLICE_BYTES;
+        if (d->slice_ok_steps[k] < from) {
+            from = d->slice_ok_steps[k];
+            from_instret = d->slice_ok_instret[k];
+        }
+    }
+    if (narrow(d, from, at, n))
+        return;
+    uint32_t fv, rv;
+    char ab[16];
+    word_differs(d->m, d->r, at[0], &fv, &rv);
+    say(d, "memory %s: fast 0x%08x, reference 0x%08x, written outside the reference's log (a stray write) by "
+           "one of the instructions after instret %" PRIu64,
+        mem_addr(ab, at[0]), fv, rv, from_instret);
+    finish_report(d, machine_cpu(d->m)->instret, NULL, machine_cpu(d->m)->pc);
+}
+
+static void slice_agrees(struct difftest *d, unsigned k)
+{
+    d->slice_ok_steps[k] = d->res.steps;
+    d->slice_ok_instret[k] = machine_cpu(d->m)->instret;
+}
+
+static unsigned nslices(const struct difftest *d) { return (machine_mem_size(d->m) + SLICE_BYTES - 1) / SLICE_BYTES; }
+
+/* The next slice of memory, in turn. */
+static bool check_slice(struct difftest *d)
+{
+    unsigned k = d->next_slice;
+    d->next_slice = (k + 1) % nslices(d);
+    d->since_mem = 0;
+    uint32_t size = machine_mem_size(d->m), lo = k * SLICE_BYTES;
+    uint32_t hi = size - lo > SLICE_BYTES ? lo + SLICE_BYTES : size;
+    uint32_t at[WATCH_MAX];
+    unsigned n = memory_differences(d, d->m, d->r, lo, hi, at, WATCH_MAX);
+    if (n == 0) {
+        slice_agrees(d, k);
+        return true;
+    }
+    memory_differs(d, at, n);
+    return false;
+}
+
 bool difftest_check_memory(struct difftest *d)
 {
     if (d->res.differ)
         return false;
+    d->since_mem = 0;
     uint32_t at[WATCH_MAX];
-    unsigned n = memory_differences(d, d->m, d->r, at, WATCH_MAX);
+    unsigned n = memory_differences(d, d->m, d->r, 0, machine_mem_size(d->m), at, WATCH_MAX);
+    if (n) {
+        memory_differs(d, at, n);
+        return false;
+    }
+    for (unsigned k = 0; k < nslices(d); k++)
+        slice_agrees(d, k);
     size_t fl, rl;
     long blk = disk_difference(d->m, d->r, &fl, &rl);
-    if (n == 0 && blk < 0) {
-        d->good_steps = d->res.steps;
-        d->good_instret = machine_cpu(d->m)->instret;
-        d->since_mem = 0;
+    if (blk < 0)
         return true;
-    }
-    if (n && narrow(d, at, n))
-        return false;
-    char ab[16];
-    if (n) {
-        uint32_t fv, rv;
-        word_differs(d->m, d->r, at[0], &fv, &rv);
-        say(d, "memory %s: fast 0x%08x, reference 0x%08x, written outside the reference's log (a stray write) "
-               "after instret %" PRIu64,
-            mem_addr(ab, at[0]), fv, rv, d->good_instret);
-    } else if (fl != rl) {
+    if (fl != rl)
         say(d, "disk: fast %zu bytes, reference %zu bytes", fl, rl);
-    } else {
-        say(d, "disk block %ld differs, after instret %" PRIu64, blk, d->good_instret);
-    }
+    else
+        say(d, "disk block %ld: fast and reference differ", blk);
     finish_report(d, machine_cpu(d->m)->instret, NULL, machine_cpu(d->m)->pc);
     return false;
 }
@@ -458,8 +535,10 @@ static bool step(struct difftest *d, uint64_t budget, struct vm_exit *fx)
         finish_report(d, instret, &d->rec, c->pc);
         return false;
     }
-    if (++d->since_mem >= d->o.mem_every || fx->reason != EXIT_BUDGET)
+    if (fx->reason != EXIT_BUDGET)
         return difftest_check_memory(d);
+    if (++d->since_mem >= d->o.mem_every)
+        return check_slice(d);
     return true;
 }
 

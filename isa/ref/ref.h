@@ -35,7 +35,7 @@ struct ref_machine;
  * (tests/test_difftest.c): a checker that never reports proves nothing. */
 enum ref_inject {
     REF_INJECT_SRA_LOGICAL = 1u << 0, /* sra and srai shift in zeros */
-    REF_INJECT_NO_DIRTY = 1u << 1,    /* the walker never sets D */
+    REF_INJECT_NO_DIRTY = 1u << 1,    /* the walker never writes D back to memory */
     REF_INJECT_NO_TLB = 1u << 2,      /* every access walks: stale entries stop allowing */
     REF_INJECT_EPC_NEXT = 1u << 3,    /* an exception's epc is the next instruction */
 };
@@ -110,6 +110,8 @@ void ref_set_cr(struct ref_machine *r, enum cr cr, uint32_t value);
 bool ref_read_phys(const struct ref_machine *r, uint32_t pa, void *buf, size_t len);
 bool ref_write_phys(struct ref_machine *r, uint32_t pa, const void *buf, size_t len);
 uint32_t ref_mem_size(const struct ref_machine *r);
+/* All of physical memory, read-only (the difftest compares it). */
+const uint8_t *ref_memory(const struct ref_machine *r);
 /* Physical memory as a struct dma, for elf_boot_into and the devices. */
 const struct dma *ref_dma(const struct ref_machine *r);
 
@@ -117,7 +119,7 @@ const struct dma *ref_dma(const struct ref_machine *r);
  * architectural state read and written (the difftest seeds it). */
 void ref_tlb_flush(struct ref_machine *r);
 void ref_tlb_flush_page(struct ref_machine *r, uint32_t va);
-void ref_tlb_get(const struct ref_machine *r, struct tlb_view *out);
+const struct tlb_view *ref_tlb(const struct ref_machine *r);
 void ref_tlb_set(struct ref_machine *r, const struct tlb_view *in);
 
 /* Devices: the same models as the fast machine's, the reference's own. */

@@ -107,6 +107,7 @@ enum exit_reason ref_step(struct ref_machine *r, struct vm_exit *exit, struct re
 struct ref_cpu *ref_cpu(struct ref_machine *r) { return &r->cpu; }
 const struct ref_config *ref_config(const struct ref_machine *r) { return &r->cfg; }
 uint32_t ref_mem_size(const struct ref_machine *r) { return r->cfg.mem_size; }
+const uint8_t *ref_memory(const struct ref_machine *r) { return r->mem; }
 const struct dma *ref_dma(const struct ref_machine *r) { return &r->dma; }
 struct devices *ref_devices(struct ref_machine *r) { return &r->dev; }
 

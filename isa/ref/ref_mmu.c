@@ -97,13 +97,13 @@ static bool walk(struct ref_machine *r, uint32_t va, enum access k, uint32_t *pa
     if (!ref_phys_ok(r, PTE_FRAME(l2), PAGE_SIZE))
         return fail(r, CAUSE_BUS_ERROR, va, k);
 
-    uint32_t set = PTE_A;
-    if (k == ACCESS_WRITE && !(r->cfg.inject & REF_INJECT_NO_DIRTY))
-        set |= PTE_D;
-    if ((l2 & set) != set) {
-        l2 |= set;
-        ref_phys_put(r, (uint32_t)l2_pa, 4, l2, REF_BY_WALKER);
-    }
+    uint32_t in_memory = l2;
+    l2 |= PTE_A | (k == ACCESS_WRITE ? PTE_D : 0);
+    uint32_t back = l2;
+    if (r->cfg.inject & REF_INJECT_NO_DIRTY)
+        back = (back & ~PTE_D) | (in_memory & PTE_D);
+    if (back != in_memory)
+        ref_phys_put(r, (uint32_t)l2_pa, 4, back, REF_BY_WALKER);
     unsigned slot = (va >> PAGE_SHIFT) % TLB_ENTRIES;
     r->tlb.slot[slot].valid = true;
     r->tlb.slot[slot].vpage = va & ~PAGE_MASK;
@@ -196,6 +196,6 @@ void ref_tlb_flush_page(struct ref_machine *r, uint32_t va)
     ref_forget_itlb(r);
 }
 
-void ref_tlb_get(const struct ref_machine *r, struct tlb_view *out) { *out = r->tlb; }
+const struct tlb_view *ref_tlb(const struct ref_machine *r) { return &r->tlb; }
 
 void ref_tlb_set(struct ref_machine *r, const struct tlb_view *in) { r->tlb = *in; }
