@@ -286,6 +286,56 @@ static void test_missed_dirty_bit_is_narrowed(void)
     expect_named(&res, 3, CODE + 12, enc(OP_SW, 6, 5, 0, 8), "sw", what);
 }
 
+/* With A clear too, the walker's write is in the reference's log, and the
+ * step itself shows the difference. */
+static void test_walker_write_compared_at_once(void)
+{
+    struct spec s = dirty_spec();
+    for (unsigned i = 0; i < s.npokes; i++)
+        if (s.poke_at[i] == L2 + 4 * (DATA_VA >> 12))
+            s.poke_val[i] &= ~PTE_A;
+    uint32_t pte = L2 + 4 * (DATA_VA >> 12);
+    char what[160];
+    snprintf(what, sizeof what, "memory 0x%04x_%04x (4 bytes, the walker's A/D update): fast 0x%08x, reference 0x%08x",
+             pte >> 16, pte & 0xffff, F1 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D, F1 | PTE_V | PTE_R | PTE_W | PTE_A);
+    struct difftest_result res = diff_spec(&s, false, NULL);
+    expect_named(&res, 3, CODE + 12, enc(OP_SW, 6, 5, 0, 8), "sw", what);
+}
+
+/* The TLBs are compared after every step: an entry, and the instruction
+ * TLB, changed on the reference's side between two runs (the instruction
+ * TLB to a copy of the code page, so that only the comparison can tell). */
+static void test_tlbs_compared(void)
+{
+    for (int which = 0; which < 2; which++) {
+        struct spec s = dirty_spec();
+        s.inject = 0;
+        struct pair *p = pair_make(&s);
+        struct difftest *d = difftest_new(p->m, p->r, NULL);
+        struct vm_exit x;
+        CU_ASSERT_EQUAL(difftest_run(d, 4, &x), EXIT_BUDGET); /* the sw filled slot 0 */
+        CU_ASSERT_FALSE(difftest_result(d)->differ);
+        struct tlb_view t = *ref_tlb(p->r);
+        unsigned slot = (DATA_VA >> PAGE_SHIFT) % TLB_ENTRIES;
+        CU_ASSERT_TRUE(t.slot[slot].valid && t.itlb.valid);
+        if (which) {
+            uint8_t page[PAGE_SIZE];
+            CU_ASSERT(machine_read_phys(p->m, CODE, page, PAGE_SIZE) && ref_write_phys(p->r, 0x3000, page, PAGE_SIZE));
+            t.itlb.frame = 0x3000;
+        } else
+            t.slot[slot].pte ^= PTE_X;
+        ref_tlb_set(p->r, &t);
+        difftest_run(d, 1, &x);
+        const char *what = which ? "instruction TLB: fast page 0x00001000 frame 0x00001000, reference page "
+                                   "0x00001000 frame 0x00003000"
+                                 : "TLB entry 0: fast page 0x00040000 pte 0x00050067, reference page 0x00040000 "
+                                   "pte 0x0005006f";
+        expect_named(difftest_result(d), 4, CODE + 16, enc(OP_ADDI, 6, 6, 0, 1), "addi", what);
+        difftest_free(d);
+        pair_free(p);
+    }
+}
+
 /* The same without a way to make the pair again: the window. */
 static void test_stray_write_window_without_remake(void)
 {
@@ -471,6 +521,112 @@ static void test_hosted_exits_handled_on_both(void)
     hosted_syscalls(REF_INJECT_EPC_NEXT, false);
 }
 
+/* --- random programs --------------------------------------------------------------- */
+
+static uint32_t rand_state;
+static uint32_t rand32(void)
+{
+    rand_state ^= rand_state << 13;
+    rand_state ^= rand_state >> 17;
+    rand_state ^= rand_state << 5;
+    return rand_state;
+}
+
+/* A legal instruction of the table with random operands (branches and
+ * jumps kept near, ports near the devices'), or now and then any word. */
+static uint32_t random_word(void)
+{
+    if (rand32() % 4 == 0)
+        return rand32();
+    enum op op = (enum op)(rand32() % OP_COUNT);
+    const struct isa_insn *in = &isa_insns[op];
+    int n = isa_form_nregs(in->form);
+    unsigned ra = n > 0 ? rand32() % 16 : 0, rb = n > 1 ? rand32() % 16 : 0, rc = n > 2 ? rand32() % 16 : 0;
+    if (in->form == FORM_RI || in->form == FORM_IR)
+        rb = 0;
+    int32_t imm = 0;
+    switch (in->imm) {
+    case IMM_S16: imm = (int16_t)rand32(); break;
+    case IMM_U16: imm = (int32_t)(rand32() & 0xffff); break;
+    case IMM_U5: imm = (int32_t)(rand32() % 32); break;
+    case IMM_PC16:
+    case IMM_PC20: imm = ((int32_t)(rand32() % 64) - 32) * 4; break;
+    case IMM_CR: imm = (int32_t)(rand32() % NCRS); break;
+    case IMM_PORT: imm = 0x10 + (int32_t)(rand32() % 0x18); break;
+    case IMM_NONE: break;
+    }
+    struct isa_fields f = {.op = op, .ra = (uint8_t)ra, .rb = (uint8_t)rb, .rc = (uint8_t)rc, .imm = imm};
+    return isa_encode(&f);
+}
+
+/* Random programs and page tables, random registers, status and timer, in
+ * both variants, bare (a handler that skips the trapping instruction) and
+ * hosted (the host skips it): about 100,000 steps where the two machines
+ * must agree; every kind of stop happens. */
+static void test_random_programs(void)
+{
+    unsigned reasons[EXIT_DOUBLE_FAULT + 1] = {0};
+    uint64_t steps = 0;
+    for (unsigned t = 0; t < 200; t++) {
+        rand_state = t * 2654435761u + 1;
+        struct spec s = {.isa = (enum isa_variant)(rand32() % 2), .hosted = rand32() % 4 == 0, .ptb = 0x8000};
+        s.status = SR_S | (rand32() & (SR_IE | SR_PS | SR_PIE | SR_PG));
+        s.tvec = 0x2000;
+        p_init(&s.code, CODE);
+        while (s.code.n < 1024)
+            p_emit(&s.code, random_word());
+        struct pair *p = pair_make(&s);
+        /* the handler skips the trapping instruction: epc + 4, rfe */
+        const uint32_t handler[] = {enc(OP_MFCR, 5, 0, 0, CR_EPC), enc(OP_ADDI, 5, 5, 0, 4),
+                                    enc(OP_MTCR, 5, 0, 0, CR_EPC), enc(OP_RFE, 0, 0, 0, 0)};
+        for (uint32_t i = 0; i < 4; i++)
+            put(p, s.tvec + 4 * i, handler[i]);
+        for (uint32_t a = 0x8000; a < 0xa000; a += 4) /* entries into the first 128 KiB, or anything */
+            put(p, a, rand32() % 3 ? ((rand32() & ~PAGE_MASK) % 0x20000) | (rand32() & 0x7f) : rand32());
+        for (unsigned i = 1; i < NREGS; i++)
+            machine_cpu(p->m)->r[i] = ref_cpu(p->r)->r[i] = rand32() % 3 ? rand32() % 0x12000 : rand32();
+        uint32_t timer = rand32() % 4 ? 0 : rand32() % 200;
+        machine_set_cr(p->m, CR_TIMER, timer);
+        ref_set_cr(p->r, CR_TIMER, timer);
+        struct difftest *d = difftest_new(p->m, p->r, NULL);
+        struct vm_exit x;
+        for (int k = 0; k < 50; k++) {
+            enum exit_reason why = difftest_run(d, 2000, &x);
+            if (difftest_result(d)->differ || (why != EXIT_TRAP && why != EXIT_INTERRUPT))
+                break;
+            if (why == EXIT_TRAP) {
+                machine_cpu(p->m)->pc += 4;
+                ref_cpu(p->r)->pc += 4;
+            } else { /* acknowledge: disarm the timer, interrupts off */
+                for (int side = 0; side < 2; side++) {
+                    uint32_t sr = side ? ref_get_cr(p->r, CR_STATUS) : machine_get_cr(p->m, CR_STATUS);
+                    if (side) {
+                        ref_set_cr(p->r, CR_TIMER, 0);
+                        ref_set_cr(p->r, CR_STATUS, sr & ~SR_IE);
+                    } else {
+                        machine_set_cr(p->m, CR_TIMER, 0);
+                        machine_set_cr(p->m, CR_STATUS, sr & ~SR_IE);
+                    }
+                }
+            }
+        }
+        if (!difftest_result(d)->differ)
+            difftest_check_memory(d);
+        const struct difftest_result *res = difftest_result(d);
+        CU_ASSERT_FALSE(res->differ);
+        if (res->differ)
+            fprintf(stderr, "\n  random program %u (%s, %s): %s\n", t, isa_variant_name(s.isa),
+                    s.hosted ? "hosted" : "bare", res->report);
+        steps += res->steps;
+        reasons[x.reason]++;
+        difftest_free(d);
+        pair_free(p);
+    }
+    CU_ASSERT(steps > 50000);
+    for (int why = EXIT_BUDGET; why <= EXIT_DOUBLE_FAULT; why++)
+        CU_ASSERT(why == EXIT_INTERRUPT || reasons[why] > 0); /* interrupts end in the host's hands */
+}
+
 /* --- whole images --------------------------------------------------------------- */
 
 static bool diff_image(const char *what, const struct elf_image *img, const char *boot, uint32_t mem,
@@ -540,9 +696,13 @@ static void test_guests_and_example(void)
     }
 }
 
-/* The guest-OS workloads.  make check runs the shorter ones (about eight
- * million instructions) in the pg variant and hello in x86like; with
- * VMLAB_DIFFTEST=1 (make difftest) every one of them in both. */
+/* The guest-OS workloads.  Every one boots the kernel (150,000
+ * instructions) before it does anything of its own, so make check runs a
+ * few that between them use every part of the kernel (about 2.2 million
+ * instructions): hello in both variants, crc, dirty (A and D read back),
+ * disk (DMA and its interrupt), echo (console input), wild (every hostile
+ * access, killed) and init (the boot string's parsing).  With
+ * VMLAB_DIFFTEST=1 (make difftest) all 25 run, in both variants. */
 static bool on_demand(void)
 {
     const char *e = getenv("VMLAB_DIFFTEST");
@@ -551,13 +711,13 @@ static bool on_demand(void)
 
 static bool in_make_check(const char *name, enum isa_variant v)
 {
-    static const char *const long_ones[] = {"demo", "forkwait", "crowded", "misbehave", NULL};
+    static const char *const quick[] = {"hello", "crc", "dirty", "disk", "echo", "wild", "init", NULL};
     if (v != ISA_PG)
         return strcmp(name, "hello") == 0;
-    for (int i = 0; long_ones[i]; i++)
-        if (strcmp(name, long_ones[i]) == 0)
-            return false;
-    return true;
+    for (int i = 0; quick[i]; i++)
+        if (strcmp(name, quick[i]) == 0)
+            return true;
+    return false;
 }
 
 static void diff_workload(const struct guest_workload *w, enum isa_variant v)
@@ -658,11 +818,15 @@ void suite_difftest(void)
     CU_add_test(s, "negative control: a missed D bit is narrowed to its store", test_missed_dirty_bit_is_narrowed);
     CU_add_test(s, "negative control: a stray write without re-making: the window",
                 test_stray_write_window_without_remake);
+    CU_add_test(s, "negative control: the walker's logged write is compared at once",
+                test_walker_write_compared_at_once);
+    CU_add_test(s, "negative control: the TLBs are compared", test_tlbs_compared);
     CU_add_test(s, "negative control: console bytes are compared", test_console_compared);
     CU_add_test(s, "negative control: the rig's diffing catches a wrong srai", test_rig_catches_wrong_sra);
     CU_add_test(s, "the TLB hole's condition: both machines take the misaligned trap",
                 test_tlb_hole_condition_agrees);
     CU_add_test(s, "hosted: exits handled by the caller on both", test_hosted_exits_handled_on_both);
+    CU_add_test(s, "200 random programs, both variants, bare and hosted", test_random_programs);
     CU_add_test(s, "tests/guests and assembler/examples, both variants", test_guests_and_example);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++)
         for (int v = 0; v < ISA_NVARIANTS; v++) {

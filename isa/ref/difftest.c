@@ -1,12 +1,13 @@
 /*
  * difftest.c - see difftest.h.
  *
- * The two machines share nothing but the devices' code and the
- * instruction table: the fast machine is stepped through its door
- * (machine_run with a budget of one, which must not change what it does:
- * docs/isa.md section 11), the reference through ref_step, which also
- * says which bytes it wrote.  Those bytes are compared at once; the rest
- * of memory only every few thousand steps, because it is big.
+ * The two machines share nothing but the instruction table, arch.h's
+ * constants, the device models and the loader.  The fast machine is
+ * stepped through its door (machine_run with a budget of one, which must
+ * not change what it does: the manual knows nothing of budgets), the
+ * reference through ref_step, which also says which bytes it wrote.  Those
+ * bytes are compared at once; the rest of memory a slice at a time,
+ * because it is big.
  */
 #include "difftest.h"
 
@@ -181,7 +182,13 @@ static void finish_report(struct difftest *d, uint64_t instret, const struct ref
     else
         snprintf(insn, sizeof insn, "pc 0x%08x, word 0x%08x (%s)", res->pc, res->word,
                  res->mnem ? res->mnem : "illegal");
-    snprintf(res->report, sizeof res->report, "instret %" PRIu64 ", %s: %s", instret, insn, res->what);
+    char then[96] = "";
+    if (rec && rec->nattempts > 1 && rec->attempt[1].fetched) {
+        const char *m = ref_mnemonic(rec->attempt[1].word);
+        snprintf(then, sizeof then, " (after the trap, pc 0x%08x, word 0x%08x (%s) ran too)", rec->attempt[1].pc,
+                 rec->attempt[1].word, m ? m : "illegal");
+    }
+    snprintf(res->report, sizeof res->report, "instret %" PRIu64 ", %s: %s%s", instret, insn, res->what, then);
 }
 
 /* --- comparing one step ------------------------------------------------------- */

@@ -17,7 +17,7 @@
 
 #define GUEST_MEM (16u << 20)
 
-static const char *const boots[] = {"crc", "primes"};
+static const char *const boots[] = {"crc", "primes", "forkwait"};
 #define NBOOTS (sizeof boots / sizeof boots[0])
 
 struct sink {
