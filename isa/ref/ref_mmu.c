@@ -19,8 +19,6 @@
  * executed keeps its translation until execution moves to another page, a
  * trap is taken or a system instruction runs.
  */
-#include <string.h>
-
 #include "ref_impl.h"
 
 bool ref_user(const struct ref_machine *r) { return !(r->cpu.cr[CR_STATUS] & SR_S); }
