@@ -14,6 +14,10 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1u << PAGE_SHIFT)
 #define PAGE_MASK (PAGE_SIZE - 1)
+/* The TLB: direct-mapped, virtual page number vpn in entry vpn mod
+ * TLB_ENTRIES (docs/isa.md section 7; it decides which stale entries
+ * survive, so it is architectural). */
+#define TLB_ENTRIES 64
 
 /*
  * General registers.  X(number, name, abi_name, role)

@@ -14,8 +14,12 @@
  * state back to struct machine and calls a slow path.
  *
  * The CPU keeps the translation of the page it executes from (an
- * instruction TLB of one entry) until execution leaves that page, a trap
- * is taken, or a system instruction runs (docs/isa.md, "Paging").
+ * instruction TLB of one entry, m->itlb) until execution leaves that page,
+ * a trap is taken, or a system instruction runs (docs/isa.md, "Paging"):
+ * not until this function returns, which it does at every device event and
+ * budget, so the translation lives in struct machine.  And a block ends at
+ * an instruction boundary, before the next instruction's fetch: an
+ * interrupt may come first.
  */
 #include "machine_impl.h"
 
@@ -25,11 +29,38 @@
 #pragma GCC optimize("no-crossjumping")
 #endif
 
+/* The host address of the page holding pc, to fetch from: the instruction
+ * TLB's frame if it holds pc's page, else pc translated (the TLB's fast
+ * tag, or the MMU, which may trap: NULL) and kept in the instruction TLB.
+ * Out of line: the hot loop's registers are worth more than a call per
+ * page change. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static uint8_t *fetch_page(struct machine *m, const struct tlb_entry *T, size_t user, uint32_t pc)
+{
+    uint32_t vpage = pc & ~PAGE_MASK;
+    if (m->itlb.valid && m->itlb.vpage == vpage && !(pc & 3))
+        return m->mem + m->itlb.frame;
+    const struct tlb_entry *e = &T[(pc >> PAGE_SHIFT) & TLB_MASK];
+    uint8_t *h;
+    if (likely(e->tag[user][ACCESS_FETCH] == (pc & (~PAGE_MASK | 3)))) {
+        h = e->host;
+    } else {
+        h = mmu_access(m, pc, 4, ACCESS_FETCH);
+        if (!h)
+            return NULL;
+        h -= pc & PAGE_MASK;
+    }
+    m->itlb = (struct itlb_entry){.valid = true, .vpage = vpage, .frame = (uint32_t)(h - m->mem)};
+    return h;
+}
+
 void cpu_exec(struct machine *m, uint64_t n)
 {
     struct cpu_state *c = &m->cpu;
     uint32_t *const R = c->r;
-    const int user = cpu_user(m);
+    const size_t user = (size_t)cpu_user(m); /* an index on every access: no widening each time */
     struct tlb_entry *const T = (c->cr[CR_STATUS] & SR_PG) ? m->tlb : m->ptlb;
     uint64_t left = n;  /* instructions this block may still retire */
     uint32_t pc = c->pc;
@@ -137,23 +168,25 @@ void cpu_exec(struct machine *m, uint64_t n)
 #endif
 
 newpage:
-    /* Translate pc for fetching and find the decoded slots of its frame. */
+    if (unlikely(left == 0)) {
+        /* The next instruction is not this block's: not even its fetch,
+         * which could walk, fault or be preceded by an interrupt. */
+        c->instret += n - left;
+        c->cycles += n - left;
+        c->pc = pc;
+        return;
+    }
+    /* Find the page to fetch from and the decoded slots of its frame. */
     {
-        struct tlb_entry *e = &T[(pc >> PAGE_SHIFT) & TLB_MASK];
-        if (likely(e->tag[user][ACCESS_FETCH] == (pc & (~PAGE_MASK | 3)))) {
-            hpage = e->host;
-        } else {
-            c->instret += n - left;
-            c->cycles += n - left;
-            n = left;
-            c->pc = pc;
-            uint8_t *h = mmu_access(m, pc, 4, ACCESS_FETCH);
-            if (!h)
-                return;
-            hpage = h - (pc & PAGE_MASK);
-            if (m->end_block) /* the walker changed the state we cache */
-                return;
-        }
+        c->instret += n - left;
+        c->cycles += n - left;
+        n = left;
+        c->pc = pc;
+        hpage = fetch_page(m, T, user, pc);
+        if (!hpage)
+            return;
+        if (m->end_block) /* the walker changed the state we cache */
+            return;
         uint32_t frame = (uint32_t)((hpage - m->mem) >> PAGE_SHIFT);
         dp = mmu_code_frame(m, frame);
         m->exec_frame = frame;

@@ -117,6 +117,7 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
         break;
     }
     c->cr[cr] = v;
+    mmu_forget_itlb(m); /* as the mtcr it stands for would */
     m->end_block = true;
 }
 
@@ -139,6 +140,15 @@ bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t 
 
 void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
 void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
+
+void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)
+{
+    for (int i = 0; i < TLB_SIZE; i++) {
+        const struct tlb_entry *e = &m->tlb[i];
+        out->slot[i] = (struct tlb_slot){.valid = e->valid, .vpage = e->vpage, .pte = e->pte};
+    }
+    out->itlb = m->itlb;
+}
 
 void machine_set_console(struct machine *m, const struct console_io *io)
 {

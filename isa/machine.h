@@ -76,8 +76,11 @@ enum exit_reason {
 
 /* What machine_run reports.  For EXIT_TRAP: pc is the instruction that
  * trapped (it did not retire), cause the cause word (code and detail bits),
- * addr the faulting address (page faults, misaligned, bus errors), insn the
- * instruction word (0 when it could not be fetched), access its kind. */
+ * addr what badaddr would hold (the faulting address for page faults,
+ * misaligned and bus errors, the instruction word for illegal and
+ * privileged, else 0), insn the instruction word (0 when it could not be
+ * fetched), access the kind of the faulting access (ACCESS_READ for traps
+ * that are not memory accesses).  Fields a reason does not use are 0. */
 struct vm_exit {
     enum exit_reason reason;
     uint32_t cause;
@@ -115,7 +118,8 @@ const struct machine_config *machine_config(const struct machine *m);
 /* Control registers, with the hardware's side effects: writing ptb or
  * changing status.PG flushes the TLB, writing timer arms it for that many
  * cycles from the current cycle count and clears a pending timer
- * interrupt. */
+ * interrupt.  Any write, like the mtcr it stands for, ends the one-entry
+ * instruction TLB's translation (so do machine_tlb_flush and _page). */
 uint32_t machine_get_cr(struct machine *m, enum cr cr);
 void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
 
@@ -129,6 +133,26 @@ uint32_t machine_mem_size(const struct machine *m);
 /* The TLB, as tlbflush and tlbflushv do it. */
 void machine_tlb_flush(struct machine *m);
 void machine_tlb_flush_page(struct machine *m, uint32_t va);
+
+/* The TLB's architectural part (docs/isa.md section 7), read-only: each
+ * entry's page and the level-2 entry it cached, and the one-entry
+ * instruction TLB.  The reference machine (isa/ref/) is seeded from it
+ * and compared with it; nothing else in the machine depends on it. */
+struct tlb_slot {
+    bool valid;
+    uint32_t vpage; /* virtual address of the page */
+    uint32_t pte;   /* the level-2 entry as cached (A and D as the walk left them) */
+};
+struct itlb_entry {
+    bool valid;
+    uint32_t vpage; /* the page being executed */
+    uint32_t frame; /* physical address of its frame */
+};
+struct tlb_view {
+    struct tlb_slot slot[TLB_ENTRIES];
+    struct itlb_entry itlb;
+};
+void machine_tlb_inspect(const struct machine *m, struct tlb_view *out);
 
 /* Devices. */
 void machine_set_console(struct machine *m, const struct console_io *io);

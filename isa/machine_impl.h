@@ -32,7 +32,7 @@
  * (It once was 1, which a misaligned address in page 0 matches: the CPU
  * then used an empty slot's host pointer, NULL or a frame mapped long ago.)
  */
-#define TLB_SIZE 64
+#define TLB_SIZE TLB_ENTRIES
 #define TLB_MASK (TLB_SIZE - 1)
 #define TAG_NONE (PAGE_MASK & ~3u)
 _Static_assert((TAG_NONE & ~3u & PAGE_MASK) != 0, "TAG_NONE must not be a masked address");
@@ -68,6 +68,12 @@ struct machine {
     struct tlb_entry tlb[TLB_SIZE];   /* the architectural TLB (paging on) */
     struct tlb_entry ptlb[TLB_SIZE];  /* identity "TLB" when paging is off; not architectural */
 
+    /* The one-entry instruction TLB (architectural: docs/isa.md section 7):
+     * the page being executed keeps its frame until execution leaves it, a
+     * trap is taken or a system instruction runs.  A physical address, not
+     * a host pointer. */
+    struct itlb_entry itlb;
+
     struct dinsn **dcache; /* per frame: decoded slots, or NULL */
     uint8_t *is_code;      /* per frame: stores must invalidate dcache[frame] */
     uint32_t exec_frame;   /* frame the CPU is executing from */
@@ -89,6 +95,8 @@ struct machine {
  * Returns the host address, or NULL after raising the trap. */
 uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access kind);
 void mmu_flush_all(struct machine *m);
+/* Drop the instruction TLB: after a trap, a system instruction, a flush. */
+void mmu_forget_itlb(struct machine *m);
 /* Empty both TLBs, the architectural one and the paging-off one. */
 void mmu_reset(struct machine *m);
 void mmu_flush_page(struct machine *m, uint32_t va);

@@ -67,19 +67,25 @@ static const struct tlb_entry empty_entry = {
 
 static void clear_entry(struct tlb_entry *e) { *e = empty_entry; }
 
+void mmu_forget_itlb(struct machine *m) { m->itlb = (struct itlb_entry){0}; }
+
 void mmu_reset(struct machine *m)
 {
     for (int i = 0; i < TLB_SIZE; i++) {
         clear_entry(&m->tlb[i]);
         clear_entry(&m->ptlb[i]);
     }
+    mmu_forget_itlb(m);
     m->end_block = true;
 }
 
+/* Flushes are system instructions (or the host's stand-in for one): the
+ * instruction TLB goes with them. */
 void mmu_flush_all(struct machine *m)
 {
     for (int i = 0; i < TLB_SIZE; i++)
         clear_entry(&m->tlb[i]);
+    mmu_forget_itlb(m);
     m->end_block = true;
 }
 
@@ -88,6 +94,7 @@ void mmu_flush_page(struct machine *m, uint32_t va)
     struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
     if (e->valid && e->vpage == (va & ~PAGE_MASK))
         clear_entry(e);
+    mmu_forget_itlb(m);
     m->end_block = true;
 }
 

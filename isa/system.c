@@ -17,6 +17,7 @@ bool system_exec(struct machine *m, const struct dinsn *d)
     uint32_t *R = c->r;
     uint32_t next = c->pc + 4;
 
+    mmu_forget_itlb(m); /* every system instruction: docs/isa.md section 7 */
     if (cpu_user(m) && in->traps_in_user[m->cfg.isa]) {
         uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
         trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);

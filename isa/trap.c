@@ -38,6 +38,7 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
 
 void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access access)
 {
+    mmu_forget_itlb(m);
     if (!m->cfg.hosted) {
         deliver(m, cause, addr);
         return;
@@ -60,6 +61,7 @@ bool trap_take_interrupt(struct machine *m)
     uint32_t cause = machine_pending_interrupt(m);
     if (!cause)
         return false;
+    mmu_forget_itlb(m);
     if (m->cfg.hosted) {
         m->exit->cause = cause;
         machine_stop(m, EXIT_INTERRUPT);

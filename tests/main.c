@@ -16,6 +16,8 @@
     X(trap)                                                                    \
     X(mmu)                                                                     \
     X(tlbhole)                                                                 \
+    X(stepping)                                                                \
+    X(ref)                                                                     \
     X(timer)                                                                   \
     X(console)                                                                 \
     X(disk)                                                                    \
@@ -40,6 +42,7 @@
     X(equivalence)                                                             \
     X(valgrind)                                                                \
     X(fuzzregress)                                                             \
+    X(difftest)                                                                \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

@@ -17,6 +17,9 @@
 #define HANDLER 0x0100u    /* tvec: a "halt r0" unless the test puts something else */
 #define CODE 0x1000u       /* where tests put the code under test */
 
+struct ref_machine;
+struct difftest;
+
 struct rig {
     struct machine *m;
     struct vm_exit exit;
@@ -24,11 +27,34 @@ struct rig {
     size_t outlen;
     const char *in; /* console input, NULL: none */
     size_t inlen, inpos;
+
+    /* Diffed against the reference CPU (rig_difftest): the reference's
+     * console, the comparison, and whether it has found a difference. */
+    struct ref_machine *ref;
+    struct difftest *dt;
+    uint8_t *ref_out;
+    size_t ref_outlen, ref_inpos;
+    bool no_console;
+    bool diverged;
 };
 
 /* A bare (or hosted) machine of RIG_MEM bytes, pc = CODE, tvec = HANDLER. */
 struct rig *rig_new(enum isa_variant v, bool hosted);
 void rig_free(struct rig *r);
+
+/* Whether rigs made from now on run every rig_run beside the reference CPU
+ * (isa/ref/) and fail the test at the first instruction where the two
+ * differ, and with which deliberate bugs in the reference (enum
+ * ref_inject: the difftest suite's negative controls).  Off unless the
+ * environment says VMLAB_DIFFTEST=1. */
+void rig_difftest(bool on, unsigned inject);
+bool rig_difftest_on(void);
+/* Rigs that found a difference so far (the difftest suite's own checks). */
+unsigned rig_difftest_failures(void);
+uint64_t rig_difftest_steps(void);
+
+/* No console at all: no input, output discarded (machine_set_console(NULL)). */
+void rig_no_console(struct rig *r);
 
 /* Encode one instruction; fails the test (and returns 0) if it cannot. */
 uint32_t enc(enum op op, unsigned ra, unsigned rb, unsigned rc, int32_t imm);

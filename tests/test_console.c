@@ -77,7 +77,7 @@ static void test_console_input(void)
 static void test_console_no_input(void)
 {
     struct rig *r = rig_new(ISA_PG, false);
-    machine_set_console(r->m, NULL);
+    rig_no_console(r);
     struct prog p;
     p_init(&p, CODE);
     p_op(&p, OP_IN, 8, 0, 0, PORT_CON_STATUS);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "difftest.h"
 #include "disk_store.h"
 #include "elf_load.h"
 #include "fileio.h"
@@ -34,7 +35,7 @@
 enum {
     EXIT_BAD_INPUT = 1,
     EXIT_USAGE = 2,
-    EXIT_DIFFER = 3,     /* --lockstep: the two runs differ */
+    EXIT_DIFFER = 3,     /* --lockstep, --difftest: the two runs differ */
     EXIT_LIMIT = 124,    /* like timeout(1) */
     EXIT_ABNORMAL = 125, /* deadlock, double fault, VM failure */
 };
@@ -50,6 +51,7 @@ static void usage(FILE *f)
             "       %s [options] IMAGE\n"
             "       %s [options] --vm IMAGE [vm options] [--vm IMAGE [vm options]]...\n"
             "       %s --lockstep [options] IMAGE\n"
+            "       %s --difftest [options] IMAGE\n"
             "\n"
             "Run the ELF32 program IMAGE (at most 1 GiB) on the bare vmlab machine\n"
             "(--native), or as the guest kernel of a virtual machine under the VMM. The\n"
@@ -62,6 +64,10 @@ static void usage(FILE *f)
             "                    side, and report the first instruction after which they\n"
             "                    differ (console input: all of stdin, at most 16 MiB, read\n"
             "                    first; the disk file is never written)\n"
+            "  --difftest        run IMAGE on the bare machine and on the reference CPU\n"
+            "                    (isa/ref/) one instruction at a time, and report the\n"
+            "                    first instruction after which they differ (input: as\n"
+            "                    --lockstep)\n"
             "  --vm IMAGE        add a virtual machine running IMAGE; options after it\n"
             "                    (-m, --disk, -n, --boot, --name) apply to it alone\n"
             "  -m, --mem SIZE    physical memory, bytes with an optional K, M or G suffix,\n"
@@ -91,10 +97,9 @@ static void usage(FILE *f)
             "\n"
             "exit status: the halt value (with several VMs: the first non-zero one);\n"
             "%d bad input (or the disk file failed); %d bad usage; %d instruction limit\n"
-            "reached; %d machine stopped\n"
-            "abnormally (deadlock, double fault, VM failure); with --lockstep, 0 when the\n"
-            "runs agree and %d when they differ\n",
-            prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL, EXIT_DIFFER);
+            "reached; %d machine stopped abnormally (deadlock, double fault, VM failure);\n"
+            "with --lockstep and --difftest, 0 when the runs agree and %d when they differ\n",
+            prog, prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL, EXIT_DIFFER);
 }
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -245,7 +250,7 @@ struct image_opts {
 };
 
 struct opts {
-    bool native, stats, lockstep;
+    bool native, stats, lockstep, difftest;
     enum isa_variant isa;
     enum shadow_policy policy;
     uint32_t quantum;
@@ -257,11 +262,12 @@ struct opts {
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
+    enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
            OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
+        {"difftest", no_argument, NULL, OPT_DIFFTEST},
         {"vm", required_argument, NULL, OPT_VM},
         {"mem", required_argument, NULL, 'm'},
         {"isa", required_argument, NULL, OPT_ISA},
@@ -287,6 +293,7 @@ static int parse(int argc, char **argv, struct opts *o)
         switch (c) {
         case OPT_NATIVE: o->native = true; break;
         case OPT_LOCKSTEP: o->lockstep = true; break;
+        case OPT_DIFFTEST: o->difftest = true; break;
         case OPT_VM:
             if (o->nvms == MAX_VMS)
                 return fail_usage("too many --vm (at most %s)", "16");
@@ -365,7 +372,10 @@ static int parse(int argc, char **argv, struct opts *o)
         return fail_usage("%s", "--native and --lockstep run one image; use --vm for several");
     if (o->native && o->lockstep)
         return fail_usage("%s", "--lockstep runs the image both ways already; drop --native");
-    if (o->stats_json && (o->native || o->lockstep))
+    if (o->difftest && (o->nvms > 1 || o->native || o->lockstep))
+        return fail_usage("%s", "--difftest runs one image on the bare machine and the reference; drop --native, "
+                                "--lockstep and extra --vm");
+    if (o->stats_json && (o->native || o->lockstep || o->difftest))
         return fail_usage("--stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)",
                           o->stats_json);
     return 0;
@@ -799,6 +809,53 @@ done:
     return status;
 }
 
+/* --- the machine against the reference CPU --- */
+
+static int run_difftest(const struct opts *o)
+{
+    const struct image_opts *io = &o->vm[0];
+    char err[512];
+    struct elf_image img;
+    uint8_t *input = NULL;
+    size_t input_len = 0;
+    struct disk_store *disk = NULL;
+    if (!elf_read_file(io->path, &img, err, sizeof err)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+        return EXIT_BAD_INPUT;
+    }
+    /* Two machines on one disk, as in --lockstep: neither changes the file. */
+    if ((io->disk && !(disk = open_disk(io->disk, true, NULL))) || !read_input(&input, &input_len)) {
+        elf_free(&img);
+        free(input);
+        disk_store_free(disk);
+        return EXIT_BAD_INPUT;
+    }
+    struct difftest_image c = {
+        .image = &img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .input = input,
+        .input_len = input_len, .disk_base = disk,
+        .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
+        /* deliberate bugs in the reference, to see a difference reported
+         * (docs/testing.md, negative controls) */
+        .inject = getenv("VMLAB_REF_INJECT") ? (unsigned)strtoul(getenv("VMLAB_REF_INJECT"), NULL, 0) : 0,
+    };
+    struct difftest_outcome out;
+    int status = 0;
+    if (!difftest_image_run(&c, &out, err, sizeof err)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+        status = EXIT_BAD_INPUT;
+    } else if (out.res.differ) {
+        printf("%s: difftest: %s\n", prog, out.res.report);
+        status = EXIT_DIFFER;
+    } else {
+        printf("%s: difftest: the machine and the reference agree for all %" PRIu64 " instructions\n", prog,
+               out.instret);
+    }
+    elf_free(&img);
+    free(input);
+    disk_store_free(disk);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -809,5 +866,7 @@ int main(int argc, char **argv)
         return r;
     if (o.lockstep)
         return run_lockstep(&o);
+    if (o.difftest)
+        return run_difftest(&o);
     return o.native ? run_native(&o) : run_vms(&o);
 }

@@ -1,6 +1,7 @@
 /*
  * main.c - `make bench`: the machine against native C, then the VMM
- * against the bare machine on the guest OS's workloads.
+ * against the bare machine on the guest OS's workloads, then the
+ * reference CPU against the machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,5 +34,7 @@ int main(int argc, char **argv)
     int status = bench_machine();
     printf("\n");
     status |= bench_vmm(kernel);
+    printf("\n");
+    status |= bench_ref(kernel);
     return status;
 }

@@ -1,0 +1,141 @@
+/*
+ * ref.h - the reference machine: a second implementation of the vmlab CPU
+ * and MMU, written from docs/isa.md alone, to check the fast machine
+ * against (isa/ref/difftest.h).
+ *
+ * It is deliberately plain, meant to be read next to the manual: every
+ * fetch reads the instruction word from memory and decodes it, every
+ * access goes through the MMU model, and the only things it caches are the
+ * ones the manual makes architectural (section 7): the 64-entry TLB and
+ * the one-entry instruction TLB.  It shares with the fast machine only the
+ * instruction table (isa/instructions.h), the constants of isa/arch.h, the
+ * device models (isa/devices.h: they are not the CPU) and the ELF loader;
+ * nothing of cpu_exec.c, mmu.c, ptwalk.c, trap.c, system.c or machine.c.
+ *
+ * Its door is machine.h's: the same struct vm_exit, the same run-with-a-
+ * budget loop, bare (traps vector through tvec) or hosted (every
+ * exception and interrupt stops the run with an exit record).  A step
+ * (ref_step) also records what it did: the instructions it attempted, the
+ * traps it took and every byte of memory it wrote.
+ */
+#ifndef VMLAB_REF_H
+#define VMLAB_REF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices.h"
+#include "isa.h"
+#include "machine.h"
+
+struct ref_machine;
+
+/* Deliberate bugs, one bit each, for the difftest's negative controls
+ * (tests/test_difftest.c): a checker that never reports proves nothing. */
+enum ref_inject {
+    REF_INJECT_SRA_LOGICAL = 1u << 0, /* sra and srai shift in zeros */
+    REF_INJECT_NO_DIRTY = 1u << 1,    /* the walker never writes D back to memory */
+    REF_INJECT_NO_TLB = 1u << 2,      /* every access walks: stale entries stop allowing */
+    REF_INJECT_EPC_NEXT = 1u << 3,    /* an exception's epc is the next instruction */
+};
+
+struct ref_config {
+    uint32_t mem_size;    /* bytes, a multiple of PAGE_SIZE */
+    enum isa_variant isa; /* ISA_PG or ISA_X86LIKE */
+    bool hosted;          /* traps exit to the host instead of vectoring */
+    unsigned inject;      /* enum ref_inject bits; 0 in every real use */
+};
+
+/* The registers.  cr[CR_TIMER] is unused: the timer is read and written
+ * through ref_get_cr/ref_set_cr, as on the fast machine. */
+struct ref_cpu {
+    uint32_t r[NREGS]; /* r[0] is always 0 */
+    uint32_t pc;
+    uint32_t cr[NCRS];
+    uint64_t instret; /* instructions retired since reset */
+    uint64_t cycles;  /* instret + cycles idle in wfi */
+};
+
+/* What one step did. */
+enum ref_writer { REF_BY_STORE, REF_BY_WALKER, REF_BY_DMA };
+struct ref_write {
+    uint32_t pa, len;   /* physical bytes written */
+    uint32_t value;     /* the value, for stores and the walker (len <= 4) */
+    enum ref_writer by;
+};
+struct ref_attempt {
+    uint32_t pc;
+    uint32_t word;  /* valid if fetched */
+    bool fetched;
+    bool retired;
+};
+struct ref_trap {
+    uint32_t cause, epc, badaddr; /* as delivered (bare) or reported (hosted) */
+};
+#define REF_STEP_ATTEMPTS 2 /* an instruction that traps, then the handler's first */
+#define REF_STEP_TRAPS 3    /* an interrupt, an exception, the handler's own */
+#define REF_STEP_WRITES 8
+struct ref_step {
+    unsigned nattempts, ntraps, nwrites;
+    bool writes_lost; /* more than REF_STEP_WRITES writes: the rest are not listed */
+    struct ref_attempt attempt[REF_STEP_ATTEMPTS];
+    struct ref_trap trap[REF_STEP_TRAPS];
+    struct ref_write write[REF_STEP_WRITES];
+};
+
+/* A machine in its reset state; NULL and a message in err on a bad
+ * configuration. */
+struct ref_machine *ref_new(const struct ref_config *cfg, char *err, size_t errlen);
+void ref_free(struct ref_machine *r);
+/* Reset the CPU, the TLBs and the devices; memory and the disk stay. */
+void ref_reset(struct ref_machine *r);
+
+/* Run as machine_run does: until something of enum exit_reason happens,
+ * at most budget retired instructions. */
+enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit *exit);
+/* ref_run with a budget of one, recording what happened in *rec. */
+enum exit_reason ref_step(struct ref_machine *r, struct vm_exit *exit, struct ref_step *rec);
+
+struct ref_cpu *ref_cpu(struct ref_machine *r);
+const struct ref_config *ref_config(const struct ref_machine *r);
+
+/* Control registers with the side effects of mtcr (docs/isa.md section
+ * 5).  A write from the host also drops the instruction TLB, as the
+ * system instruction it stands for would. */
+uint32_t ref_get_cr(struct ref_machine *r, enum cr cr);
+void ref_set_cr(struct ref_machine *r, enum cr cr, uint32_t value);
+
+/* Physical memory; false, touching nothing, if any byte is outside. */
+bool ref_read_phys(const struct ref_machine *r, uint32_t pa, void *buf, size_t len);
+bool ref_write_phys(struct ref_machine *r, uint32_t pa, const void *buf, size_t len);
+uint32_t ref_mem_size(const struct ref_machine *r);
+/* All of physical memory, read-only (the difftest compares it). */
+const uint8_t *ref_memory(const struct ref_machine *r);
+/* Physical memory as a struct dma, for elf_boot_into and the devices. */
+const struct dma *ref_dma(const struct ref_machine *r);
+
+/* The TLBs: flushes as tlbflush and tlbflushv do them; the whole
+ * architectural state read and written (the difftest seeds it). */
+void ref_tlb_flush(struct ref_machine *r);
+void ref_tlb_flush_page(struct ref_machine *r, uint32_t va);
+const struct tlb_view *ref_tlb(const struct ref_machine *r);
+void ref_tlb_set(struct ref_machine *r, const struct tlb_view *in);
+
+/* Devices: the same models as the fast machine's, the reference's own. */
+void ref_set_console(struct ref_machine *r, const struct console_io *io);
+/* A copy of image as the disk; false if it is not whole blocks.  Or a
+ * store (disk_store.h), which the reference owns from then on. */
+bool ref_attach_disk(struct ref_machine *r, const uint8_t *image, size_t len);
+struct disk_store;
+void ref_attach_disk_store(struct ref_machine *r, struct disk_store *s);
+/* The disk's store, NULL if there is none. */
+struct disk_store *ref_disk(struct ref_machine *r);
+uint32_t ref_pending_interrupt(const struct ref_machine *r);
+struct devices *ref_devices(struct ref_machine *r);
+
+/* The mnemonic of an instruction word from the instruction table, or
+ * NULL if the word is not a legal instruction (docs/isa.md section 3). */
+const char *ref_mnemonic(uint32_t word);
+
+#endif
