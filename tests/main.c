@@ -33,6 +33,7 @@
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \
+    X(isolation)                                                               \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

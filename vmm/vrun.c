@@ -70,6 +70,8 @@ static void usage(FILE *f)
             "  --name NAME       the VM's name in output prefixes and statistics\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
+            "  --check-isolation after every exit, check that no VM can reach what it\n"
+            "                    does not own; stop a VM at the first violation\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
             "                    of stdout (where, with several VMs, lines get [NAME])\n"
             "  --stats           print instruction counts (and the VMM's statistics) on\n"
@@ -224,7 +226,7 @@ struct image_opts {
 };
 
 struct opts {
-    bool native, stats, lockstep;
+    bool native, stats, lockstep, check_isolation;
     enum isa_variant isa;
     enum shadow_policy policy;
     uint32_t quantum;
@@ -254,7 +256,7 @@ static bool name_ok(const char *s)
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
-           OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON };
+           OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
@@ -270,6 +272,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"console-dir", required_argument, NULL, OPT_CONSOLE_DIR},
         {"stats", no_argument, NULL, OPT_STATS},
         {"stats-json", required_argument, NULL, OPT_STATS_JSON},
+        {"check-isolation", no_argument, NULL, OPT_CHECK_ISOLATION},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -329,6 +332,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_CONSOLE_DIR: o->console_dir = optarg; break;
         case OPT_STATS: o->stats = true; break;
         case OPT_STATS_JSON: o->stats_json = optarg; break;
+        case OPT_CHECK_ISOLATION: o->check_isolation = true; break;
         case 'h': usage(stdout); return -1;
         case ':': return fail_usage("%s needs an argument", argv[optind - 1]);
         default: return fail_usage("unknown option %s", argv[optind - 1]);
@@ -349,6 +353,8 @@ static int parse(int argc, char **argv, struct opts *o)
         return fail_usage("%s", "--native and --lockstep run one image; use --vm for several");
     if (o->native && o->lockstep)
         return fail_usage("%s", "--lockstep runs the image both ways already; drop --native");
+    if (o->check_isolation && (o->native || o->lockstep))
+        return fail_usage("%s", "--check-isolation checks the VMM: not with --native or --lockstep");
     if (o->stats_json && (o->native || o->lockstep))
         return fail_usage("--stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)",
                           o->stats_json);
@@ -627,7 +633,8 @@ static int run_vms(const struct opts *o)
         }
     }
     uint64_t host = PAGE_SIZE * 2;
-    struct vmm_config cfg = {.isa = o->isa, .policy = o->policy, .quantum = o->quantum};
+    struct vmm_config cfg = {.isa = o->isa, .policy = o->policy, .quantum = o->quantum,
+                             .check_isolation = o->check_isolation};
     uint32_t shadow_frames = 1024;
     for (int i = 0; i < o->nvms; i++)
         host += o->vm[i].mem + (uint64_t)shadow_frames * PAGE_SIZE;
