@@ -34,6 +34,7 @@
     X(guest)                                                                   \
     X(equivalence)                                                             \
     X(isolation)                                                               \
+    X(hostile)                                                                 \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

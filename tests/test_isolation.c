@@ -40,7 +40,7 @@ struct silent_case {
 
 static const struct silent_case silent_cases[] = {
     {"paging", NULL, 0, 0, 0, true},     {"irq", NULL, 0, 0, 0, true},
-    {"isocheck", NULL, 0, 0, 1, true},
+    {"isocheck", NULL, 0, 0, 1, true},   {"rmapstale", NULL, 0, 0, 0, true},
     {"badptb", NULL, 0, 0, 0, true},     {"dma", NULL, 0, 0, 4, true},
     {"chaos", "a", 0, 0, 0, true},       {"chaos", "b", 0, 0, 0, false},
     {"chaos", "q", 0, 0, 0, false},      {"chaos", "z", 0, 0, 0, false},

@@ -99,6 +99,9 @@ static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
  * level-2 shadow table of this VM. */
 static bool rmap_live(struct vm *vm, uint32_t gfn, uint32_t pa, uint32_t *s)
 {
+    const struct spage *table = vm->vmm->spage_of[pa >> PAGE_SHIFT];
+    if (!table || table->level != 2 || vm->vmm->owner[pa >> PAGE_SHIFT].vm != vm->id)
+        return false;
     *s = host_word(vm->vmm, pa);
     return (*s & PTE_V) && (*s & PTE_W) && PTE_FRAME(*s) == vm->pmap[gfn] << PAGE_SHIFT;
 }
