@@ -71,6 +71,49 @@ static void expect_everywhere(const char *name, struct guest_run c, const struct
     guest_end_free(&bare);
 }
 
+/* n verdicts that hold, as hostile.inc prints them, and its newline. */
+static const char *dots(unsigned n)
+{
+    static char buf[4096];
+    CU_ASSERT_FATAL(n + 2 <= sizeof buf);
+    memset(buf, '.', n);
+    strcpy(buf + n, "\n");
+    return buf;
+}
+
+/* A guest that checks itself: n verdicts that hold, and halt 0, in both
+ * ISA variants (the hostile guests use mfcr/mtcr for status, which trap
+ * in both). */
+static void expect_checks(const char *guest, uint32_t mem, unsigned n)
+{
+    struct elf_image img;
+    guest_image(guest, &img);
+    struct expect x = {VM_HALTED, 0, dots(n)};
+    for (int isa = 0; isa < ISA_NVARIANTS; isa++)
+        expect_everywhere(guest, (struct guest_run){.image = &img, .mem = mem, .isa = (enum isa_variant)isa}, &x);
+    elf_free(&img);
+}
+
+/* --- page-table entries beyond memory, and at the page tables --- */
+
+/* ptebeyond.s: 6 frame numbers past the end of memory, 7 checks each
+ * (load, store and jump are bus errors; A stays clear; user mode; no V is
+ * a page fault; a level-1 entry past memory), then 13 checks of the tables
+ * edited through windows onto themselves. */
+static void test_entries_beyond_memory_and_at_tables(void)
+{
+    expect_checks("ptebeyond", GUESTRUN_MEM, 6 * 7 + 13);
+    expect_checks("ptebeyond", 64u << 10, 6 * 7 + 13); /* a small memory: other frames are past it */
+}
+
+/* selfref.s: the root as its own level-2 table (8 checks), two roots that
+ * are each other's (7), one level-2 table behind 16 slots of both roots
+ * (4 x 16 reads, 3 user-mode checks). */
+static void test_self_referencing_and_cyclic_tables(void)
+{
+    expect_checks("selfref", GUESTRUN_MEM, 8 + 7 + 4 * 16 + 3);
+}
+
 /* --- the VMM's reverse map of writable entries (a bug the checker found) --- */
 
 static const struct expect rmapstale_ok = {VM_HALTED, 0, "P ok\n"};
@@ -170,6 +213,8 @@ static void test_rmap_stale_other_vm(void)
 void suite_hostile(void)
 {
     CU_pSuite s = CU_add_suite("hostile", NULL, NULL);
+    CU_add_test(s, "page-table entries past memory, and windows onto the tables", test_entries_beyond_memory_and_at_tables);
+    CU_add_test(s, "self-referencing, cyclic and shared page tables", test_self_referencing_and_cyclic_tables);
     CU_add_test(s, "dropped shadow tables: the VMM never writes their frames", test_rmap_stale_alone);
     CU_add_test(s, "dropped shadow tables: another VM's memory made of them keeps every byte",
                 test_rmap_stale_other_vm);

@@ -312,9 +312,18 @@ static bool on_cpu(const struct vm *vm) { return vm->vmm->current == vm && vm->s
 bool audit_vcpu(struct vm *vm, struct findings *fd)
 {
     const uint32_t *cr = vm->cpu.cr;
+    uint32_t pending = 0;
+    int role = shadow_role(vm);
+    const struct spage *root = on_cpu(vm) ? vm->sh.root[role] : NULL;
+    bool bad_root = root && (root->level != 1 || root->role != role || root->key != shadow_root_key(vm, role));
+    bool undelivered = vm->state == VM_RUNNABLE && (cr[CR_STATUS] & SR_IE) && (pending = devices_pending(&vm->dev));
+    /* the usual answer first, without building a report (this runs after every exit) */
+    if (!(cr[CR_STATUS] & ~SR_WRITABLE) && !(cr[CR_PTB] & PAGE_MASK) &&
+        vm->cpu.instret == vm->st.direct + vm->st.emulated && vm->cpu.cycles >= vm->cpu.instret && !undelivered &&
+        !bad_root)
+        return true;
     struct vmm_violation r;
     violation_start(&r, INV_VCPU, vm);
-    uint32_t pending;
     if (cr[CR_STATUS] & ~SR_WRITABLE)
         violation_say(&r, "virtual status 0x%08x has reserved bits set (writable: 0x%x)", cr[CR_STATUS], SR_WRITABLE);
     else if (cr[CR_PTB] & PAGE_MASK)
@@ -326,19 +335,13 @@ bool audit_vcpu(struct vm *vm, struct findings *fd)
     else if (vm->cpu.cycles < vm->cpu.instret)
         violation_say(&r, "%llu cycles for %llu instructions", (unsigned long long)vm->cpu.cycles,
                       (unsigned long long)vm->cpu.instret);
-    else if (vm->state == VM_RUNNABLE && (cr[CR_STATUS] & SR_IE) && (pending = devices_pending(&vm->dev)))
+    else if (undelivered)
         violation_say(&r, "interrupt %s is pending with IE set, and was not delivered", isa_cause_name(pending));
-    else if (on_cpu(vm)) {
-        int role = shadow_role(vm);
-        const struct spage *root = vm->sh.root[role];
-        if (root && (root->level != 1 || root->role != role || root->key != shadow_root_key(vm, role)))
-            violation_say(&r, "the root of role %s (host frame 0x%x) is made from guest frame 0x%x at level %u "
-                              "for role %s; the virtual CPU needs guest frame 0x%x",
-                          shadow_role_name(role), root->hfn, root->key, root->level, shadow_role_name(root->role),
-                          shadow_root_key(vm, role));
-    }
-    if (!r.text[0])
-        return true;
+    else
+        violation_say(&r, "the root of role %s (host frame 0x%x) is made from guest frame 0x%x at level %u "
+                          "for role %s; the virtual CPU needs guest frame 0x%x",
+                      shadow_role_name(role), root->hfn, root->key, root->level, shadow_role_name(root->role),
+                      shadow_root_key(vm, role));
     violation_found(fd, &r);
     return false;
 }
@@ -546,7 +549,8 @@ out:
 
 unsigned vmm_audit(struct vmm *v, FILE *f)
 {
-    struct findings fd = {.f = f, .budget = 10};
+    struct findings fd;
+    findings_init(&fd, false, f, 10);
     for (int i = 0; i < v->nvms; i++)
         audit_shadows(v->vms[i], &fd);
     audit_books(v, NULL, NULL, &fd);

@@ -355,11 +355,14 @@ static void finish(struct vm *vm, struct findings *fd, bool at_entry)
 
 void iso_entered(struct vm *vm)
 {
-    struct findings fd = {.stop = true};
-    if (!vm->iso_seen)
+    struct findings fd;
+    findings_init(&fd, true, NULL, 0);
+    if (!vm->iso_seen) {
         check_all(vm, &fd);
-    else
+        vm->iso_until_whole = vm->vmm->iso->full_every;
+    } else {
         check_changes(vm, true, &fd);
+    }
     vm->iso_seen = true;
     finish(vm, &fd, true);
 }
@@ -367,11 +370,15 @@ void iso_entered(struct vm *vm)
 void iso_after_exit(struct vm *vm, const struct vm_exit *x)
 {
     struct iso *c = vm->vmm->iso;
-    struct findings fd = {.stop = true};
+    struct findings fd;
+    findings_init(&fd, true, NULL, 0);
     vm->nexits++;
     vm->last_exit = *x;
     bool ended = vm->state != VM_RUNNABLE;
-    if (ended || c->overflow || vm->nexits % c->full_every == 0)
+    bool whole = --vm->iso_until_whole == 0;
+    if (whole)
+        vm->iso_until_whole = c->full_every;
+    if (ended || c->overflow || whole)
         check_all(vm, &fd);
     else
         check_changes(vm, false, &fd);
@@ -384,7 +391,8 @@ void iso_left(struct vm *vm)
     if (vm->state == VM_RUNNABLE || vm->state == VM_ISOLATION || vm->iso_ended)
         return;
     /* It stopped without an exit (its instruction limit): the audit at its end. */
-    struct findings fd = {.stop = true};
+    struct findings fd;
+    findings_init(&fd, true, NULL, 0);
     check_all(vm, &fd);
     vm->iso_ended = true;
     finish(vm, &fd, false);

@@ -104,6 +104,7 @@ struct vm {
 
     /* The isolation checker's (isolation.c), used only when it is on. */
     uint64_t nexits;            /* exits handled */
+    uint32_t iso_until_whole;   /* exits until the next whole audit */
     struct vm_exit last_exit;   /* the latest of them */
     bool iso_seen;              /* audited whole once, at its first entry */
     bool iso_ended;             /* audited whole at its end */
@@ -197,11 +198,20 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x);
  */
 struct findings {
     unsigned n;                  /* violations found */
-    struct vmm_violation first;  /* the first of them */
     bool stop;                   /* stop looking after the first */
     FILE *f;                     /* describe up to `budget` of them here (may be NULL) */
     unsigned budget;
+    struct vmm_violation first;  /* the first of them (set only once n > 0) */
 };
+/* An empty struct findings; `first` is left alone (it is large, and this
+ * runs after every exit). */
+static inline void findings_init(struct findings *fd, bool stop, FILE *f, unsigned budget)
+{
+    fd->n = 0;
+    fd->stop = stop;
+    fd->f = f;
+    fd->budget = budget;
+}
 /* Host frames by owner, as the books count them. */
 struct frame_counts {
     uint32_t owned[MAX_VMS][3]; /* [vm][enum frame_kind], FRAME_FREE unused */
