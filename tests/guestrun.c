@@ -101,6 +101,30 @@ void guest_run_bare(const struct guest_run *c, struct guest_end *e)
     machine_free(m);
 }
 
+void guest_end_of(struct vm *vm, struct capture *out, struct guest_end *e)
+{
+    memset(e, 0, sizeof *e);
+    e->state = vm_state(vm);
+    e->value = e->state == VM_HALTED || e->state == VM_DOUBLE_FAULT ? vm_exit_value(vm) : 0;
+    e->instret = vm_instret(vm);
+    e->cycles = vm_cycles(vm);
+    vm_regs(vm, e->regs, &e->pc, e->crs);
+    take_output(e, out);
+    out->buf = NULL;
+    out->len = 0;
+    e->memlen = vm_mem_size(vm);
+    e->mem = malloc(e->memlen);
+    CU_ASSERT_FATAL(e->mem && vm_read_phys(vm, 0, e->mem, e->memlen));
+    bool written;
+    const uint8_t *d = vm_disk_image(vm, &e->disklen, &written);
+    e->disk = d ? copy(d, e->disklen) : NULL;
+    if (!d)
+        e->disklen = 0;
+    if (vm_violation(vm))
+        e->violation = *vm_violation(vm);
+    e->stats = *vm_stats(vm);
+}
+
 void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
 {
     memset(e, 0, sizeof *e);
@@ -112,7 +136,7 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
     if (!v)
         fprintf(stderr, "\nvmm_new: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
-    e->free_before = vmm_free_frames(v);
+    uint32_t free_before = vmm_free_frames(v);
     struct capture cap = {.in = c->input};
     struct vm_config cfg = {.name = "guest", .mem_size = mem_of(c), .image = c->image, .bootarg = c->boot,
                             .disk = c->disk, .disk_len = c->disk_len, .max_insns = limit_of(c),
@@ -122,23 +146,8 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
         fprintf(stderr, "\nvmm_add_vm: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
     vmm_run(v);
-    e->state = vm_state(vm);
-    e->value = e->state == VM_HALTED || e->state == VM_DOUBLE_FAULT ? vm_exit_value(vm) : 0;
-    e->instret = vm_instret(vm);
-    e->cycles = vm_cycles(vm);
-    vm_regs(vm, e->regs, &e->pc, e->crs);
-    take_output(e, &cap);
-    e->memlen = vm_mem_size(vm);
-    e->mem = malloc(e->memlen);
-    CU_ASSERT_FATAL(e->mem && vm_read_phys(vm, 0, e->mem, e->memlen));
-    if (c->disk) {
-        bool written;
-        const uint8_t *d = vm_disk_image(vm, &e->disklen, &written);
-        e->disk = copy(d, e->disklen);
-    }
-    if (vm_violation(vm))
-        e->violation = *vm_violation(vm);
-    e->stats = *vm_stats(vm);
+    guest_end_of(vm, &cap, e);
+    e->free_before = free_before;
     e->audit = vmm_audit(v, NULL);
     vmm_remove_vm(v, vm);
     e->free_after = vmm_free_frames(v);

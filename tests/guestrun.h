@@ -75,4 +75,8 @@ struct capture {
 void capture_write(void *ctx, const uint8_t *b, size_t n);
 int capture_read(void *ctx);
 
+/* What a VM made by hand ended with; its output (taken from out, which is
+ * left empty) and its disk included.  Not the audit or free counts. */
+void guest_end_of(struct vm *vm, struct capture *out, struct guest_end *e);
+
 #endif

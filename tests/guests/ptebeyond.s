@@ -281,6 +281,7 @@ probe_lw:
         la      a0, 1f
         call    arm
 lw_at:  lw      a0, 0(t2)
+        call    disarm
 1:      pop     ra
         ret
 
@@ -290,6 +291,7 @@ probe_sw:                               # a1 is stored at a0
         la      a0, 1f
         call    arm
 sw_at:  sw      a1, 0(t2)
+        call    disarm
 1:      pop     ra
         ret
 

@@ -256,6 +256,7 @@ probe_lw:
         la      a0, 1f
         call    arm
 lw_at:  lw      a0, 0(t2)
+        call    disarm
 1:      pop     ra
         ret
 
