@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asm.h"
 #include "asmtest.h"
 #include "guestrun.h"
 #include "runvrun.h"
@@ -382,6 +383,58 @@ static void test_vrun_check_isolation(void)
     free(vrun);
 }
 
+static char *guest_file(const char *dir, const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof path, "tests/guests/%s.s", name);
+    struct asm_result res;
+    CU_ASSERT_FATAL(asm_assemble_file(path, NULL, &res));
+    snprintf(path, sizeof path, "%s.elf", name);
+    char *img = tmp_write(dir, path, res.elf, res.elf_len);
+    asm_result_free(&res);
+    return img;
+}
+
+/* A violation through vrun (VMLAB_INJECT breaks the VMM on purpose): one
+ * line on stderr, exit status 125 like the other abnormal stops; a VM the
+ * broken part does not touch (paging.s never uses its last frame) runs to
+ * its end. */
+static void test_vrun_reports_a_violation(void)
+{
+    char *vrun = tool("vrun"), *dir = tmpdir_make();
+    char *img = guest_file(dir, "isocheck"), *good = guest_file(dir, "paging");
+    uint8_t block[DISK_BLOCK_SIZE] = {0};
+    char *disk = tmp_write(dir, "d.img", block, sizeof block);
+    char inject[16];
+    snprintf(inject, sizeof inject, "%d", INJECT_MAP_SHADOW);
+    setenv("VMLAB_INJECT", inject, 1);
+    struct res r;
+    run_vrun(vrun, dir, &r, NULL, 0,
+             (const char *const[]){"--check-isolation", "--vm", img, "-m", "1M", "--disk", disk, "--name", "bad",
+                                   "--vm", good, "-m", "2M", "--name", "good", NULL});
+    CU_ASSERT_EQUAL(r.status, 125);
+    const char *want = "vrun: [bad] ";
+    CU_ASSERT(strncmp(r.err, want, strlen(want)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, ": isolation violation (frame): a shadow entry maps a host frame that is not "
+                                         "the VM's guest memory; VM 'bad', after exit "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "a shadow table of VM 'bad'"));
+    CU_ASSERT(r.errlen > 0 && strchr(r.err, '\n') == r.err + r.errlen - 1); /* one line */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[good] "));
+    CU_ASSERT_PTR_NULL(strstr(r.out, "[bad] ok"));
+    res_free(&r);
+    setenv("VMLAB_INJECT", "frame", 1);
+    run_vrun(vrun, dir, &r, NULL, 0, (const char *const[]){img, NULL});
+    CU_ASSERT_EQUAL(r.status, 2);
+    CU_ASSERT_STRING_EQUAL(r.err, "vrun: VMLAB_INJECT=frame: not a number (of enum vmm_inject flags)\n");
+    res_free(&r);
+    unsetenv("VMLAB_INJECT");
+    free(img);
+    free(good);
+    free(disk);
+    tmpdir_remove(dir);
+    free(vrun);
+}
+
 void suite_isolation(void)
 {
     CU_pSuite s = CU_add_suite("isolation", NULL, NULL);
@@ -395,4 +448,5 @@ void suite_isolation(void)
     CU_add_test(s, "catches a writable entry over a clean page (lost dirty bit)", test_catches_lost_dirty_bit);
     CU_add_test(s, "every VMM write to host memory is watched", test_every_host_write_is_watched);
     CU_add_test(s, "vrun --check-isolation", test_vrun_check_isolation);
+    CU_add_test(s, "vrun: a violation is one line and status 125", test_vrun_reports_a_violation);
 }

@@ -646,6 +646,15 @@ static int run_vms(const struct opts *o)
     if (o->stats_json && !output_ok(o->stats_json))
         return EXIT_BAD_INPUT;
     cfg.shadow_frames = shadow_frames;
+    /* A deliberately broken VMM (enum vmm_inject), to watch the checkers
+     * catch it from the command line (docs/vmm.md 8.1); never in real use. */
+    const char *inject = getenv("VMLAB_INJECT");
+    uint64_t flags = 0;
+    if (inject && (!parse_count(inject, &flags) || flags > UINT32_MAX)) {
+        fprintf(stderr, "%s: VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)\n", prog, inject);
+        return EXIT_USAGE;
+    }
+    cfg.inject = (unsigned)flags;
     struct vmm *v = vmm_new(&cfg, (uint32_t)host, err, sizeof err);
     if (!v) {
         fprintf(stderr, "%s: %s\n", prog, err);
