@@ -119,15 +119,15 @@ void machine_tlb_flush(struct machine *m);
 void machine_tlb_flush_page(struct machine *m, uint32_t va);
 
 /* The TLB's architectural part (docs/isa.md section 7), read-only, for
- * checkers such as the VMM's isolation checker: slot i's valid bit, the
- * virtual page it maps and the PTE it cached.  False, filling nothing,
- * when i is past the last slot. */
+ * checkers such as the VMM's isolation checker: each slot's valid bit, the
+ * virtual page it maps and the PTE it cached, slot i in out[i], for at
+ * most max slots.  Returns the number of slots the TLB has. */
 struct tlb_slot {
     bool valid;
     uint32_t vpage; /* virtual address of the page */
     uint32_t pte;   /* the level-2 entry as cached: its frame is where the page is */
 };
-bool machine_tlb_slot(const struct machine *m, unsigned i, struct tlb_slot *out);
+unsigned machine_tlb_view(const struct machine *m, struct tlb_slot *out, unsigned max);
 
 /* Devices. */
 void machine_set_console(struct machine *m, const struct console_io *io);

@@ -5,11 +5,9 @@
  */
 #include "machine_impl.h"
 
-bool machine_tlb_slot(const struct machine *m, unsigned i, struct tlb_slot *out)
+unsigned machine_tlb_view(const struct machine *m, struct tlb_slot *out, unsigned max)
 {
-    if (i >= TLB_SIZE)
-        return false;
-    const struct tlb_entry *e = &m->tlb[i];
-    *out = (struct tlb_slot){.valid = e->valid, .vpage = e->vpage, .pte = e->pte};
-    return true;
+    for (unsigned i = 0; i < TLB_SIZE && i < max; i++)
+        out[i] = (struct tlb_slot){.valid = m->tlb[i].valid, .vpage = m->tlb[i].vpage, .pte = m->tlb[i].pte};
+    return TLB_SIZE;
 }

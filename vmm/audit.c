@@ -305,6 +305,25 @@ bool audit_writable(struct vm *vm, const uint8_t *marked, struct findings *fd)
     return fd->n == before;
 }
 
+void count_writable_in(struct vmm *v, uint32_t hfn, int sign, uint32_t *counts)
+{
+    uint8_t table[PAGE_SIZE];
+    machine_read_phys(v->m, hfn << PAGE_SHIFT, table, PAGE_SIZE);
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t e = le32(table + 4 * i);
+        if ((e & (PTE_V | PTE_W)) == (PTE_V | PTE_W) && (e >> PAGE_SHIFT) < v->nframes)
+            counts[e >> PAGE_SHIFT] += (uint32_t)sign;
+    }
+}
+
+void count_writable(struct vmm *v, uint32_t *counts)
+{
+    memset(counts, 0, v->nframes * sizeof *counts);
+    for (uint32_t f = 1; f < v->nframes; f++)
+        if (v->owner[f].kind == FRAME_SHADOW)
+            count_writable_in(v, f, 1, counts);
+}
+
 /* --- the virtual CPU and the real one --- */
 
 static bool on_cpu(const struct vm *vm) { return vm->vmm->current == vm && vm->state == VM_RUNNABLE; }
@@ -391,9 +410,17 @@ bool audit_tlb(struct vm *vm, struct findings *fd)
         return true;
     struct vmm *v = vm->vmm;
     uint32_t ptb = machine_get_cr(v->m, CR_PTB);
-    struct tlb_slot t;
-    unsigned before = fd->n;
-    for (unsigned i = 0; machine_tlb_slot(v->m, i, &t); i++) {
+    struct tlb_slot slots[256];
+    unsigned n = machine_tlb_view(v->m, slots, 256), before = fd->n;
+    if (n > 256) {
+        struct vmm_violation r; /* a TLB this checker cannot see whole is not checked */
+        violation_start(&r, INV_TLB, vm);
+        violation_say(&r, "the real TLB has %u slots, more than the checker reads (256)", n);
+        violation_found(fd, &r);
+        return false;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct tlb_slot t = slots[i];
         if (!t.valid)
             continue;
         /* The walk the real MMU would do now, over the shadow. */
@@ -493,6 +520,9 @@ bool audit_books(struct vmm *v, struct vm *vm, struct frame_counts *counts, stru
         return true; /* out of memory: nothing to say */
     unsigned before = fd->n;
     char who[96];
+    bool live[MAX_VMS] = {false};
+    for (int i = 0; i < v->nvms; i++)
+        live[v->vms[i]->id] = true;
     if (v->owner[0].kind != FRAME_FREE || v->spage_of[0]) {
         books_fail(fd, vm, 0, "host frame 0 is owned: 0 means no frame and is never handed out");
         goto out;
@@ -507,7 +537,7 @@ bool audit_books(struct vmm *v, struct vm *vm, struct frame_counts *counts, stru
             }
             continue;
         }
-        if (o.kind > FRAME_SHADOW || o.vm >= MAX_VMS || !vm_by_id(v, o.vm)) {
+        if (o.kind > FRAME_SHADOW || o.vm >= MAX_VMS || !live[o.vm]) {
             books_fail(fd, vm, f, "host frame 0x%x belongs to no VM there is (kind %u, VM %u)", f, o.kind, o.vm);
             goto out;
         }

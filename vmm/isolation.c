@@ -27,8 +27,8 @@
  *   guest memory (emulated        note_guest_write           the shadow entries made from
  *   stores, DMA, A/D bits)        (guest_copy)               the words written
  *   a host frame's owner          note_owner (alloc.c)       the change; the books
- *   a guest frame becomes a       note_traced (create)       every writable shadow entry
- *   traced page table                                        of the VM: none may map it
+ *   a guest frame becomes a       note_traced (create)       that no writable shadow entry
+ *   traced page table                                        maps it (the count below)
  *   ... stops being one           note_traced (destroy)      no shadow is made from it
  *   a shadow table is freed       note_owner                 every root entry (none may
  *                                                            lead to it)
@@ -43,13 +43,24 @@
  * keeps it so).  As a second line, the VM is audited whole at its first
  * entry, every check_full_every exits, when a log overflows, and at its
  * end.
+ *
+ * Whether a frame that has just become a page table is still writable
+ * somewhere would take a walk of every shadow table; instead the checker
+ * keeps its own count, per host frame, of the valid writable shadow
+ * entries that map it, from what it sees in memory: each entry's old and
+ * new value when it is written, each table's entries when its frame is
+ * freed (a frame is zero when it becomes a table: alloc_frame zeroes it).
+ * It does not use the VMM's reverse map, which is what it checks; every
+ * whole audit counts afresh and compares.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmm_impl.h"
 
-#define LOG_MAX 4096 /* changes remembered per exit; past that, a whole audit */
+/* Changes remembered per exit; past that, a whole audit (only exits that
+ * rebuild large address spaces write more). */
+#define LOG_MAX 1024
 
 struct guest_write {
     int vm;
@@ -76,6 +87,8 @@ struct iso {
     bool bad_write;                /* the VMM wrote where it must not; reported first */
     struct vmm_violation bad;
     uint8_t *marked;               /* per host frame: became a traced page table (scratch) */
+    uint32_t *writable;            /* per host frame: writable shadow entries mapping it */
+    uint32_t *recount;             /* scratch for the whole audits' count */
     struct frame_counts counts;    /* the books, kept up to date from the changes */
     uint32_t full_every;
     uint32_t last_ptb;             /* the real ptb the last check saw */
@@ -83,13 +96,21 @@ struct iso {
 
 bool iso_new(struct vmm *v)
 {
-    struct iso *c = calloc(1, sizeof *c);
-    if (!c || !(c->marked = calloc(v->nframes, 1))) {
-        free(c);
+    struct iso *c = malloc(sizeof *c); /* the logs need no zeroing: their counts do */
+    if (!c)
+        return false;
+    c->nspte = c->ngw = c->nown = c->ntr = 0;
+    c->overflow = c->bad_write = false;
+    c->last_ptb = 0;
+    c->marked = calloc(v->nframes, 1);
+    c->writable = calloc(v->nframes, sizeof *c->writable);
+    c->recount = calloc(v->nframes, sizeof *c->recount);
+    v->iso = c;
+    if (!c->marked || !c->writable || !c->recount) {
+        iso_free(v);
         return false;
     }
     c->full_every = v->cfg.check_full_every ? v->cfg.check_full_every : 1024;
-    v->iso = c;
     count_frames(v, &c->counts);
     return true;
 }
@@ -99,6 +120,8 @@ void iso_free(struct vmm *v)
     if (!v->iso)
         return;
     free(v->iso->marked);
+    free(v->iso->writable);
+    free(v->iso->recount);
     free(v->iso);
     v->iso = NULL;
 }
@@ -117,6 +140,7 @@ void iso_vms_changed(struct vmm *v)
      * (its first entry) is a whole one. */
     forget_changes(v->iso);
     count_frames(v, &v->iso->counts);
+    count_writable(v, v->iso->writable);
 }
 
 /* --- the hooks --- */
@@ -135,12 +159,23 @@ static void bad_write(struct vmm *v, const char *what, uint32_t hfn, uint32_t ad
     c->bad_write = true;
 }
 
-void iso_log_spte(struct vmm *v, uint32_t pa)
+static void count_entry(struct iso *c, const struct vmm *v, uint32_t e, uint32_t sign)
+{
+    if ((e & (PTE_V | PTE_W)) == (PTE_V | PTE_W) && (e >> PAGE_SHIFT) < v->nframes)
+        c->writable[e >> PAGE_SHIFT] += sign;
+}
+
+void iso_log_spte(struct vmm *v, uint32_t pa, uint32_t now)
 {
     struct iso *c = v->iso;
     uint32_t hfn = pa >> PAGE_SHIFT;
-    if (v->current && !(hfn < v->nframes && v->owner[hfn].kind == FRAME_SHADOW && v->owner[hfn].vm == v->current->id))
+    bool table = hfn < v->nframes && v->owner[hfn].kind == FRAME_SHADOW;
+    if (v->current && !(table && v->owner[hfn].vm == v->current->id))
         bad_write(v, "a shadow entry", hfn, pa);
+    if (table) {
+        count_entry(c, v, host_word(v, pa), (uint32_t)-1);
+        count_entry(c, v, now, 1);
+    }
     if (c->nspte < LOG_MAX)
         c->spte[c->nspte++] = pa;
     else
@@ -161,6 +196,8 @@ void iso_log_guest_write(struct vmm *v, const struct vm *vm, uint32_t gpa, size_
 void iso_log_owner(struct vmm *v, uint32_t hfn, struct frame_owner was, struct frame_owner now)
 {
     struct iso *c = v->iso;
+    if (was.kind == FRAME_SHADOW && now.kind != FRAME_SHADOW)
+        count_writable_in(v, hfn, -1, c->writable); /* its entries go: it still holds them */
     if (c->nown < LOG_MAX)
         c->own[c->nown++] = (struct owner_change){.hfn = hfn, .was = was, .now = now};
     else
@@ -230,6 +267,41 @@ static bool audit_written(struct vm *vm, uint32_t gpa, uint32_t len, struct find
     return true;
 }
 
+/* The count says a writable entry maps hfn, and no table of vm has one:
+ * shadow memory changed without the checker hearing of it. */
+static bool lost_count(struct vm *vm, uint32_t hfn, struct findings *fd)
+{
+    struct vmm_violation r;
+    violation_start(&r, INV_HOST_WRITE, vm);
+    r.hfn = hfn;
+    violation_say(&r, "%u writable shadow entries were counted for host frame 0x%x, and no shadow table of VM '%s' "
+                      "holds one: shadow tables changed without the checker hearing of it",
+                  vm->vmm->iso->writable[hfn], hfn, vm->name);
+    violation_found(fd, &r);
+    return true;
+}
+
+/* The count of writable entries against a count afresh. */
+static bool audit_writable_count(struct vm *vm, struct findings *fd)
+{
+    struct vmm *v = vm->vmm;
+    struct iso *c = v->iso;
+    count_writable(v, c->recount);
+    for (uint32_t f = 0; f < v->nframes; f++)
+        if (c->recount[f] != c->writable[f]) {
+            struct vmm_violation r;
+            violation_start(&r, INV_HOST_WRITE, vm);
+            r.hfn = f;
+            violation_say(&r, "the shadow tables hold %u writable entries for host frame 0x%x, the checker counted "
+                              "%u: they changed without the checker hearing of it",
+                          c->recount[f], f, c->writable[f]);
+            violation_found(fd, &r);
+            memcpy(c->writable, c->recount, v->nframes * sizeof *c->writable);
+            return false;
+        }
+    return true;
+}
+
 /* What changed while the VMM handled the exit (or put the VM on the CPU). */
 static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
 {
@@ -272,7 +344,12 @@ static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
             }
     }
     if (traced) {
-        bool ok = audit_writable(vm, c->marked, fd);
+        /* writable somewhere: walk the tables only now, to name the entry */
+        bool ok = true;
+        for (uint32_t i = 0; i < c->ntr && ok; i++)
+            if (c->tr[i].gfn < vm->nframes && c->marked[vm->pmap[c->tr[i].gfn]] &&
+                c->writable[vm->pmap[c->tr[i].gfn]])
+                ok = audit_writable(vm, c->marked, fd) && !lost_count(vm, vm->pmap[c->tr[i].gfn], fd);
         for (uint32_t i = 0; i < c->ntr; i++)
             if (c->tr[i].gfn < vm->nframes)
                 c->marked[vm->pmap[c->tr[i].gfn]] = 0;
@@ -305,7 +382,7 @@ static void check_all(struct vm *vm, struct findings *fd)
 {
     struct vmm *v = vm->vmm;
     if (audit_vcpu(vm, fd) && audit_real(vm, fd) && audit_shadows(vm, fd) &&
-        audit_books(v, vm, &v->iso->counts, fd))
+        audit_books(v, vm, &v->iso->counts, fd) && audit_writable_count(vm, fd))
         audit_tlb(vm, fd);
 }
 

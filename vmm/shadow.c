@@ -49,7 +49,7 @@ static uint32_t spte_read(struct vm *vm, const struct spage *sp, uint32_t i)
 static void spte_write_raw(struct vm *vm, uint32_t pa, uint32_t v)
 {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    note_spte(vm->vmm, pa);
+    note_spte(vm->vmm, pa, v);
     machine_write_phys(vm->vmm->m, pa, b, 4);
 }
 

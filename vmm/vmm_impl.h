@@ -227,6 +227,12 @@ bool audit_table(struct vm *vm, const struct spage *sp, struct findings *fd);
 bool audit_shadows(struct vm *vm, struct findings *fd);
 /* No writable shadow entry of vm maps a host frame marked in marked[]. */
 bool audit_writable(struct vm *vm, const uint8_t *marked, struct findings *fd);
+/* For each host frame, the valid writable entries of every shadow table
+ * that map it (counts[] has a slot per host frame). */
+void count_writable(struct vmm *v, uint32_t *counts);
+/* Add sign times the valid writable entries of the table in host frame
+ * hfn to counts[]. */
+void count_writable_in(struct vmm *v, uint32_t hfn, int sign, uint32_t *counts);
 /* The virtual CPU, the real CPU (when vm is on it) and the real TLB. */
 bool audit_vcpu(struct vm *vm, struct findings *fd);
 bool audit_real(struct vm *vm, struct findings *fd);
@@ -256,17 +262,17 @@ void iso_vms_changed(struct vmm *v);            /* a VM was added or removed */
 void iso_entered(struct vm *vm);                /* before the VM runs on the CPU */
 void iso_after_exit(struct vm *vm, const struct vm_exit *x);
 void iso_left(struct vm *vm);                   /* after its slice */
-void iso_log_spte(struct vmm *v, uint32_t pa);
+void iso_log_spte(struct vmm *v, uint32_t pa, uint32_t now);
 void iso_log_guest_write(struct vmm *v, const struct vm *vm, uint32_t gpa, size_t len);
 void iso_log_owner(struct vmm *v, uint32_t hfn, struct frame_owner was, struct frame_owner now);
 void iso_log_traced(struct vmm *v, const struct vm *vm, uint32_t gfn, bool traced);
 
 /* The hooks the VMM calls where it changes what the checker watches;
  * when the checker is off each costs one predictable branch. */
-static inline void note_spte(struct vmm *v, uint32_t pa)
+static inline void note_spte(struct vmm *v, uint32_t pa, uint32_t now)
 {
     if (__builtin_expect(v->iso != NULL, 0))
-        iso_log_spte(v, pa);
+        iso_log_spte(v, pa, now);
 }
 static inline void note_guest_write(struct vmm *v, const struct vm *vm, uint32_t gpa, size_t len)
 {

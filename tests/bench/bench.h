@@ -16,5 +16,6 @@ double bench_median(double *v, int n); /* sorts v */
 /* The parts; each prints its own table. */
 int bench_machine(void);
 int bench_vmm(const char *kernel_path);
+int bench_isolation(const char *kernel_path);
 
 #endif

@@ -33,5 +33,7 @@ int main(int argc, char **argv)
     int status = bench_machine();
     printf("\n");
     status |= bench_vmm(kernel);
+    printf("\n");
+    status |= bench_isolation(kernel);
     return status;
 }
