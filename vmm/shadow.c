@@ -100,7 +100,8 @@ static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
 static bool rmap_live(struct vm *vm, uint32_t gfn, uint32_t pa, uint32_t *s)
 {
     const struct spage *table = vm->vmm->spage_of[pa >> PAGE_SHIFT];
-    if (!table || table->level != 2 || vm->vmm->owner[pa >> PAGE_SHIFT].vm != vm->id)
+    bool ours = table && table->level == 2 && vm->vmm->owner[pa >> PAGE_SHIFT].vm == vm->id;
+    if (!ours && !(vm->vmm->cfg.inject & INJECT_STALE_RMAP))
         return false;
     *s = host_word(vm->vmm, pa);
     return (*s & PTE_V) && (*s & PTE_W) && PTE_FRAME(*s) == vm->pmap[gfn] << PAGE_SHIFT;
@@ -416,6 +417,16 @@ uint32_t shadow_root_key(const struct vm *vm, int role)
     return key >= vm->nframes ? vm->nframes : key;
 }
 
+/* The role the VMM runs the guest in: shadow_role, unless it is broken on
+ * purpose (the checker compares the two). */
+static int active_role(const struct vm *vm)
+{
+    int role = shadow_role(vm);
+    if (role == ROLE_USER && (vm->vmm->cfg.inject & INJECT_WRONG_ROLE))
+        role = ROLE_SUP; /* the deliberate bug: user programs see the kernel's pages */
+    return role;
+}
+
 const char *shadow_role_name(int role)
 {
     static const char *const names[NROLES] = {[ROLE_SUP] = "sup", [ROLE_USER] = "user", [ROLE_PHYS] = "phys"};
@@ -427,9 +438,7 @@ void shadow_activate(struct vm *vm)
     struct shadow *sh = &vm->sh;
     if (vm->vmm->current != vm || vm->state != VM_RUNNABLE)
         return;
-    int role = shadow_role(vm);
-    if (role == ROLE_USER && (vm->vmm->cfg.inject & INJECT_WRONG_ROLE))
-        role = ROLE_SUP; /* the deliberate bug: user programs see the kernel's pages */
+    int role = active_role(vm);
     uint32_t key = shadow_root_key(vm, role);
     struct spage *root = sh->root[role];
     if (!root || root->key != key) {
@@ -501,7 +510,7 @@ void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
         if (vm->vmm->cfg.inject & INJECT_STALE_TLB) {
             /* the deliberate bug: no flush, and no ptb write (which flushes)
              * unless the current root is gone */
-            if (vm->vmm->current == vm && !sh->root[shadow_role(vm)])
+            if (vm->vmm->current == vm && !sh->root[active_role(vm)])
                 shadow_activate(vm);
             return;
         }
@@ -557,7 +566,7 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         w.pte = w.page | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
         w.pte_pa = 0;
     } else {
-        role = user ? ROLE_USER : ROLE_SUP;
+        role = active_role(vm);
         struct dma walk_mem = vm->dma;
         walk_mem.read = raw_read;
         walk_mem.write = raw_write;

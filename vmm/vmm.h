@@ -41,6 +41,7 @@ enum vmm_inject {
     INJECT_MAP_FOREIGN = 32,     /* the guest's last frame is mapped to the host frame after it (another VM's) */
     INJECT_LEAK = 64,            /* a freed host frame never gets back to the free list */
     INJECT_WRONG_ROLE = 128,     /* virtual user mode runs on the supervisor shadow */
+    INJECT_STALE_RMAP = 256,     /* reverse-map nodes into dropped tables are followed (a bug once real) */
 };
 
 struct vmm_config {
