@@ -453,6 +453,60 @@ static void test_attacker_and_victim(void)
     elf_free(&vic);
 }
 
+/* shadowpeek.s learns the host address of the page table the real MMU
+ * walks - on x86like rdptb does not trap (docs/isa.md 10), so under the
+ * VMM it returns the real ptb, its shadow root - and goes for it with a
+ * page-table entry and with DMA.  The manual says what the frame number
+ * gets (a bus error and bad-addr past memory; inside, its own frame): 5
+ * checks, and halt 0.  Under the VMM, with every policy and the checker,
+ * it must hold that number in s0, a shadow table of this VM past its
+ * memory, and reach nothing: the checker silent, the audit clean.  (The
+ * bare machine's rdptb is the root it wrote, inside its memory, so the
+ * two runs take different branches: that is the x86 problem itself.) */
+static void test_guest_learns_its_shadow_root(void)
+{
+    struct elf_image img;
+    guest_image("shadowpeek", &img);
+    uint8_t disk[DISK_BLOCK_SIZE] = {0};
+    struct guest_end bare;
+    guest_run_bare(&(struct guest_run){.image = &img, .isa = ISA_X86LIKE, .disk = disk, .disk_len = sizeof disk},
+                   &bare);
+    CU_ASSERT_EQUAL(bare.state, VM_HALTED);
+    CU_ASSERT_EQUAL(bare.value, 0);
+    CU_ASSERT_STRING_EQUAL(bare.out, dots(5));
+    guest_end_free(&bare);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        char err[300];
+        struct vmm_config vc = {.isa = ISA_X86LIKE, .policy = (enum shadow_policy)p, .check_isolation = true,
+                                .shadow_frames = 64};
+        struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 65 * PAGE_SIZE, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        struct capture out = {0};
+        struct vm_config c = {.name = "peek", .mem_size = GUESTRUN_MEM, .image = &img, .disk = disk,
+                              .disk_len = sizeof disk, .io = {.ctx = &out, .write = capture_write}};
+        struct vm *vm = vmm_add_vm(v, &c, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+        vmm_run(v);
+        CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+        CU_ASSERT_EQUAL(vm_exit_value(vm), 0);
+        CU_ASSERT_STRING_EQUAL(out.buf, dots(5));
+        if (vm_state(vm) != VM_HALTED)
+            fprintf(stderr, "\nshadowpeek (%s): %s\n", shadow_policy_name((enum shadow_policy)p), vm_message(vm));
+        uint32_t regs[NREGS], pc, crs[NCRS];
+        vm_regs(vm, regs, &pc, crs);
+        int owner;
+        uint32_t hfn = regs[8] >> PAGE_SHIFT; /* s0: what rdptb gave */
+        CU_ASSERT(hfn >= GUESTRUN_MEM / PAGE_SIZE);
+        CU_ASSERT_EQUAL(vmm_frame_owner(v, hfn, &owner), FRAME_SHADOW);
+        CU_ASSERT_EQUAL(owner, vm_id(vm));
+        CU_ASSERT_NOT_EQUAL(regs[8], crs[CR_PTB]); /* not the root it wrote */
+        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        free(out.buf);
+        vmm_free(v);
+    }
+    elf_free(&img);
+}
+
 /* --- the VMM's reverse map of writable entries (a bug the checker found) --- */
 
 static const struct expect rmapstale_ok = {VM_HALTED, 0, "P ok\n"};
@@ -561,6 +615,8 @@ void suite_hostile(void)
     CU_add_test(s, "every undefined opcode and illegal encoding", test_undefined_and_illegal_encodings);
     CU_add_test(s, "misaligned accesses at every page boundary", test_misaligned_at_every_boundary);
     CU_add_test(s, "one VM tries everything against another", test_attacker_and_victim);
+    CU_add_test(s, "x86like: a guest that learns its shadow root's address cannot reach it",
+                test_guest_learns_its_shadow_root);
     CU_add_test(s, "dropped shadow tables: the VMM never writes their frames", test_rmap_stale_alone);
     CU_add_test(s, "dropped shadow tables: another VM's memory made of them keeps every byte",
                 test_rmap_stale_other_vm);

@@ -216,6 +216,13 @@ void iso_log_traced(struct vmm *v, const struct vm *vm, uint32_t gfn, bool trace
 
 /* --- the checks --- */
 
+static const char *kind_name(unsigned kind)
+{
+    static const char *const names[] = {[FRAME_FREE] = "free", [FRAME_GUEST] = "guest memory",
+                                        [FRAME_SHADOW] = "a shadow table"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
 /* Keep the books from one change of owner; false if the change itself is
  * wrong: handling VM vm's exit, the VMM may only give vm a free frame or
  * take one of vm's back. */
@@ -234,13 +241,11 @@ static bool owner_change(struct vm *vm, const struct owner_change *oc, struct fi
         n->owned[oc->now.vm][oc->now.kind]++;
     if (gives || takes)
         return true;
-    static const char *const kinds[] = {[FRAME_FREE] = "free", [FRAME_GUEST] = "guest memory",
-                                        [FRAME_SHADOW] = "a shadow table"};
     struct vmm_violation r;
     violation_start(&r, INV_BOOKS, vm);
     r.hfn = oc->hfn;
     violation_say(&r, "handling an exit of VM '%s', host frame 0x%x went from %s (VM %d) to %s (VM %d)", vm->name,
-                  oc->hfn, kinds[oc->was.kind % 3], oc->was.kind ? oc->was.vm : -1, kinds[oc->now.kind % 3],
+                  oc->hfn, kind_name(oc->was.kind), oc->was.kind ? oc->was.vm : -1, kind_name(oc->now.kind),
                   oc->now.kind ? oc->now.vm : -1);
     violation_found(fd, &r);
     return false;

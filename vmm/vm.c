@@ -90,6 +90,8 @@ void vmm_free(struct vmm *v)
 
 void vmm_remove_vm(struct vmm *v, struct vm *vm)
 {
+    if (vm == v->current)
+        return; /* on the CPU (a console callback, say): not now */
     for (int i = 0; i < v->nvms; i++)
         if (v->vms[i] == vm) {
             memmove(&v->vms[i], &v->vms[i + 1], (size_t)(v->nvms - i - 1) * sizeof *v->vms);

@@ -209,8 +209,9 @@ uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn);
 /* Host frames on the free list: with vmm_remove_vm, what a leak test
  * counts before and after a run. */
 uint32_t vmm_free_frames(const struct vmm *v);
-/* Take a VM that is not running out of the VMM, giving back every host
- * frame it held and its promise of shadow frames. */
+/* Take a VM that is not on the CPU out of the VMM (a VM on it is left
+ * alone), giving back every host frame it held and its promise of shadow
+ * frames. */
 void vmm_remove_vm(struct vmm *v, struct vm *vm);
 
 struct machine *vmm_machine(struct vmm *v);
