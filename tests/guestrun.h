@@ -74,6 +74,8 @@ struct capture {
 };
 void capture_write(void *ctx, const uint8_t *b, size_t n);
 int capture_read(void *ctx);
+/* What it holds so far, "" before the first byte. */
+static inline const char *captured(const struct capture *c) { return c->buf ? c->buf : ""; }
 
 /* What a VM made by hand ended with; its output (taken from out, which is
  * left empty) and its disk included.  Not the audit or free counts. */

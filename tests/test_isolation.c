@@ -316,7 +316,7 @@ static void test_catches_foreign_frame(void)
         CU_ASSERT_EQUAL(vm_state(b), VM_HALTED);
         CU_ASSERT_EQUAL(vm_exit_value(b), bare.value);
         CU_ASSERT_EQUAL(vm_instret(b), bare.instret);
-        CU_ASSERT_STRING_EQUAL(ob.buf, bare.out);
+        CU_ASSERT_STRING_EQUAL(captured(&ob), bare.out);
         free(oa.buf);
         free(ob.buf);
         vmm_free(v);
