@@ -43,6 +43,8 @@
     X(valgrind)                                                                \
     X(fuzzregress)                                                             \
     X(difftest)                                                                \
+    X(isolation)                                                               \
+    X(hostile)                                                                 \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

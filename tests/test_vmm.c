@@ -16,29 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asm.h"
 #include "elf_load.h"
+#include "guestrun.h"
 #include "lockstep.h"
 #include "vmm.h"
 
 #define GUEST_MEM (1u << 20)
 
 bool interp_has_routine(enum op op); /* vmm/interp.c */
-
-/* Assemble tests/guests/NAME.s into an image. */
-static bool guest_image(const char *name, struct elf_image *img)
-{
-    char path[256], err[300];
-    snprintf(path, sizeof path, "tests/guests/%s.s", name);
-    struct asm_result res;
-    bool ok = asm_assemble_file(path, NULL, &res);
-    if (!ok)
-        fprintf(stderr, "\n%s", res.diag);
-    ok = ok && elf_read_mem(res.elf, res.elf_len, img, err, sizeof err);
-    asm_result_free(&res);
-    CU_ASSERT_FATAL(ok);
-    return ok;
-}
 
 struct out {
     char buf[8192];

@@ -3,7 +3,8 @@
  *
  * Every host frame has an owner record: free, a VM's guest memory, or a
  * VM's shadow tables.  Frames are zeroed when handed out, so nothing one
- * VM left in a frame can be read by the next owner.
+ * VM left in a frame can be read by the next owner.  Every change of owner
+ * is told to the isolation checker, which keeps the books with it.
  */
 #include <stdlib.h>
 
@@ -21,7 +22,9 @@ uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
     uint32_t hfn = v->free_frames[--v->nfree];
     static const uint8_t zeros[PAGE_SIZE];
     machine_write_phys(v->m, hfn << PAGE_SHIFT, zeros, PAGE_SIZE);
-    v->owner[hfn] = (struct frame_owner){.kind = (uint8_t)kind, .vm = (uint8_t)vm->id};
+    struct frame_owner now = {.kind = (uint8_t)kind, .vm = (uint8_t)vm->id};
+    note_owner(v, hfn, v->owner[hfn], now);
+    v->owner[hfn] = now;
     return hfn;
 }
 
@@ -29,7 +32,11 @@ void free_frame(struct vmm *v, uint32_t hfn)
 {
     if (v->owner[hfn].kind == FRAME_SHADOW)
         v->reserved++; /* back to its VM's promise */
-    v->owner[hfn] = (struct frame_owner){.kind = FRAME_FREE};
+    struct frame_owner now = {.kind = FRAME_FREE};
+    note_owner(v, hfn, v->owner[hfn], now);
+    v->owner[hfn] = now;
+    if (v->cfg.inject & INJECT_LEAK)
+        return; /* the deliberate bug: the frame is owned by nobody and never handed out again */
     v->free_frames[v->nfree++] = hfn;
 }
 
@@ -41,4 +48,13 @@ enum frame_kind vmm_frame_owner(const struct vmm *v, uint32_t hfn, int *vm_id)
     }
     *vm_id = v->owner[hfn].kind == FRAME_FREE ? -1 : v->owner[hfn].vm;
     return (enum frame_kind)v->owner[hfn].kind;
+}
+
+uint32_t vmm_free_frames(const struct vmm *v) { return v->nfree; }
+
+uint32_t host_word(struct vmm *v, uint32_t pa)
+{
+    uint8_t b[4] = {0};
+    machine_read_phys(v->m, pa, b, 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }

@@ -51,6 +51,8 @@ static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
      * time stands still off the CPU; this is for a VM entered the first time
      * or changed from outside (a monitor), and costs nothing otherwise. */
     reflect_interrupts(vm);
+    if (v->iso)
+        iso_entered(vm);
     while (vm->state == VM_RUNNABLE && vm->cpu.instret < slice_end) {
         if (vm->max_insns && vm->cpu.instret >= vm->max_insns) {
             vm->state = VM_LIMIT;
@@ -71,7 +73,11 @@ static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
         vm->cpu.cycles += direct;
         vm->st.direct += direct;
         dispatch_exit(vm, &x);
+        if (v->iso)
+            iso_after_exit(vm, &x);
     }
+    if (v->iso)
+        iso_left(vm);
     machine_set_cr(m, CR_TIMER, 0);
     vm_leave(v, vm);
 }

@@ -39,32 +39,21 @@
 
 /* --- shadow tables in host memory --- */
 
-static uint32_t host_word(struct vm *vm, uint32_t pa)
-{
-    uint8_t b[4];
-    machine_read_phys(vm->vmm->m, pa, b, 4);
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 static uint32_t spte_read(struct vm *vm, const struct spage *sp, uint32_t i)
 {
-    return host_word(vm, (sp->hfn << PAGE_SHIFT) + 4 * i);
+    return host_word(vm->vmm, (sp->hfn << PAGE_SHIFT) + 4 * i);
 }
 
+/* Every write to a shadow entry goes through here, and so past the
+ * isolation checker. */
 static void spte_write_raw(struct vm *vm, uint32_t pa, uint32_t v)
 {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    note_spte(vm->vmm, pa, v);
     machine_write_phys(vm->vmm->m, pa, b, 4);
 }
 
 static uint32_t spte_pa(const struct spage *sp, uint32_t i) { return (sp->hfn << PAGE_SHIFT) + 4 * i; }
-
-static uint32_t guest_word(struct vm *vm, uint32_t gpa)
-{
-    uint8_t b[4] = {0};
-    vm_guest_read(vm, gpa, b, 4);
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
 
 /* --- the hash of shadow tables, by (key, level, role) --- */
 
@@ -74,7 +63,7 @@ static uint32_t bucket(const struct shadow *sh, uint32_t key, int level, int rol
     return h % sh->nbuckets;
 }
 
-static struct spage *lookup(struct shadow *sh, uint32_t key, int level, int role)
+struct spage *shadow_lookup(struct shadow *sh, uint32_t key, int level, int role)
 {
     for (struct spage *sp = sh->hash[bucket(sh, key, level, role)]; sp; sp = sp->hnext)
         if (sp->key == key && sp->level == level && sp->role == role)
@@ -103,10 +92,18 @@ static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
 }
 
 /* Whether the shadow entry at host address pa (still) maps gfn writable:
- * nodes go stale when shadow entries change, and are then skipped. */
+ * nodes go stale when shadow entries change, and are then skipped.  A
+ * node also outlives the table it points into: a dropped table's frame is
+ * free, or by now another table, or another VM's memory, and holds
+ * whatever its owner put there - so it counts only while its frame is a
+ * level-2 shadow table of this VM. */
 static bool rmap_live(struct vm *vm, uint32_t gfn, uint32_t pa, uint32_t *s)
 {
-    *s = host_word(vm, pa);
+    const struct spage *table = vm->vmm->spage_of[pa >> PAGE_SHIFT];
+    bool ours = table && table->level == 2 && vm->vmm->owner[pa >> PAGE_SHIFT].vm == vm->id;
+    if (!ours && !(vm->vmm->cfg.inject & INJECT_STALE_RMAP))
+        return false;
+    *s = host_word(vm->vmm, pa);
     return (*s & PTE_V) && (*s & PTE_W) && PTE_FRAME(*s) == vm->pmap[gfn] << PAGE_SHIFT;
 }
 
@@ -176,8 +173,11 @@ static struct spage *create(struct vm *vm, uint32_t key, int level, int role)
     vm->st.shadow_built++;
     /* key may be one past the guest's memory: a root for a ptb outside it,
      * which stays empty (every access through it bus-errors). */
-    if (role != ROLE_PHYS && sh->pt_count[key]++ == 0 && key < vm->nframes)
-        write_protect(vm, key);
+    if (role != ROLE_PHYS && sh->pt_count[key]++ == 0) {
+        note_traced(vm->vmm, vm, key, true);
+        if (key < vm->nframes && !(vm->vmm->cfg.inject & INJECT_NO_WRITE_PROTECT))
+            write_protect(vm, key);
+    }
     return sp;
 }
 
@@ -227,8 +227,8 @@ static void unhash(struct shadow *sh, struct spage *sp)
 static void destroy(struct vm *vm, struct spage *sp)
 {
     struct shadow *sh = &vm->sh;
-    if (sp->role != ROLE_PHYS)
-        sh->pt_count[sp->key]--;
+    if (sp->role != ROLE_PHYS && --sh->pt_count[sp->key] == 0)
+        note_traced(vm->vmm, vm, sp->key, false);
     vm->vmm->spage_of[sp->hfn] = NULL;
     free_frame(vm->vmm, sp->hfn);
     sh->nframes--;
@@ -317,7 +317,7 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte)
 static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, uint32_t key, int role,
                               bool *created)
 {
-    struct spage *child = lookup(&vm->sh, key, 2, role);
+    struct spage *child = shadow_lookup(&vm->sh, key, 2, role);
     *created = false;
     if (!child) {
         child = create(vm, key, 2, role);
@@ -337,9 +337,26 @@ static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, ui
     return child;
 }
 
+/* The deliberate mapping bugs of enum vmm_inject, on the guest's last
+ * frame: the shadow table itself (the guest could then rewrite its own
+ * shadow entries), or the host frame after its own (another VM's). */
+static uint32_t inject_mapping(struct vm *vm, const struct spage *child, uint32_t gpte, uint32_t s)
+{
+    unsigned inject = vm->vmm->cfg.inject;
+    if (!s || (gpte >> PAGE_SHIFT) != vm->nframes - 1)
+        return s;
+    if (inject & INJECT_MAP_SHADOW)
+        return (child->hfn << PAGE_SHIFT) | (s & PAGE_MASK);
+    if (inject & INJECT_MAP_FOREIGN)
+        return (PTE_FRAME(s) + PAGE_SIZE) | (s & PAGE_MASK);
+    return s;
+}
+
 /* Put entry i2 of a shadow level-2 table, remembering it if writable. */
 static void put_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_t gpte, uint32_t s)
 {
+    if (vm->vmm->cfg.inject & (INJECT_MAP_SHADOW | INJECT_MAP_FOREIGN))
+        s = inject_mapping(vm, child, gpte, s);
     if ((s & PTE_W) && !rmap_add(vm, gpte >> PAGE_SHIFT, spte_pa(child, i2)))
         s &= ~PTE_W; /* cannot remember it: a store will fault and come back */
     spte_write_raw(vm, spte_pa(child, i2), s);
@@ -384,23 +401,48 @@ static void build_all(struct vm *vm, struct spage *root)
 
 /* --- the root the real CPU uses --- */
 
+int shadow_role(const struct vm *vm)
+{
+    return !(vm->cpu.cr[CR_STATUS] & SR_PG) ? ROLE_PHYS : vm_user(vm) ? ROLE_USER : ROLE_SUP;
+}
+
+uint32_t shadow_root_key(const struct vm *vm, int role)
+{
+    if (role == ROLE_PHYS)
+        return 0;
+    uint32_t key = vm->cpu.cr[CR_PTB] >> PAGE_SHIFT;
+    /* The guest's ptb is outside its memory: every access bus-errors.  An
+     * empty root (keyed one past its memory) makes every access fault, and
+     * the fault path reflects the bus error the hardware would give. */
+    return key >= vm->nframes ? vm->nframes : key;
+}
+
+/* The role the VMM runs the guest in: shadow_role, unless it is broken on
+ * purpose (the checker compares the two). */
+static int active_role(const struct vm *vm)
+{
+    int role = shadow_role(vm);
+    if (role == ROLE_USER && (vm->vmm->cfg.inject & INJECT_WRONG_ROLE))
+        role = ROLE_SUP; /* the deliberate bug: user programs see the kernel's pages */
+    return role;
+}
+
+const char *shadow_role_name(int role)
+{
+    static const char *const names[NROLES] = {[ROLE_SUP] = "sup", [ROLE_USER] = "user", [ROLE_PHYS] = "phys"};
+    return (unsigned)role < NROLES ? names[role] : "?";
+}
+
 void shadow_activate(struct vm *vm)
 {
     struct shadow *sh = &vm->sh;
     if (vm->vmm->current != vm || vm->state != VM_RUNNABLE)
         return;
-    const uint32_t *cr = vm->cpu.cr;
-    int role = !(cr[CR_STATUS] & SR_PG) ? ROLE_PHYS : vm_user(vm) ? ROLE_USER : ROLE_SUP;
-    uint32_t key = role == ROLE_PHYS ? 0 : cr[CR_PTB] >> PAGE_SHIFT;
-    if (role != ROLE_PHYS && key >= vm->nframes) {
-        /* The guest's ptb is outside its memory: every access bus-errors.
-         * An empty root makes every access fault, and the fault path
-         * reflects the bus error the hardware would give. */
-        key = vm->nframes;
-    }
+    int role = active_role(vm);
+    uint32_t key = shadow_root_key(vm, role);
     struct spage *root = sh->root[role];
     if (!root || root->key != key) {
-        root = lookup(sh, key, 1, role);
+        root = shadow_lookup(sh, key, 1, role);
         if (root) {
             vm->st.shadow_reused++;
         } else {
@@ -444,7 +486,7 @@ void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
         uint32_t last = ((end - page < PAGE_SIZE ? end - page : PAGE_SIZE) - 1) / 4;
         for (int level = 1; level <= 2; level++)
             for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
-                struct spage *sp = lookup(sh, gfn, level, role);
+                struct spage *sp = shadow_lookup(sh, gfn, level, role);
                 if (!sp)
                     continue;
                 changed = true;
@@ -459,12 +501,19 @@ void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
                         unlink_root_entry(vm, sp, i);
                         continue;
                     }
-                    uint32_t gpte = guest_word(vm, page + 4 * i);
+                    uint32_t gpte = vm_guest_word(vm, page + 4 * i);
                     refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte));
                 }
             }
     }
     if (changed) {
+        if (vm->vmm->cfg.inject & INJECT_STALE_TLB) {
+            /* the deliberate bug: no flush, and no ptb write (which flushes)
+             * unless the current root is gone */
+            if (vm->vmm->current == vm && !sh->root[active_role(vm)])
+                shadow_activate(vm);
+            return;
+        }
         machine_tlb_flush(vm->vmm->m);
         shadow_activate(vm); /* in case the current root was dropped */
     }
@@ -495,11 +544,7 @@ static bool raw_read(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_
  * shadow entry allows (see make_spte). */
 static bool raw_write(void *ctx, uint32_t pa, const void *buf, size_t len)
 {
-    struct vm *vm = ctx;
-    if ((uint64_t)pa + len > vm->mem_size)
-        return false;
-    uint32_t hpa = (vm->pmap[pa >> PAGE_SHIFT] << PAGE_SHIFT) | (pa & PAGE_MASK);
-    return machine_write_phys(vm->vmm->m, hpa, buf, len);
+    return vm_guest_write_untraced(ctx, pa, buf, len);
 }
 
 enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
@@ -521,7 +566,7 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         w.pte = w.page | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
         w.pte_pa = 0;
     } else {
-        role = user ? ROLE_USER : ROLE_SUP;
+        role = active_role(vm);
         struct dma walk_mem = vm->dma;
         walk_mem.read = raw_read;
         walk_mem.write = raw_write;
@@ -555,7 +600,7 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
     return VMX_PF_HIDDEN;
 }
 
-/* --- setup, teardown, audit --- */
+/* --- setup and teardown --- */
 
 bool shadow_init(struct vm *vm)
 {
@@ -583,60 +628,4 @@ void shadow_free(struct vm *vm)
     free(sh->rhead);
     free(sh->rnodes);
     memset(sh, 0, sizeof *sh);
-}
-
-unsigned shadow_audit(struct vm *vm, FILE *f, unsigned budget)
-{
-    struct shadow *sh = &vm->sh;
-    struct vmm *v = vm->vmm;
-    unsigned bad = 0;
-#define BAD(...)                                                               \
-    do {                                                                       \
-        if (f && bad < budget)                                                 \
-            fprintf(f, __VA_ARGS__);                                           \
-        bad++;                                                                 \
-    } while (0)
-    for (uint32_t b = 0; b < sh->nbuckets; b++)
-        for (struct spage *sp = sh->hash[b]; sp; sp = sp->hnext) {
-            int owner;
-            if (vmm_frame_owner(v, sp->hfn, &owner) != FRAME_SHADOW || owner != vm->id)
-                BAD("%s: shadow table in host frame %u is not owned by it\n", vm->name, sp->hfn);
-            for (uint32_t i = 0; i < 1024; i++) {
-                uint32_t e = spte_read(vm, sp, i);
-                if (!(e & PTE_V))
-                    continue;
-                uint32_t hfn = e >> PAGE_SHIFT;
-                if (sp->level == 1) {
-                    struct spage *child = hfn < v->nframes ? v->spage_of[hfn] : NULL;
-                    if (!child || child->level != 2 || child->role != sp->role)
-                        BAD("%s: root %u entry %u points at host frame %u, not a shadow table\n", vm->name,
-                            sp->hfn, i, hfn);
-                    else if (sp->role != ROLE_PHYS) {
-                        uint32_t g = guest_word(vm, (sp->key << PAGE_SHIFT) + 4 * i);
-                        if (!(g & PTE_V) || (g >> PAGE_SHIFT) != child->key)
-                            BAD("%s: root entry %u disagrees with the guest's level-1 entry 0x%08x\n",
-                                vm->name, i, g);
-                    }
-                    continue;
-                }
-                if (vmm_frame_owner(v, hfn, &owner) != FRAME_GUEST || owner != vm->id) {
-                    BAD("%s: shadow maps host frame %u, which it does not own\n", vm->name, hfn);
-                    continue;
-                }
-                uint32_t g = sp->role == ROLE_PHYS ? (((sp->key << 10) | i) << PAGE_SHIFT) | PTE_V | PTE_R |
-                                                         PTE_W | PTE_X | PTE_U | PTE_A | PTE_D
-                                                   : guest_word(vm, (sp->key << PAGE_SHIFT) + 4 * i);
-                uint32_t gfn = g >> PAGE_SHIFT;
-                if (!(g & PTE_V) || gfn >= vm->nframes || vm->pmap[gfn] != hfn)
-                    BAD("%s: shadow entry maps host frame %u, the guest's entry 0x%08x does not\n", vm->name,
-                        hfn, g);
-                else if ((e & ~g & (PTE_R | PTE_W | PTE_X)) || (sp->role == ROLE_USER && !(g & PTE_U)))
-                    BAD("%s: shadow entry 0x%08x gives more than the guest's 0x%08x\n", vm->name, e, g);
-                else if ((e & PTE_W) && (shadow_is_table(vm, gfn) || !(g & PTE_D)))
-                    BAD("%s: shadow entry 0x%08x is writable but guest frame %u is %s\n", vm->name, e, gfn,
-                        shadow_is_table(vm, gfn) ? "a traced page table" : "clean");
-            }
-        }
-#undef BAD
-    return bad;
 }

@@ -37,8 +37,8 @@ void vm_stats_print(const struct vm *vm, FILE *f)
     fprintf(f, "vm %s: %s", vm->name, vm_state_name(vm->state));
     if (vm->state == VM_HALTED)
         fprintf(f, " with %u", vm->exit_value);
-    if (vm->state == VM_FAILED)
-        fprintf(f, ": %s", vm->message);
+    if (vm->state == VM_FAILED || vm->state == VM_ISOLATION)
+        fprintf(f, ": %s", vm_message(vm));
     fprintf(f, "\n");
     fprintf(f, "  guest instructions  %" PRIu64 " (%" PRIu64 " cycles)\n", vm->cpu.instret, vm->cpu.cycles);
     fprintf(f, "  efficiency          %.4f%% direct: %" PRIu64 " direct, %" PRIu64 " emulated\n", efficiency(s),
@@ -116,12 +116,4 @@ void vmm_stats_json(struct vmm *v, FILE *f)
         fprintf(f, "%s\n", i + 1 < v->nvms ? "," : "");
     }
     fprintf(f, "  ]\n}\n");
-}
-
-unsigned vmm_audit(struct vmm *v, FILE *f)
-{
-    unsigned bad = 0;
-    for (int i = 0; i < v->nvms; i++)
-        bad += shadow_audit(v->vms[i], f, bad < 10 ? 10 - bad : 0);
-    return bad;
 }

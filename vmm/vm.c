@@ -8,8 +8,6 @@
 #include "disk_store.h"
 #include "vmm_impl.h"
 
-#define MAX_VMS 64
-
 bool shadow_policy_parse(const char *name, enum shadow_policy *out)
 {
     for (int p = 0; p < SHADOW_NPOLICIES; p++)
@@ -50,7 +48,7 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
     v->free_frames = calloc(v->nframes, sizeof *v->free_frames);
     v->vms = calloc(MAX_VMS, sizeof *v->vms);
     v->spage_of = calloc(v->nframes, sizeof *v->spage_of);
-    if (!v->owner || !v->free_frames || !v->vms || !v->spage_of) {
+    if (!v->owner || !v->free_frames || !v->vms || !v->spage_of || (cfg->check_isolation && !iso_new(v))) {
         vmm_free(v);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -86,8 +84,31 @@ void vmm_free(struct vmm *v)
     free(v->owner);
     free(v->free_frames);
     free(v->spage_of);
+    iso_free(v);
     machine_free(v->m);
     free(v);
+}
+
+void vmm_remove_vm(struct vmm *v, struct vm *vm)
+{
+    if (vm == v->current)
+        return; /* on the CPU (a console callback, say): not now */
+    for (int i = 0; i < v->nvms; i++)
+        if (v->vms[i] == vm) {
+            memmove(&v->vms[i], &v->vms[i + 1], (size_t)(v->nvms - i - 1) * sizeof *v->vms);
+            v->nvms--;
+            vm_free(vm);
+            iso_vms_changed(v);
+            return;
+        }
+}
+
+struct vm *vm_by_id(struct vmm *v, int id)
+{
+    for (int i = 0; i < v->nvms; i++)
+        if (v->vms[i]->id == id)
+            return v->vms[i];
+    return NULL;
 }
 
 struct machine *vmm_machine(struct vmm *v) { return v->m; }
@@ -105,8 +126,10 @@ static bool guest_copy(struct vm *vm, uint32_t gpa, void *buf, size_t len, bool 
         uint32_t off = gpa & PAGE_MASK;
         size_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
         uint32_t hpa = (vm->pmap[gpa >> PAGE_SHIFT] << PAGE_SHIFT) | off;
-        if (write)
+        if (write) {
+            note_guest_write(vm->vmm, vm, gpa, n);
             machine_write_phys(vm->vmm->m, hpa, p, n);
+        }
         else
             machine_read_phys(vm->vmm->m, hpa, p, n);
         gpa += (uint32_t)n;
@@ -127,6 +150,18 @@ bool vm_guest_write(struct vm *vm, uint32_t gpa, const void *buf, size_t len)
         return false;
     shadow_guest_wrote(vm, gpa, len);
     return true;
+}
+
+bool vm_guest_write_untraced(struct vm *vm, uint32_t gpa, const void *buf, size_t len)
+{
+    return guest_copy(vm, gpa, (void *)buf, len, true);
+}
+
+uint32_t vm_guest_word(struct vm *vm, uint32_t gpa)
+{
+    uint8_t b[4] = {0};
+    vm_guest_read(vm, gpa, b, 4);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
 bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len)
@@ -179,11 +214,16 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         if (!(disk = disk_store_memory(cfg->disk, cfg->disk_len)))
             goto nomem;
     }
+    /* The lowest id no VM holds: ids name owners in the frame records, and
+     * a removed VM's id is free again once every frame of it is. */
+    int id = 0;
+    while (vm_by_id(v, id))
+        id++;
     vm = calloc(1, sizeof *vm);
     if (!vm)
         goto nomem;
     vm->vmm = v;
-    vm->id = v->nvms;
+    vm->id = id;
     snprintf(vm->name, sizeof vm->name, "%s", cfg->name ? cfg->name : "vm");
     vm->mem_size = cfg->mem_size;
     vm->nframes = need;
@@ -207,12 +247,14 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         goto fail;
     vm->state = VM_RUNNABLE;
     v->vms[v->nvms++] = vm;
+    iso_vms_changed(v);
     return vm;
 nomem:
     snprintf(err, errlen, "out of memory");
 fail:
     disk_store_free(disk);
     vm_free(vm);
+    iso_vms_changed(v);
     return NULL;
 }
 
@@ -232,10 +274,9 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
     static const uint8_t zeros[PAGE_SIZE];
     uint8_t page[PAGE_SIZE];
     for (uint32_t g = 0; g < vm->nframes; g++) {
-        uint32_t hpa = vm->pmap[g] << PAGE_SHIFT;
-        machine_read_phys(v->m, hpa, page, PAGE_SIZE);
+        vm_guest_read(vm, g << PAGE_SHIFT, page, PAGE_SIZE);
         if (memcmp(page, zeros, PAGE_SIZE) != 0)
-            machine_write_phys(v->m, hpa, zeros, PAGE_SIZE);
+            vm_guest_write_untraced(vm, g << PAGE_SHIFT, zeros, PAGE_SIZE); /* no shadows left to trace */
     }
     devices_reset(&vm->dev);
     vm->cpu = (struct vcpu){0};
@@ -254,7 +295,15 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
 
 enum vm_state vm_state(const struct vm *vm) { return vm->state; }
 const char *vm_name(const struct vm *vm) { return vm->name; }
-const char *vm_message(const struct vm *vm) { return vm->message; }
+const char *vm_message(const struct vm *vm)
+{
+    return vm->state == VM_ISOLATION ? vm->violation.text : vm->message;
+}
+
+const struct vmm_violation *vm_violation(const struct vm *vm)
+{
+    return vm->state == VM_ISOLATION ? &vm->violation : NULL;
+}
 uint32_t vm_exit_value(const struct vm *vm) { return vm->exit_value; }
 const struct vm_stats *vm_stats(const struct vm *vm) { return &vm->st; }
 uint64_t vm_instret(const struct vm *vm) { return vm->cpu.instret; }
@@ -273,6 +322,7 @@ const char *vm_state_name(enum vm_state s)
         [VM_RUNNABLE] = "runnable",   [VM_HALTED] = "halted",
         [VM_LIMIT] = "instruction limit", [VM_DEADLOCK] = "deadlock",
         [VM_DOUBLE_FAULT] = "double fault", [VM_FAILED] = "failed",
+        [VM_ISOLATION] = "isolation violation",
     };
     return names[s];
 }

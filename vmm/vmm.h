@@ -28,11 +28,20 @@ bool shadow_policy_parse(const char *name, enum shadow_policy *out);
 const char *shadow_policy_name(enum shadow_policy p);
 
 /* Deliberate VMM bugs, for tests that must prove a checker catches them
- * (a comparison that never reports a difference proves nothing). */
+ * (a comparison that never reports a difference proves nothing).  The
+ * first two break equivalence (the lockstep comparison catches them), the
+ * others break isolation (the isolation checker catches them). */
 enum vmm_inject {
     INJECT_NONE = 0,
-    INJECT_NO_DIRTY = 1,  /* never set D in the guest's page tables */
-    INJECT_WRSR_IE = 2,   /* wrsr leaves the guest's IE unchanged, as POPF does */
+    INJECT_NO_DIRTY = 1,         /* never set D in the guest's page tables */
+    INJECT_WRSR_IE = 2,          /* wrsr leaves the guest's IE unchanged, as POPF does */
+    INJECT_NO_WRITE_PROTECT = 4, /* a guest frame that becomes a page table keeps its writable mappings */
+    INJECT_STALE_TLB = 8,        /* a page-table write (DMA, traced store) leaves the real TLB unflushed */
+    INJECT_MAP_SHADOW = 16,      /* the guest's last frame is mapped to the shadow table holding the entry */
+    INJECT_MAP_FOREIGN = 32,     /* the guest's last frame is mapped to the host frame after it (another VM's) */
+    INJECT_LEAK = 64,            /* a freed host frame never gets back to the free list */
+    INJECT_WRONG_ROLE = 128,     /* virtual user mode runs on the supervisor shadow */
+    INJECT_STALE_RMAP = 256,     /* reverse-map nodes into dropped tables are followed (a bug once real) */
 };
 
 struct vmm_config {
@@ -41,6 +50,11 @@ struct vmm_config {
     uint32_t quantum;          /* instructions a VM runs before the next gets the CPU */
     uint32_t shadow_frames;    /* shadow-table frames each VM may hold (0: default) */
     unsigned inject;           /* enum vmm_inject flags; 0 in real use */
+    /* The isolation checker (docs/vmm.md section 8.1): after every exit,
+     * check the invariants of resource control and stop the VM at the
+     * first violation (VM_ISOLATION, vm_violation says which). */
+    bool check_isolation;
+    uint32_t check_full_every; /* a full audit every this many exits of a VM (0: 1024) */
 };
 
 struct vm_config {
@@ -63,6 +77,55 @@ enum vm_state {
     VM_DEADLOCK,     /* wfi with no interrupt that could ever arrive */
     VM_DOUBLE_FAULT, /* the guest's trap handler cannot be fetched */
     VM_FAILED,       /* the VMM gave up on this VM; message says why */
+    VM_ISOLATION,    /* the isolation checker stopped it; message and vm_violation say why */
+};
+
+/* The invariants of the isolation checker.  X(NAME, name, what is wrong) */
+#define VMM_INVARIANTS(X)                                                                              \
+    X(FRAME, "frame", "a shadow entry maps a host frame that is not the VM's guest memory")            \
+    X(MAPPING, "mapping", "a shadow entry maps what the guest's entry does not (another frame, or "   \
+                          "an entry that is not valid and accessed)")                                  \
+    X(RIGHTS, "rights", "a shadow entry gives more rights than the guest's entry")                     \
+    X(DIRTY, "dirty", "a shadow entry is writable while the guest's entry is clean")                   \
+    X(LINK, "link", "a shadow root entry does not lead to the VM's own shadow of the guest's "        \
+                    "level-2 table")                                                                   \
+    X(TABLE, "table", "a shadow table is not the VM's, or its guest table is not traced")              \
+    X(WRITE_PROTECT, "write-protect", "a traced guest page table is writable through a shadow entry") \
+    X(HOST_WRITE, "host-write", "the VMM wrote to a host frame this VM does not own")                  \
+    X(REAL_STATUS, "real-status", "the real status is not user mode with paging and interrupts on")    \
+    X(REAL_PTB, "real-ptb", "the real ptb is not the current root of the VM's mode")                   \
+    X(TLB, "tlb", "a real TLB entry gives more than the current shadow")                               \
+    X(VCPU, "vcpu", "the virtual CPU is inconsistent")                                                 \
+    X(BOOKS, "books", "the allocator's books do not balance")
+
+enum vmm_invariant {
+    INV_NONE,
+#define X(NAME, name, what) INV_##NAME,
+    VMM_INVARIANTS(X)
+#undef X
+    INV_COUNT
+};
+const char *vmm_invariant_name(enum vmm_invariant i);
+
+/* What the isolation checker found.  Numbers that do not apply are
+ * VIOLATION_NA; text says it all in one line. */
+#define VIOLATION_NA 0xffffffffu
+struct vmm_violation {
+    enum vmm_invariant invariant;
+    int vm;               /* id of the VM it stopped */
+    uint64_t exits;       /* exits of that VM handled when it was found */
+    bool at_entry;        /* found when the VM was put on the CPU, before it ran */
+    struct vm_exit exit;  /* the exit that preceded it (all zero before the first) */
+    uint32_t table;       /* the shadow table involved: its host frame */
+    uint32_t level;       /* its level (1 or 2) */
+    uint32_t key;         /* the guest frame it was made from */
+    uint32_t index;       /* the entry in it */
+    uint32_t entry;       /* that entry's value */
+    uint32_t hfn;         /* the host frame involved */
+    uint32_t gfn;         /* the guest frame involved */
+    uint32_t gentry;      /* the guest's entry it was compared with */
+    uint32_t slot, va;    /* the real TLB slot and its virtual page */
+    char text[768];
 };
 
 /* Exit reasons as the dispatcher sorts them, for statistics. */
@@ -125,7 +188,8 @@ void vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret);
 enum vm_state vm_state(const struct vm *vm);
 const char *vm_state_name(enum vm_state s);
 const char *vm_name(const struct vm *vm);
-const char *vm_message(const struct vm *vm); /* why VM_FAILED, or "" */
+const char *vm_message(const struct vm *vm); /* why VM_FAILED or VM_ISOLATION, or "" */
+const struct vmm_violation *vm_violation(const struct vm *vm); /* NULL unless VM_ISOLATION */
 uint32_t vm_exit_value(const struct vm *vm);
 const struct vm_stats *vm_stats(const struct vm *vm);
 uint64_t vm_instret(const struct vm *vm);
@@ -146,8 +210,9 @@ void vmm_stats_json(struct vmm *v, FILE *f);
 
 /* Check every shadow entry of every VM against the rules (each maps a
  * frame its VM owns, with no more rights than the guest's tables give,
- * read-only if it is a guest page table).  Returns the number of
- * violations, describing the first few on f (may be NULL). */
+ * read-only if it is a guest page table), and the allocator's books.
+ * Returns the number of violations, describing the first few on f (may
+ * be NULL).  The isolation checker applies the same rules during runs. */
 unsigned vmm_audit(struct vmm *v, FILE *f);
 
 /* The host frames' owners, for isolation tests. */
@@ -156,6 +221,13 @@ enum frame_kind vmm_frame_owner(const struct vmm *v, uint32_t hfn, int *vm_id);
 int vm_id(const struct vm *vm);
 /* The host frame backing a guest frame of a VM. */
 uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn);
+/* Host frames on the free list: with vmm_remove_vm, what a leak test
+ * counts before and after a run. */
+uint32_t vmm_free_frames(const struct vmm *v);
+/* Take a VM that is not on the CPU out of the VMM (a VM on it is left
+ * alone), giving back every host frame it held and its promise of shadow
+ * frames. */
+void vmm_remove_vm(struct vmm *v, struct vm *vm);
 
 struct machine *vmm_machine(struct vmm *v);
 

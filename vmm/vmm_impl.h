@@ -20,6 +20,8 @@
 #include "ptwalk.h"
 #include "vmm.h"
 
+#define MAX_VMS 64 /* VMs one VMM holds at once; ids are 0..MAX_VMS-1 */
+
 /*
  * The virtual CPU.  While its VM is on the real CPU, the general registers
  * and pc live in the machine (machine_cpu); vcpu.r and vcpu.pc hold them
@@ -99,6 +101,14 @@ struct vm {
     uint32_t reservation;   /* shadow frames set aside for this VM (vmm.reserved) */
     uint64_t max_insns;
     struct vm_stats st;
+
+    /* The isolation checker's (isolation.c), used only when it is on. */
+    uint64_t nexits;            /* exits handled */
+    uint32_t iso_until_whole;   /* exits until the next whole audit */
+    struct vm_exit last_exit;   /* the latest of them */
+    bool iso_seen;              /* audited whole once, at its first entry */
+    bool iso_ended;             /* audited whole at its end */
+    struct vmm_violation violation; /* why VM_ISOLATION */
 };
 
 struct vmm {
@@ -116,6 +126,7 @@ struct vmm {
     struct vm **vms;
     int nvms;
     struct vm *current;     /* the VM on the real CPU, or NULL */
+    struct iso *iso;        /* the isolation checker, or NULL when it is off */
 };
 
 /* Registers of the current VM, on the real CPU. */
@@ -125,12 +136,20 @@ static inline bool vm_user(const struct vm *vm) { return !(vm->cpu.cr[CR_STATUS]
 /* alloc.c */
 uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind); /* zeroed; 0 if none */
 void free_frame(struct vmm *v, uint32_t hfn);
+/* Host memory as the VMM reads it: a little-endian word. */
+uint32_t host_word(struct vmm *v, uint32_t pa);
 
 /* vm.c: guest-physical memory as the guest's hardware would see it */
 bool vm_guest_read(struct vm *vm, uint32_t gpa, void *buf, size_t len);
 /* A write by the VM's "hardware" (an emulated store, DMA): keeps shadows
  * of any guest page table it touches coherent. */
 bool vm_guest_write(struct vm *vm, uint32_t gpa, const void *buf, size_t len);
+/* The same without telling the shadow pager: only for changes that never
+ * make a shadow entry give more than it should (the walker's A and D). */
+bool vm_guest_write_untraced(struct vm *vm, uint32_t gpa, const void *buf, size_t len);
+/* A word of guest-physical memory; 0 outside it. */
+uint32_t vm_guest_word(struct vm *vm, uint32_t gpa);
+struct vm *vm_by_id(struct vmm *v, int id);
 void vm_fail(struct vm *vm, const char *fmt, ...);
 
 /* shadow.c */
@@ -151,7 +170,11 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x);
  * entries unlinked (their child is found again on the next fault). */
 void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len);
 bool shadow_is_table(const struct vm *vm, uint32_t gfn);
-unsigned shadow_audit(struct vm *vm, FILE *f, unsigned budget);
+struct spage *shadow_lookup(struct shadow *sh, uint32_t key, int level, int role);
+/* The role the VM's current mode runs in, and the key of its root. */
+int shadow_role(const struct vm *vm);
+uint32_t shadow_root_key(const struct vm *vm, int role);
+const char *shadow_role_name(int role);
 
 /* reflect.c */
 /* Deliver a trap to the guest at its current pc: epc = pc. */
@@ -168,5 +191,105 @@ void vm_retire_emulated(struct vm *vm, enum op op);
 
 /* dispatch.c */
 void dispatch_exit(struct vm *vm, const struct vm_exit *x);
+
+/*
+ * audit.c - the rules of resource control, each written once.  The
+ * isolation checker applies them during runs, vmm_audit() in tests.  Each
+ * audit adds what it finds to a struct findings and returns false if it
+ * found anything; with stop set it returns at the first finding.
+ */
+struct findings {
+    unsigned n;                  /* violations found */
+    bool stop;                   /* stop looking after the first */
+    FILE *f;                     /* describe up to `budget` of them here (may be NULL) */
+    unsigned budget;
+    struct vmm_violation first;  /* the first of them (set only once n > 0) */
+};
+/* An empty struct findings; `first` is left alone (it is large, and this
+ * runs after every exit). */
+static inline void findings_init(struct findings *fd, bool stop, FILE *f, unsigned budget)
+{
+    fd->n = 0;
+    fd->stop = stop;
+    fd->f = f;
+    fd->budget = budget;
+}
+/* Host frames by owner, as the books count them. */
+struct frame_counts {
+    uint32_t owned[MAX_VMS][3]; /* [vm][enum frame_kind], FRAME_FREE unused */
+    uint32_t nfree;             /* frames owned by nobody, frame 0 aside */
+};
+const char *vmm_invariant_what(enum vmm_invariant i);
+/* One shadow entry, value e, at index i of table sp. */
+bool audit_spte(struct vm *vm, const struct spage *sp, uint32_t i, uint32_t e, struct findings *fd);
+/* A shadow table's owner and tracing, without its entries. */
+bool audit_table_header(struct vm *vm, const struct spage *sp, struct findings *fd);
+/* A whole shadow table; every shadow table of a VM, with its counts. */
+bool audit_table(struct vm *vm, const struct spage *sp, struct findings *fd);
+bool audit_shadows(struct vm *vm, struct findings *fd);
+/* No writable shadow entry of vm maps a host frame marked in marked[]. */
+bool audit_writable(struct vm *vm, const uint8_t *marked, struct findings *fd);
+/* For each host frame, the valid writable entries of every shadow table
+ * that map it (counts[] has a slot per host frame). */
+void count_writable(struct vmm *v, uint32_t *counts);
+/* Add sign times the valid writable entries of the table in host frame
+ * hfn to counts[]. */
+void count_writable_in(struct vmm *v, uint32_t hfn, int sign, uint32_t *counts);
+/* The virtual CPU, the real CPU (when vm is on it) and the real TLB. */
+bool audit_vcpu(struct vm *vm, struct findings *fd);
+bool audit_real(struct vm *vm, struct findings *fd);
+bool audit_tlb(struct vm *vm, struct findings *fd);
+/* Host frames by owner, as they are (no judgement). */
+void count_frames(const struct vmm *v, struct frame_counts *c);
+/* The allocator, whole; counts (may be NULL) gets what it counted. */
+bool audit_books(struct vmm *v, struct vm *vm, struct frame_counts *counts, struct findings *fd);
+/* The same from counts kept up to date since the last whole count. */
+bool audit_counts(struct vmm *v, struct vm *vm, const struct frame_counts *counts, struct findings *fd);
+/* Start a violation report of vm: every number VIOLATION_NA, no text. */
+void violation_start(struct vmm_violation *r, enum vmm_invariant inv, const struct vm *vm);
+void violation_say(struct vmm_violation *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void violation_found(struct findings *fd, const struct vmm_violation *r);
+/* "guest memory of VM 'a'", "free", ... */
+void describe_frame(struct vmm *v, uint32_t hfn, char *buf, size_t len);
+
+/*
+ * isolation.c - the isolation checker: what the VMM changed while it
+ * handled an exit (logged by the hooks below), and the checks after each
+ * exit that are enough because of it.
+ */
+struct iso;
+bool iso_new(struct vmm *v);
+void iso_free(struct vmm *v);
+void iso_vms_changed(struct vmm *v);            /* a VM was added or removed */
+void iso_entered(struct vm *vm);                /* before the VM runs on the CPU */
+void iso_after_exit(struct vm *vm, const struct vm_exit *x);
+void iso_left(struct vm *vm);                   /* after its slice */
+void iso_log_spte(struct vmm *v, uint32_t pa, uint32_t now);
+void iso_log_guest_write(struct vmm *v, const struct vm *vm, uint32_t gpa, size_t len);
+void iso_log_owner(struct vmm *v, uint32_t hfn, struct frame_owner was, struct frame_owner now);
+void iso_log_traced(struct vmm *v, const struct vm *vm, uint32_t gfn, bool traced);
+
+/* The hooks the VMM calls where it changes what the checker watches;
+ * when the checker is off each costs one predictable branch. */
+static inline void note_spte(struct vmm *v, uint32_t pa, uint32_t now)
+{
+    if (__builtin_expect(v->iso != NULL, 0))
+        iso_log_spte(v, pa, now);
+}
+static inline void note_guest_write(struct vmm *v, const struct vm *vm, uint32_t gpa, size_t len)
+{
+    if (__builtin_expect(v->iso != NULL, 0))
+        iso_log_guest_write(v, vm, gpa, len);
+}
+static inline void note_owner(struct vmm *v, uint32_t hfn, struct frame_owner was, struct frame_owner now)
+{
+    if (__builtin_expect(v->iso != NULL, 0))
+        iso_log_owner(v, hfn, was, now);
+}
+static inline void note_traced(struct vmm *v, const struct vm *vm, uint32_t gfn, bool traced)
+{
+    if (__builtin_expect(v->iso != NULL, 0))
+        iso_log_traced(v, vm, gfn, traced);
+}
 
 #endif

@@ -86,6 +86,8 @@ static void usage(FILE *f)
             "                    bytes of UTF-8, no '/', '\"', '\\' or control characters\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
+            "  --check-isolation after every exit, check that no VM can reach what it\n"
+            "                    does not own; stop a VM at the first violation\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
             "                    of stdout (where, with several VMs, lines get [NAME])\n"
             "  --stats           print instruction counts (and the VMM's statistics) on\n"
@@ -250,7 +252,7 @@ struct image_opts {
 };
 
 struct opts {
-    bool native, stats, lockstep, difftest;
+    bool native, stats, lockstep, difftest, check_isolation;
     enum isa_variant isa;
     enum shadow_policy policy;
     uint32_t quantum;
@@ -262,8 +264,8 @@ struct opts {
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME, OPT_SHADOW,
-           OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON };
+    enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME,
+           OPT_SHADOW, OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
@@ -280,6 +282,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"console-dir", required_argument, NULL, OPT_CONSOLE_DIR},
         {"stats", no_argument, NULL, OPT_STATS},
         {"stats-json", required_argument, NULL, OPT_STATS_JSON},
+        {"check-isolation", no_argument, NULL, OPT_CHECK_ISOLATION},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -352,6 +355,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_CONSOLE_DIR: o->console_dir = optarg; break;
         case OPT_STATS: o->stats = true; break;
         case OPT_STATS_JSON: o->stats_json = optarg; break;
+        case OPT_CHECK_ISOLATION: o->check_isolation = true; break;
         case 'h': usage(stdout); return -1;
         case ':': return fail_usage("%s needs an argument", argv[optind - 1]);
         default: return fail_usage("unknown option %s", argv[optind - 1]);
@@ -375,6 +379,8 @@ static int parse(int argc, char **argv, struct opts *o)
     if (o->difftest && (o->nvms > 1 || o->native || o->lockstep))
         return fail_usage("%s", "--difftest runs one image on the bare machine and the reference; drop --native, "
                                 "--lockstep and extra --vm");
+    if (o->check_isolation && (o->native || o->lockstep || o->difftest))
+        return fail_usage("%s", "--check-isolation checks the VMM: not with --native, --lockstep or --difftest");
     if (o->stats_json && (o->native || o->lockstep || o->difftest))
         return fail_usage("--stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)",
                           o->stats_json);
@@ -609,7 +615,8 @@ static int run_vms(const struct opts *o)
     /* Each VM's memory passed -m's checks; the VMM's host machine holds
      * them all, with each VM's shadow tables. */
     uint64_t host = PAGE_SIZE * 2;
-    struct vmm_config cfg = {.isa = o->isa, .policy = o->policy, .quantum = o->quantum};
+    struct vmm_config cfg = {.isa = o->isa, .policy = o->policy, .quantum = o->quantum,
+                             .check_isolation = o->check_isolation};
     uint32_t shadow_frames = 1024;
     for (int i = 0; i < o->nvms; i++)
         host += o->vm[i].mem + (uint64_t)shadow_frames * PAGE_SIZE;
@@ -620,6 +627,15 @@ static int run_vms(const struct opts *o)
                 prog, (unsigned long long)(host >> 20), (shadow_frames * PAGE_SIZE) >> 20, PAGE_SIZE >> 10);
         return EXIT_USAGE;
     }
+    /* A deliberately broken VMM (enum vmm_inject), to watch the checkers
+     * catch it from the command line (docs/vmm.md 8.1); never in real use. */
+    const char *inject = getenv("VMLAB_INJECT");
+    uint64_t flags = 0;
+    if (inject && (!parse_count(inject, &flags) || flags > UINT32_MAX)) {
+        fprintf(stderr, "%s: VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)\n", prog, inject);
+        return EXIT_USAGE;
+    }
+    cfg.inject = (unsigned)flags;
     struct outset *set = outset_new(prog);
     int stats = -1;
     if (!set) {

@@ -17,5 +17,6 @@ double bench_median(double *v, int n); /* sorts v */
 int bench_machine(void);
 int bench_vmm(const char *kernel_path);
 int bench_ref(const char *kernel_path);
+int bench_isolation(const char *kernel_path);
 
 #endif

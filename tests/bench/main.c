@@ -36,5 +36,6 @@ int main(int argc, char **argv)
     status |= bench_vmm(kernel);
     printf("\n");
     status |= bench_ref(kernel);
+    status |= bench_isolation(kernel);
     return status;
 }

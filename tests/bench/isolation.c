@@ -1,0 +1,157 @@
+/*
+ * isolation.c - what the isolation checker costs (docs/vmm.md 8.1):
+ *   - per exit, on the guest OS's workloads: the VMM with the checker off,
+ *     with its incremental checks only, and as it runs by default (a whole
+ *     audit every 1024 exits besides), alternately, medians of REPEAT;
+ *   - per run, on the small guests of tests/guests/ as a fuzzer would run
+ *     them: a VMM made, one VM added, run to its end, freed, RUNS times.
+ * Times are this process's CPU time, not the wall clock: on a shared
+ * machine other processes move the wall clock by more than the checker
+ * costs on the cheap workloads.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "asm.h"
+#include "bench.h"
+#include "elf_load.h"
+#include "vmm.h"
+
+#define OS_MEM (16u << 20)
+#define SMALL_MEM (1u << 20)
+#define SMALL_SHADOWS 64
+#define RUNS 200
+
+enum mode { OFF, INCREMENTAL, DEFAULT, NMODES };
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void discard(void *ctx, const uint8_t *b, size_t n)
+{
+    (void)ctx, (void)b, (void)n;
+}
+
+struct one {
+    double secs;
+    uint64_t exits;
+    bool ok;
+};
+
+static struct one run(const struct elf_image *img, const char *boot, uint32_t mem, uint32_t shadows, enum mode m,
+                      const uint8_t *disk, size_t disk_len)
+{
+    struct one r = {0};
+    char err[300];
+    double t0 = cpu_now();
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE, .shadow_frames = shadows,
+                            .check_isolation = m != OFF, .check_full_every = m == INCREMENTAL ? UINT32_MAX : 0};
+    struct vmm *v = vmm_new(&vc, mem + (shadows + 1) * PAGE_SIZE, err, sizeof err);
+    struct vm_config cfg = {.name = "g", .mem_size = mem, .image = img, .bootarg = boot, .disk = disk,
+                            .disk_len = disk_len, .io = {.write = discard}};
+    struct vm *vm = v ? vmm_add_vm(v, &cfg, err, sizeof err) : NULL;
+    if (!vm) {
+        fprintf(stderr, "bench: %s\n", err);
+        vmm_free(v);
+        return r;
+    }
+    vmm_run(v);
+    const struct vm_stats *s = vm_stats(vm);
+    for (int k = 0; k < VMX_COUNT; k++)
+        r.exits += s->exits[k];
+    r.ok = vm_state(vm) == VM_HALTED;
+    vmm_free(v);
+    r.secs = cpu_now() - t0;
+    return r;
+}
+
+static const struct {
+    const char *label, *boot;
+} os_work[] = {
+    {"compute", "crc 400000"},
+    {"system calls", "syscalls 20000"},
+    {"forkwait", "forkwait 200"},
+    {"context switch", "pingpong 5000"},
+};
+
+static const struct {
+    const char *guest;
+    unsigned disk_blocks;
+} small[] = {{"isocheck", 1}, {"paging", 0}, {"chaos", 0}, {"selfref", 0}, {"ptebeyond", 0}};
+
+int bench_isolation(const char *kernel_path)
+{
+    struct elf_image img;
+    char err[300];
+    int status = 0;
+    if (!elf_read_file(kernel_path, &img, err, sizeof err)) {
+        fprintf(stderr, "bench: %s: %s (build the guest OS first)\n", kernel_path, err);
+        return 1;
+    }
+    printf("the isolation checker (CPU time): guest OS workloads, %u MiB, cache shadows, median of %d\n", OS_MEM >> 20, REPEAT);
+    printf("  %-16s %9s %10s %12s %10s %14s %12s\n", "workload", "exits", "off ms", "incremental", "default",
+           "ns/exit incr.", "ns/exit def.");
+    for (size_t w = 0; w < sizeof os_work / sizeof os_work[0]; w++) {
+        double t[NMODES][REPEAT];
+        struct one r[NMODES];
+        for (int i = 0; i < REPEAT; i++)
+            for (int m = 0; m < NMODES; m++) {
+                r[m] = run(&img, os_work[w].boot, OS_MEM, 1024, (enum mode)m, NULL, 0);
+                t[m][i] = r[m].secs;
+                if (!r[m].ok || r[m].exits != r[OFF].exits)
+                    status = 1;
+            }
+        double med[NMODES];
+        for (int m = 0; m < NMODES; m++)
+            med[m] = bench_median(t[m], REPEAT);
+        double n = (double)r[OFF].exits;
+        printf("  %-16s %9" PRIu64 " %10.1f %12.1f %10.1f %14.0f %12.0f%s\n", os_work[w].label, r[OFF].exits,
+               med[OFF] * 1e3, med[INCREMENTAL] * 1e3, med[DEFAULT] * 1e3, (med[INCREMENTAL] - med[OFF]) * 1e9 / n,
+               (med[DEFAULT] - med[OFF]) * 1e9 / n, status ? "  FAILED" : "");
+    }
+    elf_free(&img);
+
+    printf("\nper run: small guests of tests/guests, %u KiB, %u shadow frames, cache; VMM made, run, freed;"
+           " median of %d x %d runs\n",
+           SMALL_MEM >> 10, SMALL_SHADOWS, REPEAT, RUNS);
+    printf("  %-12s %7s %12s %12s %12s %12s\n", "guest", "exits", "off us/run", "on us/run", "off runs/s",
+           "on runs/s");
+    for (size_t g = 0; g < sizeof small / sizeof small[0]; g++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/guests/%s.s", small[g].guest);
+        struct asm_result res;
+        if (!asm_assemble_file(path, NULL, &res) || !elf_read_mem(res.elf, res.elf_len, &img, err, sizeof err)) {
+            fprintf(stderr, "bench: %s: cannot assemble (run from the top of the tree)\n", path);
+            asm_result_free(&res);
+            return 1;
+        }
+        asm_result_free(&res);
+        uint8_t disk[DISK_BLOCK_SIZE] = {0};
+        const char *boot = strcmp(small[g].guest, "chaos") == 0 ? "a" : NULL;
+        double t[2][REPEAT];
+        struct one r[2];
+        for (int i = 0; i < REPEAT; i++)
+            for (int on = 0; on < 2; on++) {
+                double t0 = cpu_now();
+                for (int k = 0; k < RUNS; k++) {
+                    r[on] = run(&img, boot, SMALL_MEM, SMALL_SHADOWS, on ? DEFAULT : OFF, disk,
+                                small[g].disk_blocks * DISK_BLOCK_SIZE);
+                    if (!r[on].ok)
+                        status = 1;
+                }
+                t[on][i] = (cpu_now() - t0) / RUNS;
+            }
+        double off = bench_median(t[0], REPEAT), on = bench_median(t[1], REPEAT);
+        printf("  %-12s %7" PRIu64 " %12.1f %12.1f %12.0f %12.0f\n", small[g].guest, r[0].exits, off * 1e6,
+               on * 1e6, 1 / off, 1 / on);
+        elf_free(&img);
+    }
+    return status;
+}

@@ -1,0 +1,202 @@
+/*
+ * guestrun.c - see guestrun.h.
+ */
+#include "guestrun.h"
+
+#include <CUnit/CUnit.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+
+bool guest_image(const char *name, struct elf_image *img)
+{
+    char path[256], err[300];
+    snprintf(path, sizeof path, "tests/guests/%s.s", name);
+    struct asm_result res;
+    bool ok = asm_assemble_file(path, NULL, &res);
+    if (!ok)
+        fprintf(stderr, "\n%s", res.diag);
+    ok = ok && elf_read_mem(res.elf, res.elf_len, img, err, sizeof err);
+    asm_result_free(&res);
+    CU_ASSERT_FATAL(ok);
+    return ok;
+}
+
+void capture_write(void *ctx, const uint8_t *b, size_t n)
+{
+    struct capture *c = ctx;
+    char *p = realloc(c->buf, c->len + n + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    memcpy(p + c->len, b, n);
+    c->buf = p;
+    c->len += n;
+    c->buf[c->len] = '\0';
+}
+
+int capture_read(void *ctx)
+{
+    struct capture *c = ctx;
+    return c->in && c->in[c->inpos] ? (unsigned char)c->in[c->inpos++] : -1;
+}
+
+static void *copy(const void *p, size_t n)
+{
+    void *q = malloc(n ? n : 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    if (n)
+        memcpy(q, p, n);
+    return q;
+}
+
+static uint32_t mem_of(const struct guest_run *c) { return c->mem ? c->mem : GUESTRUN_MEM; }
+static uint64_t limit_of(const struct guest_run *c) { return c->max_insns ? c->max_insns : GUESTRUN_LIMIT; }
+
+static void take_output(struct guest_end *e, struct capture *cap)
+{
+    e->out = cap->buf ? cap->buf : copy("", 1);
+    e->outlen = cap->len;
+}
+
+void guest_run_bare(const struct guest_run *c, struct guest_end *e)
+{
+    memset(e, 0, sizeof *e);
+    char err[300];
+    struct machine_config mc = {.mem_size = mem_of(c), .isa = c->isa};
+    struct machine *m = machine_new(&mc, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    if (!elf_boot(m, c->image, c->boot, err, sizeof err))
+        fprintf(stderr, "\nelf_boot: %s\n", err);
+    struct capture cap = {.in = c->input};
+    machine_set_console(m, &(struct console_io){.ctx = &cap, .read = capture_read, .write = capture_write});
+    if (c->disk)
+        CU_ASSERT_FATAL(machine_attach_disk(m, c->disk, c->disk_len));
+    struct vm_exit x;
+    switch (machine_run(m, limit_of(c), &x)) {
+    case EXIT_HALT: e->state = VM_HALTED, e->value = x.value; break;
+    case EXIT_BUDGET: e->state = VM_LIMIT; break;
+    case EXIT_DEADLOCK: e->state = VM_DEADLOCK; break;
+    case EXIT_DOUBLE_FAULT: e->state = VM_DOUBLE_FAULT, e->value = x.cause; break;
+    default: e->state = VM_FAILED; break; /* a bare machine never exits for a trap */
+    }
+    const struct cpu_state *cpu = machine_cpu(m);
+    e->instret = cpu->instret;
+    e->cycles = cpu->cycles;
+    memcpy(e->regs, cpu->r, sizeof e->regs);
+    e->regs[0] = 0;
+    e->pc = cpu->pc;
+    for (int i = 0; i < NCRS; i++)
+        e->crs[i] = machine_get_cr(m, (enum cr)i);
+    take_output(e, &cap);
+    e->memlen = mc.mem_size;
+    e->mem = malloc(e->memlen);
+    CU_ASSERT_FATAL(e->mem && machine_read_phys(m, 0, e->mem, e->memlen));
+    if (c->disk) {
+        bool written;
+        const uint8_t *d = machine_disk_image(m, &e->disklen, &written);
+        e->disk = copy(d, e->disklen);
+    }
+    machine_free(m);
+}
+
+void guest_end_of(struct vm *vm, struct capture *out, struct guest_end *e)
+{
+    memset(e, 0, sizeof *e);
+    e->state = vm_state(vm);
+    e->value = e->state == VM_HALTED || e->state == VM_DOUBLE_FAULT ? vm_exit_value(vm) : 0;
+    e->instret = vm_instret(vm);
+    e->cycles = vm_cycles(vm);
+    vm_regs(vm, e->regs, &e->pc, e->crs);
+    take_output(e, out);
+    out->buf = NULL;
+    out->len = 0;
+    e->memlen = vm_mem_size(vm);
+    e->mem = malloc(e->memlen);
+    CU_ASSERT_FATAL(e->mem && vm_read_phys(vm, 0, e->mem, e->memlen));
+    bool written;
+    const uint8_t *d = vm_disk_image(vm, &e->disklen, &written);
+    e->disk = d ? copy(d, e->disklen) : NULL;
+    if (!d)
+        e->disklen = 0;
+    if (vm_violation(vm))
+        e->violation = *vm_violation(vm);
+    e->stats = *vm_stats(vm);
+}
+
+void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
+{
+    memset(e, 0, sizeof *e);
+    char err[300];
+    uint32_t shadow_frames = c->shadow_frames ? c->shadow_frames : 1024;
+    struct vmm_config vc = {.isa = c->isa, .policy = c->policy, .inject = c->inject, .shadow_frames = shadow_frames,
+                            .check_isolation = c->check, .check_full_every = c->full_every};
+    struct vmm *v = vmm_new(&vc, mem_of(c) + (shadow_frames + 1) * PAGE_SIZE, err, sizeof err);
+    if (!v)
+        fprintf(stderr, "\nvmm_new: %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    uint32_t free_before = vmm_free_frames(v);
+    struct capture cap = {.in = c->input};
+    struct vm_config cfg = {.name = "guest", .mem_size = mem_of(c), .image = c->image, .bootarg = c->boot,
+                            .disk = c->disk, .disk_len = c->disk_len, .max_insns = limit_of(c),
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    if (!vm)
+        fprintf(stderr, "\nvmm_add_vm: %s\n", err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    guest_end_of(vm, &cap, e);
+    e->free_before = free_before;
+    e->audit = vmm_audit(v, NULL);
+    vmm_remove_vm(v, vm);
+    e->free_after = vmm_free_frames(v);
+    e->audit_after = vmm_audit(v, NULL);
+    vmm_free(v);
+}
+
+void guest_end_free(struct guest_end *e)
+{
+    free(e->out);
+    free(e->mem);
+    free(e->disk);
+    memset(e, 0, sizeof *e);
+}
+
+void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *what, size_t len)
+{
+#define SAY(...) snprintf(what, len, __VA_ARGS__)
+    what[0] = '\0';
+    if (n->state != v->state)
+        SAY("stopped: bare %s, vmm %s", vm_state_name(n->state), vm_state_name(v->state));
+    else if (n->value != v->value)
+        SAY("halt value: bare 0x%x, vmm 0x%x", n->value, v->value);
+    else if (n->instret != v->instret)
+        SAY("instructions retired: bare %" PRIu64 ", vmm %" PRIu64, n->instret, v->instret);
+    else if (n->cycles != v->cycles)
+        SAY("cycles: bare %" PRIu64 ", vmm %" PRIu64, n->cycles, v->cycles);
+    else if (n->pc != v->pc)
+        SAY("pc: bare 0x%08x, vmm 0x%08x", n->pc, v->pc);
+    if (what[0])
+        return;
+    for (unsigned r = 1; r < NREGS; r++)
+        if (n->regs[r] != v->regs[r])
+            return (void)SAY("%s: bare 0x%08x, vmm 0x%08x", isa_reg_name(r), n->regs[r], v->regs[r]);
+    for (unsigned i = 0; i < NCRS; i++)
+        if (n->crs[i] != v->crs[i])
+            return (void)SAY("%s: bare 0x%08x, vmm 0x%08x", isa_cr_name(i), n->crs[i], v->crs[i]);
+    if (n->outlen != v->outlen || memcmp(n->out, v->out, n->outlen) != 0)
+        return (void)SAY("console output: bare %zu bytes, vmm %zu bytes", n->outlen, v->outlen);
+    if (n->memlen != v->memlen)
+        return (void)SAY("memory size: bare %u, vmm %u", n->memlen, v->memlen);
+    for (uint32_t a = 0; a < n->memlen; a += 4)
+        if (memcmp(n->mem + a, v->mem + a, 4) != 0) {
+            uint32_t x, y;
+            memcpy(&x, n->mem + a, 4);
+            memcpy(&y, v->mem + a, 4);
+            return (void)SAY("memory at 0x%08x: bare 0x%08x, vmm 0x%08x", a, x, y);
+        }
+    if (n->disklen != v->disklen || (n->disklen && memcmp(n->disk, v->disk, n->disklen) != 0))
+        return (void)SAY("disk image differs");
+#undef SAY
+}

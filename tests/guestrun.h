@@ -1,0 +1,84 @@
+/*
+ * guestrun.h - running a test guest (tests/guests/NAME.s) on the bare
+ * machine and under the VMM, and everything each run ends with, for the
+ * VMM's tests (test_vmm.c), the hostile guests (test_hostile.c) and the
+ * isolation checker's tests (test_isolation.c).
+ */
+#ifndef VMLAB_TESTS_GUESTRUN_H
+#define VMLAB_TESTS_GUESTRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elf_load.h"
+#include "vmm.h"
+
+#define GUESTRUN_MEM (1u << 20)         /* guest memory unless said otherwise */
+#define GUESTRUN_LIMIT 200000000ull     /* instructions, unless said otherwise */
+
+/* Assemble tests/guests/NAME.s; fails the test (fatally) if it cannot. */
+bool guest_image(const char *name, struct elf_image *img);
+
+struct guest_run {
+    const struct elf_image *image;
+    const char *boot;
+    uint32_t mem;                 /* 0: GUESTRUN_MEM */
+    enum isa_variant isa;
+    const uint8_t *disk;          /* NULL: no disk */
+    size_t disk_len;
+    const char *input;            /* console input, NULL: none */
+    uint64_t max_insns;           /* 0: GUESTRUN_LIMIT */
+    /* under the VMM */
+    enum shadow_policy policy;
+    unsigned inject;
+    bool check;                   /* the isolation checker */
+    uint32_t full_every;          /* its whole audits (0: its default) */
+    uint32_t shadow_frames;       /* 0: 1024 */
+};
+
+struct guest_end {
+    enum vm_state state;          /* the bare machine's exits in the VMM's terms */
+    uint32_t value;               /* halt: its value; double fault: the cause raised */
+    uint64_t instret, cycles;
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    char *out;                    /* console output, NUL-terminated */
+    size_t outlen;
+    uint8_t *mem;                 /* all of (guest-)physical memory */
+    uint32_t memlen;
+    uint8_t *disk;
+    size_t disklen;
+    /* under the VMM */
+    struct vmm_violation violation; /* when state is VM_ISOLATION */
+    struct vm_stats stats;
+    unsigned audit;               /* vmm_audit() findings when it stopped */
+    unsigned audit_after;         /* ... and once it was removed */
+    uint32_t free_before;         /* host frames free before the VM was made */
+    uint32_t free_after;          /* ... and after it was removed again */
+};
+
+void guest_run_bare(const struct guest_run *c, struct guest_end *e);
+void guest_run_vmm(const struct guest_run *c, struct guest_end *e);
+void guest_end_free(struct guest_end *e);
+
+/* What the bare machine's end and a VM's end first differ in ("" if
+ * nothing): how they stopped, counts, output, memory, disk. */
+void guest_end_diff(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len);
+
+/* A console output sink for VMs made by hand: appends, NUL-terminated. */
+struct capture {
+    char *buf;
+    size_t len;
+    const char *in;
+    size_t inpos;
+};
+void capture_write(void *ctx, const uint8_t *b, size_t n);
+int capture_read(void *ctx);
+/* What it holds so far, "" before the first byte. */
+static inline const char *captured(const struct capture *c) { return c->buf ? c->buf : ""; }
+
+/* What a VM made by hand ended with; its output (taken from out, which is
+ * left empty) and its disk included.  Not the audit or free counts. */
+void guest_end_of(struct vm *vm, struct capture *out, struct guest_end *e);
+
+#endif
