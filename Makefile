@@ -52,7 +52,8 @@ help:
 	@echo "              SUITES='mmu tlbhole' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
-	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60; needs clang)"
+	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60) in FUZZ_JOBS"
+	@echo "              processes (default 1); needs clang (installed if missing)"
 	@echo "make difftest every machine suite and every guest-OS workload (both ISA"
 	@echo "              variants) beside the reference CPU, step by step (docs/testing.md)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
@@ -178,7 +179,8 @@ $(BUILD)/rel/bench: | $(GUEST_KERNEL)               # make bench runs its worklo
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := guest elf asm vrun
+FUZZ_JOBS    ?= 1
+FUZZ_TARGETS ?= guest elf asm vrun
 FUZZ_FLAGS_cmp  := -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_FLAGS_fast := -fsanitize=address,undefined -fsanitize-coverage=inline-8bit-counters,pc-table
 FUZZ_PROFILE_guest := fast
@@ -211,7 +213,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
 fuzz:
 	@CC="$(FUZZ_CC)" tests/need-packages.sh $(FUZZ_PACKAGES)
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 # --- benchmark -----------------------------------------------------------------
 

@@ -86,6 +86,24 @@ struct ref_step {
 
 /* A machine in its reset state; NULL and a message in err on a bad
  * configuration. */
+/* What a run did that a trap-and-emulate VMM cannot reproduce, counted
+ * (since the last reset) so that a checker knows when a run under the VMM
+ * must equal this one:
+ *   - stale_tlb: an access or fetch went through a TLB entry (or the
+ *     instruction TLB) whose translation a walk of the tables in memory
+ *     would no longer give: another frame, a fault, or A (D for a store)
+ *     clear in memory.  A VMM that traces page tables applies every table
+ *     write at once (docs/vmm.md, "Known limits").
+ *   - sensitive_unprivileged: an instruction ran that is sensitive yet does
+ *     not trap in user mode in this variant (x86like's rdsr, wrsr, rdptb,
+ *     docs/isa.md section 10): deprivileged, it acts on the real state.
+ * Counting changes nothing the machine does. */
+struct ref_observed {
+    uint64_t stale_tlb;
+    uint64_t sensitive_unprivileged;
+};
+const struct ref_observed *ref_observed(const struct ref_machine *r);
+
 struct ref_machine *ref_new(const struct ref_config *cfg, char *err, size_t errlen);
 void ref_free(struct ref_machine *r);
 /* Reset the CPU, the TLBs and the devices; memory and the disk stay. */

@@ -25,6 +25,8 @@ struct ref_machine {
     uint32_t word;
     bool fetched;
 
+    struct ref_observed seen;     /* counted, never acted on (ref.h) */
+
     struct ref_step *rec;         /* where this step records, or NULL */
     struct ref_attempt *attempt;  /* the record of the instruction being executed, or NULL */
     struct vm_exit *exit; /* where ref_run reports */

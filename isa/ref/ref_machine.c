@@ -69,8 +69,11 @@ void ref_reset(struct ref_machine *r)
     memset(&r->cpu, 0, sizeof r->cpu);
     r->cpu.cr[CR_STATUS] = SR_S;
     memset(&r->tlb, 0, sizeof r->tlb);
+    memset(&r->seen, 0, sizeof r->seen);
     devices_reset(&r->dev);
 }
+
+const struct ref_observed *ref_observed(const struct ref_machine *r) { return &r->seen; }
 
 enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit *exit)
 {

@@ -110,6 +110,30 @@ static bool walk(struct ref_machine *r, uint32_t va, enum access k, uint32_t *pa
     return true;
 }
 
+/* The entry a walk would find for va now, read without setting A or D;
+ * 0 where the walk would fault at level 1 or find a table outside memory. */
+static uint32_t entry_in_memory(const struct ref_machine *r, uint32_t va)
+{
+    uint64_t l1_pa = (uint64_t)r->cpu.cr[CR_PTB] + 4u * VA_L1(va);
+    if (!ref_phys_ok(r, l1_pa, 4))
+        return 0;
+    uint32_t l1 = ref_phys_word(r, (uint32_t)l1_pa);
+    uint64_t l2_pa = (uint64_t)PTE_FRAME(l1) + 4u * VA_L2(va);
+    if (!(l1 & PTE_V) || !ref_phys_ok(r, l2_pa, 4))
+        return 0;
+    return ref_phys_word(r, (uint32_t)l2_pa);
+}
+
+/* Count a use of a cached translation (frame) that a walk would not give
+ * now: observed only (ref.h, struct ref_observed). */
+static void note_if_stale(struct ref_machine *r, uint32_t va, enum access k, uint32_t frame)
+{
+    uint32_t e = entry_in_memory(r, va);
+    uint32_t need = PTE_V | PTE_A | (k == ACCESS_WRITE ? PTE_D : 0);
+    if ((e & need) != need || !permits(r, e, k) || PTE_FRAME(e) != frame || !ref_phys_ok(r, PTE_FRAME(e), PAGE_SIZE))
+        r->seen.stale_tlb++;
+}
+
 bool ref_translate(struct ref_machine *r, uint32_t va, unsigned size, enum access k, uint32_t *pa)
 {
     if (va % size != 0)
@@ -127,6 +151,7 @@ bool ref_translate(struct ref_machine *r, uint32_t va, unsigned size, enum acces
     bool hit = r->tlb.slot[slot].valid && r->tlb.slot[slot].vpage == (va & ~PAGE_MASK) &&
                permits(r, pte, k) && (k != ACCESS_WRITE || (pte & PTE_D));
     if (hit && !(r->cfg.inject & REF_INJECT_NO_TLB)) {
+        note_if_stale(r, va, k, PTE_FRAME(pte));
         *pa = PTE_FRAME(pte) | (va & PAGE_MASK);
         return true;
     }
@@ -146,6 +171,8 @@ bool ref_fetch(struct ref_machine *r, uint32_t pc, uint32_t *word)
         r->tlb.itlb.valid = true;
         r->tlb.itlb.vpage = pc & ~PAGE_MASK;
         r->tlb.itlb.frame = pa & ~PAGE_MASK;
+    } else if (r->cpu.cr[CR_STATUS] & SR_PG) {
+        note_if_stale(r, pc, ACCESS_FETCH, r->tlb.itlb.frame);
     }
     uint32_t pa = r->tlb.itlb.frame | (pc & PAGE_MASK);
     if (!ref_phys_ok(r, pa, 4)) /* only a seeded instruction TLB could say so */

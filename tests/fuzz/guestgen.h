@@ -30,7 +30,7 @@
 
 #include "isa.h"
 
-#define GEN_MEM (512u << 10)        /* the guest's memory */
+#define GEN_MEM (256u << 10)        /* the guest's memory */
 #define GEN_DATA_VA 0x00400000u     /* the data frames, when paging is on */
 #define GEN_MAX_TRAPS 200           /* the handler halts after this many */
 #define GEN_MAX_OPS 1500            /* body operations at most */
