@@ -36,6 +36,7 @@
 #define TLB_MASK (TLB_SIZE - 1)
 #define TAG_NONE (PAGE_MASK & ~3u)
 _Static_assert((TAG_NONE & ~3u & PAGE_MASK) != 0, "TAG_NONE must not be a masked address");
+_Static_assert(TLB_SIZE <= 64, "tlb_filled has a bit per slot");
 
 struct tlb_entry {
     uint32_t tag[2][3]; /* [user][enum access] */
@@ -66,6 +67,7 @@ struct machine {
     uint32_t nframes;
 
     struct tlb_entry tlb[TLB_SIZE];   /* the architectural TLB (paging on) */
+    uint64_t tlb_filled;              /* bit i: tlb[i] may be valid (mmu.c) */
     struct tlb_entry ptlb[TLB_SIZE];  /* identity "TLB" when paging is off; not architectural */
 
     /* The one-entry instruction TLB (architectural: docs/isa.md section 7):

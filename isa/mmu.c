@@ -59,13 +59,20 @@ static void retag_frame(struct machine *m, uint32_t frame)
 }
 
 /* An empty entry keeps nothing of what it mapped: a path that forgot to
- * check valid would find NULL, not a frame another mapping left behind.
- * (One struct copy: a flush empties 64 of them at every guest ptb switch.) */
+ * check valid would find NULL, not a frame another mapping left behind. */
 static const struct tlb_entry empty_entry = {
     .tag = {{TAG_NONE, TAG_NONE, TAG_NONE}, {TAG_NONE, TAG_NONE, TAG_NONE}},
 };
 
 static void clear_entry(struct tlb_entry *e) { *e = empty_entry; }
+
+/* tlb_filled has a bit for every slot that may be valid, so that a flush
+ * (one at every entry into a VM under the VMM) empties only those. */
+static void clear_slot(struct machine *m, unsigned i)
+{
+    clear_entry(&m->tlb[i]);
+    m->tlb_filled &= ~(1ull << i);
+}
 
 void mmu_forget_itlb(struct machine *m) { m->itlb = (struct itlb_entry){0}; }
 
@@ -75,6 +82,7 @@ void mmu_reset(struct machine *m)
         clear_entry(&m->tlb[i]);
         clear_entry(&m->ptlb[i]);
     }
+    m->tlb_filled = 0;
     mmu_forget_itlb(m);
     m->end_block = true;
 }
@@ -83,17 +91,17 @@ void mmu_reset(struct machine *m)
  * instruction TLB goes with them. */
 void mmu_flush_all(struct machine *m)
 {
-    for (int i = 0; i < TLB_SIZE; i++)
-        clear_entry(&m->tlb[i]);
+    while (m->tlb_filled)
+        clear_slot(m, (unsigned)__builtin_ctzll(m->tlb_filled));
     mmu_forget_itlb(m);
     m->end_block = true;
 }
 
 void mmu_flush_page(struct machine *m, uint32_t va)
 {
-    struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
-    if (e->valid && e->vpage == (va & ~PAGE_MASK))
-        clear_entry(e);
+    unsigned i = (va >> PAGE_SHIFT) & TLB_MASK;
+    if (m->tlb[i].valid && m->tlb[i].vpage == (va & ~PAGE_MASK))
+        clear_slot(m, i);
     mmu_forget_itlb(m);
     m->end_block = true;
 }
@@ -150,7 +158,9 @@ static uint8_t *walk(struct machine *m, uint32_t va, enum access k, int user)
         trap_raise(m, cause, va, k);
         return NULL;
     }
-    struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
+    unsigned i = (va >> PAGE_SHIFT) & TLB_MASK;
+    struct tlb_entry *e = &m->tlb[i];
+    m->tlb_filled |= 1ull << i;
     e->valid = true;
     e->vpage = va & ~PAGE_MASK;
     e->pte = w.pte;
