@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_store.h"
 #include "elf_load.h"
 #include "guestrun.h"
 #include "lockstep.h"
@@ -555,6 +556,65 @@ static void test_json_escapes_names(void)
     elf_free(&img);
 }
 
+/* vm_reboot: a VM restarted in place ends exactly as a fresh VM of the
+ * same image does (same state, counts, output, memory, disk, statistics),
+ * whatever it ran before; it keeps its frames and leaks none.  The fuzzers
+ * restart a VM for every input, so a reboot that kept anything from the
+ * last run would make every finding depend on what ran before it. */
+static void test_reboot_is_a_fresh_start(void)
+{
+    struct elf_image chaos, paging;
+    guest_image("chaos", &chaos);
+    guest_image("paging", &paging);
+    static uint8_t disk[8 * DISK_BLOCK_SIZE];
+    for (size_t i = 0; i < sizeof disk; i++)
+        disk[i] = (uint8_t)(i * 7);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        /* what a fresh VM running paging.s ends with */
+        struct guest_end fresh;
+        guest_run_vmm(&(struct guest_run){.image = &paging, .policy = (enum shadow_policy)p, .disk = disk,
+                                          .disk_len = sizeof disk, .check = true},
+                      &fresh);
+        CU_ASSERT_EQUAL(fresh.state, VM_HALTED);
+
+        char err[256];
+        struct vmm_config vc = {.policy = (enum shadow_policy)p, .check_isolation = true};
+        struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 1030 * PAGE_SIZE, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        struct capture out = {0};
+        struct vm_config cfg = {.name = "vm", .mem_size = GUESTRUN_MEM, .image = &chaos, .bootarg = "q",
+                                .io = {.ctx = &out, .write = capture_write}, .max_insns = GUESTRUN_LIMIT};
+        struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+        uint32_t free_made = vmm_free_frames(v);
+        vmm_run(v); /* chaos leaves memory, shadows and TLB in every state */
+        CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+        for (int round = 0; round < 2; round++) {
+            free(out.buf);
+            out = (struct capture){0};
+            struct disk_store *d = disk_store_memory(disk, sizeof disk);
+            CU_ASSERT_FATAL(vm_reboot(vm, &paging, NULL, d, err, sizeof err));
+            CU_ASSERT_EQUAL(vmm_free_frames(v), free_made); /* every shadow table back */
+            vmm_run(v);
+            struct guest_end again;
+            guest_end_of(vm, &out, &again);
+            char what[512];
+            guest_end_diff(&fresh, &again, what, sizeof what);
+            CU_ASSERT_STRING_EQUAL(what, "");
+            if (what[0])
+                fprintf(stderr, "\n  %s, reboot %d: %s", shadow_policy_name((enum shadow_policy)p), round, what);
+            CU_ASSERT(memcmp(&fresh.stats, &again.stats, sizeof fresh.stats) == 0);
+            guest_end_free(&again);
+        }
+        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        free(out.buf);
+        vmm_free(v);
+        guest_end_free(&fresh);
+    }
+    elf_free(&chaos);
+    elf_free(&paging);
+}
+
 void suite_vmm(void)
 {
     CU_pSuite s = CU_add_suite("vmm", NULL, NULL);
@@ -575,4 +635,5 @@ void suite_vmm(void)
     CU_add_test(s, "host frames: owned, accounted, zeroed", test_memory_is_zeroed_for_the_next_vm);
     CU_add_test(s, "statistics add up", test_statistics_add_up);
     CU_add_test(s, "JSON: a VM's name is escaped", test_json_escapes_names);
+    CU_add_test(s, "a rebooted VM ends as a fresh one, every policy", test_reboot_is_a_fresh_start);
 }
