@@ -56,6 +56,7 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
     /* Frame 0 is never handed out, so 0 can mean "no frame". */
     for (uint32_t f = v->nframes - 1; f >= 1; f--)
         v->free_frames[v->nfree++] = f;
+    v->nfresh = v->nfree;
     return v;
 }
 

@@ -119,6 +119,7 @@ struct vmm {
     uint32_t *free_frames;  /* a stack of free host frames */
     struct spage **spage_of; /* host frame -> the shadow table in it, or NULL */
     uint32_t nfree;
+    uint32_t nfresh;        /* free_frames[0..nfresh) were never handed out */
     /* Shadow frames promised to the VMs and not yet taken: each VM may hold
      * up to cfg.shadow_frames, so that many are set aside for it when it is
      * made, and no VM can take the frames another was promised. */
