@@ -31,7 +31,7 @@ LIB_SRC  += $(REF_SRC)
 
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
-FUZZ_SRC  := $(sort $(filter-out tests/fuzz/libfuzzer.c,$(wildcard tests/fuzz/*.c)))
+FUZZ_SRC  := $(sort $(filter-out tests/fuzz/libfuzzer.c tests/fuzz/campaign.c,$(wildcard tests/fuzz/*.c)))
 TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
@@ -41,7 +41,7 @@ TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev
 
 obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 
-.PHONY: all run check bench install clean help deps docs valgrind fuzz difftest
+.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS))
 
@@ -54,6 +54,8 @@ help:
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
 	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60) in FUZZ_JOBS"
 	@echo "              processes (default 1); needs clang (installed if missing)"
+	@echo "make fuzz-campaign  FUZZ_EXECS inputs (default 10000000) of FUZZ_TARGET (guest),"
+	@echo "              mutated from the corpora, optimised and UBSan-checked, in FUZZ_JOBS"
 	@echo "make difftest every machine suite and every guest-OS workload (both ISA"
 	@echo "              variants) beside the reference CPU, step by step (docs/testing.md)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
@@ -209,6 +211,23 @@ $(BUILD)/fuzz/$(1): $(BUILD)/fuzz/entry-$(1).o $(call obj,fuzz-$(FUZZ_PROFILE_$(
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $$^ -o $$@
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+# Long campaigns: tests/fuzz/campaign.c drives a target's check without
+# libFuzzer, optimised and with UBSan only, several times as fast.
+FUZZ_EXECS  ?= 10000000
+FUZZ_TARGET ?= guest
+campaign_VRUN_CFLAGS := $(WARN) -O2 -g -fsanitize=undefined -fno-sanitize-recover=all
+
+$(BUILD)/campaign/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(campaign_VRUN_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/campaign: $(call obj,campaign,tests/fuzz/campaign.c $(FUZZ_SRC) $(LIB_SRC)) $(BUILD)/campaign/obj/vmm/vrun_main.o
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=undefined $^ -o $@
+
+fuzz-campaign: $(BUILD)/fuzz/campaign $(GUEST_KERNEL)
+	tests/fuzz/campaign.sh $(FUZZ_TARGET) $(FUZZ_EXECS) $(FUZZ_JOBS)
 
 fuzz:
 	@CC="$(FUZZ_CC)" tests/need-packages.sh $(FUZZ_PACKAGES)
