@@ -11,33 +11,11 @@
 #include "asm_impl.h"
 #include "fileio.h"
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return dup_str(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = '\0';
-    }
-    return d;
-}
 
 static char *join(const char *dir, const char *name)
 {
     if (strcmp(dir, ".") == 0)
-        return dup_str(name);
+        return strdup(name);
     size_t a = strlen(dir), b = strlen(name);
     bool slash = a > 0 && dir[a - 1] == '/';
     char *p = malloc(a + b + 2);
@@ -83,7 +61,7 @@ static int add(struct as *as, struct srcfile *f, bool lines)
 
 int src_add_text(struct as *as, const char *name, const char *text, size_t len)
 {
-    struct srcfile f = {.path = dup_str(name), .dir = dir_of(name), .len = len};
+    struct srcfile f = {.path = strdup(name), .dir = file_dir(name), .len = len};
     f.text = malloc(len + 1);
     if (f.text) {
         memcpy(f.text, text, len);
@@ -119,7 +97,7 @@ int src_open(struct as *as, const char *path, bool lines, char *err, size_t errl
         return -1;
     }
     text[len] = '\0';
-    struct srcfile f = {.path = dup_str(path), .dir = dir_of(path), .text = text, .len = len, .has_id = has_id};
+    struct srcfile f = {.path = strdup(path), .dir = file_dir(path), .text = text, .len = len, .has_id = has_id};
     if (has_id)
         f.dev = st.st_dev, f.ino = st.st_ino;
     int fi = add(as, &f, lines);
@@ -132,7 +110,7 @@ char *src_find(struct as *as, int from, const char *name, struct buf *tried)
 {
     struct stat st;
     if (name[0] == '/')
-        return stat(name, &st) == 0 ? dup_str(name) : NULL;
+        return stat(name, &st) == 0 ? strdup(name) : NULL;
     size_t ndirs = 1 + as->opt->ninclude_dirs;
     for (size_t i = 0; i < ndirs; i++) {
         const char *dir = i == 0 ? as->files[from].dir : as->opt->include_dirs[i - 1];

@@ -28,6 +28,20 @@ void file_size_text(uint64_t n, char *buf, size_t len)
         snprintf(buf, len, "%llu bytes", (unsigned long long)n);
 }
 
+char *file_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
 static void too_large(size_t max, char *err, size_t errlen)
 {
     char size[32];

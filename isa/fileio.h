@@ -37,6 +37,9 @@ bool file_read(const char *path, uint8_t **buf, size_t *len, char *err, size_t e
  * limit of 64 MiB"); a FIFO or a device is read up to the limit and no
  * further, so /dev/zero costs max bytes and not all memory. */
 bool file_read_max(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen);
+/* The directory part of path, malloc'd: "." when it has none, "/" for a
+ * file in the root. */
+char *file_dir(const char *path);
 /* "64 MiB", "4 KiB" or "1000 bytes", for messages about limits. */
 void file_size_text(uint64_t n, char *buf, size_t len);
 

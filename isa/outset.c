@@ -19,29 +19,6 @@
 
 /* ---- paths ------------------------------------------------------------------- */
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
-/* The directory part of path ("." when there is none). */
-static char *dir_part(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return dup_str(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = '\0';
-    }
-    return d;
-}
 
 static const char *base_part(const char *path)
 {
@@ -54,7 +31,7 @@ static const char *base_part(const char *path)
  * malloc'd; NULL with errno set. */
 static char *follow_links(const char *path)
 {
-    char *cur = dup_str(path);
+    char *cur = strdup(path);
     for (int hops = 0; cur; hops++) {
         struct stat st;
         if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
@@ -93,7 +70,7 @@ static char *follow_links(const char *path)
         if (link[0] == '/' || !strchr(cur, '/')) {
             next = link;
         } else {
-            char *dir = dir_part(cur);
+            char *dir = file_dir(cur);
             size_t len = dir ? strlen(dir) + strlen(link) + 2 : 0;
             next = dir ? malloc(len) : NULL;
             if (next)
@@ -176,7 +153,7 @@ static void say(const struct outset *s, const char *path, char *err, size_t errl
 struct outset *outset_new(const char *prog)
 {
     struct outset *s = calloc(1, sizeof *s);
-    if (s && prog && !(s->prog = dup_str(prog))) {
+    if (s && prog && !(s->prog = strdup(prog))) {
         free(s);
         return NULL;
     }
@@ -233,7 +210,7 @@ int outset_input_id(struct outset *s, dev_t dev, ino_t ino, const char *path, co
     }
     s->in = in;
     in = &s->in[s->nin];
-    *in = (struct input){.id = id, .path = dup_str(path), .what = dup_str(what)};
+    *in = (struct input){.id = id, .path = strdup(path), .what = strdup(what)};
     if (!in->path || !in->what) {
         free(in->path);
         free(in->what);
@@ -275,7 +252,7 @@ static int stage_file(struct outset *s, struct output *o, const struct stat *st,
     if (exists) {
         o->id = (struct file_id){.exists = true, .dev = st->st_dev, .ino = st->st_ino};
     } else {
-        char *dir = dir_part(o->target);
+        char *dir = file_dir(o->target);
         struct stat dst;
         if (!dir || stat(dir, &dst) != 0) {
             say(s, o->path, err, errlen, "cannot create: %s", dir ? strerror(errno) : "out of memory");
@@ -283,7 +260,7 @@ static int stage_file(struct outset *s, struct output *o, const struct stat *st,
             return -1;
         }
         free(dir);
-        o->id = (struct file_id){.dev = dst.st_dev, .ino = dst.st_ino, .name = dup_str(base_part(o->target))};
+        o->id = (struct file_id){.dev = dst.st_dev, .ino = dst.st_ino, .name = strdup(base_part(o->target))};
         if (!o->id.name) {
             say(s, o->path, err, errlen, "out of memory");
             return -1;
@@ -303,7 +280,7 @@ static int make_temp(struct outset *s, struct output *o, const struct stat *st, 
 {
     /* In the target's directory, so that the rename cannot cross file
      * systems; the name cut short so that the suffix always fits. */
-    char *dir = dir_part(o->target);
+    char *dir = file_dir(o->target);
     const char *base = base_part(o->target);
     size_t len = (dir ? strlen(dir) : 0) + 200 + 16;
     o->tmp = dir ? malloc(len) : NULL;
@@ -406,7 +383,7 @@ static int stage(struct outset *s, struct output *o, char *err, size_t errlen)
 
 int outset_add(struct outset *s, const char *path, const char *what, char *err, size_t errlen)
 {
-    struct output o = {.path = dup_str(path), .what = dup_str(what), .fd = -1};
+    struct output o = {.path = strdup(path), .what = strdup(what), .fd = -1};
     struct output *v = o.path && o.what ? realloc(s->out, (s->nout + 1) * sizeof *v) : NULL;
     if (!v) {
         say(s, path, err, errlen, "out of memory");

@@ -58,13 +58,21 @@ static unsigned replay_dir(const char *dir, fuzz_check_fn *check)
     return n;
 }
 
+/* The kept findings, and the seeds: tests/fuzz/corpus/TARGET, and for the
+ * asm target the project's own sources (fuzz_targets.h, FUZZ_SEEDS_asm). */
 static void replay(const char *target, fuzz_check_fn *check)
 {
     char dir[256];
     snprintf(dir, sizeof dir, "tests/fuzz/regress/%s", target);
     replay_dir(dir, check);
     snprintf(dir, sizeof dir, "tests/fuzz/corpus/%s", target);
-    CU_ASSERT(replay_dir(dir, check) > 0); /* every target has seeds */
+    unsigned seeds = replay_dir(dir, check);
+    if (strcmp(target, "asm") == 0) {
+        static const char *const more[] = {FUZZ_SEEDS_asm};
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+            seeds += replay_dir(more[i], check);
+    }
+    CU_ASSERT(seeds > 0); /* every target has seeds */
 }
 
 /* A generated input that fails is written to build/fuzzregress/, so that

@@ -15,38 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "disk_store.h"
 #include "elf_load.h"
-
-struct capture {
-    uint8_t *buf;
-    size_t len, cap;
-    const uint8_t *in;
-    size_t inlen, inpos;
-};
-
-static void cap_write(void *ctx, const uint8_t *b, size_t n)
-{
-    struct capture *c = ctx;
-    if (c->len + n > c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        while (cap < c->len + n)
-            cap *= 2;
-        uint8_t *p = realloc(c->buf, cap);
-        if (!p)
-            return;
-        c->buf = p;
-        c->cap = cap;
-    }
-    memcpy(c->buf + c->len, b, n);
-    c->len += n;
-}
-
-static int cap_read(void *ctx)
-{
-    struct capture *c = ctx;
-    return c->inpos < c->inlen ? c->in[c->inpos++] : -1;
-}
 
 /* The bare machine and the VM, booted from the same image. */
 struct pair {
@@ -55,15 +26,15 @@ struct pair {
     struct vm_exit m_exit;
     struct vmm *v;
     struct vm *vm;
-    struct capture out[2];
+    struct console_capture out[2];
 };
 
 static void pair_free(struct pair *p)
 {
     machine_free(p->m);
     vmm_free(p->v);
-    free(p->out[0].buf);
-    free(p->out[1].buf);
+    capture_free(&p->out[0]);
+    capture_free(&p->out[1]);
     memset(p, 0, sizeof *p);
 }
 
@@ -71,7 +42,7 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
 {
     memset(p, 0, sizeof *p);
     for (int i = 0; i < 2; i++)
-        p->out[i] = (struct capture){.in = c->input, .inlen = c->input_len};
+        capture_init(&p->out[i], c->input, c->input_len);
     struct machine_config mc = {.mem_size = c->mem_size, .isa = c->isa};
     p->m = machine_new(&mc, err, errlen);
     if (!p->m || !elf_boot(p->m, c->image, c->bootarg, err, errlen))
@@ -90,7 +61,8 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
     } else if (c->disk) {
         machine_attach_disk(p->m, c->disk, c->disk_len);
     }
-    machine_set_console(p->m, &(struct console_io){.ctx = &p->out[0], .read = cap_read, .write = cap_write});
+    struct console_io io = capture_io(&p->out[0]);
+    machine_set_console(p->m, &io);
 
     struct vmm_config vc = {.isa = c->isa, .policy = c->policy, .inject = c->inject, .shadow_frames = 1024};
     p->v = vmm_new(&vc, c->mem_size + (1024 + 2) * PAGE_SIZE, err, errlen);
@@ -106,7 +78,7 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
         .disk = c->disk,
         .disk_len = c->disk_len,
         .disk_store = vm_store,
-        .io = {.ctx = &p->out[1], .read = cap_read, .write = cap_write},
+        .io = capture_io(&p->out[1]),
     };
     p->vm = vmm_add_vm(p->v, &cfg, err, errlen);
     if (!p->vm)
@@ -153,8 +125,7 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
                    true;
     if (c->cycles != vm_cycles(p->vm))
         return SAY("cycles: native %" PRIu64 ", vmm %" PRIu64, c->cycles, vm_cycles(p->vm)), true;
-    if (p->out[0].len != p->out[1].len ||
-        (p->out[0].len && memcmp(p->out[0].buf, p->out[1].buf, p->out[0].len) != 0))
+    if (!capture_same(&p->out[0], &p->out[1]))
         return SAY("console output: native %zu bytes, vmm %zu bytes, or different bytes", p->out[0].len,
                    p->out[1].len),
                true;

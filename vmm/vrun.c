@@ -153,6 +153,19 @@ static bool parse_count(const char *s, uint64_t *out)
     return true;
 }
 
+/* Deliberate bugs asked for in the environment (VMLAB_INJECT and
+ * VMLAB_REF_INJECT: the checkers' negative controls, never real use): a
+ * number of flags, or false after one line on stderr. */
+static bool env_flags(const char *name, const char *what, uint64_t *flags)
+{
+    const char *v = getenv(name);
+    *flags = 0;
+    if (!v || (parse_count(v, flags) && *flags <= UINT32_MAX))
+        return true;
+    fprintf(stderr, "%s: %s=%s: not a number (of %s flags)\n", prog, name, v, what);
+    return false;
+}
+
 /* --- consoles --- */
 
 /* A console's output: to a stream; with several VMs on one terminal, each
@@ -629,12 +642,9 @@ static int run_vms(const struct opts *o)
     }
     /* A deliberately broken VMM (enum vmm_inject), to watch the checkers
      * catch it from the command line (docs/vmm.md 8.1); never in real use. */
-    const char *inject = getenv("VMLAB_INJECT");
     uint64_t flags = 0;
-    if (inject && (!parse_count(inject, &flags) || flags > UINT32_MAX)) {
-        fprintf(stderr, "%s: VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)\n", prog, inject);
+    if (!env_flags("VMLAB_INJECT", "enum vmm_inject", &flags))
         return EXIT_USAGE;
-    }
     cfg.inject = (unsigned)flags;
     struct outset *set = outset_new(prog);
     int stats = -1;
@@ -763,9 +773,9 @@ done:
 
 /* --- native and VMM side by side --- */
 
-/* All of stdin, for both runs (at most LOCKSTEP_INPUT_MAX); a closed
- * stdin is no input.  false after one line on stderr. */
-static bool read_input(uint8_t **input, size_t *len)
+/* All of stdin, for both runs of mode (at most LOCKSTEP_INPUT_MAX); a
+ * closed stdin is no input.  false after one line on stderr. */
+static bool read_input(const char *mode, uint8_t **input, size_t *len)
 {
     if (fcntl(STDIN_FILENO, F_GETFD) < 0)
         return true;
@@ -773,7 +783,7 @@ static bool read_input(uint8_t **input, size_t *len)
     switch (read_capped(STDIN_FILENO, LOCKSTEP_INPUT_MAX, input, len, err, sizeof err)) {
     case READ_OK: return true;
     case READ_TOO_BIG:
-        fprintf(stderr, "%s: stdin: larger than the largest console input for --lockstep (%u MiB)\n", prog,
+        fprintf(stderr, "%s: stdin: larger than the largest console input for %s (%u MiB)\n", prog, mode,
                 LOCKSTEP_INPUT_MAX >> 20);
         return false;
     case READ_FAILED: break;
@@ -782,25 +792,50 @@ static bool read_input(uint8_t **input, size_t *len)
     return false;
 }
 
+/* What two machines run side by side share (--lockstep, --difftest): the
+ * image, all of stdin, and the disk, which neither may change: each sees
+ * it through its own overlay. */
+struct side_by_side {
+    struct elf_image img;
+    uint8_t *input;
+    size_t input_len;
+    struct disk_store *disk;
+};
+
+static void side_by_side_close(struct side_by_side *s)
+{
+    elf_free(&s->img);
+    free(s->input);
+    disk_store_free(s->disk);
+}
+
+/* false after one line on stderr */
+static bool side_by_side_open(const char *mode, const struct image_opts *io, struct side_by_side *s)
+{
+    char err[512];
+    *s = (struct side_by_side){0};
+    if (!elf_read_file(io->path, &s->img, err, sizeof err)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+        return false;
+    }
+    if ((io->disk && !(s->disk = open_disk(io->disk, true, NULL))) || !read_input(mode, &s->input, &s->input_len)) {
+        side_by_side_close(s);
+        return false;
+    }
+    return true;
+}
+
 static int run_lockstep(const struct opts *o)
 {
     const struct image_opts *io = &o->vm[0];
     char err[512];
-    struct elf_image img;
-    uint8_t *input = NULL;
-    size_t input_len = 0;
-    struct disk_store *disk = NULL;
+    struct side_by_side sb;
     int status = EXIT_BAD_INPUT;
-    if (!elf_read_file(io->path, &img, err, sizeof err)) {
-        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+    if (!side_by_side_open("--lockstep", io, &sb))
         return EXIT_BAD_INPUT;
-    }
-    /* Two machines on one disk: neither may change the file. */
-    if ((io->disk && !(disk = open_disk(io->disk, true, NULL))) || !read_input(&input, &input_len))
-        goto done;
     struct lockstep_config c = {
-        .image = &img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .policy = o->policy,
-        .input = input, .input_len = input_len, .disk_base = disk,
+        .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .policy = o->policy,
+        .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
     };
     struct lockstep_result r;
@@ -819,9 +854,7 @@ static int run_lockstep(const struct opts *o)
         status = 0;
     }
 done:
-    elf_free(&img);
-    free(input);
-    disk_store_free(disk);
+    side_by_side_close(&sb);
     return status;
 }
 
@@ -831,28 +864,16 @@ static int run_difftest(const struct opts *o)
 {
     const struct image_opts *io = &o->vm[0];
     char err[512];
-    struct elf_image img;
-    uint8_t *input = NULL;
-    size_t input_len = 0;
-    struct disk_store *disk = NULL;
-    if (!elf_read_file(io->path, &img, err, sizeof err)) {
-        fprintf(stderr, "%s: %s: %s\n", prog, io->path, err);
+    struct side_by_side sb;
+    /* deliberate bugs in the reference, to see a difference reported
+     * (docs/testing.md, negative controls) */
+    uint64_t inject = 0;
+    if (!env_flags("VMLAB_REF_INJECT", "enum ref_inject", &inject) || !side_by_side_open("--difftest", io, &sb))
         return EXIT_BAD_INPUT;
-    }
-    /* Two machines on one disk, as in --lockstep: neither changes the file. */
-    if ((io->disk && !(disk = open_disk(io->disk, true, NULL))) || !read_input(&input, &input_len)) {
-        elf_free(&img);
-        free(input);
-        disk_store_free(disk);
-        return EXIT_BAD_INPUT;
-    }
     struct difftest_image c = {
-        .image = &img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .input = input,
-        .input_len = input_len, .disk_base = disk,
-        .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
-        /* deliberate bugs in the reference, to see a difference reported
-         * (docs/testing.md, negative controls) */
-        .inject = getenv("VMLAB_REF_INJECT") ? (unsigned)strtoul(getenv("VMLAB_REF_INJECT"), NULL, 0) : 0,
+        .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->isa, .input = sb.input,
+        .input_len = sb.input_len, .disk_base = sb.disk,
+        .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns, .inject = (unsigned)inject,
     };
     struct difftest_outcome out;
     int status = 0;
@@ -866,9 +887,7 @@ static int run_difftest(const struct opts *o)
         printf("%s: difftest: the machine and the reference agree for all %" PRIu64 " instructions\n", prog,
                out.instret);
     }
-    elf_free(&img);
-    free(input);
-    disk_store_free(disk);
+    side_by_side_close(&sb);
     return status;
 }
 

@@ -11,6 +11,7 @@
  */
 #include "difftest.h"
 
+#include "capture.h"
 #include "disk_store.h"
 
 #include <inttypes.h>
@@ -578,42 +579,12 @@ enum exit_reason difftest_run(struct difftest *d, uint64_t budget, struct vm_exi
 
 /* --- a whole image -------------------------------------------------------------- */
 
-struct capture {
-    uint8_t *buf;
-    size_t len, cap;
-    const uint8_t *in;
-    size_t inlen, inpos;
-};
-
-static void cap_write(void *ctx, const uint8_t *b, size_t n)
-{
-    struct capture *c = ctx;
-    if (c->len + n > c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 4096;
-        while (cap < c->len + n)
-            cap *= 2;
-        uint8_t *p = realloc(c->buf, cap);
-        if (!p)
-            return; /* the bytes are lost on this side: reported as a difference */
-        c->buf = p;
-        c->cap = cap;
-    }
-    memcpy(c->buf + c->len, b, n);
-    c->len += n;
-}
-
-static int cap_read(void *ctx)
-{
-    struct capture *c = ctx;
-    return c->inpos < c->inlen ? c->in[c->inpos++] : -1;
-}
-
 /* A booted pair and what it needs to live. */
 struct pair {
     const struct difftest_image *c;
     struct machine *m;
     struct ref_machine *r;
-    struct capture out[2]; /* fast, reference */
+    struct console_capture out[2]; /* fast, reference */
     char err[300];
 };
 
@@ -628,8 +599,8 @@ static void pair_free(struct pair *p)
 {
     machine_free(p->m);
     ref_free(p->r);
-    free(p->out[0].buf);
-    free(p->out[1].buf);
+    capture_free(&p->out[0]);
+    capture_free(&p->out[1]);
     p->m = NULL;
     p->r = NULL;
     memset(p->out, 0, sizeof p->out);
@@ -639,7 +610,7 @@ static bool pair_make(struct pair *p)
 {
     const struct difftest_image *c = p->c;
     for (int i = 0; i < 2; i++)
-        p->out[i] = (struct capture){.in = c->input, .inlen = c->input_len};
+        capture_init(&p->out[i], c->input, c->input_len);
     struct machine_config mc = {.mem_size = c->mem_size, .isa = c->isa};
     struct ref_config rc = {.mem_size = c->mem_size, .isa = c->isa, .inject = c->inject};
     p->m = machine_new(&mc, p->err, sizeof p->err);
@@ -664,8 +635,9 @@ static bool pair_make(struct pair *p)
         machine_attach_disk_store(p->m, fs);
         ref_attach_disk_store(p->r, rs);
     }
-    machine_set_console(p->m, &(struct console_io){.ctx = &p->out[0], .read = cap_read, .write = cap_write});
-    ref_set_console(p->r, &(struct console_io){.ctx = &p->out[1], .read = cap_read, .write = cap_write});
+    struct console_io fast = capture_io(&p->out[0]), ref = capture_io(&p->out[1]);
+    machine_set_console(p->m, &fast);
+    ref_set_console(p->r, &ref);
     return true;
 fail:
     pair_free(p);

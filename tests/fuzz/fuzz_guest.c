@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "difftest.h"
 #include "disk_store.h"
 #include "elf_load.h"
@@ -33,25 +34,6 @@
 
 /* Shadow frames per VM: few, so that the VMM's limits are reached often. */
 #define FUZZ_SHADOW_FRAMES 48
-
-/* Console output of one run. */
-struct capture {
-    uint8_t buf[4096];
-    size_t len;
-    bool overflow;
-};
-
-static void cap_write(void *ctx, const uint8_t *b, size_t n)
-{
-    struct capture *c = ctx;
-    for (size_t i = 0; i < n; i++) {
-        if (c->len == sizeof c->buf) {
-            c->overflow = true;
-            return;
-        }
-        c->buf[c->len++] = b[i];
-    }
-}
 
 enum { RUN_REF, RUN_FAST, RUN_VMM, NRUNS };
 static const char *const run_name[NRUNS] = {"reference", "bare machine", "VMM"};
@@ -70,7 +52,7 @@ struct fuzz_guest {
     struct vmm *v[ISA_NVARIANTS][SHADOW_NPOLICIES];
     struct vm *vm[ISA_NVARIANTS][SHADOW_NPOLICIES];
     uint8_t *disk;
-    struct capture out[NRUNS];
+    struct console_capture out[NRUNS];
     uint8_t page[2][PAGE_SIZE];
     struct fuzz_guest_stats st;
 };
@@ -91,6 +73,8 @@ void fuzz_guest_free(struct fuzz_guest *f)
 {
     if (!f)
         return;
+    for (int i = 0; i < NRUNS; i++)
+        capture_free(&f->out[i]);
     for (int i = 0; i < ISA_NVARIANTS; i++) {
         machine_free(f->m[i]);
         ref_free(f->r[i]);
@@ -142,8 +126,9 @@ static struct machine *bare(struct fuzz_guest *f, const struct gen_guest *g, con
         return NULL;
     }
     machine_attach_disk_store(m, d);
-    f->out[RUN_FAST].len = 0, f->out[RUN_FAST].overflow = false;
-    machine_set_console(m, &(struct console_io){.ctx = &f->out[RUN_FAST], .write = cap_write});
+    capture_clear(&f->out[RUN_FAST]);
+    struct console_io io = capture_io(&f->out[RUN_FAST]);
+    machine_set_console(m, &io);
     return elf_boot(m, img, NULL, err, errlen) ? m : NULL;
 }
 
@@ -169,8 +154,9 @@ static struct ref_machine *reference(struct fuzz_guest *f, const struct gen_gues
         return NULL;
     }
     ref_attach_disk_store(r, d);
-    f->out[RUN_REF].len = 0, f->out[RUN_REF].overflow = false;
-    ref_set_console(r, &(struct console_io){.ctx = &f->out[RUN_REF], .write = cap_write});
+    capture_clear(&f->out[RUN_REF]);
+    struct console_io io = capture_io(&f->out[RUN_REF]);
+    ref_set_console(r, &io);
     struct ref_cpu *c = ref_cpu(r);
     return elf_boot_into(ref_dma(r), c->r, &c->pc, img, NULL, err, errlen) ? r : NULL;
 }
@@ -180,7 +166,7 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
 {
     struct vmm **vp = &f->v[g->isa][policy];
     struct vm **vmp = &f->vm[g->isa][policy];
-    f->out[RUN_VMM].len = 0, f->out[RUN_VMM].overflow = false;
+    capture_clear(&f->out[RUN_VMM]);
     struct disk_store *d = disk_copy(f);
     if (!d) {
         snprintf(err, errlen, "out of memory for the disk");
@@ -199,7 +185,7 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
                                 .mem_size = GEN_MEM,
                                 .image = img,
                                 .disk_store = d,
-                                .io = {.ctx = &f->out[RUN_VMM], .write = cap_write},
+                                .io = capture_io(&f->out[RUN_VMM]),
                                 .max_insns = FUZZ_GUEST_INSNS};
         *vmp = vmm_add_vm(*vp, &cfg, err, errlen);
         return *vmp;
@@ -267,9 +253,9 @@ static bool same_outcome(const struct outcome *a, const struct outcome *b, char 
     return true;
 }
 
-static bool same_output(const struct capture *a, const struct capture *b, char *why, size_t len)
+static bool same_output(const struct console_capture *a, const struct console_capture *b, char *why, size_t len)
 {
-    if (a->len == b->len && !memcmp(a->buf, b->buf, a->len) && a->overflow == b->overflow)
+    if (capture_same(a, b))
         return true;
     return SAY("console output of %zu bytes, not %zu, or other bytes", b->len, a->len);
 }

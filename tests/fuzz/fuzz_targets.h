@@ -29,6 +29,10 @@ typedef bool fuzz_check_fn(const uint8_t *data, size_t size, char *report, size_
 FUZZ_TARGETS(X)
 #undef X
 
+/* Seeds besides tests/fuzz/corpus/TARGET: the asm target starts from the
+ * project's own sources (tests/fuzz/run.sh, test_fuzzregress.c). */
+#define FUZZ_SEEDS_asm "tests/guests", "assembler/examples"
+
 /* Images and sources larger than this are not tried: the tools' own limits
  * are tested elsewhere, and a fuzzer's time is better spent on variety. */
 #define FUZZ_MAX_INPUT (64u << 10)

@@ -16,10 +16,14 @@ for t in "$@"; do
     findings=build/fuzz/findings/$t
     mkdir -p "$corpus" "$findings"
     echo "fuzz: $t for ${seconds}s in $jobs process(es) (logs: build/fuzz/$t.*.log)"
+    # seeds besides tests/fuzz/corpus/TARGET (FUZZ_SEEDS_asm in fuzz_targets.h)
+    seeds=tests/fuzz/corpus/$t
+    [ "$t" = asm ] && seeds="$seeds tests/guests assembler/examples"
     j=0
     while [ "$j" -lt "$jobs" ]; do
+        # shellcheck disable=SC2086
         build/fuzz/$t -max_total_time="$seconds" -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 \
-            -artifact_prefix="$findings/" "$corpus" "tests/fuzz/corpus/$t" >"build/fuzz/$t.$j.log" 2>&1 &
+            -artifact_prefix="$findings/" "$corpus" $seeds >"build/fuzz/$t.$j.log" 2>&1 &
         j=$((j + 1))
     done
     wait
