@@ -18,6 +18,7 @@
 /* The layout of guestgen.h. */
 #define TEXT 0x1000u
 #define TEXT_END 0x7000u
+#define BODY 0x1f00u /* the body starts near a page's end: most bodies cross into the next */
 #define HANDLER 0x7000u
 #define PT 0x8000u
 #define ROOT_A 0x8000u
@@ -482,13 +483,15 @@ bool gen_guest(const uint8_t *data, size_t len, struct gen_guest *g)
     if (g->user) {
         li(&c, R_T0, sr | (ie ? SR_PIE : 0)); /* PS = 0: rfe enters user mode */
         ins(&c, OP_MTCR, R_T0, 0, 0, CR_STATUS);
-        li(&c, R_T0, here(&c) + 16);
+        li(&c, R_T0, BODY);
         ins(&c, OP_MTCR, R_T0, 0, 0, CR_EPC);
         ins(&c, OP_RFE, 0, 0, 0, 0);
     } else {
         li(&c, R_T0, sr | (ie ? SR_IE : 0));
         ins(&c, OP_MTCR, R_T0, 0, 0, CR_STATUS);
+        ins(&c, OP_JAL, 0, 0, 0, (int32_t)(BODY - here(&c)));
     }
+    c.n = (BODY - TEXT) / 4; /* zeros (illegal words) up to the body */
 
     /* The body: what the rest of the bytes say, while there is room. */
     while (!exhausted(&in) && g->nops < GEN_MAX_OPS && room(&c, 12)) {

@@ -14,7 +14,8 @@
  *
  * The guest's layout (physical; virtual with paging on is the same for
  * the kernel, see guestgen.c):
- *   0x1000  entry: the prologue, then the body, then `halt`
+ *   0x1000  entry: the prologue, which enters the body at 0x1f00 (so
+ *           that most bodies cross a page boundary); after it, `halt`
  *   0x7000  the trap handler: skips the faulting instruction, counts
  *           traps in tp (halts after GEN_MAX_TRAPS), acknowledges
  *           interrupts, and turns a syscall into a switch of mode
