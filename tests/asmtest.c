@@ -2,10 +2,9 @@
  * asmtest.c - see asmtest.h.
  */
 #include "asmtest.h"
-#include "runvrun.h"
+#include "scratch.h"
 
 #include <CUnit/CUnit.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,18 @@ bool asm_text_opts(const char *name, const char *src, const struct asm_options *
 }
 
 bool asm_text(const char *src, struct asm_result *res) { return asm_text_opts("t.s", src, NULL, res); }
+
+bool asm_file_image(const char *path, struct elf_image *img)
+{
+    struct asm_result res;
+    char err[300];
+    bool ok = asm_assemble_file(path, NULL, &res);
+    if (!ok)
+        fprintf(stderr, "\n%s", res.diag);
+    ok = ok && elf_read_mem(res.elf, res.elf_len, img, err, sizeof err);
+    asm_result_free(&res);
+    return ok;
+}
 
 bool image_bytes(const struct elf_image *img, uint32_t addr, uint8_t *out, size_t n)
 {
@@ -105,14 +116,9 @@ uint32_t ins(enum op op, unsigned ra, unsigned rb, unsigned rc, int32_t imm)
 
 char *tmpdir_make(void)
 {
-    const char *base = getenv("TMPDIR");
-    char *dir = malloc(512);
-    snprintf(dir, 512, "%s/vmlab-asm-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
+    char *dir = scratch_dir("asm");
+    if (!dir)
         CU_FAIL("cannot make a temporary directory");
-        free(dir);
-        return NULL;
-    }
     return dir;
 }
 
@@ -150,13 +156,6 @@ char *tmp_text(const char *dir, const char *name, const char *text)
     return tmp_write(dir, name, text, strlen(text));
 }
 
-void tmpdir_remove(char *dir)
-{
-    if (dir)
-        remove_tree(dir);
-    free(dir);
-}
-
 char *read_text(const char *path)
 {
     uint8_t *buf;
@@ -171,12 +170,19 @@ char *read_text(const char *path)
     return s;
 }
 
-char *tool(const char *name)
+char *tool_path(const char *name)
 {
     const char *dir = getenv("VMLAB_BIN");
     char *p = tmp_path(dir && *dir ? dir : "build/san/bin", name);
-    if (access(p, X_OK) != 0) {
+    if (access(p, X_OK) != 0)
         fprintf(stderr, "\n%s: not found or not executable (set VMLAB_BIN to the tools' directory)\n", p);
+    return p;
+}
+
+char *tool(const char *name)
+{
+    char *p = tool_path(name);
+    if (access(p, X_OK) != 0) {
         CU_FAIL("tool not found");
         free(p);
         return NULL;

@@ -13,10 +13,15 @@
 #include "asm.h"
 #include "elf_load.h"
 #include "isa.h"
+#include "scratch.h"
 
 /* Assemble src under the name "t.s" (or name); res must be freed. */
 bool asm_text(const char *src, struct asm_result *res);
 bool asm_text_opts(const char *name, const char *src, const struct asm_options *opt, struct asm_result *res);
+
+/* Assemble the file at path into an image (elf_free it); false, with the
+ * assembler's diagnostics on stderr, if it cannot.  No CUnit assertion. */
+bool asm_file_image(const char *path, struct elf_image *img);
 
 /* The words the machine would find at addr once the image is loaded
  * (0 where no segment is).  Fails the test when src does not assemble. */
@@ -38,16 +43,19 @@ void check_diag_at(const char *name, const char *src, const struct asm_options *
 /* Encode one instruction (the test's own expectation). */
 uint32_t ins(enum op op, unsigned ra, unsigned rb, unsigned rc, int32_t imm);
 
-/* A fresh temporary directory, files in it, and its removal. */
+/* A fresh temporary directory, files in it (and its removal: scratch.h's
+ * tmpdir_remove). */
 char *tmpdir_make(void);
 char *tmp_write(const char *dir, const char *name, const void *data, size_t len);
 char *tmp_text(const char *dir, const char *name, const char *text);
 char *tmp_path(const char *dir, const char *name);
-void tmpdir_remove(char *dir);
 char *read_text(const char *path); /* whole file, NUL-terminated, or NULL */
 
-/* A tool of this build: $VMLAB_BIN/name.  NULL (and a failed test) if it
- * is not there. */
+/* A tool of this build: $VMLAB_BIN/name (VMLAB_BIN unset: build/san/bin);
+ * a message on stderr, and no CUnit assertion (a suite's set-up is
+ * outside any test), if it is not there.  free() it. */
+char *tool_path(const char *name);
+/* The same, but NULL (and a failed test) if it is not there. */
 char *tool(const char *name);
 /* Run argv[0] (a path, or a name looked up in PATH when search is set)
  * with stdin from /dev/null; returns the exit status, 127 if it could not

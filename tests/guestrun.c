@@ -9,18 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "asm.h"
+#include "asmtest.h"
 
 bool guest_image(const char *name, struct elf_image *img)
 {
-    char path[256], err[300];
+    char path[256];
     snprintf(path, sizeof path, "tests/guests/%s.s", name);
-    struct asm_result res;
-    bool ok = asm_assemble_file(path, NULL, &res);
-    if (!ok)
-        fprintf(stderr, "\n%s", res.diag);
-    ok = ok && elf_read_mem(res.elf, res.elf_len, img, err, sizeof err);
-    asm_result_free(&res);
+    bool ok = asm_file_image(path, img);
     CU_ASSERT_FATAL(ok);
     return ok;
 }
@@ -67,8 +62,10 @@ void guest_run_bare(const struct guest_run *c, struct guest_end *e)
     struct machine_config mc = {.mem_size = mem_of(c), .isa = c->isa};
     struct machine *m = machine_new(&mc, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    if (!elf_boot(m, c->image, c->boot, err, sizeof err))
+    bool booted = elf_boot(m, c->image, c->boot, err, sizeof err);
+    if (!booted)
         fprintf(stderr, "\nelf_boot: %s\n", err);
+    CU_ASSERT_FATAL(booted);
     struct capture cap = {.in = c->input};
     machine_set_console(m, &(struct console_io){.ctx = &cap, .read = capture_read, .write = capture_write});
     if (c->disk)
@@ -148,7 +145,7 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
     vmm_run(v);
     guest_end_of(vm, &cap, e);
     e->free_before = free_before;
-    e->audit = vmm_audit(v, NULL);
+    e->audit = vmm_audit(v, c->findings);
     vmm_remove_vm(v, vm);
     e->free_after = vmm_free_frames(v);
     e->audit_after = vmm_audit(v, NULL);
@@ -168,35 +165,49 @@ void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *
 #define SAY(...) snprintf(what, len, __VA_ARGS__)
     what[0] = '\0';
     if (n->state != v->state)
-        SAY("stopped: bare %s, vmm %s", vm_state_name(n->state), vm_state_name(v->state));
+        SAY("stopped: native %s, vmm %s", vm_state_name(n->state), vm_state_name(v->state));
     else if (n->value != v->value)
-        SAY("halt value: bare 0x%x, vmm 0x%x", n->value, v->value);
+        SAY("halt value: native 0x%x, vmm 0x%x", n->value, v->value);
     else if (n->instret != v->instret)
-        SAY("instructions retired: bare %" PRIu64 ", vmm %" PRIu64, n->instret, v->instret);
+        SAY("instructions retired: native %" PRIu64 ", vmm %" PRIu64, n->instret, v->instret);
     else if (n->cycles != v->cycles)
-        SAY("cycles: bare %" PRIu64 ", vmm %" PRIu64, n->cycles, v->cycles);
+        SAY("cycles: native %" PRIu64 ", vmm %" PRIu64, n->cycles, v->cycles);
     else if (n->pc != v->pc)
-        SAY("pc: bare 0x%08x, vmm 0x%08x", n->pc, v->pc);
+        SAY("pc: native 0x%08x, vmm 0x%08x", n->pc, v->pc);
     if (what[0])
         return;
     for (unsigned r = 1; r < NREGS; r++)
         if (n->regs[r] != v->regs[r])
-            return (void)SAY("%s: bare 0x%08x, vmm 0x%08x", isa_reg_name(r), n->regs[r], v->regs[r]);
+            return (void)SAY("%s: native 0x%08x, vmm 0x%08x", isa_reg_name(r), n->regs[r], v->regs[r]);
     for (unsigned i = 0; i < NCRS; i++)
         if (n->crs[i] != v->crs[i])
-            return (void)SAY("%s: bare 0x%08x, vmm 0x%08x", isa_cr_name(i), n->crs[i], v->crs[i]);
-    if (n->outlen != v->outlen || memcmp(n->out, v->out, n->outlen) != 0)
-        return (void)SAY("console output: bare %zu bytes, vmm %zu bytes", n->outlen, v->outlen);
+            return (void)SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name(i), n->crs[i], v->crs[i]);
+    if (n->outlen != v->outlen || memcmp(n->out, v->out, n->outlen) != 0) {
+        size_t i = 0, line = 1;
+        while (i < n->outlen && i < v->outlen && n->out[i] == v->out[i])
+            line += n->out[i++] == '\n';
+        return (void)SAY("console output: native %zu bytes, vmm %zu bytes, first different at line %zu", n->outlen,
+                         v->outlen, line);
+    }
     if (n->memlen != v->memlen)
-        return (void)SAY("memory size: bare %u, vmm %u", n->memlen, v->memlen);
+        return (void)SAY("memory size: native %u, vmm %u", n->memlen, v->memlen);
     for (uint32_t a = 0; a < n->memlen; a += 4)
         if (memcmp(n->mem + a, v->mem + a, 4) != 0) {
             uint32_t x, y;
             memcpy(&x, n->mem + a, 4);
             memcpy(&y, v->mem + a, 4);
-            return (void)SAY("memory at 0x%08x: bare 0x%08x, vmm 0x%08x", a, x, y);
+            return (void)SAY("memory at 0x%08x: native 0x%08x, vmm 0x%08x", a, x, y);
         }
     if (n->disklen != v->disklen || (n->disklen && memcmp(n->disk, v->disk, n->disklen) != 0))
-        return (void)SAY("disk image differs");
+        return (void)SAY("disk image: native %zu bytes, vmm %zu bytes, or different bytes", n->disklen, v->disklen);
 #undef SAY
+}
+
+void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len)
+{
+    guest_end_diff(bare, vmm, what, len);
+    CU_ASSERT_STRING_EQUAL(what, "");
+    CU_ASSERT_EQUAL(vmm->audit, 0);
+    CU_ASSERT_EQUAL(vmm->audit_after, 0);
+    CU_ASSERT_EQUAL(vmm->free_after, vmm->free_before);
 }

@@ -1,8 +1,9 @@
 /*
- * guestrun.h - running a test guest (tests/guests/NAME.s) on the bare
- * machine and under the VMM, and everything each run ends with, for the
- * VMM's tests (test_vmm.c), the hostile guests (test_hostile.c) and the
- * isolation checker's tests (test_isolation.c).
+ * guestrun.h - running a guest (a test guest, tests/guests/NAME.s, or the
+ * guest OS) on the bare machine and under the VMM, everything each run
+ * ends with, and where two ends differ, for the VMM's tests (test_vmm.c),
+ * the equivalence proof (test_equivalence.c), the hostile guests
+ * (test_hostile.c) and the isolation checker's tests (test_isolation.c).
  */
 #ifndef VMLAB_TESTS_GUESTRUN_H
 #define VMLAB_TESTS_GUESTRUN_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "elf_load.h"
 #include "vmm.h"
@@ -35,6 +37,7 @@ struct guest_run {
     bool check;                   /* the isolation checker */
     uint32_t full_every;          /* its whole audits (0: its default) */
     uint32_t shadow_frames;       /* 0: 1024 */
+    FILE *findings;               /* where the shadow audit says what it finds (NULL: nowhere) */
 };
 
 struct guest_end {
@@ -62,8 +65,15 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e);
 void guest_end_free(struct guest_end *e);
 
 /* What the bare machine's end and a VM's end first differ in ("" if
- * nothing): how they stopped, counts, output, memory, disk. */
+ * nothing): how they stopped, counts, registers, output (and the line
+ * where it parts), memory, disk. */
 void guest_end_diff(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len);
+
+/* A VM (guest_run_vmm) ended exactly as the bare machine did - what
+ * differs first goes to what, "" if nothing - with the shadow audit clean
+ * before and after it was removed, and every host frame back on the free
+ * list. */
+void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len);
 
 /* A console output sink for VMs made by hand: appends, NUL-terminated. */
 struct capture {

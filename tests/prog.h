@@ -1,7 +1,8 @@
 /*
  * prog.h - a tiny in-test program builder for the machine tests of
  * test_mmu.c, test_timer.c, test_console.c, test_disk.c,
- * test_determinism.c, test_hosted.c and test_vrun.c.
+ * test_determinism.c, test_hosted.c, test_disk_store.c and the vrun
+ * suites.
  *
  * A struct prog collects instruction words for a given load address, so a
  * test can name addresses (p_here) and branch to them without counting
@@ -92,6 +93,42 @@ static inline void p_bytes(const struct prog *p, uint8_t *out)
     for (size_t i = 0; i < p->n; i++)
         for (int b = 0; b < 4; b++)
             out[4 * i + (size_t)b] = (uint8_t)(p->w[i] >> (8 * b));
+}
+
+/* Start one disk command (r5 scratch). */
+static inline void p_disk_start(struct prog *p, uint32_t cmd, uint32_t block, uint32_t addr)
+{
+    p_li(p, 5, block);
+    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_BLOCK);
+    p_li(p, 5, addr);
+    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_ADDR);
+    p_op(p, OP_ADDI, 5, 0, 0, (int32_t)cmd);
+    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
+}
+
+/* Poll until the disk is not busy; the final status in r6 (r7 scratch). */
+static inline void p_disk_wait(struct prog *p)
+{
+    uint32_t l = p_op(p, OP_IN, 6, 0, 0, PORT_DISK_STATUS);
+    p_op(p, OP_ADDI, 7, 6, 0, -DISK_BUSY);
+    p_br(p, OP_BEQ, 7, 0, l);
+}
+
+/* One disk command, to its end; the final status in r6 (r5, r7 scratch). */
+static inline void p_disk(struct prog *p, uint32_t cmd, uint32_t block, uint32_t addr)
+{
+    p_disk_start(p, cmd, block, addr);
+    p_disk_wait(p);
+}
+
+/* Print the 4 bytes at addr (r8, r9 scratch). */
+static inline void p_print4(struct prog *p, uint32_t addr)
+{
+    p_li(p, 9, addr);
+    for (int i = 0; i < 4; i++) {
+        p_op(p, OP_LBU, 8, 9, 0, i);
+        p_op(p, OP_OUT, 8, 0, 0, PORT_CON_DATA);
+    }
 }
 
 #endif

@@ -5,15 +5,20 @@
 #include "runvrun.h"
 
 #include <CUnit/CUnit.h>
-#include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "asmtest.h"
+#include "elf_write.h"
+#include "scratch.h"
 
 void res_free(struct res *r)
 {
@@ -21,32 +26,20 @@ void res_free(struct res *r)
     free(r->err);
 }
 
-char *slurp(const char *path, size_t *len)
+/* In a child, with its stdio in place: become the program at path, as
+ * "vrun" with args, killed after timeout seconds; status 201 if it cannot
+ * be run. */
+static void exec_vrun(const char *path, const char *const *args, unsigned timeout)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = malloc(1);
-    size_t n = 0;
-    if (f) {
-        char chunk[4096];
-        size_t got;
-        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-            buf = realloc(buf, n + got + 1);
-            memcpy(buf + n, chunk, got);
-            n += got;
-        }
-        fclose(f);
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-void spit(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT(fwrite(data, 1, len, f) == len);
-    fclose(f);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "vrun";
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    alarm(timeout);
+    execv(path, (char *const *)argv);
+    _exit(201);
 }
 
 void run_vrun(const char *path, const char *dir, struct res *res, const char *in, size_t inlen,
@@ -64,12 +57,6 @@ void run_vrun_with(const char *path, const char *dir, struct res *res, const str
     char outpath[4096], errpath[4096];
     snprintf(outpath, sizeof outpath, "%s/.stdout", dir);
     snprintf(errpath, sizeof errpath, "%s/.stderr", dir);
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = "vrun";
-    for (int i = 0; args[i] && n < 63; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
     int pfd[2] = {-1, -1};
     if (!s->stdin_path)
         CU_ASSERT_FATAL(pipe(pfd) == 0);
@@ -110,9 +97,7 @@ void run_vrun_with(const char *path, const char *dir, struct res *res, const str
             if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
                 _exit(202);
         }
-        alarm(s->timeout ? s->timeout : 30);
-        execv(path, (char *const *)argv);
-        _exit(201);
+        exec_vrun(path, args, s->timeout ? s->timeout : 30);
     }
     if (pfd[0] >= 0) {
         close(pfd[0]);
@@ -132,20 +117,123 @@ void run_vrun_with(const char *path, const char *dir, struct res *res, const str
         fprintf(stderr, "\n  vrun did not run or died (signal/status %d): %s", res->status, res->err);
 }
 
-void remove_tree(const char *path)
+void live_start(struct live *l, const char *path, const char *dir, const char *const *args)
 {
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char p[4096];
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            if (unlink(p) != 0)
-                remove_tree(p);
-        }
-        closedir(d);
+    int in[2], out[2];
+    CU_ASSERT_FATAL(pipe(in) == 0 && pipe(out) == 0);
+    snprintf(l->errpath, sizeof l->errpath, "%s/.stderr", dir);
+    fflush(NULL);
+    l->pid = fork();
+    CU_ASSERT_FATAL(l->pid >= 0);
+    if (l->pid == 0) {
+        int fe = open(l->errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(fe, 2);
+        close(in[1]);
+        close(out[0]);
+        exec_vrun(path, args, 30);
     }
-    rmdir(path);
+    close(in[0]);
+    close(out[1]);
+    l->to = in[1];
+    l->from = out[0];
+}
+
+bool live_lines(struct live *l, unsigned long n, unsigned long *seen)
+{
+    char buf[4096];
+    while (*seen < n) {
+        ssize_t got = read(l->from, buf, sizeof buf);
+        if (got <= 0)
+            return false;
+        for (ssize_t i = 0; i < got; i++)
+            *seen += buf[i] == '\n';
+    }
+    return true;
+}
+
+int live_end(struct live *l, char **err)
+{
+    close(l->to);
+    char buf[4096];
+    while (read(l->from, buf, sizeof buf) > 0)
+        ;
+    close(l->from);
+    int st;
+    CU_ASSERT_FATAL(waitpid(l->pid, &st, 0) == l->pid);
+    *err = slurp(l->errpath, NULL);
+    return st;
+}
+
+void expect_ok(const struct res *r, int status)
+{
+    CU_ASSERT(r->exited);
+    CU_ASSERT_EQUAL(r->status, status);
+    CU_ASSERT_EQUAL(r->errlen, 0);
+    if (!r->exited || r->status != status || r->errlen)
+        fprintf(stderr, "\n  status %d (wanted %d), stderr: %s", r->status, status, r->err);
+}
+
+void expect_error(const struct res *r, int status, const char *line)
+{
+    char want[8192];
+    snprintf(want, sizeof want, "%s\n", line);
+    CU_ASSERT(r->exited);
+    CU_ASSERT_EQUAL(r->status, status);
+    CU_ASSERT_STRING_EQUAL(r->err, want);
+    CU_ASSERT_EQUAL(r->outlen, 0);
+    if (!r->exited || r->status != status || strcmp(r->err, want) != 0 || r->outlen)
+        fprintf(stderr, "\n  status %d%s, stdout %zu bytes, stderr:\n%s  wanted %d:\n%s", r->status,
+                r->exited ? "" : " (signal)", r->outlen, r->err, status, want);
+}
+
+const char *prog_image(const char *dir, const char *name, const struct prog *p, const struct elf_out_section *extra,
+                       size_t nextra)
+{
+    uint8_t *text = malloc(4 * p->n);
+    p_bytes(p, text);
+    struct elf_out_section secs[4] = {{".text", p->base, text, 4 * (uint32_t)p->n, 4 * (uint32_t)p->n, PF_R | PF_X}};
+    for (size_t i = 0; i < nextra && i < 3; i++)
+        secs[1 + i] = extra[i];
+    uint8_t *f;
+    size_t len;
+    CU_ASSERT_FATAL(elf_write_mem(p->base, secs, 1 + nextra, NULL, 0, &f, &len));
+    const char *path = path_in(dir, name);
+    spit(path, f, len);
+    free(f);
+    free(text);
+    return path;
+}
+
+const char *halt_image(const char *dir, const char *name, uint32_t v)
+{
+    struct prog p;
+    p_init(&p, IMAGE_ENTRY);
+    p_li(&p, 5, v);
+    p_op(&p, OP_HALT, 5, 0, 0, 0);
+    return prog_image(dir, name, &p, NULL, 0);
+}
+
+const char *spin_image(const char *dir, const char *name)
+{
+    struct prog p;
+    p_init(&p, IMAGE_ENTRY);
+    p_br(&p, OP_BEQ, 0, 0, IMAGE_ENTRY);
+    return prog_image(dir, name, &p, NULL, 0);
+}
+
+int vrun_suite_init(char **vrun, char **dir, const char *tag, const char *subdir)
+{
+    *vrun = tool_path("vrun");
+    *dir = scratch_dir(tag);
+    return *dir && (!subdir || mkdir(path_in(*dir, subdir), 0755) == 0) ? 0 : 1;
+}
+
+int vrun_suite_clean(char **vrun, char **dir)
+{
+    tmpdir_remove(*dir);
+    free(*vrun);
+    *dir = *vrun = NULL;
+    return 0;
 }

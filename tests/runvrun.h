@@ -1,13 +1,21 @@
 /*
- * runvrun.h - running the vrun program from a test: stdin from a string,
- * stdout, stderr and the exit status captured (test_vrun.c,
- * test_vrun_vmm.c).
+ * runvrun.h - running the vrun program from a test: a suite's program and
+ * scratch directory; the images it runs, written from a struct prog; a run
+ * with stdin from a string or a file and stdout, stderr and the exit
+ * status captured, or one the test talks to while it runs; and the two
+ * ways a run must end (test_vrun.c, test_vrun_vmm.c, test_vrun_input.c,
+ * test_isolation.c).
  */
 #ifndef VMLAB_TESTS_RUNVRUN_H
 #define VMLAB_TESTS_RUNVRUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "elf_write.h"
+#include "prog.h"
 
 struct res {
     bool exited;
@@ -19,13 +27,12 @@ struct res {
 
 void res_free(struct res *r);
 
-/* A whole file, NUL-terminated ("" if it cannot be read); free() it. */
-char *slurp(const char *path, size_t *len);
-/* Write a file; fails the test if it cannot. */
-void spit(const char *path, const void *data, size_t len);
-
-/* Remove a directory and everything in it (scratch directories). */
-void remove_tree(const char *path);
+/* A suite that runs vrun keeps the program, *vrun = $VMLAB_BIN/vrun, and
+ * a scratch directory, *dir = scratch_dir(tag), with subdir (when not
+ * NULL) made in it: its CUnit set-up (0, or 1 if the directory cannot be
+ * made) and clean-up. */
+int vrun_suite_init(char **vrun, char **dir, const char *tag, const char *subdir);
+int vrun_suite_clean(char **vrun, char **dir);
 
 /* Run the program at path as "vrun" with args (NULL-terminated, without
  * argv[0]) and stdin data, using scratch files in dir; killed after 30 s
@@ -48,5 +55,35 @@ struct vrun_setup {
 };
 void run_vrun_with(const char *path, const char *dir, struct res *res, const struct vrun_setup *s,
                    const char *const *args);
+
+/* vrun with stdout and stdin on pipes, for tests that act while it runs:
+ * started like run_vrun (stderr to DIR/.stderr); its stdout read until n
+ * newlines have come in all (false if it ends first); ended: stdin closed,
+ * stdout drained, its wait status, and stderr in *err (free() it). */
+struct live {
+    pid_t pid;
+    int to, from; /* its stdin, its stdout */
+    char errpath[4096];
+};
+void live_start(struct live *l, const char *path, const char *dir, const char *const *args);
+bool live_lines(struct live *l, unsigned long n, unsigned long *seen);
+int live_end(struct live *l, char **err);
+
+/* vrun exited with status and said nothing on stderr. */
+void expect_ok(const struct res *r, int status);
+/* Exactly one line on stderr, `line`, nothing on stdout, this status. */
+void expect_error(const struct res *r, int status, const char *line);
+
+/* Where the programs of the images start: halt_image's, and the suites' own. */
+#define IMAGE_ENTRY 0x1000u
+
+/* DIR/name: an image of p, one text section at p->base (and up to three
+ * extra sections); the path is path_in's (scratch.h). */
+const char *prog_image(const char *dir, const char *name, const struct prog *p, const struct elf_out_section *extra,
+                       size_t nextra);
+/* DIR/name: the program "halt with v" at IMAGE_ENTRY. */
+const char *halt_image(const char *dir, const char *name, uint32_t v);
+/* DIR/name: a branch to itself at IMAGE_ENTRY, for ever. */
+const char *spin_image(const char *dir, const char *name);
 
 #endif

@@ -34,6 +34,7 @@
 #define L1 0x10000u
 #define L2 0x11000u /* the level-2 table for virtual 0..4 MiB */
 #define DATA_VA 0x00040000u
+#define DATA_PTE (L2 + 4 * (DATA_VA >> 12)) /* its entry in paged_spec's tables */
 #define F1 0x50000u
 #define F2 0x51000u
 
@@ -168,6 +169,20 @@ static void expect_named(const struct difftest_result *res, uint64_t instret, ui
         fprintf(stderr, "\n  report: %s\n  wanted: %s...%s\n", res->report, head, what);
 }
 
+/* s's bug (its inject) is caught and named at this instruction, and
+ * without the bug the same program agrees: the result without it. */
+static struct difftest_result expect_only_the_bug(const struct spec *s, uint64_t instret, uint32_t pc, uint32_t word,
+                                                  const char *mnem, const char *what)
+{
+    struct difftest_result res = diff_spec(s, false, NULL);
+    expect_named(&res, instret, pc, word, mnem, what);
+    struct spec clean = *s;
+    clean.inject = 0;
+    res = diff_spec(&clean, false, NULL);
+    CU_ASSERT_FALSE(res.differ);
+    return res;
+}
+
 /* --- negative controls ------------------------------------------------------------ */
 
 /* A wrong sra, caught at the sra, with both values. */
@@ -181,12 +196,8 @@ static void test_wrong_sra_is_named(void)
         p_op(&s.code, OP_SRL, 9, 5, 6, 0);        /* 3: a logical shift: the same on both */
         uint32_t at = p_op(&s.code, OP_SRA, 10, 5, 6, 0); /* 4 */
         p_op(&s.code, OP_HALT, 10, 0, 0, 0);
-        struct difftest_result res = diff_spec(&s, false, NULL);
-        expect_named(&res, 4, at, enc(OP_SRA, 10, 5, 6, 0), "sra", "r10: fast 0xf8000000, reference 0x08000000");
-        /* and without the bug, the same program agrees */
-        s.inject = 0;
-        res = diff_spec(&s, false, NULL);
-        CU_ASSERT_FALSE(res.differ);
+        struct difftest_result res = expect_only_the_bug(&s, 4, at, enc(OP_SRA, 10, 5, 6, 0), "sra",
+                                                         "r10: fast 0xf8000000, reference 0x08000000");
         CU_ASSERT_EQUAL(res.steps, 6);
     }
 }
@@ -228,7 +239,7 @@ static void paged_spec(struct spec *s)
     s->poke_val[s->npokes++] = L1 | PTE_V | PTE_R | PTE_A;
     s->poke_at[s->npokes] = L2 + 4 * (L2 >> 12);
     s->poke_val[s->npokes++] = L2 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
-    s->poke_at[s->npokes] = L2 + 4 * (DATA_VA >> 12);
+    s->poke_at[s->npokes] = DATA_PTE;
     s->poke_val[s->npokes++] = F1 | PTE_V | PTE_R | PTE_W | PTE_A;
     s->poke_at[s->npokes] = F1;
     s->poke_val[s->npokes++] = 0x11111111;
@@ -244,17 +255,13 @@ static void test_stale_tlb_rule_is_named(void)
     paged_spec(&s);
     p_init(&s.code, CODE);
     p_li(&s.code, 5, DATA_VA);                                  /* 0, 1 */
-    p_li(&s.code, 7, L2 + 4 * (DATA_VA >> 12));                 /* 2, 3 */
+    p_li(&s.code, 7, DATA_PTE);                                 /* 2, 3 */
     p_li(&s.code, 6, F2 | PTE_V | PTE_R | PTE_W | PTE_A);       /* 4, 5 */
     p_op(&s.code, OP_LW, 8, 5, 0, 0);                           /* 6: fills the TLB from F1 */
     p_op(&s.code, OP_SW, 6, 7, 0, 0);                           /* 7: remap to F2, no flush */
     uint32_t at = p_op(&s.code, OP_LW, 9, 5, 0, 0);             /* 8: still F1 */
     p_op(&s.code, OP_HALT, 9, 0, 0, 0);
-    struct difftest_result res = diff_spec(&s, false, NULL);
-    expect_named(&res, 8, at, enc(OP_LW, 9, 5, 0, 0), "lw", "r9: fast 0x11111111, reference 0x22222222");
-    s.inject = 0;
-    res = diff_spec(&s, false, NULL);
-    CU_ASSERT_FALSE(res.differ);
+    expect_only_the_bug(&s, 8, at, enc(OP_LW, 9, 5, 0, 0), "lw", "r9: fast 0x11111111, reference 0x22222222");
 }
 
 /* A missed D bit: the store's walk sets D in memory on the fast machine
@@ -275,15 +282,22 @@ static struct spec dirty_spec(void)
     return s;
 }
 
+/* dirty_spec's store is named, and the report says, between the entry's
+ * address and its two values, `how`, and after them `then`. */
+static void expect_store_named(const struct spec *s, bool can_remake, const char *how, const char *then)
+{
+    char what[160];
+    snprintf(what, sizeof what, "memory 0x%04x_%04x%s: fast 0x%08x, reference 0x%08x%s", DATA_PTE >> 16,
+             DATA_PTE & 0xffff, how, F1 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D, F1 | PTE_V | PTE_R | PTE_W | PTE_A,
+             then);
+    struct difftest_result res = diff_spec(s, can_remake, NULL);
+    expect_named(&res, 3, CODE + 12, enc(OP_SW, 6, 5, 0, 8), "sw", what);
+}
+
 static void test_missed_dirty_bit_is_narrowed(void)
 {
     struct spec s = dirty_spec();
-    uint32_t pte = L2 + 4 * (DATA_VA >> 12);
-    char what[160];
-    snprintf(what, sizeof what, "memory 0x%04x_%04x: fast 0x%08x, reference 0x%08x, written outside the reference's log",
-             pte >> 16, pte & 0xffff, F1 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D, F1 | PTE_V | PTE_R | PTE_W | PTE_A);
-    struct difftest_result res = diff_spec(&s, true, NULL);
-    expect_named(&res, 3, CODE + 12, enc(OP_SW, 6, 5, 0, 8), "sw", what);
+    expect_store_named(&s, true, "", ", written outside the reference's log");
 }
 
 /* With A clear too, the walker's write is in the reference's log, and the
@@ -292,14 +306,9 @@ static void test_walker_write_compared_at_once(void)
 {
     struct spec s = dirty_spec();
     for (unsigned i = 0; i < s.npokes; i++)
-        if (s.poke_at[i] == L2 + 4 * (DATA_VA >> 12))
+        if (s.poke_at[i] == DATA_PTE)
             s.poke_val[i] &= ~PTE_A;
-    uint32_t pte = L2 + 4 * (DATA_VA >> 12);
-    char what[160];
-    snprintf(what, sizeof what, "memory 0x%04x_%04x (4 bytes, the walker's A/D update): fast 0x%08x, reference 0x%08x",
-             pte >> 16, pte & 0xffff, F1 | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D, F1 | PTE_V | PTE_R | PTE_W | PTE_A);
-    struct difftest_result res = diff_spec(&s, false, NULL);
-    expect_named(&res, 3, CODE + 12, enc(OP_SW, 6, 5, 0, 8), "sw", what);
+    expect_store_named(&s, false, " (4 bytes, the walker's A/D update)", "");
 }
 
 /* The TLBs are compared after every step: an entry, and the instruction
@@ -391,6 +400,23 @@ static void test_rig_catches_wrong_sra(void)
 
 /* --- the TLB hole's condition --------------------------------------------------- */
 
+/* Both machines agree on s; hosted, they stop at the misaligned trap of
+ * the instruction at pc, with this cause.  How they stopped. */
+static struct vm_exit expect_agree_on_trap(const struct spec *s, uint32_t cause, uint32_t pc)
+{
+    struct vm_exit x;
+    struct difftest_result res = diff_spec(s, true, &x);
+    CU_ASSERT_FALSE(res.differ);
+    if (res.differ)
+        fprintf(stderr, "\n  %s\n", res.report);
+    if (s->hosted) {
+        CU_ASSERT_EQUAL(x.reason, EXIT_TRAP);
+        CU_ASSERT_EQUAL(x.cause, cause);
+        CU_ASSERT_EQUAL(x.pc, pc);
+    }
+    return x;
+}
+
 /* The three instructions of issue 10 (li t0, 1; lh a0, 0(t0); halt a0),
  * a user store at address 1 after the kernel read a supervisor-only page
  * 0, and a load at 1 after the kernel read page 0 and flushed: both
@@ -405,18 +431,9 @@ static void test_tlb_hole_condition_agrees(void)
             p_li(&s.code, 5, 1);
             uint32_t at = p_op(&s.code, OP_LH, 10, 5, 0, 0);
             p_op(&s.code, OP_HALT, 10, 0, 0, 0);
-            struct vm_exit x;
-            struct difftest_result res = diff_spec(&s, true, &x);
-            CU_ASSERT_FALSE(res.differ);
-            if (res.differ)
-                fprintf(stderr, "\n  %s\n", res.report);
-            if (hosted) {
-                CU_ASSERT_EQUAL(x.reason, EXIT_TRAP);
-                CU_ASSERT_EQUAL(x.cause, CAUSE_MISALIGNED);
-                CU_ASSERT_EQUAL(x.pc, at);
-            } else {
+            struct vm_exit x = expect_agree_on_trap(&s, CAUSE_MISALIGNED, at);
+            if (!hosted)
                 CU_ASSERT_EQUAL(x.reason, EXIT_HALT); /* the handler's */
-            }
 
             /* page 0 -> a kernel frame, supervisor only; the kernel reads
              * it, drops to user mode, and the user stores at 1 */
@@ -436,15 +453,7 @@ static void test_tlb_hole_condition_agrees(void)
             p_li(&k.code, 5, 0x4142);
             uint32_t st = p_op(&k.code, OP_SH, 5, 0, 0, 1);
             p_op(&k.code, OP_HALT, 0, 0, 0, 0);
-            res = diff_spec(&k, true, &x);
-            CU_ASSERT_FALSE(res.differ);
-            if (res.differ)
-                fprintf(stderr, "\n  %s\n", res.report);
-            if (hosted) {
-                CU_ASSERT_EQUAL(x.reason, EXIT_TRAP);
-                CU_ASSERT_EQUAL(x.cause, CAUSE_MISALIGNED | CAUSE_WRITE | CAUSE_USER);
-                CU_ASSERT_EQUAL(x.pc, st);
-            }
+            expect_agree_on_trap(&k, CAUSE_MISALIGNED | CAUSE_WRITE | CAUSE_USER, st);
 
             /* the slot flushed after use: an emptied slot kept its frame */
             struct spec f = k;
@@ -454,15 +463,7 @@ static void test_tlb_hole_condition_agrees(void)
             p_op(&f.code, OP_TLBFLUSH, 0, 0, 0, 0);
             uint32_t ld = p_op(&f.code, OP_LH, 10, 0, 0, 1);
             p_op(&f.code, OP_HALT, 10, 0, 0, 0);
-            res = diff_spec(&f, true, &x);
-            CU_ASSERT_FALSE(res.differ);
-            if (res.differ)
-                fprintf(stderr, "\n  %s\n", res.report);
-            if (hosted) {
-                CU_ASSERT_EQUAL(x.reason, EXIT_TRAP);
-                CU_ASSERT_EQUAL(x.cause, CAUSE_MISALIGNED);
-                CU_ASSERT_EQUAL(x.pc, ld);
-            }
+            expect_agree_on_trap(&f, CAUSE_MISALIGNED, ld);
         }
 }
 
@@ -647,19 +648,6 @@ static bool diff_image(const char *what, const struct elf_image *img, const char
     return ok && !out->res.differ;
 }
 
-static bool assemble(const char *path, struct elf_image *img)
-{
-    struct asm_result res;
-    char err[300];
-    bool ok = asm_assemble_file(path, NULL, &res);
-    if (!ok)
-        fprintf(stderr, "\n%s", res.diag);
-    ok = ok && elf_read_mem(res.elf, res.elf_len, img, err, sizeof err);
-    asm_result_free(&res);
-    CU_ASSERT(ok);
-    return ok;
-}
-
 /* Every kernel of tests/guests, as test_vmm.c runs them, and the example. */
 static void test_guests_and_example(void)
 {
@@ -681,7 +669,9 @@ static void test_guests_and_example(void)
     };
     for (size_t i = 0; i < sizeof guests / sizeof guests[0]; i++) {
         struct elf_image img;
-        if (!assemble(guests[i].path, &img))
+        bool ok = asm_file_image(guests[i].path, &img);
+        CU_ASSERT(ok);
+        if (!ok)
             continue;
         for (int v = 0; v < ISA_NVARIANTS; v++) {
             struct difftest_outcome out;
@@ -803,15 +793,9 @@ static void test_vrun_difftest(void)
     free(vrun);
 }
 
-static int suite_cleanup(void)
-{
-    guest_kernel_free();
-    return 0;
-}
-
 void suite_difftest(void)
 {
-    CU_pSuite s = CU_add_suite("difftest", NULL, suite_cleanup);
+    CU_pSuite s = CU_add_suite("difftest", NULL, guest_kernel_free);
     CU_add_test(s, "negative control: a wrong sra is named, bare and hosted", test_wrong_sra_is_named);
     CU_add_test(s, "negative control: an epc off by 4 is named, bare and hosted", test_wrong_epc_is_named);
     CU_add_test(s, "negative control: a broken stale-TLB rule is named", test_stale_tlb_rule_is_named);

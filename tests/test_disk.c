@@ -68,14 +68,6 @@ static void p_cmd(struct prog *p, uint32_t cmd, uint32_t block, uint32_t addr)
     p_out(p, PORT_DISK_CMD, cmd);
 }
 
-/* poll until not busy; final status in r6 */
-static void p_wait(struct prog *p)
-{
-    uint32_t l = p_op(p, OP_IN, 6, 0, 0, PORT_DISK_STATUS);
-    p_op(p, OP_ADDI, 7, 6, 0, -DISK_BUSY);
-    p_br(p, OP_BEQ, 7, 0, l);
-}
-
 static bool mem_is_block(struct rig *r, uint32_t pa, uint32_t block)
 {
     uint8_t b[DISK_BLOCK_SIZE];
@@ -124,7 +116,7 @@ static void test_disk_read(void)
     struct prog p;
     p_init(&p, CODE);
     p_cmd(&p, DISK_CMD_READ, 3, BUF);
-    p_wait(&p);
+    p_disk_wait(&p);
     p_end(&p);
     p_load(&p, r);
     CU_ASSERT_EQUAL(rig_run(r, 100000), EXIT_HALT);
@@ -149,7 +141,7 @@ static void test_disk_write(void)
     struct prog p;
     p_init(&p, CODE);
     p_cmd(&p, DISK_CMD_WRITE, 5, BUF2);
-    p_wait(&p);
+    p_disk_wait(&p);
     p_end(&p);
     p_load(&p, r);
     CU_ASSERT_FALSE(disk_written(r));
@@ -215,7 +207,7 @@ static void test_disk_write_copies_at_completion(void)
     p_li(&p, 9, 0x76543210);
     p_cmd(&p, DISK_CMD_WRITE, 2, BUF);
     p_op(&p, OP_SW, 9, 10, 0, 0x100);
-    p_wait(&p);
+    p_disk_wait(&p);
     p_op(&p, OP_SW, 9, 10, 0, 0x104); /* after completion: not on the disk */
     p_end(&p);
     p_load(&p, r);
@@ -333,7 +325,7 @@ static void test_disk_no_interrupt_without_ctrl(void)
     p_op(&p, OP_ADDI, 6, 0, 0, SR_S | SR_IE);
     p_op(&p, OP_MTCR, 6, 0, 0, CR_STATUS);
     p_cmd(&p, DISK_CMD_READ, 2, BUF);
-    p_wait(&p);
+    p_disk_wait(&p);
     for (int i = 0; i < 10; i++)
         p_op(&p, OP_ADDI, 15, 15, 0, 1);
     p_end(&p);
@@ -419,7 +411,7 @@ static void run_dcase(const struct dcase *c)
     p_init(&p, CODE);
     p_cmd(&p, c->cmd, c->block, c->addr);
     p_op(&p, OP_IN, 8, 0, 0, PORT_DISK_STATUS); /* busy: checks happen at completion */
-    p_wait(&p);
+    p_disk_wait(&p);
     p_op(&p, OP_HALT, 6, 0, 0, 0);
     p_load(&p, r);
     uint8_t *before = malloc(RIG_MEM), *after = malloc(RIG_MEM);
@@ -483,7 +475,7 @@ static void test_disk_size(void)
         p_init(&p, CODE);
         p_op(&p, OP_IN, 6, 0, 0, PORT_DISK_SIZE);
         p_cmd(&p, DISK_CMD_READ, sizes[i] - 1, BUF); /* the last block reads */
-        p_wait(&p);
+        p_disk_wait(&p);
         p_op(&p, OP_IN, 8, 0, 0, PORT_DISK_SIZE);
         p_end(&p);
         p_load(&p, r);
@@ -519,7 +511,7 @@ static void test_disk_dma_over_code(void)
     p_op(&p, OP_JALR, 1, 4, 0, 0);
     p_op(&p, OP_ADD, 10, 9, 0, 0); /* r10 = 1 */
     p_cmd(&p, DISK_CMD_READ, 0, fn);
-    p_wait(&p);
+    p_disk_wait(&p);
     p_op(&p, OP_JALR, 1, 4, 0, 0);
     p_end(&p);
     p_load(&p, r);
@@ -550,7 +542,7 @@ static void test_disk_dma_physical_with_paging(void)
     struct prog p;
     p_init(&p, CODE);
     p_cmd(&p, DISK_CMD_READ, 5, BUF);
-    p_wait(&p);
+    p_disk_wait(&p);
     p_li(&p, 9, alias);
     p_op(&p, OP_LW, 10, 9, 0, 0);
     p_li(&p, 9, BUF);

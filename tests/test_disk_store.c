@@ -24,29 +24,20 @@
 #include "prog.h"
 #include "read_capped.h"
 #include "rig.h"
-#include "runvrun.h"
+#include "scratch.h"
 #include "vmm.h"
 
-static char dir[64];
-
-static const char *in_dir(const char *name)
-{
-    static char bufs[16][4096];
-    static int next;
-    char *b = bufs[next++ % 16];
-    snprintf(b, 4096, "%s/%s", dir, name);
-    return b;
-}
+static char *dir;
 
 static int suite_init(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/vmlab-store-XXXXXX");
-    return mkdtemp(dir) ? 0 : 1;
+    dir = scratch_dir("store");
+    return dir ? 0 : 1;
 }
 
 static int suite_clean(void)
 {
-    remove_tree(dir);
+    tmpdir_remove(dir);
     return 0;
 }
 
@@ -66,7 +57,7 @@ static void fill(uint8_t *b, uint8_t v)
 /* A file of n blocks, block i filled with fill(i). */
 static const char *blocks_file(const char *name, unsigned n)
 {
-    const char *p = in_dir(name);
+    const char *p = path_in(dir, name);
     uint8_t *img = malloc(n * DISK_BLOCK_SIZE);
     for (unsigned i = 0; i < n; i++)
         fill(img + i * DISK_BLOCK_SIZE, (uint8_t)i);
@@ -198,10 +189,10 @@ static void expect_open_error(const char *path, bool read_only, const char *want
 
 static void test_store_open(void)
 {
-    expect_open_error(in_dir("missing.img"), false, "cannot open: No such file or directory");
+    expect_open_error(path_in(dir, "missing.img"), false, "cannot open: No such file or directory");
     expect_open_error(dir, false, "is a directory");
-    spit(in_dir("odd.img"), "abc", 3);
-    expect_open_error(in_dir("odd.img"), true, "disk image is 3 bytes, not a whole number of 512-byte blocks");
+    spit(path_in(dir, "odd.img"), "abc", 3);
+    expect_open_error(path_in(dir, "odd.img"), true, "disk image is 3 bytes, not a whole number of 512-byte blocks");
     /* read-only: refused for writing, whoever runs it (root included) */
     const char *ro = blocks_file("ro.img", 2);
     CU_ASSERT_FATAL(chmod(ro, 0444) == 0);
@@ -268,7 +259,7 @@ static void test_store_overlay(void)
  * overlays looks at their blocks, not at 2^32 - 1 of them. */
 static void test_store_overlay_large(void)
 {
-    const char *p = in_dir("large.img");
+    const char *p = path_in(dir, "large.img");
     int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
     CU_ASSERT_FATAL(fd >= 0);
     bool sparse = ftruncate(fd, (off_t)DISK_MAX_BLOCKS * DISK_BLOCK_SIZE) == 0;
@@ -319,12 +310,7 @@ static void test_store_failure_stops_machine(void)
     machine_attach_disk_store(r->m, disk_store_file(fd, 8));
     struct prog q;
     p_init(&q, CODE);
-    p_li(&q, 5, 4);
-    p_op(&q, OP_OUT, 5, 0, 0, PORT_DISK_BLOCK);
-    p_li(&q, 5, 0x40000);
-    p_op(&q, OP_OUT, 5, 0, 0, PORT_DISK_ADDR);
-    p_op(&q, OP_ADDI, 5, 0, 0, DISK_CMD_WRITE);
-    p_op(&q, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
+    p_disk_start(&q, DISK_CMD_WRITE, 4, 0x40000);
     uint64_t k = q.n;
     uint32_t loop = p_op(&q, OP_ADDI, 9, 9, 0, 1);
     p_br(&q, OP_BEQ, 0, 0, loop);
@@ -346,12 +332,7 @@ static void test_store_failure_stops_vm(void)
     CU_ASSERT_FATAL(fd >= 0);
     struct prog q;
     p_init(&q, 0x1000);
-    p_li(&q, 5, 4);
-    p_op(&q, OP_OUT, 5, 0, 0, PORT_DISK_BLOCK);
-    p_li(&q, 5, 0x4000);
-    p_op(&q, OP_OUT, 5, 0, 0, PORT_DISK_ADDR);
-    p_op(&q, OP_ADDI, 5, 0, 0, DISK_CMD_WRITE);
-    p_op(&q, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
+    p_disk_start(&q, DISK_CMD_WRITE, 4, 0x4000);
     uint32_t loop = p_op(&q, OP_WFI, 0, 0, 0, 0); /* waits for the completion */
     p_br(&q, OP_BEQ, 0, 0, loop);
     uint8_t text[4 * PROG_MAX];
@@ -402,7 +383,7 @@ static void test_read_capped(void)
         free(buf);
     }
     /* a regular file past the limit: refused from its size, nothing read */
-    const char *big = in_dir("big.bin");
+    const char *big = path_in(dir, "big.bin");
     fd = open(big, O_RDWR | O_CREAT | O_TRUNC, 0644);
     CU_ASSERT(ftruncate(fd, 5000) == 0);
     buf = NULL;

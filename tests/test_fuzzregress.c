@@ -18,7 +18,7 @@
 #include "asmtest.h"
 #include "fuzz/fuzz_guest.h"
 #include "fuzz/fuzz_targets.h"
-#include "runvrun.h"
+#include "scratch.h"
 
 static uint32_t rng_state;
 

@@ -34,10 +34,10 @@
 #include "elf_load.h"
 #include "lockstep.h"
 #include "machine.h"
+#include "scratch.h"
 #include "vmm.h"
 #include "workloads.h"
 
-#define GOLDEN_DIR "tests/golden"
 #define ACTUAL_DIR "build/guest-os/actual" /* outputs that did not match, for diff */
 #define MIB (1u << 20)
 #define DEFAULT_MEM GUEST_DEFAULT_MEM
@@ -259,27 +259,6 @@ static void run_free(struct run *r)
     free(r->disk);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, got;
-    char chunk[4096];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf = realloc(buf, n + got + 1);
-        memcpy(buf + n, chunk, got);
-        n += got;
-    }
-    fclose(f);
-    if (!buf)
-        buf = malloc(1);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Compare with tests/golden/NAME.out.  On a difference, say where, and keep
  * the actual output in build/guest-os/actual/NAME.out for diff.
  * With VMLAB_GOLDEN_UPDATE=1 in the environment, write the golden file
@@ -288,7 +267,7 @@ static char *slurp(const char *path, size_t *len)
 static void check_golden(const char *name, const struct run *r)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/%s.out", GOLDEN_DIR, name);
+    snprintf(path, sizeof path, "%s/%s.out", GUEST_GOLDEN_DIR, name);
     const char *update = getenv("VMLAB_GOLDEN_UPDATE");
     if (update && strcmp(update, "1") == 0) {
         FILE *f = fopen(path, "wb");
@@ -299,7 +278,7 @@ static void check_golden(const char *name, const struct run *r)
         return;
     }
     size_t len;
-    char *want = slurp(path, &len);
+    char *want = file_bytes(path, &len);
     if (!want) {
         fprintf(stderr, "\n%s: %s\n", path, strerror(errno));
         CU_FAIL("golden file missing");
@@ -357,7 +336,7 @@ _Static_assert(sizeof workload_tests / sizeof workload_tests[0] == NWORKLOADS,
 /* Every file in tests/golden/ belongs to a workload above (none is stale). */
 static void test_golden_files_used(void)
 {
-    DIR *d = opendir(GOLDEN_DIR);
+    DIR *d = opendir(GUEST_GOLDEN_DIR);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     struct dirent *e;
     unsigned files = 0;
@@ -371,7 +350,7 @@ static void test_golden_files_used(void)
             if (strlen(guest_workloads[i].name) == n - 4 && strncmp(guest_workloads[i].name, e->d_name, n - 4) == 0)
                 used = true;
         if (!used)
-            fprintf(stderr, "\n%s/%s: no workload uses it\n", GOLDEN_DIR, e->d_name);
+            fprintf(stderr, "\n%s/%s: no workload uses it\n", GUEST_GOLDEN_DIR, e->d_name);
         CU_ASSERT(used);
     }
     closedir(d);
@@ -509,10 +488,7 @@ static void test_kill_lines(void)
         "(misalign): misaligned at pc 0x",
         "(badargs): bad pointer 0x40000000 in read at pc 0x",
     };
-    const struct guest_workload *w = NULL;
-    for (size_t i = 0; i < NWORKLOADS; i++)
-        if (strcmp(guest_workloads[i].name, "misbehave") == 0)
-            w = &guest_workloads[i];
+    const struct guest_workload *w = guest_workload("misbehave");
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     struct run r;
     if (boot(&w->o, &r)) {
@@ -625,15 +601,9 @@ static void test_vmm_lockstep(void)
     free(disk);
 }
 
-static int suite_cleanup(void)
-{
-    guest_kernel_free();
-    return 0;
-}
-
 void suite_guest(void)
 {
-    CU_pSuite s = CU_add_suite("guest", NULL, suite_cleanup);
+    CU_pSuite s = CU_add_suite("guest", NULL, guest_kernel_free);
     CU_add_test(s, "the oracles agree with known answers", test_oracles);
     for (size_t i = 0; i < NWORKLOADS; i++) {
         static char names[NWORKLOADS][80];

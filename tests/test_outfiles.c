@@ -33,19 +33,14 @@
 #include <unistd.h>
 
 #include "asmtest.h"
+#include "scratch.h"
 #include "workloads.h"
 
 static char *dir; /* where a test works */
 static char *vasm, *vdis, *visa, *vrun;
 
-static const char *at(const char *name)
-{
-    static char bufs[32][4096];
-    static int next;
-    char *b = bufs[next++ % 32];
-    snprintf(b, 4096, "%s/%s", dir, name);
-    return b;
-}
+/* DIR/name (scratch.h). */
+static const char *at(const char *name) { return path_in(dir, name); }
 
 static char *line(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *line(const char *f, ...)
@@ -91,32 +86,10 @@ static void put(const char *path, const char *text)
     fclose(f);
 }
 
-/* The file's bytes, NUL-terminated ("" if unreadable), and its length. */
-static char *contents(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *s = malloc(1);
-    size_t n = 0;
-    if (f) {
-        char chunk[4096];
-        size_t got;
-        while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-            s = realloc(s, n + got + 1);
-            memcpy(s + n, chunk, got);
-            n += got;
-        }
-        fclose(f);
-    }
-    s[n] = '\0';
-    if (len)
-        *len = n;
-    return s;
-}
-
 static bool same_contents(const char *a, const char *b)
 {
     size_t la, lb;
-    char *x = contents(a, &la), *y = contents(b, &lb);
+    char *x = slurp(a, &la), *y = slurp(b, &lb);
     bool same = la == lb && memcmp(x, y, la) == 0;
     free(x);
     free(y);
@@ -125,7 +98,7 @@ static bool same_contents(const char *a, const char *b)
 
 static bool has_text(const char *path, const char *text)
 {
-    char *s = contents(path, NULL);
+    char *s = slurp(path, NULL);
     bool ok = strcmp(s, text) == 0;
     if (!ok)
         fprintf(stderr, "\n  %s holds '%.60s', not '%s'", path, s, text);
@@ -171,15 +144,10 @@ static void no_litter(void)
 static const char *SRC = "_start: halt zero\n";
 static const char *SRC2 = "_start: li a0, 7\n        halt a0\n";
 
-/* $VMLAB_BIN/name (no CUnit assertion here: a suite's set-up is outside
- * any test). */
+/* $VMLAB_BIN/name, as an absolute path. */
 static char *find_tool(const char *name)
 {
-    const char *bin = getenv("VMLAB_BIN");
-    char *p = malloc(4096);
-    snprintf(p, 4096, "%s/%s", bin && *bin ? bin : "build/san/bin", name);
-    if (access(p, X_OK) != 0)
-        fprintf(stderr, "\n%s: not found or not executable (set VMLAB_BIN to the tools' directory)\n", p);
+    char *p = tool_path(name);
     char *abs = realpath(p, NULL); /* a test runs one in another directory */
     if (abs) {
         free(p);
@@ -192,8 +160,7 @@ static char *top; /* the suite's directory: ref/ (made once), and dir = work/ */
 
 static int suite_init(void)
 {
-    char tmpl[] = "/tmp/vmlab-outfiles-XXXXXX";
-    top = mkdtemp(tmpl) ? strdup(tmpl) : NULL;
+    top = scratch_dir("outfiles");
     vasm = find_tool("vasm"), vdis = find_tool("vdis"), visa = find_tool("visa"), vrun = find_tool("vrun");
     if (!top || access(vasm, X_OK) != 0 || access(vdis, X_OK) != 0 || access(visa, X_OK) != 0 ||
         access(vrun, X_OK) != 0)
@@ -358,7 +325,7 @@ static void test_symlink(void)
     CU_ASSERT(S_ISLNK(mode_of(at("link1"))) && S_ISLNK(mode_of(at("link2"))));
     CU_ASSERT(same_contents(at("sub/new.dis"), at("p.dis")));
     /* visa --update and vasm --update-docs through a link to a copy of the manual */
-    char *manual = contents("docs/assembler.md", NULL);
+    char *manual = slurp("docs/assembler.md", NULL);
     put(at("manual.md"), manual);
     CU_ASSERT_FATAL(symlink("manual.md", at("doc-link.md")) == 0);
     EXPECT(NULL, 0, "", visa, "--update", at("doc-link.md"));
@@ -370,7 +337,7 @@ static void test_symlink(void)
     CU_ASSERT_FATAL(symlink("stats.json", at("stats-link")) == 0);
     EXPECT(NULL, 0, "", vrun, "--stats-json", at("stats-link"), GUEST_KERNEL, "--boot", "hello");
     CU_ASSERT(S_ISLNK(mode_of(at("stats-link"))));
-    char *json = contents(at("stats.json"), NULL);
+    char *json = slurp(at("stats.json"), NULL);
     CU_ASSERT(strncmp(json, "{", 1) == 0 && strstr(json, "\"name\": \"kernel\"") != NULL);
     free(json);
     /* vrun --disk: the guest's writes reach the image, not a file put in
@@ -402,7 +369,7 @@ static void test_symlink(void)
         free(out);
         CU_ASSERT(S_ISLNK(mode_of(at("link.img"))));
         size_t len;
-        char *disk = contents(at("real.img"), &len);
+        char *disk = slurp(at("real.img"), &len);
         memcpy(img + 512, "WRITTEN!", 8); /* block 1: the .data, then memory's zeros */
         memset(img + 520, 0, 504);
         CU_ASSERT(len == sizeof img && memcmp(disk, img, sizeof img) == 0);
@@ -547,7 +514,7 @@ static void test_same_file(void)
                "hello");
     free(out);
     size_t dlen;
-    char *dnow = contents(at("d.img"), &dlen);
+    char *dnow = slurp(at("d.img"), &dlen);
     CU_ASSERT(dlen == sizeof disk && memcmp(dnow, disk, sizeof disk) == 0);
     free(dnow);
     /* a VM named after its image "k.out": its console file DIR/k.out */

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "asmtest.h"
-#include "runvrun.h"
+#include "scratch.h"
 #include "workloads.h"
 
 #define VALGRIND_ERROR 99 /* valgrind's exit status when it found something */
@@ -68,22 +68,14 @@ static int under_valgrind(const char *const *argv, char **out)
 
 #define VG(out, ...) under_valgrind((const char *const[]){__VA_ARGS__, NULL}, (out))
 
-static char *golden(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.out", name);
-    size_t len;
-    return slurp(path, &len);
-}
-
 static void expect_golden(int st, int want, const char *out, const char *name)
 {
-    char *g = golden(name);
+    char *g = guest_golden(name, NULL);
     CU_ASSERT_EQUAL(st, want);
     CU_ASSERT_PTR_NOT_NULL(out);
     CU_ASSERT(out && strcmp(out, g) == 0);
     if (!out || strcmp(out, g) != 0)
-        fprintf(stderr, "\n  %s: output differs from tests/golden/%s.out", name, name);
+        fprintf(stderr, "\n  %s: output differs from %s/%s.out", name, GUEST_GOLDEN_DIR, name);
     free(g);
 }
 
@@ -119,18 +111,20 @@ static void test_vrun_vms_disk_lockstep(void)
     free(out);
     char path[4096];
     snprintf(path, sizeof path, "%s/a.out", outdir);
-    char *a = read_text(path), *ga = golden("crc");
+    char *a = read_text(path), *ga = guest_golden("crc", NULL);
     CU_ASSERT(a && strcmp(a, ga) == 0);
     snprintf(path, sizeof path, "%s/b.out", outdir);
-    char *b = read_text(path), *gb = golden("primes");
+    char *b = read_text(path), *gb = guest_golden("primes", NULL);
     CU_ASSERT(b && strcmp(b, gb) == 0);
     char *j = read_text(json);
     CU_ASSERT(j && strstr(j, "\"a\"") && strstr(j, "\"b\""));
     free(a), free(ga), free(b), free(gb), free(j);
 
-    /* the disk workload: 16 zero blocks, as workloads.c says */
-    static const uint8_t zeros[16 * 512];
-    char *disk = tmp_write(dir, "disk.img", zeros, sizeof zeros);
+    /* the disk workload, with the disk workloads.c gives it */
+    size_t zlen;
+    uint8_t *zeros = guest_disk(&guest_workload("disk")->o, &zlen);
+    char *disk = tmp_write(dir, "disk.img", zeros, zlen);
+    free(zeros);
     out = NULL;
     st = VG(&out, "vrun", "--disk", disk, "--boot", "disk", GUEST_KERNEL);
     expect_golden(st, 0, out, "disk");

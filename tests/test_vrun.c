@@ -10,7 +10,6 @@
  * a sanitizer report would be more lines and a different status).
  */
 #include <CUnit/CUnit.h>
-#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,25 +23,11 @@
 #include "prog.h"
 #include "rig.h"
 #include "runvrun.h"
+#include "scratch.h"
 
-/* Usage errors print, after their one line, the conventional hint
- * "vrun: try 'vrun --help'".  Set to 1 to demand a single line there too. */
+#define ENTRY IMAGE_ENTRY
 
-#define ENTRY 0x1000u
-
-static char dir[64];
-static char vrun_path[4096];
-
-/* DIR/name, in one of a ring of buffers (enough for every path a test
- * keeps at once). */
-static const char *in_dir(const char *name)
-{
-    static char bufs[64][4096];
-    static int next;
-    char *b = bufs[next++ % 64];
-    snprintf(b, 4096, "%s/%s", dir, name);
-    return b;
-}
+static char *dir, *vrun_path;
 
 /* Run vrun with args (NULL-terminated, without argv[0]) and stdin data. */
 static void vrun(struct res *res, const char *in, size_t inlen, const char *const *args)
@@ -50,78 +35,10 @@ static void vrun(struct res *res, const char *in, size_t inlen, const char *cons
     run_vrun(vrun_path, dir, res, in, inlen, args);
 }
 
-/* An image with one text section at ENTRY (and optional extra sections). */
-static const char *image(const char *name, const struct prog *p, const struct elf_out_section *extra, size_t nextra)
-{
-    uint8_t *text = malloc(4 * p->n);
-    p_bytes(p, text);
-    struct elf_out_section secs[4] = {{".text", p->base, text, 4 * (uint32_t)p->n, 4 * (uint32_t)p->n, PF_R | PF_X}};
-    for (size_t i = 0; i < nextra && i < 3; i++)
-        secs[1 + i] = extra[i];
-    uint8_t *f;
-    size_t len;
-    CU_ASSERT_FATAL(elf_write_mem(p->base, secs, 1 + nextra, NULL, 0, &f, &len));
-    const char *path = in_dir(name);
-    spit(path, f, len);
-    free(f);
-    free(text);
-    return path;
-}
-
-/* The program "halt with v". */
-static const char *halt_image(const char *name, uint32_t v)
-{
-    struct prog p;
-    p_init(&p, ENTRY);
-    p_li(&p, 5, v);
-    p_op(&p, OP_HALT, 5, 0, 0, 0);
-    return image(name, &p, NULL, 0);
-}
-
-static void expect_ok(const struct res *r, int status)
-{
-    CU_ASSERT(r->exited);
-    CU_ASSERT_EQUAL(r->status, status);
-    CU_ASSERT_EQUAL(r->errlen, 0);
-    if (r->errlen)
-        fprintf(stderr, "\n  unexpected stderr: %s", r->err);
-}
-
-/* Exactly one line on stderr, `line`, nothing on stdout, this status. */
-static void expect_error(const struct res *r, int status, const char *line, bool usage)
-{
-    char want[8192];
-    snprintf(want, sizeof want, "%s\n", line);
-    const char *err = r->err;
-    (void)usage; /* usage errors are one line too */
-    CU_ASSERT(r->exited);
-    CU_ASSERT_EQUAL(r->status, status);
-    CU_ASSERT_STRING_EQUAL(err, want);
-    CU_ASSERT_EQUAL(r->outlen, 0);
-    if (!r->exited || r->status != status || strcmp(err, want) != 0)
-        fprintf(stderr, "\n  status %d%s, stderr:\n%s  wanted %d:\n%s", r->status, r->exited ? "" : " (signal)",
-                r->err, status, want);
-}
-
 /* --- the suite's directory ---------------------------------------------------- */
 
-static int suite_init(void)
-{
-    const char *bin = getenv("VMLAB_BIN");
-    snprintf(vrun_path, sizeof vrun_path, "%s/vrun", bin && *bin ? bin : "build/san/bin");
-    snprintf(dir, sizeof dir, "/tmp/vmlab-vrun-XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
-    char sub[4096];
-    snprintf(sub, sizeof sub, "%s/adir", dir);
-    return mkdir(sub, 0755) == 0 ? 0 : 1;
-}
-
-static int suite_clean(void)
-{
-    remove_tree(dir);
-    return 0;
-}
+static int suite_init(void) { return vrun_suite_init(&vrun_path, &dir, "vrun", "adir"); }
+static int suite_clean(void) { return vrun_suite_clean(&vrun_path, &dir); }
 
 static void test_vrun_present(void)
 {
@@ -134,7 +51,7 @@ static void test_vrun_exit_status(void)
 {
     const uint32_t vals[] = {0, 1, 42, 255, 256, 0x1234, 0xffffffffu};
     for (int i = 0; i < 7; i++) {
-        const char *img = halt_image("halt.elf", vals[i]);
+        const char *img = halt_image(dir, "halt.elf", vals[i]);
         struct res r;
         vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
         expect_ok(&r, (int)(vals[i] & 0xff));
@@ -163,7 +80,7 @@ static void test_vrun_console(void)
     p_patch(&p, done, OP_BEQ, 6, 0, end);
     p_patch(&p, skip1, OP_BNE, 6, 0, print);
     p_patch(&p, skip2, OP_BEQ, 6, 0, print);
-    const char *img = image("echo.elf", &p, NULL, 0);
+    const char *img = prog_image(dir, "echo.elf", &p, NULL, 0);
     static const char in[] = "Hello, vrun!\n\0\xff\x7f{z}";
     static const char want[] = "HELLO, VRUN!\n\0\xff\x7f{Z}";
     struct res r;
@@ -191,7 +108,7 @@ static void test_vrun_boot(void)
     p_op(&p, OP_HALT, 6, 0, 0, 0);
     p_patch(&p, none, OP_BEQ, 10, 0, nothing);
     p_patch(&p, end, OP_BEQ, 5, 0, fin);
-    const char *img = image("boot.elf", &p, NULL, 0);
+    const char *img = prog_image(dir, "boot.elf", &p, NULL, 0);
     /* the string ends at a0 + strlen: fin sees a0 advanced, a1 intact */
     const char *arg = "root=/dev/vd0 quiet 'x' \"y\"";
     struct res r;
@@ -216,7 +133,7 @@ static void test_vrun_boot_address(void)
     p_init(&p, ENTRY);
     p_op(&p, OP_SRLI, 6, 10, 0, 12);
     p_op(&p, OP_HALT, 6, 0, 0, 0);
-    const char *img = image("addr.elf", &p, NULL, 0);
+    const char *img = prog_image(dir, "addr.elf", &p, NULL, 0);
     struct res r;
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "200K", "--boot", "x", img, NULL});
     expect_ok(&r, 200 / 4 - 1);
@@ -242,7 +159,7 @@ static void test_vrun_isa(void)
         p_op(&p, OP_BREAK, 0, 0, 0, 0);
     p_op(&p, OP_MFCR, 5, 0, 0, CR_CAUSE);
     p_op(&p, OP_HALT, 5, 0, 0, 0);
-    const char *img = image("isa.elf", &p, NULL, 0);
+    const char *img = prog_image(dir, "isa.elf", &p, NULL, 0);
     struct res r;
     vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
     expect_ok(&r, CAUSE_PRIV);
@@ -259,30 +176,27 @@ static void test_vrun_isa(void)
  * affected. */
 static void test_vrun_limit(void)
 {
-    struct prog p;
-    p_init(&p, ENTRY);
-    p_br(&p, OP_BEQ, 0, 0, ENTRY);
-    const char *img = image("spin.elf", &p, NULL, 0);
+    const char *img = spin_image(dir, "spin.elf");
     struct res r;
     char want[4200];
     vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "1000", img, NULL});
     snprintf(want, sizeof want, "vrun: %s: stopped at the instruction limit (1000 instructions), pc 0x%08x", img,
              ENTRY);
-    expect_error(&r, 124, want, false);
+    expect_error(&r, 124, want);
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "--max-insns", "77", img, NULL});
     snprintf(want, sizeof want, "vrun: %s: stopped at the instruction limit (77 instructions), pc 0x%08x", img,
              ENTRY);
-    expect_error(&r, 124, want, false);
+    expect_error(&r, 124, want);
     res_free(&r);
-    const char *h = halt_image("halt3.elf", 3);
+    const char *h = halt_image(dir, "halt3.elf", 3);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "3", h, NULL}); /* li li halt */
     expect_ok(&r, 3);
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "2", h, NULL});
     snprintf(want, sizeof want, "vrun: %s: stopped at the instruction limit (2 instructions), pc 0x%08x", h,
              ENTRY + 8);
-    expect_error(&r, 124, want, false);
+    expect_error(&r, 124, want);
     res_free(&r);
 }
 
@@ -294,24 +208,24 @@ static void test_vrun_abnormal(void)
     p_op(&p, OP_ADDI, 5, 0, 0, 1);
     uint32_t w = p_op(&p, OP_WFI, 0, 0, 0, 0);
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    const char *img = image("deadlock.elf", &p, NULL, 0);
+    const char *img = prog_image(dir, "deadlock.elf", &p, NULL, 0);
     struct res r;
     char want[4200];
     vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
     snprintf(want, sizeof want, "vrun: %s: deadlock: wfi at pc 0x%08x waits for an interrupt that can never come",
              img, w);
-    expect_error(&r, 125, want, false);
+    expect_error(&r, 125, want);
     res_free(&r);
 
     p_init(&p, ENTRY);
     p_li(&p, 5, 0x7ffff000u);
     p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
     p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
-    img = image("double.elf", &p, NULL, 0);
+    img = prog_image(dir, "double.elf", &p, NULL, 0);
     vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
     snprintf(want, sizeof want,
              "vrun: %s: double fault: the trap handler's first instruction, at 0x7ffff000, raised bus-error", img);
-    expect_error(&r, 125, want, false);
+    expect_error(&r, 125, want);
     res_free(&r);
 }
 
@@ -336,19 +250,6 @@ static void test_vrun_help(void)
 
 /* --- the disk --------------------------------------------------------------------- */
 
-static void p_disk(struct prog *p, uint32_t cmd, uint32_t block, uint32_t addr)
-{
-    p_li(p, 5, block);
-    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_BLOCK);
-    p_li(p, 5, addr);
-    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_ADDR);
-    p_op(p, OP_ADDI, 5, 0, 0, (int32_t)cmd);
-    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
-    uint32_t l = p_op(p, OP_IN, 6, 0, 0, PORT_DISK_STATUS);
-    p_op(p, OP_ADDI, 7, 6, 0, -DISK_BUSY);
-    p_br(p, OP_BEQ, 7, 0, l);
-}
-
 /* A program that prints 4 bytes of block 2 and writes its .data to block 1:
  * the file has block 1 replaced afterwards, nothing else. */
 static void test_vrun_disk(void)
@@ -356,7 +257,7 @@ static void test_vrun_disk(void)
     uint8_t diskimg[4 * 512];
     for (size_t i = 0; i < sizeof diskimg; i++)
         diskimg[i] = (uint8_t)('A' + (i / 512) * 4 + (i % 4));
-    const char *dpath = in_dir("disk.img");
+    const char *dpath = path_in(dir, "disk.img");
     spit(dpath, diskimg, sizeof diskimg);
     uint8_t data[512];
     for (size_t i = 0; i < sizeof data; i++)
@@ -365,14 +266,10 @@ static void test_vrun_disk(void)
     struct prog p;
     p_init(&p, ENTRY);
     p_disk(&p, DISK_CMD_READ, 2, 0x8000);
-    p_li(&p, 9, 0x8000);
-    for (int i = 0; i < 4; i++) {
-        p_op(&p, OP_LBU, 8, 9, 0, i);
-        p_op(&p, OP_OUT, 8, 0, 0, PORT_CON_DATA);
-    }
+    p_print4(&p, 0x8000);
     p_disk(&p, DISK_CMD_WRITE, 1, 0x4000);
     p_op(&p, OP_HALT, 6, 0, 0, 0);
-    const char *img = image("disk.elf", &p, &ds, 1);
+    const char *img = prog_image(dir, "disk.elf", &p, &ds, 1);
     struct res r;
     vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", dpath, img, NULL});
     expect_ok(&r, DISK_OK);
@@ -392,7 +289,7 @@ static void test_vrun_disk(void)
     p_li(&p, 9, 0x8000);
     p_op(&p, OP_LBU, 8, 9, 0, 0);
     p_op(&p, OP_HALT, 8, 0, 0, 0);
-    img = image("diskread.elf", &p, NULL, 0);
+    img = prog_image(dir, "diskread.elf", &p, NULL, 0);
     vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", dpath, img, NULL});
     expect_ok(&r, 'A' + 12);
     res_free(&r);
@@ -404,7 +301,7 @@ static void test_vrun_disk(void)
 
 /* --- bad input ---------------------------------------------------------------------- */
 
-static void write_file(const char *name, const void *data, size_t len) { spit(in_dir(name), data, len); }
+static void write_file(const char *name, const void *data, size_t len) { spit(path_in(dir, name), data, len); }
 
 static void test_vrun_bad_files(void)
 {
@@ -412,7 +309,7 @@ static void test_vrun_bad_files(void)
     p_init(&p, ENTRY);
     p_op(&p, OP_HALT, 0, 0, 0, 0);
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    const char *good = image("good.elf", &p, NULL, 0);
+    const char *good = prog_image(dir, "good.elf", &p, NULL, 0);
     size_t glen;
     char *g = slurp(good, &glen);
     char *f = malloc(glen);
@@ -421,45 +318,45 @@ static void test_vrun_bad_files(void)
     Elf32_Ehdr eh;
     Elf32_Phdr ph;
 
-    const char *missing = in_dir("missing.elf");
+    const char *missing = path_in(dir, "missing.elf");
     vrun(&r, NULL, 0, (const char *[]){"--native", missing, NULL});
     snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", missing);
-    expect_error(&r, 1, want, false);
+    expect_error(&r, 1, want);
     res_free(&r);
 
-    const char *adir = in_dir("adir");
+    const char *adir = path_in(dir, "adir");
     vrun(&r, NULL, 0, (const char *[]){"--native", adir, NULL});
     snprintf(want, sizeof want, "vrun: %s: is a directory", adir);
-    expect_error(&r, 1, want, false);
+    expect_error(&r, 1, want);
     res_free(&r);
 
     const char *text = "this is a text file\n";
     write_file("text.elf", text, strlen(text));
-    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("text.elf"), NULL});
-    snprintf(want, sizeof want, "vrun: %s: not an ELF file", in_dir("text.elf"));
-    expect_error(&r, 1, want, false);
+    vrun(&r, NULL, 0, (const char *[]){"--native", path_in(dir, "text.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not an ELF file", path_in(dir, "text.elf"));
+    expect_error(&r, 1, want);
     res_free(&r);
 
     write_file("empty.elf", "", 0);
-    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("empty.elf"), NULL});
-    snprintf(want, sizeof want, "vrun: %s: not an ELF file", in_dir("empty.elf"));
-    expect_error(&r, 1, want, false);
+    vrun(&r, NULL, 0, (const char *[]){"--native", path_in(dir, "empty.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not an ELF file", path_in(dir, "empty.elf"));
+    expect_error(&r, 1, want);
     res_free(&r);
 
     memcpy(f, g, glen);
     f[EI_CLASS] = ELFCLASS64;
     write_file("elf64.elf", f, glen);
-    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("elf64.elf"), NULL});
-    snprintf(want, sizeof want, "vrun: %s: not an ELF32 file (it is ELF64)", in_dir("elf64.elf"));
-    expect_error(&r, 1, want, false);
+    vrun(&r, NULL, 0, (const char *[]){"--native", path_in(dir, "elf64.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not an ELF32 file (it is ELF64)", path_in(dir, "elf64.elf"));
+    expect_error(&r, 1, want);
     res_free(&r);
 
     memcpy(f, g, glen);
     f[EI_DATA] = ELFDATA2MSB;
     write_file("be.elf", f, glen);
-    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("be.elf"), NULL});
-    snprintf(want, sizeof want, "vrun: %s: not a little-endian ELF file", in_dir("be.elf"));
-    expect_error(&r, 1, want, false);
+    vrun(&r, NULL, 0, (const char *[]){"--native", path_in(dir, "be.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not a little-endian ELF file", path_in(dir, "be.elf"));
+    expect_error(&r, 1, want);
     res_free(&r);
 
     memcpy(f, g, glen);
@@ -467,10 +364,10 @@ static void test_vrun_bad_files(void)
     eh.e_machine = EM_RISCV;
     memcpy(f, &eh, sizeof eh);
     write_file("riscv.elf", f, glen);
-    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("riscv.elf"), NULL});
-    snprintf(want, sizeof want, "vrun: %s: not a vmlab program (ELF machine %u, expected %u)", in_dir("riscv.elf"),
-             (unsigned)EM_RISCV, (unsigned)EM_VMLAB);
-    expect_error(&r, 1, want, false);
+    vrun(&r, NULL, 0, (const char *[]){"--native", path_in(dir, "riscv.elf"), NULL});
+    snprintf(want, sizeof want, "vrun: %s: not a vmlab program (ELF machine %u, expected %u)",
+             path_in(dir, "riscv.elf"), (unsigned)EM_RISCV, (unsigned)EM_VMLAB);
+    expect_error(&r, 1, want);
     res_free(&r);
 
     /* segment outside a 64 KiB memory */
@@ -478,30 +375,30 @@ static void test_vrun_bad_files(void)
     p_init(&q, 0x20000);
     p_op(&q, OP_HALT, 0, 0, 0, 0);
     p_op(&q, OP_HALT, 0, 0, 0, 0);
-    const char *far = image("far.elf", &q, NULL, 0);
+    const char *far = prog_image(dir, "far.elf", &q, NULL, 0);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "64K", far, NULL});
     snprintf(want, sizeof want,
              "vrun: %s: segment at 0x00020000..0x00020008 is outside physical memory (64 KiB; try a larger -m)", far);
-    expect_error(&r, 1, want, false);
+    expect_error(&r, 1, want);
     res_free(&r);
 
     /* overlapping: a .data section over the text */
     const uint8_t d8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     const struct elf_out_section over = {".data", ENTRY + 4, d8, 8, 8, PF_R | PF_W};
-    const char *ov = image("overlap.elf", &p, &over, 1);
+    const char *ov = prog_image(dir, "overlap.elf", &p, &over, 1);
     vrun(&r, NULL, 0, (const char *[]){"--native", ov, NULL});
     snprintf(want, sizeof want, "vrun: %s: segments at 0x%08x and 0x%08x overlap", ov, ENTRY, ENTRY + 4);
-    expect_error(&r, 1, want, false);
+    expect_error(&r, 1, want);
     res_free(&r);
 
     /* truncated: the file cut in the middle of the text */
     memcpy(&eh, g, sizeof eh);
     memcpy(&ph, g + eh.e_phoff, sizeof ph);
     write_file("cut.elf", g, ph.p_offset + 5);
-    vrun(&r, NULL, 0, (const char *[]){"--native", in_dir("cut.elf"), NULL});
+    vrun(&r, NULL, 0, (const char *[]){"--native", path_in(dir, "cut.elf"), NULL});
     snprintf(want, sizeof want, "vrun: %s: segment 0 is truncated: it needs bytes %u..%u of a %u-byte file",
-             in_dir("cut.elf"), ph.p_offset, ph.p_offset + ph.p_filesz, ph.p_offset + 5);
-    expect_error(&r, 1, want, false);
+             path_in(dir, "cut.elf"), ph.p_offset, ph.p_offset + ph.p_filesz, ph.p_offset + 5);
+    expect_error(&r, 1, want);
     res_free(&r);
 
     /* the boot argument: too long, or a segment in its page */
@@ -510,12 +407,12 @@ static void test_vrun_bad_files(void)
     longarg[5000] = '\0';
     vrun(&r, NULL, 0, (const char *[]){"--native", "--boot", longarg, good, NULL});
     snprintf(want, sizeof want, "vrun: %s: boot argument is 5000 bytes long; the limit is 4095", good);
-    expect_error(&r, 1, want, false);
+    expect_error(&r, 1, want);
     res_free(&r);
     free(longarg);
     p_init(&q, 0xf800);
     p_op(&q, OP_HALT, 0, 0, 0, 0);
-    const char *high = image("high.elf", &q, NULL, 0);
+    const char *high = prog_image(dir, "high.elf", &q, NULL, 0);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "64K", high, NULL});
     expect_ok(&r, 0);
     res_free(&r);
@@ -523,7 +420,7 @@ static void test_vrun_bad_files(void)
     snprintf(want, sizeof want,
              "vrun: %s: segment at 0x0000f800 reaches into the last page of memory (0x0000f000), where the boot argument goes",
              high);
-    expect_error(&r, 1, want, false);
+    expect_error(&r, 1, want);
     res_free(&r);
 
     free(f);
@@ -532,48 +429,48 @@ static void test_vrun_bad_files(void)
 
 static void test_vrun_bad_usage(void)
 {
-    const char *good = halt_image("ok.elf", 0);
+    const char *good = halt_image(dir, "ok.elf", 0);
     struct res r;
     char want[4300];
 
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "1000", good, NULL});
-    expect_error(&r, 2, "vrun: -m 1000: not a positive multiple of the page size (4K)", false);
+    expect_error(&r, 2, "vrun: -m 1000: not a positive multiple of the page size (4K)");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "0", good, NULL});
-    expect_error(&r, 2, "vrun: -m 0: not a positive multiple of the page size (4K)", false);
+    expect_error(&r, 2, "vrun: -m 0: not a positive multiple of the page size (4K)");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "2048M", good, NULL});
-    expect_error(&r, 2, "vrun: -m 2048M: larger than the largest memory (1G)", false);
+    expect_error(&r, 2, "vrun: -m 2048M: larger than the largest memory (1G)");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-m", "12Q", good, NULL});
-    expect_error(&r, 2, "vrun: -m 12Q: not a size (examples: 65536, 512K, 16M, 1G)", true);
+    expect_error(&r, 2, "vrun: -m 12Q: not a size (examples: 65536, 512K, 16M, 1G)");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "--isa", "arm", good, NULL});
-    expect_error(&r, 2, "vrun: --isa arm: unknown variant (pg or x86like)", true);
+    expect_error(&r, 2, "vrun: --isa arm: unknown variant (pg or x86like)");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "--bogus", good, NULL});
-    expect_error(&r, 2, "vrun: unknown option --bogus", true);
+    expect_error(&r, 2, "vrun: unknown option --bogus");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", "-n", "lots", good, NULL});
-    expect_error(&r, 2, "vrun: -n lots: not a number of instructions", true);
+    expect_error(&r, 2, "vrun: -n lots: not a number of instructions");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", good, "-m", NULL});
-    expect_error(&r, 2, "vrun: -m needs an argument", true);
+    expect_error(&r, 2, "vrun: -m needs an argument");
     res_free(&r);
     vrun(&r, NULL, 0, (const char *[]){"--native", NULL});
-    expect_error(&r, 2, "vrun: no image given", true);
+    expect_error(&r, 2, "vrun: no image given");
     res_free(&r);
 
     /* the disk file */
     write_file("odd.img", (uint8_t[1000]){0}, 1000);
-    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", in_dir("odd.img"), good, NULL});
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", path_in(dir, "odd.img"), good, NULL});
     snprintf(want, sizeof want, "vrun: %s: disk image is 1000 bytes, not a whole number of 512-byte blocks",
-             in_dir("odd.img"));
-    expect_error(&r, 1, want, false);
+             path_in(dir, "odd.img"));
+    expect_error(&r, 1, want);
     res_free(&r);
-    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", in_dir("nodisk.img"), good, NULL});
-    snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", in_dir("nodisk.img"));
-    expect_error(&r, 1, want, false);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--disk", path_in(dir, "nodisk.img"), good, NULL});
+    snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", path_in(dir, "nodisk.img"));
+    expect_error(&r, 1, want);
     res_free(&r);
 }
 

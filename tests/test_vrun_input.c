@@ -35,112 +35,22 @@
 #include "prog.h"
 #include "rig.h"
 #include "runvrun.h"
+#include "scratch.h"
 
-#define ENTRY 0x1000u
+#define ENTRY IMAGE_ENTRY
 #define BUF 0x8000u
 #define DATA 0x4000u
 #define GiB (1ull << 30)
 
-static char dir[64];
-static char vrun_path[4096];
-
-static const char *in_dir(const char *name)
-{
-    static char bufs[64][4096];
-    static int next;
-    char *b = bufs[next++ % 64];
-    snprintf(b, 4096, "%s/%s", dir, name);
-    return b;
-}
+static char *dir, *vrun_path;
 
 #define VRUN(r, ...) run_vrun(vrun_path, dir, (r), NULL, 0, (const char *[]){__VA_ARGS__, NULL})
 #define VRUN_WITH(r, setup, ...) run_vrun_with(vrun_path, dir, (r), (setup), (const char *[]){__VA_ARGS__, NULL})
-
-static void expect_ok(const struct res *r, int status)
-{
-    CU_ASSERT(r->exited);
-    CU_ASSERT_EQUAL(r->status, status);
-    CU_ASSERT_EQUAL(r->errlen, 0);
-    if (!r->exited || r->status != status || r->errlen)
-        fprintf(stderr, "\n  status %d (wanted %d), stderr: %s", r->status, status, r->err);
-}
-
-/* Exactly one line on stderr, `line`, nothing on stdout, this status. */
-static void expect_error(const struct res *r, int status, const char *line)
-{
-    char want[8192];
-    snprintf(want, sizeof want, "%s\n", line);
-    CU_ASSERT(r->exited);
-    CU_ASSERT_EQUAL(r->status, status);
-    CU_ASSERT_STRING_EQUAL(r->err, want);
-    CU_ASSERT_EQUAL(r->outlen, 0);
-    if (!r->exited || r->status != status || strcmp(r->err, want) != 0 || r->outlen)
-        fprintf(stderr, "\n  status %d%s, stdout %zu bytes, stderr:\n%s  wanted %d:\n%s", r->status,
-                r->exited ? "" : " (signal)", r->outlen, r->err, status, want);
-}
 
 /* The three ways to run one image: the bare machine, the VMM, lockstep. */
 static const char *const modes[3] = {"--native", "--shadow=cache", "--lockstep"};
 
 /* --- images ---------------------------------------------------------------- */
-
-static const char *image(const char *name, const struct prog *p, const struct elf_out_section *extra, size_t nextra)
-{
-    uint8_t *text = malloc(4 * p->n);
-    p_bytes(p, text);
-    struct elf_out_section secs[4] = {{".text", p->base, text, 4 * (uint32_t)p->n, 4 * (uint32_t)p->n, PF_R | PF_X}};
-    for (size_t i = 0; i < nextra && i < 3; i++)
-        secs[1 + i] = extra[i];
-    uint8_t *f;
-    size_t len;
-    CU_ASSERT_FATAL(elf_write_mem(p->base, secs, 1 + nextra, NULL, 0, &f, &len));
-    const char *path = in_dir(name);
-    spit(path, f, len);
-    free(f);
-    free(text);
-    return path;
-}
-
-static const char *halt_image(const char *name, uint32_t v)
-{
-    struct prog p;
-    p_init(&p, ENTRY);
-    p_li(&p, 5, v);
-    p_op(&p, OP_HALT, 5, 0, 0, 0);
-    return image(name, &p, NULL, 0);
-}
-
-static const char *spin_image(const char *name)
-{
-    struct prog p;
-    p_init(&p, ENTRY);
-    p_br(&p, OP_BEQ, 0, 0, ENTRY);
-    return image(name, &p, NULL, 0);
-}
-
-/* One disk command; the final status in r6 (r5, r7 scratch). */
-static void p_disk(struct prog *p, uint32_t cmd, uint32_t block, uint32_t addr)
-{
-    p_li(p, 5, block);
-    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_BLOCK);
-    p_li(p, 5, addr);
-    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_ADDR);
-    p_op(p, OP_ADDI, 5, 0, 0, (int32_t)cmd);
-    p_op(p, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
-    uint32_t l = p_op(p, OP_IN, 6, 0, 0, PORT_DISK_STATUS);
-    p_op(p, OP_ADDI, 7, 6, 0, -DISK_BUSY);
-    p_br(p, OP_BEQ, 7, 0, l);
-}
-
-/* Print the 4 bytes at addr (r8, r9 scratch). */
-static void p_print4(struct prog *p, uint32_t addr)
-{
-    p_li(p, 9, addr);
-    for (int i = 0; i < 4; i++) {
-        p_op(p, OP_LBU, 8, 9, 0, i);
-        p_op(p, OP_OUT, 8, 0, 0, PORT_CON_DATA);
-    }
-}
 
 static void p_putc(struct prog *p, char c)
 {
@@ -179,7 +89,7 @@ static const char *read_write_image(const char *name, uint32_t block, uint32_t w
     p_disk(&p, DISK_CMD_WRITE, wblock, DATA);
     p_check_ok(&p);
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    return image(name, &p, data_section(), 1);
+    return prog_image(dir, name, &p, data_section(), 1);
 }
 
 /* A sparse file of `size` bytes with `what` (4 bytes) at `off`. */
@@ -209,19 +119,8 @@ static bool file_has(const char *path, unsigned long long off, const void *want,
 
 /* --- the suite's directory ---------------------------------------------------- */
 
-static int suite_init(void)
-{
-    const char *bin = getenv("VMLAB_BIN");
-    snprintf(vrun_path, sizeof vrun_path, "%s/vrun", bin && *bin ? bin : "build/san/bin");
-    snprintf(dir, sizeof dir, "/tmp/vmlab-input-XXXXXX");
-    return mkdtemp(dir) ? 0 : 1;
-}
-
-static int suite_clean(void)
-{
-    remove_tree(dir);
-    return 0;
-}
+static int suite_init(void) { return vrun_suite_init(&vrun_path, &dir, "input", NULL); }
+static int suite_clean(void) { return vrun_suite_clean(&vrun_path, &dir); }
 
 /* --- 1. inputs are capped ------------------------------------------------------ */
 
@@ -238,7 +137,7 @@ static void test_image_capped(void)
         res_free(&r);
     }
     /* a good image, grown (sparsely) past the largest memory */
-    const char *big = halt_image("big.elf", 0);
+    const char *big = halt_image(dir, "big.elf", 0);
     CU_ASSERT_FATAL(truncate(big, (off_t)(GiB + 1)) == 0);
     snprintf(want, sizeof want, "vrun: %s: larger than the largest image (1 GiB)", big);
     for (int m = 0; m < 3; m++) {
@@ -249,7 +148,7 @@ static void test_image_capped(void)
     }
     unlink(big);
     /* an image through a pipe is read like a file */
-    const char *h7 = halt_image("h7.elf", 7);
+    const char *h7 = halt_image(dir, "h7.elf", 7);
     size_t len;
     char *bytes = slurp(h7, &len);
     struct vrun_setup s = {.in = bytes, .inlen = len};
@@ -262,7 +161,7 @@ static void test_image_capped(void)
 /* /dev/zero as the disk: read as a device, up to 64 MiB, then refused. */
 static void test_disk_capped(void)
 {
-    const char *h = halt_image("h0.elf", 0);
+    const char *h = halt_image(dir, "h0.elf", 0);
     struct res r;
     for (int m = 0; m < 3; m += 2) { /* the VMM opens a disk as --native does */
         VRUN(&r, modes[m], "--disk", "/dev/zero", h);
@@ -278,10 +177,10 @@ static void test_disk_capped(void)
 static void test_disk_largest(void)
 {
     const unsigned long long max_blocks = 0xffffffffull;
-    const char *d = in_dir("huge.img");
+    const char *d = path_in(dir, "huge.img");
     if (!sparse_file(d, (max_blocks + 1) * DISK_BLOCK_SIZE, 0, NULL))
         return;
-    const char *h = halt_image("h0.elf", 0);
+    const char *h = halt_image(dir, "h0.elf", 0);
     struct res r;
     char want[4300];
     snprintf(want, sizeof want,
@@ -308,7 +207,7 @@ static void test_disk_largest(void)
     p_disk(&p, DISK_CMD_WRITE, 0xfffffffeu, DATA);
     p_check_ok(&p);
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    const char *img = image("last.elf", &p, data_section(), 1);
+    const char *img = prog_image(dir, "last.elf", &p, data_section(), 1);
     for (int m = 0; m < 2; m++) {
         CU_ASSERT_FATAL(sparse_file(d, max_blocks * DISK_BLOCK_SIZE, last, "LAST"));
         VRUN(&r, modes[m], "--disk", d, img);
@@ -337,7 +236,7 @@ static void test_disk_from_pipe(void)
     p_check_ok(&p);
     p_print4(&p, BUF);
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    const char *reader = image("piperead.elf", &p, NULL, 0);
+    const char *reader = prog_image(dir, "piperead.elf", &p, NULL, 0);
     const char *writer = read_write_image("pipewrite.elf", 2, 1);
     struct res r;
     for (int m = 0; m < 3; m++) {
@@ -370,14 +269,14 @@ static void test_disk_from_pipe(void)
  * 16 MiB of it. */
 static void test_lockstep_input_capped(void)
 {
-    const char *h = halt_image("h0.elf", 0);
+    const char *h = halt_image(dir, "h0.elf", 0);
     struct res r;
     VRUN_WITH(&r, &(struct vrun_setup){.stdin_path = "/dev/zero"}, "--lockstep", h);
     expect_error(&r, 1, "vrun: stdin: larger than the largest console input for --lockstep (16 MiB)");
     CU_ASSERT(r.maxrss_kib < 512 * 1024);
     res_free(&r);
     /* a regular file past the limit: refused by its size */
-    const char *in = in_dir("big.in");
+    const char *in = path_in(dir, "big.in");
     CU_ASSERT_FATAL(sparse_file(in, (16u << 20) + 1, 0, NULL));
     VRUN_WITH(&r, &(struct vrun_setup){.stdin_path = in}, "--lockstep", h);
     expect_error(&r, 1, "vrun: stdin: larger than the largest console input for --lockstep (16 MiB)");
@@ -399,7 +298,7 @@ static void test_lockstep_input_capped(void)
  * changed. */
 static void test_disk_sparse(void)
 {
-    const char *d = in_dir("sparse.img");
+    const char *d = path_in(dir, "sparse.img");
     const char *img = read_write_image("sparse.elf", 5, 1000000);
     for (int m = 0; m < 2; m++) {
         CU_ASSERT_FATAL(sparse_file(d, GiB, 5 * DISK_BLOCK_SIZE, "BLK5"));
@@ -426,7 +325,7 @@ static void test_disk_sparse(void)
 static void test_disk_links(void)
 {
     const char *img = read_write_image("links.elf", 0, 3);
-    const char *d = in_dir("real.img"), *sym = in_dir("sym.img"), *hard = in_dir("hard.img");
+    const char *d = path_in(dir, "real.img"), *sym = path_in(dir, "sym.img"), *hard = path_in(dir, "hard.img");
     uint8_t zeros[8 * DISK_BLOCK_SIZE] = {0};
     spit(d, zeros, sizeof zeros);
     unlink(sym);
@@ -450,71 +349,6 @@ static void test_disk_links(void)
     unlink(d);
 }
 
-/* vrun with stdout (and optionally stdin) on pipes, for tests that act
- * while it runs; stderr goes to DIR/.stderr. */
-struct live {
-    pid_t pid;
-    int to, from; /* its stdin, its stdout */
-};
-
-static void live_start(struct live *l, const char *const *args)
-{
-    int in[2], out[2];
-    CU_ASSERT_FATAL(pipe(in) == 0 && pipe(out) == 0);
-    const char *argv[32];
-    int n = 0;
-    argv[n++] = "vrun";
-    for (int i = 0; args[i] && n < 31; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    fflush(NULL);
-    l->pid = fork();
-    CU_ASSERT_FATAL(l->pid >= 0);
-    if (l->pid == 0) {
-        int fe = open(in_dir(".stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(fe, 2);
-        close(in[1]);
-        close(out[0]);
-        alarm(30);
-        execv(vrun_path, (char *const *)argv);
-        _exit(201);
-    }
-    close(in[0]);
-    close(out[1]);
-    l->to = in[1];
-    l->from = out[0];
-}
-
-/* Read its stdout until `n` newlines have come (false at the end first). */
-static bool live_lines(struct live *l, unsigned long n, unsigned long *seen)
-{
-    char buf[4096];
-    while (*seen < n) {
-        ssize_t got = read(l->from, buf, sizeof buf);
-        if (got <= 0)
-            return false;
-        for (ssize_t i = 0; i < got; i++)
-            *seen += buf[i] == '\n';
-    }
-    return true;
-}
-
-static int live_end(struct live *l, char **err)
-{
-    close(l->to);
-    char buf[4096];
-    while (read(l->from, buf, sizeof buf) > 0)
-        ;
-    close(l->from);
-    int st;
-    CU_ASSERT_FATAL(waitpid(l->pid, &st, 0) == l->pid);
-    size_t len;
-    *err = slurp(in_dir(".stderr"), &len);
-    return st;
-}
-
 /* A guest that writes forever: write number s (s = 0, 1, 2...) fills block
  * s mod 64 with the word s and, once complete, prints a newline. */
 #define KBLOCKS 64u
@@ -534,14 +368,12 @@ static const char *writer_image(void)
     p_op(&p, OP_OUT, 12, 0, 0, PORT_DISK_ADDR);
     p_op(&p, OP_ADDI, 5, 0, 0, DISK_CMD_WRITE);
     p_op(&p, OP_OUT, 5, 0, 0, PORT_DISK_CMD);
-    uint32_t wait = p_op(&p, OP_IN, 6, 0, 0, PORT_DISK_STATUS);
-    p_op(&p, OP_ADDI, 7, 6, 0, -DISK_BUSY);
-    p_br(&p, OP_BEQ, 7, 0, wait);
+    p_disk_wait(&p);
     p_check_ok(&p);
     p_putc(&p, '\n');
     p_op(&p, OP_ADDI, 9, 9, 0, 1);
     p_br(&p, OP_JAL, 0, 0, loop);
-    return image("writer.elf", &p, NULL, 0);
+    return prog_image(dir, "writer.elf", &p, NULL, 0);
 }
 
 /* Whether the file holds exactly the first T of the writer's writes for
@@ -591,13 +423,13 @@ static bool holds_prefix(const char *path, unsigned long reported, unsigned long
 static void test_disk_killed(void)
 {
     const char *img = writer_image();
-    const char *d = in_dir("killed.img");
+    const char *d = path_in(dir, "killed.img");
     uint8_t init[KBLOCKS * DISK_BLOCK_SIZE];
     memset(init, 0xff, sizeof init);
     for (int m = 0; m < 2; m++) {
         spit(d, init, sizeof init);
         struct live l;
-        live_start(&l, (const char *[]){modes[m], "-m", "64K", "--disk", d, img, NULL});
+        live_start(&l, vrun_path, dir, (const char *[]){modes[m], "-m", "64K", "--disk", d, img, NULL});
         unsigned long seen = 0;
         CU_ASSERT(live_lines(&l, 3 * KBLOCKS + 17, &seen));
         kill(l.pid, SIGKILL);
@@ -635,9 +467,9 @@ static void test_disk_lockstep_unchanged(void)
         p_op(&p, OP_HALT, 5, 0, 0, 0);
         p_patch(&p, same, OP_BEQ, 10, 11, p_here(&p));
         p_op(&p, OP_HALT, 0, 0, 0, 0);
-        reread = image("reread.elf", &p, data_section(), 1);
+        reread = prog_image(dir, "reread.elf", &p, data_section(), 1);
     }
-    const char *d = in_dir("ls.img");
+    const char *d = path_in(dir, "ls.img");
     uint8_t init[8 * DISK_BLOCK_SIZE];
     memset(init, 'z', sizeof init);
     memcpy(init + 2 * DISK_BLOCK_SIZE, "OLD2", 4);
@@ -680,8 +512,8 @@ static void test_disk_write_error(void)
     p_disk(&p, DISK_CMD_WRITE, 2047, DATA);
     p_putc(&p, 'b'); /* never: the run stops at the failed write */
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    const char *img = image("efbig.elf", &p, data_section(), 1);
-    const char *d = in_dir("efbig.img");
+    const char *img = prog_image(dir, "efbig.elf", &p, data_section(), 1);
+    const char *d = path_in(dir, "efbig.img");
     char want[4300];
     snprintf(want, sizeof want, "vrun: %s: cannot write block 2047: File too large\n", d);
     for (int m = 0; m < 2; m++) {
@@ -710,15 +542,15 @@ static void test_disk_read_error(void)
     p_disk(&p, DISK_CMD_READ, 7, BUF);
     p_putc(&p, 'x'); /* never */
     p_op(&p, OP_HALT, 0, 0, 0, 0);
-    const char *img = image("cut.elf", &p, NULL, 0);
-    const char *d = in_dir("cut.img");
+    const char *img = prog_image(dir, "cut.elf", &p, NULL, 0);
+    const char *d = path_in(dir, "cut.img");
     char want[4300];
     snprintf(want, sizeof want, "vrun: %s: cannot read block 7: the file is shorter than when it was opened\n", d);
     for (int m = 0; m < 2; m++) {
         uint8_t blocks[16 * DISK_BLOCK_SIZE] = {0};
         spit(d, blocks, sizeof blocks);
         struct live l;
-        live_start(&l, (const char *[]){modes[m], "-m", "64K", "--disk", d, img, NULL});
+        live_start(&l, vrun_path, dir, (const char *[]){modes[m], "-m", "64K", "--disk", d, img, NULL});
         unsigned long seen = 0;
         CU_ASSERT(live_lines(&l, 1, &seen));
         CU_ASSERT(truncate(d, 4 * DISK_BLOCK_SIZE) == 0);
@@ -734,10 +566,25 @@ static void test_disk_read_error(void)
 
 /* --- 4. memory sizes ------------------------------------------------------------------ */
 
+/* -m with each of sizes (NULL-terminated) is refused in every mode, in
+ * one line saying why. */
+static void expect_mem_refused(const char *img, const char *const *sizes, const char *why)
+{
+    char want[300];
+    for (int m = 0; m < 3; m++)
+        for (int i = 0; sizes[i]; i++) {
+            struct res r;
+            VRUN(&r, modes[m], "-m", sizes[i], img);
+            snprintf(want, sizeof want, "vrun: -m %s: %s", sizes[i], why);
+            expect_error(&r, 2, want);
+            res_free(&r);
+        }
+}
+
 /* One syntax and one limit, in every mode: 1G is the largest memory. */
 static void test_mem_sizes(void)
 {
-    const char *h = halt_image("h5.elf", 5);
+    const char *h = halt_image(dir, "h5.elf", 5);
     struct res r;
     /* the largest memory, in every mode (a 1 GiB VM costs seconds - the VMM
      * zeroes all of it, docs/vmm.md section 11 - so once, with time) */
@@ -763,7 +610,7 @@ static void test_mem_sizes(void)
     p_init(&p, ENTRY);
     p_op(&p, OP_SRLI, 5, 11, 0, 16);
     p_op(&p, OP_HALT, 5, 0, 0, 0);
-    const char *size = image("size.elf", &p, NULL, 0);
+    const char *size = prog_image(dir, "size.elf", &p, NULL, 0);
     static const struct {
         const char *spelled;
         int units;
@@ -774,31 +621,12 @@ static void test_mem_sizes(void)
         res_free(&r);
     }
     static const char *const big[] = {"1025M", "2G", "4G", "5G", "4294967296", "99999999999999999999",
-                                      "17179869184K"};
-    char want[300];
-    for (int m = 0; m < 3; m++)
-        for (int i = 0; i < 7; i++) {
-            VRUN(&r, modes[m], "-m", big[i], h);
-            snprintf(want, sizeof want, "vrun: -m %s: larger than the largest memory (1G)", big[i]);
-            expect_error(&r, 2, want);
-            res_free(&r);
-        }
-    static const char *const odd[] = {"0", "1000", "6K", "0G"};
-    for (int m = 0; m < 3; m++)
-        for (int i = 0; i < 4; i++) {
-            VRUN(&r, modes[m], "-m", odd[i], h);
-            snprintf(want, sizeof want, "vrun: -m %s: not a positive multiple of the page size (4K)", odd[i]);
-            expect_error(&r, 2, want);
-            res_free(&r);
-        }
-    static const char *const junk[] = {"12Q", "1T", "G", "-1M", "1GB", "1.5G", " 1G", ""};
-    for (int m = 0; m < 3; m++)
-        for (int i = 0; i < 8; i++) {
-            VRUN(&r, modes[m], "-m", junk[i], h);
-            snprintf(want, sizeof want, "vrun: -m %s: not a size (examples: 65536, 512K, 16M, 1G)", junk[i]);
-            expect_error(&r, 2, want);
-            res_free(&r);
-        }
+                                      "17179869184K", NULL};
+    expect_mem_refused(h, big, "larger than the largest memory (1G)");
+    static const char *const odd[] = {"0", "1000", "6K", "0G", NULL};
+    expect_mem_refused(h, odd, "not a positive multiple of the page size (4K)");
+    static const char *const junk[] = {"12Q", "1T", "G", "-1M", "1GB", "1.5G", " 1G", "", NULL};
+    expect_mem_refused(h, junk, "not a size (examples: 65536, 512K, 16M, 1G)");
     /* several VMs: the host holds them all, with their shadow tables */
     VRUN(&r, "-m", "1G", "--vm", h, "--vm", h, "--vm", h, "--vm", h);
     expect_error(&r, 2,
@@ -811,10 +639,10 @@ static void test_mem_sizes(void)
 
 static void test_disk_shared(void)
 {
-    const char *h = halt_image("h0.elf", 0);
+    const char *h = halt_image(dir, "h0.elf", 0);
     uint8_t zeros[4 * DISK_BLOCK_SIZE] = {0};
-    const char *d = in_dir("shared.img"), *other = in_dir("other.img"), *sym = in_dir("shared-sym.img"),
-               *hard = in_dir("shared-hard.img");
+    const char *d = path_in(dir, "shared.img"), *other = path_in(dir, "other.img"),
+               *sym = path_in(dir, "shared-sym.img"), *hard = path_in(dir, "shared-hard.img");
     spit(d, zeros, sizeof zeros);
     spit(other, zeros, sizeof zeros);
     unlink(sym);
@@ -870,8 +698,8 @@ static void expect_strict_json(const char *path)
 
 static void test_names_utf8(void)
 {
-    const char *h = halt_image("h0.elf", 0);
-    const char *json = in_dir("names.json");
+    const char *h = halt_image(dir, "h0.elf", 0);
+    const char *json = path_in(dir, "names.json");
     struct res r;
     char why[200];
     /* the checker itself refuses what it must */
@@ -933,7 +761,7 @@ static void test_names_utf8(void)
     size_t hl;
     char *hb = slurp(h, &hl);
     for (int i = 0; i < 4; i++) {
-        const char *p = in_dir(files[i].file);
+        const char *p = path_in(dir, files[i].file);
         spit(p, hb, hl);
         unlink(json);
         VRUN(&r, "--stats-json", json, "-m", "64K", "--vm", p, "--vm", p);
@@ -958,7 +786,7 @@ static void test_names_utf8(void)
 
 static void test_lockstep_limit(void)
 {
-    const char *spin = spin_image("spin.elf");
+    const char *spin = spin_image(dir, "spin.elf");
     static const char *const limits[] = {"1", "2000", "9999", "10000", "10001", "25000"};
     char want[300];
     for (int i = 0; i < 6; i++) {
@@ -976,7 +804,7 @@ static void test_lockstep_limit(void)
         res_free(&r);
     }
     /* a program that halts before the limit: both stopped, its own count */
-    const char *h = halt_image("h0.elf", 0);
+    const char *h = halt_image(dir, "h0.elf", 0);
     struct res r;
     VRUN(&r, "--lockstep", "-n", "2000", h);
     CU_ASSERT_STRING_EQUAL(r.out, "vrun: lockstep: the bare machine and the VMM (cache shadows) agree for all 3 "

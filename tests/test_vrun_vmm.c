@@ -17,7 +17,6 @@
  */
 #include <CUnit/CUnit.h>
 #include <dirent.h>
-#include <elf.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,33 +26,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "elf_write.h"
 #include "prog.h"
 #include "rig.h"
 #include "runvrun.h"
+#include "scratch.h"
 #include "workloads.h"
 
 #define KERNEL GUEST_KERNEL
-#define ENTRY 0x1000u
-#define ECHO_INPUT "hello\nworld\n\nno newline at the end" /* the echo workload's input (workloads.c) */
+#define ECHO_INPUT (guest_workload("echo")->o.input)
 
-static char dir[64];
-static char vrun_path[4096];
+static char *dir, *vrun_path;
 
 static bool exists(const char *path) { return access(path, F_OK) == 0; }
 
 static bool starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
-
-/* DIR/name, in one of a ring of buffers (enough for every path a test
- * keeps at once). */
-static const char *in_dir(const char *name)
-{
-    static char bufs[64][4096];
-    static int next;
-    char *b = bufs[next++ % 64];
-    snprintf(b, 4096, "%s/%s", dir, name);
-    return b;
-}
 
 /* Run vrun with args (NULL-terminated, without argv[0]) and stdin data. */
 static void vrun(struct res *res, const char *in, size_t inlen, const char *const *args)
@@ -62,29 +48,6 @@ static void vrun(struct res *res, const char *in, size_t inlen, const char *cons
 }
 
 #define VRUN(r, ...) vrun((r), NULL, 0, (const char *[]){__VA_ARGS__, NULL})
-
-static void expect_ok(const struct res *r, int status)
-{
-    CU_ASSERT(r->exited);
-    CU_ASSERT_EQUAL(r->status, status);
-    CU_ASSERT_EQUAL(r->errlen, 0);
-    if (!r->exited || r->status != status || r->errlen)
-        fprintf(stderr, "\n  status %d (wanted %d), stderr: %s", r->status, status, r->err);
-}
-
-/* Exactly one line on stderr, `line`, nothing on stdout, this status. */
-static void expect_error(const struct res *r, int status, const char *line)
-{
-    char want[8192];
-    snprintf(want, sizeof want, "%s\n", line);
-    CU_ASSERT(r->exited);
-    CU_ASSERT_EQUAL(r->status, status);
-    CU_ASSERT_STRING_EQUAL(r->err, want);
-    CU_ASSERT_EQUAL(r->outlen, 0);
-    if (!r->exited || r->status != status || strcmp(r->err, want) != 0 || r->outlen)
-        fprintf(stderr, "\n  status %d%s, stdout %zu bytes, stderr:\n%s  wanted %d:\n%s", r->status,
-                r->exited ? "" : " (signal)", r->outlen, r->err, status, want);
-}
 
 /* Bytes equal, and if not, where they part. */
 static bool same_bytes(const char *what, const char *got, size_t gotlen, const char *want, size_t wantlen)
@@ -110,13 +73,11 @@ struct text {
 
 static struct text golden(const char *name)
 {
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.out", name);
     struct text t;
-    t.s = slurp(path, &t.len);
+    t.s = guest_golden(name, &t.len);
     CU_ASSERT(t.len > 0);
     if (t.len == 0)
-        fprintf(stderr, "\n  %s is missing or empty", path);
+        fprintf(stderr, "\n  %s/%s.out is missing or empty", GUEST_GOLDEN_DIR, name);
     return t;
 }
 
@@ -182,26 +143,6 @@ static struct text lines_of(const char *out, size_t len, const char *const *name
     return t;
 }
 
-/* A program for the bare machine and the VMM alike: "halt with v". */
-static const char *halt_image(const char *name, uint32_t v)
-{
-    struct prog p;
-    p_init(&p, ENTRY);
-    p_li(&p, 5, v);
-    p_op(&p, OP_HALT, 5, 0, 0, 0);
-    uint8_t text[4 * 3];
-    CU_ASSERT_FATAL(p.n == 3);
-    p_bytes(&p, text);
-    struct elf_out_section sec = {".text", ENTRY, text, sizeof text, sizeof text, PF_R | PF_X};
-    uint8_t *f;
-    size_t len;
-    CU_ASSERT_FATAL(elf_write_mem(ENTRY, &sec, 1, NULL, 0, &f, &len));
-    const char *path = in_dir(name);
-    spit(path, f, len);
-    free(f);
-    return path;
-}
-
 /* A number after `key` in s (the first occurrence); -1 if none. */
 static long long num_after(const char *s, const char *key)
 {
@@ -218,28 +159,13 @@ static long long num_after(const char *s, const char *key)
 
 /* --- the suite's directory ---------------------------------------------------- */
 
-static int suite_init(void)
-{
-    const char *bin = getenv("VMLAB_BIN");
-    snprintf(vrun_path, sizeof vrun_path, "%s/vrun", bin && *bin ? bin : "build/san/bin");
-    snprintf(dir, sizeof dir, "/tmp/vmlab-vrunvmm-XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
-    char sub[4096];
-    snprintf(sub, sizeof sub, "%s/con", dir);
-    return mkdir(sub, 0755) == 0 ? 0 : 1;
-}
-
-static int suite_clean(void)
-{
-    remove_tree(dir);
-    return 0;
-}
+static int suite_init(void) { return vrun_suite_init(&vrun_path, &dir, "vrunvmm", "con"); }
+static int suite_clean(void) { return vrun_suite_clean(&vrun_path, &dir); }
 
 /* Empty DIR/con (the console directory) between tests. */
 static void clear_con(void)
 {
-    const char *con = in_dir("con");
+    const char *con = path_in(dir, "con");
     remove_tree(con);
     CU_ASSERT_FATAL(mkdir(con, 0755) == 0);
 }
@@ -310,7 +236,7 @@ static void test_halt_status(void)
 {
     const uint32_t vals[] = {0, 7, 255, 0x1234};
     for (int i = 0; i < 4; i++) {
-        const char *img = halt_image("halt.elf", vals[i]);
+        const char *img = halt_image(dir, "halt.elf", vals[i]);
         struct res r;
         VRUN(&r, "-m", "64K", img);
         expect_ok(&r, (int)(vals[i] & 0xff));
@@ -540,7 +466,7 @@ static bool json_balanced(const char *s)
 /* --stats-json FILE: written at exit, agreeing with --stats. */
 static void test_stats_json(void)
 {
-    const char *json = in_dir("stats.json");
+    const char *json = path_in(dir, "stats.json");
     unlink(json);
     struct text fw = native_plain("forkwait 20");
     struct res r;
@@ -612,14 +538,14 @@ static void test_stats_json(void)
 
     /* where no file can be written: one line, before anything runs, and
      * no file (not even a temporary one) left behind */
-    const char *nodir = in_dir("nosuchdir/stats.json");
+    const char *nodir = path_in(dir, "nosuchdir/stats.json");
     char want[8300];
     VRUN(&r, "--stats-json", nodir, KERNEL, "--boot", "hello");
     snprintf(want, sizeof want, "vrun: %s: cannot create: No such file or directory", nodir);
     expect_error(&r, 1, want);
-    CU_ASSERT(!exists(in_dir("nosuchdir")));
+    CU_ASSERT(!exists(path_in(dir, "nosuchdir")));
     res_free(&r);
-    const char *con = in_dir("con");
+    const char *con = path_in(dir, "con");
     clear_con();
     VRUN(&r, "--stats-json", con, KERNEL, "--boot", "hello");
     snprintf(want, sizeof want, "vrun: %s: is a directory", con);
@@ -724,7 +650,7 @@ static void test_default_names(void)
     free(hello.s);
 
     /* long image names: cut to 31 characters, still unique */
-    const char *longimg = halt_image("abcdefghijklmnopqrstuvwxyz0123456789.elf", 0);
+    const char *longimg = halt_image(dir, "abcdefghijklmnopqrstuvwxyz0123456789.elf", 0);
     VRUN(&r, "--stats", "-m", "64K", "--vm", longimg, "--vm", longimg);
     CU_ASSERT_EQUAL(r.status, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "vm abcdefghijklmnopqrstuvwxyz01234: halted with 0\n"));
@@ -736,7 +662,7 @@ static void test_default_names(void)
 static void test_console_dir(void)
 {
     clear_con();
-    const char *con = in_dir("con");
+    const char *con = path_in(dir, "con");
     struct text hello = golden("hello"), fw = native_plain("forkwait 20");
     struct res r;
     VRUN(&r, "--console-dir", con, "--quantum", "97", "--vm", KERNEL, "--boot", "hello", "--name", "a", "--vm", KERNEL,
@@ -744,7 +670,7 @@ static void test_console_dir(void)
     expect_ok(&r, 0);
     CU_ASSERT_EQUAL(r.outlen, 0);
     size_t la, lb;
-    char *a = slurp(in_dir("con/a.out"), &la), *b = slurp(in_dir("con/b.out"), &lb);
+    char *a = slurp(path_in(dir, "con/a.out"), &la), *b = slurp(path_in(dir, "con/b.out"), &lb);
     CU_ASSERT_BYTES("con/a.out", a, la, hello.s, hello.len);
     CU_ASSERT_BYTES("con/b.out", b, lb, fw.s, fw.len);
     CU_ASSERT_EQUAL(count_entries(con), 2);
@@ -757,11 +683,11 @@ static void test_console_dir(void)
     memset(old, '.', sizeof old);
     old[sizeof old - 1] = '\n';
     CU_ASSERT(sizeof old > hello.len);
-    spit(in_dir("con/a.out"), old, sizeof old);
+    spit(path_in(dir, "con/a.out"), old, sizeof old);
     VRUN(&r, "--console-dir", con, "--vm", KERNEL, "--boot", "hello", "--name", "a", "--vm", KERNEL, "--boot",
          "forkwait 20", "--name", "b");
     expect_ok(&r, 0);
-    a = slurp(in_dir("con/a.out"), &la);
+    a = slurp(path_in(dir, "con/a.out"), &la);
     CU_ASSERT_BYTES("con/a.out again", a, la, hello.s, hello.len);
     free(a);
     res_free(&r);
@@ -771,7 +697,7 @@ static void test_console_dir(void)
     VRUN(&r, "--console-dir", con, KERNEL, "--boot", "hello");
     expect_ok(&r, 0);
     CU_ASSERT_EQUAL(r.outlen, 0);
-    a = slurp(in_dir("con/kernel.out"), &la);
+    a = slurp(path_in(dir, "con/kernel.out"), &la);
     CU_ASSERT_BYTES("con/kernel.out", a, la, hello.s, hello.len);
     CU_ASSERT_EQUAL(count_entries(con), 1);
     free(a);
@@ -814,7 +740,7 @@ static void test_per_vm_options(void)
     free(hello.s);
 
     /* --disk: one VM has it, the other does not */
-    const char *dpath = in_dir("vmdisk.img");
+    const char *dpath = path_in(dir, "vmdisk.img");
     uint8_t zeros[16 * 512] = {0};
     spit(dpath, zeros, sizeof zeros);
     struct text disk = golden("disk"), nodisk = golden("disk-none");
@@ -844,8 +770,8 @@ static void test_per_vm_options(void)
  * of the command line (a limit counts: 124). */
 static void test_exit_status_rule(void)
 {
-    const char *h0 = halt_image("h0.elf", 0), *h7 = halt_image("h7.elf", 7), *h9 = halt_image("h9.elf", 9),
-               *h256 = halt_image("h256.elf", 256);
+    const char *h0 = halt_image(dir, "h0.elf", 0), *h7 = halt_image(dir, "h7.elf", 7),
+               *h9 = halt_image(dir, "h9.elf", 9), *h256 = halt_image(dir, "h256.elf", 256);
     struct res r;
     VRUN(&r, "-m", "64K", "--vm", h0, "--vm", h7, "--vm", h9);
     expect_ok(&r, 7);
@@ -922,14 +848,14 @@ static void test_failure_isolation(void)
 
     /* a garbage image: one line, status 1, before anything runs (no
      * output, no console file made) */
-    const char *junk = in_dir("junk.elf");
+    const char *junk = path_in(dir, "junk.elf");
     spit(junk, "this is not an ELF file\n", 24);
     clear_con();
-    VRUN(&r, "--console-dir", in_dir("con"), "--vm", KERNEL, "--boot", "hello", "--name", "a", "--vm", junk, "--name",
-         "b");
+    VRUN(&r, "--console-dir", path_in(dir, "con"), "--vm", KERNEL, "--boot", "hello", "--name", "a", "--vm", junk,
+         "--name", "b");
     snprintf(want, sizeof want, "vrun: [b] %s: not an ELF file", junk);
     expect_error(&r, 1, want);
-    CU_ASSERT_EQUAL(count_entries(in_dir("con")), 0);
+    CU_ASSERT_EQUAL(count_entries(path_in(dir, "con")), 0);
     res_free(&r);
     VRUN(&r, "--vm", junk, "--vm", KERNEL, "--boot", "hello");
     snprintf(want, sizeof want, "vrun: [junk] %s: not an ELF file", junk);
@@ -1030,7 +956,7 @@ static void test_x86like(void)
 static void test_disk(void)
 {
     uint8_t zeros[16 * 512] = {0};
-    const char *vd = in_dir("vmm.img"), *nd = in_dir("native.img");
+    const char *vd = path_in(dir, "vmm.img"), *nd = path_in(dir, "native.img");
     spit(vd, zeros, sizeof zeros);
     spit(nd, zeros, sizeof zeros);
     struct text g = golden("disk");
@@ -1057,13 +983,13 @@ static void test_disk(void)
 
     /* a bad disk file: one line, status 1 */
     char want[8300];
-    const char *odd = in_dir("odd.img");
+    const char *odd = path_in(dir, "odd.img");
     spit(odd, zeros, 1000);
     VRUN(&r, "--disk", odd, KERNEL, "--boot", "disk");
     snprintf(want, sizeof want, "vrun: %s: disk image is 1000 bytes, not a whole number of 512-byte blocks", odd);
     expect_error(&r, 1, want);
     res_free(&r);
-    const char *missing = in_dir("nodisk.img");
+    const char *missing = path_in(dir, "nodisk.img");
     VRUN(&r, "--vm", KERNEL, "--vm", KERNEL, "--disk", missing);
     snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", missing);
     expect_error(&r, 1, want);
@@ -1165,7 +1091,7 @@ static void test_bad_usage(void)
     res_free(&r);
 
     /* --console-dir on a missing directory: one line, status 1 */
-    const char *missing = in_dir("nosuch");
+    const char *missing = path_in(dir, "nosuch");
     VRUN(&r, "--console-dir", missing, "--vm", KERNEL, "--name", "a", "--vm", KERNEL, "--name", "b");
     snprintf(want, sizeof want, "vrun: %s/a.out: cannot create: No such file or directory", missing);
     expect_error(&r, 1, want);
@@ -1174,24 +1100,24 @@ static void test_bad_usage(void)
     /* one console file cannot be made: the other is not made either, and
      * an old one is left as it was */
     clear_con();
-    CU_ASSERT_FATAL(mkdir(in_dir("con/b.out"), 0755) == 0);
-    VRUN(&r, "--console-dir", in_dir("con"), "--vm", KERNEL, "--name", "a", "--vm", KERNEL, "--name", "b");
-    snprintf(want, sizeof want, "vrun: %s: is a directory", in_dir("con/b.out"));
+    CU_ASSERT_FATAL(mkdir(path_in(dir, "con/b.out"), 0755) == 0);
+    VRUN(&r, "--console-dir", path_in(dir, "con"), "--vm", KERNEL, "--name", "a", "--vm", KERNEL, "--name", "b");
+    snprintf(want, sizeof want, "vrun: %s: is a directory", path_in(dir, "con/b.out"));
     expect_error(&r, 1, want);
-    CU_ASSERT(!exists(in_dir("con/a.out")));
+    CU_ASSERT(!exists(path_in(dir, "con/a.out")));
     res_free(&r);
-    spit(in_dir("con/a.out"), "keep\n", 5);
-    VRUN(&r, "--console-dir", in_dir("con"), "--vm", KERNEL, "--name", "a", "--vm", KERNEL, "--name", "b");
+    spit(path_in(dir, "con/a.out"), "keep\n", 5);
+    VRUN(&r, "--console-dir", path_in(dir, "con"), "--vm", KERNEL, "--name", "a", "--vm", KERNEL, "--name", "b");
     expect_error(&r, 1, want);
     size_t klen;
-    char *keep = slurp(in_dir("con/a.out"), &klen);
+    char *keep = slurp(path_in(dir, "con/a.out"), &klen);
     CU_ASSERT_STRING_EQUAL(keep, "keep\n");
     free(keep);
     res_free(&r);
     clear_con();
 
     /* bad images */
-    const char *nofile = in_dir("missing.elf");
+    const char *nofile = path_in(dir, "missing.elf");
     VRUN(&r, nofile);
     snprintf(want, sizeof want, "vrun: %s: cannot open: No such file or directory", nofile);
     expect_error(&r, 1, want);

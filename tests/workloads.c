@@ -6,6 +6,9 @@
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "scratch.h"
 
 const struct guest_workload guest_workloads[GUEST_NWORKLOADS] = {
     /* the default demo: no boot string */
@@ -44,6 +47,21 @@ const struct guest_workload guest_workloads[GUEST_NWORKLOADS] = {
     {"init", {.boot = "nosuch; hello 1 2 3 ;;  ; primes   100  ;"}, 1},
 };
 
+const struct guest_workload *guest_workload(const char *name)
+{
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++)
+        if (strcmp(guest_workloads[i].name, name) == 0)
+            return &guest_workloads[i];
+    return NULL;
+}
+
+char *guest_golden(const char *name, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.out", GUEST_GOLDEN_DIR, name);
+    return slurp(path, len);
+}
+
 static struct elf_image kernel;
 static bool kernel_loaded;
 
@@ -61,11 +79,12 @@ const struct elf_image *guest_kernel(void)
     return &kernel;
 }
 
-void guest_kernel_free(void)
+int guest_kernel_free(void)
 {
     if (kernel_loaded)
         elf_free(&kernel);
     kernel_loaded = false;
+    return 0;
 }
 
 uint32_t guest_mem(const struct guest_opts *o) { return o->mem ? o->mem : GUEST_DEFAULT_MEM; }

@@ -11,6 +11,7 @@
 #ifndef VMLAB_TESTS_WORKLOADS_H
 #define VMLAB_TESTS_WORKLOADS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "elf_load.h"
@@ -43,10 +44,21 @@ struct guest_workload {
 
 extern const struct guest_workload guest_workloads[GUEST_NWORKLOADS];
 
+/* The workload of that name, NULL if none. */
+const struct guest_workload *guest_workload(const char *name);
+
+/* The golden outputs: NAME.out for each workload, and what the runner's
+ * tests compare with. */
+#define GUEST_GOLDEN_DIR "tests/golden"
+/* GUEST_GOLDEN_DIR/NAME.out, NUL-terminated ("" if it cannot be read);
+ * len may be NULL; free() it. */
+char *guest_golden(const char *name, size_t *len);
+
 /* The kernel image, read once per process; NULL (and a CUnit failure
- * saying how to build it) if it is missing. */
+ * saying how to build it) if it is missing.  guest_kernel_free has the
+ * form of a CUnit suite cleanup, which is where it serves. */
 const struct elf_image *guest_kernel(void);
-void guest_kernel_free(void);
+int guest_kernel_free(void);
 
 uint32_t guest_mem(const struct guest_opts *o);
 /* A disk of o->disk_blocks zero blocks (NULL if none); free() it. */

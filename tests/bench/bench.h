@@ -6,12 +6,58 @@
 #ifndef VMLAB_BENCH_H
 #define VMLAB_BENCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "elf_load.h"
+#include "machine.h"
+#include "vmm.h"
+
 #define REPEAT 5
+#define BENCH_OS_MEM (16u << 20) /* the guest OS's memory in every part */
+
+/* The guest OS's workloads that the VMM's parts time: a name for the
+ * tables, and the boot string. */
+struct bench_workload {
+    const char *label, *boot;
+};
+#define BENCH_NWORKLOADS 4
+extern const struct bench_workload bench_workloads[BENCH_NWORKLOADS];
 
 double bench_now(void);              /* seconds, monotonic */
 double bench_median(double *v, int n); /* sorts v */
+
+/* The guest OS's kernel; false, after saying so, if it cannot be read. */
+bool bench_kernel(const char *path, struct elf_image *img);
+
+/* Console output is counted and hashed (FNV-1a), not shown: the runs are
+ * compared by it. */
+struct bench_sink {
+    uint64_t bytes, hash;
+};
+#define BENCH_SINK_INIT {0, 14695981039346656037u}
+void bench_sink_write(void *ctx, const uint8_t *b, size_t n);
+
+/* One timed run of a workload. */
+struct bench_run {
+    double secs;
+    uint64_t instret;
+    struct bench_sink out;
+    struct vm_stats st; /* VMM runs only */
+    bool ok;            /* it halted */
+};
+
+/* The image on the bare machine (pg, mem bytes of memory) with boot string
+ * boot, timed; `what` names the run in a message if it cannot start. */
+struct bench_run bench_run_bare(const struct elf_image *img, const char *boot, uint32_t mem, const char *what);
+
+/* Both runs halted after the same instructions with the same output: the
+ * figures of the two compare like with like. */
+bool bench_same(const struct bench_run *a, const struct bench_run *b);
+
+/* All of a VM's exits, whatever their kind. */
+uint64_t bench_exits(const struct vm_stats *s);
 
 /* The parts; each prints its own table. */
 int bench_machine(void);

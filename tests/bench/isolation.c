@@ -17,10 +17,7 @@
 
 #include "asm.h"
 #include "bench.h"
-#include "elf_load.h"
-#include "vmm.h"
 
-#define OS_MEM (16u << 20)
 #define SMALL_MEM (1u << 20)
 #define SMALL_SHADOWS 64
 #define RUNS 200
@@ -63,23 +60,12 @@ static struct one run(const struct elf_image *img, const char *boot, uint32_t me
         return r;
     }
     vmm_run(v);
-    const struct vm_stats *s = vm_stats(vm);
-    for (int k = 0; k < VMX_COUNT; k++)
-        r.exits += s->exits[k];
+    r.exits = bench_exits(vm_stats(vm));
     r.ok = vm_state(vm) == VM_HALTED;
     vmm_free(v);
     r.secs = cpu_now() - t0;
     return r;
 }
-
-static const struct {
-    const char *label, *boot;
-} os_work[] = {
-    {"compute", "crc 400000"},
-    {"system calls", "syscalls 20000"},
-    {"forkwait", "forkwait 200"},
-    {"context switch", "pingpong 5000"},
-};
 
 static const struct {
     const char *guest;
@@ -91,19 +77,18 @@ int bench_isolation(const char *kernel_path)
     struct elf_image img;
     char err[300];
     int status = 0;
-    if (!elf_read_file(kernel_path, &img, err, sizeof err)) {
-        fprintf(stderr, "bench: %s: %s (build the guest OS first)\n", kernel_path, err);
+    if (!bench_kernel(kernel_path, &img))
         return 1;
-    }
-    printf("the isolation checker (CPU time): guest OS workloads, %u MiB, cache shadows, median of %d\n", OS_MEM >> 20, REPEAT);
+    printf("the isolation checker (CPU time): guest OS workloads, %u MiB, cache shadows, median of %d\n",
+           BENCH_OS_MEM >> 20, REPEAT);
     printf("  %-16s %9s %10s %12s %10s %14s %12s\n", "workload", "exits", "off ms", "incremental", "default",
            "ns/exit incr.", "ns/exit def.");
-    for (size_t w = 0; w < sizeof os_work / sizeof os_work[0]; w++) {
+    for (size_t w = 0; w < BENCH_NWORKLOADS; w++) {
         double t[NMODES][REPEAT];
         struct one r[NMODES];
         for (int i = 0; i < REPEAT; i++)
             for (int m = 0; m < NMODES; m++) {
-                r[m] = run(&img, os_work[w].boot, OS_MEM, 1024, (enum mode)m, NULL, 0);
+                r[m] = run(&img, bench_workloads[w].boot, BENCH_OS_MEM, 1024, (enum mode)m, NULL, 0);
                 t[m][i] = r[m].secs;
                 if (!r[m].ok || r[m].exits != r[OFF].exits)
                     status = 1;
@@ -112,7 +97,7 @@ int bench_isolation(const char *kernel_path)
         for (int m = 0; m < NMODES; m++)
             med[m] = bench_median(t[m], REPEAT);
         double n = (double)r[OFF].exits;
-        printf("  %-16s %9" PRIu64 " %10.1f %12.1f %10.1f %14.0f %12.0f%s\n", os_work[w].label, r[OFF].exits,
+        printf("  %-16s %9" PRIu64 " %10.1f %12.1f %10.1f %14.0f %12.0f%s\n", bench_workloads[w].label, r[OFF].exits,
                med[OFF] * 1e3, med[INCREMENTAL] * 1e3, med[DEFAULT] * 1e3, (med[INCREMENTAL] - med[OFF]) * 1e9 / n,
                (med[DEFAULT] - med[OFF]) * 1e9 / n, status ? "  FAILED" : "");
     }

@@ -11,61 +11,16 @@
 
 #include "bench.h"
 #include "difftest.h"
-#include "elf_load.h"
-#include "machine.h"
 #include "ref.h"
-
-#define GUEST_MEM (16u << 20)
 
 static const char *const boots[] = {"crc", "primes", "forkwait"};
 #define NBOOTS (sizeof boots / sizeof boots[0])
 
-struct sink {
-    uint64_t bytes, hash;
-};
-
-static void sink_write(void *ctx, const uint8_t *b, size_t n)
-{
-    struct sink *s = ctx;
-    for (size_t i = 0; i < n; i++)
-        s->hash = (s->hash ^ b[i]) * 1099511628211u;
-    s->bytes += n;
-}
-
-struct run {
-    double secs;
-    uint64_t instret;
-    struct sink out;
-    bool ok;
-};
-
-static struct run run_fast(const struct elf_image *img, const char *boot)
+static struct bench_run run_ref(const struct elf_image *img, const char *boot)
 {
     char err[300];
-    struct run r = {.out = {0, 14695981039346656037u}};
-    struct machine_config mc = {.mem_size = GUEST_MEM, .isa = ISA_PG};
-    struct machine *m = machine_new(&mc, err, sizeof err);
-    if (!m || !elf_boot(m, img, boot, err, sizeof err)) {
-        fprintf(stderr, "bench: machine %s: %s\n", boot, err);
-        machine_free(m);
-        return r;
-    }
-    machine_set_console(m, &(struct console_io){.ctx = &r.out, .write = sink_write});
-    struct vm_exit x;
-    double t0 = bench_now();
-    machine_run(m, UINT64_MAX, &x);
-    r.secs = bench_now() - t0;
-    r.instret = machine_cpu(m)->instret;
-    r.ok = x.reason == EXIT_HALT;
-    machine_free(m);
-    return r;
-}
-
-static struct run run_ref(const struct elf_image *img, const char *boot)
-{
-    char err[300];
-    struct run r = {.out = {0, 14695981039346656037u}};
-    struct ref_config rc = {.mem_size = GUEST_MEM, .isa = ISA_PG};
+    struct bench_run r = {.out = BENCH_SINK_INIT};
+    struct ref_config rc = {.mem_size = BENCH_OS_MEM, .isa = ISA_PG};
     struct ref_machine *m = ref_new(&rc, err, sizeof err);
     struct ref_cpu *c = m ? ref_cpu(m) : NULL;
     if (!m || !elf_boot_into(ref_dma(m), c->r, &c->pc, img, boot, err, sizeof err)) {
@@ -73,7 +28,7 @@ static struct run run_ref(const struct elf_image *img, const char *boot)
         ref_free(m);
         return r;
     }
-    ref_set_console(m, &(struct console_io){.ctx = &r.out, .write = sink_write});
+    ref_set_console(m, &(struct console_io){.ctx = &r.out, .write = bench_sink_write});
     struct vm_exit x;
     double t0 = bench_now();
     ref_run(m, UINT64_MAX, &x);
@@ -84,11 +39,11 @@ static struct run run_ref(const struct elf_image *img, const char *boot)
     return r;
 }
 
-static struct run run_diff(const struct elf_image *img, const char *boot)
+static struct bench_run run_diff(const struct elf_image *img, const char *boot)
 {
     char err[300];
-    struct run r = {0};
-    struct difftest_image c = {.image = img, .bootarg = boot, .mem_size = GUEST_MEM, .isa = ISA_PG};
+    struct bench_run r = {0};
+    struct difftest_image c = {.image = img, .bootarg = boot, .mem_size = BENCH_OS_MEM, .isa = ISA_PG};
     struct difftest_outcome out;
     double t0 = bench_now();
     bool ok = difftest_image_run(&c, &out, err, sizeof err);
@@ -105,28 +60,24 @@ static struct run run_diff(const struct elf_image *img, const char *boot)
 int bench_ref(const char *kernel_path)
 {
     struct elf_image img;
-    char err[300];
-    if (!elf_read_file(kernel_path, &img, err, sizeof err)) {
-        fprintf(stderr, "bench: %s: %s (build the guest OS first)\n", kernel_path, err);
+    if (!bench_kernel(kernel_path, &img))
         return 1;
-    }
-    printf("The reference CPU: guest OS workloads, %u MiB, median of %d\n", GUEST_MEM >> 20, REPEAT);
+    printf("The reference CPU: guest OS workloads, %u MiB, median of %d\n", BENCH_OS_MEM >> 20, REPEAT);
     printf("  %-10s %12s %14s %14s %8s %16s\n", "workload", "instructions", "machine MIPS", "reference MIPS",
            "ratio", "difftest steps/s");
     int status = 0;
     for (size_t b = 0; b < NBOOTS; b++) {
         double tf[REPEAT], tr[REPEAT], td[REPEAT];
-        struct run f = {0}, r = {0}, d = {0};
+        struct bench_run f = {0}, r = {0}, d = {0};
         for (int i = 0; i < REPEAT; i++) {
-            f = run_fast(&img, boots[b]);
+            f = bench_run_bare(&img, boots[b], BENCH_OS_MEM, "machine");
             r = run_ref(&img, boots[b]);
             d = run_diff(&img, boots[b]);
             tf[i] = f.secs;
             tr[i] = r.secs;
             td[i] = d.secs;
         }
-        bool same = f.ok && r.ok && d.ok && f.instret == r.instret && f.instret == d.instret &&
-                    f.out.bytes == r.out.bytes && f.out.hash == r.out.hash;
+        bool same = bench_same(&f, &r) && d.ok && f.instret == d.instret; /* the difftest keeps no output */
         double sf = bench_median(tf, REPEAT), sr = bench_median(tr, REPEAT), sd = bench_median(td, REPEAT);
         printf("  %-10s %12" PRIu64 " %14.1f %14.1f %8.1f %16.0f%s\n", boots[b], f.instret, f.instret / sf / 1e6,
                r.instret / sr / 1e6, sr / sf, d.instret / sd, same ? "" : "  (the runs differ!)");
