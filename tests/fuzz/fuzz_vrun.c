@@ -19,6 +19,7 @@
  *     which is where they may: these images are equivalent on pg;
  *   - /dev/null is still a character device.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -97,6 +98,21 @@ static bool fresh_files(struct vrun_fuzz *f)
     }
     chmod(f->path[P_RO], 0444);
     unlink(f->path[P_STATS]);
+    /* anything else a command line made in the scratch directory: a file
+     * whose name is not an image or a disk */
+    DIR *d = opendir(f->dir);
+    if (!d)
+        return false;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        bool keep = e->d_name[0] == '.' || (n > 4 && (!strcmp(e->d_name + n - 4, ".elf") || !strcmp(e->d_name + n - 4, ".img")));
+        char path[sizeof f->dir + sizeof e->d_name + 1];
+        snprintf(path, sizeof path, "%s/%s", f->dir, e->d_name);
+        struct stat st;
+        if (!keep && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+            unlink(path);
+    }
+    closedir(d);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "%s", f->path[P_OUT]);
     mkdir(cmd, 0777);
@@ -108,10 +124,18 @@ static bool fresh_files(struct vrun_fuzz *f)
     return true;
 }
 
-/* Run vrun_main on argv with stdin from /dev/null, stdout discarded and
- * stderr into errbuf; returns its status. */
-static int run_vrun(int argc, char **argv, char *errbuf, size_t errlen)
+/* Run vrun_main on argv in the scratch directory dir (a file the command
+ * line names, relative, lands there), with stdin from /dev/null, stdout
+ * discarded and stderr into errbuf; returns its status. */
+static int run_vrun(const char *dir, int argc, char **argv, char *errbuf, size_t errlen)
 {
+    int here = open(".", O_RDONLY | O_DIRECTORY);
+    if (here < 0 || chdir(dir) != 0) {
+        snprintf(errbuf, errlen, "cannot enter %s", dir);
+        if (here >= 0)
+            close(here);
+        return -1;
+    }
     fflush(stdout);
     fflush(stderr);
     int saved[3] = {dup(0), dup(1), dup(2)};
@@ -133,6 +157,9 @@ static int run_vrun(int argc, char **argv, char *errbuf, size_t errlen)
     close(in);
     close(out);
     clearerr(stdin);
+    if (fchdir(here) != 0)
+        abort(); /* the fuzzer's own files are relative to where it started */
+    close(here);
     size_t n = 0;
     if (err) {
         rewind(err);
@@ -201,7 +228,7 @@ bool fuzz_check_vrun(const uint8_t *data, size_t size, char *report, size_t len)
     argv[argc] = NULL;
 
     static char err[16384];
-    int status = run_vrun(argc, argv, err, sizeof err);
+    int status = run_vrun(f.dir, argc, argv, err, sizeof err);
     bool ok = true;
     if (status != 0 && status != 1 && status != 2 && status != 3 && status != 124 && status != 125) {
         snprintf(report, len, "exit status %d is not one vrun documents; stderr:\n%s", status, err);
