@@ -283,16 +283,6 @@ dma:    push    ra
         pop     ra
         ret
 
-probe_lw:
-        push    ra
-        mv      t2, a0
-        la      a0, 1f
-        call    arm
-lw_at:  lw      a0, 0(t2)
-        call    disarm
-1:      pop     ra
-        ret
-
         .include "hostile.inc"
 
         .data

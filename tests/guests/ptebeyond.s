@@ -275,16 +275,6 @@ part2:  li      s0, PTX_VA              # a. pt_x[5] -> data_a, through the wind
 
 # ---- probes: one access in supervisor mode; tr_cause says what trapped -------
 
-probe_lw:
-        push    ra
-        mv      t2, a0
-        la      a0, 1f
-        call    arm
-lw_at:  lw      a0, 0(t2)
-        call    disarm
-1:      pop     ra
-        ret
-
 probe_sw:                               # a1 is stored at a0
         push    ra
         mv      t2, a0

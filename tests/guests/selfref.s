@@ -250,16 +250,6 @@ shared_all:
         pop     ra
         ret
 
-probe_lw:
-        push    ra
-        mv      t2, a0
-        la      a0, 1f
-        call    arm
-lw_at:  lw      a0, 0(t2)
-        call    disarm
-1:      pop     ra
-        ret
-
 u_lw:   lw      a1, 0(a3)
         syscall
 

@@ -116,16 +116,6 @@ dma:    out     disk.block, zero
         out     disk.ctrl, zero
         ret
 
-probe_lw:
-        push    ra
-        mv      t2, a0
-        la      a0, 1f
-        call    arm
-lw_at:  lw      a0, 0(t2)
-        call    disarm
-1:      pop     ra
-        ret
-
 probe_sw:
         push    ra
         mv      t2, a0
