@@ -19,6 +19,10 @@
 #include "fuzz/fuzz_guest.h"
 #include "fuzz/fuzz_targets.h"
 #include "scratch.h"
+#include "vmm.h"
+
+/* Inputs a negative control of the guest target may take to be caught. */
+#define GUEST_CONTROL_INPUTS 3000
 
 static uint32_t rng_state;
 
@@ -110,6 +114,55 @@ static void test_guest(void)
     }
 }
 
+/* The fuzzer's negative controls: each deliberately broken VMM (enum
+ * vmm_inject) must be caught by the same check, on inputs generated as in
+ * test_guest, within a few hundred guests.  A broken VMM the fuzzer could
+ * not tell from the real one would make its millions of clean runs worth
+ * nothing.  All but one: INJECT_STALE_RMAP writes only into a dropped
+ * shadow table's frame while that frame is still free, and the allocator
+ * hands the last frame freed out first, to this VM's next table; the
+ * hostile guest rmapstale, with a second VM made at the right moment,
+ * catches it (suite isolation), one fuzzed VM alone cannot. */
+static void test_guest_catches_broken_vmms(void)
+{
+    static const struct {
+        unsigned inject;
+        const char *name;
+    } broken[] = {
+        {INJECT_NO_DIRTY, "no D bits"},
+        {INJECT_WRSR_IE, "wrsr keeps IE"},
+        {INJECT_NO_WRITE_PROTECT, "no write protection"},
+        {INJECT_STALE_TLB, "stale TLB"},
+        {INJECT_MAP_SHADOW, "maps a shadow table"},
+        {INJECT_MAP_FOREIGN, "maps a foreign frame"},
+        {INJECT_LEAK, "leaks frames"},
+        {INJECT_WRONG_ROLE, "wrong role"},
+    };
+    static uint8_t buf[2048];
+    for (size_t b = 0; b < sizeof broken / sizeof broken[0]; b++) {
+        struct fuzz_guest *f = fuzz_guest_new(broken[b].inject);
+        CU_ASSERT_FATAL(f != NULL);
+        rng_state = 0x9e3779b9u;
+        char report[8192];
+        unsigned tried = 0;
+        bool caught = false;
+        while (!caught && tried < GUEST_CONTROL_INPUTS) {
+            size_t len = 16 + rng() % (sizeof buf - 16);
+            for (size_t k = 0; k < len; k++)
+                buf[k] = (uint8_t)rng();
+            caught = !fuzz_guest_check(f, buf, len, report, sizeof report);
+            tried++;
+        }
+        if (getenv("VMLAB_FUZZ_CONTROLS"))
+            fprintf(stderr, "\n  %-22s %s after %u generated guests", broken[b].name, caught ? "caught" : "NOT caught",
+                    tried);
+        CU_ASSERT(caught);
+        if (!caught)
+            fprintf(stderr, "\n  the guest fuzzer did not catch the broken VMM '%s' in %u inputs", broken[b].name, tried);
+        fuzz_guest_free(f);
+    }
+}
+
 /* A valid image with bytes changed here and there. */
 static void test_elf(void)
 {
@@ -174,6 +227,7 @@ void suite_fuzzregress(void)
 {
     CU_pSuite s = CU_add_suite("fuzzregress", NULL, NULL);
     CU_add_test(s, "guest: kept inputs and 1,500 generated guests", test_guest);
+    CU_add_test(s, "guest: every deliberately broken VMM is caught", test_guest_catches_broken_vmms);
     CU_add_test(s, "elf: kept inputs and 3,000 damaged images", test_elf);
     CU_add_test(s, "asm: kept inputs and 3,000 random sources", test_asm);
     CU_add_test(s, "vrun: kept command lines and 300 random ones", test_vrun);

@@ -18,6 +18,7 @@
 #include "fuzz_guest.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +55,11 @@ struct fuzz_guest {
     uint8_t *disk;
     struct console_capture out[NRUNS];
     uint8_t page[2][PAGE_SIZE];
+    unsigned inject; /* enum vmm_inject */
     struct fuzz_guest_stats st;
 };
 
-struct fuzz_guest *fuzz_guest_new(void)
+struct fuzz_guest *fuzz_guest_new(unsigned inject)
 {
     struct fuzz_guest *f = calloc(1, sizeof *f);
     if (f)
@@ -66,6 +68,7 @@ struct fuzz_guest *fuzz_guest_new(void)
         free(f);
         return NULL;
     }
+    f->inject = inject;
     return f;
 }
 
@@ -176,7 +179,8 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
         struct vmm_config vc = {.isa = g->isa,
                                 .policy = (enum shadow_policy)policy,
                                 .shadow_frames = FUZZ_SHADOW_FRAMES,
-                                .check_isolation = true};
+                                .check_isolation = true,
+                                .inject = f->inject};
         if (!(*vp = vmm_new(&vc, GEN_MEM + (FUZZ_SHADOW_FRAMES + 2) * PAGE_SIZE, err, errlen))) {
             disk_store_free(d);
             return NULL;
@@ -385,13 +389,23 @@ out:
 }
 
 /* The target as libFuzzer and the regression suite call it: one context
- * for the life of the process. */
+ * for the life of the process, with the VMM VMLAB_INJECT asks for (a
+ * number of enum vmm_inject flags; unset, the real one). */
 bool fuzz_check_guest(const uint8_t *data, size_t size, char *report, size_t len)
 {
     static struct fuzz_guest *f;
-    if (!f && !(f = fuzz_guest_new())) {
-        snprintf(report, len, "out of memory");
-        return false;
+    if (!f) {
+        const char *v = getenv("VMLAB_INJECT");
+        char *end = NULL;
+        unsigned long inject = v ? strtoul(v, &end, 0) : 0;
+        if (v && (!*v || *end || inject > UINT_MAX)) {
+            snprintf(report, len, "VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)", v);
+            return false;
+        }
+        if (!(f = fuzz_guest_new((unsigned)inject))) {
+            snprintf(report, len, "out of memory");
+            return false;
+        }
     }
     return fuzz_guest_check(f, data, size, report, len);
 }

@@ -28,7 +28,11 @@ struct fuzz_guest_stats {
     uint64_t instructions; /* guest instructions run under the VMM */
 };
 
-struct fuzz_guest *fuzz_guest_new(void);
+/* inject: enum vmm_inject flags for the runs under the VMM; 0 is the real
+ * VMM.  Anything else is a deliberately broken one, to show the fuzzer
+ * finds what it is for (the negative controls in suite fuzzregress, and
+ * VMLAB_INJECT=N for the libFuzzer and campaign drivers). */
+struct fuzz_guest *fuzz_guest_new(unsigned inject);
 void fuzz_guest_free(struct fuzz_guest *f);
 
 /* Check one input.  True if nothing is wrong; otherwise false with a

@@ -147,12 +147,14 @@ static void op_alu(struct code *c, struct input *in)
 
 static void op_set_reg(struct code *c, struct input *in) { li(c, dst_reg(in), value(in)); }
 
-/* Point s0 at another data page, by its virtual or physical address. */
+/* Point s0 at another data page: by its physical address, its virtual
+ * one, or through root entries 2 and 3, which op_pte may link to any
+ * table or data frame (a data frame then becomes a page table). */
 static void op_move_s0(struct code *c, struct input *in)
 {
+    static const uint32_t bases[] = {GEN_DATA_VA, GEN_DATA_VA, GEN_DATA_VA, DATA, DATA, DATA, 2u << 22, 3u << 22};
     uint32_t b = byte(in);
-    uint32_t page = (b & 15) * PAGE_SIZE;
-    li(c, R_S0, (b & 0x80 ? DATA : GEN_DATA_VA) + page);
+    li(c, R_S0, bases[b >> 5] + (b & 15) * PAGE_SIZE);
 }
 
 static void op_load(struct code *c, struct input *in)
@@ -243,6 +245,8 @@ static void op_pte(struct code *c, struct input *in)
     if (root) {
         static const uint32_t l2s[] = {L2_K, L2_D, L2_E, L2_X, ROOT_A, ROOT_B, DATA, GEN_MEM, 0};
         frame = l2s[f % (sizeof l2s / sizeof l2s[0])];
+        if (frame == DATA)
+            frame += (f >> 4) * PAGE_SIZE; /* any of the sixteen */
     } else if (f < 128) {
         frame = DATA + (f & 15) * PAGE_SIZE;
     } else if (f < 176) {
@@ -263,6 +267,21 @@ static void op_pte(struct code *c, struct input *in)
         ins(c, OP_TLBFLUSH, 0, 0, 0, 0);
     else if (fl < 230)
         ins(c, OP_TLBFLUSHV, R_S0, 0, 0, 0);
+}
+
+/* Six entries of one table read and written back, nothing through it in
+ * between: more writes than the VMM waits for before it takes a traced
+ * table for data and drops its shadow (vmm/shadow.c, FLOOD_LIMIT), which
+ * single writes seldom reach.  The entries keep their values. */
+static void op_flood(struct code *c, struct input *in)
+{
+    static const uint32_t tables[] = {L2_D, L2_D, L2_E, L2_X, L2_K, ROOT_A, ROOT_B};
+    uint32_t table = PICK(in, tables), b = byte(in);
+    for (uint32_t k = 0; k < 6; k++) {
+        int32_t at = (int32_t)(table - PT + 4 * ((b + k) & 15));
+        ins(c, OP_LW, R_T0, R_S1, 0, at);
+        ins(c, OP_SW, R_T0, R_S1, 0, at);
+    }
 }
 
 static void op_x86(struct code *c, struct input *in)
@@ -299,6 +318,26 @@ static void op_io(struct code *c, struct input *in)
     }
     li(c, R_T0, v);
     ins(c, OP_OUT, R_T0, 0, 0, (int32_t)port);
+}
+
+/* A whole disk transfer at once (op_io rarely lines up block, address and
+ * command): mostly a read onto a live page table or data, then perhaps a
+ * load through s0 (the TLB holds a translation the transfer may change)
+ * and wfi (the transfer lands at once, and nothing else runs between). */
+static void op_dma(struct code *c, struct input *in)
+{
+    static const uint32_t addrs[] = {L2_D, L2_D, L2_E, ROOT_A, ROOT_B, L2_K, DATA, TEXT};
+    uint32_t b = byte(in), how = byte(in);
+    li(c, R_T0, b % GEN_DISK_BLOCKS);
+    ins(c, OP_OUT, R_T0, 0, 0, PORT_DISK_BLOCK);
+    li(c, R_T0, addrs[(b >> 3) % (sizeof addrs / sizeof addrs[0])] + (how & 4 ? 0x200 : 0));
+    ins(c, OP_OUT, R_T0, 0, 0, PORT_DISK_ADDR);
+    li(c, R_T0, how < 224 ? 1 : 2);
+    ins(c, OP_OUT, R_T0, 0, 0, PORT_DISK_CMD);
+    if (how & 1)
+        ins(c, OP_LW, dst_reg(in), R_S0, 0, 0);
+    if (how & 2)
+        ins(c, OP_WFI, 0, 0, 0, 0);
 }
 
 /* rfe to the next instruction, in the mode and interrupt state chosen. */
@@ -351,7 +390,7 @@ typedef void (*gen_op)(struct code *, struct input *);
 static const gen_op ops[] = {
     op_alu,  op_alu,   op_alu,  op_alu,  op_set_reg, op_move_s0, op_load, op_load, op_load, op_store,
     op_store, op_store, op_branch, op_jalr, op_cr,  op_cr,      op_ptb,  op_flush, op_pte, op_pte,
-    op_pte,  op_x86,   op_io,   op_io,   op_rfe,  op_timer,   op_raw,  op_misc,
+    op_pte,  op_flood, op_x86,   op_io,   op_io,   op_dma,  op_rfe,     op_timer, op_raw, op_misc,
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
