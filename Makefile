@@ -118,10 +118,13 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 
 # The sanitized tools serve every suite but `valgrind`, which runs the
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).
+# The last line is the sum of both runs, "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
-	VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
-	$(if $(SUITES),,VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
+	@rm -f $(BUILD)/check.tally
+	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
+	$(if $(SUITES),,VMLAB_TALLY=$(BUILD)/check.tally VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
+	@awk '{ p += $$1; f += $$2; n++ } END { if (n > 1) printf "\nmake check, both runs:\n%d passed, %d failed\n", p, f }' $(BUILD)/check.tally
 
 difftest: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)

@@ -92,5 +92,13 @@ int main(int argc, char **argv)
     unsigned run = CU_get_number_of_tests_run();
     CU_cleanup_registry();
     printf("\n%u passed, %u failed\n", run - tests_failed, tests_failed);
+    /* make check runs this twice (the second time beside the reference
+     * CPU) and prints the sum of the runs it names in VMLAB_TALLY. */
+    const char *tally = getenv("VMLAB_TALLY");
+    FILE *f = tally ? fopen(tally, "a") : NULL;
+    if (f) {
+        fprintf(f, "%u %u\n", run - tests_failed, tests_failed);
+        fclose(f);
+    }
     return tests_failed || asserts_failed ? 1 : 0;
 }
