@@ -18,18 +18,14 @@
 _start: call    hostile_init
         la      t0, memsize
         sw      a1, 0(t0)
-        la      a0, pt_k
-        li      a1, 256
+        la      a0, root
+        la      a1, pt_k
         li      a2, KPAGE
-        call    identity
+        call    low_map
         la      t0, root
-        la      t1, pt_k
-        ori     t1, t1, PTE_V
-        sw      t1, 0(t0)
         la      t1, pt_x
         ori     t1, t1, PTE_V
         sw      t1, 4(t0)
-        mtcr    ptb, t0
         mfcr    t0, status
         ori     t0, t0, SR_PG
         mtcr    status, t0

@@ -32,15 +32,10 @@ _start: call    hostile_init
         addi    t0, t0, 4
         li      t1, NPAGES * PAGE + 8
         bltu    t0, t1, 1b
-        la      a0, pt_k
-        li      a1, 256
+        la      a0, root
+        la      a1, pt_k
         li      a2, KPAGE
-        call    identity
-        la      t0, root
-        la      t1, pt_k
-        ori     t1, t1, PTE_V
-        sw      t1, 0(t0)
-        mtcr    ptb, t0
+        call    low_map
 
         li      s0, 0                   # mode: bit 0 user, bit 1 paging
 2:      andi    t0, s0, 2

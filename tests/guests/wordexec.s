@@ -38,15 +38,10 @@ _start: call    hostile_init
         call    putdec
         li      a0, ' '
         call    putc
-        la      a0, pt_k                # for the settings with paging: all of memory, U too
-        li      a1, 256
+        la      a0, root                # for the settings with paging: all of memory, U too
+        la      a1, pt_k
         li      a2, KPAGE
-        call    identity
-        la      t0, root
-        la      t1, pt_k
-        ori     t1, t1, PTE_V
-        sw      t1, 0(t0)
-        mtcr    ptb, t0
+        call    low_map
 
         li      a0, 0                   # supervisor, paging off
         call    run_all
