@@ -178,8 +178,23 @@ enum {
 };
 #define PTE_SOFT_MASK 0xf80u
 #define PTE_FRAME(pte) ((pte) & ~PAGE_MASK)
-#define VA_L1(va) ((va) >> 22)
-#define VA_L2(va) (((va) >> PAGE_SHIFT) & 0x3ffu)
+
+/* The shape of the page tables (docs/isa.md section 7): PT_LEVELS levels
+ * of PT_ENTRIES four-byte entries, a table a page; level 1 is the root
+ * (PT_ROOT), the last level holds the leaves that map pages (PT_LEAF). */
+#define PT_LEVELS 2
+#define PT_INDEX_BITS 10
+#define PT_ENTRIES (1u << PT_INDEX_BITS)
+#define PT_ROOT 1
+#define PT_LEAF PT_LEVELS
+_Static_assert(PT_ENTRIES * 4 == PAGE_SIZE, "a table fills a page");
+_Static_assert(PAGE_SHIFT + PT_LEVELS * PT_INDEX_BITS == 32, "the levels' indexes and the offset make a 32-bit address");
+/* va's index into its table at a level: the root's uses the top bits. */
+#define VA_INDEX(va, level) (((va) >> (PAGE_SHIFT + PT_INDEX_BITS * (PT_LEVELS - (level)))) & (PT_ENTRIES - 1))
+/* The bytes of address space one entry at a level maps. */
+#define PT_SPAN(level) (1ull << (PAGE_SHIFT + PT_INDEX_BITS * (PT_LEVELS - (level))))
+#define VA_L1(va) VA_INDEX(va, 1)
+#define VA_L2(va) VA_INDEX(va, 2)
 
 /* I/O ports, reached with in/out.  X(NAME, port, name, rw, description) */
 #define ISA_PORTS(X)                                                               \

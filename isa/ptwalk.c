@@ -1,5 +1,5 @@
 /*
- * ptwalk.c - the two-level walk of docs/isa.md section 7.
+ * ptwalk.c - the walk of docs/isa.md section 7, one level at a time.
  */
 #include "ptwalk.h"
 
@@ -26,30 +26,34 @@ uint32_t pt_walk(const struct dma *mem, uint32_t ptb, uint32_t va, enum access k
     static const uint32_t perm_for[3] = {
         [ACCESS_READ] = PTE_R, [ACCESS_WRITE] = PTE_W, [ACCESS_FETCH] = PTE_X};
     uint32_t bits = pt_access_bits(k, user);
-    uint32_t l1, l2;
+    uint32_t table = ptb; /* the root's address is ptb as written, low bits and all */
+    uint32_t e = 0;
 
-    w->l1_pa = ptb + VA_L1(va) * 4;
-    if (!read_pte(mem, w->l1_pa, &l1))
-        return CAUSE_BUS_ERROR | bits;
-    if (!(l1 & PTE_V))
-        return CAUSE_PAGE_FAULT | bits;
-    w->pte_pa = PTE_FRAME(l1) + VA_L2(va) * 4;
-    if (!read_pte(mem, w->pte_pa, &l2))
-        return CAUSE_BUS_ERROR | bits;
-    if (!(l2 & PTE_V))
-        return CAUSE_PAGE_FAULT | bits;
-    if (!(l2 & perm_for[k]) || (user && !(l2 & PTE_U)))
+    for (int level = PT_ROOT;; level++) {
+        uint32_t pa = table + VA_INDEX(va, level) * 4;
+        w->level = level;
+        w->entry_pa[level - 1] = pa;
+        if (!read_pte(mem, pa, &e))
+            return CAUSE_BUS_ERROR | bits;
+        if (!(e & PTE_V))
+            return CAUSE_PAGE_FAULT | bits;
+        if (level == PT_LEAF)
+            break;
+        table = PTE_FRAME(e); /* a table's other bits mean nothing */
+    }
+    w->pte_pa = w->entry_pa[PT_LEAF - 1];
+    if (!(e & perm_for[k]) || (user && !(e & PTE_U)))
         return CAUSE_PAGE_FAULT | CAUSE_PROT | bits;
-    if (PTE_FRAME(l2) >= mem->mem_size)
+    if (PTE_FRAME(e) >= mem->mem_size)
         return CAUSE_BUS_ERROR | bits;
 
     uint32_t set = PTE_A | (k == ACCESS_WRITE ? PTE_D : 0);
-    if (set_ad && (l2 & set) != set) {
-        l2 |= set;
-        uint8_t b[4] = {(uint8_t)l2, (uint8_t)(l2 >> 8), (uint8_t)(l2 >> 16), (uint8_t)(l2 >> 24)};
+    if (set_ad && (e & set) != set) {
+        e |= set;
+        uint8_t b[4] = {(uint8_t)e, (uint8_t)(e >> 8), (uint8_t)(e >> 16), (uint8_t)(e >> 24)};
         mem->write(mem->ctx, w->pte_pa, b, 4);
     }
-    w->pte = l2;
-    w->page = PTE_FRAME(l2);
+    w->pte = e;
+    w->page = PTE_FRAME(e);
     return 0;
 }

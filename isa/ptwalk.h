@@ -14,17 +14,19 @@
 struct dma;
 
 struct pt_walk {
-    uint32_t pte;    /* the level-2 entry, with A/D as the walk left them */
-    uint32_t pte_pa; /* its physical address */
-    uint32_t l1_pa;  /* physical address of the level-1 entry */
-    uint32_t page;   /* physical address of the page (pte's frame) */
+    uint32_t pte;                 /* the leaf entry, with A/D as the walk left them */
+    uint32_t pte_pa;              /* its physical address */
+    uint32_t entry_pa[PT_LEVELS]; /* [level - 1]: the address of the entry read at each level */
+    int level;                    /* the level whose entry ended the walk (PT_LEAF when it succeeded) */
+    uint32_t page;                /* physical address of the page (pte's frame) */
 };
 
 /* Walk the tables at ptb for an access of kind k to va, in user mode or
- * not.  On success return 0, fill *w and - when set_ad - set A (and D for
- * a store) in the level-2 entry in memory.  Otherwise return the trap's
- * cause word: page-fault (with PROT when the entry was valid) or bus-error,
- * with the WRITE, FETCH and USER detail bits. */
+ * not, level by level from the root.  On success return 0, fill *w and -
+ * when set_ad - set A (and D for a store) in the leaf entry in memory.
+ * Otherwise return the trap's cause word: page-fault (with PROT when the
+ * entry was valid) or bus-error, with the WRITE, FETCH and USER detail
+ * bits; w->level and w->entry_pa[] say how far the walk got. */
 uint32_t pt_walk(const struct dma *mem, uint32_t ptb, uint32_t va, enum access k, bool user,
                  bool set_ad, struct pt_walk *w);
 

@@ -14,6 +14,10 @@
  */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "devices.h"
+#include "ptwalk.h"
 
 #include "prog.h"
 #include "pt.h"
@@ -745,11 +749,96 @@ static void self_modifying(bool paging)
 static void test_self_modifying_code(void) { self_modifying(false); }
 static void test_self_modifying_code_paging(void) { self_modifying(true); }
 
+/* --- pt_walk itself, over a plain array (the walk both the MMU and the
+ * VMM use): how far it got, and where, on every way it can end. --- */
+
+struct flat {
+    uint8_t b[64 << 10];
+};
+
+static bool flat_read(void *ctx, uint32_t pa, void *buf, size_t len)
+{
+    memcpy(buf, ((struct flat *)ctx)->b + pa, len);
+    return true;
+}
+
+static bool flat_write(void *ctx, uint32_t pa, const void *buf, size_t len)
+{
+    memcpy(((struct flat *)ctx)->b + pa, buf, len);
+    return true;
+}
+
+static void flat_put(struct flat *f, uint32_t pa, uint32_t v)
+{
+    for (int k = 0; k < 4; k++)
+        f->b[pa + k] = (uint8_t)(v >> (8 * k));
+}
+
+static uint32_t flat_get(const struct flat *f, uint32_t pa)
+{
+    return (uint32_t)f->b[pa] | (uint32_t)f->b[pa + 1] << 8 | (uint32_t)f->b[pa + 2] << 16 |
+           (uint32_t)f->b[pa + 3] << 24;
+}
+
+static void test_walk_levels(void)
+{
+    static struct flat f;
+    memset(&f, 0, sizeof f);
+    struct dma mem = {&f, sizeof f.b, flat_read, flat_write};
+    const uint32_t root = 0x1000, leaf = 0x2000, page = 0x5000;
+    const uint32_t va = (3u << 22) | (7u << 12) | 0x123; /* root index 3, leaf index 7 */
+    struct pt_walk w;
+
+    /* The indexes: the top ten bits, then the next ten (section 7). */
+    CU_ASSERT_EQUAL(VA_INDEX(va, PT_ROOT), 3);
+    CU_ASSERT_EQUAL(VA_INDEX(va, PT_LEAF), 7);
+    CU_ASSERT_EQUAL(PT_ENTRIES * PT_SPAN(PT_LEAF), PT_SPAN(PT_ROOT));
+
+    /* An empty root: the walk ends at level 1, at root + 4 * 3. */
+    uint32_t cause = pt_walk(&mem, root, va, ACCESS_READ, false, true, &w);
+    CU_ASSERT_EQUAL(cause, CAUSE_PAGE_FAULT);
+    CU_ASSERT_EQUAL(w.level, 1);
+    CU_ASSERT_EQUAL(w.entry_pa[0], root + 4 * 3);
+
+    /* A root entry, no leaf entry: it ends at level 2, at leaf + 4 * 7. */
+    flat_put(&f, root + 4 * 3, leaf | PTE_V);
+    cause = pt_walk(&mem, root, va, ACCESS_WRITE, true, true, &w);
+    CU_ASSERT_EQUAL(cause, CAUSE_PAGE_FAULT | CAUSE_WRITE | CAUSE_USER);
+    CU_ASSERT_EQUAL(w.level, 2);
+    CU_ASSERT_EQUAL(w.entry_pa[0], root + 4 * 3);
+    CU_ASSERT_EQUAL(w.entry_pa[1], leaf + 4 * 7);
+
+    /* A leaf that refuses the store: a protection fault at level 2, and
+     * nothing written back. */
+    flat_put(&f, leaf + 4 * 7, page | PTE_V | PTE_R | PTE_U);
+    cause = pt_walk(&mem, root, va, ACCESS_WRITE, true, true, &w);
+    CU_ASSERT_EQUAL(cause, CAUSE_PAGE_FAULT | CAUSE_PROT | CAUSE_WRITE | CAUSE_USER);
+    CU_ASSERT_EQUAL(w.level, 2);
+    CU_ASSERT_EQUAL(flat_get(&f, leaf + 4 * 7), page | PTE_V | PTE_R | PTE_U);
+
+    /* A leaf that allows it: the page, and A and D written to the leaf. */
+    flat_put(&f, leaf + 4 * 7, page | PTE_V | PTE_R | PTE_W | PTE_U);
+    cause = pt_walk(&mem, root, va, ACCESS_WRITE, true, true, &w);
+    CU_ASSERT_EQUAL(cause, 0);
+    CU_ASSERT_EQUAL(w.level, PT_LEAF);
+    CU_ASSERT_EQUAL(w.page, page);
+    CU_ASSERT_EQUAL(w.pte_pa, leaf + 4 * 7);
+    CU_ASSERT_EQUAL(flat_get(&f, leaf + 4 * 7), page | PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D);
+
+    /* A root entry pointing past memory: a bus error at level 2. */
+    flat_put(&f, root + 4 * 3, (uint32_t)sizeof f.b | PTE_V);
+    cause = pt_walk(&mem, root, va, ACCESS_FETCH, false, true, &w);
+    CU_ASSERT_EQUAL(cause, CAUSE_BUS_ERROR | CAUSE_FETCH);
+    CU_ASSERT_EQUAL(w.level, 2);
+    CU_ASSERT_EQUAL(w.entry_pa[1], (uint32_t)sizeof f.b + 4 * 7);
+}
+
 void suite_mmu(void)
 {
     CU_pSuite s = CU_add_suite("mmu", NULL, NULL);
     CU_add_test(s, "walk: translation, A on load and fetch, A+D on store, soft bits kept", test_walk_and_accessed_dirty);
     CU_add_test(s, "walk: L1 and L2 indexes", test_walk_indexes);
+    CU_add_test(s, "walk: level by level, and how far a failed walk got", test_walk_levels);
     CU_add_test(s, "walk: permission bits of a level-1 entry are ignored", test_l1_permission_bits_ignored);
     CU_add_test(s, "faults: every protection, not-present and bus-error case", test_faults);
     CU_add_test(s, "supervisor may use U pages", test_supervisor_uses_user_pages);

@@ -104,7 +104,7 @@ static void say_table(struct vmm_violation *r, const struct spage *sp)
     r->key = sp->key;
     if (sp->role == ROLE_PHYS)
         violation_say(r, "shadow table in host frame 0x%x (level %u, role phys, %s)", sp->hfn, sp->level,
-                      sp->level == 1 ? "root" : "for guest frames from 1024 x its level-1 index");
+                      sp->level == PT_ROOT ? "root" : "for guest frames from 1024 x its level-1 index");
     else
         violation_say(r, "shadow table in host frame 0x%x (level %u, role %s, made from guest frame 0x%x)",
                       sp->hfn, sp->level, shadow_role_name(sp->role), sp->key);
@@ -121,7 +121,7 @@ static uint32_t le32(const uint8_t *p)
  * one, every right (the guest's paging is off). */
 static uint32_t phys_gentry(const struct spage *sp, uint32_t i)
 {
-    return (((sp->key << 10) | i) << PAGE_SHIFT) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
+    return (((sp->key << PT_INDEX_BITS) | i) << PAGE_SHIFT) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
 }
 
 /* Entry i of sp has value e; g is the guest's entry it was made from (the
@@ -136,9 +136,9 @@ static bool spte_rules(struct vm *vm, const struct spage *sp, uint32_t i, uint32
         return true;
     uint32_t hfn = e >> PAGE_SHIFT;
 
-    if (sp->level == 1) {
+    if (sp->level == PT_ROOT) {
         struct spage *child = hfn < v->nframes ? v->spage_of[hfn] : NULL;
-        bool ok = child && owned_by(v, hfn, FRAME_SHADOW, vm->id) && child->level == 2 && child->role == sp->role;
+        bool ok = child && owned_by(v, hfn, FRAME_SHADOW, vm->id) && child->level == PT_LEAF && child->role == sp->role;
         uint32_t want = sp->role == ROLE_PHYS ? i : g >> PAGE_SHIFT;
         if (ok && (sp->role == ROLE_PHYS || (g & PTE_V)) && child->key == want)
             return true;
@@ -188,7 +188,7 @@ static bool spte_rules(struct vm *vm, const struct spage *sp, uint32_t i, uint32
 static uint32_t gentry_of(struct vm *vm, const struct spage *sp, uint32_t i)
 {
     if (sp->role == ROLE_PHYS)
-        return sp->level == 2 ? phys_gentry(sp, i) : 0;
+        return sp->level == PT_LEAF ? phys_gentry(sp, i) : 0;
     return vm_guest_word(vm, (sp->key << PAGE_SHIFT) + 4 * i); /* 0 for a root keyed past memory */
 }
 
@@ -209,7 +209,7 @@ bool audit_table_header(struct vm *vm, const struct spage *sp, struct findings *
         why = "is not recorded as this VM's shadow table";
     else if (sp->role != ROLE_PHYS && (sp->key > vm->nframes || vm->sh.pt_count[sp->key] == 0))
         why = "is made from a guest frame that is not traced";
-    else if (sp->level != 1 && sp->level != 2)
+    else if (sp->level != PT_ROOT && sp->level != PT_LEAF)
         why = "has no level";
     if (!why)
         return true;
@@ -230,11 +230,11 @@ bool audit_table(struct vm *vm, const struct spage *sp, struct findings *fd)
         return false;
     machine_read_phys(vm->vmm->m, sp->hfn << PAGE_SHIFT, shadow, PAGE_SIZE);
     bool has_guest = sp->role != ROLE_PHYS && vm_guest_read(vm, sp->key << PAGE_SHIFT, guest, PAGE_SIZE);
-    for (uint32_t i = 0; i < 1024; i++) {
+    for (uint32_t i = 0; i < PT_ENTRIES; i++) {
         uint32_t e = le32(shadow + 4 * i);
         if (!(e & PTE_V))
             continue;
-        uint32_t g = sp->role == ROLE_PHYS ? (sp->level == 2 ? phys_gentry(sp, i) : 0)
+        uint32_t g = sp->role == ROLE_PHYS ? (sp->level == PT_LEAF ? phys_gentry(sp, i) : 0)
                                            : has_guest ? le32(guest + 4 * i) : 0;
         if (!spte_rules(vm, sp, i, e, g, fd) && fd->stop)
             return false;
@@ -287,10 +287,10 @@ bool audit_writable(struct vm *vm, const uint8_t *marked, struct findings *fd)
     unsigned before = fd->n;
     for (uint32_t b = 0; b < sh->nbuckets; b++)
         for (struct spage *sp = sh->hash[b]; sp; sp = sp->hnext) {
-            if (sp->level != 2)
+            if (sp->level != PT_LEAF)
                 continue;
             machine_read_phys(vm->vmm->m, sp->hfn << PAGE_SHIFT, shadow, PAGE_SIZE);
-            for (uint32_t i = 0; i < 1024; i++) {
+            for (uint32_t i = 0; i < PT_ENTRIES; i++) {
                 uint32_t e = le32(shadow + 4 * i);
                 uint32_t hfn = e >> PAGE_SHIFT;
                 if ((e & (PTE_V | PTE_W)) != (PTE_V | PTE_W) || hfn >= vm->vmm->nframes || !marked[hfn])
@@ -309,7 +309,7 @@ void count_writable_in(struct vmm *v, uint32_t hfn, int sign, uint32_t *counts)
 {
     uint8_t table[PAGE_SIZE];
     machine_read_phys(v->m, hfn << PAGE_SHIFT, table, PAGE_SIZE);
-    for (uint32_t i = 0; i < 1024; i++) {
+    for (uint32_t i = 0; i < PT_ENTRIES; i++) {
         uint32_t e = le32(table + 4 * i);
         if ((e & (PTE_V | PTE_W)) == (PTE_V | PTE_W) && (e >> PAGE_SHIFT) < v->nframes)
             counts[e >> PAGE_SHIFT] += (uint32_t)sign;
@@ -334,7 +334,7 @@ bool audit_vcpu(struct vm *vm, struct findings *fd)
     uint32_t pending = 0;
     int role = shadow_role(vm);
     const struct spage *root = on_cpu(vm) ? vm->sh.root[role] : NULL;
-    bool bad_root = root && (root->level != 1 || root->role != role || root->key != shadow_root_key(vm, role));
+    bool bad_root = root && (root->level != PT_ROOT || root->role != role || root->key != shadow_root_key(vm, role));
     bool undelivered = vm->state == VM_RUNNABLE && (cr[CR_STATUS] & SR_IE) && (pending = devices_pending(&vm->dev));
     /* the usual answer first, without building a report (this runs after every exit) */
     if (!(cr[CR_STATUS] & ~SR_WRITABLE) && !(cr[CR_PTB] & PAGE_MASK) &&

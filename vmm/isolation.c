@@ -261,7 +261,7 @@ static bool audit_written(struct vm *vm, uint32_t gpa, uint32_t len, struct find
             continue;
         uint32_t first = (uint32_t)((gpa > page ? gpa - page : 0) / 4);
         uint32_t last = (uint32_t)(((end - page < PAGE_SIZE ? end - page : PAGE_SIZE) - 1) / 4);
-        for (int level = 1; level <= 2; level++)
+        for (int level = PT_ROOT; level <= PT_LEAF; level++)
             for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
                 struct spage *sp = shadow_lookup(&vm->sh, gfn, level, role);
                 for (uint32_t i = first; sp && i <= last; i++)
@@ -341,7 +341,7 @@ static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
             }
             continue;
         }
-        for (int level = 1; level <= 2 && !shadow_is_table(vm, g); level++)
+        for (int level = PT_ROOT; level <= PT_LEAF && !shadow_is_table(vm, g); level++)
             for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
                 const struct spage *sp = shadow_lookup(&vm->sh, g, level, role);
                 if (sp && !audit_table_header(vm, sp, fd))
@@ -375,7 +375,7 @@ static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
     if (freed_shadow)
         for (uint32_t b = 0; b < vm->sh.nbuckets; b++)
             for (const struct spage *sp = vm->sh.hash[b]; sp; sp = sp->hnext)
-                if (sp->level == 1 && !audit_table(vm, sp, fd))
+                if (sp->level == PT_ROOT && !audit_table(vm, sp, fd))
                     return;
     bool changed = c->nspte || c->ngw || c->nown || c->ntr;
     if (tlb || changed || machine_get_cr(v->m, CR_PTB) != c->last_ptb)

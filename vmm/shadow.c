@@ -36,6 +36,9 @@
  * everything) and a level-2 table.  A rebuild leaves this many free. */
 #define FAULT_FRAMES 2
 #define RMAP_NODES (1u << 16) /* writable mappings remembered per VM */
+/* A root's entries point at leaf tables: the pager is written for two
+ * levels (a deeper table would need shadows of the levels between). */
+_Static_assert(PT_LEVELS == 2, "shadow.c links roots to leaf tables");
 
 /* --- shadow tables in host memory --- */
 
@@ -100,7 +103,7 @@ static bool rmap_add(struct vm *vm, uint32_t gfn, uint32_t pa)
 static bool rmap_live(struct vm *vm, uint32_t gfn, uint32_t pa, uint32_t *s)
 {
     const struct spage *table = vm->vmm->spage_of[pa >> PAGE_SHIFT];
-    bool ours = table && table->level == 2 && vm->vmm->owner[pa >> PAGE_SHIFT].vm == vm->id;
+    bool ours = table && table->level == PT_LEAF && vm->vmm->owner[pa >> PAGE_SHIFT].vm == vm->id;
     if (!ours && !(vm->vmm->cfg.inject & INJECT_STALE_RMAP))
         return false;
     *s = host_word(vm->vmm, pa);
@@ -241,7 +244,7 @@ static void destroy(struct vm *vm, struct spage *sp)
 static void drop(struct vm *vm, struct spage *sp)
 {
     struct shadow *sh = &vm->sh;
-    if (sp->level == 2) {
+    if (sp->level == PT_LEAF) {
         for (uint32_t i = 0; i < sp->nparents; i++) {
             struct spage *root = sp->parents[i].root;
             uint32_t idx = sp->parents[i].index;
@@ -249,7 +252,7 @@ static void drop(struct vm *vm, struct spage *sp)
                 spte_write_raw(vm, spte_pa(root, idx), 0);
         }
     } else {
-        for (uint32_t i = 0; i < 1024; i++)
+        for (uint32_t i = 0; i < PT_ENTRIES; i++)
             unlink_root_entry(vm, sp, i);
         for (int r = 0; r < NROLES; r++)
             if (sh->root[r] == sp)
@@ -284,9 +287,9 @@ static void zap_all(struct vm *vm)
 static void ensure_room(struct vm *vm, uint32_t frames)
 {
     struct shadow *sh = &vm->sh;
-    if (sh->nrnodes + 1024 > sh->caprnodes)
+    if (sh->nrnodes + PT_ENTRIES > sh->caprnodes)
         rmap_compact(vm);
-    if (sh->nframes + frames > sh->limit || sh->nrnodes + 1024 > sh->caprnodes)
+    if (sh->nframes + frames > sh->limit || sh->nrnodes + PT_ENTRIES > sh->caprnodes)
         zap_all(vm);
 }
 
@@ -317,10 +320,10 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte)
 static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, uint32_t key, int role,
                               bool *created)
 {
-    struct spage *child = shadow_lookup(&vm->sh, key, 2, role);
+    struct spage *child = shadow_lookup(&vm->sh, key, PT_LEAF, role);
     *created = false;
     if (!child) {
-        child = create(vm, key, 2, role);
+        child = create(vm, key, PT_LEAF, role);
         if (!child)
             return NULL;
         *created = true;
@@ -376,10 +379,10 @@ static void refill_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_
  * shadow of the root's guest table. */
 static void build_all(struct vm *vm, struct spage *root)
 {
-    uint32_t l1[1024], l2[1024];
+    uint32_t l1[PT_ENTRIES], l2[PT_ENTRIES];
     if (!vm_guest_read(vm, root->key << PAGE_SHIFT, l1, sizeof l1))
         return;
-    for (uint32_t i1 = 0; i1 < 1024; i1++) {
+    for (uint32_t i1 = 0; i1 < PT_ENTRIES; i1++) {
         uint32_t e = l1[i1];
         if (!(e & PTE_V) || (e >> PAGE_SHIFT) >= vm->nframes)
             continue;
@@ -391,7 +394,7 @@ static void build_all(struct vm *vm, struct spage *root)
             return;
         if (!created || !vm_guest_read(vm, PTE_FRAME(e), l2, sizeof l2))
             continue;
-        for (uint32_t i2 = 0; i2 < 1024; i2++) {
+        for (uint32_t i2 = 0; i2 < PT_ENTRIES; i2++) {
             uint32_t s = make_spte(vm, root->role, l2[i2]);
             if (s)
                 put_leaf(vm, child, i2, l2[i2], s);
@@ -442,12 +445,12 @@ void shadow_activate(struct vm *vm)
     uint32_t key = shadow_root_key(vm, role);
     struct spage *root = sh->root[role];
     if (!root || root->key != key) {
-        root = shadow_lookup(sh, key, 1, role);
+        root = shadow_lookup(sh, key, PT_ROOT, role);
         if (root) {
             vm->st.shadow_reused++;
         } else {
             ensure_room(vm, FAULT_FRAMES);
-            root = create(vm, key, 1, role);
+            root = create(vm, key, PT_ROOT, role);
             if (!root)
                 return;
             if (sh->policy == SHADOW_REBUILD && role != ROLE_PHYS && key < vm->nframes)
@@ -484,7 +487,7 @@ void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
             continue;
         uint32_t first = (gpa > page ? gpa - page : 0) / 4;
         uint32_t last = ((end - page < PAGE_SIZE ? end - page : PAGE_SIZE) - 1) / 4;
-        for (int level = 1; level <= 2; level++)
+        for (int level = PT_ROOT; level <= PT_LEAF; level++)
             for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
                 struct spage *sp = shadow_lookup(sh, gfn, level, role);
                 if (!sp)
@@ -497,7 +500,7 @@ void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
                     continue;
                 }
                 for (uint32_t i = first; i <= last; i++) {
-                    if (level == 1) {
+                    if (level == PT_ROOT) {
                         unlink_root_entry(vm, sp, i);
                         continue;
                     }
