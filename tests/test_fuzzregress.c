@@ -163,6 +163,24 @@ static void test_guest_catches_broken_vmms(void)
     }
 }
 
+/* The drivers' VMLAB_INJECT: a number of flags, or a one-line refusal. */
+static void test_guest_inject_variable(void)
+{
+    unsigned inject = 99;
+    char report[256];
+    CU_ASSERT(fuzz_guest_inject_flags(NULL, &inject, report, sizeof report));
+    CU_ASSERT_EQUAL(inject, 0);
+    CU_ASSERT(fuzz_guest_inject_flags("0x10", &inject, report, sizeof report));
+    CU_ASSERT_EQUAL(inject, INJECT_MAP_SHADOW);
+    static const char *const bad[] = {"", "frame", "8x", "99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)", bad[i]);
+        CU_ASSERT_FALSE(fuzz_guest_inject_flags(bad[i], &inject, report, sizeof report));
+        CU_ASSERT_STRING_EQUAL(report, want);
+    }
+}
+
 /* A valid image with bytes changed here and there. */
 static void test_elf(void)
 {
@@ -228,6 +246,7 @@ void suite_fuzzregress(void)
     CU_pSuite s = CU_add_suite("fuzzregress", NULL, NULL);
     CU_add_test(s, "guest: kept inputs and 1,500 generated guests", test_guest);
     CU_add_test(s, "guest: every deliberately broken VMM is caught", test_guest_catches_broken_vmms);
+    CU_add_test(s, "guest: VMLAB_INJECT read, or refused in one line", test_guest_inject_variable);
     CU_add_test(s, "elf: kept inputs and 3,000 damaged images", test_elf);
     CU_add_test(s, "asm: kept inputs and 3,000 random sources", test_asm);
     CU_add_test(s, "vrun: kept command lines and 300 random ones", test_vrun);

@@ -388,24 +388,29 @@ out:
     return ok;
 }
 
+bool fuzz_guest_inject_flags(const char *v, unsigned *inject, char *report, size_t len)
+{
+    char *end = NULL;
+    unsigned long n = v ? strtoul(v, &end, 0) : 0;
+    if (v && (!*v || *end || n > UINT_MAX)) {
+        snprintf(report, len, "VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)", v);
+        return false;
+    }
+    *inject = (unsigned)n;
+    return true;
+}
+
 /* The target as libFuzzer and the regression suite call it: one context
- * for the life of the process, with the VMM VMLAB_INJECT asks for (a
- * number of enum vmm_inject flags; unset, the real one). */
+ * for the life of the process, with the VMM VMLAB_INJECT asks for. */
 bool fuzz_check_guest(const uint8_t *data, size_t size, char *report, size_t len)
 {
     static struct fuzz_guest *f;
-    if (!f) {
-        const char *v = getenv("VMLAB_INJECT");
-        char *end = NULL;
-        unsigned long inject = v ? strtoul(v, &end, 0) : 0;
-        if (v && (!*v || *end || inject > UINT_MAX)) {
-            snprintf(report, len, "VMLAB_INJECT=%s: not a number (of enum vmm_inject flags)", v);
-            return false;
-        }
-        if (!(f = fuzz_guest_new((unsigned)inject))) {
-            snprintf(report, len, "out of memory");
-            return false;
-        }
+    unsigned inject;
+    if (!f && !fuzz_guest_inject_flags(getenv("VMLAB_INJECT"), &inject, report, len))
+        return false;
+    if (!f && !(f = fuzz_guest_new(inject))) {
+        snprintf(report, len, "out of memory");
+        return false;
     }
     return fuzz_guest_check(f, data, size, report, len);
 }

@@ -33,6 +33,10 @@ struct fuzz_guest_stats {
  * finds what it is for (the negative controls in suite fuzzregress, and
  * VMLAB_INJECT=N for the libFuzzer and campaign drivers). */
 struct fuzz_guest *fuzz_guest_new(unsigned inject);
+
+/* VMLAB_INJECT's value v (NULL: unset, the real VMM) as flags; false with
+ * a one-line report if it is not a number that fits. */
+bool fuzz_guest_inject_flags(const char *v, unsigned *inject, char *report, size_t len);
 void fuzz_guest_free(struct fuzz_guest *f);
 
 /* Check one input.  True if nothing is wrong; otherwise false with a
