@@ -33,14 +33,19 @@ bool machine_mem_size_ok(uint64_t bytes, char *err, size_t errlen)
 struct machine *machine_new(const struct machine_config *cfg, char *err, size_t errlen)
 {
     char why[100];
-    if (cfg->hosted ? cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0
-                    : !machine_mem_size_ok(cfg->mem_size, why, sizeof why)) {
+    bool hosted = machine_config_hosted(cfg);
+    if (hosted ? cfg->mem_size == 0 || cfg->mem_size % PAGE_SIZE != 0
+               : !machine_mem_size_ok(cfg->mem_size, why, sizeof why)) {
         snprintf(err, errlen, "memory size %u: %s", cfg->mem_size,
-                 cfg->hosted ? "not a positive multiple of the page size" : why);
+                 hosted ? "not a positive multiple of the page size" : why);
         return NULL;
     }
     if ((unsigned)cfg->isa >= ISA_NVARIANTS) {
         snprintf(err, errlen, "unknown ISA variant %d", (int)cfg->isa);
+        return NULL;
+    }
+    if (cfg->exits & ~MACHINE_EXITS_ALL) {
+        snprintf(err, errlen, "exit controls 0x%08x name causes that do not exist", cfg->exits);
         return NULL;
     }
     struct machine *m = calloc(1, sizeof *m);

@@ -9,10 +9,13 @@
  * Bare machine: traps and interrupts vector through tvec in simulated memory,
  * as on real hardware.
  *
- * Hosted machine (a hypervisor is attached, cfg.hosted): the code running on
- * the CPU never sees a trap.  Every exception and every interrupt makes
- * machine_run() return an exit record instead, with the CPU state as it was
- * at the faulting instruction.  The host - the VMM, written in C - is the
+ * Hosted machine (a hypervisor is attached): the exit controls (cfg.exits)
+ * say, cause by cause, which exceptions and interrupts leave the machine
+ * instead of vectoring through tvec.  Such an event makes machine_run()
+ * return an exit record, with the CPU state as it was at the faulting
+ * instruction; the code running on the CPU never sees it.  The VMM sets
+ * every cause (MACHINE_EXITS_ALL); a hardware guest mode would let some of
+ * them (a guest's own system calls, say) vector inside.  The host - the VMM, written in C - is the
  * real supervisor: it reads and writes registers, control registers, memory
  * and the TLB through the functions below, and calls machine_run() again.
  * This loop is the VMM's only door into the machine:
@@ -33,11 +36,23 @@
 
 struct machine;
 
+/* Exit controls: bit c set (EXIT_ON(c), c a cause code of docs/isa.md
+ * section 6) makes that cause exit to the host instead of vectoring. */
+#define EXIT_ON(code) (1u << (code))
+#define MACHINE_EXIT_BIT_(NAME, code, name, desc) | EXIT_ON(code)
+#define MACHINE_EXITS_ALL (0u ISA_CAUSES(MACHINE_EXIT_BIT_)) /* every cause: the VMM's machine */
+#define X(NAME, code, name, desc) _Static_assert((code) < 32, "exit controls have a bit per cause code");
+ISA_CAUSES(X)
+#undef X
+
 struct machine_config {
     uint32_t mem_size;     /* bytes of physical memory, a multiple of PAGE_SIZE */
     enum isa_variant isa;  /* ISA_PG or ISA_X86LIKE */
-    bool hosted;           /* traps exit to the host instead of vectoring */
+    uint32_t exits;        /* exit controls: 0 for a bare machine */
 };
+
+/* Whether a machine has a host: any cause exits to it. */
+static inline bool machine_config_hosted(const struct machine_config *cfg) { return cfg->exits != 0; }
 
 /* The memory of a machine a program runs on - the bare machine, and every
  * VM under the VMM - is a positive multiple of the page size, at most
@@ -67,8 +82,8 @@ struct cpu_state {
 enum exit_reason {
     EXIT_BUDGET,       /* the instruction budget given to machine_run is spent */
     EXIT_HALT,         /* halt executed in supervisor mode; value = its register */
-    EXIT_TRAP,         /* hosted: an exception; nothing was delivered */
-    EXIT_INTERRUPT,    /* hosted: an interrupt is pending and IE is set */
+    EXIT_TRAP,         /* an exception whose cause exits; nothing was delivered */
+    EXIT_INTERRUPT,    /* an interrupt whose cause exits is pending and IE is set */
     EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive; pc is after the wfi */
     EXIT_DOUBLE_FAULT, /* bare: the trap handler at tvec cannot be fetched */
     EXIT_DISK_ERROR,   /* the disk's file failed (disk_store_error); the command never completes */

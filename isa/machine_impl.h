@@ -114,8 +114,8 @@ struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame);
 
 /* --- trap.c --- */
 
-/* Raise an exception for the instruction at cpu.pc: vector to tvec on a bare
- * machine, or stop with an EXIT_TRAP record on a hosted one. */
+/* Raise an exception for the instruction at cpu.pc: vector to tvec, or stop
+ * with an EXIT_TRAP record if the exit controls send its cause out. */
 void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access access);
 /* Deliver the highest-priority pending interrupt if status.IE allows. */
 bool trap_take_interrupt(struct machine *m);

@@ -1,9 +1,11 @@
 /*
  * trap.c - how the hardware delivers exceptions and interrupts.
  *
- * Bare machine: save state in epc/cause/badaddr/status and jump to tvec.
- * Hosted machine: deliver nothing; stop and describe the event in the exit
- * record, so the VMM decides what the guest sees.
+ * A cause the exit controls leave inside (every cause, on a bare machine):
+ * save state in epc/cause/badaddr/status and jump to tvec.  A cause they
+ * send out (every cause, on the VMM's machine): deliver nothing; stop and
+ * describe the event in the exit record, so the host decides what the
+ * guest sees.
  */
 #include "machine_impl.h"
 
@@ -39,7 +41,7 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
 void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access access)
 {
     mmu_forget_itlb(m);
-    if (!m->cfg.hosted) {
+    if (!(m->cfg.exits & EXIT_ON(CAUSE_CODE(cause)))) {
         deliver(m, cause, addr);
         return;
     }
@@ -62,7 +64,7 @@ bool trap_take_interrupt(struct machine *m)
     if (!cause)
         return false;
     mmu_forget_itlb(m);
-    if (m->cfg.hosted) {
+    if (m->cfg.exits & EXIT_ON(CAUSE_CODE(cause))) {
         m->exit->cause = cause;
         machine_stop(m, EXIT_INTERRUPT);
     } else {

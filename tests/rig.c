@@ -125,7 +125,7 @@ static enum exit_reason run_diffed(struct rig *r, uint64_t budget)
          * expected outcome; otherwise it fails the test */
         if (!diff_inject || diff_inject_env)
             fprintf(stderr, "\n  difftest (rig, %s, %s): %s\n", isa_variant_name(machine_config(r->m)->isa),
-                    machine_config(r->m)->hosted ? "hosted" : "bare", res->report);
+                    machine_config_hosted(machine_config(r->m)) ? "hosted" : "bare", res->report);
         if (!diff_inject)
             CU_FAIL("the machine and the reference CPU differ");
         /* the rest of the budget on the machine alone, so that the test
@@ -141,14 +141,20 @@ static enum exit_reason run_diffed(struct rig *r, uint64_t budget)
 
 struct rig *rig_new(enum isa_variant v, bool hosted)
 {
+    return rig_new_exits(v, hosted ? MACHINE_EXITS_ALL : 0);
+}
+
+struct rig *rig_new_exits(enum isa_variant v, uint32_t exits)
+{
     char err[200];
     struct rig *r = calloc(1, sizeof *r);
-    struct machine_config cfg = {.mem_size = RIG_MEM, .isa = v, .hosted = hosted};
+    struct machine_config cfg = {.mem_size = RIG_MEM, .isa = v, .exits = exits};
     r->m = machine_new(&cfg, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r->m);
     machine_set_console(r->m, &(struct console_io){.ctx = r, .read = cap_read, .write = cap_write});
-    if (rig_difftest_on())
-        attach_reference(r, v, hosted);
+    /* the reference knows bare and hosted, not controls in between */
+    if (rig_difftest_on() && (exits == 0 || exits == MACHINE_EXITS_ALL))
+        attach_reference(r, v, exits != 0);
     machine_set_cr(r->m, CR_TVEC, HANDLER);
     rig_put(r, HANDLER, (uint32_t[]){enc(OP_HALT, 0, 0, 0, 0)}, 1);
     CPU(r)->pc = CODE;

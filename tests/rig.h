@@ -40,6 +40,9 @@ struct rig {
 
 /* A bare (or hosted) machine of RIG_MEM bytes, pc = CODE, tvec = HANDLER. */
 struct rig *rig_new(enum isa_variant v, bool hosted);
+/* The same with exit controls of the test's choosing (cfg.exits); not
+ * diffed against the reference CPU unless they are none or all. */
+struct rig *rig_new_exits(enum isa_variant v, uint32_t exits);
 void rig_free(struct rig *r);
 
 /* Whether rigs made from now on run every rig_run beside the reference CPU

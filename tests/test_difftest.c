@@ -92,7 +92,7 @@ static struct pair *pair_make(const struct spec *s)
     char err[200];
     struct pair *p = calloc(1, sizeof *p);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    struct machine_config mc = {.mem_size = MEM, .isa = s->isa, .hosted = s->hosted};
+    struct machine_config mc = {.mem_size = MEM, .isa = s->isa, .exits = s->hosted ? MACHINE_EXITS_ALL : 0};
     struct ref_config rc = {.mem_size = MEM, .isa = s->isa, .hosted = s->hosted, .inject = s->inject};
     p->m = machine_new(&mc, err, sizeof err);
     p->r = ref_new(&rc, err, sizeof err);

@@ -1,5 +1,5 @@
 /*
- * test_hosted.c - the hypervisor's door (isa/machine.h, cfg.hosted): code
+ * test_hosted.c - the hypervisor's door (isa/machine.h, cfg.exits): code
  * runs in real user mode; every exception makes machine_run return
  * EXIT_TRAP with the record (reason, cause, pc, addr, insn, access) and
  * nothing is delivered; the host fixes things and re-enters; interrupts
@@ -351,6 +351,73 @@ static void test_hosted_timer_ie_off(void)
     rig_free(r);
 }
 
+/* --- exit controls, cause by cause --------------------------------------------- */
+
+/* Exit controls that send out page faults and the timer only: a system
+ * call is delivered through tvec as on the bare machine (the handler's
+ * halt ends the run), a page fault exits with nothing delivered; with the
+ * timer left inside, its interrupt vectors to the handler too. */
+static void test_exit_controls_per_cause(void)
+{
+    struct rig *r = rig_new_exits(ISA_PG, EXIT_ON(CAUSE_PAGE_FAULT) | EXIT_ON(CAUSE_TIMER));
+    struct prog p;
+    p_init(&p, CODE);
+    p_op(&p, OP_ADDI, 7, 0, 0, 3);
+    uint32_t sc = p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
+    p_load(&p, r);
+    CU_ASSERT_EQUAL(rig_run(r, 100), EXIT_HALT);
+    CU_ASSERT_EQUAL(CRV(r, CR_EPC), sc);
+    CU_ASSERT_EQUAL(CRV(r, CR_CAUSE), CAUSE_SYSCALL);
+    CU_ASSERT_EQUAL(CPU(r)->pc, HANDLER + 4);
+    rig_free(r);
+
+    /* a page fault exits; nothing delivered */
+    r = rig_new_exits(ISA_PG, EXIT_ON(CAUSE_PAGE_FAULT) | EXIT_ON(CAUSE_TIMER));
+    machine_set_cr(r->m, CR_EPC, S_EPC);
+    machine_set_cr(r->m, CR_CAUSE, S_CAUSE);
+    machine_set_cr(r->m, CR_BADADDR, S_BADADDR);
+    machine_set_cr(r->m, CR_STATUS, SR_PG);
+    struct pt pt;
+    map_guest(r, &pt);
+    p_init(&p, CODE);
+    p_li(&p, 5, VA3); /* not mapped */
+    uint32_t lw = p_op(&p, OP_LW, 6, 5, 0, 0);
+    p_load(&p, r);
+    CU_ASSERT_EQUAL(rig_run(r, 100), EXIT_TRAP);
+    CU_ASSERT_EQUAL(CAUSE_CODE(r->exit.cause), CAUSE_PAGE_FAULT);
+    CU_ASSERT_EQUAL(r->exit.pc, lw);
+    CU_ASSERT_EQUAL(r->exit.addr, VA3);
+    nothing_delivered(r, SR_PG);
+    rig_free(r);
+
+    /* the timer left inside: delivered through tvec, no EXIT_INTERRUPT */
+    r = rig_new_exits(ISA_PG, EXIT_ON(CAUSE_SYSCALL));
+    machine_set_cr(r->m, CR_STATUS, SR_S | SR_IE);
+    p_init(&p, CODE);
+    for (int j = 0; j < 20; j++)
+        p_op(&p, OP_ADDI, 7, 7, 0, 1);
+    p_load(&p, r);
+    machine_set_cr(r->m, CR_TIMER, 5);
+    CU_ASSERT_EQUAL(rig_run(r, 100), EXIT_HALT);
+    CU_ASSERT_EQUAL(CRV(r, CR_CAUSE), CAUSE_TIMER);
+    CU_ASSERT_EQUAL(CRV(r, CR_EPC), CODE + 4 * 5);
+    CU_ASSERT_EQUAL(REG(r, 7), 5);
+    rig_free(r);
+}
+
+/* Exit controls naming a cause that does not exist are refused. */
+static void test_exit_controls_refused(void)
+{
+    char err[200] = "";
+    struct machine_config cfg = {.mem_size = RIG_MEM, .isa = ISA_PG, .exits = EXIT_ON(9)};
+    CU_ASSERT_PTR_NULL(machine_new(&cfg, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exit controls 0x00000200"));
+    cfg.exits = EXIT_ON(CAUSE_DISK) | EXIT_ON(CAUSE_BUS_ERROR);
+    struct machine *m = machine_new(&cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(m);
+    machine_free(m);
+}
+
 /* --- the budget ---------------------------------------------------------------- */
 
 static void test_hosted_budget(void)
@@ -552,6 +619,8 @@ void suite_hosted(void)
     CU_add_test(s, "the host maps, emulates, skips and re-enters", test_hosted_fix_and_reenter);
     CU_add_test(s, "timer: EXIT_INTERRUPT, pending until acknowledged", test_hosted_timer_interrupt);
     CU_add_test(s, "timer with guest IE=0: no exit until IE", test_hosted_timer_ie_off);
+    CU_add_test(s, "exit controls: each cause exits or vectors inside, as set", test_exit_controls_per_cause);
+    CU_add_test(s, "exit controls naming no cause are refused", test_exit_controls_refused);
     CU_add_test(s, "budget: EXIT_BUDGET after exactly that many", test_hosted_budget);
     CU_add_test(s, "stepping by 1 equals one run", test_hosted_step_equals_run);
     CU_add_test(s, "the host's ptb, PG and flush calls flush the TLB", test_hosted_tlb_flushes);

@@ -27,7 +27,7 @@ const char *shadow_policy_name(enum shadow_policy p)
 
 struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, size_t errlen)
 {
-    struct machine_config mc = {.mem_size = host_mem, .isa = cfg->isa, .hosted = true};
+    struct machine_config mc = {.mem_size = host_mem, .isa = cfg->isa, .exits = MACHINE_EXITS_ALL};
     struct machine *m = machine_new(&mc, err, errlen);
     if (!m)
         return NULL;

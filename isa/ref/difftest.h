@@ -61,7 +61,9 @@ struct difftest_options {
     void *remake_ctx;
 };
 
-/* Compare a prepared pair; the caller keeps both machines. */
+/* Compare a prepared pair; the caller keeps both machines.  NULL if out of
+ * memory, or if m's exit controls are neither none (bare) nor
+ * MACHINE_EXITS_ALL (hosted), the two shapes the reference knows. */
 struct difftest *difftest_new(struct machine *m, struct ref_machine *r, const struct difftest_options *o);
 void difftest_free(struct difftest *d);
 
