@@ -587,7 +587,7 @@ unsigned vmm_audit(struct vmm *v, FILE *f)
     struct findings fd;
     findings_init(&fd, false, f, 10);
     for (int i = 0; i < v->nvms; i++)
-        audit_shadows(v->vms[i], &fd);
+        v->vms[i]->mmu->audit(v->vms[i], &fd);
     audit_books(v, NULL, NULL, &fd);
     return fd.n;
 }

@@ -1,15 +1,19 @@
 /*
- * dispatch.c - the dispatcher: the first VMM code to run after every exit.
- * It looks at why the real CPU stopped and routes the exit: privileged
- * instructions of the guest kernel to the interpreter, page faults to the
- * shadow pager, the real timer to the scheduler and the virtual devices,
- * and everything the guest itself should see back into the guest.
+ * dispatch.c - trap-and-emulate, the first CPU technique (seams.h), and its
+ * dispatcher: the first VMM code to run after every exit.  The guest runs
+ * deprivileged, in real user mode; the dispatcher looks at why the real
+ * CPU stopped and routes the exit: privileged instructions of the guest
+ * kernel to the interpreter, page faults to the VM's MMU, the real timer
+ * to the scheduler and the virtual devices, and everything the guest
+ * itself should see back into the guest.
  */
 #include "vmm_impl.h"
 
 static void reflect(struct vm *vm, uint32_t cause, uint32_t badaddr)
 {
     vm->st.exits[VMX_REFLECTED]++;
+    vm->dec.kind = VMX_REFLECTED;
+    vm->dec.cause = cause;
     reflect_trap(vm, cause, badaddr);
 }
 
@@ -19,13 +23,15 @@ static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
     case CAUSE_PRIV:
         if (!vm_user(vm)) {
             vm->st.exits[VMX_EMULATED]++;
+            vm->dec.kind = VMX_EMULATED;
             interp_exec(vm, x->insn);
         } else {
             reflect(vm, x->cause, x->addr); /* the guest's own user code misbehaved */
         }
         return;
     case CAUSE_PAGE_FAULT:
-        vm->st.exits[shadow_fault(vm, x)]++;
+        vm->dec.gva = x->addr;
+        vm->st.exits[vm->dec.kind = vm->mmu->fault(vm, x)]++;
         return;
     case CAUSE_MISALIGNED:
         /* The real CPU ran in user mode; USER must tell the guest's mode. */
@@ -55,10 +61,12 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x)
         /* Only the real timer is ever enabled: the real console and disk
          * belong to the VMM and stay silent.  The scheduler re-arms it. */
         vm->st.exits[VMX_TIMER]++;
+        vm->dec.kind = VMX_TIMER;
         machine_set_cr(vm->vmm->m, CR_TIMER, 0);
         break;
     case EXIT_BUDGET:
         vm->st.exits[VMX_LIMIT]++;
+        vm->dec.kind = VMX_LIMIT;
         vm->state = VM_LIMIT;
         break;
     default:
@@ -69,3 +77,17 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x)
     if (vm->state == VM_RUNNABLE)
         reflect_interrupts(vm);
 }
+
+/* The real CPU for a deprivileged guest: user mode, paging on (through the
+ * MMU's tables), interrupts on so that the real timer exits. */
+static void load(struct vm *vm)
+{
+    machine_set_cr(vm->vmm->m, CR_STATUS, SR_IE | SR_PG);
+}
+
+const struct vmm_technique trap_and_emulate = {
+    .name = "trap-and-emulate",
+    .summary = "the guest kernel runs deprivileged; every privileged instruction traps and is emulated",
+    .load = load,
+    .handle_exit = dispatch_exit,
+};

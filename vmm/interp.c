@@ -17,6 +17,7 @@ void vm_retire_emulated(struct vm *vm, enum op op)
     vm->cpu.cycles++;
     vm->st.emulated++;
     vm->st.emulated_by_op[op]++;
+    vm->dec.op = op;
 }
 
 static void set_reg(struct vm *vm, unsigned r, uint32_t v)
@@ -37,14 +38,14 @@ static void write_cr(struct vm *vm, enum cr cr, uint32_t v)
         uint32_t old = crs[CR_STATUS];
         crs[CR_STATUS] = v & SR_WRITABLE;
         if ((old ^ crs[CR_STATUS]) & SR_PG)
-            shadow_paging_changed(vm);
+            vm->mmu->paging_changed(vm);
         else if ((old ^ crs[CR_STATUS]) & SR_S)
-            shadow_activate(vm);
+            vm->mmu->activate(vm);
         break;
     }
     case CR_PTB:
         crs[CR_PTB] = v & ~PAGE_MASK;
-        shadow_ptb_written(vm);
+        vm->mmu->ptb_written(vm);
         break;
     case CR_TIMER:
         itimer_write(&vm->dev.timer, v, vm->cpu.cycles);

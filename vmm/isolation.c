@@ -386,7 +386,7 @@ static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
 static void check_all(struct vm *vm, struct findings *fd)
 {
     struct vmm *v = vm->vmm;
-    if (audit_vcpu(vm, fd) && audit_real(vm, fd) && audit_shadows(vm, fd) &&
+    if (audit_vcpu(vm, fd) && audit_real(vm, fd) && vm->mmu->audit(vm, fd) &&
         audit_books(v, vm, &v->iso->counts, fd) && audit_writable_count(vm, fd))
         audit_tlb(vm, fd);
 }

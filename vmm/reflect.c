@@ -22,7 +22,7 @@ void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
     cr[CR_BADADDR] = badaddr;
     cr[CR_STATUS] = sr_after_trap(cr[CR_STATUS]);
     live->pc = cr[CR_TVEC];
-    shadow_activate(vm); /* now in virtual supervisor mode */
+    vm->mmu->activate(vm); /* now in virtual supervisor mode */
 }
 
 void reflect_interrupts(struct vm *vm)
@@ -39,5 +39,6 @@ void reflect_interrupts(struct vm *vm)
     if (!cause)
         return;
     vm->st.interrupts++;
+    vm->dec.interrupt = cause;
     reflect_trap(vm, cause, 0); /* pc is the next instruction: it lands in epc */
 }

@@ -1,16 +1,31 @@
 /*
  * sched.c - time-sharing the one real CPU among virtual machines, and the
  * run loop of one VM on it (KVM's shape: enter, exit, handle, re-enter).
+ * The loop is the same whatever the VM's techniques: it calls them through
+ * their ops tables (seams.h).
  *
  * The real timer is armed before each entry for the nearest of: the end of
  * the VM's time slice, and the VM's next virtual event (its virtual timer
  * or disk) counted in the guest's own instructions.  So a virtual timer
  * interrupt reaches the guest at exactly the instruction it would on the
  * bare machine.
+ *
+ * Running one VM for a debugger or a lockstep comparison (vm_step and the
+ * others) is different in two ways that keep it invisible to the guest and
+ * cheap: the instructions are counted by the machine's budget, so the end
+ * of a step is no timer exit; and the VM's MMU state stays on the real
+ * machine between calls (vmm.loaded), so a step does not flush the TLB.
  */
 #include <string.h>
 
 #include "vmm_impl.h"
+
+/* How a slice ends, besides the VM stopping. */
+enum slice_end {
+    BY_TIMER,  /* at instret `end`, by the real timer: a scheduler's quantum */
+    BY_BUDGET, /* at instret `end`, by the machine's budget: a step */
+    AT_EXIT,   /* after the next exit the VMM handles */
+};
 
 static void vm_enter(struct vmm *v, struct vm *vm)
 {
@@ -18,9 +33,11 @@ static void vm_enter(struct vmm *v, struct vm *vm)
     memcpy(c->r, vm->cpu.r, sizeof c->r);
     c->pc = vm->cpu.pc;
     v->current = vm;
-    /* Real user mode, paging on, interrupts on so the real timer exits. */
-    machine_set_cr(v->m, CR_STATUS, SR_IE | SR_PG);
-    shadow_activate(vm);
+    if (v->loaded != vm) {
+        vm->tech->load(vm);
+        vm->mmu->activate(vm);
+        v->loaded = vm;
+    }
 }
 
 static void vm_leave(struct vmm *v, struct vm *vm)
@@ -30,6 +47,8 @@ static void vm_leave(struct vmm *v, struct vm *vm)
     vm->cpu.r[0] = 0;
     vm->cpu.pc = c->pc;
     v->current = NULL;
+    if (vm->state != VM_RUNNABLE)
+        vm_unload(vm); /* it will not run again: nothing to keep */
 }
 
 static int runnable(const struct vmm *v)
@@ -40,11 +59,37 @@ static int runnable(const struct vmm *v)
     return n;
 }
 
-/* Run vm on the real CPU until it stops or its instruction count reaches
- * slice_end (exactly: the real timer never lets it run past). */
-static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
+void vmm_set_exit_hook(struct vmm *v, unsigned mask, vmm_exit_hook *fn, void *ctx)
+{
+    v->hook = fn;
+    v->hook_mask = fn ? mask : 0;
+    v->hook_ctx = ctx;
+}
+
+/* One exit: the technique handles it, between the hook's two looks.
+ * Returns true if the hook asks to pause. */
+static bool handle_exit(struct vmm *v, struct vm *vm, const struct vm_exit *x)
+{
+    bool pause = false;
+    if (__builtin_expect(v->hook != NULL, 0) && (v->hook_mask & VMM_HOOK_BEFORE))
+        pause = v->hook(v->hook_ctx, vm, x, NULL);
+    vm->dec = (struct vmm_decision){.kind = VMX_COUNT};
+    vm->tech->handle_exit(vm, x);
+    if (__builtin_expect(v->hook != NULL, 0) && vm->dec.kind < VMX_COUNT &&
+        (v->hook_mask & VMM_HOOK_KIND(vm->dec.kind)))
+        pause |= v->hook(v->hook_ctx, vm, x, &vm->dec);
+    if (v->iso)
+        iso_after_exit(vm, x);
+    return pause;
+}
+
+/* Run vm on the real CPU until it stops, or its instruction count reaches
+ * end (exactly: neither the real timer nor the budget lets it run past),
+ * or what `how` says happens first.  Returns why it came back. */
+static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enum slice_end how)
 {
     struct machine *m = v->m;
+    enum vmm_return why = VMR_STOPPED;
 
     vm_enter(v, vm);
     /* Every exit already delivers what it made pending, and a VM's virtual
@@ -53,17 +98,31 @@ static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
     reflect_interrupts(vm);
     if (v->iso)
         iso_entered(vm);
-    while (vm->state == VM_RUNNABLE && vm->cpu.instret < slice_end) {
+    for (;;) {
+        if (vm->state != VM_RUNNABLE)
+            break;
+        if (how != AT_EXIT && vm->cpu.instret >= end) {
+            why = how == BY_BUDGET ? VMR_STEPPED : VMR_STOPPED;
+            break;
+        }
         if (vm->max_insns && vm->cpu.instret >= vm->max_insns) {
             vm->state = VM_LIMIT;
             break;
         }
-        uint64_t n = slice_end - vm->cpu.instret;
+        /* The real timer: the quantum's end, if the timer ends this slice,
+         * and the VM's next virtual event. */
+        uint64_t n = how == BY_TIMER ? end - vm->cpu.instret : UINT64_MAX;
         uint64_t ev = devices_next_event(&vm->dev);
         if (ev != UINT64_MAX && ev - vm->cpu.cycles < n)
             n = ev - vm->cpu.cycles;
-        machine_set_cr(m, CR_TIMER, n >= UINT32_MAX ? UINT32_MAX : n == 0 ? 1 : (uint32_t)n);
+        uint32_t timer = n >= UINT32_MAX ? UINT32_MAX : n == 0 ? 1 : (uint32_t)n;
+        if (how != BY_TIMER && n == UINT64_MAX)
+            timer = 0; /* nothing to wait for */
+        machine_set_cr(m, CR_TIMER, timer);
+        /* The budget: the VM's instruction limit, and a step's end. */
         uint64_t budget = vm->max_insns ? vm->max_insns - vm->cpu.instret : UINT64_MAX;
+        if (how == BY_BUDGET && end - vm->cpu.instret < budget)
+            budget = end - vm->cpu.instret;
 
         struct vm_exit x;
         uint64_t before = machine_cpu(m)->instret;
@@ -72,23 +131,32 @@ static void run_slice(struct vmm *v, struct vm *vm, uint64_t slice_end)
         vm->cpu.instret += direct;
         vm->cpu.cycles += direct;
         vm->st.direct += direct;
-        dispatch_exit(vm, &x);
-        if (v->iso)
-            iso_after_exit(vm, &x);
+        if (x.reason == EXIT_BUDGET && !(vm->max_insns && vm->cpu.instret >= vm->max_insns))
+            continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
+        bool pause = handle_exit(v, vm, &x);
+        if (pause && vm->state == VM_RUNNABLE) {
+            why = VMR_HOOK;
+            break;
+        }
+        if (how == AT_EXIT && x.reason != EXIT_BUDGET) {
+            why = vm->state == VM_RUNNABLE ? VMR_EXIT : VMR_STOPPED;
+            break;
+        }
     }
     if (v->iso)
         iso_left(vm);
     machine_set_cr(m, CR_TIMER, 0);
     vm_leave(v, vm);
+    return vm->state == VM_RUNNABLE ? why : VMR_STOPPED;
 }
 
-void vmm_run(struct vmm *v)
+enum vmm_return vmm_run(struct vmm *v)
 {
     int next = 0;
     for (;;) {
         int n = runnable(v);
         if (n == 0)
-            return;
+            return VMR_STOPPED;
         struct vm *vm = NULL;
         for (int i = 0; i < v->nvms && !vm; i++) {
             struct vm *c = v->vms[(next + i) % v->nvms];
@@ -96,12 +164,39 @@ void vmm_run(struct vmm *v)
                 vm = c;
         }
         next = (vm->id + 1) % v->nvms;
-        run_slice(v, vm, n > 1 ? vm->cpu.instret + v->cfg.quantum : UINT64_MAX);
+        enum vmm_return why = run_slice(v, vm, n > 1 ? vm->cpu.instret + v->cfg.quantum : UINT64_MAX, BY_TIMER);
+        if (why != VMR_STOPPED)
+            return why; /* paused: the caller decides */
     }
 }
 
-void vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret)
+enum vmm_return vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret)
 {
-    if (vm->state == VM_RUNNABLE && vm->cpu.instret < instret)
-        run_slice(v, vm, instret);
+    if (vm->state != VM_RUNNABLE)
+        return VMR_STOPPED;
+    if (vm->cpu.instret >= instret)
+        return VMR_STEPPED;
+    return run_slice(v, vm, instret, BY_BUDGET);
+}
+
+enum vmm_return vm_step(struct vmm *v, struct vm *vm, uint64_t n)
+{
+    uint64_t end = vm->cpu.instret + n < vm->cpu.instret ? UINT64_MAX : vm->cpu.instret + n;
+    return vmm_run_vm_until(v, vm, end);
+}
+
+enum vmm_return vm_run_to_exit(struct vmm *v, struct vm *vm)
+{
+    if (vm->state != VM_RUNNABLE)
+        return VMR_STOPPED;
+    return run_slice(v, vm, UINT64_MAX, AT_EXIT);
+}
+
+const char *vmm_return_name(enum vmm_return r)
+{
+    static const char *const names[] = {
+        [VMR_STOPPED] = "stopped", [VMR_STEPPED] = "stepped", [VMR_EXIT] = "exit",
+        [VMR_HOOK] = "paused by the exit hook", [VMR_DEBUG] = "debug stop", [VMR_INPUT] = "waiting for input",
+    };
+    return (unsigned)r < sizeof names / sizeof *names ? names[r] : "?";
 }

@@ -1,5 +1,6 @@
 /*
- * shadow.c - the shadow pager.
+ * shadow.c - the shadow pager: shadow paging, the first MMU technique
+ * (seams.h: shadow_paging at the end of this file).
  *
  * The real MMU walks shadow page tables that map guest virtual addresses
  * to host physical frames.  They are made from the guest's own tables and
@@ -230,6 +231,9 @@ static void unhash(struct shadow *sh, struct spage *sp)
 static void destroy(struct vm *vm, struct spage *sp)
 {
     struct shadow *sh = &vm->sh;
+    /* Off the CPU, the real ptb may still point here: no longer to be trusted. */
+    if (vm->vmm->current != vm)
+        vm_unload(vm);
     if (sp->role != ROLE_PHYS && --sh->pt_count[sp->key] == 0)
         note_traced(vm->vmm, vm, sp->key, false);
     vm->vmm->spage_of[sp->hfn] = NULL;
@@ -436,7 +440,7 @@ const char *shadow_role_name(int role)
     return (unsigned)role < NROLES ? names[role] : "?";
 }
 
-void shadow_activate(struct vm *vm)
+static void shadow_activate(struct vm *vm)
 {
     struct shadow *sh = &vm->sh;
     if (vm->vmm->current != vm || vm->state != VM_RUNNABLE)
@@ -461,14 +465,14 @@ void shadow_activate(struct vm *vm)
     machine_set_cr(vm->vmm->m, CR_PTB, root->hfn << PAGE_SHIFT);
 }
 
-void shadow_ptb_written(struct vm *vm)
+static void shadow_ptb_written(struct vm *vm)
 {
     if (vm->sh.policy != SHADOW_CACHE)
         zap_all(vm);
     shadow_activate(vm);
 }
 
-void shadow_paging_changed(struct vm *vm)
+static void shadow_paging_changed(struct vm *vm)
 {
     zap_all(vm);
     shadow_activate(vm);
@@ -476,7 +480,7 @@ void shadow_paging_changed(struct vm *vm)
 
 /* --- guest writes to its own page tables --- */
 
-void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
+static void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
 {
     struct shadow *sh = &vm->sh;
     bool changed = false;
@@ -536,7 +540,12 @@ static void emulate_store(struct vm *vm, const struct vm_exit *x, const struct p
     unsigned size = f.op == OP_SW ? 4 : f.op == OP_SH ? 2 : 1;
     uint32_t v = live->r[f.ra];
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    vm_guest_write(vm, w->page | (x->addr & PAGE_MASK), b, size);
+    uint32_t gpa = w->page | (x->addr & PAGE_MASK);
+    vm->dec.op = f.op;
+    vm->dec.gpa = gpa & ~3u; /* the entry it changes */
+    vm->dec.before = vm_guest_word(vm, vm->dec.gpa);
+    vm_guest_write(vm, gpa, b, size);
+    vm->dec.after = vm_guest_word(vm, vm->dec.gpa);
     live->pc += 4;
     vm_retire_emulated(vm, f.op);
 }
@@ -550,7 +559,7 @@ static bool raw_write(void *ctx, uint32_t pa, const void *buf, size_t len)
     return vm_guest_write_untraced(ctx, pa, buf, len);
 }
 
-enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
+static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
 {
     const uint32_t *cr = vm->cpu.cr;
     uint32_t va = x->addr;
@@ -581,6 +590,7 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         }
     }
     if (cause) {
+        vm->dec.cause = cause;
         reflect_trap(vm, cause, va);
         return VMX_PF_TRUE;
     }
@@ -597,7 +607,11 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         child_of(vm, root, i1, role == ROLE_PHYS ? i1 : w.pte_pa >> PAGE_SHIFT, role, &created);
     if (!child)
         return VMX_PF_HIDDEN;
-    put_leaf(vm, child, VA_L2(va), w.pte, make_spte(vm, role, w.pte));
+    uint32_t spte = make_spte(vm, role, w.pte);
+    put_leaf(vm, child, VA_L2(va), w.pte, spte);
+    vm->dec.gpa = w.pte_pa;
+    vm->dec.before = w.pte;
+    vm->dec.after = spte_read(vm, child, VA_L2(va));
     child->flood = 0; /* both are in use: still page tables */
     root->flood = 0;
     return VMX_PF_HIDDEN;
@@ -605,7 +619,7 @@ enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
 
 /* --- setup and teardown --- */
 
-bool shadow_init(struct vm *vm)
+static bool shadow_init(struct vm *vm)
 {
     struct shadow *sh = &vm->sh;
     sh->policy = vm->vmm->cfg.policy;
@@ -619,9 +633,9 @@ bool shadow_init(struct vm *vm)
     return sh->hash && sh->pt_count && sh->rhead && sh->rnodes;
 }
 
-void shadow_reset(struct vm *vm) { zap_all(vm); }
+static void shadow_reset(struct vm *vm) { zap_all(vm); }
 
-void shadow_free(struct vm *vm)
+static void shadow_free(struct vm *vm)
 {
     struct shadow *sh = &vm->sh;
     if (sh->hash)
@@ -632,3 +646,21 @@ void shadow_free(struct vm *vm)
     free(sh->rnodes);
     memset(sh, 0, sizeof *sh);
 }
+
+/* --- the seam --- */
+
+static bool audit(struct vm *vm, struct findings *fd) { return audit_shadows(vm, fd); }
+
+const struct vmm_mmu shadow_paging = {
+    .name = "shadow",
+    .summary = "shadow page tables, kept coherent by write-protecting the guest's tables",
+    .init = shadow_init,
+    .free = shadow_free,
+    .reset = shadow_reset,
+    .activate = shadow_activate,
+    .ptb_written = shadow_ptb_written,
+    .paging_changed = shadow_paging_changed,
+    .fault = shadow_fault,
+    .guest_wrote = shadow_guest_wrote,
+    .audit = audit,
+};

@@ -27,6 +27,12 @@ const char *shadow_policy_name(enum shadow_policy p)
 
 struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, size_t errlen)
 {
+    if (!vmm_technique_find(cfg->technique) || !vmm_mmu_find(cfg->mmu)) {
+        bool tech = !vmm_technique_find(cfg->technique);
+        snprintf(err, errlen, "unknown %s '%s' (there is: %s)", tech ? "technique" : "memory technique",
+                 tech ? cfg->technique : cfg->mmu, tech ? vmm_techniques[0]->name : vmm_mmus[0]->name);
+        return NULL;
+    }
     struct machine_config mc = {.mem_size = host_mem, .isa = cfg->isa, .exits = MACHINE_EXITS_ALL};
     struct machine *m = machine_new(&mc, err, errlen);
     if (!m)
@@ -64,7 +70,7 @@ static void vm_free(struct vm *vm)
 {
     if (!vm)
         return;
-    shadow_free(vm); /* its shadow frames go back to its reservation... */
+    vm->mmu->free(vm); /* its shadow frames go back to its reservation... */
     vm->vmm->reserved -= vm->reservation; /* ...which goes back to the pool */
     if (vm->pmap)
         for (uint32_t g = 0; g < vm->nframes; g++)
@@ -94,6 +100,7 @@ void vmm_remove_vm(struct vmm *v, struct vm *vm)
 {
     if (vm == v->current)
         return; /* on the CPU (a console callback, say): not now */
+    vm_unload(vm);
     for (int i = 0; i < v->nvms; i++)
         if (v->vms[i] == vm) {
             memmove(&v->vms[i], &v->vms[i + 1], (size_t)(v->nvms - i - 1) * sizeof *v->vms);
@@ -149,7 +156,7 @@ bool vm_guest_write(struct vm *vm, uint32_t gpa, const void *buf, size_t len)
 {
     if (!guest_copy(vm, gpa, (void *)buf, len, true))
         return false;
-    shadow_guest_wrote(vm, gpa, len);
+    vm->mmu->guest_wrote(vm, gpa, len);
     return true;
 }
 
@@ -223,6 +230,8 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
     vm = calloc(1, sizeof *vm);
     if (!vm)
         goto nomem;
+    vm->tech = vmm_technique_find(v->cfg.technique);
+    vm->mmu = vmm_mmu_find(v->cfg.mmu);
     vm->vmm = v;
     vm->id = id;
     snprintf(vm->name, sizeof vm->name, "%s", cfg->name ? cfg->name : "vm");
@@ -230,7 +239,7 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
     vm->nframes = need;
     vm->max_insns = cfg->max_insns;
     vm->pmap = calloc(need, sizeof *vm->pmap);
-    if (!vm->pmap || !shadow_init(vm))
+    if (!vm->pmap || !vm->mmu->init(vm))
         goto nomem;
     for (uint32_t g = 0; g < need; g++)
         vm->pmap[g] = alloc_frame(v, vm, FRAME_GUEST);
@@ -269,7 +278,8 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
         return false;
     }
     disk_attach(&vm->dev.disk, disk);
-    shadow_reset(vm);
+    vm->mmu->reset(vm);
+    vm_unload(vm);
     /* Zero the memory the last run used; untouched frames are zero already,
      * and leaving them alone keeps a reboot cheap. */
     static const uint8_t zeros[PAGE_SIZE];

@@ -46,7 +46,11 @@ enum vmm_inject {
 
 struct vmm_config {
     enum isa_variant isa;      /* of the real machine, and so of every guest */
-    enum shadow_policy policy;
+    /* The VMs' techniques (vmm/seams.h), by name; NULL: the first there is
+     * ("trap-and-emulate", "shadow").  vmm_new refuses names it does not know. */
+    const char *technique;
+    const char *mmu;
+    enum shadow_policy policy; /* the shadow MMU's policy */
     uint32_t quantum;          /* instructions a VM runs before the next gets the CPU */
     uint32_t shadow_frames;    /* shadow-table frames each VM may hold (0: default) */
     unsigned inject;           /* enum vmm_inject flags; 0 in real use */
@@ -162,6 +166,47 @@ struct vm_stats {
 struct vmm;
 struct vm;
 
+/*
+ * What the VMM made of one exit, as an exit hook sees it after handling
+ * (vmm_set_exit_hook).  Fields a kind does not use are 0.
+ */
+struct vmm_decision {
+    enum vmm_exit_kind kind;  /* VMX_*: emulated, reflected, hidden fault filled, ... */
+    enum op op;               /* EMULATED, PF_TRACING: the instruction the VMM executed */
+    uint32_t cause;           /* REFLECTED, PF_TRUE: the cause delivered to the guest */
+    uint32_t gva;             /* page faults: the guest-virtual address */
+    uint32_t gpa;             /* PF_TRACING: the guest entry written; PF_HIDDEN: the guest leaf entry */
+    uint32_t before, after;   /* PF_TRACING: the guest entry before and after the store;
+                               * PF_HIDDEN: the guest entry and the shadow entry made from it */
+    uint32_t interrupt;       /* a virtual interrupt delivered after the exit (its cause), or 0 */
+};
+
+/*
+ * Exit hooks, for debuggers and tracers: fn is called for every exit whose
+ * kind is in mask (VMM_HOOK_KIND(VMX_...)), after the VMM has handled it,
+ * with its decision; with VMM_HOOK_BEFORE in mask, also before, with the
+ * real exit and a NULL decision.  Returning true pauses the VM after this
+ * exit (vmm_run and vm_step return, VM_PAUSED_HOOK).  One hook per VMM;
+ * fn NULL removes it.  With no hook, the exit path tests one pointer.
+ */
+#define VMM_HOOK_KIND(k) (1u << (k))
+#define VMM_HOOK_ALL ((1u << VMX_COUNT) - 1)
+#define VMM_HOOK_BEFORE (1u << 31)
+typedef bool vmm_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+void vmm_set_exit_hook(struct vmm *v, unsigned mask, vmm_exit_hook *fn, void *ctx);
+
+/* Why vm_step, vm_run_to_exit or vmm_run came back with a VM still runnable
+ * (or VMR_STOPPED: every VM, or the one asked for, has stopped). */
+enum vmm_return {
+    VMR_STOPPED,      /* not runnable any more: vm_state says why */
+    VMR_STEPPED,      /* the instructions asked for have retired */
+    VMR_EXIT,         /* vm_run_to_exit: an exit was handled */
+    VMR_HOOK,         /* the exit hook asked to pause */
+    VMR_DEBUG,        /* the machine's debug path stopped it (a breakpoint, a watch) */
+    VMR_INPUT,        /* waiting for console input that is not there yet */
+};
+const char *vmm_return_name(enum vmm_return r);
+
 struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, size_t errlen);
 void vmm_free(struct vmm *v);
 
@@ -178,11 +223,26 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
 bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg, struct disk_store *disk,
                char *err, size_t errlen);
 
-/* Time-share the real CPU among the VMs until every one has stopped. */
-void vmm_run(struct vmm *v);
-/* Run one VM alone until it has retired exactly `instret` instructions in
- * all (or stops first).  For lockstep comparison and stepping. */
-void vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret);
+/* Time-share the real CPU among the VMs until every one has stopped
+ * (VMR_STOPPED), or a VM is paused by the hook or the debug path, or every
+ * runnable VM waits for console input (VMR_INPUT: call again when there
+ * is some).  A VM waiting for input is passed over while others run. */
+enum vmm_return vmm_run(struct vmm *v);
+
+/*
+ * Running one VM alone, for lockstep comparison and debuggers.  None of
+ * these counts a timer exit, flushes the real TLB or ends the VM where
+ * the guest itself would not: the VM stays on the real CPU's MMU between
+ * calls, and the steps are counted by the machine's instruction budget,
+ * not the real timer.  Each returns why it came back.
+ */
+/* Until it has retired exactly `instret` instructions in all. */
+enum vmm_return vmm_run_vm_until(struct vmm *v, struct vm *vm, uint64_t instret);
+/* n more guest instructions, run directly or emulated (a trap reflected
+ * into the guest retires nothing, as on the bare machine). */
+enum vmm_return vm_step(struct vmm *v, struct vm *vm, uint64_t n);
+/* Until the VMM has handled the VM's next exit. */
+enum vmm_return vm_run_to_exit(struct vmm *v, struct vm *vm);
 
 /* Results and inspection. */
 enum vm_state vm_state(const struct vm *vm);

@@ -18,6 +18,7 @@
 
 #include "devices.h"
 #include "ptwalk.h"
+#include "seams.h"
 #include "vmm.h"
 
 #define MAX_VMS 64 /* VMs one VMM holds at once; ids are 0..MAX_VMS-1 */
@@ -91,6 +92,9 @@ struct vm {
     enum vm_state state;
     uint32_t exit_value;
     char message[160];
+    const struct vmm_technique *tech; /* how its CPU is virtualized (seams.h) */
+    const struct vmm_mmu *mmu;        /* how its memory is */
+    struct vmm_decision dec;          /* the exit being handled: what the VMM decided */
 
     struct vcpu cpu;
     struct devices dev;     /* virtual timer, console, disk */
@@ -127,7 +131,16 @@ struct vmm {
     struct vm **vms;
     int nvms;
     struct vm *current;     /* the VM on the real CPU, or NULL */
+    /* The VM whose MMU state (the real ptb, and the real TLB's entries) is
+     * on the real machine, kept there between its turns on the CPU so that
+     * stepping it does not flush the TLB; NULL when nothing may be trusted
+     * (another VM ran, or a VM's structures changed while it was off). */
+    struct vm *loaded;
     struct iso *iso;        /* the isolation checker, or NULL when it is off */
+    /* The exit hook (vmm_set_exit_hook): NULL when none is set. */
+    vmm_exit_hook *hook;
+    unsigned hook_mask;
+    void *hook_ctx;
 };
 
 /* Registers of the current VM, on the real CPU. */
@@ -153,23 +166,8 @@ uint32_t vm_guest_word(struct vm *vm, uint32_t gpa);
 struct vm *vm_by_id(struct vmm *v, int id);
 void vm_fail(struct vm *vm, const char *fmt, ...);
 
-/* shadow.c */
-bool shadow_init(struct vm *vm);
-void shadow_free(struct vm *vm);
-/* Drop every shadow table of the VM (a reboot). */
-void shadow_reset(struct vm *vm);
-/* Point the real ptb at the root for the VM's current mode and tables. */
-void shadow_activate(struct vm *vm);
-/* The guest wrote ptb, or changed PG. */
-void shadow_ptb_written(struct vm *vm);
-void shadow_paging_changed(struct vm *vm);
-/* A real page fault: hidden (fill), tracing (emulate the store) or true
- * (reflect).  Returns the exit kind it was. */
-enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x);
-/* Guest memory at [gpa, gpa+len) changed (an emulated store or DMA): bring
- * the shadows made from it up to date, level-2 entries rewritten, level-1
- * entries unlinked (their child is found again on the next fault). */
-void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len);
+/* shadow.c: shadow paging (the seam's operations are in shadow_paging);
+ * what its auditors (audit.c, isolation.c) also need: */
 bool shadow_is_table(const struct vm *vm, uint32_t gfn);
 struct spage *shadow_lookup(struct shadow *sh, uint32_t key, int level, int role);
 /* The role the VM's current mode runs in, and the key of its root. */
@@ -190,8 +188,17 @@ bool interp_has_routine(enum op op);
 /* One guest instruction done by the VMM. */
 void vm_retire_emulated(struct vm *vm, enum op op);
 
-/* dispatch.c */
+/* dispatch.c: the trap-and-emulate technique's dispatcher */
 void dispatch_exit(struct vm *vm, const struct vm_exit *x);
+
+/* The MMU state on the real machine is no longer the VM's to trust (its
+ * structures changed while it was off the CPU): the next entry activates
+ * it again. */
+static inline void vm_unload(struct vm *vm)
+{
+    if (vm->vmm->loaded == vm)
+        vm->vmm->loaded = NULL;
+}
 
 /*
  * audit.c - the rules of resource control, each written once.  The

@@ -1,0 +1,76 @@
+/*
+ * seams.h - the two places a virtualization technique plugs into the VMM.
+ *
+ * A VM is made with one technique for its CPU and one for its memory, each
+ * an ops table chosen once, when the VM is made (vmm_add_vm).  Everything
+ * else in vmm/ calls through the tables and never names a technique: the
+ * scheduler's run loop (sched.c) enters, exits and re-enters the same way
+ * whatever runs the guest; the interpreter tells "the MMU" that the guest
+ * wrote ptb, not the shadow pager.
+ *
+ * Today there is one of each: trap-and-emulate (dispatch.c) for the CPU,
+ * shadow paging with its three policies (shadow.c) for memory.  docs/vmm.md
+ * section 2 ("Adding a technique") says how to add another.
+ */
+#ifndef VMLAB_SEAMS_H
+#define VMLAB_SEAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm.h"
+
+struct vm;
+struct findings;
+
+/* How a VM's CPU is virtualized. */
+struct vmm_technique {
+    const char *name;    /* as vmm_config.technique names it */
+    const char *summary; /* one line, for --help and the docs */
+    /* The real CPU's state for running this VM, set when the VM is put on
+     * it (the registers are already there; the MMU is activated next). */
+    void (*load)(struct vm *vm);
+    /* Handle one exit of the real machine while this VM ran: the
+     * dispatcher.  It says what it decided in vm->dec (kind at least),
+     * which the run loop cleared before. */
+    void (*handle_exit)(struct vm *vm, const struct vm_exit *x);
+};
+
+/* How a VM's memory is virtualized: what the real MMU walks for it. */
+struct vmm_mmu {
+    const char *name;
+    const char *summary;
+    bool (*init)(struct vm *vm);   /* its structures for a new VM; false if out of memory */
+    void (*free)(struct vm *vm);   /* every host frame it holds back to the allocator */
+    void (*reset)(struct vm *vm);  /* drop everything made so far (a reboot) */
+    /* Point the real MMU at what serves the VM's current mode, ptb and
+     * paging state.  Called when the VM is put on the real CPU and after
+     * every change of mode; does nothing unless the VM is on the CPU. */
+    void (*activate)(struct vm *vm);
+    void (*ptb_written)(struct vm *vm);    /* the guest wrote its ptb */
+    void (*paging_changed)(struct vm *vm); /* the guest turned paging on or off */
+    /* A real page fault while the guest ran: fix it (hidden fault),
+     * emulate the access (the guest's page tables are traced) or reflect
+     * it (a true fault).  Returns the kind it was; the details go in
+     * vm->dec. */
+    enum vmm_exit_kind (*fault)(struct vm *vm, const struct vm_exit *x);
+    /* Guest memory at [gpa, gpa+len) changed behind the real MMU's back
+     * (an emulated store, DMA, a debugger). */
+    void (*guest_wrote)(struct vm *vm, uint32_t gpa, size_t len);
+    /* The rules of resource control over what it made (audit.c): false,
+     * and the findings, if any is broken. */
+    bool (*audit)(struct vm *vm, struct findings *fd);
+};
+
+/* The techniques there are, and the one a name means (NULL: unknown).
+ * The first of each list is the default. */
+extern const struct vmm_technique *const vmm_techniques[];
+extern const struct vmm_mmu *const vmm_mmus[];
+const struct vmm_technique *vmm_technique_find(const char *name);
+const struct vmm_mmu *vmm_mmu_find(const char *name);
+
+extern const struct vmm_technique trap_and_emulate;
+extern const struct vmm_mmu shadow_paging;
+
+#endif
