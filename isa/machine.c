@@ -89,34 +89,11 @@ struct cpu_state *machine_cpu(struct machine *m) { return &m->cpu; }
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
 uint32_t machine_mem_size(const struct machine *m) { return m->cfg.mem_size; }
 
-uint32_t machine_get_cr(struct machine *m, enum cr cr)
-{
-    if (cr == CR_TIMER)
-        return itimer_read(&m->dev.timer, m->cpu.cycles);
-    return m->cpu.cr[cr];
-}
+uint32_t machine_get_cr(struct machine *m, enum cr cr) { return cpu_read_cr(m, cr); }
 
 void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
 {
-    struct cpu_state *c = &m->cpu;
-    switch (cr) {
-    case CR_STATUS:
-        v &= SR_WRITABLE;
-        if ((v ^ c->cr[CR_STATUS]) & SR_PG)
-            mmu_flush_all(m);
-        break;
-    case CR_PTB:
-        v &= ~PAGE_MASK;
-        mmu_flush_all(m);
-        break;
-    case CR_TIMER:
-        itimer_write(&m->dev.timer, v, c->cycles);
-        v = 0;
-        break;
-    default:
-        break;
-    }
-    c->cr[cr] = v;
+    cpu_write_cr(m, cr, v);
     mmu_forget_itlb(m); /* as the mtcr it stands for would */
     m->end_block = true;
 }

@@ -22,20 +22,6 @@
 
 #define MAX_VMS 64 /* VMs one VMM holds at once; ids are 0..MAX_VMS-1 */
 
-/*
- * The virtual CPU.  While its VM is on the real CPU, the general registers
- * and pc live in the machine (machine_cpu); vcpu.r and vcpu.pc hold them
- * only while the VM is off it.  The control registers are always here: the
- * real ones belong to the VMM.
- */
-struct vcpu {
-    uint32_t r[NREGS + 1];
-    uint32_t pc;
-    uint32_t cr[NCRS];   /* cr[CR_TIMER] is unused: the virtual timer is in dev */
-    uint64_t instret;    /* guest instructions retired: direct + emulated */
-    uint64_t cycles;     /* instret + idle cycles in wfi */
-};
-
 /* Who owns a host frame. */
 struct frame_owner {
     uint8_t kind;  /* enum frame_kind */
@@ -92,7 +78,19 @@ struct vm {
     uint32_t exit_value;
     char message[160];
 
-    struct vcpu cpu;
+    /* The virtual CPU.  While the VM is on the real CPU its general
+     * registers and pc live in the machine (vcpu_live); cpu.r and cpu.pc
+     * hold them only while it is off.  The control registers, instret
+     * (direct + emulated) and cycles (instret + idle cycles in wfi) are
+     * always here: the real ones belong to the VMM.  cpu.cr[CR_TIMER] is
+     * unused: the virtual timer is in dev. */
+    struct cpu_state cpu;
+    /* The last instruction the interpreter ran for this VM looked for
+     * console input its host did not have yet (CONSOLE_AGAIN): it did not
+     * retire and pc is still on it, so running the VM again executes it
+     * again.  The VM stays runnable; the flag is cleared when the
+     * interpreter next completes an instruction of the VM. */
+    bool waiting_input;
     struct devices dev;     /* virtual timer, console, disk */
     struct dma dma;         /* guest-physical memory, for devices and the walker */
     uint32_t mem_size, nframes;
