@@ -89,14 +89,7 @@ struct cpu_state *machine_cpu(struct machine *m) { return &m->cpu; }
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
 uint32_t machine_mem_size(const struct machine *m) { return m->cfg.mem_size; }
 
-uint32_t machine_get_cr(struct machine *m, enum cr cr) { return cpu_read_cr(m, cr); }
-
-void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
-{
-    cpu_write_cr(m, cr, v);
-    mmu_forget_itlb(m); /* as the mtcr it stands for would */
-    m->end_block = true;
-}
+/* machine_get_cr and machine_set_cr are system.c's: mfcr and mtcr's rule. */
 
 bool machine_read_phys(struct machine *m, uint32_t pa, void *buf, size_t len)
 {

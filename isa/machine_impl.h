@@ -126,10 +126,6 @@ void machine_stop(struct machine *m, enum exit_reason reason);
 /* Execute a system instruction at cpu.pc (state synced); false if it trapped
  * or stopped the machine. */
 bool system_exec(struct machine *m, const struct dinsn *d);
-/* A control register as mfcr reads it and mtcr writes it (sensitive.h's
- * rule, with this machine's TLB behind status and ptb). */
-uint32_t cpu_read_cr(struct machine *m, enum cr cr);
-void cpu_write_cr(struct machine *m, enum cr cr, uint32_t v);
 
 /* --- machine.c --- */
 /* Bring the timer and devices up to cpu.cycles. */

@@ -87,12 +87,13 @@ static inline uint32_t sensitive_read_cr(const struct sensitive_cpu *c, enum cr 
 static inline void sensitive_write_cr(const struct sensitive_cpu *c, enum cr cr, uint32_t v)
 {
     uint32_t *crs = c->ctl->cr;
-    uint32_t old = crs[cr];
     switch (cr) {
-    case CR_STATUS:
+    case CR_STATUS: {
+        uint32_t old = crs[CR_STATUS];
         crs[CR_STATUS] = v & SR_WRITABLE;
         c->hooks->status_written(c->ctx, old, crs[CR_STATUS]);
         break;
+    }
     case CR_PTB:
         crs[CR_PTB] = v & ~PAGE_MASK;
         c->hooks->ptb_written(c->ctx);
@@ -119,8 +120,8 @@ static inline enum sensitive_result sensitive_exec(const struct sensitive_cpu *c
 {
     struct cpu_state *regs = c->regs, *ctl = c->ctl;
     uint32_t *r = regs->r;
-    unsigned rd = ra ? ra : NREGS; /* where a write to ra lands */
-    uint32_t src = ra ? r[ra] : 0;
+#define SRC (ra ? r[ra] : 0u) /* ra read: r0 is zero */
+#define DST r[ra ? ra : NREGS] /* ra written: r0's writes go to the sink */
 
     /* Input the program looks for and the host does not have yet: the
      * instruction waits, undone, for the executor to run it again. */
@@ -135,7 +136,7 @@ static inline enum sensitive_result sensitive_exec(const struct sensitive_cpu *c
 
     switch (op) {
     case OP_HALT:
-        *halt_value = src;
+        *halt_value = SRC;
         return SENSITIVE_HALT;
     case OP_WFI:
         /* Time runs on while the CPU idles: to the next event. */
@@ -145,39 +146,41 @@ static inline enum sensitive_result sensitive_exec(const struct sensitive_cpu *c
         sensitive_write_cr(c, CR_STATUS, sr_after_rfe(ctl->cr[CR_STATUS]));
         break;
     case OP_MFCR:
-        r[rd] = sensitive_read_cr(c, (enum cr)imm);
+        DST = sensitive_read_cr(c, (enum cr)imm);
         break;
     case OP_MTCR:
-        sensitive_write_cr(c, (enum cr)imm, src);
+        sensitive_write_cr(c, (enum cr)imm, SRC);
         break;
     case OP_TLBFLUSH:
         c->hooks->tlb_flush(c->ctx);
         break;
     case OP_TLBFLUSHV:
-        c->hooks->tlb_flush_page(c->ctx, src);
+        c->hooks->tlb_flush_page(c->ctx, SRC);
         break;
     case OP_IN:
-        r[rd] = devices_in(c->dev, (unsigned)imm);
+        DST = devices_in(c->dev, (unsigned)imm);
         break;
     case OP_OUT:
-        devices_out(c->dev, (unsigned)imm, src, ctl->cycles);
+        devices_out(c->dev, (unsigned)imm, SRC, ctl->cycles);
         break;
     case OP_RDSR:
-        r[rd] = ctl->cr[CR_STATUS];
+        DST = ctl->cr[CR_STATUS];
         break;
     case OP_WRSR:
         /* x86like, user mode: like POPF at CPL 3, the write is silently
          * dropped for every system bit - which is all of them.  (On pg,
          * wrsr traps in user mode and never gets here.) */
         if (ctl->cr[CR_STATUS] & SR_S)
-            sensitive_write_cr(c, CR_STATUS, src);
+            sensitive_write_cr(c, CR_STATUS, SRC);
         break;
     case OP_RDPTB:
-        r[rd] = ctl->cr[CR_PTB];
+        DST = ctl->cr[CR_PTB];
         break;
     default:
         sensitive_no_semantics(op);
     }
+#undef SRC
+#undef DST
     return SENSITIVE_DONE;
 }
 

@@ -5,7 +5,8 @@
  * because any of them may change what the loop caches (mode, paging, TLB,
  * interrupt state, device events).  What each one does is sensitive.h's,
  * shared with the VMM's interpreter; here is what it means to this
- * machine: the privilege check, and the TLB behind status and ptb.
+ * machine: the privilege check, and the TLB behind status and ptb.  The
+ * host's machine_get_cr and machine_set_cr follow the same rule.
  */
 #include "machine_impl.h"
 #include "sensitive.h"
@@ -35,16 +36,19 @@ static inline struct sensitive_cpu bare_cpu(struct machine *m)
         .regs = &m->cpu, .ctl = &m->cpu, .dev = &m->dev, .dma = &m->dma, .hooks = &bare_hooks, .ctx = m};
 }
 
-uint32_t cpu_read_cr(struct machine *m, enum cr cr)
+/* The host's door to the control registers: the rule of mfcr and mtcr. */
+uint32_t machine_get_cr(struct machine *m, enum cr cr)
 {
     struct sensitive_cpu c = bare_cpu(m);
     return sensitive_read_cr(&c, cr);
 }
 
-void cpu_write_cr(struct machine *m, enum cr cr, uint32_t v)
+void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
 {
     struct sensitive_cpu c = bare_cpu(m);
     sensitive_write_cr(&c, cr, v);
+    mmu_forget_itlb(m); /* as the mtcr it stands for would */
+    m->end_block = true;
 }
 
 bool system_exec(struct machine *m, const struct dinsn *d)

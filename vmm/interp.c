@@ -91,21 +91,16 @@ void interp_exec(struct vm *vm, uint32_t insn)
                               .hooks = &vmm_hooks, .ctx = vm};
     uint32_t status = vm->cpu.cr[CR_STATUS];
 
-    switch (sensitive_exec(&c, f.op, f.ra, f.imm, &vm->exit_value)) {
-    case SENSITIVE_STALLED:
-        /* in or wfi, and the VM's console has no input yet: nothing
-         * happened, and the guest executes the instruction again when it
-         * next runs. */
-        vm->waiting_input = true;
-        return;
-    case SENSITIVE_HALT:
-        vm->state = VM_HALTED;
-        break;
-    case SENSITIVE_DEADLOCK:
-        vm->state = VM_DEADLOCK;
-        break;
-    case SENSITIVE_DONE:
-        break;
+    enum sensitive_result r = sensitive_exec(&c, f.op, f.ra, f.imm, &vm->exit_value);
+    if (__builtin_expect(r != SENSITIVE_DONE, 0)) {
+        if (r == SENSITIVE_STALLED) {
+            /* in or wfi, and the VM's console has no input yet: nothing
+             * happened, and the guest executes the instruction again when
+             * it next runs. */
+            vm->waiting_input = true;
+            return;
+        }
+        vm->state = r == SENSITIVE_HALT ? VM_HALTED : VM_DEADLOCK;
     }
     vm->waiting_input = false;
     vm->st.emulated++;
@@ -113,6 +108,6 @@ void interp_exec(struct vm *vm, uint32_t insn)
 
     /* A deliberate bug, for the tests that must catch it: wrsr leaves the
      * guest's IE as it was, as POPF does. */
-    if (__builtin_expect(vm->vmm->cfg.inject & INJECT_WRSR_IE, 0) && f.op == OP_WRSR)
+    if (f.op == OP_WRSR && __builtin_expect(vm->vmm->cfg.inject & INJECT_WRSR_IE, 0))
         vm->cpu.cr[CR_STATUS] = (vm->cpu.cr[CR_STATUS] & ~SR_IE) | (status & SR_IE);
 }

@@ -43,6 +43,7 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
     if (!v->cfg.shadow_frames)
         v->cfg.shadow_frames = 1024;
     v->m = m;
+    v->real = machine_cpu(m);
     v->nframes = host_mem / PAGE_SIZE;
     v->owner = calloc(v->nframes, sizeof *v->owner);
     v->free_frames = calloc(v->nframes, sizeof *v->free_frames);

@@ -3,8 +3,8 @@
  *
  * The pieces, after the classic reference architecture:
  *   dispatch.c  the dispatcher: first to run on every exit, routes it
- *   interp.c    the interpreter: one routine per privileged instruction,
- *               applied to the virtual CPU
+ *   interp.c    the interpreter: privileged instructions applied to the
+ *               virtual CPU (their rules are isa/sensitive.h's)
  *   alloc.c     the allocator: host frames for guest memory and shadows
  *   shadow.c    the shadow pager: shadow page tables, kept coherent by
  *               write-protecting the guest's page tables
@@ -112,6 +112,7 @@ struct vm {
 struct vmm {
     struct vmm_config cfg;
     struct machine *m;
+    struct cpu_state *real; /* its CPU's registers, machine_cpu(m): vcpu_live is on every exit */
     uint32_t nframes;
     struct frame_owner *owner;
     uint32_t *free_frames;  /* a stack of free host frames */
@@ -129,7 +130,7 @@ struct vmm {
 };
 
 /* Registers of the current VM, on the real CPU. */
-static inline struct cpu_state *vcpu_live(struct vm *vm) { return machine_cpu(vm->vmm->m); }
+static inline struct cpu_state *vcpu_live(struct vm *vm) { return vm->vmm->real; }
 static inline bool vm_user(const struct vm *vm) { return !(vm->cpu.cr[CR_STATUS] & SR_S); }
 
 /* alloc.c */
