@@ -75,6 +75,11 @@ enum sensitive_result {
 /* The internal error of an op that is not sensitive_op's (sensitive.c). */
 _Noreturn void sensitive_no_semantics(enum op op);
 
+/* Register ra as an operand (r0 reads as zero), and written (writes to r0
+ * go to the sink, r[NREGS]). */
+static inline uint32_t reg_get(const struct cpu_state *regs, unsigned ra) { return ra ? regs->r[ra] : 0; }
+static inline void reg_set(struct cpu_state *regs, unsigned ra, uint32_t v) { regs->r[ra ? ra : NREGS] = v; }
+
 static inline uint32_t sensitive_read_cr(const struct sensitive_cpu *c, enum cr cr)
 {
     if (cr == CR_TIMER)
@@ -119,9 +124,6 @@ static inline enum sensitive_result sensitive_exec(const struct sensitive_cpu *c
                                                    int32_t imm, uint32_t *halt_value)
 {
     struct cpu_state *regs = c->regs, *ctl = c->ctl;
-    uint32_t *r = regs->r;
-#define SRC (ra ? r[ra] : 0u) /* ra read: r0 is zero */
-#define DST r[ra ? ra : NREGS] /* ra written: r0's writes go to the sink */
 
     /* Input the program looks for and the host does not have yet: the
      * instruction waits, undone, for the executor to run it again. */
@@ -136,7 +138,7 @@ static inline enum sensitive_result sensitive_exec(const struct sensitive_cpu *c
 
     switch (op) {
     case OP_HALT:
-        *halt_value = SRC;
+        *halt_value = reg_get(regs, ra);
         return SENSITIVE_HALT;
     case OP_WFI:
         /* Time runs on while the CPU idles: to the next event. */
@@ -146,41 +148,39 @@ static inline enum sensitive_result sensitive_exec(const struct sensitive_cpu *c
         sensitive_write_cr(c, CR_STATUS, sr_after_rfe(ctl->cr[CR_STATUS]));
         break;
     case OP_MFCR:
-        DST = sensitive_read_cr(c, (enum cr)imm);
+        reg_set(regs, ra, sensitive_read_cr(c, (enum cr)imm));
         break;
     case OP_MTCR:
-        sensitive_write_cr(c, (enum cr)imm, SRC);
+        sensitive_write_cr(c, (enum cr)imm, reg_get(regs, ra));
         break;
     case OP_TLBFLUSH:
         c->hooks->tlb_flush(c->ctx);
         break;
     case OP_TLBFLUSHV:
-        c->hooks->tlb_flush_page(c->ctx, SRC);
+        c->hooks->tlb_flush_page(c->ctx, reg_get(regs, ra));
         break;
     case OP_IN:
-        DST = devices_in(c->dev, (unsigned)imm);
+        reg_set(regs, ra, devices_in(c->dev, (unsigned)imm));
         break;
     case OP_OUT:
-        devices_out(c->dev, (unsigned)imm, SRC, ctl->cycles);
+        devices_out(c->dev, (unsigned)imm, reg_get(regs, ra), ctl->cycles);
         break;
     case OP_RDSR:
-        DST = ctl->cr[CR_STATUS];
+        reg_set(regs, ra, ctl->cr[CR_STATUS]);
         break;
     case OP_WRSR:
         /* x86like, user mode: like POPF at CPL 3, the write is silently
          * dropped for every system bit - which is all of them.  (On pg,
          * wrsr traps in user mode and never gets here.) */
         if (ctl->cr[CR_STATUS] & SR_S)
-            sensitive_write_cr(c, CR_STATUS, SRC);
+            sensitive_write_cr(c, CR_STATUS, reg_get(regs, ra));
         break;
     case OP_RDPTB:
-        DST = ctl->cr[CR_PTB];
+        reg_set(regs, ra, ctl->cr[CR_PTB]);
         break;
     default:
         sensitive_no_semantics(op);
     }
-#undef SRC
-#undef DST
     return SENSITIVE_DONE;
 }
 
