@@ -28,6 +28,16 @@ uint32_t devices_in(struct devices *d, unsigned port)
     return PORT_NONE_VALUE;
 }
 
+bool devices_in_ready(struct devices *d, unsigned port)
+{
+    return port < PORT_CON_DATA || port > PORT_CON_CTRL || console_in_ready(&d->con, port);
+}
+
+bool devices_wait_ready(struct devices *d)
+{
+    return devices_pending(d) || console_wait_ready(&d->con);
+}
+
 void devices_out(struct devices *d, unsigned port, uint32_t v, uint64_t now)
 {
     if (port >= PORT_CON_DATA && port <= PORT_CON_CTRL)

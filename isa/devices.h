@@ -61,6 +61,15 @@ void devices_free(struct devices *d);
 uint32_t devices_in(struct devices *d, unsigned port);
 void devices_out(struct devices *d, unsigned port, uint32_t v, uint64_t now);
 
+/* Before in from a port, or wfi: whether the instruction finds the input
+ * it looks for (in from con.data or con.status; wfi with RXIE set and no
+ * interrupt pending).  False if the console's host answered CONSOLE_AGAIN:
+ * nothing has changed, and the instruction must not execute yet.  Once
+ * true, devices_in on that port or devices_wait asks the host nothing.
+ * (Called without this, they ask until the host answers: blocking.) */
+bool devices_in_ready(struct devices *d, unsigned port);
+bool devices_wait_ready(struct devices *d);
+
 /* The timer control register. */
 uint32_t itimer_read(const struct itimer *t, uint64_t now);
 void itimer_write(struct itimer *t, uint32_t v, uint64_t now);

@@ -11,6 +11,9 @@ void console_out(struct console *con, unsigned port, uint32_t v);
 bool console_irq(const struct console *con);
 /* wfi: make input arrive if the console could wake the CPU. */
 bool console_wait(struct console *con);
+/* Whether in from port, or wfi, would find its input (devices.h). */
+bool console_in_ready(struct console *con, unsigned port);
+bool console_wait_ready(struct console *con);
 
 uint32_t disk_in(struct disk *d, unsigned port);
 void disk_out(struct disk *d, unsigned port, uint32_t v, uint64_t now);

@@ -94,37 +94,7 @@ struct cpu_state *machine_cpu(struct machine *m) { return &m->cpu; }
 const struct machine_config *machine_config(const struct machine *m) { return &m->cfg; }
 uint32_t machine_mem_size(const struct machine *m) { return m->cfg.mem_size; }
 
-uint32_t machine_get_cr(struct machine *m, enum cr cr)
-{
-    if (cr == CR_TIMER)
-        return itimer_read(&m->dev.timer, m->cpu.cycles);
-    return m->cpu.cr[cr];
-}
-
-void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
-{
-    struct cpu_state *c = &m->cpu;
-    switch (cr) {
-    case CR_STATUS:
-        v &= SR_WRITABLE;
-        if ((v ^ c->cr[CR_STATUS]) & SR_PG)
-            mmu_flush_all(m);
-        break;
-    case CR_PTB:
-        v &= ~PAGE_MASK;
-        mmu_flush_all(m);
-        break;
-    case CR_TIMER:
-        itimer_write(&m->dev.timer, v, c->cycles);
-        v = 0;
-        break;
-    default:
-        break;
-    }
-    c->cr[cr] = v;
-    mmu_forget_itlb(m); /* as the mtcr it stands for would */
-    m->end_block = true;
-}
+/* machine_get_cr and machine_set_cr are system.c's: mfcr and mtcr's rule. */
 
 bool machine_read_phys(struct machine *m, uint32_t pa, void *buf, size_t len)
 {

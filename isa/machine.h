@@ -87,6 +87,8 @@ enum exit_reason {
     EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive; pc is after the wfi */
     EXIT_DOUBLE_FAULT, /* bare: the trap handler at tvec cannot be fetched */
     EXIT_DISK_ERROR,   /* the disk's file failed (disk_store_error); the command never completes */
+    EXIT_INPUT_WAIT,   /* the console's host has no input yet (CONSOLE_AGAIN); pc is the instruction
+                        * that looked for it, not executed: run again when input may be there */
 };
 
 /* What machine_run reports.  For EXIT_TRAP: pc is the instruction that
@@ -106,9 +108,16 @@ struct vm_exit {
     uint32_t value; /* EXIT_HALT: the halt register's value */
 };
 
-/* The console's host side.  read blocks until a byte is available and
- * returns it, or returns -1 at the end of input; write takes output bytes.
- * Either may be NULL: no input, or output discarded. */
+/* The console's host side.  read returns the next input byte (0..255), -1
+ * at the end of input, or CONSOLE_AGAIN for "no byte yet, ask again later"
+ * (a read that blocks until the byte comes never says it).  Then the
+ * instruction that looked for input - in from con.data or con.status, or
+ * wfi with the input interrupt enabled - does not execute: it does not
+ * retire, time does not pass, and machine_run returns EXIT_INPUT_WAIT with
+ * pc on it.  Running the machine again executes it again and asks again;
+ * the run ends exactly as it would have with a read that blocked.  write
+ * takes output bytes.  Either may be NULL: no input, or output discarded. */
+#define CONSOLE_AGAIN (-2)
 struct console_io {
     void *ctx;
     int (*read)(void *ctx);

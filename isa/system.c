@@ -3,82 +3,78 @@
  * sensitive.  They are rare, so they leave the hot loop and run here with
  * the CPU state written back to struct machine; each one ends the block,
  * because any of them may change what the loop caches (mode, paging, TLB,
- * interrupt state, device events).
+ * interrupt state, device events).  What each one does is sensitive.h's,
+ * shared with the VMM's interpreter; here is what it means to this
+ * machine: the privilege check, and the TLB behind status and ptb.  The
+ * host's machine_get_cr and machine_set_cr follow the same rule.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "machine_impl.h"
+#include "sensitive.h"
+
+/* Paging turned on or off: every translation the TLB holds is stale.  (A
+ * change of mode is not: each entry holds a tag per mode.) */
+static void status_written(void *ctx, uint32_t old, uint32_t now)
+{
+    if ((old ^ now) & SR_PG)
+        mmu_flush_all(ctx);
+}
+
+static void ptb_written(void *ctx) { mmu_flush_all(ctx); }
+static void tlb_flush(void *ctx) { mmu_flush_all(ctx); }
+static void tlb_flush_page(void *ctx, uint32_t va) { mmu_flush_page(ctx, va); }
+
+static const struct sensitive_hooks bare_hooks = {
+    .status_written = status_written,
+    .ptb_written = ptb_written,
+    .tlb_flush = tlb_flush,
+    .tlb_flush_page = tlb_flush_page,
+};
+
+static inline struct sensitive_cpu bare_cpu(struct machine *m)
+{
+    return (struct sensitive_cpu){
+        .regs = &m->cpu, .ctl = &m->cpu, .dev = &m->dev, .dma = &m->dma, .hooks = &bare_hooks, .ctx = m};
+}
+
+/* The host's door to the control registers: the rule of mfcr and mtcr. */
+uint32_t machine_get_cr(struct machine *m, enum cr cr)
+{
+    struct sensitive_cpu c = bare_cpu(m);
+    return sensitive_read_cr(&c, cr);
+}
+
+void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
+{
+    struct sensitive_cpu c = bare_cpu(m);
+    sensitive_write_cr(&c, cr, v);
+    mmu_forget_itlb(m); /* as the mtcr it stands for would */
+    m->end_block = true;
+}
 
 bool system_exec(struct machine *m, const struct dinsn *d)
 {
     struct cpu_state *c = &m->cpu;
-    const struct isa_insn *in = &isa_insns[d->op];
-    uint32_t *R = c->r;
-    uint32_t next = c->pc + 4;
 
     mmu_forget_itlb(m); /* every system instruction: docs/isa.md section 7 */
-    if (cpu_user(m) && in->traps_in_user[m->cfg.isa]) {
+    if (cpu_user(m) && isa_insns[d->op].traps_in_user[m->cfg.isa]) {
         uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
         trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);
         return false;
     }
-    /* From here on the instruction retires. */
-    c->instret++;
-    c->cycles++;
     m->end_block = true;
-
-    switch (d->op) {
-    case OP_HALT:
-        c->pc = next;
-        m->exit->value = R[d->ra];
+    struct sensitive_cpu s = bare_cpu(m);
+    switch (sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value)) {
+    case SENSITIVE_DONE:
+        return true;
+    case SENSITIVE_HALT:
         machine_stop(m, EXIT_HALT);
-        return false;
-    case OP_WFI:
-        c->pc = next;
-        if (!devices_wait(&m->dev, &c->cycles, &m->dma)) {
-            machine_stop(m, EXIT_DEADLOCK);
-            return false;
-        }
-        return true;
-    case OP_RFE:
-        c->pc = c->cr[CR_EPC];
-        machine_set_cr(m, CR_STATUS, sr_after_rfe(c->cr[CR_STATUS]));
-        return true;
-    case OP_MFCR:
-        R[d->ra] = machine_get_cr(m, (enum cr)d->imm);
         break;
-    case OP_MTCR:
-        machine_set_cr(m, (enum cr)d->imm, R[d->ra]);
+    case SENSITIVE_DEADLOCK:
+        machine_stop(m, EXIT_DEADLOCK);
         break;
-    case OP_TLBFLUSH:
-        mmu_flush_all(m);
+    case SENSITIVE_STALLED:
+        machine_stop(m, EXIT_INPUT_WAIT);
         break;
-    case OP_TLBFLUSHV:
-        mmu_flush_page(m, R[d->ra]);
-        break;
-    case OP_IN:
-        R[d->ra] = devices_in(&m->dev, (unsigned)d->imm);
-        break;
-    case OP_OUT:
-        devices_out(&m->dev, (unsigned)d->imm, R[d->ra], c->cycles);
-        break;
-    case OP_RDSR:
-        R[d->ra] = c->cr[CR_STATUS];
-        break;
-    case OP_WRSR:
-        /* x86like, user mode: like POPF at CPL 3, the write is silently
-         * dropped for every system bit - which is all of them. */
-        if (!cpu_user(m))
-            machine_set_cr(m, CR_STATUS, R[d->ra]);
-        break;
-    case OP_RDPTB:
-        R[d->ra] = c->cr[CR_PTB];
-        break;
-    default:
-        fprintf(stderr, "vmlab: internal error: %s has no semantics\n", in->mnem);
-        abort();
     }
-    c->pc = next;
-    return true;
+    return false;
 }

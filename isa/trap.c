@@ -8,6 +8,7 @@
  * guest sees.
  */
 #include "machine_impl.h"
+#include "sensitive.h"
 
 void machine_stop(struct machine *m, enum exit_reason reason)
 {
@@ -17,24 +18,16 @@ void machine_stop(struct machine *m, enum exit_reason reason)
     m->end_block = true;
 }
 
-/* The hardware's half of a trap: the kernel's handler at tvec does the rest. */
+/* The hardware's half of a trap (sensitive.h); the kernel's handler at
+ * tvec does the rest.  A double fault stops the machine. */
 static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
 {
-    struct cpu_state *c = &m->cpu;
-    uint32_t sr = c->cr[CR_STATUS];
-
-    /* Real machines give up too (x86 calls it a triple fault). */
-    if (CAUSE_CODE(cause) < CAUSE_FIRST_INTERRUPT && is_double_fault(sr, c->pc, c->cr[CR_TVEC])) {
+    if (!trap_deliver(&m->cpu, &m->cpu, cause, badaddr)) {
         m->exit->cause = cause;
         m->exit->addr = badaddr;
         machine_stop(m, EXIT_DOUBLE_FAULT);
         return;
     }
-    c->cr[CR_EPC] = c->pc;
-    c->cr[CR_CAUSE] = cause;
-    c->cr[CR_BADADDR] = badaddr;
-    c->cr[CR_STATUS] = sr_after_trap(sr);
-    c->pc = c->cr[CR_TVEC];
     m->end_block = true;
 }
 

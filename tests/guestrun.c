@@ -31,9 +31,35 @@ void capture_write(void *ctx, const uint8_t *b, size_t n)
     c->buf[c->len] = '\0';
 }
 
+static uint32_t vm_pc(const struct vm *vm)
+{
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    vm_regs(vm, regs, &pc, crs);
+    return pc;
+}
+
 int capture_read(void *ctx)
 {
     struct capture *c = ctx;
+    if (c->vm) {
+        bool retry = c->given > 0;
+        if (vm_waiting_input(c->vm) != retry)
+            c->retry_wrong++;
+        else if (retry && (vm_instret(c->vm) != c->at_instret || vm_pc(c->vm) != c->at_pc ||
+                           vm_stats(c->vm)->emulated != c->at_emulated))
+            c->retry_wrong++;
+    }
+    if (c->given < c->again) {
+        c->given++;
+        c->agains++;
+        if (c->vm) {
+            c->at_instret = vm_instret(c->vm);
+            c->at_pc = vm_pc(c->vm);
+            c->at_emulated = vm_stats(c->vm)->emulated;
+        }
+        return CONSOLE_AGAIN;
+    }
+    c->given = 0;
     return c->in && c->in[c->inpos] ? (unsigned char)c->in[c->inpos++] : -1;
 }
 
@@ -66,12 +92,26 @@ void guest_run_bare(const struct guest_run *c, struct guest_end *e)
     if (!booted)
         fprintf(stderr, "\nelf_boot: %s\n", err);
     CU_ASSERT_FATAL(booted);
-    struct capture cap = {.in = c->input};
+    struct capture cap = {.in = c->input, .again = c->input_again};
     machine_set_console(m, &(struct console_io){.ctx = &cap, .read = capture_read, .write = capture_write});
     if (c->disk)
         CU_ASSERT_FATAL(machine_attach_disk(m, c->disk, c->disk_len));
     struct vm_exit x;
-    switch (machine_run(m, limit_of(c), &x)) {
+    enum exit_reason why;
+    while ((why = machine_run(m, limit_of(c) - machine_cpu(m)->instret, &x)) == EXIT_INPUT_WAIT) {
+        /* stopped on the instruction that looked for input, which did
+         * not execute (its word is at pc when paging is off) */
+        CU_ASSERT_EQUAL(x.pc, machine_cpu(m)->pc);
+        uint8_t b[4];
+        struct isa_fields f;
+        if (!(machine_get_cr(m, CR_STATUS) & SR_PG) && machine_read_phys(m, x.pc, b, 4))
+            CU_ASSERT(isa_decode((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24,
+                                 &f) &&
+                      (f.op == OP_IN || f.op == OP_WFI));
+        e->input_waits++;
+    }
+    e->agains = cap.agains;
+    switch (why) {
     case EXIT_HALT: e->state = VM_HALTED, e->value = x.value; break;
     case EXIT_BUDGET: e->state = VM_LIMIT; break;
     case EXIT_DEADLOCK: e->state = VM_DEADLOCK; break;
@@ -134,7 +174,7 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
         fprintf(stderr, "\nvmm_new: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     uint32_t free_before = vmm_free_frames(v);
-    struct capture cap = {.in = c->input};
+    struct capture cap = {.in = c->input, .again = c->input_again};
     struct vm_config cfg = {.name = "guest", .mem_size = mem_of(c), .image = c->image, .bootarg = c->boot,
                             .disk = c->disk, .disk_len = c->disk_len, .max_insns = limit_of(c),
                             .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
@@ -142,8 +182,15 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
     if (!vm)
         fprintf(stderr, "\nvmm_add_vm: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
-    vmm_run(v);
+    cap.vm = vm;
+    /* A VM that waits for input is run again, and executes the
+     * instruction again. */
+    do
+        vmm_run(v);
+    while (vm_state(vm) == VM_RUNNABLE && vm_waiting_input(vm));
     guest_end_of(vm, &cap, e);
+    e->agains = cap.agains;
+    e->retry_wrong = cap.retry_wrong;
     e->free_before = free_before;
     e->audit = vmm_audit(v, c->findings);
     vmm_remove_vm(v, vm);

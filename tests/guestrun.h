@@ -30,6 +30,9 @@ struct guest_run {
     const uint8_t *disk;          /* NULL: no disk */
     size_t disk_len;
     const char *input;            /* console input, NULL: none */
+    unsigned input_again;         /* the console's host says CONSOLE_AGAIN this many times before
+                                   * each byte and the end of input; the bare machine is run again
+                                   * at each EXIT_INPUT_WAIT, the VMM again while the VM waits */
     uint64_t max_insns;           /* 0: GUESTRUN_LIMIT */
     /* under the VMM */
     enum shadow_policy policy;
@@ -58,6 +61,12 @@ struct guest_end {
     unsigned audit_after;         /* ... and once it was removed */
     uint32_t free_before;         /* host frames free before the VM was made */
     uint32_t free_after;          /* ... and after it was removed again */
+    /* input_again */
+    unsigned agains;              /* CONSOLE_AGAIN answers the host gave */
+    unsigned input_waits;         /* bare: EXIT_INPUT_WAIT exits, each on an in or a wfi */
+    unsigned retry_wrong;         /* VMM: retries (asks after an "again") that found the VM moved
+                                   * on, or vm_waiting_input not saying it waits; and first asks
+                                   * that found it saying so */
 };
 
 void guest_run_bare(const struct guest_run *c, struct guest_end *e);
@@ -75,12 +84,24 @@ void guest_end_diff(const struct guest_end *bare, const struct guest_end *vmm, c
  * list. */
 void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len);
 
-/* A console output sink for VMs made by hand: appends, NUL-terminated. */
+/* A console for VMs made by hand: output appended, NUL-terminated; input
+ * from in (NULL: none).  With again set, the host is one that cannot
+ * block: it answers CONSOLE_AGAIN that many times before each byte and
+ * before the end of the input.  With vm set, each ask checks the VM: a
+ * retry finds it where the "again" left it, saying it waits for input. */
 struct capture {
     char *buf;
     size_t len;
     const char *in;
     size_t inpos;
+    unsigned again;
+    unsigned given;            /* "again"s given since the last real answer */
+    unsigned agains;           /* ... and in all */
+    const struct vm *vm;
+    uint64_t at_instret;       /* the VM when the last "again" was given */
+    uint32_t at_pc;
+    uint64_t at_emulated;
+    unsigned retry_wrong;      /* asks where the VM was not as it should be */
 };
 void capture_write(void *ctx, const uint8_t *b, size_t n);
 int capture_read(void *ctx);

@@ -615,6 +615,71 @@ static void test_reboot_is_a_fresh_start(void)
     elf_free(&paging);
 }
 
+/* --- console input that is not there yet --- */
+
+/* A host that cannot block answers CONSOLE_AGAIN before each byte and the
+ * end of input; conwait.s looks for input in every way that asks it (in
+ * con.status, in con.data, wfi with the input interrupt on, and a wfi
+ * that then idles to the timer).  The bare machine, run again at each
+ * EXIT_INPUT_WAIT, and the VMM, run again while the VM waits, end byte
+ * for byte as the bare machine with a host that blocks: output, counts,
+ * registers, memory.  Each "again" stops exactly one instruction, which
+ * does not retire: under the VMM, every retry finds the VM where the
+ * "again" left it (instret, pc, emulated count) and saying it waits. */
+static void test_input_not_ready(void)
+{
+    static const char input[] = "ab\ncd\nef.";
+    const unsigned again = 3, answers = sizeof input; /* the bytes and the end */
+    uint32_t sum = 0;
+    for (const char *p = input; *p; p++)
+        sum += (unsigned char)*p;
+    struct elf_image img;
+    guest_image("conwait", &img);
+    char what[512];
+
+    struct guest_run c = {.image = &img, .input = input};
+    struct guest_end bare, slow;
+    guest_run_bare(&c, &bare);
+    CU_ASSERT_EQUAL(bare.state, VM_HALTED);
+    CU_ASSERT_EQUAL(bare.value, sum);
+    CU_ASSERT_STRING_EQUAL(bare.out, "Pab\nDcd\nWef.T\n");
+    CU_ASSERT(bare.cycles > bare.instret); /* the last wfi idled */
+    CU_ASSERT_EQUAL(bare.agains, 0);
+    CU_ASSERT_EQUAL(bare.input_waits, 0);
+
+    c.input_again = again;
+    guest_run_bare(&c, &slow);
+    guest_end_diff(&bare, &slow, what, sizeof what);
+    CU_ASSERT_STRING_EQUAL(what, "");
+    CU_ASSERT_EQUAL(slow.agains, again * answers);
+    CU_ASSERT_EQUAL(slow.input_waits, again * answers);
+    guest_end_free(&slow);
+
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_end vm, vm_slow;
+        c.policy = (enum shadow_policy)p;
+        c.check = true;
+        c.input_again = 0;
+        guest_run_vmm(&c, &vm);
+        c.input_again = again;
+        guest_run_vmm(&c, &vm_slow);
+        expect_vm_as_bare(&bare, &vm_slow, what, sizeof what);
+        if (what[0])
+            fprintf(stderr, "\n  %s: %s", shadow_policy_name(c.policy), what);
+        CU_ASSERT_EQUAL(vm_slow.agains, again * answers);
+        CU_ASSERT_EQUAL(vm_slow.retry_wrong, 0);
+        CU_ASSERT_EQUAL(vm.retry_wrong, 0);
+        /* the stalled attempts were not emulated instructions */
+        CU_ASSERT_EQUAL(vm_slow.stats.emulated, vm.stats.emulated);
+        CU_ASSERT(memcmp(vm_slow.stats.emulated_by_op, vm.stats.emulated_by_op, sizeof vm.stats.emulated_by_op) == 0);
+        CU_ASSERT(vm.stats.emulated_by_op[OP_IN] > 0 && vm.stats.emulated_by_op[OP_WFI] > 0);
+        guest_end_free(&vm);
+        guest_end_free(&vm_slow);
+    }
+    guest_end_free(&bare);
+    elf_free(&img);
+}
+
 void suite_vmm(void)
 {
     CU_pSuite s = CU_add_suite("vmm", NULL, NULL);
@@ -636,4 +701,5 @@ void suite_vmm(void)
     CU_add_test(s, "statistics add up", test_statistics_add_up);
     CU_add_test(s, "JSON: a VM's name is escaped", test_json_escapes_names);
     CU_add_test(s, "a rebooted VM ends as a fresh one, every policy", test_reboot_is_a_fresh_start);
+    CU_add_test(s, "console input not there yet: bare and VMM end as with a blocking host", test_input_not_ready);
 }

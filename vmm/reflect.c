@@ -5,23 +5,18 @@
  * guest's own tvec.
  */
 #include "disk_store.h"
+#include "sensitive.h"
 #include "vmm_impl.h"
 
 void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
 {
-    struct cpu_state *live = vcpu_live(vm);
-    uint32_t *cr = vm->cpu.cr;
-
-    if (CAUSE_CODE(cause) < CAUSE_FIRST_INTERRUPT && is_double_fault(cr[CR_STATUS], live->pc, cr[CR_TVEC])) {
+    /* The hardware's half of the trap (isa/sensitive.h), on the virtual
+     * CPU: its pc is on the real CPU, its control registers here. */
+    if (!trap_deliver(vcpu_live(vm), &vm->cpu, cause, badaddr)) {
         vm->state = VM_DOUBLE_FAULT;
         vm->exit_value = cause;
         return;
     }
-    cr[CR_EPC] = live->pc;
-    cr[CR_CAUSE] = cause;
-    cr[CR_BADADDR] = badaddr;
-    cr[CR_STATUS] = sr_after_trap(cr[CR_STATUS]);
-    live->pc = cr[CR_TVEC];
     vm->mmu->activate(vm); /* now in virtual supervisor mode */
 }
 

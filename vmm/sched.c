@@ -138,6 +138,12 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
             why = VMR_HOOK;
             break;
         }
+        if (vm->waiting_input) {
+            /* its console has no byte yet: the instruction that looked
+             * did nothing, and runs again when the VM is next entered */
+            why = VMR_INPUT;
+            break;
+        }
         if (how == AT_EXIT && x.reason != EXIT_BUDGET) {
             why = vm->state == VM_RUNNABLE ? VMR_EXIT : VMR_STOPPED;
             break;
@@ -153,10 +159,13 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
 enum vmm_return vmm_run(struct vmm *v)
 {
     int next = 0;
+    int waiting = 0; /* VMs in a row that found no input */
     for (;;) {
         int n = runnable(v);
         if (n == 0)
             return VMR_STOPPED;
+        if (waiting >= n)
+            return VMR_INPUT; /* every one waits: the caller waits for input */
         struct vm *vm = NULL;
         for (int i = 0; i < v->nvms && !vm; i++) {
             struct vm *c = v->vms[(next + i) % v->nvms];
@@ -164,7 +173,14 @@ enum vmm_return vmm_run(struct vmm *v)
                 vm = c;
         }
         next = (vm->id + 1) % v->nvms;
+        uint64_t before = vm->cpu.instret;
         enum vmm_return why = run_slice(v, vm, n > 1 ? vm->cpu.instret + v->cfg.quantum : UINT64_MAX, BY_TIMER);
+        if (why == VMR_INPUT) {
+            /* descheduled until its byte comes: the others run meanwhile */
+            waiting = vm->cpu.instret == before ? waiting + 1 : 1;
+            continue;
+        }
+        waiting = 0;
         if (why != VMR_STOPPED)
             return why; /* paused: the caller decides */
     }

@@ -49,6 +49,7 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
     if (!v->cfg.shadow_frames)
         v->cfg.shadow_frames = 1024;
     v->m = m;
+    v->real = machine_cpu(m);
     v->nframes = host_mem / PAGE_SIZE;
     v->owner = calloc(v->nframes, sizeof *v->owner);
     v->free_frames = calloc(v->nframes, sizeof *v->free_frames);
@@ -290,7 +291,8 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
             vm_guest_write_untraced(vm, g << PAGE_SHIFT, zeros, PAGE_SIZE); /* no shadows left to trace */
     }
     devices_reset(&vm->dev);
-    vm->cpu = (struct vcpu){0};
+    vm->cpu = (struct cpu_state){0};
+    vm->waiting_input = false;
     vm->cpu.cr[CR_STATUS] = SR_RESET;
     vm->st = (struct vm_stats){0};
     vm->exit_value = 0;
@@ -319,6 +321,7 @@ uint32_t vm_exit_value(const struct vm *vm) { return vm->exit_value; }
 const struct vm_stats *vm_stats(const struct vm *vm) { return &vm->st; }
 uint64_t vm_instret(const struct vm *vm) { return vm->cpu.instret; }
 uint64_t vm_cycles(const struct vm *vm) { return vm->cpu.cycles; }
+bool vm_waiting_input(const struct vm *vm) { return vm->waiting_input; }
 uint32_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
 int vm_id(const struct vm *vm) { return vm->id; }
 

@@ -254,6 +254,11 @@ uint32_t vm_exit_value(const struct vm *vm);
 const struct vm_stats *vm_stats(const struct vm *vm);
 uint64_t vm_instret(const struct vm *vm);
 uint64_t vm_cycles(const struct vm *vm);
+/* Whether the VM's last emulated instruction waits for console input its
+ * host does not have yet (its read said CONSOLE_AGAIN, machine.h): it did
+ * not execute, pc is on it, and the VM, still runnable, executes it again
+ * when it next runs. */
+bool vm_waiting_input(const struct vm *vm);
 /* Registers r0..r15, pc and the virtual control registers. */
 void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t crs[NCRS]);
 bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len);

@@ -3,8 +3,8 @@
  *
  * The pieces, after the classic reference architecture:
  *   dispatch.c  the dispatcher: first to run on every exit, routes it
- *   interp.c    the interpreter: one routine per privileged instruction,
- *               applied to the virtual CPU
+ *   interp.c    the interpreter: privileged instructions applied to the
+ *               virtual CPU (their rules are isa/sensitive.h's)
  *   alloc.c     the allocator: host frames for guest memory and shadows
  *   shadow.c    the shadow pager: shadow page tables, kept coherent by
  *               write-protecting the guest's page tables
@@ -22,20 +22,6 @@
 #include "vmm.h"
 
 #define MAX_VMS 64 /* VMs one VMM holds at once; ids are 0..MAX_VMS-1 */
-
-/*
- * The virtual CPU.  While its VM is on the real CPU, the general registers
- * and pc live in the machine (machine_cpu); vcpu.r and vcpu.pc hold them
- * only while the VM is off it.  The control registers are always here: the
- * real ones belong to the VMM.
- */
-struct vcpu {
-    uint32_t r[NREGS + 1];
-    uint32_t pc;
-    uint32_t cr[NCRS];   /* cr[CR_TIMER] is unused: the virtual timer is in dev */
-    uint64_t instret;    /* guest instructions retired: direct + emulated */
-    uint64_t cycles;     /* instret + idle cycles in wfi */
-};
 
 /* Who owns a host frame. */
 struct frame_owner {
@@ -96,7 +82,19 @@ struct vm {
     const struct vmm_mmu *mmu;        /* how its memory is */
     struct vmm_decision dec;          /* the exit being handled: what the VMM decided */
 
-    struct vcpu cpu;
+    /* The virtual CPU.  While the VM is on the real CPU its general
+     * registers and pc live in the machine (vcpu_live); cpu.r and cpu.pc
+     * hold them only while it is off.  The control registers, instret
+     * (direct + emulated) and cycles (instret + idle cycles in wfi) are
+     * always here: the real ones belong to the VMM.  cpu.cr[CR_TIMER] is
+     * unused: the virtual timer is in dev. */
+    struct cpu_state cpu;
+    /* The last instruction the interpreter ran for this VM looked for
+     * console input its host did not have yet (CONSOLE_AGAIN): it did not
+     * retire and pc is still on it, so running the VM again executes it
+     * again.  The VM stays runnable; the flag is cleared when the
+     * interpreter next completes an instruction of the VM. */
+    bool waiting_input;
     struct devices dev;     /* virtual timer, console, disk */
     struct dma dma;         /* guest-physical memory, for devices and the walker */
     uint32_t mem_size, nframes;
@@ -118,6 +116,7 @@ struct vm {
 struct vmm {
     struct vmm_config cfg;
     struct machine *m;
+    struct cpu_state *real; /* its CPU's registers, machine_cpu(m): vcpu_live is on every exit */
     uint32_t nframes;
     struct frame_owner *owner;
     uint32_t *free_frames;  /* a stack of free host frames */
@@ -144,7 +143,7 @@ struct vmm {
 };
 
 /* Registers of the current VM, on the real CPU. */
-static inline struct cpu_state *vcpu_live(struct vm *vm) { return machine_cpu(vm->vmm->m); }
+static inline struct cpu_state *vcpu_live(struct vm *vm) { return vm->vmm->real; }
 static inline bool vm_user(const struct vm *vm) { return !(vm->cpu.cr[CR_STATUS] & SR_S); }
 
 /* alloc.c */
