@@ -117,3 +117,42 @@ void vmm_stats_json(struct vmm *v, FILE *f)
     }
     fprintf(f, "  ]\n}\n");
 }
+
+void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len)
+{
+    if (d->kind >= VMX_COUNT) {
+        snprintf(buf, len, "not handled (the VM stopped)");
+        return;
+    }
+    int n = snprintf(buf, len, "%s", exit_desc[d->kind]);
+    size_t at = n < 0 ? 0 : (size_t)n < len ? (size_t)n : len;
+#define MORE(...)                                                                   \
+    do {                                                                            \
+        int k_ = snprintf(buf + at, len - at, __VA_ARGS__);                         \
+        at += k_ < 0 ? 0 : (size_t)k_ < len - at ? (size_t)k_ : len - at;          \
+    } while (0)
+    switch (d->kind) {
+    case VMX_EMULATED:
+        MORE(": %s", isa_insns[d->op].mnem);
+        break;
+    case VMX_REFLECTED:
+        MORE(": %s", isa_cause_name(d->cause));
+        break;
+    case VMX_PF_HIDDEN:
+        MORE(": va 0x%08x, guest entry 0x%08x at 0x%08x, shadow entry 0x%08x", d->gva, d->before, d->gpa,
+             d->after);
+        break;
+    case VMX_PF_TRACING:
+        MORE(": %s at va 0x%08x, guest entry at 0x%08x: 0x%08x -> 0x%08x", isa_insns[d->op].mnem, d->gva, d->gpa,
+             d->before, d->after);
+        break;
+    case VMX_PF_TRUE:
+        MORE(": %s at va 0x%08x", isa_cause_name(d->cause), d->gva);
+        break;
+    default:
+        break;
+    }
+    if (d->interrupt && at < len)
+        MORE("; then the virtual %s interrupt", isa_cause_name(d->interrupt));
+#undef MORE
+}

@@ -194,6 +194,10 @@ struct vmm_decision {
 #define VMM_HOOK_BEFORE (1u << 31)
 typedef bool vmm_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 void vmm_set_exit_hook(struct vmm *v, unsigned mask, vmm_exit_hook *fn, void *ctx);
+/* A decision in one line, e.g. "privileged instruction emulated: mtcr" or
+ * "tracing page fault (guest page-table write): sw at va 0x..., guest
+ * entry at 0x...: 0x... -> 0x...". */
+void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len);
 
 /* Why vm_step, vm_run_to_exit or vmm_run came back with a VM still runnable
  * (or VMR_STOPPED: every VM, or the one asked for, has stopped). */
