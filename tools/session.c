@@ -27,13 +27,17 @@ struct machine *session_machine(const char *prog, const struct session_vm *vm, e
     }
     *status = SESSION_BAD_INPUT;
     struct elf_image img;
-    if (!elf_read_file(vm->path, &img, err, sizeof err) || !elf_boot(m, &img, vm->boot, err, sizeof err)) {
-        fprintf(stderr, "%s: %s: %s\n", prog, vm->path, err);
-        elf_free(&img);
+    if (!session_read_image(prog, vm->path, &img)) {
         machine_free(m);
         return NULL;
     }
+    bool booted = elf_boot(m, &img, vm->boot, err, sizeof err);
     elf_free(&img);
+    if (!booted) {
+        fprintf(stderr, "%s: %s: %s\n", prog, vm->path, err);
+        machine_free(m);
+        return NULL;
+    }
     if (vm->disk) {
         struct disk_store *disk = session_open_disk(prog, vm->disk, false, NULL);
         if (!disk) {

@@ -94,6 +94,10 @@ void console_out_finish(struct console_out *o);
 
 /* --- inputs (session_input.c) --- */
 
+/* Read and check an image (at most 1 GiB, elf_load.h); false after one line
+ * on stderr, "PROG: PATH: not an ELF file" and the like. */
+bool session_read_image(const char *prog, const char *path, struct elf_image *img);
+
 /* Open a disk file for the whole run (disk_store.h): in place, or with
  * read_only into an overlay of its own; a pipe or device read whole.  *st
  * (when not NULL) is what the file is.  NULL after one line on stderr. */

@@ -1,6 +1,6 @@
 /*
- * session_input.c - what a session reads: disks, and what two machines
- * run side by side share (session.h).
+ * session_input.c - what a session reads: images, disks, and what two
+ * machines run side by side share (session.h).
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,6 +10,15 @@
 #include "lockstep.h"
 #include "read_capped.h"
 #include "session.h"
+
+bool session_read_image(const char *prog, const char *path, struct elf_image *img)
+{
+    char err[512];
+    if (elf_read_file(path, img, err, sizeof err))
+        return true;
+    fprintf(stderr, "%s: %s: %s\n", prog, path, err);
+    return false;
+}
 
 /* A regular file or block device is used in place, each block the guest
  * writes written to it at once; read_only (--lockstep) opens it for
@@ -66,12 +75,9 @@ void session_inputs_close(struct session_inputs *in)
 
 bool session_inputs_open(const char *prog, const char *mode, const struct session_vm *vm, struct session_inputs *in)
 {
-    char err[512];
     *in = (struct session_inputs){0};
-    if (!elf_read_file(vm->path, &in->img, err, sizeof err)) {
-        fprintf(stderr, "%s: %s: %s\n", prog, vm->path, err);
+    if (!session_read_image(prog, vm->path, &in->img))
         return false;
-    }
     if ((vm->disk && !(in->disk = session_open_disk(prog, vm->disk, true, NULL))) ||
         !read_input(prog, mode, &in->input, &in->input_len)) {
         session_inputs_close(in);
