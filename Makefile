@@ -8,26 +8,64 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   := build
 
-CPPFLAGS := -Iisa -Iisa/ref -Iassembler -Ivmm -D_POSIX_C_SOURCE=200809L -MMD -MP
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP
 WARN     := -std=c11 -Wall -Wextra -Werror
 REL_CFLAGS := $(WARN) -O2 -g
 SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_LDFLAGS := -fsanitize=address,undefined
 
-# What the tools are made of.  Each tool is its main file (<tool>_SRC)
-# plus the library: every other .c file of isa/, assembler/ and vmm/.
-TOOLS    := vrun visa vasm vdis
-vrun_SRC := vmm/vrun.c
-visa_SRC := isa/visa.c
-vasm_SRC := assembler/vasm.c
-vdis_SRC := assembler/vdis.c
-MAIN_SRC := $(foreach t,$(TOOLS),$($(t)_SRC))
-LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(wildcard isa/*.c assembler/*.c vmm/*.c)))
-# The reference machine and the difftest (docs/testing.md), named one by
-# one: the glob above takes only isa/*.c.
-REF_SRC  := isa/ref/ref_decode.c isa/ref/ref_exec.c isa/ref/ref_mmu.c isa/ref/ref_trap.c \
-            isa/ref/ref_machine.c isa/ref/difftest.c
-LIB_SRC  += $(REF_SRC)
+# --- layers ------------------------------------------------------------------
+#
+# One static library per directory, $(BUILD)/FLAVOUR/lib/libvmlab-NAME.a,
+# each compiled with its own include paths and those of the layers it may
+# use, and no others: isa/ cannot include a header of vmm/, and a tool
+# links only what it needs (the assembler no VMM code).  NAME_USES is
+# every layer NAME may use, in link order; tests/test_layers.c (suite
+# `layers`) checks the sources, the libraries and the tools against the
+# same rule.
+#
+#   isa      isa/               the machine
+#   ref      isa/ref/           the reference CPU and the difftest   uses isa
+#   asm      assembler/         the assembler and disassembler       uses isa
+#   vmm      vmm/               the VMM                              uses isa
+#   session  tools/session*.c   what the front ends share            uses vmm isa
+#
+# The programs' main files are tools/NAME.c, each linking the libraries of
+# NAME_LIBS and compiled with their include paths (and -Itools); the
+# tests and the benchmark may use everything.
+LIBS         := isa ref asm vmm session
+isa_DIR      := isa
+ref_DIR      := isa/ref
+asm_DIR      := assembler
+vmm_DIR      := vmm
+session_DIR  := tools
+isa_SRC      := $(sort $(wildcard isa/*.c))
+ref_SRC      := $(sort $(wildcard isa/ref/*.c))
+asm_SRC      := $(sort $(wildcard assembler/*.c))
+vmm_SRC      := $(sort $(wildcard vmm/*.c))
+session_SRC  := $(sort $(wildcard tools/session*.c))
+isa_USES     :=
+ref_USES     := isa
+asm_USES     := isa
+vmm_USES     := isa
+session_USES := vmm isa
+
+TOOLS     := vrun visa vasm vdis
+vrun_LIBS := session vmm ref isa
+visa_LIBS := isa
+vasm_LIBS := asm isa
+vdis_LIBS := asm isa
+MAIN_SRC  := $(patsubst %,tools/%.c,$(TOOLS))
+# Everything, higher layers first, for the tests, the benchmark and the fuzz targets.
+ALL_LIBS  := session vmm asm ref isa
+ALL_INC   := $(patsubst %,-I%,$(foreach l,$(ALL_LIBS),$($(l)_DIR)))
+
+# The include paths of a source file: its layer's, its tool's, or (tests/) all.
+layer_of = $(strip $(foreach l,$(LIBS),$(if $(filter $(1),$($(l)_SRC)),$(l))))
+lib_inc  = $(patsubst %,-I%,$($(1)_DIR) $(foreach u,$($(1)_USES),$($(u)_DIR)))
+tool_inc = $(patsubst %,-I%,tools $(filter-out tools,$(foreach l,$($(1)_LIBS),$($(l)_DIR))))
+inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC)),$(call \
+           tool_inc,$(basename $(notdir $(1)))),$(if $(filter tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
 
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
@@ -39,14 +77,16 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 # A name with a leading "cmd:" is a program on PATH rather than a header.
 TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev cmd:valgrind=valgrind
 
-obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
+obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
+lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
+libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
 .PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest
 
-all: $(addprefix $(BUILD)/bin/,$(TOOLS))
+all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
 help:
-	@echo "make          build the tools into build/bin/"
+	@echo "make          build the tools into build/bin/ (and their libraries into build/rel/lib/)"
 	@echo "make run      the main job: the guest OS's demo under the VMM, and the VMM's statistics"
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing);"
 	@echo "              SUITES='mmu tlbhole' runs only those suites"
@@ -66,19 +106,31 @@ help:
 
 $(BUILD)/rel/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
+	$(CC) $(call inc_for,$<) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
 
 $(BUILD)/san/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -c $< -o $@
+	$(CC) $(call inc_for,$<) $(CPPFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+# --- libraries -------------------------------------------------------------------
+
+# Every flavour of object has its libraries: rel and san, and the fuzzers'.
+FLAVOURS := rel san fuzz-cmp fuzz-fast campaign
+
+define lib_rules
+$(call lib,$(1),$(2)): $(call obj,$(1),$($(2)_SRC))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l)))))
 
 # --- tools ---------------------------------------------------------------------
 
 define tool_rules
-$(BUILD)/bin/$(1): $(call obj,rel,$($(1)_SRC) $(LIB_SRC))
+$(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$^ -o $$@
-$(BUILD)/san/bin/$(1): $(call obj,san,$($(1)_SRC) $(LIB_SRC))
+$(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(SAN_LDFLAGS) $$^ -o $$@
 endef
@@ -100,13 +152,15 @@ deps:
 
 # vrun's main, renamed vrun_main, for the tests and fuzz targets that run
 # its command line in-process (tests/fuzz/fuzz_vrun.c).
-$(BUILD)/%/obj/vmm/vrun_main.o: vmm/vrun.c
+$(BUILD)/%/obj/tools/vrun_main.o: tools/vrun.c
 	@mkdir -p $(dir $@)
-	$(if $(filter fuzz-%,$*),$(FUZZ_CC),$(CC)) $(CPPFLAGS) $($(subst -,_,$*)_VRUN_CFLAGS) -Dmain=vrun_main -c $< -o $@
+	$(if $(filter fuzz-%,$*),$(FUZZ_CC),$(CC)) $(call inc_for,$<) $(CPPFLAGS) $($(subst -,_,$*)_VRUN_CFLAGS) \
+	    -Dmain=vrun_main -c $< -o $@
 san_VRUN_CFLAGS := $(SAN_CFLAGS)
 rel_VRUN_CFLAGS := $(REL_CFLAGS)
 
-$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC) $(LIB_SRC)) $(BUILD)/san/obj/vmm/vrun_main.o
+$(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/tools/vrun_main.o \
+                                 $(call libs,san,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
 
@@ -122,7 +176,8 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
 	@rm -f $(BUILD)/check.tally
-	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin $(BUILD)/san/tests/vmlab-tests $(SUITES)
+	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin VMLAB_LIB=$(BUILD)/rel/lib \
+	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(SUITES)
 	$(if $(SUITES),,VMLAB_TALLY=$(BUILD)/check.tally VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
 	@awk '{ p += $$1; f += $$2; n++ } END { if (n > 1) printf "\nmake check, both runs:\n%d passed, %d failed\n", p, f }' $(BUILD)/check.tally
 
@@ -131,7 +186,8 @@ difftest: deps
 	VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_ALL)
 
 # The same tests, optimised and without sanitizers, under Valgrind.
-$(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC) $(LIB_SRC)) $(BUILD)/rel/obj/vmm/vrun_main.o
+$(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC)) $(BUILD)/rel/obj/tools/vrun_main.o \
+                                 $(call libs,rel,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $^ -lcunit -o $@
 
@@ -198,19 +254,20 @@ FUZZ_PACKAGES := cmd:$(FUZZ_CC)=clang
 
 $(BUILD)/fuzz-cmp/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_cmp) -fno-sanitize-recover=all -c $< -o $@
+	$(FUZZ_CC) $(call inc_for,$<) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_cmp) -fno-sanitize-recover=all -c $< -o $@
 
 $(BUILD)/fuzz-fast/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_fast) -fno-sanitize-recover=all -c $< -o $@
+	$(FUZZ_CC) $(call inc_for,$<) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_fast) -fno-sanitize-recover=all -c $< -o $@
 
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 
 define fuzz_rules
 $(BUILD)/fuzz/entry-$(1).o: tests/fuzz/libfuzzer.c
 	@mkdir -p $$(dir $$@)
-	$(FUZZ_CC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_$(FUZZ_PROFILE_$(1))) -DFUZZ_TARGET_FN=fuzz_check_$(1) -c $$< -o $$@
-$(BUILD)/fuzz/$(1): $(BUILD)/fuzz/entry-$(1).o $(call obj,fuzz-$(FUZZ_PROFILE_$(1)),$(FUZZ_SRC) $(LIB_SRC)) $(BUILD)/fuzz-$(FUZZ_PROFILE_$(1))/obj/vmm/vrun_main.o
+	$(FUZZ_CC) $(ALL_INC) $(CPPFLAGS) $(WARN) -O2 -g $(FUZZ_FLAGS_$(FUZZ_PROFILE_$(1))) -DFUZZ_TARGET_FN=fuzz_check_$(1) -c $$< -o $$@
+$(BUILD)/fuzz/$(1): $(BUILD)/fuzz/entry-$(1).o $(call obj,fuzz-$(FUZZ_PROFILE_$(1)),$(FUZZ_SRC)) \
+                   $(BUILD)/fuzz-$(FUZZ_PROFILE_$(1))/obj/tools/vrun_main.o $(call libs,fuzz-$(FUZZ_PROFILE_$(1)),$(ALL_LIBS))
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $$^ -o $$@
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
@@ -223,9 +280,10 @@ campaign_VRUN_CFLAGS := $(WARN) -O2 -g -fsanitize=undefined -fno-sanitize-recove
 
 $(BUILD)/campaign/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(campaign_VRUN_CFLAGS) -c $< -o $@
+	$(CC) $(call inc_for,$<) $(CPPFLAGS) $(campaign_VRUN_CFLAGS) -c $< -o $@
 
-$(BUILD)/fuzz/campaign: $(call obj,campaign,tests/fuzz/campaign.c $(FUZZ_SRC) $(LIB_SRC)) $(BUILD)/campaign/obj/vmm/vrun_main.o
+$(BUILD)/fuzz/campaign: $(call obj,campaign,tests/fuzz/campaign.c $(FUZZ_SRC)) $(BUILD)/campaign/obj/tools/vrun_main.o \
+                        $(call libs,campaign,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=undefined $^ -o $@
 
@@ -239,7 +297,7 @@ fuzz:
 
 # --- benchmark -----------------------------------------------------------------
 
-$(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC) $(LIB_SRC))
+$(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC)) $(call libs,rel,$(ALL_LIBS))
 	$(CC) $^ -o $@
 
 bench: $(BUILD)/rel/bench

@@ -45,6 +45,7 @@
     X(difftest)                                                                \
     X(isolation)                                                               \
     X(hostile)                                                                 \
+    X(layers)                                                                  \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

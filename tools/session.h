@@ -1,0 +1,171 @@
+/*
+ * session.h - what the front ends share: vrun today, the monitor (vmon)
+ * and the experiment runner (vexp) to come.  A session takes what a
+ * command line asks for (struct session_config: images, disks, memory,
+ * boot strings, names) and makes the machine of it: the VMM and its VMs,
+ * or one bare machine, or the inputs two machines run side by side share;
+ * it owns the consoles (stdin, stdout with one "[name] " line at a time
+ * per VM, --console-dir files) and says what went wrong with an image or a
+ * disk in the front end's words.
+ *
+ * Every failure is one line on stderr, "PROG: ...", and a status from
+ * enum session_status, which is the front end's exit status for it.  What
+ * the front end does with the machine - run it, report how it ended - is
+ * the front end's (tools/vrun.c).
+ *
+ *   static struct session s;                     a VMM with its VMs
+ *   status = session_plan(&s, "vrun", &cfg);     names, host memory
+ *   status = session_start(&s, inject);          VMM, disks, images, consoles
+ *   session_console_files(&s, dir, outputs);     optional: consoles to files
+ *   session_run(&s);                             every VM to its end
+ *   ... vm_state(s.vms[i]) ..., session_say(&s, i, ...)
+ *   session_free(&s);
+ *
+ * The code: session.c (the VMM and its VMs, the bare machine),
+ * session_console.c (consoles), session_input.c (images, disks, stdin).
+ */
+#ifndef VMLAB_TOOLS_SESSION_H
+#define VMLAB_TOOLS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "elf_load.h"
+#include "fileio.h"
+#include "machine.h"
+#include "vm_name.h"
+#include "vmm.h"
+
+/* The exit status of a failed step, after its one line on stderr. */
+enum session_status {
+    SESSION_OK = 0,
+    SESSION_BAD_INPUT = 1, /* an image, a disk, an output file, stdin */
+    SESSION_USAGE = 2,     /* what was asked for cannot be made */
+};
+
+#define SESSION_MAX_VMS 16
+
+/* One VM (or the one bare machine) as the command line gives it. */
+struct session_vm {
+    const char *path; /* the image */
+    const char *disk; /* NULL: none */
+    const char *boot; /* NULL: none */
+    const char *name; /* NULL: from the image's file name */
+    uint32_t mem;
+    uint64_t max_insns; /* UINT64_MAX: no limit */
+};
+
+struct session_config {
+    enum isa_variant isa;
+    enum shadow_policy policy;
+    uint32_t quantum; /* 0: the VMM's default */
+    bool check_isolation;
+    struct session_vm vm[SESSION_MAX_VMS];
+    int nvms;
+};
+
+/* --- consoles (session_console.c) --- */
+
+/* A console's output: to a stream; with several VMs on one stream, each
+ * line preceded by "[name] " and written whole (session_console.c says
+ * when a piece of a line goes out early).  Streams sharing a FILE share
+ * *open_line, the prefixed stream whose unfinished line is the last thing
+ * on it. */
+#define CONSOLE_LINE_MAX 4096
+
+struct console_out {
+    FILE *f;
+    const char *prefix; /* NULL: the bytes go straight to f */
+    struct console_out **open_line;
+    char line[CONSOLE_LINE_MAX];
+    size_t len;
+    bool continued; /* the start of this line is already on f */
+};
+
+/* struct console_io's write and read: ctx is a struct console_out; read
+ * takes stdin (and first shows ctx's unfinished line on a terminal). */
+void console_out_write(void *ctx, const uint8_t *buf, size_t len);
+int console_stdin_read(void *ctx);
+/* At the end: what is left of a prefixed stream's line, with a newline. */
+void console_out_finish(struct console_out *o);
+
+/* --- inputs (session_input.c) --- */
+
+/* Read and check an image (at most 1 GiB, elf_load.h); false after one line
+ * on stderr, "PROG: PATH: not an ELF file" and the like. */
+bool session_read_image(const char *prog, const char *path, struct elf_image *img);
+
+/* Open a disk file for the whole run (disk_store.h): in place, or with
+ * read_only into an overlay of its own; a pipe or device read whole.  *st
+ * (when not NULL) is what the file is.  NULL after one line on stderr. */
+struct disk_store *session_open_disk(const char *prog, const char *path, bool read_only, struct stat *st);
+/* After the run: a disk whose file failed, or whose writes could not
+ * reach a file, said in one line ("PROG: [vm] path: ..."; vm may be NULL);
+ * false then.  s may be NULL (no disk). */
+bool session_disk_ok_at_exit(const char *prog, const char *path, const char *vm, struct disk_store *s);
+
+/* What two machines run side by side share (vrun --lockstep, --difftest):
+ * the image, all of stdin (at most LOCKSTEP_INPUT_MAX; mode names the run
+ * in the message when it is larger), and the disk, which neither may
+ * change: each sees it through an overlay of its own. */
+struct session_inputs {
+    struct elf_image img;
+    uint8_t *input;
+    size_t input_len;
+    struct disk_store *disk;
+};
+/* false after one line on stderr (then nothing to close) */
+bool session_inputs_open(const char *prog, const char *mode, const struct session_vm *vm, struct session_inputs *in);
+void session_inputs_close(struct session_inputs *in);
+
+/* --- the bare machine (session.c) --- */
+
+/* vm's bare machine: its memory, its image booted, its disk attached, the
+ * console on stdin and *out (out->f set by the caller).  NULL after one
+ * line on stderr, with the status in *status. */
+struct machine *session_machine(const char *prog, const struct session_vm *vm, enum isa_variant isa,
+                                struct console_out *out, int *status);
+
+/* --- the VMM and its VMs (session.c) --- */
+
+struct session {
+    const char *prog;
+    const struct session_config *cfg; /* the caller's, for the session's life */
+    char names[SESSION_MAX_VMS][VM_NAME_MAX + 1];
+    uint64_t host_mem; /* the host machine's memory, bytes */
+    struct console_out *open_line;
+    struct console_out out[SESSION_MAX_VMS];
+    struct stat disk_id[SESSION_MAX_VMS];
+    struct vmm *vmm;
+    struct vm *vms[SESSION_MAX_VMS];
+};
+
+/* The host machine's memory for cfg's VMs: each VM's, and shadow_frames
+ * pages of shadow tables for each, and two pages. */
+uint64_t session_host_mem(const struct session_config *cfg, uint32_t shadow_frames);
+
+/* Name every VM (its --name, or its image's file name made unique with
+ * "-2", "-3"...) and size the host; nothing is opened yet.  0, or a
+ * status after one line on stderr. */
+int session_plan(struct session *s, const char *prog, const struct session_config *cfg);
+/* Make the VMM (inject: enum vmm_inject, 0 in real use) and each VM: its
+ * disk, its image, its console (stdin goes to the first VM; with several
+ * VMs, lines get "[name] ").  0, or a status after one line on stderr;
+ * session_free either way. */
+int session_start(struct session *s, unsigned inject);
+/* Send each VM's console to DIR/NAME.out instead, a file of outputs (made
+ * whole at outset_commit).  0, or a status after one line on stderr. */
+int session_console_files(struct session *s, const char *dir, struct outset *outputs);
+/* Every VM to its end, and the consoles' last lines out. */
+void session_run(struct session *s);
+void session_free(struct session *s);
+
+/* A message about VM i on stderr: "PROG: PATH: ...", and with several VMs
+ * "PROG: [NAME] PATH: ..." (several VMs may run the same image; NAME is
+ * the prefix of their lines on stdout). */
+void session_say(const struct session *s, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
