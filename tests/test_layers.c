@@ -799,7 +799,7 @@ static void test_tool_control(void)
     check_tool(libs, BIT(ASM) | BIT(ISA), "vasm", rel_tool("vrun"), &r);
     report_close(&r);
     char line[4400];
-    snprintf(line, sizeof line, "%s: shadow_fault, defined by libvmlab-vmm.a, which vasm does not link",
+    snprintf(line, sizeof line, "%s: vmm_new, defined by libvmlab-vmm.a, which vasm does not link",
              rel_tool("vrun"));
     expect_line(&r, line);
     snprintf(line, sizeof line, "%s: session_plan, defined by libvmlab-session.a, which vasm does not link",
