@@ -267,6 +267,25 @@ static void test_shadow_policies(void)
     free(hello.s);
 }
 
+/* --technique and --mmu by name: the defaults give the same run; a name
+ * that is none is refused in one line, before anything runs. */
+static void test_techniques(void)
+{
+    struct text hello = golden("hello");
+    struct res r;
+    VRUN(&r, "--technique", "trap-and-emulate", "--mmu", "shadow", KERNEL, "--boot", "hello");
+    expect_ok(&r, 0);
+    CU_ASSERT_BYTES("named techniques", r.out, r.outlen, hello.s, hello.len);
+    res_free(&r);
+    VRUN(&r, "--technique", "binary-translation", KERNEL);
+    expect_error(&r, 2, "vrun: unknown technique 'binary-translation' (there is: trap-and-emulate)");
+    res_free(&r);
+    VRUN(&r, "--mmu", "nested", KERNEL);
+    expect_error(&r, 2, "vrun: unknown memory technique 'nested' (there is: shadow)");
+    res_free(&r);
+    free(hello.s);
+}
+
 /* --- statistics ------------------------------------------------------------------ */
 
 /* The bare machine's instruction count for a boot string (--native --stats). */
@@ -1128,6 +1147,42 @@ static void test_bad_usage(void)
     res_free(&r);
 }
 
+/* --trace-exits: one line per exit on stderr, of each kind as many as the
+ * summary of --stats counts, each saying what the VMM did; the console
+ * output is the run's without it. */
+static void test_trace_exits(void)
+{
+    struct text hello = golden("hello");
+    struct res r;
+    VRUN(&r, "--trace-exits", "--stats", KERNEL, "--boot", "hello");
+    CU_ASSERT(r.exited && r.status == 0);
+    CU_ASSERT_BYTES("traced", r.out, r.outlen, hello.s, hello.len);
+    const char *sum = strstr(r.err, "vm kernel: ");
+    struct summary m;
+    CU_ASSERT_FATAL(sum != NULL && parse_summary(sum, &m));
+    long long lines = 0, by_kind[7] = {0}, emulated_named = 0;
+    for (const char *p = r.err; p < sum && (p = strstr(p, "exit at pc 0x")) && p < sum; p++) {
+        lines++;
+        const char *colon = strstr(p, " instructions: ");
+        CU_ASSERT_FATAL(colon != NULL);
+        colon += strlen(" instructions: ");
+        for (int k = 0; k < 7; k++)
+            if (strncmp(colon, kinds[k][1], strlen(kinds[k][1])) == 0)
+                by_kind[k]++;
+        /* an emulated instruction is named: "...emulated: mtcr" */
+        if (strncmp(colon, kinds[0][1], strlen(kinds[0][1])) == 0 && colon[strlen(kinds[0][1])] == ':' &&
+            strchr("mrwhitoe", colon[strlen(kinds[0][1]) + 2]))
+            emulated_named++;
+    }
+    CU_ASSERT_EQUAL(lines, m.exits);
+    for (int k = 0; k < 7; k++)
+        CU_ASSERT_EQUAL(by_kind[k], m.by_kind[k]);
+    CU_ASSERT_EQUAL(emulated_named, m.by_kind[0]);
+    CU_ASSERT(m.by_kind[0] > 0 && m.by_kind[1] > 0);
+    res_free(&r);
+    free(hello.s);
+}
+
 void suite_vrun_vmm(void)
 {
     CU_pSuite s = CU_add_suite("vrun_vmm", suite_init, suite_clean);
@@ -1147,4 +1202,6 @@ void suite_vrun_vmm(void)
     CU_add_test(s, "--isa x86like: the guest kernel panics", test_x86like);
     CU_add_test(s, "--disk under the VMM", test_disk);
     CU_add_test(s, "bad usage under the VMM: one line each", test_bad_usage);
+    CU_add_test(s, "--technique and --mmu by name", test_techniques);
+    CU_add_test(s, "--trace-exits: a line per exit, as many as --stats counts", test_trace_exits);
 }

@@ -60,6 +60,8 @@ struct session_vm {
 
 struct session_config {
     enum isa_variant isa;
+    const char *technique, *mmu; /* the VMM's techniques by name (NULL: the defaults) */
+    bool trace_exits;            /* every exit and what the VMM made of it, on stderr */
     enum shadow_policy policy;
     uint32_t quantum; /* 0: the VMM's default */
     bool check_isolation;

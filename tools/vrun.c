@@ -79,10 +79,15 @@ static void usage(FILE *f)
             "  --boot STRING     boot argument: a0 points to it at reset (docs/isa.md)\n"
             "  --name NAME       the VM's name in output prefixes and statistics: 1 to 31\n"
             "                    bytes of UTF-8, no '/', '\"', '\\' or control characters\n"
+            "  --technique NAME  how the VMM virtualizes the CPU: trap-and-emulate\n"
+            "                    (default; docs/vmm.md section 2)\n"
+            "  --mmu NAME        how it virtualizes memory: shadow (default)\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
             "  --check-isolation after every exit, check that no VM can reach what it\n"
             "                    does not own; stop a VM at the first violation\n"
+            "  --trace-exits     print every VM exit and what the VMM made of it on\n"
+            "                    stderr (privileged instruction emulated: mtcr, ...)\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
             "                    of stdout (where, with several VMs, lines get [NAME])\n"
             "  --stats           print instruction counts (and the VMM's statistics) on\n"
@@ -173,7 +178,8 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME,
-           OPT_SHADOW, OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION };
+           OPT_SHADOW, OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU,
+           OPT_TRACE_EXITS };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
@@ -186,6 +192,9 @@ static int parse(int argc, char **argv, struct opts *o)
         {"boot", required_argument, NULL, OPT_BOOT},
         {"name", required_argument, NULL, OPT_NAME},
         {"shadow", required_argument, NULL, OPT_SHADOW},
+        {"technique", required_argument, NULL, OPT_TECHNIQUE},
+        {"mmu", required_argument, NULL, OPT_MMU},
+        {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
         {"quantum", required_argument, NULL, OPT_QUANTUM},
         {"console-dir", required_argument, NULL, OPT_CONSOLE_DIR},
         {"stats", no_argument, NULL, OPT_STATS},
@@ -234,6 +243,9 @@ static int parse(int argc, char **argv, struct opts *o)
             if (!shadow_policy_parse(optarg, &o->run.policy))
                 return fail_usage("--shadow %s: unknown policy (rebuild, demand or cache)", optarg);
             break;
+        case OPT_TECHNIQUE: o->run.technique = optarg; break;
+        case OPT_MMU: o->run.mmu = optarg; break;
+        case OPT_TRACE_EXITS: o->run.trace_exits = true; break;
         case OPT_QUANTUM:
             if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
                 return fail_usage("--quantum %s: not a number of instructions", optarg);

@@ -609,8 +609,9 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         return VMX_PF_HIDDEN;
     uint32_t spte = make_spte(vm, role, w.pte);
     put_leaf(vm, child, VA_L2(va), w.pte, spte);
-    vm->dec.gpa = w.pte_pa;
-    vm->dec.before = w.pte;
+    vm->dec.paging_off = role == ROLE_PHYS;
+    vm->dec.gpa = role == ROLE_PHYS ? 0 : w.pte_pa;
+    vm->dec.before = role == ROLE_PHYS ? 0 : w.pte;
     vm->dec.after = spte_read(vm, child, VA_L2(va));
     child->flood = 0; /* both are in use: still page tables */
     root->flood = 0;

@@ -139,8 +139,11 @@ void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len)
         MORE(": %s", isa_cause_name(d->cause));
         break;
     case VMX_PF_HIDDEN:
-        MORE(": va 0x%08x, guest entry 0x%08x at 0x%08x, shadow entry 0x%08x", d->gva, d->before, d->gpa,
-             d->after);
+        if (d->paging_off)
+            MORE(": va 0x%08x, paging off, shadow entry 0x%08x", d->gva, d->after);
+        else
+            MORE(": va 0x%08x, guest entry 0x%08x at 0x%08x, shadow entry 0x%08x", d->gva, d->before, d->gpa,
+                 d->after);
         break;
     case VMX_PF_TRACING:
         MORE(": %s at va 0x%08x, guest entry at 0x%08x: 0x%08x -> 0x%08x", isa_insns[d->op].mnem, d->gva, d->gpa,
