@@ -17,6 +17,7 @@
     X(mmu)                                                                     \
     X(tlbhole)                                                                 \
     X(stepping)                                                                \
+    X(debug)                                                                   \
     X(ref)                                                                     \
     X(timer)                                                                   \
     X(console)                                                                 \

@@ -155,6 +155,7 @@ static const char *exit_name(enum exit_reason r)
     case EXIT_DEADLOCK: return "deadlock";
     case EXIT_DOUBLE_FAULT: return "double fault";
     case EXIT_DISK_ERROR: return "disk error";
+    case EXIT_DEBUG: return "debug (a debugger's breakpoint or watch)";
     }
     return "?";
 }
