@@ -268,31 +268,30 @@ void machine_debug_step_over(struct machine *m)
     m->step_over.instret = m->cpu.instret;
 }
 
-bool debug_before(struct machine *m, uint64_t *n)
+uint64_t debug_before(struct machine *m, uint64_t n)
 {
     const struct debugger *d = m->dbg;
     if (d->nbrk == 0 && d->fetch_watches == 0)
-        return false;
-    if (*n > 1)
-        *n = 1;
+        return n;
+    n = n < 1 ? n : 1;
     uint32_t pc = m->cpu.pc, pa;
     if (m->step_over.on && m->step_over.pc == pc && m->step_over.instret == m->cpu.instret)
-        return false;
+        return n;
     struct debug_hit hit = {.event = DEBUG_BREAK, .pc = pc};
     if (!has_break(d, pc)) {
         if (!d->fetch_watches || !mmu_probe_fetch(m, pc, &pa) ||
             !(d->frame_kinds[pa >> PAGE_SHIFT] & WATCH_FETCH))
-            return false;
+            return n;
         const struct watch_range *w = watch_hit(d, pa, 4, WATCH_FETCH);
         if (!w)
-            return false;
+            return n;
         hit = (struct debug_hit){.event = DEBUG_WATCH, .pc = pc, .watch = w->id, .va = pc, .pa = pa, .size = 4,
                                  .access = ACCESS_FETCH};
     }
     machine_debug_step_over(m); /* the call that resumes from here runs this instruction */
     machine_stop(m, EXIT_DEBUG);
     m->exit->debug = hit;
-    return true;
+    return 0;
 }
 
 void debug_access(struct machine *m, uint32_t va, uint32_t pa, unsigned size, enum access k)

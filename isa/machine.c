@@ -213,8 +213,11 @@ enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit 
         uint64_t ev = devices_next_event(&m->dev);
         if (ev != UINT64_MAX && ev - m->cpu.cycles < n)
             n = ev - m->cpu.cycles;
-        if (unlikely(m->dbg) && debug_before(m, &n))
-            break;
+        if (unlikely(m->dbg)) {
+            n = debug_before(m, n);
+            if (m->stop)
+                break;
+        }
         cpu_exec(m, n);
         if (m->stop)
             break;

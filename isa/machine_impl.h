@@ -132,11 +132,10 @@ bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa);
 
 /* --- debug.c: the debugger's hooks, called only when m->dbg --- */
 
-/* Before machine_run lets the CPU go: false to go on (with *n cut to one
- * instruction when breakpoints or fetch watches need each pc checked), or
- * true after stopping the machine with EXIT_DEBUG at a breakpoint or a
- * fetch watch. */
-bool debug_before(struct machine *m, uint64_t *n);
+/* Before machine_run lets the CPU run n instructions: how many it may
+ * run (one while breakpoints or fetch watches need every pc checked), or
+ * a stop (m->stop) with EXIT_DEBUG at a breakpoint or fetch watch. */
+uint64_t debug_before(struct machine *m, uint64_t n);
 /* A load or store of size bytes at va, physical address pa, has passed
  * every check in the MMU and will complete: stop after it if it touches a
  * watch of its kind. */

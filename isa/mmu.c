@@ -36,20 +36,29 @@ static bool pte_allows(uint32_t pte, int user, enum access k)
     return k != ACCESS_WRITE || (pte & PTE_D);
 }
 
-/* Recompute an entry's fast-path tags (see machine_impl.h).  A debugger's
- * watches keep the tags of the kinds they watch empty, so that every such
- * access to the frame reaches mmu_access. */
+/* R, W and X are the PTE's bits 1-3, in the order of enum access. */
+_Static_assert(PTE_R == 2u << ACCESS_READ && PTE_W == 2u << ACCESS_WRITE && PTE_X == 2u << ACCESS_FETCH,
+               "set_tags reads the permissions as a mask of kinds");
+
+/* Recompute an entry's fast-path tags (see machine_impl.h): pte_allows,
+ * and A already set, as a mask of kinds (bit k: enum access k).  Kinds
+ * the frame sends to the slow path keep empty tags: stores to decoded
+ * code, and whatever a debugger's watches there watch. */
 static void set_tags(struct machine *m, struct tlb_entry *e)
 {
-    uint32_t f = frame_of(m, e);
-    bool code = m->is_code[f];
-    unsigned watched = unlikely(m->dbg) ? debug_frame_watched(m, f) : 0;
-    for (int u = 0; u < 2; u++)
-        for (int k = 0; k < 3; k++) {
-            bool ok = e->valid && pte_allows(e->pte, u, (enum access)k) &&
-                      (e->pte & PTE_A) && !(k == ACCESS_WRITE && code) && !(watched >> k & 1);
-            e->tag[u][k] = ok ? e->vpage : TAG_NONE;
-        }
+    uint32_t f = frame_of(m, e), pte = e->pte;
+    unsigned slow = m->is_code[f] ? 1u << ACCESS_WRITE : 0;
+    if (unlikely(m->dbg))
+        slow |= debug_frame_watched(m, f);
+    unsigned ok = e->valid && (pte & PTE_A) ? (pte / PTE_R) & 7 : 0;
+    if (!(pte & PTE_D))
+        ok &= ~(1u << ACCESS_WRITE);
+    ok &= ~slow;
+    unsigned ok_user = pte & PTE_U ? ok : 0;
+    for (int k = 0; k < 3; k++) {
+        e->tag[0][k] = ok >> k & 1 ? e->vpage : TAG_NONE;
+        e->tag[1][k] = ok_user >> k & 1 ? e->vpage : TAG_NONE;
+    }
 }
 
 void mmu_retag_frames(struct machine *m, uint32_t first, uint32_t last)
