@@ -218,9 +218,9 @@ uint32_t machine_pending_interrupt(struct machine *m);
  * devices' accesses to memory are not the CPU's and are not watched.
  *
  * Breakpoints and fetch watches make machine_run execute one instruction
- * at a time (much slower: tens of millions of instructions a second
- * rather than a billion); load and store watches only send the accesses
- * to the frames they cover through the MMU's slow path.
+ * at a time (some 30 million instructions a second instead of several
+ * hundred million); load and store watches only send the accesses to the
+ * frames they cover through the MMU's slow path.
  */
 
 /* WATCH_* are 1 << enum access, so a kind matches an access directly. */
