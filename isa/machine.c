@@ -77,6 +77,7 @@ void machine_free(struct machine *m)
             free(m->dcache[f]);
     free(m->dcache);
     free(m->is_code);
+    debug_free(m);
     free(m->mem);
     devices_free(&m->dev);
     free(m);
@@ -86,6 +87,7 @@ void machine_reset(struct machine *m)
 {
     memset(&m->cpu, 0, sizeof m->cpu);
     m->cpu.cr[CR_STATUS] = SR_RESET;
+    m->step_over.on = false;
     mmu_reset(m);
     devices_reset(&m->dev);
 }
@@ -114,6 +116,7 @@ bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t 
 }
 
 void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
+uint64_t machine_tlb_flushes(const struct machine *m) { return m->tlb_flushes; }
 void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
 
 void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)
@@ -185,6 +188,11 @@ enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit 
         uint64_t ev = devices_next_event(&m->dev);
         if (ev != UINT64_MAX && ev - m->cpu.cycles < n)
             n = ev - m->cpu.cycles;
+        if (unlikely(m->dbg)) {
+            n = debug_before(m, n);
+            if (m->stop)
+                break;
+        }
         cpu_exec(m, n);
         if (m->stop)
             break;

@@ -89,6 +89,19 @@ enum exit_reason {
     EXIT_DISK_ERROR,   /* the disk's file failed (disk_store_error); the command never completes */
     EXIT_INPUT_WAIT,   /* the console's host has no input yet (CONSOLE_AGAIN); pc is the instruction
                         * that looked for it, not executed: run again when input may be there */
+    EXIT_DEBUG,        /* a debugger's breakpoint or watched range was hit (struct debug_hit) */
+};
+
+/* What an EXIT_DEBUG hit: see "The debug path" below. */
+enum debug_event { DEBUG_BREAK = 1, DEBUG_WATCH };
+struct debug_hit {
+    enum debug_event event;
+    uint32_t pc;        /* the instruction: at the breakpoint, or the one that made the access */
+    int watch;          /* DEBUG_WATCH: the range's id (machine_watch_add); 0 for a breakpoint */
+    uint32_t va;        /* DEBUG_WATCH: the access's virtual address */
+    uint32_t pa;        /* DEBUG_WATCH: its physical address */
+    uint32_t size;      /* DEBUG_WATCH: bytes accessed (1, 2 or 4; 4 for a fetch) */
+    enum access access; /* DEBUG_WATCH: a read, a write or a fetch */
 };
 
 /* What machine_run reports.  For EXIT_TRAP: pc is the instruction that
@@ -106,6 +119,7 @@ struct vm_exit {
     uint32_t insn;
     enum access access;
     uint32_t value; /* EXIT_HALT: the halt register's value */
+    struct debug_hit debug; /* EXIT_DEBUG: what was hit; pc is where the CPU stands */
 };
 
 /* The console's host side.  read returns the next input byte (0..255), -1
@@ -193,8 +207,86 @@ struct disk_store *machine_disk(struct machine *m);
  * in a file), and whether a command has written to it. */
 const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written);
 
+/* How many times the whole TLB has been flushed since the machine was made
+ * (tlbflush, writing ptb or status.PG, machine_tlb_flush, and their
+ * stand-ins in the host; not machine_reset): what a debugger or a test
+ * checks to see that stepping disturbed nothing. */
+uint64_t machine_tlb_flushes(const struct machine *m);
+
 /* Set the pending-interrupt state's view: which interrupt (cause code) is
  * pending now, or 0.  Used by hosts to inspect the machine. */
 uint32_t machine_pending_interrupt(struct machine *m);
+
+/*
+ * The debug path (docs/isa.md section 13): a debugger's breakpoints and
+ * watched ranges.  A part of the simulator, not of the architecture: code
+ * on the machine cannot see them, and with nothing attached the machine
+ * runs exactly as fast as without them.  They work the same on a bare and
+ * on a hosted machine (where the guest's addresses are the virtual
+ * addresses of real user mode).
+ *
+ * A breakpoint is a virtual address of an instruction: machine_run stops
+ * with EXIT_DEBUG before the instruction there is fetched, in any mode,
+ * with the state exactly as it is before that instruction (pc = the
+ * breakpoint).  The call that resumes from that stop steps over it: a
+ * breakpoint is not reported twice at the same pc and instret.  A run
+ * that ends for another reason (a budget, a watch) at a breakpoint's
+ * address has not reported it; the next call does, at once.
+ *
+ * A watch is a range of physical memory and the kinds of CPU access it
+ * catches.  A load or store that touches the range stops the machine once
+ * it has completed: the instruction retired, a store's value is in
+ * memory, pc is the next instruction's.  A fetch watch stops before the
+ * fetched instruction executes, like a breakpoint on a physical address
+ * (and is stepped over like one).  The page-table walker's and the
+ * devices' accesses to memory are not the CPU's and are not watched.
+ *
+ * Breakpoints and fetch watches make machine_run execute one instruction
+ * at a time (some 30 million instructions a second instead of several
+ * hundred million); load and store watches only send the accesses to the
+ * frames they cover through the MMU's slow path.
+ */
+
+/* WATCH_* are 1 << enum access, so a kind matches an access directly. */
+enum watch_kind {
+    WATCH_READ = 1 << ACCESS_READ,
+    WATCH_WRITE = 1 << ACCESS_WRITE,
+    WATCH_FETCH = 1 << ACCESS_FETCH,
+};
+#define WATCH_ACCESS (WATCH_READ | WATCH_WRITE)
+
+/* Add a breakpoint at va (adding one that is there already changes
+ * nothing); false if va is not a multiple of 4 (no instruction starts
+ * there) or memory runs out. */
+bool machine_break_add(struct machine *m, uint32_t va);
+/* Remove the breakpoint at va; false if there was none. */
+bool machine_break_del(struct machine *m, uint32_t va);
+void machine_break_clear(struct machine *m);
+/* How many breakpoints there are; the first max of them, in increasing
+ * order, in va (which may be NULL when max is 0). */
+size_t machine_breaks(const struct machine *m, uint32_t *va, size_t max);
+
+/* Watch [pa, pa+len) for the kinds of access in kinds (WATCH_*).  Returns
+ * the watch's id, a positive number never used again for this machine;
+ * 0 and why in err if the range is empty or not all in memory, kinds is
+ * empty or has other bits, or memory runs out.  A hit names the first
+ * watch (lowest id) the access touches. */
+int machine_watch_add(struct machine *m, uint32_t pa, uint32_t len, unsigned kinds, char *err, size_t errlen);
+/* Remove the watch with that id; false if there is none. */
+bool machine_watch_del(struct machine *m, int id);
+void machine_watch_clear(struct machine *m);
+struct watch_range {
+    int id;
+    uint32_t pa, len;
+    unsigned kinds;
+};
+/* How many watches there are; the first max of them, by id, in out. */
+size_t machine_watches(const struct machine *m, struct watch_range *out, size_t max);
+
+/* The next machine_run does not stop for a breakpoint or fetch watch at
+ * the current pc while instret is what it is now: how a debugger resumes
+ * from where it stands (after a step that ended on a breakpoint, say).
+ * A stop for a breakpoint does this by itself. */
+void machine_debug_step_over(struct machine *m);
 
 #endif

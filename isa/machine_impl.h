@@ -87,6 +87,17 @@ struct machine {
     bool stop;             /* machine_run must return */
     bool end_block;        /* state the hot loop caches has changed */
     struct vm_exit *exit;  /* where machine_run reports */
+
+    /* The debug path (debug.c), last so that nothing the CPU loop uses
+     * moves.  dbg is NULL while no breakpoint or watch is attached. */
+    struct debugger *dbg;
+    struct {
+        bool on;
+        uint32_t pc;
+        uint64_t instret;
+    } step_over;           /* machine_debug_step_over: not before this pc at this instret */
+    int watch_ids;         /* the last watch id handed out */
+    uint64_t tlb_flushes;  /* mmu_flush_all calls */
 };
 
 /* --- mmu.c --- */
@@ -111,6 +122,27 @@ static inline uint8_t *mmu_phys(struct machine *m, uint32_t pa)
 void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len);
 /* The decoded slots of a frame, created on first use; marks it as code. */
 struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame);
+/* Recompute the fast tags of the TLB entries (both TLBs) that map a frame
+ * in [first, last]: after the debugger's watches there changed. */
+void mmu_retag_frames(struct machine *m, uint32_t first, uint32_t last);
+/* The physical address the fetch of the instruction at pc would read,
+ * found without side effects (no A bit, no TLB fill); false if that fetch
+ * would trap. */
+bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa);
+
+/* --- debug.c: the debugger's hooks, called only when m->dbg --- */
+
+/* Before machine_run lets the CPU run n instructions: how many it may
+ * run (one while breakpoints or fetch watches need every pc checked), or
+ * a stop (m->stop) with EXIT_DEBUG at a breakpoint or fetch watch. */
+uint64_t debug_before(struct machine *m, uint64_t n);
+/* A load or store of size bytes at va, physical address pa, has passed
+ * every check in the MMU and will complete: stop after it if it touches a
+ * watch of its kind. */
+void debug_access(struct machine *m, uint32_t va, uint32_t pa, unsigned size, enum access k);
+/* The kinds (1 << enum access) some watch covers in this frame. */
+unsigned debug_frame_watched(const struct machine *m, uint32_t frame);
+void debug_free(struct machine *m);
 
 /* --- trap.c --- */
 

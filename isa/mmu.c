@@ -36,27 +36,42 @@ static bool pte_allows(uint32_t pte, int user, enum access k)
     return k != ACCESS_WRITE || (pte & PTE_D);
 }
 
-/* Recompute an entry's fast-path tags (see machine_impl.h). */
+/* R, W and X are the PTE's bits 1-3, in the order of enum access. */
+_Static_assert(PTE_R == 2u << ACCESS_READ && PTE_W == 2u << ACCESS_WRITE && PTE_X == 2u << ACCESS_FETCH,
+               "set_tags reads the permissions as a mask of kinds");
+
+/* Recompute an entry's fast-path tags (see machine_impl.h): pte_allows,
+ * and A already set, as a mask of kinds (bit k: enum access k).  Kinds
+ * the frame sends to the slow path keep empty tags: stores to decoded
+ * code, and whatever a debugger's watches there watch. */
 static void set_tags(struct machine *m, struct tlb_entry *e)
 {
-    bool code = m->is_code[frame_of(m, e)];
-    for (int u = 0; u < 2; u++)
-        for (int k = 0; k < 3; k++) {
-            bool ok = e->valid && pte_allows(e->pte, u, (enum access)k) &&
-                      (e->pte & PTE_A) && !(k == ACCESS_WRITE && code);
-            e->tag[u][k] = ok ? e->vpage : TAG_NONE;
-        }
+    uint32_t f = frame_of(m, e), pte = e->pte;
+    unsigned slow = m->is_code[f] ? 1u << ACCESS_WRITE : 0;
+    if (unlikely(m->dbg))
+        slow |= debug_frame_watched(m, f);
+    unsigned ok = e->valid && (pte & PTE_A) ? (pte / PTE_R) & 7 : 0;
+    if (!(pte & PTE_D))
+        ok &= ~(1u << ACCESS_WRITE);
+    ok &= ~slow;
+    unsigned ok_user = pte & PTE_U ? ok : 0;
+    for (int k = 0; k < 3; k++) {
+        e->tag[0][k] = ok >> k & 1 ? e->vpage : TAG_NONE;
+        e->tag[1][k] = ok_user >> k & 1 ? e->vpage : TAG_NONE;
+    }
 }
 
-static void retag_frame(struct machine *m, uint32_t frame)
+void mmu_retag_frames(struct machine *m, uint32_t first, uint32_t last)
 {
     for (int i = 0; i < TLB_SIZE; i++) {
-        if (m->tlb[i].valid && frame_of(m, &m->tlb[i]) == frame)
+        if (m->tlb[i].valid && frame_of(m, &m->tlb[i]) - first <= last - first)
             set_tags(m, &m->tlb[i]);
-        if (m->ptlb[i].valid && frame_of(m, &m->ptlb[i]) == frame)
+        if (m->ptlb[i].valid && frame_of(m, &m->ptlb[i]) - first <= last - first)
             set_tags(m, &m->ptlb[i]);
     }
 }
+
+static void retag_frame(struct machine *m, uint32_t frame) { mmu_retag_frames(m, frame, frame); }
 
 /* An empty entry keeps nothing of what it mapped: a path that forgot to
  * check valid would find NULL, not a frame another mapping left behind. */
@@ -91,6 +106,7 @@ void mmu_reset(struct machine *m)
  * instruction TLB goes with them. */
 void mmu_flush_all(struct machine *m)
 {
+    m->tlb_flushes++;
     while (m->tlb_filled)
         clear_slot(m, (unsigned)__builtin_ctzll(m->tlb_filled));
     mmu_forget_itlb(m);
@@ -198,5 +214,36 @@ uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k
     uint32_t f = (uint32_t)((frame - m->mem) >> PAGE_SHIFT);
     if (k == ACCESS_WRITE && m->is_code[f])
         mmu_invalidate_code(m, f << PAGE_SHIFT, PAGE_SIZE);
+    if (unlikely(m->dbg))
+        debug_access(m, va, f << PAGE_SHIFT | (va & PAGE_MASK), size, k);
     return frame + (va & PAGE_MASK);
+}
+
+/* fetch_page's order (cpu_exec.c), then mmu_access's, with nothing
+ * written: the instruction TLB, the TLB entry if it allows the fetch, the
+ * tables. */
+bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa)
+{
+    uint32_t vpage = pc & ~PAGE_MASK;
+    if (pc & 3)
+        return false;
+    if (m->itlb.valid && m->itlb.vpage == vpage) {
+        *pa = m->itlb.frame | (pc & PAGE_MASK);
+        return true;
+    }
+    if (!(m->cpu.cr[CR_STATUS] & SR_PG)) {
+        *pa = pc;
+        return (pc >> PAGE_SHIFT) < m->nframes;
+    }
+    int user = cpu_user(m);
+    const struct tlb_entry *e = &m->tlb[(pc >> PAGE_SHIFT) & TLB_MASK];
+    if (e->valid && e->vpage == vpage && pte_allows(e->pte, user, ACCESS_FETCH)) {
+        *pa = frame_of(m, e) << PAGE_SHIFT | (pc & PAGE_MASK);
+        return true;
+    }
+    struct pt_walk w;
+    if (pt_walk(&m->dma, m->cpu.cr[CR_PTB], pc, ACCESS_FETCH, user, false, &w))
+        return false;
+    *pa = w.page | (pc & PAGE_MASK);
+    return true;
 }

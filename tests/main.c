@@ -17,6 +17,7 @@
     X(mmu)                                                                     \
     X(tlbhole)                                                                 \
     X(stepping)                                                                \
+    X(debug)                                                                   \
     X(ref)                                                                     \
     X(timer)                                                                   \
     X(console)                                                                 \
@@ -45,6 +46,7 @@
     X(difftest)                                                                \
     X(isolation)                                                               \
     X(hostile)                                                                 \
+    X(vmstep)                                                                  \
     X(layers)                                                                  \
     X(coverage) /* must stay last: it checks what every suite above covered */
 

@@ -133,6 +133,12 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
         vm->st.direct += direct;
         if (x.reason == EXIT_BUDGET && !(vm->max_insns && vm->cpu.instret >= vm->max_insns))
             continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
+        if (x.reason == EXIT_DEBUG) {
+            /* the machine's debug path: a debugger's, not the VMM's */
+            vm->debug_hit = x.debug;
+            why = VMR_DEBUG;
+            break;
+        }
         bool pause = handle_exit(v, vm, &x);
         if (pause && vm->state == VM_RUNNABLE) {
             why = VMR_HOOK;

@@ -212,6 +212,10 @@ enum vmm_return {
     VMR_INPUT,        /* waiting for console input that is not there yet */
 };
 const char *vmm_return_name(enum vmm_return r);
+/* After VMR_DEBUG: the breakpoint or watch the machine's debug path hit
+ * (machine.h: breakpoints are set on vmm_machine(v) at guest virtual
+ * addresses, watches at host physical ones, vm_host_frame). */
+const struct debug_hit *vm_debug_hit(const struct vm *vm);
 
 struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, size_t errlen);
 void vmm_free(struct vmm *v);

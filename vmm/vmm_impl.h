@@ -81,6 +81,7 @@ struct vm {
     const struct vmm_technique *tech; /* how its CPU is virtualized (seams.h) */
     const struct vmm_mmu *mmu;        /* how its memory is */
     struct vmm_decision dec;          /* the exit being handled: what the VMM decided */
+    struct debug_hit debug_hit;       /* the last VMR_DEBUG stop: what the machine's debug path hit */
 
     /* The virtual CPU.  While the VM is on the real CPU its general
      * registers and pc live in the machine (vcpu_live); cpu.r and cpu.pc

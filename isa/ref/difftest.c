@@ -161,6 +161,7 @@ static const char *exit_name(enum exit_reason r)
     case EXIT_DOUBLE_FAULT: return "double fault";
     case EXIT_DISK_ERROR: return "disk error";
     case EXIT_INPUT_WAIT: return "input wait";
+    case EXIT_DEBUG: return "debug (a debugger's breakpoint or watch)";
     }
     return "?";
 }
