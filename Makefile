@@ -167,8 +167,8 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/too
 # Machine suites run again with every rig_run beside the reference CPU
 # (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
 # them, and every guest-OS workload in both variants, in make difftest.
-DIFFTEST_CHECK := trap mmu timer console disk hosted stepping
-DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted stepping difftest
+DIFFTEST_CHECK := trap mmu timer console disk hosted stepping debug
+DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted stepping debug difftest
 
 # The sanitized tools serve every suite but `valgrind`, which runs the
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).

@@ -114,15 +114,24 @@ static void plain_run(struct log *l, struct guest_end *e, uint64_t *nflush)
     rig_free(&r);
 }
 
+/* Field by field: a struct's padding is not its value. */
+static bool same_seen(const struct seen *a, const struct seen *b)
+{
+    const struct vmm_decision *x = &a->d, *y = &b->d;
+    return x->kind == y->kind && x->op == y->op && x->cause == y->cause && x->gva == y->gva && x->gpa == y->gpa &&
+           x->before == y->before && x->after == y->after && x->interrupt == y->interrupt &&
+           x->paging_off == y->paging_off && a->pc == b->pc && a->reason == b->reason && a->instret == b->instret;
+}
+
 static void expect_same_exits(const struct log *a, const struct log *b)
 {
     CU_ASSERT_EQUAL(a->n, b->n);
     size_t n = a->n < b->n ? a->n : b->n;
     for (size_t i = 0; i < n; i++)
-        if (memcmp(&a->e[i], &b->e[i], sizeof a->e[i]) != 0) {
-            fprintf(stderr, "\n  exit %zu differs: kind %d/%d, pc 0x%08x/0x%08x, instret %llu/%llu\n", i,
-                    (int)a->e[i].d.kind, (int)b->e[i].d.kind, a->e[i].pc, b->e[i].pc,
-                    (unsigned long long)a->e[i].instret, (unsigned long long)b->e[i].instret);
+        if (!same_seen(&a->e[i], &b->e[i])) {
+            fprintf(stderr, "\n  exit %zu differs: kind %d/%d, op %d/%d, pc 0x%08x/0x%08x, instret %llu/%llu\n", i,
+                    (int)a->e[i].d.kind, (int)b->e[i].d.kind, (int)a->e[i].d.op, (int)b->e[i].d.op, a->e[i].pc,
+                    b->e[i].pc, (unsigned long long)a->e[i].instret, (unsigned long long)b->e[i].instret);
             CU_FAIL("the exits differ");
             return;
         }
@@ -397,6 +406,47 @@ static void test_two_vms_stepped_in_turn(void)
     guest_end_free(&pe);
 }
 
+/* A breakpoint on a guest virtual address, set on the VMM's machine: the
+ * VM stops before the instruction there (VMR_DEBUG, vm_debug_hit), every
+ * time the guest reaches it; run again, it steps over it; and with the
+ * stops it ends as the plain run did, with the same exits. */
+static void test_breakpoint_under_vmm(void)
+{
+    const uint32_t user_va = 0x00400000; /* paging.s: the user program's first instruction */
+    struct log plain, l;
+    struct guest_end pe, e;
+    uint64_t nf;
+    plain_run(&plain, &pe, &nf);
+
+    struct rig r;
+    rig_make(&r, &l, VMM_HOOK_ALL, true);
+    CU_ASSERT_TRUE(machine_break_add(vmm_machine(r.v), user_va));
+    unsigned hits = 0;
+    enum vmm_return why;
+    while ((why = vmm_run(r.v)) == VMR_DEBUG) {
+        const struct debug_hit *h = vm_debug_hit(r.vm);
+        uint32_t regs[NREGS], pc, crs[NCRS];
+        vm_regs(r.vm, regs, &pc, crs);
+        CU_ASSERT_EQUAL(h->event, DEBUG_BREAK);
+        CU_ASSERT_EQUAL(h->pc, user_va);
+        CU_ASSERT_EQUAL(pc, user_va);
+        CU_ASSERT_EQUAL(crs[CR_STATUS] & SR_S, 0); /* the guest's user mode */
+        hits++;
+        if (hits > 1000)
+            break;
+    }
+    CU_ASSERT_EQUAL(why, VMR_STOPPED);
+    CU_ASSERT_TRUE(hits >= 1);
+    expect_same_exits(&plain, &l);
+    rig_end(&r, &e);
+    expect_same_end(&pe, &e);
+    rig_free(&r);
+    free(plain.e);
+    free(l.e);
+    guest_end_free(&pe);
+    guest_end_free(&e);
+}
+
 /* A console host that cannot block: no byte until the test opens it. */
 struct gate {
     bool open;
@@ -501,6 +551,8 @@ void suite_vmstep(void)
     CU_add_test(s, "steps of any size, and running to each next exit", test_step_sizes_and_run_to_exit);
     CU_add_test(s, "the hook pauses the VM; run again, it ends as before", test_hook_pauses);
     CU_add_test(s, "two VMs stepped in turn, one rebooted while loaded", test_two_vms_stepped_in_turn);
+    CU_add_test(s, "a breakpoint at a guest address stops the VM; resumed, it ends as before",
+                test_breakpoint_under_vmm);
     CU_add_test(s, "a VM waiting for input is descheduled; the others run", test_input_wait_deschedules);
     CU_add_test(s, "techniques chosen by name; unknown names refused", test_techniques_by_name);
 }
