@@ -71,13 +71,18 @@ void vmm_set_exit_hook(struct vmm *v, unsigned mask, vmm_exit_hook *fn, void *ct
 static bool handle_exit(struct vmm *v, struct vm *vm, const struct vm_exit *x)
 {
     bool pause = false;
-    if (__builtin_expect(v->hook != NULL, 0) && (v->hook_mask & VMM_HOOK_BEFORE))
-        pause = v->hook(v->hook_ctx, vm, x, NULL);
-    vm->dec = (struct vmm_decision){.kind = VMX_COUNT};
-    vm->tech->handle_exit(vm, x);
-    if (__builtin_expect(v->hook != NULL, 0) && vm->dec.kind < VMX_COUNT &&
-        (v->hook_mask & VMM_HOOK_KIND(vm->dec.kind)))
-        pause |= v->hook(v->hook_ctx, vm, x, &vm->dec);
+    if (__builtin_expect(v->hook == NULL, 1)) {
+        /* nobody reads the details: only the kind starts afresh */
+        vm->dec.kind = VMX_COUNT;
+        vm->tech->handle_exit(vm, x);
+    } else {
+        if (v->hook_mask & VMM_HOOK_BEFORE)
+            pause = v->hook(v->hook_ctx, vm, x, NULL);
+        vm->dec = (struct vmm_decision){.kind = VMX_COUNT};
+        vm->tech->handle_exit(vm, x);
+        if (vm->dec.kind < VMX_COUNT && (v->hook_mask & VMM_HOOK_KIND(vm->dec.kind)))
+            pause |= v->hook(v->hook_ctx, vm, x, &vm->dec);
+    }
     if (v->iso)
         iso_after_exit(vm, x);
     return pause;
@@ -131,28 +136,32 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
         vm->cpu.instret += direct;
         vm->cpu.cycles += direct;
         vm->st.direct += direct;
-        if (x.reason == EXIT_BUDGET && !(vm->max_insns && vm->cpu.instret >= vm->max_insns))
-            continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
-        if (x.reason == EXIT_DEBUG) {
-            /* the machine's debug path: a debugger's, not the VMM's */
-            vm->debug_hit = x.debug;
-            why = VMR_DEBUG;
-            break;
+        if (__builtin_expect(x.reason == EXIT_BUDGET || x.reason == EXIT_DEBUG, 0)) {
+            if (x.reason == EXIT_DEBUG) {
+                /* the machine's debug path: a debugger's, not the VMM's */
+                vm->debug_hit = x.debug;
+                why = VMR_DEBUG;
+                break;
+            }
+            if (!(vm->max_insns && vm->cpu.instret >= vm->max_insns))
+                continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
         }
         bool pause = handle_exit(v, vm, &x);
-        if (pause && vm->state == VM_RUNNABLE) {
-            why = VMR_HOOK;
-            break;
-        }
-        if (vm->waiting_input) {
-            /* its console has no byte yet: the instruction that looked
-             * did nothing, and runs again when the VM is next entered */
-            why = VMR_INPUT;
-            break;
-        }
-        if (how == AT_EXIT && x.reason != EXIT_BUDGET) {
-            why = vm->state == VM_RUNNABLE ? VMR_EXIT : VMR_STOPPED;
-            break;
+        if (__builtin_expect(pause | vm->waiting_input | (how == AT_EXIT), 0)) {
+            if (pause && vm->state == VM_RUNNABLE) {
+                why = VMR_HOOK;
+                break;
+            }
+            if (vm->waiting_input) {
+                /* its console has no byte yet: the instruction that looked
+                 * did nothing, and runs again when the VM is next entered */
+                why = VMR_INPUT;
+                break;
+            }
+            if (how == AT_EXIT && x.reason != EXIT_BUDGET) {
+                why = vm->state == VM_RUNNABLE ? VMR_EXIT : VMR_STOPPED;
+                break;
+            }
         }
     }
     if (v->iso)
