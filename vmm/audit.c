@@ -102,9 +102,11 @@ static void say_table(struct vmm_violation *r, const struct spage *sp)
     r->table = sp->hfn;
     r->level = sp->level;
     r->key = sp->key;
-    if (sp->role == ROLE_PHYS)
-        violation_say(r, "shadow table in host frame 0x%x (level %u, role phys, %s)", sp->hfn, sp->level,
-                      sp->level == PT_ROOT ? "root" : "for guest frames from 1024 x its level-1 index");
+    if (sp->role == ROLE_PHYS && sp->level == PT_ROOT)
+        violation_say(r, "shadow table in host frame 0x%x (level %u, role phys, root)", sp->hfn, sp->level);
+    else if (sp->role == ROLE_PHYS)
+        violation_say(r, "shadow table in host frame 0x%x (level %u, role phys, for guest frames from %u x its "
+                         "level-1 index)", sp->hfn, sp->level, PT_ENTRIES);
     else
         violation_say(r, "shadow table in host frame 0x%x (level %u, role %s, made from guest frame 0x%x)",
                       sp->hfn, sp->level, shadow_role_name(sp->role), sp->key);
