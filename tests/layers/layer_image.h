@@ -20,6 +20,13 @@ static uint32_t layer_word(enum op op, unsigned ra, int32_t imm)
     return isa_encode(&(struct isa_fields){.op = op, .ra = (uint8_t)ra, .imm = imm});
 }
 
+/* A console's output, to stdout (struct console_io's write). */
+static inline void console_write(void *ctx, const uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    fwrite(buf, 1, len, stdout);
+}
+
 /* The image as an ELF32 file in memory (free it); exits on failure. */
 static uint8_t *layer_image(size_t *len)
 {

@@ -7,12 +7,6 @@
 #include "layer_image.h"
 #include "ref.h"
 
-static void console_write(void *ctx, const uint8_t *buf, size_t len)
-{
-    (void)ctx;
-    fwrite(buf, 1, len, stdout);
-}
-
 int main(void)
 {
     size_t len;
