@@ -89,7 +89,7 @@ help:
 	@echo "make          build the tools into build/bin/ (and their libraries into build/rel/lib/)"
 	@echo "make run      the main job: the guest OS's demo under the VMM, and the VMM's statistics"
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing);"
-	@echo "              SUITES='mmu tlbhole' runs only those suites"
+	@echo "              SUITE=mmu, SUITES='mmu tlbhole' or SUITE='asm_*' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
 	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60) in FUZZ_JOBS"
@@ -167,6 +167,10 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/too
 # Machine suites run again with every rig_run beside the reference CPU
 # (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
 # them, and every guest-OS workload in both variants, in make difftest.
+# SUITE and SUITES name the suites make check runs (all when neither is
+# given), each a name or a shell pattern.
+CHECK_SUITES = $(strip $(SUITES) $(SUITE))
+
 DIFFTEST_CHECK := trap mmu timer console disk hosted stepping debug
 DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted stepping debug difftest
 
@@ -177,8 +181,8 @@ check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
 	@rm -f $(BUILD)/check.tally
 	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin VMLAB_LIB=$(BUILD)/rel/lib \
-	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(SUITES)
-	$(if $(SUITES),,VMLAB_TALLY=$(BUILD)/check.tally VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
+	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(foreach s,$(CHECK_SUITES),'$(s)')
+	$(if $(CHECK_SUITES),,VMLAB_TALLY=$(BUILD)/check.tally VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
 	@awk '{ p += $$1; f += $$2; n++ } END { if (n > 1) printf "\nmake check, both runs:\n%d passed, %d failed\n", p, f }' $(BUILD)/check.tally
 
 difftest: deps

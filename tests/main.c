@@ -3,6 +3,7 @@
  * Each test_*.c file has one function that adds its suites.
  */
 #include <CUnit/Basic.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -55,23 +56,28 @@ SUITES(X)
 #undef X
 
 /* Keep only the suites named on the command line active (all when none is
- * named); false, after a message, if a name is not a suite. */
+ * named); a name may be a shell pattern ('asm_*', 'vrun*').  False, after a
+ * message, if a name or pattern matches no suite. */
 static bool select_suites(int argc, char **argv)
 {
     if (argc < 2)
         return true;
-    for (int i = 1; i < argc; i++)
-        if (!CU_get_suite(argv[i])) {
+    for (int i = 1; i < argc; i++) {
+        bool found = false;
+        for (CU_pSuite s = CU_get_registry()->pSuite; s && !found; s = s->pNext)
+            found = fnmatch(argv[i], s->pName, 0) == 0;
+        if (!found) {
             fprintf(stderr, "vmlab-tests: no suite named '%s'; the suites are:", argv[i]);
             for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
-                fprintf(stderr, " %s", s->pName);
+                fprintf(stderr, "%s '%s'", s == CU_get_registry()->pSuite ? "" : ",", s->pName);
             fprintf(stderr, "\n");
             return false;
         }
+    }
     for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext) {
         bool named = false;
         for (int i = 1; i < argc; i++)
-            named |= strcmp(s->pName, argv[i]) == 0;
+            named |= fnmatch(argv[i], s->pName, 0) == 0;
         CU_set_suite_active(s, named);
     }
     return true;
