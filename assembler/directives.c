@@ -437,6 +437,14 @@ void directive_run(struct as *as, struct tokens *t, size_t i)
                 table[k].run(as, t, i, &table[k]);
             return;
         }
+    /* Other assemblers' names for a directive that is here under another
+     * (SPIM's .asciiz, GNU as's .string): no typo, so said by name. */
+    static const char *const other_names[][2] = {{".asciiz", ".asciz"}, {".string", ".asciz"}};
+    for (size_t k = 0; k < sizeof other_names / sizeof other_names[0]; k++)
+        if (strcmp(name, other_names[k][0]) == 0) {
+            as_error(as, tok_loc(t, i), "unknown directive '%s'; did you mean '%s'?", name, other_names[k][1]);
+            return;
+        }
     struct suggest sg;
     char text[AS_MAX_NAME + 32];
     suggest_init(&sg, name);

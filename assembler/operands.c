@@ -68,6 +68,15 @@ int operand_reg(struct as *as, struct tokens *t, const struct operand *o, int n,
         as_error(as, o->loc, "unknown register '%s'%s", name, suggest_text(&sg, text, sizeof text));
         return -1;
     }
+    /* add t0, t0, 5: the instruction that takes an immediate is addi */
+    char imm_form[AS_MAX_NAME + 2];
+    snprintf(imm_form, sizeof imm_form, "%si", what);
+    for (int k = 0; k < OP_COUNT; k++)
+        if (strcmp(isa_insns[k].mnem, imm_form) == 0) {
+            as_error(as, o->loc, "the %s operand of '%s' must be a register; did you mean '%s'?", ordinal(n), what,
+                     imm_form);
+            return -1;
+        }
     as_error(as, o->loc, "the %s operand of '%s' must be a register", ordinal(n), what);
     return -1;
 }

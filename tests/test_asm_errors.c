@@ -57,8 +57,17 @@ static void test_operand_count(void)
 static void test_operand_kind(void)
 {
     CHECK_DIAG("add t0, t1, 5\n",
-               "t.s:1:13: error: the third operand of 'add' must be a register\n"
+               "t.s:1:13: error: the third operand of 'add' must be a register; did you mean 'addi'?\n"
                "add t0, t1, 5\n"
+               "            ^\n");
+    CHECK_DIAG("sll t0, t1, 2\n",
+               "t.s:1:13: error: the third operand of 'sll' must be a register; did you mean 'slli'?\n"
+               "sll t0, t1, 2\n"
+               "            ^\n");
+    /* no sub with an immediate: nothing to suggest */
+    CHECK_DIAG("sub t0, t1, 5\n",
+               "t.s:1:13: error: the third operand of 'sub' must be a register\n"
+               "sub t0, t1, 5\n"
                "            ^\n");
     CHECK_DIAG("addi t0, t1, t2\n",
                "t.s:1:14: error: the third operand of 'addi' must be a value, not a register\n"
@@ -221,6 +230,15 @@ static void test_unknown_directive(void)
                "t.s:1:9: error: unknown directive '.wrod'; did you mean '.word'?\n"
                "        .wrod   5\n"
                "        ^~~~~\n");
+    /* other assemblers' names: SPIM's .asciiz, GNU as's .string */
+    CHECK_DIAG("s: .asciiz \"hi\"\n",
+               "t.s:1:4: error: unknown directive '.asciiz'; did you mean '.asciz'?\n"
+               "s: .asciiz \"hi\"\n"
+               "   ^~~~~~~\n");
+    CHECK_DIAG("s: .string \"hi\"\n",
+               "t.s:1:4: error: unknown directive '.string'; did you mean '.asciz'?\n"
+               "s: .string \"hi\"\n"
+               "   ^~~~~~~\n");
     CHECK_DIAG(".section .text\n",
                "t.s:1:1: error: unknown directive '.section'\n"
                ".section .text\n"
