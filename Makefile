@@ -48,10 +48,10 @@ isa_USES     :=
 ref_USES     := isa
 asm_USES     := isa
 vmm_USES     := isa
-session_USES := vmm isa
+session_USES := vmm asm isa
 
 TOOLS     := vrun visa vasm vdis
-vrun_LIBS := session vmm ref isa
+vrun_LIBS := session vmm asm ref isa
 visa_LIBS := isa
 vasm_LIBS := asm isa
 vdis_LIBS := asm isa

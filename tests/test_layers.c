@@ -65,7 +65,7 @@ static const struct layer layers[NLAYERS] = {
     [REF] = {"ref", "isa/ref", NULL, "isa/ref/", BIT(ISA), "ok\nref: halt 42\n"},
     [ASM] = {"asm", "assembler", NULL, "assembler/", BIT(ISA), "asm: addi    a0, zero, 42\n"},
     [VMM] = {"vmm", "vmm", NULL, "vmm/", BIT(ISA), "ok\nvmm: layer halted 42\n"},
-    [SESSION] = {"session", "tools", "session", "tools/session*", BIT(VMM) | BIT(ISA),
+    [SESSION] = {"session", "tools", "session", "tools/session*", BIT(VMM) | BIT(ASM) | BIT(ISA),
                  "[layer] ok\n[layer-2] ok\nsession: layer halted 42\nsession: layer-2 halted 42\n"},
 };
 
@@ -75,7 +75,7 @@ struct tool {
     unsigned libs;
 };
 static const struct tool tools[] = {
-    {"vrun", BIT(SESSION) | BIT(VMM) | BIT(REF) | BIT(ISA)},
+    {"vrun", BIT(SESSION) | BIT(VMM) | BIT(ASM) | BIT(REF) | BIT(ISA)},
     {"visa", BIT(ISA)},
     {"vasm", BIT(ASM) | BIT(ISA)},
     {"vdis", BIT(ASM) | BIT(ISA)},

@@ -224,9 +224,53 @@ static void test_vrun_abnormal(void)
     img = prog_image(dir, "double.elf", &p, NULL, 0);
     vrun(&r, NULL, 0, (const char *[]){"--native", img, NULL});
     snprintf(want, sizeof want,
-             "vrun: %s: double fault: the trap handler's first instruction, at 0x7ffff000, raised bus-error", img);
-    expect_error(&r, 125, want);
+             "vrun: %s: double fault: the trap handler's first instruction, at 0x7ffff000, raised bus-error\n"
+             "  the trap that led there: syscall (system call (syscall instruction)) at pc 0x%08x, in supervisor "
+             "mode: syscall\n"
+             "  the handler at tvec, 0x7ffff000, raised bus-error: (its instruction cannot be fetched)\n"
+             "  pc 0x7ffff000\n",
+             img, ENTRY + 12);
+    CU_ASSERT(r.exited && r.status == 125 && r.outlen == 0);
+    CU_ASSERT(strncmp(r.err, want, strlen(want)) == 0);
+    if (strncmp(r.err, want, strlen(want)) != 0)
+        fprintf(stderr, "\n  got:\n%s  wanted it to start:\n%s", r.err, want);
     res_free(&r);
+}
+
+/* A double fault explained, the same natively and under the VMM: the trap
+ * that led there (its cause in words, pc with its symbol, the instruction),
+ * why the handler could not run, and the registers. */
+static void test_vrun_double_fault_explained(void)
+{
+    /* a division by zero before the program set tvec */
+    struct prog p;
+    p_init(&p, ENTRY);
+    p_li(&p, 5, 7);
+    uint32_t div = p_op(&p, OP_DIV, 6, 5, 0, 0);
+    p_op(&p, OP_HALT, 0, 0, 0, 0);
+    const char *img = prog_image(dir, "divzero.elf", &p, NULL, 0);
+    struct res nat, vmm;
+    vrun(&nat, NULL, 0, (const char *[]){"--native", img, NULL});
+    vrun(&vmm, NULL, 0, (const char *[]){img, NULL});
+    char want[4200];
+    snprintf(want, sizeof want,
+             "vrun: %s: double fault: the trap handler's first instruction, at 0x00000000, raised illegal\n"
+             "  the trap that led there: div-zero (division by zero) at pc 0x%08x, in supervisor mode: "
+             "div t1, t0, zero\n"
+             "  tvec is 0: set it (mtcr tvec) before the first trap can happen\n"
+             "  pc 0x00000000\n",
+             img, div);
+    CU_ASSERT(nat.exited && nat.status == 125 && vmm.exited && vmm.status == 125);
+    CU_ASSERT(strncmp(nat.err, want, strlen(want)) == 0);
+    if (strncmp(nat.err, want, strlen(want)) != 0)
+        fprintf(stderr, "\n  got:\n%s  wanted it to start:\n%s", nat.err, want);
+    /* the registers, status's bits by name */
+    CU_ASSERT(strstr(nat.err, "\n  tp   00000000  t0   00000007  t1   00000000") != NULL);
+    CU_ASSERT(strstr(nat.err, "\n  status 00000005 (S PS)  cause 00000007 (div-zero)\n") != NULL);
+    /* one report, word for word, from both paths */
+    CU_ASSERT_STRING_EQUAL(vmm.err, nat.err);
+    res_free(&nat);
+    res_free(&vmm);
 }
 
 static void test_vrun_help(void)
@@ -485,6 +529,7 @@ void suite_vrun(void)
     CU_add_test(s, "--isa pg / x86like", test_vrun_isa);
     CU_add_test(s, "-n: the instruction limit, 124", test_vrun_limit);
     CU_add_test(s, "deadlock and double fault, 125", test_vrun_abnormal);
+    CU_add_test(s, "a double fault explained, the same natively and under the VMM", test_vrun_double_fault_explained);
     CU_add_test(s, "-h, --help", test_vrun_help);
     CU_add_test(s, "--disk: read, written, saved at exit", test_vrun_disk);
     CU_add_test(s, "bad files: one line each", test_vrun_bad_files);

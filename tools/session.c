@@ -16,8 +16,9 @@
 /* --- the bare machine --- */
 
 struct machine *session_machine(const char *prog, const struct session_vm *vm, enum isa_variant isa,
-                                struct console_out *out, int *status)
+                                struct console_out *out, struct elf_image *syms, int *status)
 {
+    *syms = (struct elf_image){0};
     struct machine_config cfg = {.mem_size = vm->mem, .isa = isa};
     char err[512];
     struct machine *m = machine_new(&cfg, err, sizeof err);
@@ -33,6 +34,8 @@ struct machine *session_machine(const char *prog, const struct session_vm *vm, e
         return NULL;
     }
     bool booted = elf_boot(m, &img, vm->boot, err, sizeof err);
+    if (booted && !report_keep_symbols(&img, syms))
+        snprintf(err, sizeof err, "out of memory"), booted = false;
     elf_free(&img);
     if (!booted) {
         fprintf(stderr, "%s: %s: %s\n", prog, vm->path, err);
@@ -210,6 +213,11 @@ int session_start(struct session *s, unsigned inject)
             .max_insns = vm->max_insns == UINT64_MAX ? 0 : vm->max_insns,
         };
         s->vms[i] = vmm_add_vm(s->vmm, &cfg, err, sizeof err);
+        if (s->vms[i] && !report_keep_symbols(&img, &s->syms[i])) {
+            elf_free(&img);
+            fprintf(stderr, "%s: out of memory\n", s->prog);
+            return SESSION_BAD_INPUT;
+        }
         elf_free(&img);
         if (!s->vms[i]) {
             session_say(s, i, "%s", err);
@@ -252,6 +260,8 @@ void session_run(struct session *s)
 
 void session_free(struct session *s)
 {
+    for (int i = 0; i < SESSION_MAX_VMS; i++)
+        elf_free(&s->syms[i]);
     vmm_free(s->vmm);
     s->vmm = NULL;
 }

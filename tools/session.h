@@ -123,13 +123,40 @@ struct session_inputs {
 bool session_inputs_open(const char *prog, const char *mode, const struct session_vm *vm, struct session_inputs *in);
 void session_inputs_close(struct session_inputs *in);
 
+/* --- reports (session_report.c) --- */
+
+/* A stopped machine as a report sees it - the bare machine or a VM, in
+ * the same terms: its registers, and its (guest-)physical memory. */
+struct report_view {
+    const struct elf_image *img; /* symbols (report_keep_symbols); NULL: none */
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    uint32_t mem_size;
+    bool (*read_phys)(void *ctx, uint32_t pa, void *buf, size_t len);
+    void *ctx;
+};
+/* va as "0x00001004 <_start+4>" (the nearest symbol at or below it). */
+void report_where(const struct report_view *v, uint32_t va, char *buf, size_t len);
+/* After "double fault: ...": the trap that led there (cause, pc with its
+ * symbol, the instruction, the address and, for a page fault, the entry
+ * that refused it), and why the handler could not run (tvec is 0, tvec not
+ * mapped...).  cause is the handler's own trap.  Lines start with two
+ * spaces. */
+void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause);
+/* pc with its symbol, the sixteen registers, the control registers with
+ * status's bits by name. */
+void report_registers(FILE *f, const struct report_view *v);
+/* An image's symbols alone (the rest of it is not kept for a report); free
+ * with elf_free.  False if out of memory. */
+bool report_keep_symbols(const struct elf_image *img, struct elf_image *out);
+
 /* --- the bare machine (session.c) --- */
 
 /* vm's bare machine: its memory, its image booted, its disk attached, the
- * console on stdin and *out (out->f set by the caller).  NULL after one
- * line on stderr, with the status in *status. */
+ * console on stdin and *out (out->f set by the caller); the image's
+ * symbols in *syms (free with elf_free).  NULL after one line on stderr,
+ * with the status in *status. */
 struct machine *session_machine(const char *prog, const struct session_vm *vm, enum isa_variant isa,
-                                struct console_out *out, int *status);
+                                struct console_out *out, struct elf_image *syms, int *status);
 
 /* --- the VMM and its VMs (session.c) --- */
 
@@ -143,6 +170,7 @@ struct session {
     struct stat disk_id[SESSION_MAX_VMS];
     struct vmm *vmm;
     struct vm *vms[SESSION_MAX_VMS];
+    struct elf_image syms[SESSION_MAX_VMS]; /* each VM's image's symbols, for reports */
 };
 
 /* The host machine's memory for cfg's VMs: each VM's, and shadow_frames

@@ -317,6 +317,10 @@ static int status_of(enum exit_reason r, uint32_t value)
     }
 }
 
+/* Physical memory, as a report reads it. */
+static bool machine_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
+static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
+
 /* --- on the bare machine --- */
 
 static int run_native(const struct opts *o)
@@ -324,7 +328,8 @@ static int run_native(const struct opts *o)
     const struct session_vm *io = &o->run.vm[0];
     struct console_out out = {.f = stdout};
     int status;
-    struct machine *m = session_machine(prog, io, o->run.isa, &out, &status);
+    struct elf_image syms;
+    struct machine *m = session_machine(prog, io, o->run.isa, &out, &syms, &status);
     if (!m)
         return status;
 
@@ -345,10 +350,18 @@ static int run_native(const struct opts *o)
         fprintf(stderr, "%s: %s: deadlock: wfi at pc 0x%08x waits for an interrupt that can never come\n",
                 prog, io->path, ex.pc - 4);
         break;
-    case EXIT_DOUBLE_FAULT:
+    case EXIT_DOUBLE_FAULT: {
         fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at 0x%08x, raised %s\n",
                 prog, io->path, ex.pc, isa_cause_name(ex.cause));
+        struct report_view v = {.img = &syms, .pc = cpu->pc, .mem_size = machine_mem_size(m),
+                                .read_phys = machine_memory, .ctx = m};
+        memcpy(v.regs, cpu->r, sizeof v.regs);
+        for (unsigned c = 0; c < NCRS; c++)
+            v.crs[c] = machine_get_cr(m, (enum cr)c);
+        report_double_fault(stderr, &v, ex.cause);
+        report_registers(stderr, &v);
         break;
+    }
     case EXIT_DISK_ERROR: /* said below, with the disk */
         break;
     default: /* traps and interrupts only exit a hosted machine */
@@ -361,6 +374,7 @@ static int run_native(const struct opts *o)
     if (!session_disk_ok_at_exit(prog, io->disk, NULL, machine_disk(m)))
         status = EXIT_BAD_INPUT;
     machine_free(m);
+    elf_free(&syms);
     return status;
 }
 
@@ -429,11 +443,17 @@ static int run_vms(const struct opts *o)
             session_say(&sess, i, "deadlock: wfi waits for an interrupt that can never come");
             s = EXIT_ABNORMAL;
             break;
-        case VM_DOUBLE_FAULT:
-            session_say(&sess, i, "double fault: the guest's trap handler's first instruction raised %s",
+        case VM_DOUBLE_FAULT: {
+            struct report_view v = {.img = &sess.syms[i], .mem_size = vm_mem_size(vm), .read_phys = vm_memory,
+                                    .ctx = vm};
+            vm_regs(vm, v.regs, &v.pc, v.crs);
+            session_say(&sess, i, "double fault: the trap handler's first instruction, at 0x%08x, raised %s", v.pc,
                         isa_cause_name(vm_exit_value(vm)));
+            report_double_fault(stderr, &v, vm_exit_value(vm));
+            report_registers(stderr, &v);
             s = EXIT_ABNORMAL;
             break;
+        }
         default:
             if (vm_disk(vm) && disk_store_error(vm_disk(vm))) {
                 s = EXIT_BAD_INPUT; /* said below, with the disk */

@@ -1,0 +1,203 @@
+/*
+ * session_report.c - what a stopped machine says about itself: the trap
+ * behind a double fault and why it was fatal, and the registers, in the
+ * same words for the bare machine and a VM (session.h, "reports").
+ *
+ * Everything here is read from the architectural state - the registers,
+ * the control registers and memory through the program's own page tables
+ * - so the two paths cannot tell it differently.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "disasm.h"
+#include "ptwalk.h"
+#include "session.h"
+
+/* "0x00001004 <_start+4>", or the bare address without a symbol. */
+void report_where(const struct report_view *v, uint32_t va, char *buf, size_t len)
+{
+    const struct elf_symbol *s = v->img ? elf_symbol_at(v->img, va) : NULL;
+    if (!s)
+        snprintf(buf, len, "0x%08x", va);
+    else if (va == s->value)
+        snprintf(buf, len, "0x%08x <%s>", va, s->name);
+    else
+        snprintf(buf, len, "0x%08x <%s+%u>", va, s->name, va - s->value);
+}
+
+static bool read_phys(void *ctx, uint32_t pa, void *buf, size_t len)
+{
+    const struct report_view *v = ctx;
+    return v->read_phys(v->ctx, pa, buf, len);
+}
+
+/* The physical address the program's tables give va for a fetch in mode
+ * user, without touching A or D; false, and the walk in *w, if none. */
+static bool translate(const struct report_view *v, uint32_t va, bool user, uint32_t *pa, struct pt_walk *w,
+                      uint32_t *cause)
+{
+    *cause = 0;
+    if (!(v->crs[CR_STATUS] & SR_PG)) {
+        *pa = va;
+        return va < v->mem_size;
+    }
+    struct dma mem = {.ctx = (void *)v, .mem_size = v->mem_size, .read = read_phys};
+    *cause = pt_walk(&mem, v->crs[CR_PTB], va, ACCESS_FETCH, user, false, w);
+    if (*cause)
+        return false;
+    *pa = w->page | (va & PAGE_MASK);
+    return true;
+}
+
+/* The instruction at va, disassembled, or why it cannot be read. */
+static void insn_at(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len)
+{
+    uint32_t pa, cause;
+    struct pt_walk w;
+    uint8_t b[4];
+    struct isa_fields f;
+    if (va & 3) {
+        snprintf(buf, len, "(not a multiple of 4: no instruction)");
+        return;
+    }
+    if (!translate(v, va, user, &pa, &w, &cause) || !v->read_phys(v->ctx, pa, b, 4)) {
+        snprintf(buf, len, "(its instruction cannot be fetched)");
+        return;
+    }
+    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (!isa_decode(word, &f)) {
+        snprintf(buf, len, ".word 0x%08x (not an instruction)", word);
+        return;
+    }
+    char text[96];
+    disasm_insn(&f, va, false, NULL, NULL, text, sizeof text);
+    /* one space between the mnemonic and its operands, in a sentence */
+    char *p = text, *q = text;
+    bool gap = false;
+    for (; *p; p++) {
+        if (*p == ' ' && gap)
+            continue;
+        gap = *p == ' ';
+        *q++ = *p;
+    }
+    *q = '\0';
+    snprintf(buf, len, "%s", text);
+}
+
+/* Why the program's tables refuse va: "level-1 entry 0x... at 0x... has
+ * V clear", and the like. */
+static void explain_walk(const struct report_view *v, uint32_t va, enum access k, bool user, char *buf, size_t len)
+{
+    struct dma mem = {.ctx = (void *)v, .mem_size = v->mem_size, .read = read_phys};
+    struct pt_walk w;
+    memset(&w, 0, sizeof w);
+    uint32_t cause = pt_walk(&mem, v->crs[CR_PTB], va, k, user, false, &w);
+    if (!cause) {
+        snprintf(buf, len, "the tables allow it now");
+        return;
+    }
+    uint32_t at = w.entry_pa[w.level - 1];
+    if (CAUSE_CODE(cause) == CAUSE_BUS_ERROR) {
+        snprintf(buf, len, "the level-%d entry for 0x%08x, at 0x%08x, is outside memory", w.level, va, at);
+        return;
+    }
+    uint32_t e = 0;
+    uint8_t b[4];
+    if (v->read_phys(v->ctx, at, b, 4))
+        e = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (!(e & PTE_V))
+        snprintf(buf, len, "level-%d entry 0x%08x for 0x%08x, at 0x%08x, has V clear", w.level, e, va, at);
+    else
+        snprintf(buf, len, "level-%d entry 0x%08x for 0x%08x, at 0x%08x, does not allow a %s%s", w.level, e, va,
+                 at, user ? "user " : "", k == ACCESS_FETCH ? "fetch" : k == ACCESS_WRITE ? "store" : "load");
+}
+
+void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause)
+{
+    const uint32_t *cr = v->crs;
+    char where[160], insn[128], why[200];
+    /* The trap before it was delivered: epc, cause and badaddr are its. */
+    uint32_t first = cr[CR_CAUSE];
+    bool first_user = !(cr[CR_STATUS] & SR_PS);
+    report_where(v, cr[CR_EPC], where, sizeof where);
+    insn_at(v, cr[CR_EPC], first_user, insn, sizeof insn);
+    fprintf(f, "  the trap that led there: %s (%s) at pc %s, in %s mode: %s\n", isa_cause_name(first),
+            isa_cause_desc(first), where, first_user ? "user" : "supervisor", insn);
+    uint32_t code = CAUSE_CODE(first);
+    if (code == CAUSE_PAGE_FAULT || code == CAUSE_MISALIGNED || code == CAUSE_BUS_ERROR) {
+        enum access k = (first & CAUSE_FETCH) ? ACCESS_FETCH : (first & CAUSE_WRITE) ? ACCESS_WRITE : ACCESS_READ;
+        fprintf(f, "  its address: 0x%08x (a %s)\n", cr[CR_BADADDR],
+                k == ACCESS_FETCH ? "fetch" : k == ACCESS_WRITE ? "store" : "load");
+        if (code == CAUSE_PAGE_FAULT && (cr[CR_STATUS] & SR_PG)) {
+            explain_walk(v, cr[CR_BADADDR], k, first_user, why, sizeof why);
+            fprintf(f, "  %s\n", why);
+        }
+    }
+    /* What made it fatal: the handler itself cannot run. */
+    if (cr[CR_TVEC] == 0)
+        fprintf(f, "  tvec is 0: set it (mtcr tvec) before the first trap can happen\n");
+    else if ((CAUSE_CODE(cause) == CAUSE_PAGE_FAULT) && (cr[CR_STATUS] & SR_PG)) {
+        explain_walk(v, cr[CR_TVEC], ACCESS_FETCH, false, why, sizeof why);
+        fprintf(f, "  the handler at tvec cannot be fetched with paging on: %s\n", why);
+    } else {
+        insn_at(v, cr[CR_TVEC], false, insn, sizeof insn);
+        report_where(v, cr[CR_TVEC], where, sizeof where);
+        fprintf(f, "  the handler at tvec, %s, raised %s: %s\n", where, isa_cause_name(cause), insn);
+    }
+}
+
+void report_registers(FILE *f, const struct report_view *v)
+{
+    char where[160];
+    report_where(v, v->pc, where, sizeof where);
+    fprintf(f, "  pc %s\n", where);
+    for (unsigned i = 0; i < NREGS; i++)
+        fprintf(f, "%s%-4s %08x%s", i % 4 == 0 ? "  " : "  ", isa_reg_abi_name(i), i ? v->regs[i] : 0,
+                i % 4 == 3 ? "\n" : "");
+    uint32_t sr = v->crs[CR_STATUS];
+    fprintf(f, "  status %08x (", sr);
+    bool any = false;
+#define X(NAME, bit, name, desc)                                                                                   \
+    if (sr & SR_##NAME) {                                                                                          \
+        fprintf(f, "%s%s", any ? " " : "", name);                                                                  \
+        any = true;                                                                                                \
+    }
+    ISA_STATUS_BITS(X)
+#undef X
+    fprintf(f, "%s)  cause %08x (%s)\n", any ? "" : "user, paging off, interrupts off", v->crs[CR_CAUSE],
+            isa_cause_name(v->crs[CR_CAUSE]));
+    for (unsigned c = 0; c < NCRS; c++)
+        if (c != CR_STATUS && c != CR_CAUSE)
+            fprintf(f, "%s%s %08x", c == CR_EPC ? "  " : "  ", isa_cr_name(c), v->crs[c]);
+    fprintf(f, "\n");
+}
+
+bool report_keep_symbols(const struct elf_image *img, struct elf_image *out)
+{
+    *out = (struct elf_image){0};
+    size_t names = 0;
+    for (size_t i = 0; i < img->nsyms; i++)
+        names += strlen(img->syms[i].name) + 1;
+    if (img->nsyms == 0)
+        return true;
+    out->file = malloc(names);
+    out->syms = malloc(img->nsyms * sizeof *out->syms);
+    if (!out->file || !out->syms) {
+        elf_free(out);
+        return false;
+    }
+    char *p = (char *)out->file;
+    for (size_t i = 0; i < img->nsyms; i++) {
+        size_t n = strlen(img->syms[i].name) + 1;
+        memcpy(p, img->syms[i].name, n);
+        out->syms[i] = img->syms[i];
+        out->syms[i].name = p;
+        p += n;
+    }
+    out->file_size = names;
+    out->nsyms = img->nsyms;
+    return true;
+}
