@@ -237,3 +237,15 @@ int vrun_suite_clean(char **vrun, char **dir)
     *dir = *vrun = NULL;
     return 0;
 }
+
+bool err_has_report(const char *err, const char *first, bool more)
+{
+    size_t n = strlen(first);
+    bool ok = strncmp(err, first, n) == 0 && strncmp(err + n, "\n  pc 0x", 8) == 0;
+    const char *st = ok ? strstr(err + n, "\n  status ") : NULL;
+    const char *last = st ? strstr(st, " scratch ") : NULL;
+    ok = last && strlen(last) >= 18 && last[17] == '\n' && (more || last[18] == '\0');
+    if (!ok)
+        fprintf(stderr, "\n  stderr:\n%s  wanted it to start with:\n%s\n  then the registers\n", err, first);
+    return ok;
+}

@@ -27,6 +27,12 @@ struct res {
 
 void res_free(struct res *r);
 
+/* The stop report of a run: err starts with the line `first`, the pc line
+ * and the registers follow (tools/session_report.c), and nothing after
+ * them unless more is true (several VMs, each with its report).  Says what
+ * differs on stderr when it does not hold. */
+bool err_has_report(const char *err, const char *first, bool more);
+
 /* A suite that runs vrun keeps the program, *vrun = $VMLAB_BIN/vrun, and
  * a scratch directory, *dir = scratch_dir(tag), with subdir (when not
  * NULL) made in it: its CUnit set-up (0, or 1 if the directory cannot be

@@ -168,7 +168,7 @@ void report_registers(FILE *f, const struct report_view *v)
     ISA_STATUS_BITS(X)
 #undef X
     fprintf(f, "%s)  cause %08x (%s)\n", any ? "" : "user, paging off, interrupts off", v->crs[CR_CAUSE],
-            isa_cause_name(v->crs[CR_CAUSE]));
+            v->crs[CR_CAUSE] ? isa_cause_name(v->crs[CR_CAUSE]) : "no trap yet");
     for (unsigned c = 0; c < NCRS; c++)
         if (c != CR_STATUS && c != CR_CAUSE)
             fprintf(f, "%s%s %08x", c == CR_EPC ? "  " : "  ", isa_cr_name(c), v->crs[c]);

@@ -321,6 +321,24 @@ static int status_of(enum exit_reason r, uint32_t value)
 static bool machine_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
 static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
 
+/* A stopped bare machine or VM, for session_report.c. */
+static struct report_view machine_view(struct machine *m, const struct elf_image *syms)
+{
+    struct report_view v = {.img = syms, .pc = machine_cpu(m)->pc, .mem_size = machine_mem_size(m),
+                            .read_phys = machine_memory, .ctx = m};
+    memcpy(v.regs, machine_cpu(m)->r, sizeof v.regs);
+    for (unsigned c = 0; c < NCRS; c++)
+        v.crs[c] = machine_get_cr(m, (enum cr)c);
+    return v;
+}
+
+static struct report_view vm_view(struct vm *vm, const struct elf_image *syms)
+{
+    struct report_view v = {.img = syms, .mem_size = vm_mem_size(vm), .read_phys = vm_memory, .ctx = vm};
+    vm_regs(vm, v.regs, &v.pc, v.crs);
+    return v;
+}
+
 /* --- on the bare machine --- */
 
 static int run_native(const struct opts *o)
@@ -342,22 +360,24 @@ static int run_native(const struct opts *o)
     switch (ex.reason) {
     case EXIT_HALT:
         break;
-    case EXIT_BUDGET:
+    case EXIT_BUDGET: {
         fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x\n",
                 prog, io->path, cpu->instret, ex.pc);
+        struct report_view v = machine_view(m, &syms);
+        report_registers(stderr, &v);
         break;
-    case EXIT_DEADLOCK:
+    }
+    case EXIT_DEADLOCK: {
         fprintf(stderr, "%s: %s: deadlock: wfi at pc 0x%08x waits for an interrupt that can never come\n",
                 prog, io->path, ex.pc - 4);
+        struct report_view v = machine_view(m, &syms);
+        report_registers(stderr, &v);
         break;
+    }
     case EXIT_DOUBLE_FAULT: {
         fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at 0x%08x, raised %s\n",
                 prog, io->path, ex.pc, isa_cause_name(ex.cause));
-        struct report_view v = {.img = &syms, .pc = cpu->pc, .mem_size = machine_mem_size(m),
-                                .read_phys = machine_memory, .ctx = m};
-        memcpy(v.regs, cpu->r, sizeof v.regs);
-        for (unsigned c = 0; c < NCRS; c++)
-            v.crs[c] = machine_get_cr(m, (enum cr)c);
+        struct report_view v = machine_view(m, &syms);
         report_double_fault(stderr, &v, ex.cause);
         report_registers(stderr, &v);
         break;
@@ -435,18 +455,23 @@ static int run_vms(const struct opts *o)
         int s;
         switch (vm_state(vm)) {
         case VM_HALTED: s = (int)(vm_exit_value(vm) & 0xff); break;
-        case VM_LIMIT:
-            session_say(&sess, i, "stopped at the instruction limit (%" PRIu64 " instructions)", vm_instret(vm));
+        case VM_LIMIT: {
+            struct report_view v = vm_view(vm, &sess.syms[i]);
+            session_say(&sess, i, "stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x",
+                        vm_instret(vm), v.pc);
+            report_registers(stderr, &v);
             s = EXIT_LIMIT;
             break;
-        case VM_DEADLOCK:
-            session_say(&sess, i, "deadlock: wfi waits for an interrupt that can never come");
+        }
+        case VM_DEADLOCK: {
+            struct report_view v = vm_view(vm, &sess.syms[i]);
+            session_say(&sess, i, "deadlock: wfi at pc 0x%08x waits for an interrupt that can never come", v.pc - 4);
+            report_registers(stderr, &v);
             s = EXIT_ABNORMAL;
             break;
+        }
         case VM_DOUBLE_FAULT: {
-            struct report_view v = {.img = &sess.syms[i], .mem_size = vm_mem_size(vm), .read_phys = vm_memory,
-                                    .ctx = vm};
-            vm_regs(vm, v.regs, &v.pc, v.crs);
+            struct report_view v = vm_view(vm, &sess.syms[i]);
             session_say(&sess, i, "double fault: the trap handler's first instruction, at 0x%08x, raised %s", v.pc,
                         isa_cause_name(vm_exit_value(vm)));
             report_double_fault(stderr, &v, vm_exit_value(vm));
