@@ -220,13 +220,15 @@ GUEST_KERNEL := $(BUILD)/guest-os/kernel.elf
 .PHONY: guest
 guest: $(GUEST_KERNEL)
 
+# Each image with its listing (NAME.lst: address, encoding, source line)
+# and symbol map (NAME.map), to place a pc a message gives.
 $(BUILD)/guest-os/user/%.elf: guest-os/user/%.s guest-os/user/lib.s guest-os/syscall-numbers.s $(BUILD)/bin/vasm
 	@mkdir -p $(dir $@)
-	$(BUILD)/bin/vasm -o $@ $<
+	$(BUILD)/bin/vasm -o $@ -l $(@:.elf=.lst) -m $(@:.elf=.map) $<
 
 $(GUEST_KERNEL): $(wildcard guest-os/kernel/*.s) guest-os/syscall-numbers.s $(GUEST_USER) $(BUILD)/bin/vasm
 	@mkdir -p $(dir $@)
-	$(BUILD)/bin/vasm -I $(BUILD)/guest-os/user -o $@ guest-os/kernel/kernel.s
+	$(BUILD)/bin/vasm -I $(BUILD)/guest-os/user -o $@ -l $(@:.elf=.lst) -m $(@:.elf=.map) guest-os/kernel/kernel.s
 
 all: $(GUEST_KERNEL)
 $(BUILD)/san/tests/vmlab-tests: | $(GUEST_KERNEL)

@@ -601,10 +601,55 @@ static void test_vmm_lockstep(void)
     free(disk);
 }
 
+/* The build leaves the kernel's listing and symbol map beside it, made
+ * from the same assembly: every global symbol of the image is in the map
+ * at its address, and the listing shows the entry point's label there. */
+static void test_kernel_listing_and_map(void)
+{
+    struct elf_image img;
+    char err[300];
+    CU_ASSERT_FATAL(elf_read_file(GUEST_KERNEL, &img, err, sizeof err));
+    FILE *map = fopen("build/guest-os/kernel.map", "r"), *lst = fopen("build/guest-os/kernel.lst", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(map);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lst);
+    char line[512];
+    size_t globals = 0, found = 0;
+    for (size_t i = 0; i < img.nsyms; i++) {
+        if (img.syms[i].bind != 1 /* STB_GLOBAL */)
+            continue;
+        globals++;
+        char want[300];
+        snprintf(want, sizeof want, "%08x  ", img.syms[i].value);
+        rewind(map);
+        while (fgets(line, sizeof line, map))
+            if (strncmp(line, want, strlen(want)) == 0 && strstr(line, " global ") &&
+                strcmp(strrchr(line, ' ') + 1, "") != 0) {
+                char *name = strrchr(line, ' ') + 1;
+                name[strcspn(name, "\n")] = '\0';
+                if (strcmp(name, img.syms[i].name) == 0) {
+                    found++;
+                    break;
+                }
+            }
+    }
+    CU_ASSERT(globals > 0);
+    CU_ASSERT_EQUAL(found, globals);
+    char entry[64];
+    snprintf(entry, sizeof entry, "  %08x               _start:", img.entry);
+    bool listed = false;
+    while (!listed && fgets(line, sizeof line, lst))
+        listed = strstr(line, entry) != NULL;
+    CU_ASSERT_TRUE(listed);
+    fclose(map);
+    fclose(lst);
+    elf_free(&img);
+}
+
 void suite_guest(void)
 {
     CU_pSuite s = CU_add_suite("guest", NULL, guest_kernel_free);
     CU_add_test(s, "the oracles agree with known answers", test_oracles);
+    CU_add_test(s, "the kernel's listing and symbol map, beside it", test_kernel_listing_and_map);
     for (size_t i = 0; i < NWORKLOADS; i++) {
         static char names[NWORKLOADS][80];
         snprintf(names[i], sizeof names[i], "workload %s: golden file and oracles", guest_workloads[i].name);
