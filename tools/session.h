@@ -134,6 +134,9 @@ struct report_view {
     bool (*read_phys)(void *ctx, uint32_t pa, void *buf, size_t len);
     void *ctx;
 };
+/* An instruction word at pc, disassembled for a sentence: "div t1, t0, t0",
+ * or ".word 0x... (not an instruction)". */
+void report_insn_text(uint32_t word, uint32_t pc, char *buf, size_t len);
 /* va as "0x00001004 <_start+4>" (the nearest symbol at or below it). */
 void report_where(const struct report_view *v, uint32_t va, char *buf, size_t len);
 /* After "double fault: ...": the trap that led there (cause, pc with its

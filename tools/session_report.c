@@ -58,7 +58,6 @@ static void insn_at(const struct report_view *v, uint32_t va, bool user, char *b
     uint32_t pa, cause;
     struct pt_walk w;
     uint8_t b[4];
-    struct isa_fields f;
     if (va & 3) {
         snprintf(buf, len, "(not a multiple of 4: no instruction)");
         return;
@@ -68,12 +67,18 @@ static void insn_at(const struct report_view *v, uint32_t va, bool user, char *b
         return;
     }
     uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    report_insn_text(word, va, buf, len);
+}
+
+void report_insn_text(uint32_t word, uint32_t pc, char *buf, size_t len)
+{
+    struct isa_fields f;
     if (!isa_decode(word, &f)) {
         snprintf(buf, len, ".word 0x%08x (not an instruction)", word);
         return;
     }
     char text[96];
-    disasm_insn(&f, va, false, NULL, NULL, text, sizeof text);
+    disasm_insn(&f, pc, false, NULL, NULL, text, sizeof text);
     /* one space between the mnemonic and its operands, in a sentence */
     char *p = text, *q = text;
     bool gap = false;

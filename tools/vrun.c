@@ -537,6 +537,16 @@ static int run_lockstep(const struct opts *o)
     }
     if (r.diverged) {
         printf("%s: lockstep: first difference after instruction %" PRIu64 ": %s\n", prog, r.instret, r.what);
+        if (r.has_insn) {
+            struct report_view v = {.img = &sb.img};
+            char where[160], insn[128];
+            report_where(&v, r.pc, where, sizeof where);
+            if (r.insn)
+                report_insn_text(r.insn, r.pc, insn, sizeof insn);
+            else
+                snprintf(insn, sizeof insn, "(its word cannot be read)");
+            printf("  the instruction: %s, in %s mode: %s\n", where, r.user ? "user" : "supervisor", insn);
+        }
         status = EXIT_DIFFER;
     } else {
         printf("%s: lockstep: the bare machine and the VMM (%s shadows) agree for all %" PRIu64

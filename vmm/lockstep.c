@@ -16,8 +16,12 @@
 #include <string.h>
 
 #include "capture.h"
+#include "devices.h"
 #include "disk_store.h"
 #include "elf_load.h"
+#include "ptwalk.h"
+
+static bool phys_read(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
 
 /* The bare machine and the VM, booted from the same image. */
 struct pair {
@@ -104,6 +108,41 @@ static bool pair_stopped(const struct pair *p) { return p->m_stopped && vm_state
 
 #define SAY(...) snprintf(what, len, __VA_ARGS__)
 
+/* Up to 24 bytes of b from offset o, as text a student can read: printable
+ * characters as they are, the others as \n, \t or \xNN. */
+static void show_bytes(const uint8_t *b, size_t n, size_t o, char *out, size_t len)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = o; i < n && i < o + 24 && k + 5 < len; i++) {
+        uint8_t c = b[i];
+        if (c == '\n')
+            k += (size_t)snprintf(out + k, len - k, "\\n");
+        else if (c == '\t')
+            k += (size_t)snprintf(out + k, len - k, "\\t");
+        else if (c == '"' || c == '\\')
+            k += (size_t)snprintf(out + k, len - k, "\\%c", c);
+        else if (c >= 0x20 && c < 0x7f)
+            out[k++] = (char)c, out[k] = '\0';
+        else
+            k += (size_t)snprintf(out + k, len - k, "\\x%02x", c);
+    }
+}
+
+/* Where the two console outputs part, and what each printed from there. */
+static void console_differs(const struct pair *p, char *what, size_t len)
+{
+    const struct console_capture *a = &p->out[0], *b = &p->out[1];
+    size_t o = 0;
+    while (o < a->len && o < b->len && a->buf[o] == b->buf[o])
+        o++;
+    char ta[128], tb[128];
+    show_bytes(a->buf, a->len, o, ta, sizeof ta);
+    show_bytes(b->buf, b->len, o, tb, sizeof tb);
+    SAY("console output: native %zu bytes, vmm %zu bytes, first different at byte %zu: native \"%s\", vmm \"%s\"",
+        a->len, b->len, o, ta, tb);
+}
+
 /* Compare what a program can see: registers, pc, control registers,
  * counts, console output; and memory when asked.  "" if equal. */
 static bool differ(struct pair *p, bool memory, char *what, size_t len)
@@ -126,9 +165,7 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
     if (c->cycles != vm_cycles(p->vm))
         return SAY("cycles: native %" PRIu64 ", vmm %" PRIu64, c->cycles, vm_cycles(p->vm)), true;
     if (!capture_same(&p->out[0], &p->out[1]))
-        return SAY("console output: native %zu bytes, vmm %zu bytes, or different bytes", p->out[0].len,
-                   p->out[1].len),
-               true;
+        return console_differs(p, what, len), true;
     if (p->m_stopped != (vm_state(p->vm) != VM_RUNNABLE))
         return SAY("native %s, vmm %s", p->m_stopped ? "stopped" : "running", vm_state_name(vm_state(p->vm))), true;
     if (memory) {
@@ -159,7 +196,7 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
 
 /* Whether either run's disk file failed; if so, the error in err.  A
  * failed disk stops its run, so the runs can no longer be compared. */
-static bool disk_failed(struct pair *p, char *err, size_t errlen)
+static bool pair_disk_failed(struct pair *p, char *err, size_t errlen)
 {
     struct disk_store *d[2] = {machine_disk(p->m), vm_disk(p->vm)};
     for (int i = 0; i < 2; i++)
@@ -172,8 +209,26 @@ static bool disk_failed(struct pair *p, char *err, size_t errlen)
 
 /* Start again and step one instruction at a time from `from` to `to`,
  * returning the first count after which the states differ. */
+/* The word at va in the bare machine, through its own tables (0 if it
+ * cannot be read). */
+static uint32_t insn_word(struct machine *m, uint32_t va, bool user)
+{
+    uint32_t pa = va;
+    if (machine_get_cr(m, CR_STATUS) & SR_PG) {
+        struct dma mem = {.ctx = m, .mem_size = machine_mem_size(m), .read = phys_read};
+        struct pt_walk w;
+        if (pt_walk(&mem, machine_get_cr(m, CR_PTB), va, ACCESS_FETCH, user, false, &w))
+            return 0;
+        pa = w.page | (va & PAGE_MASK);
+    }
+    uint8_t b[4];
+    if (!machine_read_phys(m, pa, b, 4))
+        return 0;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
 static uint64_t narrow(const struct lockstep_config *c, uint64_t from, uint64_t to, bool memory, char *what,
-                       size_t len, char *err, size_t errlen, bool *ok, bool *disk)
+                       size_t len, char *err, size_t errlen, bool *ok, bool *disk, struct lockstep_result *res)
 {
     struct pair p;
     *ok = pair_new(c, &p, err, errlen);
@@ -182,14 +237,28 @@ static uint64_t narrow(const struct lockstep_config *c, uint64_t from, uint64_t 
     pair_advance(&p, from);
     uint64_t t = from;
     while (t < to) {
+        /* the instruction the bare machine is about to run */
+        struct cpu_state *c = machine_cpu(p.m);
+        uint32_t pc = c->pc, sr = machine_get_cr(p.m, CR_STATUS);
         t++;
         pair_advance(&p, t);
-        if ((*disk = disk_failed(&p, err, errlen))) {
+        if ((*disk = pair_disk_failed(&p, err, errlen))) {
             *ok = false;
             break;
         }
-        if (differ(&p, memory, what, len))
+        if (differ(&p, memory, what, len)) {
+            /* no report past the end of the run: both may have stopped */
+            uint64_t ran = c->instret > vm_instret(p.vm) ? c->instret : vm_instret(p.vm);
+            if (ran < t)
+                t = ran;
+            else if (ran == t && c->instret == t) {
+                res->has_insn = true;
+                res->pc = pc;
+                res->user = !(sr & SR_S);
+                res->insn = insn_word(p.m, pc, res->user);
+            }
             break;
+        }
     }
     pair_free(&p);
     return t;
@@ -211,7 +280,7 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
         if (c->max_insns && t > c->max_insns)
             t = c->max_insns; /* -n is exact, not rounded up to a stride */
         pair_advance(&p, t);
-        if ((res->disk_failed = disk_failed(&p, err, errlen))) {
+        if ((res->disk_failed = pair_disk_failed(&p, err, errlen))) {
             pair_free(&p);
             return false;
         }
@@ -240,7 +309,7 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
     /* Narrow down: registers first, in the window where they last agreed. */
     bool ok;
     uint64_t from = by_memory ? good_mem : good;
-    uint64_t at = narrow(c, from, t, false, res->what, sizeof res->what, err, errlen, &ok, &res->disk_failed);
+    uint64_t at = narrow(c, from, t, false, res->what, sizeof res->what, err, errlen, &ok, &res->disk_failed, res);
     if (!ok)
         return false;
     if (by_memory && (at == t || !res->what[0])) {
@@ -257,7 +326,8 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
             lo = s < t ? s : t;
         }
         pair_free(&q);
-        at = narrow(c, lo, t, true, res->what, sizeof res->what, err, errlen, &ok, &res->disk_failed);
+        res->has_insn = false;
+        at = narrow(c, lo, t, true, res->what, sizeof res->what, err, errlen, &ok, &res->disk_failed, res);
         if (!ok)
             return false;
     }

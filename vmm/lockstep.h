@@ -33,7 +33,13 @@ struct lockstep_config {
 struct lockstep_result {
     bool diverged;
     uint64_t instret;   /* the states first differ after this many instructions */
-    char what[256];     /* what differs, e.g. "pc: native 0x..., vmm 0x..." */
+    char what[512];     /* what differs, e.g. "pc: native 0x..., vmm 0x..." */
+    /* The instruction after which they differ, as the bare machine ran it
+     * (when known: a difference found by stepping, not at the start). */
+    bool has_insn;
+    uint32_t pc;        /* its address */
+    uint32_t insn;      /* its word (0 if it could not be read) */
+    bool user;          /* run in user mode */
     uint64_t compared;  /* instructions the runs agreed on (if they never diverged) */
     bool both_stopped;
     bool disk_failed;   /* false return: the disk's file failed (err says how) */
