@@ -173,6 +173,14 @@ static void test_lockstep_catches_broken_vmm(void)
     r = lockstep(&irq, NULL, ISA_PG, SHADOW_CACHE, INJECT_WRSR_IE);
     CU_ASSERT_TRUE(r.diverged);
     CU_ASSERT(r.instret > 0);
+    /* said so a student can act on it: the status bits by name, and the
+     * wrsr after which the runs part */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.what, "status: native 0x00000003 (S IE), vmm 0x00000001 (S)"));
+    CU_ASSERT_TRUE(r.has_insn);
+    struct isa_fields f;
+    CU_ASSERT(isa_decode(r.insn, &f) && f.op == OP_WRSR);
+    if (!strstr(r.what, "(S IE)"))
+        fprintf(stderr, "\n  lockstep said: %s\n", r.what);
     elf_free(&paging);
     elf_free(&irq);
 }

@@ -108,6 +108,20 @@ static bool pair_stopped(const struct pair *p) { return p->m_stopped && vm_state
 
 #define SAY(...) snprintf(what, len, __VA_ARGS__)
 
+/* status's bits by name, "S PIE PG", or "none". */
+static void status_bits(uint32_t sr, char *out, size_t len)
+{
+    size_t k = 0;
+    out[0] = '\0';
+#define X(NAME, bit, name, desc)                                                                                   \
+    if ((sr & SR_##NAME) && k + 5 < len)                                                                          \
+        k += (size_t)snprintf(out + k, len - k, "%s%s", k ? " " : "", name);
+    ISA_STATUS_BITS(X)
+#undef X
+    if (!k)
+        snprintf(out, len, "none");
+}
+
 /* Up to 24 bytes of b from offset o, as text a student can read: printable
  * characters as they are, the others as \n, \t or \xNN. */
 static void show_bytes(const uint8_t *b, size_t n, size_t o, char *out, size_t len)
@@ -158,10 +172,16 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
         if (c->r[r] != regs[r])
             return SAY("%s: native 0x%08x, vmm 0x%08x", isa_reg_name((unsigned)r), c->r[r], regs[r]), true;
     for (int i = 0; i < NCRS; i++)
-        if (machine_get_cr(p->m, (enum cr)i) != crs[i])
-            return SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), machine_get_cr(p->m, (enum cr)i),
-                       crs[i]),
-                   true;
+        if (machine_get_cr(p->m, (enum cr)i) != crs[i]) {
+            uint32_t a = machine_get_cr(p->m, (enum cr)i);
+            if (i == CR_STATUS) {
+                char na[64], nb[64];
+                status_bits(a, na, sizeof na);
+                status_bits(crs[i], nb, sizeof nb);
+                return SAY("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb), true;
+            }
+            return SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), a, crs[i]), true;
+        }
     if (c->cycles != vm_cycles(p->vm))
         return SAY("cycles: native %" PRIu64 ", vmm %" PRIu64, c->cycles, vm_cycles(p->vm)), true;
     if (!capture_same(&p->out[0], &p->out[1]))
