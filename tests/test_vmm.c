@@ -169,6 +169,25 @@ static void test_lockstep_catches_broken_vmm(void)
     struct lockstep_result r = lockstep(&paging, NULL, ISA_PG, SHADOW_CACHE, INJECT_NO_DIRTY);
     CU_ASSERT_TRUE(r.diverged);
     CU_ASSERT(r.instret > 0);
+    /* --lockstep-all: the same place, and a list that holds what the first
+     * report said (the D bit the kernel reads back: a register or a word) */
+    {
+        struct lockstep_config c = {.image = &paging, .mem_size = GUEST_MEM, .isa = ISA_PG, .policy = SHADOW_CACHE,
+                                    .inject = INJECT_NO_DIRTY, .stride = 997, .all = 8};
+        static struct lockstep_result a;
+        char err[300];
+        CU_ASSERT_FATAL(lockstep_run(&c, &a, err, sizeof err));
+        CU_ASSERT_TRUE(a.diverged);
+        CU_ASSERT_EQUAL(a.instret, r.instret);
+        CU_ASSERT(a.nlist >= 1 && a.nlist <= 8);
+        bool named = false;
+        for (unsigned k = 0; k < a.nlist; k++)
+            named |= strchr(r.what, ':') && strstr(a.list[k], strchr(r.what, ':') + 2) != NULL;
+        CU_ASSERT_TRUE(named);
+        if (!named)
+            for (unsigned k = 0; k < a.nlist; k++)
+                fprintf(stderr, "\n  %s (first: %s)", a.list[k], r.what);
+    }
     /* wrsr that loses IE, like POPF in user mode: the interrupt never comes. */
     r = lockstep(&irq, NULL, ISA_PG, SHADOW_CACHE, INJECT_WRSR_IE);
     CU_ASSERT_TRUE(r.diverged);

@@ -950,6 +950,13 @@ static void test_lockstep(void)
                   strstr(insn, ", in supervisor mode: rdsr ") != NULL);
         if (!insn || !strstr(insn, "rdsr"))
             fprintf(stderr, "\n  lockstep said:\n%s", r.out);
+        /* --lockstep-all: the same place, and every difference there */
+        struct res all;
+        VRUN(&all, "--lockstep-all", "8", "--isa", "x86like", KERNEL, "--boot", "hello; forkwait 5");
+        CU_ASSERT_EQUAL(all.status, 3);
+        CU_ASSERT(strncmp(all.out, r.out, r.outlen) == 0); /* the two lines above, then the list */
+        CU_ASSERT(strstr(all.out, "\n  what differs there:\n    r10 (a0): native 0x00000001, vmm 0x000000") != NULL);
+        res_free(&all);
         /* two lines: what differs, and the instruction */
         const char *nl = memchr(r.out, '\n', r.outlen);
         CU_ASSERT(r.out[r.outlen - 1] == '\n' && nl && memchr(nl + 1, '\n', r.outlen - (size_t)(nl + 1 - r.out)) ==
@@ -1035,6 +1042,12 @@ static void test_bad_usage(void)
     char want[8300];
     VRUN(&r, "--shadow", "nosuch", KERNEL);
     expect_error(&r, 2, "vrun: --shadow nosuch: unknown policy (rebuild, demand or cache)");
+    res_free(&r);
+    VRUN(&r, "--lockstep-all", "0", KERNEL);
+    expect_error(&r, 2, "vrun: --lockstep-all 0: not a number of differences from 1 to 32");
+    res_free(&r);
+    VRUN(&r, "--lockstep-all", "33", KERNEL);
+    expect_error(&r, 2, "vrun: --lockstep-all 33: not a number of differences from 1 to 32");
     res_free(&r);
     VRUN(&r, "--quantum", "0", KERNEL);
     expect_error(&r, 2, "vrun: --quantum 0: not a number of instructions");

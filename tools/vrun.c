@@ -59,6 +59,9 @@ static void usage(FILE *f)
             "                    side, and report the first instruction after which they\n"
             "                    differ (console input: all of stdin, at most 16 MiB, read\n"
             "                    first; the disk file is never written)\n"
+            "  --lockstep-all N  the same, listing up to N of the things that differ\n"
+            "                    there (registers, control registers, counts, console,\n"
+            "                    memory words), at most 32, instead of the first only\n"
             "  --difftest        run IMAGE on the bare machine and on the reference CPU\n"
             "                    (isa/ref/) one instruction at a time, and report the\n"
             "                    first instruction after which they differ (input: as\n"
@@ -170,6 +173,7 @@ static bool env_flags(const char *name, const char *what, uint64_t *flags)
 
 struct opts {
     bool native, stats, lockstep, difftest;
+    unsigned lockstep_all; /* --lockstep-all N */
     const char *console_dir, *stats_json;
     struct session_vm defaults; /* what --vm starts from */
     struct session_config run;  /* the VMs, or the one image, and how they run */
@@ -179,10 +183,11 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME,
            OPT_SHADOW, OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU,
-           OPT_TRACE_EXITS };
+           OPT_TRACE_EXITS, OPT_LOCKSTEP_ALL };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
+        {"lockstep-all", required_argument, NULL, OPT_LOCKSTEP_ALL},
         {"difftest", no_argument, NULL, OPT_DIFFTEST},
         {"vm", required_argument, NULL, OPT_VM},
         {"mem", required_argument, NULL, 'm'},
@@ -213,6 +218,12 @@ static int parse(int argc, char **argv, struct opts *o)
         switch (c) {
         case OPT_NATIVE: o->native = true; break;
         case OPT_LOCKSTEP: o->lockstep = true; break;
+        case OPT_LOCKSTEP_ALL:
+            if (!parse_count(optarg, &v) || v == 0 || v > 32)
+                return fail_usage("--lockstep-all %s: not a number of differences from 1 to 32", optarg);
+            o->lockstep = true;
+            o->lockstep_all = (unsigned)v;
+            break;
         case OPT_DIFFTEST: o->difftest = true; break;
         case OPT_VM:
             if (o->run.nvms == MAX_VMS)
@@ -528,9 +539,9 @@ static int run_lockstep(const struct opts *o)
     struct lockstep_config c = {
         .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa, .policy = o->run.policy,
         .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
-        .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns,
+        .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns, .all = o->lockstep_all,
     };
-    struct lockstep_result r;
+    static struct lockstep_result r; /* large: the list of differences */
     if (!lockstep_run(&c, &r, err, sizeof err)) {
         fprintf(stderr, "%s: %s: %s\n", prog, r.disk_failed ? io->disk : io->path, err);
         goto done;
@@ -547,6 +558,10 @@ static int run_lockstep(const struct opts *o)
                 snprintf(insn, sizeof insn, "(its word cannot be read)");
             printf("  the instruction: %s, in %s mode: %s\n", where, r.user ? "user" : "supervisor", insn);
         }
+        if (r.nlist)
+            printf("  what differs there:\n");
+        for (unsigned k = 0; k < r.nlist; k++)
+            printf("    %s\n", r.list[k]);
         status = EXIT_DIFFER;
     } else {
         printf("%s: lockstep: the bare machine and the VMM (%s shadows) agree for all %" PRIu64

@@ -175,7 +175,7 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
         if (machine_get_cr(p->m, (enum cr)i) != crs[i]) {
             uint32_t a = machine_get_cr(p->m, (enum cr)i);
             if (i == CR_STATUS) {
-                char na[64], nb[64];
+                char na[20], nb[20];
                 status_bits(a, na, sizeof na);
                 status_bits(crs[i], nb, sizeof nb);
                 return SAY("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb), true;
@@ -212,6 +212,61 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
         }
     }
     return false;
+}
+
+/* Every difference between the two states, up to max, into res->list:
+ * what --lockstep-all shows where the runs part. */
+static void list_all(struct pair *p, unsigned max, struct lockstep_result *res)
+{
+    struct cpu_state *c = machine_cpu(p->m);
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    vm_regs(p->vm, regs, &pc, crs);
+    const unsigned cap = max < 32 ? max : 32;
+    res->nlist = 0;
+#define ITEM(...)                                                                                                   \
+    do {                                                                                                            \
+        if (res->nlist < cap)                                                                                       \
+            snprintf(res->list[res->nlist++], sizeof res->list[0], __VA_ARGS__);                                    \
+    } while (0)
+    if (c->pc != pc)
+        ITEM("pc: native 0x%08x, vmm 0x%08x", c->pc, pc);
+    for (int r = 1; r < NREGS; r++)
+        if (c->r[r] != regs[r])
+            ITEM("%s (%s): native 0x%08x, vmm 0x%08x", isa_reg_name((unsigned)r), isa_reg_abi_name((unsigned)r),
+                 c->r[r], regs[r]);
+    for (int i = 0; i < NCRS; i++) {
+        uint32_t a = machine_get_cr(p->m, (enum cr)i);
+        if (a == crs[i])
+            continue;
+        if (i == CR_STATUS) {
+            char na[20], nb[20];
+            status_bits(a, na, sizeof na);
+            status_bits(crs[i], nb, sizeof nb);
+            ITEM("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb);
+        } else {
+            ITEM("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), a, crs[i]);
+        }
+    }
+    if (c->instret != vm_instret(p->vm))
+        ITEM("instructions retired: native %" PRIu64 ", vmm %" PRIu64, c->instret, vm_instret(p->vm));
+    if (c->cycles != vm_cycles(p->vm))
+        ITEM("cycles: native %" PRIu64 ", vmm %" PRIu64, c->cycles, vm_cycles(p->vm));
+    if (!capture_same(&p->out[0], &p->out[1]) && res->nlist < cap)
+        console_differs(p, res->list[res->nlist++], sizeof res->list[0]);
+    static uint8_t a[PAGE_SIZE], b[PAGE_SIZE];
+    uint32_t size = machine_mem_size(p->m);
+    for (uint32_t pa = 0; pa < size && res->nlist < cap; pa += PAGE_SIZE) {
+        machine_read_phys(p->m, pa, a, PAGE_SIZE);
+        vm_read_phys(p->vm, pa, b, PAGE_SIZE);
+        for (uint32_t o = 0; o < PAGE_SIZE && res->nlist < cap; o += 4)
+            if (memcmp(a + o, b + o, 4) != 0) {
+                uint32_t wa, wb;
+                memcpy(&wa, a + o, 4);
+                memcpy(&wb, b + o, 4);
+                ITEM("memory at 0x%08x: native 0x%08x, vmm 0x%08x", pa + o, wa, wb);
+            }
+    }
+#undef ITEM
 }
 
 /* Whether either run's disk file failed; if so, the error in err.  A
@@ -353,5 +408,13 @@ bool lockstep_run(const struct lockstep_config *c, struct lockstep_result *res, 
     }
     res->diverged = true;
     res->instret = at;
+    if (c->all) {
+        struct pair q;
+        if (!pair_new(c, &q, err, errlen))
+            return false;
+        pair_advance(&q, at);
+        list_all(&q, c->all, res);
+        pair_free(&q);
+    }
     return true;
 }

@@ -23,6 +23,7 @@ struct lockstep_config {
     struct disk_store *disk_base; /* ...or a store each run sees through its own copy-on-write
                                    * overlay, so that it never changes (disk_store.h) */
     uint64_t stride;          /* compare every this many instructions (0: 10000) */
+    unsigned all;             /* list up to this many differences where they part (0: the first only) */
     uint64_t max_insns;       /* compare exactly this many (0: until both stop) */
 };
 
@@ -40,6 +41,11 @@ struct lockstep_result {
     uint32_t pc;        /* its address */
     uint32_t insn;      /* its word (0 if it could not be read) */
     bool user;          /* run in user mode */
+    /* With config.all: every difference at that instruction, up to all of
+     * them (registers, control registers, counts, console, memory words),
+     * one per line in list (nlist lines). */
+    char list[32][160];
+    unsigned nlist;
     uint64_t compared;  /* instructions the runs agreed on (if they never diverged) */
     bool both_stopped;
     bool disk_failed;   /* false return: the disk's file failed (err says how) */
