@@ -212,6 +212,10 @@ const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *wr
  * stand-ins in the host; not machine_reset): what a debugger or a test
  * checks to see that stepping disturbed nothing. */
 uint64_t machine_tlb_flushes(const struct machine *m);
+/* How many traps and interrupts the machine has delivered through tvec
+ * (not those that exited to a host): a tracer stepping the machine sees a
+ * trap as this count moving. */
+uint64_t machine_traps_taken(const struct machine *m);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is
  * pending now, or 0.  Used by hosts to inspect the machine. */

@@ -98,6 +98,7 @@ struct machine {
     } step_over;           /* machine_debug_step_over: not before this pc at this instret */
     int watch_ids;         /* the last watch id handed out */
     uint64_t tlb_flushes;  /* mmu_flush_all calls */
+    uint64_t traps_taken;  /* traps and interrupts delivered through tvec (trap.c) */
 };
 
 /* --- mmu.c --- */

@@ -28,6 +28,7 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
         machine_stop(m, EXIT_DOUBLE_FAULT);
         return;
     }
+    m->traps_taken++;
     m->end_block = true;
 }
 

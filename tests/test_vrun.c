@@ -246,6 +246,61 @@ static void test_vrun_abnormal(void)
     res_free(&r);
 }
 
+/* --native --trace FILE: a line per instruction that retired (I) and per
+ * trap taken (T), with the count, the pc and the disassembly; as many I
+ * lines as --stats counts instructions; the trap where the syscall is,
+ * and the handler's first instruction after it. */
+static void test_vrun_trace(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    const uint32_t handler = ENTRY + 0x40;
+    p_li(&p, 5, handler);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
+    uint32_t sc = p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
+    p_op(&p, OP_HALT, 0, 0, 0, 0);
+    while (p_here(&p) < handler)
+        p_op(&p, OP_ADDI, 0, 0, 0, 0);
+    p_op(&p, OP_ADDI, 7, 0, 0, 9);
+    p_op(&p, OP_HALT, 7, 0, 0, 0);
+    const char *img = prog_image(dir, "traced.elf", &p, NULL, 0);
+    const char *path = path_in(dir, "traced.trace");
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--stats", "--trace", path, img, NULL});
+    CU_ASSERT(r.exited && r.status == 9);
+    long long n = -1;
+    CU_ASSERT(sscanf(r.err, "vrun: %lld instructions retired", &n) == 1);
+    size_t len = 0;
+    char *t = file_bytes(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    long long insns = 0, traps = 0;
+    for (char *l = t; *l; l = strchr(l, '\n') + 1) {
+        insns += l[0] == 'I';
+        traps += l[0] == 'T';
+        if (!strchr(l, '\n'))
+            break;
+    }
+    CU_ASSERT_EQUAL(insns, n);
+    CU_ASSERT_EQUAL(traps, 1);
+    char want[200];
+    snprintf(want, sizeof want, "T %10lld  0x%08x", n - 2, sc);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, want));
+    snprintf(want, sizeof want, "trap: syscall, badaddr 0x00000000, to tvec 0x%08x\nI %10lld  0x%08x", handler,
+             n - 1, handler);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "mtcr tvec, t0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "halt t2\n"));
+    if (!strstr(t, want))
+        fprintf(stderr, "\n  the trace:\n%s", t);
+    free(t);
+    res_free(&r);
+    /* not beside --lockstep */
+    vrun(&r, NULL, 0, (const char *[]){"--lockstep", "--trace", path, img, NULL});
+    snprintf(want, sizeof want, "vrun: --trace %s: not with --lockstep or --difftest (trace each run on its own)", path);
+    expect_error(&r, 2, want);
+    res_free(&r);
+}
+
 /* A double fault explained, the same natively and under the VMM: the trap
  * that led there (its cause in words, pc with its symbol, the instruction),
  * why the handler could not run, and the registers. */
@@ -539,6 +594,7 @@ void suite_vrun(void)
     CU_add_test(s, "-n: the instruction limit, 124", test_vrun_limit);
     CU_add_test(s, "deadlock and double fault, 125", test_vrun_abnormal);
     CU_add_test(s, "a double fault explained, the same natively and under the VMM", test_vrun_double_fault_explained);
+    CU_add_test(s, "--native --trace: each instruction and trap", test_vrun_trace);
     CU_add_test(s, "-h, --help", test_vrun_help);
     CU_add_test(s, "--disk: read, written, saved at exit", test_vrun_disk);
     CU_add_test(s, "bad files: one line each", test_vrun_bad_files);

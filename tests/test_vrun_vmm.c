@@ -1175,6 +1175,33 @@ static void test_bad_usage(void)
 /* --trace-exits: one line per exit on stderr, of each kind as many as the
  * summary of --stats counts, each saying what the VMM did; the console
  * output is the run's without it. */
+/* The E lines of a trace (--trace-exits on stderr, --trace FILE) in text
+ * that ends at end, counted by kind against the --stats summary m. */
+static void check_exit_lines(const char *text, const char *end, const struct summary *m)
+{
+    long long lines = 0, by_kind[7] = {0}, emulated_named = 0;
+    for (const char *p = text; p < end && (p = strstr(p, "E ")) && p < end; p++) {
+        if (p != text && p[-1] != '\n')
+            continue;
+        lines++;
+        const char *colon = strstr(p, " exit: ");
+        CU_ASSERT_FATAL(colon != NULL);
+        colon += strlen(" exit: ");
+        for (int k = 0; k < 7; k++)
+            if (strncmp(colon, kinds[k][1], strlen(kinds[k][1])) == 0)
+                by_kind[k]++;
+        /* an emulated instruction is named: "...emulated: mtcr" */
+        if (strncmp(colon, kinds[0][1], strlen(kinds[0][1])) == 0 && colon[strlen(kinds[0][1])] == ':' &&
+            strchr("mrwhitoe", colon[strlen(kinds[0][1]) + 2]))
+            emulated_named++;
+    }
+    CU_ASSERT_EQUAL(lines, m->exits);
+    for (int k = 0; k < 7; k++)
+        CU_ASSERT_EQUAL(by_kind[k], m->by_kind[k]);
+    CU_ASSERT_EQUAL(emulated_named, m->by_kind[0]);
+    CU_ASSERT(m->by_kind[0] > 0 && m->by_kind[1] > 0);
+}
+
 static void test_trace_exits(void)
 {
     struct text hello = golden("hello");
@@ -1185,25 +1212,22 @@ static void test_trace_exits(void)
     const char *sum = strstr(r.err, "vm kernel: ");
     struct summary m;
     CU_ASSERT_FATAL(sum != NULL && parse_summary(sum, &m));
-    long long lines = 0, by_kind[7] = {0}, emulated_named = 0;
-    for (const char *p = r.err; p < sum && (p = strstr(p, "exit at pc 0x")) && p < sum; p++) {
-        lines++;
-        const char *colon = strstr(p, " instructions: ");
-        CU_ASSERT_FATAL(colon != NULL);
-        colon += strlen(" instructions: ");
-        for (int k = 0; k < 7; k++)
-            if (strncmp(colon, kinds[k][1], strlen(kinds[k][1])) == 0)
-                by_kind[k]++;
-        /* an emulated instruction is named: "...emulated: mtcr" */
-        if (strncmp(colon, kinds[0][1], strlen(kinds[0][1])) == 0 && colon[strlen(kinds[0][1])] == ':' &&
-            strchr("mrwhitoe", colon[strlen(kinds[0][1]) + 2]))
-            emulated_named++;
-    }
-    CU_ASSERT_EQUAL(lines, m.exits);
-    for (int k = 0; k < 7; k++)
-        CU_ASSERT_EQUAL(by_kind[k], m.by_kind[k]);
-    CU_ASSERT_EQUAL(emulated_named, m.by_kind[0]);
-    CU_ASSERT(m.by_kind[0] > 0 && m.by_kind[1] > 0);
+    check_exit_lines(r.err, sum, &m);
+    res_free(&r);
+
+    /* --trace FILE: the same lines, in the file, and nothing on stderr but the summary */
+    const char *path = path_in(dir, "exits.trace");
+    VRUN(&r, "--trace", path, "--stats", KERNEL, "--boot", "hello");
+    CU_ASSERT(r.exited && r.status == 0);
+    CU_ASSERT_BYTES("traced to a file", r.out, r.outlen, hello.s, hello.len);
+    CU_ASSERT(strncmp(r.err, "vm kernel: ", 11) == 0);
+    struct summary m2;
+    CU_ASSERT_FATAL(parse_summary(r.err, &m2));
+    size_t len = 0;
+    char *text = file_bytes(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    check_exit_lines(text, text + len, &m2);
+    free(text);
     res_free(&r);
     free(hello.s);
 }

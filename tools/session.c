@@ -164,18 +164,6 @@ static struct disk_store *vm_disk_open(struct session *s, int i)
     return disk;
 }
 
-/* --trace-exits: one line on stderr per exit, through the VMM's exit hook. */
-static bool trace_exit(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
-{
-    const struct session *s = ctx;
-    char what[256];
-    vmm_decision_format(d, what, sizeof what);
-    if (s->cfg->nvms > 1)
-        fprintf(stderr, "[%s] ", vm_name(vm));
-    fprintf(stderr, "exit at pc 0x%08x, %" PRIu64 " instructions: %s\n", x->pc, vm_instret(vm), what);
-    return false;
-}
-
 int session_start(struct session *s, unsigned inject)
 {
     const struct session_config *c = s->cfg;
@@ -187,8 +175,10 @@ int session_start(struct session *s, unsigned inject)
         fprintf(stderr, "%s: %s\n", s->prog, err);
         return SESSION_USAGE;
     }
-    if (c->trace_exits)
-        vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL, trace_exit, s);
+    if (c->trace_exits && !s->trace)
+        s->trace = stderr;
+    if (s->trace)
+        vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL, trace_exit_hook, s);
     for (int i = 0; i < c->nvms; i++) {
         const struct session_vm *vm = &c->vm[i];
         s->out[i] = (struct console_out){.f = stdout, .prefix = c->nvms > 1 ? s->names[i] : NULL,

@@ -134,6 +134,11 @@ struct report_view {
     bool (*read_phys)(void *ctx, uint32_t pa, void *buf, size_t len);
     void *ctx;
 };
+/* The instruction at va, fetched through the view's tables in user mode or
+ * not (A and D untouched), disassembled; or why it cannot be fetched. */
+void report_fetch_text(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len);
+/* A bare machine's physical memory, as report_view.read_phys (ctx: the machine). */
+bool report_machine_memory(void *ctx, uint32_t pa, void *buf, size_t len);
 /* An instruction word at pc, disassembled for a sentence: "div t1, t0, t0",
  * or ".word 0x... (not an instruction)". */
 void report_insn_text(uint32_t word, uint32_t pc, char *buf, size_t len);
@@ -151,6 +156,17 @@ void report_registers(FILE *f, const struct report_view *v);
 /* An image's symbols alone (the rest of it is not kept for a report); free
  * with elf_free.  False if out of memory. */
 bool report_keep_symbols(const struct elf_image *img, struct elf_image *out);
+
+/* --- traces (session_trace.c): vrun --trace --- */
+
+/* Run m for at most budget instructions one at a time, writing an I line
+ * for each instruction that retires and a T line for each trap taken to f;
+ * what machine_run would have returned, with its record in *ex. */
+enum exit_reason trace_machine(struct machine *m, uint64_t budget, const struct elf_image *syms, FILE *f,
+                               struct vm_exit *ex);
+/* An exit hook (vmm_set_exit_hook; ctx: the session) writing an E line per
+ * exit to the session's trace. */
+bool trace_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 
 /* --- the bare machine (session.c) --- */
 
@@ -174,6 +190,7 @@ struct session {
     struct vmm *vmm;
     struct vm *vms[SESSION_MAX_VMS];
     struct elf_image syms[SESSION_MAX_VMS]; /* each VM's image's symbols, for reports */
+    FILE *trace; /* where exits are traced (set before session_start), or NULL */
 };
 
 /* The host machine's memory for cfg's VMs: each VM's, and shadow_frames

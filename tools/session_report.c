@@ -52,8 +52,13 @@ static bool translate(const struct report_view *v, uint32_t va, bool user, uint3
     return true;
 }
 
+bool report_machine_memory(void *ctx, uint32_t pa, void *buf, size_t len)
+{
+    return machine_read_phys(ctx, pa, buf, len);
+}
+
 /* The instruction at va, disassembled, or why it cannot be read. */
-static void insn_at(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len)
+void report_fetch_text(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len)
 {
     uint32_t pa, cause;
     struct pt_walk w;
@@ -128,7 +133,7 @@ void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause)
     uint32_t first = cr[CR_CAUSE];
     bool first_user = !(cr[CR_STATUS] & SR_PS);
     report_where(v, cr[CR_EPC], where, sizeof where);
-    insn_at(v, cr[CR_EPC], first_user, insn, sizeof insn);
+    report_fetch_text(v, cr[CR_EPC], first_user, insn, sizeof insn);
     fprintf(f, "  the trap that led there: %s (%s) at pc %s, in %s mode: %s\n", isa_cause_name(first),
             isa_cause_desc(first), where, first_user ? "user" : "supervisor", insn);
     uint32_t code = CAUSE_CODE(first);
@@ -148,7 +153,7 @@ void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause)
         explain_walk(v, cr[CR_TVEC], ACCESS_FETCH, false, why, sizeof why);
         fprintf(f, "  the handler at tvec cannot be fetched with paging on: %s\n", why);
     } else {
-        insn_at(v, cr[CR_TVEC], false, insn, sizeof insn);
+        report_fetch_text(v, cr[CR_TVEC], false, insn, sizeof insn);
         report_where(v, cr[CR_TVEC], where, sizeof where);
         fprintf(f, "  the handler at tvec, %s, raised %s: %s\n", where, isa_cause_name(cause), insn);
     }

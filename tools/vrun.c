@@ -91,6 +91,10 @@ static void usage(FILE *f)
             "                    does not own; stop a VM at the first violation\n"
             "  --trace-exits     print every VM exit and what the VMM made of it on\n"
             "                    stderr (privileged instruction emulated: mtcr, ...)\n"
+            "  --trace FILE      write a trace to FILE, one line per event with the\n"
+            "                    instruction count, pc and symbol: with --native every\n"
+            "                    instruction (I) and trap (T), stepped one at a time;\n"
+            "                    under the VMM every exit (E) with the VMM's decision\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
             "                    of stdout (where, with several VMs, lines get [NAME])\n"
             "  --stats           print instruction counts (and the VMM's statistics) on\n"
@@ -174,7 +178,7 @@ static bool env_flags(const char *name, const char *what, uint64_t *flags)
 struct opts {
     bool native, stats, lockstep, difftest;
     unsigned lockstep_all; /* --lockstep-all N */
-    const char *console_dir, *stats_json;
+    const char *console_dir, *stats_json, *trace;
     struct session_vm defaults; /* what --vm starts from */
     struct session_config run;  /* the VMs, or the one image, and how they run */
 };
@@ -183,7 +187,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME,
            OPT_SHADOW, OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU,
-           OPT_TRACE_EXITS, OPT_LOCKSTEP_ALL };
+           OPT_TRACE_EXITS, OPT_LOCKSTEP_ALL, OPT_TRACE };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
@@ -200,6 +204,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"technique", required_argument, NULL, OPT_TECHNIQUE},
         {"mmu", required_argument, NULL, OPT_MMU},
         {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
+        {"trace", required_argument, NULL, OPT_TRACE},
         {"quantum", required_argument, NULL, OPT_QUANTUM},
         {"console-dir", required_argument, NULL, OPT_CONSOLE_DIR},
         {"stats", no_argument, NULL, OPT_STATS},
@@ -257,6 +262,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_TECHNIQUE: o->run.technique = optarg; break;
         case OPT_MMU: o->run.mmu = optarg; break;
         case OPT_TRACE_EXITS: o->run.trace_exits = true; break;
+        case OPT_TRACE: o->trace = optarg; break;
         case OPT_QUANTUM:
             if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
                 return fail_usage("--quantum %s: not a number of instructions", optarg);
@@ -312,6 +318,8 @@ static int parse(int argc, char **argv, struct opts *o)
                                 "--lockstep and extra --vm");
     if (o->run.check_isolation && (o->native || o->lockstep || o->difftest))
         return fail_usage("%s", "--check-isolation checks the VMM: not with --native, --lockstep or --difftest");
+    if (o->trace && (o->lockstep || o->difftest))
+        return fail_usage("--trace %s: not with --lockstep or --difftest (trace each run on its own)", o->trace);
     if (o->stats_json && (o->native || o->lockstep || o->difftest))
         return fail_usage("--stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)",
                           o->stats_json);
@@ -329,14 +337,13 @@ static int status_of(enum exit_reason r, uint32_t value)
 }
 
 /* Physical memory, as a report reads it. */
-static bool machine_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
 static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
 
 /* A stopped bare machine or VM, for session_report.c. */
 static struct report_view machine_view(struct machine *m, const struct elf_image *syms)
 {
     struct report_view v = {.img = syms, .pc = machine_cpu(m)->pc, .mem_size = machine_mem_size(m),
-                            .read_phys = machine_memory, .ctx = m};
+                            .read_phys = report_machine_memory, .ctx = m};
     memcpy(v.regs, machine_cpu(m)->r, sizeof v.regs);
     for (unsigned c = 0; c < NCRS; c++)
         v.crs[c] = machine_get_cr(m, (enum cr)c);
@@ -363,7 +370,27 @@ static int run_native(const struct opts *o)
         return status;
 
     struct vm_exit ex;
-    machine_run(m, io->max_insns, &ex);
+    struct outset *set = NULL;
+    FILE *trace = NULL;
+    if (o->trace) {
+        char err[4400];
+        int k = -1;
+        if ((set = outset_new(prog)) && outset_input(set, io->path, "the image", err, sizeof err) >= 0 &&
+            (!io->disk || outset_input(set, io->disk, "the disk", err, sizeof err) >= 0))
+            k = outset_add(set, o->trace, "the trace", err, sizeof err);
+        if (k >= 0 && !(trace = outset_stream(set, k)))
+            snprintf(err, sizeof err, "%s: cannot write: %s", o->trace, strerror(errno));
+        if (!trace) {
+            fprintf(stderr, "%s: %s\n", prog, set ? err : "out of memory");
+            outset_free(set);
+            machine_free(m);
+            elf_free(&syms);
+            return k == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
+        }
+        trace_machine(m, io->max_insns, &syms, trace, &ex);
+    } else {
+        machine_run(m, io->max_insns, &ex);
+    }
     fflush(stdout);
 
     const struct cpu_state *cpu = machine_cpu(m);
@@ -404,6 +431,14 @@ static int run_native(const struct opts *o)
                 cpu->cycles);
     if (!session_disk_ok_at_exit(prog, io->disk, NULL, machine_disk(m)))
         status = EXIT_BAD_INPUT;
+    if (set) {
+        char werr[4400];
+        if (!outset_commit(set, werr, sizeof werr)) {
+            fprintf(stderr, "%s: %s\n", prog, werr);
+            status = EXIT_BAD_INPUT;
+        }
+        outset_free(set);
+    }
     machine_free(m);
     elf_free(&syms);
     return status;
@@ -414,7 +449,7 @@ static int run_native(const struct opts *o)
 /* The run's output files, all or none, none of them an image or a disk of
  * the run (fileio.h).  --stats-json is staged before the VMs run, so that a
  * mistyped path costs one line and not the run. */
-static int stage_outputs(const struct opts *o, struct outset *set, int *stats)
+static int stage_outputs(const struct opts *o, struct outset *set, int *stats, int *trace)
 {
     char err[4400];
     int r = 0;
@@ -425,6 +460,8 @@ static int stage_outputs(const struct opts *o, struct outset *set, int *stats)
     }
     if (r >= 0 && o->stats_json)
         r = *stats = outset_add(set, o->stats_json, "the statistics", err, sizeof err);
+    if (r >= 0 && o->trace)
+        r = *trace = outset_add(set, o->trace, "the trace", err, sizeof err);
     if (r >= 0)
         return 0;
     fprintf(stderr, "%s: %s\n", prog, err);
@@ -443,14 +480,19 @@ static int run_vms(const struct opts *o)
     if (!env_flags("VMLAB_INJECT", "enum vmm_inject", &flags))
         return EXIT_USAGE;
     struct outset *set = outset_new(prog);
-    int stats = -1;
+    int stats = -1, trace = -1;
     if (!set) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return EXIT_BAD_INPUT;
     }
-    if ((status = stage_outputs(o, set, &stats)) != 0) {
+    if ((status = stage_outputs(o, set, &stats, &trace)) != 0) {
         outset_free(set);
         return status;
+    }
+    if (o->trace && !(sess.trace = outset_stream(set, trace))) {
+        fprintf(stderr, "%s: %s: cannot write: %s\n", prog, o->trace, strerror(errno));
+        outset_free(set);
+        return EXIT_BAD_INPUT;
     }
     if ((status = session_start(&sess, (unsigned)flags)) != 0)
         goto done;
