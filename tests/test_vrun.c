@@ -12,11 +12,13 @@
 #include <CUnit/CUnit.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "elf_write.h"
@@ -244,6 +246,62 @@ static void test_vrun_abnormal(void)
     if (strncmp(r.err, want, strlen(want)) != 0)
         fprintf(stderr, "\n  got:\n%s  wanted it to start:\n%s", r.err, want);
     res_free(&r);
+}
+
+/* Whether process pid catches SIGINT yet (Linux: SigCgt in its status). */
+static bool catches_sigint(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    bool yes = false;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "SigCgt:", 7) == 0)
+            yes = (strtoull(line + 7, NULL, 16) >> (SIGINT - 1)) & 1;
+    if (f)
+        fclose(f);
+    return yes;
+}
+
+/* Ctrl-C stops a program that would run forever, natively and under the
+ * VMM: status 130, one line that says so with the count and the pc, and
+ * the registers. */
+static void test_vrun_interrupted(void)
+{
+    const char *img = spin_image(dir, "forever.elf");
+    for (int vmm = 0; vmm < 2; vmm++) {
+        const char *errpath = path_in(dir, "interrupted.err");
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+            int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(fd, 2);
+            int null = open("/dev/null", O_RDWR);
+            dup2(null, 0);
+            dup2(null, 1);
+            if (vmm)
+                execl(vrun_path, vrun_path, img, (char *)NULL);
+            else
+                execl(vrun_path, vrun_path, "--native", img, (char *)NULL);
+            _exit(127);
+        }
+        for (int i = 0; i < 3000 && !catches_sigint(pid); i++)
+            nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+        nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL); /* let it run a while */
+        kill(pid, SIGINT);
+        int st = 0;
+        waitpid(pid, &st, 0);
+        CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 130);
+        char *err = slurp(errpath, NULL);
+        char want[4200];
+        snprintf(want, sizeof want, "vrun: %s: interrupted (Ctrl-C) after ", img);
+        CU_ASSERT(strncmp(err, want, strlen(want)) == 0);
+        CU_ASSERT(strstr(err, " instructions, pc 0x") != NULL && strstr(err, "\n  pc 0x") != NULL &&
+                  strstr(err, "\n  status 00000001 (S)") != NULL);
+        if (strncmp(err, want, strlen(want)) != 0)
+            fprintf(stderr, "\n  %s: %s", vmm ? "vmm" : "native", err);
+        free(err);
+    }
 }
 
 /* --native --trace FILE: a line per instruction that retired (I) and per
@@ -595,6 +653,7 @@ void suite_vrun(void)
     CU_add_test(s, "deadlock and double fault, 125", test_vrun_abnormal);
     CU_add_test(s, "a double fault explained, the same natively and under the VMM", test_vrun_double_fault_explained);
     CU_add_test(s, "--native --trace: each instruction and trap", test_vrun_trace);
+    CU_add_test(s, "Ctrl-C: status 130, where it was, and the registers", test_vrun_interrupted);
     CU_add_test(s, "-h, --help", test_vrun_help);
     CU_add_test(s, "--disk: read, written, saved at exit", test_vrun_disk);
     CU_add_test(s, "bad files: one line each", test_vrun_bad_files);

@@ -240,12 +240,13 @@ int session_console_files(struct session *s, const char *dir, struct outset *out
     return SESSION_OK;
 }
 
-void session_run(struct session *s)
+enum vmm_return session_run(struct session *s)
 {
-    vmm_run(s->vmm);
+    enum vmm_return why = vmm_run(s->vmm);
     for (int i = 0; i < s->cfg->nvms; i++)
         console_out_finish(&s->out[i]);
     fflush(stdout);
+    return why;
 }
 
 void session_free(struct session *s)

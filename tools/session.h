@@ -209,8 +209,9 @@ int session_start(struct session *s, unsigned inject);
 /* Send each VM's console to DIR/NAME.out instead, a file of outputs (made
  * whole at outset_commit).  0, or a status after one line on stderr. */
 int session_console_files(struct session *s, const char *dir, struct outset *outputs);
-/* Every VM to its end, and the consoles' last lines out. */
-void session_run(struct session *s);
+/* Every VM to its end, or until vmm_interrupt (VMR_INTERRUPTED), and the
+ * consoles' last lines out. */
+enum vmm_return session_run(struct session *s);
 void session_free(struct session *s);
 
 /* A message about VM i on stderr: "PROG: PATH: ...", and with several VMs

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ enum {
     EXIT_DIFFER = 3,     /* --lockstep, --difftest: the two runs differ */
     EXIT_LIMIT = 124,    /* like timeout(1) */
     EXIT_ABNORMAL = 125, /* deadlock, double fault, VM failure */
+    EXIT_INTERRUPTED = 130, /* Ctrl-C, as a shell reports SIGINT */
 };
 
 #define MAX_VMS SESSION_MAX_VMS
@@ -107,6 +109,7 @@ static void usage(FILE *f)
             "exit status: the halt value (with several VMs: the first non-zero one);\n"
             "%d bad input (or the disk file failed); %d bad usage; %d instruction limit\n"
             "reached; %d machine stopped abnormally (deadlock, double fault, VM failure);\n"
+            "130 interrupted by Ctrl-C (the registers are printed, as at any stop);\n"
             "with --lockstep and --difftest, 0 when the runs agree and %d when they differ\n",
             prog, prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL, EXIT_DIFFER);
 }
@@ -357,6 +360,30 @@ static struct report_view vm_view(struct vm *vm, const struct elf_image *syms)
     return v;
 }
 
+/* Ctrl-C: the run stops where it is and says so, with the registers.  The
+ * handler only sets flags (async-signal-safe); the bare machine is run in
+ * slices that look at them, the VMM comes back at the VM's next exit. */
+static volatile sig_atomic_t interrupted;
+static struct vmm *interrupt_vmm;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+    if (interrupt_vmm)
+        vmm_interrupt(interrupt_vmm);
+}
+
+static void catch_interrupts(struct vmm *v)
+{
+    interrupt_vmm = v;
+    struct sigaction sa = {.sa_handler = on_interrupt};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+#define NATIVE_SLICE (1u << 24) /* instructions between looks at Ctrl-C */
+
 /* --- on the bare machine --- */
 
 static int run_native(const struct opts *o)
@@ -389,7 +416,18 @@ static int run_native(const struct opts *o)
         }
         trace_machine(m, io->max_insns, &syms, trace, &ex);
     } else {
-        machine_run(m, io->max_insns, &ex);
+        catch_interrupts(NULL);
+        uint64_t left = io->max_insns; /* UINT64_MAX: no limit */
+        for (;;) {
+            uint64_t n = left < NATIVE_SLICE ? left : NATIVE_SLICE;
+            machine_run(m, n, &ex);
+            if (ex.reason != EXIT_BUDGET)
+                break;
+            if (left != UINT64_MAX && (left -= n) == 0)
+                break; /* the limit */
+            if (interrupted)
+                break;
+        }
     }
     fflush(stdout);
 
@@ -399,8 +437,14 @@ static int run_native(const struct opts *o)
     case EXIT_HALT:
         break;
     case EXIT_BUDGET: {
-        fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x\n",
-                prog, io->path, cpu->instret, ex.pc);
+        if (interrupted) {
+            fprintf(stderr, "%s: %s: interrupted (Ctrl-C) after %" PRIu64 " instructions, pc 0x%08x\n", prog,
+                    io->path, cpu->instret, cpu->pc);
+            status = EXIT_INTERRUPTED;
+        } else {
+            fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x\n",
+                    prog, io->path, cpu->instret, ex.pc);
+        }
         struct report_view v = machine_view(m, &syms);
         report_registers(stderr, &v);
         break;
@@ -500,7 +544,9 @@ static int run_vms(const struct opts *o)
     if (o->console_dir && (status = session_console_files(&sess, o->console_dir, set)) != 0)
         goto done;
 
-    session_run(&sess);
+    catch_interrupts(sess.vmm);
+    session_run(&sess); /* a VM still runnable after it was interrupted */
+    interrupt_vmm = NULL;
 
     status = 0;
     for (int i = 0; i < o->run.nvms; i++) {
@@ -508,6 +554,14 @@ static int run_vms(const struct opts *o)
         int s;
         switch (vm_state(vm)) {
         case VM_HALTED: s = (int)(vm_exit_value(vm) & 0xff); break;
+        case VM_RUNNABLE: { /* only after Ctrl-C */
+            struct report_view v = vm_view(vm, &sess.syms[i]);
+            session_say(&sess, i, "interrupted (Ctrl-C) after %" PRIu64 " instructions, pc 0x%08x", vm_instret(vm),
+                        v.pc);
+            report_registers(stderr, &v);
+            s = EXIT_INTERRUPTED;
+            break;
+        }
         case VM_LIMIT: {
             struct report_view v = vm_view(vm, &sess.syms[i]);
             session_say(&sess, i, "stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x",

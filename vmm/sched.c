@@ -120,9 +120,9 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
         uint64_t ev = devices_next_event(&vm->dev);
         if (ev != UINT64_MAX && ev - vm->cpu.cycles < n)
             n = ev - vm->cpu.cycles;
-        uint32_t timer = n >= UINT32_MAX ? UINT32_MAX : n == 0 ? 1 : (uint32_t)n;
-        if (how != BY_TIMER && n == UINT64_MAX)
-            timer = 0; /* nothing to wait for */
+        uint32_t timer = n >= VMM_INTERRUPT_SLICE ? VMM_INTERRUPT_SLICE : n == 0 ? 1 : (uint32_t)n;
+        if (how == BY_BUDGET && n == UINT64_MAX)
+            timer = 0; /* nothing to wait for: the budget ends the step */
         machine_set_cr(m, CR_TIMER, timer);
         /* The budget: the VM's instruction limit, and a step's end. */
         uint64_t budget = vm->max_insns ? vm->max_insns - vm->cpu.instret : UINT64_MAX;
@@ -147,7 +147,12 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
                 continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
         }
         bool pause = handle_exit(v, vm, &x);
-        if (__builtin_expect(pause | vm->waiting_input | (how == AT_EXIT), 0)) {
+        if (__builtin_expect(pause | vm->waiting_input | (how == AT_EXIT) | v->interrupted, 0)) {
+            if (v->interrupted && vm->state == VM_RUNNABLE) {
+                v->interrupted = 0;
+                why = VMR_INTERRUPTED;
+                break;
+            }
             if (pause && vm->state == VM_RUNNABLE) {
                 why = VMR_HOOK;
                 break;
@@ -223,11 +228,14 @@ enum vmm_return vm_run_to_exit(struct vmm *v, struct vm *vm)
     return run_slice(v, vm, UINT64_MAX, AT_EXIT);
 }
 
+void vmm_interrupt(struct vmm *v) { v->interrupted = 1; }
+
 const char *vmm_return_name(enum vmm_return r)
 {
     static const char *const names[] = {
         [VMR_STOPPED] = "stopped", [VMR_STEPPED] = "stepped", [VMR_EXIT] = "exit",
         [VMR_HOOK] = "paused by the exit hook", [VMR_DEBUG] = "debug stop", [VMR_INPUT] = "waiting for input",
+        [VMR_INTERRUPTED] = "interrupted",
     };
     return (unsigned)r < sizeof names / sizeof *names ? names[r] : "?";
 }

@@ -210,8 +210,16 @@ enum vmm_return {
     VMR_HOOK,         /* the exit hook asked to pause */
     VMR_DEBUG,        /* the machine's debug path stopped it (a breakpoint, a watch) */
     VMR_INPUT,        /* waiting for console input that is not there yet */
+    VMR_INTERRUPTED,  /* vmm_interrupt was called (a Ctrl-C) */
 };
 const char *vmm_return_name(enum vmm_return r);
+/* Ask the running VMM to come back (VMR_INTERRUPTED) at the VM's next exit:
+ * safe to call from a signal handler.  A guest that never exits is
+ * stopped by the real timer, which the VMM arms at least every
+ * VMM_INTERRUPT_SLICE instructions.  Cleared when vmm_run or a step
+ * returns it. */
+#define VMM_INTERRUPT_SLICE (1u << 26)
+void vmm_interrupt(struct vmm *v);
 /* After VMR_DEBUG: the breakpoint or watch the machine's debug path hit
  * (machine.h: breakpoints are set on vmm_machine(v) at guest virtual
  * addresses, watches at host physical ones, vm_host_frame). */

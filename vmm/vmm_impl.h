@@ -16,6 +16,8 @@
 #ifndef VMLAB_VMM_IMPL_H
 #define VMLAB_VMM_IMPL_H
 
+#include <signal.h>
+
 #include "devices.h"
 #include "ptwalk.h"
 #include "seams.h"
@@ -137,6 +139,7 @@ struct vmm {
      * (another VM ran, or a VM's structures changed while it was off). */
     struct vm *loaded;
     struct iso *iso;        /* the isolation checker, or NULL when it is off */
+    volatile sig_atomic_t interrupted; /* vmm_interrupt: come back at the next exit */
     /* The exit hook (vmm_set_exit_hook): NULL when none is set. */
     vmm_exit_hook *hook;
     unsigned hook_mask;
