@@ -27,6 +27,7 @@
 #ifndef VMLAB_TOOLS_SESSION_H
 #define VMLAB_TOOLS_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -160,10 +161,11 @@ bool report_keep_symbols(const struct elf_image *img, struct elf_image *out);
 /* --- traces (session_trace.c): vrun --trace --- */
 
 /* Run m for at most budget instructions one at a time, writing an I line
- * for each instruction that retires and a T line for each trap taken to f;
+ * for each instruction that retires and a T line for each trap taken to f,
+ * and stopping early (EXIT_BUDGET) once *stop is set (stop may be NULL);
  * what machine_run would have returned, with its record in *ex. */
 enum exit_reason trace_machine(struct machine *m, uint64_t budget, const struct elf_image *syms, FILE *f,
-                               struct vm_exit *ex);
+                               const volatile sig_atomic_t *stop, struct vm_exit *ex);
 /* An exit hook (vmm_set_exit_hook; ctx: the session) writing an E line per
  * exit to the session's trace. */
 bool trace_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);

@@ -39,7 +39,7 @@ static struct report_view view(struct machine *m, const struct elf_image *syms)
 }
 
 enum exit_reason trace_machine(struct machine *m, uint64_t budget, const struct elf_image *syms, FILE *f,
-                               struct vm_exit *ex)
+                               const volatile sig_atomic_t *stop, struct vm_exit *ex)
 {
     struct cpu_state *c = machine_cpu(m);
     uint64_t start = c->instret;
@@ -67,7 +67,7 @@ enum exit_reason trace_machine(struct machine *m, uint64_t budget, const struct 
         } else if (c->instret != before) {
             line(f, &v, 'I', c->instret, pc, insn);
         }
-        if (r != EXIT_BUDGET)
+        if (r != EXIT_BUDGET || (stop && *stop))
             break;
     }
     return r;

@@ -414,7 +414,8 @@ static int run_native(const struct opts *o)
             elf_free(&syms);
             return k == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
         }
-        trace_machine(m, io->max_insns, &syms, trace, &ex);
+        catch_interrupts(NULL);
+        trace_machine(m, io->max_insns, &syms, trace, &interrupted, &ex);
     } else {
         catch_interrupts(NULL);
         uint64_t left = io->max_insns; /* UINT64_MAX: no limit */
