@@ -352,6 +352,20 @@ static void test_vrun_trace(void)
         fprintf(stderr, "\n  the trace:\n%s", t);
     free(t);
     res_free(&r);
+    /* bad outputs: one line, nothing run, natively and under the VMM */
+    for (int vmm = 0; vmm < 2; vmm++) {
+        const char *bad = path_in(dir, "no-such-dir/t.trace");
+        vrun(&r, NULL, 0, vmm ? (const char *[]){"--trace", bad, img, NULL}
+                              : (const char *[]){"--native", "--trace", bad, img, NULL});
+        snprintf(want, sizeof want, "vrun: %s: cannot create: No such file or directory", bad);
+        expect_error(&r, 1, want);
+        res_free(&r);
+        vrun(&r, NULL, 0, vmm ? (const char *[]){"--trace", img, img, NULL}
+                              : (const char *[]){"--native", "--trace", img, img, NULL});
+        snprintf(want, sizeof want, "vrun: %s: the trace would overwrite the image (%s)", img, img);
+        expect_error(&r, 2, want);
+        res_free(&r);
+    }
     /* not beside --lockstep */
     vrun(&r, NULL, 0, (const char *[]){"--lockstep", "--trace", path, img, NULL});
     snprintf(want, sizeof want, "vrun: --trace %s: not with --lockstep or --difftest (trace each run on its own)", path);
