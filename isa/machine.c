@@ -118,6 +118,12 @@ bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t 
 void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
 uint64_t machine_tlb_flushes(const struct machine *m) { return m->tlb_flushes; }
 uint64_t machine_traps_taken(const struct machine *m) { return m->traps_taken; }
+
+void machine_counts(const struct machine *m, struct machine_counts *out)
+{
+    memcpy(out->traps, m->traps_by_cause, sizeof out->traps);
+    out->walks = m->walks;
+}
 void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
 
 void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)

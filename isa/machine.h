@@ -216,6 +216,14 @@ uint64_t machine_tlb_flushes(const struct machine *m);
  * (not those that exited to a host): a tracer stepping the machine sees a
  * trap as this count moving. */
 uint64_t machine_traps_taken(const struct machine *m);
+/* What the bare machine did, for vrun --native --stats: traps delivered
+ * through tvec by cause code, and page-table walks (each a TLB miss with
+ * paging on, which refills the TLB or faults). */
+struct machine_counts {
+    uint64_t traps[32];
+    uint64_t walks;
+};
+void machine_counts(const struct machine *m, struct machine_counts *out);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is
  * pending now, or 0.  Used by hosts to inspect the machine. */

@@ -99,6 +99,8 @@ struct machine {
     int watch_ids;         /* the last watch id handed out */
     uint64_t tlb_flushes;  /* mmu_flush_all calls */
     uint64_t traps_taken;  /* traps and interrupts delivered through tvec (trap.c) */
+    uint64_t traps_by_cause[32]; /* ... by cause code */
+    uint64_t walks;        /* page-table walks that refilled the TLB (mmu.c) */
 };
 
 /* --- mmu.c --- */

@@ -169,6 +169,7 @@ static uint8_t *fault(struct machine *m, uint32_t code, uint32_t va, enum access
 static uint8_t *walk(struct machine *m, uint32_t va, enum access k, int user)
 {
     struct pt_walk w;
+    m->walks++;
     uint32_t cause = pt_walk(&m->dma, m->cpu.cr[CR_PTB], va, k, user, true, &w);
     if (cause) {
         trap_raise(m, cause, va, k);

@@ -29,6 +29,7 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
         return;
     }
     m->traps_taken++;
+    m->traps_by_cause[CAUSE_CODE(cause) & 31]++;
     m->end_block = true;
 }
 

@@ -340,6 +340,9 @@ static void test_vrun_trace(void)
     }
     CU_ASSERT_EQUAL(insns, n);
     CU_ASSERT_EQUAL(traps, 1);
+    /* --stats counts the same trap by its cause; paging is off: no walks */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "\nvrun: traps taken: syscall 1 (1 in all)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "\nvrun: page-table walks (TLB misses with paging on): 0\n"));
     char want[200];
     snprintf(want, sizeof want, "T %10lld  0x%08x", n - 2, sc);
     CU_ASSERT_PTR_NOT_NULL(strstr(t, want));

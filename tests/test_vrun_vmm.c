@@ -1175,6 +1175,41 @@ static void test_bad_usage(void)
 /* --trace-exits: one line per exit on stderr, of each kind as many as the
  * summary of --stats counts, each saying what the VMM did; the console
  * output is the run's without it. */
+/* --native --stats: traps by cause, whose sum the line gives, and page
+ * walks - the guest kernel pages, so it walks, and makes system calls. */
+static void test_native_stats(void)
+{
+    struct res r;
+    VRUN(&r, "--native", "--stats", KERNEL, "--boot", "hello");
+    CU_ASSERT(r.exited && r.status == 0);
+    const char *t = strstr(r.err, "\nvrun: traps taken: ");
+    CU_ASSERT_FATAL(t != NULL);
+    long long sum = 0, all = -1, walks = -1, sys = -1;
+    const char *end = strchr(t + 1, '\n');
+    for (const char *p = t + strlen("\nvrun: traps taken:"); p && p < end;) {
+        char name[32];
+        long long k;
+        if (sscanf(p, " %31[a-z-] %lld", name, &k) != 2)
+            break;
+        sum += k;
+        if (strcmp(name, "syscall") == 0)
+            sys = k;
+        p = strchr(p + 1, ',');
+        if (p)
+            p++;
+    }
+    const char *in_all = strstr(t, " in all)");
+    while (in_all && in_all > t && in_all[-1] >= '0' && in_all[-1] <= '9')
+        in_all--;
+    CU_ASSERT(in_all && sscanf(in_all, "%lld", &all) == 1);
+    CU_ASSERT_EQUAL(sum, all);
+    CU_ASSERT(sys > 0);
+    const char *w = strstr(r.err, "\nvrun: page-table walks (TLB misses with paging on): ");
+    CU_ASSERT(w && sscanf(w, "\nvrun: page-table walks (TLB misses with paging on): %lld", &walks) == 1);
+    CU_ASSERT(walks > 0);
+    res_free(&r);
+}
+
 /* The E lines of a trace (--trace-exits on stderr, --trace FILE) in text
  * that ends at end, counted by kind against the --stats summary m. */
 static void check_exit_lines(const char *text, const char *end, const struct summary *m)
@@ -1252,5 +1287,6 @@ void suite_vrun_vmm(void)
     CU_add_test(s, "--disk under the VMM", test_disk);
     CU_add_test(s, "bad usage under the VMM: one line each", test_bad_usage);
     CU_add_test(s, "--technique and --mmu by name", test_techniques);
+    CU_add_test(s, "--native --stats: traps by cause, page walks", test_native_stats);
     CU_add_test(s, "--trace-exits: a line per exit, as many as --stats counts", test_trace_exits);
 }

@@ -471,9 +471,21 @@ static int run_native(const struct opts *o)
         fprintf(stderr, "%s: internal error: unexpected exit %d\n", prog, (int)ex.reason);
         break;
     }
-    if (o->stats)
+    if (o->stats) {
         fprintf(stderr, "%s: %" PRIu64 " instructions retired, %" PRIu64 " cycles\n", prog, cpu->instret,
                 cpu->cycles);
+        struct machine_counts k;
+        machine_counts(m, &k);
+        uint64_t all = 0;
+        fprintf(stderr, "%s: traps taken:", prog);
+        for (unsigned c = 0; c < 32; c++)
+            if (k.traps[c]) {
+                fprintf(stderr, "%s %s %" PRIu64, all ? "," : "", isa_cause_name(c), k.traps[c]);
+                all += k.traps[c];
+            }
+        fprintf(stderr, "%s (%" PRIu64 " in all)\n", all ? "" : " none", all);
+        fprintf(stderr, "%s: page-table walks (TLB misses with paging on): %" PRIu64 "\n", prog, k.walks);
+    }
     if (!session_disk_ok_at_exit(prog, io->disk, NULL, machine_disk(m)))
         status = EXIT_BAD_INPUT;
     if (set) {
