@@ -292,6 +292,18 @@ const char *isa_cause_desc(uint32_t cause)
     return c ? c->desc : "unknown cause";
 }
 
+void isa_status_bits(uint32_t sr, char *buf, size_t len)
+{
+    size_t k = 0;
+    if (len)
+        buf[0] = '\0';
+#define X(NAME, bit, name, desc)                                                                                   \
+    if ((sr & SR_##NAME) && k + sizeof name + 1 <= len)                                                          \
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? " " : "", name);
+    ISA_STATUS_BITS(X)
+#undef X
+}
+
 static const struct named ports[] = {
 #define X(NAME, port, name, rw, desc) {port, name, desc},
     ISA_PORTS(X)

@@ -7,6 +7,7 @@
 #define VMLAB_ISA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -113,6 +114,8 @@ const char *isa_cr_name(unsigned cr);       /* NULL if none */
 int isa_find_cr(const char *name);
 const char *isa_cause_name(uint32_t cause); /* by code; "unknown" if none */
 const char *isa_cause_desc(uint32_t cause);
+/* status's bits by name, "S PIE PG"; "" when none is set. */
+void isa_status_bits(uint32_t sr, char *buf, size_t len);
 const char *isa_port_name(unsigned port);   /* NULL if none */
 int isa_find_port(const char *name);
 

@@ -168,16 +168,10 @@ void report_registers(FILE *f, const struct report_view *v)
         fprintf(f, "%s%-4s %08x%s", i % 4 == 0 ? "  " : "  ", isa_reg_abi_name(i), i ? v->regs[i] : 0,
                 i % 4 == 3 ? "\n" : "");
     uint32_t sr = v->crs[CR_STATUS];
-    fprintf(f, "  status %08x (", sr);
-    bool any = false;
-#define X(NAME, bit, name, desc)                                                                                   \
-    if (sr & SR_##NAME) {                                                                                          \
-        fprintf(f, "%s%s", any ? " " : "", name);                                                                  \
-        any = true;                                                                                                \
-    }
-    ISA_STATUS_BITS(X)
-#undef X
-    fprintf(f, "%s)  cause %08x (%s)\n", any ? "" : "user, paging off, interrupts off", v->crs[CR_CAUSE],
+    char bits[32];
+    isa_status_bits(sr, bits, sizeof bits);
+    fprintf(f, "  status %08x (%s)  cause %08x (%s)\n", sr, bits[0] ? bits : "user, paging off, interrupts off",
+            v->crs[CR_CAUSE],
             v->crs[CR_CAUSE] ? isa_cause_name(v->crs[CR_CAUSE]) : "no trap yet");
     for (unsigned c = 0; c < NCRS; c++)
         if (c != CR_STATUS && c != CR_CAUSE)

@@ -111,14 +111,8 @@ static bool pair_stopped(const struct pair *p) { return p->m_stopped && vm_state
 /* status's bits by name, "S PIE PG", or "none". */
 static void status_bits(uint32_t sr, char *out, size_t len)
 {
-    size_t k = 0;
-    out[0] = '\0';
-#define X(NAME, bit, name, desc)                                                                                   \
-    if ((sr & SR_##NAME) && k + 5 < len)                                                                          \
-        k += (size_t)snprintf(out + k, len - k, "%s%s", k ? " " : "", name);
-    ISA_STATUS_BITS(X)
-#undef X
-    if (!k)
+    isa_status_bits(sr, out, len);
+    if (!out[0])
         snprintf(out, len, "none");
 }
 
