@@ -3,6 +3,8 @@
  */
 #include "ptwalk.h"
 
+#include <stdio.h>
+
 #include "devices.h"
 
 uint32_t pt_access_bits(enum access k, bool user)
@@ -56,4 +58,61 @@ uint32_t pt_walk(const struct dma *mem, uint32_t ptb, uint32_t va, enum access k
     w->pte = e;
     w->page = PTE_FRAME(e);
     return 0;
+}
+
+void pt_entry_text(uint32_t pte, int level, char *buf, size_t len)
+{
+    size_t k = 0;
+    if (len)
+        buf[0] = '\0';
+#define PUT(...)                                                                                                   \
+    do {                                                                                                           \
+        int n_ = snprintf(buf + k, len - k, __VA_ARGS__);                                                          \
+        if (n_ > 0)                                                                                                \
+            k = (size_t)n_ < len - k ? k + (size_t)n_ : len - 1;                                                   \
+    } while (0)
+    if (!len)
+        return;
+    if (level < PT_LEAF) {
+        PUT("table 0x%08x, %s", PTE_FRAME(pte), pte & PTE_V ? "V" : "V clear");
+        return;
+    }
+    PUT("frame 0x%08x,", PTE_FRAME(pte));
+    if (!(pte & PTE_V))
+        PUT(" V clear");
+#define X(NAME, bit, name, desc)                                                                                   \
+    if (pte & PTE_##NAME)                                                                                          \
+        PUT(" %s", name);
+    ISA_PTE_BITS(X)
+#undef X
+    if (pte & PTE_SOFT_MASK)
+        PUT(", soft 0x%02x", (pte & PTE_SOFT_MASK) >> 7);
+#undef PUT
+}
+
+/* The search of pt_entry_of below one table: table is at level, and maps
+ * the virtual addresses from base. */
+static int entry_below(const struct dma *mem, uint32_t table, int level, uint32_t base, uint32_t pa, uint32_t *va)
+{
+    const int shift = PAGE_SHIFT + PT_INDEX_BITS * (PT_LEVELS - level);
+    if (pa >= table && pa - table < PAGE_SIZE) {
+        *va = base | (uint32_t)((pa - table) / 4) << shift;
+        return level;
+    }
+    if (level == PT_LEAF)
+        return 0;
+    for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+        uint32_t e;
+        if (!read_pte(mem, table + i * 4, &e))
+            return 0; /* the rest of the table is outside memory too */
+        int found;
+        if ((e & PTE_V) && (found = entry_below(mem, PTE_FRAME(e), level + 1, base | i << shift, pa, va)))
+            return found;
+    }
+    return 0;
+}
+
+int pt_entry_of(const struct dma *mem, uint32_t ptb, uint32_t pa, uint32_t *va)
+{
+    return entry_below(mem, ptb, PT_ROOT, 0, pa, va);
 }

@@ -7,6 +7,7 @@
 #define VMLAB_PTWALK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -32,5 +33,18 @@ uint32_t pt_walk(const struct dma *mem, uint32_t ptb, uint32_t va, enum access k
 
 /* The detail bits for an access: WRITE/FETCH by kind, USER if user. */
 uint32_t pt_access_bits(enum access k, bool user);
+
+/* A page-table entry at a level by field, as docs/isa.md section 7 defines
+ * it: "table 0x00005000, V" (a level-1 entry: only V and the frame
+ * matter), "frame 0x00003000, V R W A D" (a leaf), "frame 0x..., V clear"
+ * when it maps nothing, and ", soft 0x1f" for the bits hardware ignores. */
+void pt_entry_text(uint32_t pte, int level, char *buf, size_t len);
+
+/* Whether the word at physical address pa is an entry of the tables at
+ * ptb: its level (PT_ROOT...PT_LEAF, reached through valid entries only),
+ * and in *va the first virtual address it maps; 0 if it is none of them.
+ * The root is looked at first, then each table below it in order of
+ * virtual address. */
+int pt_entry_of(const struct dma *mem, uint32_t ptb, uint32_t pa, uint32_t *va);
 
 #endif

@@ -7,6 +7,7 @@
  * the control registers and memory through the program's own page tables
  * - so the two paths cannot tell it differently.
  */
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,33 @@
 #include "ptwalk.h"
 #include "session.h"
 
+/* The symbol to place va by: the nearest label (a function or an object)
+ * at or below it in the segment that holds it; else, for an address no
+ * segment holds (a user program's, seen from a kernel's image) or one no
+ * label precedes, the nearest other symbol, an .equ constant such as
+ * USER_BASE.  A constant that happens to lie between two labels never
+ * hides the label. */
+static const struct elf_symbol *symbol_for(const struct elf_image *img, uint32_t va)
+{
+    const struct elf_segment *seg = NULL;
+    for (size_t i = 0; i < img->nsegs && !seg; i++)
+        if (va >= img->segs[i].vaddr && (uint64_t)va < (uint64_t)img->segs[i].vaddr + img->segs[i].memsz)
+            seg = &img->segs[i];
+    const struct elf_symbol *label = NULL, *other = NULL;
+    for (size_t i = 0; i < img->nsyms && img->syms[i].value <= va; i++) {
+        const struct elf_symbol *s = &img->syms[i];
+        if (s->type != STT_FUNC && s->type != STT_OBJECT)
+            other = s;
+        else if (img->nsegs == 0 || (seg && s->value >= seg->vaddr))
+            label = s;
+    }
+    return label ? label : other;
+}
+
 /* "0x00001004 <_start+4>", or the bare address without a symbol. */
 void report_where(const struct report_view *v, uint32_t va, char *buf, size_t len)
 {
-    const struct elf_symbol *s = v->img ? elf_symbol_at(v->img, va) : NULL;
+    const struct elf_symbol *s = v->img ? symbol_for(v->img, va) : NULL;
     if (!s)
         snprintf(buf, len, "0x%08x", va);
     else if (va == s->value)
@@ -97,8 +121,8 @@ void report_insn_text(uint32_t word, uint32_t pc, char *buf, size_t len)
     snprintf(buf, len, "%s", text);
 }
 
-/* Why the program's tables refuse va: "level-1 entry 0x... at 0x... has
- * V clear", and the like. */
+/* Why the program's tables refuse va: "level-1 entry 0x... at physical
+ * 0x... for virtual 0x... has V clear", and the like. */
 static void explain_walk(const struct report_view *v, uint32_t va, enum access k, bool user, char *buf, size_t len)
 {
     struct dma mem = {.ctx = (void *)v, .mem_size = v->mem_size, .read = read_phys};
@@ -111,18 +135,49 @@ static void explain_walk(const struct report_view *v, uint32_t va, enum access k
     }
     uint32_t at = w.entry_pa[w.level - 1];
     if (CAUSE_CODE(cause) == CAUSE_BUS_ERROR) {
-        snprintf(buf, len, "the level-%d entry for 0x%08x, at 0x%08x, is outside memory", w.level, va, at);
+        snprintf(buf, len, "the level-%d entry for virtual 0x%08x, at physical 0x%08x, is outside memory", w.level,
+                 va, at);
         return;
     }
     uint32_t e = 0;
     uint8_t b[4];
     if (v->read_phys(v->ctx, at, b, 4))
         e = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    char fields[96];
+    pt_entry_text(e, w.level, fields, sizeof fields);
     if (!(e & PTE_V))
-        snprintf(buf, len, "level-%d entry 0x%08x for 0x%08x, at 0x%08x, has V clear", w.level, e, va, at);
+        snprintf(buf, len, "level-%d entry 0x%08x at physical 0x%08x for virtual 0x%08x has V clear", w.level, e,
+                 at, va);
     else
-        snprintf(buf, len, "level-%d entry 0x%08x for 0x%08x, at 0x%08x, does not allow a %s%s", w.level, e, va,
-                 at, user ? "user " : "", k == ACCESS_FETCH ? "fetch" : k == ACCESS_WRITE ? "store" : "load");
+        snprintf(buf, len, "level-%d entry 0x%08x at physical 0x%08x for virtual 0x%08x (%s) does not allow a %s%s",
+                 w.level, e, at, va, fields, user ? "user " : "",
+                 k == ACCESS_FETCH ? "fetch" : k == ACCESS_WRITE ? "store" : "load");
+}
+
+/* Whether the fetch at pc (which the tables refuse) is the first after
+ * paging was turned on: the instruction before it could not have been
+ * fetched through these tables, so it ran with paging off - at physical
+ * pc - 4 - and it is a write of status (mtcr status, or wrsr) whose value
+ * has PG set.  Nothing has run since the trap (the handler's first
+ * instruction did not), so the registers still hold that value.  Its text
+ * in insn. */
+static bool paging_just_on(const struct report_view *v, uint32_t pc, char *insn, size_t len)
+{
+    uint32_t pa, cause;
+    struct pt_walk w;
+    uint8_t b[4];
+    struct isa_fields f;
+    if (pc < 4 || !(v->crs[CR_STATUS] & SR_PG) || translate(v, pc - 4, false, &pa, &w, &cause) ||
+        !v->read_phys(v->ctx, pc - 4, b, 4))
+        return false;
+    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (!isa_decode(word, &f))
+        return false;
+    bool writes_status = f.op == OP_WRSR || (f.op == OP_MTCR && f.imm == CR_STATUS);
+    if (!writes_status || f.ra == 0 || !(v->regs[f.ra] & SR_PG))
+        return false;
+    report_insn_text(word, pc - 4, insn, len);
+    return true;
 }
 
 void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause)
@@ -143,6 +198,13 @@ void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause)
                 k == ACCESS_FETCH ? "fetch" : k == ACCESS_WRITE ? "store" : "load");
         if (code == CAUSE_PAGE_FAULT && (cr[CR_STATUS] & SR_PG)) {
             explain_walk(v, cr[CR_BADADDR], k, first_user, why, sizeof why);
+            if (k == ACCESS_FETCH && cr[CR_BADADDR] == cr[CR_EPC] && !first_user &&
+                paging_just_on(v, cr[CR_EPC], insn, sizeof insn)) {
+                report_where(v, cr[CR_EPC] - 4, where, sizeof where);
+                fprintf(f, "  the fetch after paging was turned on faulted: %s, at %s, set PG, and the next "
+                           "instruction is not mapped\n",
+                        insn, where);
+            }
             fprintf(f, "  %s\n", why);
         }
     }
@@ -157,6 +219,22 @@ void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause)
         report_where(v, cr[CR_TVEC], where, sizeof where);
         fprintf(f, "  the handler at tvec, %s, raised %s: %s\n", where, isa_cause_name(cause), insn);
     }
+}
+
+bool report_last_trap(const struct report_view *v, char *buf, size_t len)
+{
+    const uint32_t *cr = v->crs;
+    uint32_t code = CAUSE_CODE(cr[CR_CAUSE]);
+    if (!code || code >= CAUSE_FIRST_INTERRUPT || !(cr[CR_STATUS] & SR_PS))
+        return false;
+    char where[160], insn[128];
+    report_where(v, cr[CR_EPC], where, sizeof where);
+    report_fetch_text(v, cr[CR_EPC], false, insn, sizeof insn);
+    int n = snprintf(buf, len, "%s (%s) at pc %s: %s", isa_cause_name(cr[CR_CAUSE]),
+                     isa_cause_desc(cr[CR_CAUSE]), where, insn);
+    if (n >= 0 && (size_t)n < len && (code == CAUSE_PAGE_FAULT || code == CAUSE_MISALIGNED || code == CAUSE_BUS_ERROR))
+        snprintf(buf + n, len - (size_t)n, ", address 0x%08x", cr[CR_BADADDR]);
+    return true;
 }
 
 void report_registers(FILE *f, const struct report_view *v)
@@ -187,9 +265,11 @@ bool report_keep_symbols(const struct elf_image *img, struct elf_image *out)
         names += strlen(img->syms[i].name) + 1;
     if (img->nsyms == 0)
         return true;
+    /* the segments too: they say which addresses a label may place */
     out->file = malloc(names);
     out->syms = malloc(img->nsyms * sizeof *out->syms);
-    if (!out->file || !out->syms) {
+    out->segs = malloc((img->nsegs ? img->nsegs : 1) * sizeof *out->segs);
+    if (!out->file || !out->syms || !out->segs) {
         elf_free(out);
         return false;
     }
@@ -201,6 +281,9 @@ bool report_keep_symbols(const struct elf_image *img, struct elf_image *out)
         out->syms[i].name = p;
         p += n;
     }
+    if (img->nsegs)
+        memcpy(out->segs, img->segs, img->nsegs * sizeof *out->segs);
+    out->nsegs = img->nsegs;
     out->file_size = names;
     out->nsyms = img->nsyms;
     return true;

@@ -435,8 +435,14 @@ static int run_native(const struct opts *o)
     const struct cpu_state *cpu = machine_cpu(m);
     status = status_of(ex.reason, ex.value);
     switch (ex.reason) {
-    case EXIT_HALT:
+    case EXIT_HALT: {
+        struct report_view v = machine_view(m, &syms);
+        char last[400];
+        if ((ex.value & 0xff) && report_last_trap(&v, last, sizeof last))
+            fprintf(stderr, "%s: %s: halted with %u after a trap in supervisor mode: %s\n", prog, io->path,
+                    ex.value, last);
         break;
+    }
     case EXIT_BUDGET: {
         if (interrupted) {
             fprintf(stderr, "%s: %s: interrupted (Ctrl-C) after %" PRIu64 " instructions, pc 0x%08x\n", prog,
@@ -566,7 +572,14 @@ static int run_vms(const struct opts *o)
         struct vm *vm = sess.vms[i];
         int s;
         switch (vm_state(vm)) {
-        case VM_HALTED: s = (int)(vm_exit_value(vm) & 0xff); break;
+        case VM_HALTED: {
+            s = (int)(vm_exit_value(vm) & 0xff);
+            struct report_view v = vm_view(vm, &sess.syms[i]);
+            char last[400];
+            if (s && report_last_trap(&v, last, sizeof last))
+                session_say(&sess, i, "halted with %u after a trap in supervisor mode: %s", vm_exit_value(vm), last);
+            break;
+        }
         case VM_RUNNABLE: { /* only after Ctrl-C */
             struct report_view v = vm_view(vm, &sess.syms[i]);
             session_say(&sess, i, "interrupted (Ctrl-C) after %" PRIu64 " instructions, pc 0x%08x", vm_instret(vm),

@@ -22,6 +22,7 @@
 #include "ptwalk.h"
 
 static bool phys_read(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
+static bool guest_read(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
 
 /* The bare machine and the VM, booted from the same image. */
 struct pair {
@@ -116,6 +117,63 @@ static void status_bits(uint32_t sr, char *out, size_t len)
         snprintf(out, len, "none");
 }
 
+/* Which entry of its side's page tables the word at pa is, if paging is on
+ * there: its level (0: none) and the first virtual address it maps. */
+static int side_entry(struct pair *p, int side, uint32_t pa, uint32_t *va)
+{
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    struct dma mem;
+    if (side == 0) {
+        mem = (struct dma){.ctx = p->m, .mem_size = machine_mem_size(p->m), .read = phys_read};
+        crs[CR_STATUS] = machine_get_cr(p->m, CR_STATUS);
+        crs[CR_PTB] = machine_get_cr(p->m, CR_PTB);
+    } else {
+        mem = (struct dma){.ctx = p->vm, .mem_size = vm_mem_size(p->vm), .read = guest_read};
+        vm_regs(p->vm, regs, &pc, crs);
+    }
+    if (!(crs[CR_STATUS] & SR_PG))
+        return 0;
+    return pt_entry_of(&mem, crs[CR_PTB], pa, va);
+}
+
+/* A memory word that differs, at pa (native wa, vmm wb), and when it is a
+ * page-table entry in use on either side, that entry by field:
+ * "memory at 0x...: native 0x..., vmm 0x...; the level-2 entry for virtual
+ * 0x00400000: native frame 0x..., V R W A D, vmm frame 0x..., V R W A". */
+static void memory_word_differs(struct pair *p, uint32_t pa, uint32_t wa, uint32_t wb, char *what, size_t len)
+{
+    int k = snprintf(what, len, "memory at 0x%08x: native 0x%08x, vmm 0x%08x", pa, wa, wb);
+    uint32_t va[2] = {0, 0};
+    int level[2] = {side_entry(p, 0, pa, &va[0]), side_entry(p, 1, pa, &va[1])};
+    char ta[96], tb[96];
+    pt_entry_text(wa, level[0] ? level[0] : level[1], ta, sizeof ta);
+    pt_entry_text(wb, level[1] ? level[1] : level[0], tb, sizeof tb);
+    if (k < 0 || (size_t)k >= len || (!level[0] && !level[1]))
+        return;
+    if (level[0] == level[1] && va[0] == va[1]) {
+        snprintf(what + k, len - (size_t)k, "; the level-%d entry for virtual 0x%08x: native %s, vmm %s", level[0],
+                 va[0], ta, tb);
+        return;
+    }
+    const char *side[2] = {"native", "vmm"};
+    const char *text[2] = {ta, tb};
+    for (int i = 0; i < 2 && (size_t)k < len; i++) {
+        int n = level[i] ? snprintf(what + k, len - (size_t)k, "; in %s's tables the level-%d entry for virtual "
+                                    "0x%08x: %s", side[i], level[i], va[i], text[i])
+                         : snprintf(what + k, len - (size_t)k, "; not in %s's tables (%s)", side[i], text[i]);
+        if (n < 0)
+            return;
+        k += n;
+    }
+}
+
+/* ptb, which holds a table's address: "0x00005000 (level-1 table at
+ * 0x00005000, paging on)". */
+static void ptb_text(uint32_t ptb, uint32_t sr, char *out, size_t len)
+{
+    snprintf(out, len, "0x%08x (level-%d table at 0x%08x, paging %s)", ptb, PT_ROOT, ptb, sr & SR_PG ? "on" : "off");
+}
+
 /* Up to 24 bytes of b from offset o, as text a student can read: printable
  * characters as they are, the others as \n, \t or \xNN. */
 static void show_bytes(const uint8_t *b, size_t n, size_t o, char *out, size_t len)
@@ -174,6 +232,12 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
                 status_bits(crs[i], nb, sizeof nb);
                 return SAY("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb), true;
             }
+            if (i == CR_PTB) {
+                char na[64], nb[64];
+                ptb_text(a, machine_get_cr(p->m, CR_STATUS), na, sizeof na);
+                ptb_text(crs[i], crs[CR_STATUS], nb, sizeof nb);
+                return SAY("ptb: native %s, vmm %s", na, nb), true;
+            }
             return SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), a, crs[i]), true;
         }
     if (c->cycles != vm_cycles(p->vm))
@@ -201,7 +265,7 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
                 uint32_t w = (pa + o) & ~3u, wa, wb;
                 memcpy(&wa, a + (w - pa), 4);
                 memcpy(&wb, b + (w - pa), 4);
-                return SAY("memory at 0x%08x: native 0x%08x, vmm 0x%08x", w, wa, wb), true;
+                return memory_word_differs(p, w, wa, wb, what, len), true;
             }
         }
     }
@@ -237,6 +301,11 @@ static void list_all(struct pair *p, unsigned max, struct lockstep_result *res)
             status_bits(a, na, sizeof na);
             status_bits(crs[i], nb, sizeof nb);
             ITEM("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb);
+        } else if (i == CR_PTB) {
+            char na[64], nb[64];
+            ptb_text(a, machine_get_cr(p->m, CR_STATUS), na, sizeof na);
+            ptb_text(crs[i], crs[CR_STATUS], nb, sizeof nb);
+            ITEM("ptb: native %s, vmm %s", na, nb);
         } else {
             ITEM("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), a, crs[i]);
         }
@@ -257,7 +326,7 @@ static void list_all(struct pair *p, unsigned max, struct lockstep_result *res)
                 uint32_t wa, wb;
                 memcpy(&wa, a + o, 4);
                 memcpy(&wb, b + o, 4);
-                ITEM("memory at 0x%08x: native 0x%08x, vmm 0x%08x", pa + o, wa, wb);
+                memory_word_differs(p, pa + o, wa, wb, res->list[res->nlist++], sizeof res->list[0]);
             }
     }
 #undef ITEM

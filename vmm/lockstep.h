@@ -34,7 +34,8 @@ struct lockstep_config {
 struct lockstep_result {
     bool diverged;
     uint64_t instret;   /* the states first differ after this many instructions */
-    char what[512];     /* what differs, e.g. "pc: native 0x..., vmm 0x..." */
+    char what[512];     /* what differs, e.g. "pc: native 0x..., vmm 0x..." (a page-table entry
+                         * or ptb by field, docs/vmm.md section 8) */
     /* The instruction after which they differ, as the bare machine ran it
      * (when known: a difference found by stepping, not at the start). */
     bool has_insn;
@@ -44,7 +45,7 @@ struct lockstep_result {
     /* With config.all: every difference at that instruction, up to all of
      * them (registers, control registers, counts, console, memory words),
      * one per line in list (nlist lines). */
-    char list[32][160];
+    char list[32][320];
     unsigned nlist;
     uint64_t compared;  /* instructions the runs agreed on (if they never diverged) */
     bool both_stopped;
