@@ -79,7 +79,7 @@ void pt_entry_text(uint32_t pte, int level, char *buf, size_t len)
     }
     PUT("frame 0x%08x,", PTE_FRAME(pte));
     if (!(pte & PTE_V))
-        PUT(" V clear");
+        PUT(" V clear%s", pte & ~PTE_V & PAGE_MASK & ~PTE_SOFT_MASK ? "," : "");
 #define X(NAME, bit, name, desc)                                                                                   \
     if (pte & PTE_##NAME)                                                                                          \
         PUT(" %s", name);

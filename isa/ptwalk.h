@@ -36,7 +36,7 @@ uint32_t pt_access_bits(enum access k, bool user);
 
 /* A page-table entry at a level by field, as docs/isa.md section 7 defines
  * it: "table 0x00005000, V" (a level-1 entry: only V and the frame
- * matter), "frame 0x00003000, V R W A D" (a leaf), "frame 0x..., V clear"
+ * matter), "frame 0x00003000, V R W A D" (a leaf), "frame 0x..., V clear, R W"
  * when it maps nothing, and ", soft 0x1f" for the bits hardware ignores. */
 void pt_entry_text(uint32_t pte, int level, char *buf, size_t len);
 

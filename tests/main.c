@@ -29,6 +29,7 @@
     X(vrun)                                                                    \
     X(vrun_vmm)                                                                \
     X(vrun_input)                                                              \
+    X(reports)                                                                 \
     X(hosted)                                                                  \
     X(asm_syntax)                                                              \
     X(asm_directives)                                                          \
