@@ -22,6 +22,7 @@
 #include "devices.h"
 #include "guestrun.h"
 #include "lockstep.h"
+#include "prog.h"
 #include "ptwalk.h"
 #include "runvrun.h"
 #include "scratch.h"
@@ -204,6 +205,41 @@ static void test_kernel_fault_placed(void)
     elf_free(&img);
 }
 
+/* Only a fault says so: a kernel that halts with a value after a system
+ * call or a breakpoint it made, after a fault from user mode (a program
+ * it killed), or with 0 after its own fault, is doing what it means to. */
+static void test_halt_without_fault_quiet(void)
+{
+    const uint32_t handler = IMAGE_ENTRY + 0x80;
+    const enum op traps[] = {OP_SYSCALL, OP_BREAK, OP_DIV, OP_DIV};
+    const bool user[] = {false, false, true, false};
+    const uint32_t value[] = {9, 9, 9, 0};
+    for (int i = 0; i < 4; i++) {
+        struct prog p;
+        p_init(&p, IMAGE_ENTRY);
+        p_li(&p, 5, handler);
+        p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
+        if (user[i]) { /* rfe to the next word, in user mode (PS = 0) */
+            p_li(&p, 5, p_here(&p) + 16);
+            p_op(&p, OP_MTCR, 5, 0, 0, CR_EPC);
+            p_op(&p, OP_RFE, 0, 0, 0, 0);
+        }
+        p_op(&p, traps[i], traps[i] == OP_DIV ? 6 : 0, 0, 0, 0); /* div t1, zero, zero: a div-zero */
+        while (p_here(&p) < handler)
+            p_op(&p, OP_ADDI, 0, 0, 0, 0);
+        p_li(&p, 7, value[i]);
+        p_op(&p, OP_HALT, 7, 0, 0, 0);
+        const char *img = prog_image(dir, "quiet.elf", &p, NULL, 0);
+        const char *modes[2][3] = {{"--native", img, NULL}, {img, NULL, NULL}};
+        for (int m = 0; m < 2; m++) {
+            struct res r;
+            run_vrun(vrun_path, dir, &r, NULL, 0, modes[m]);
+            expect_ok(&r, (int)value[i]);
+            res_free(&r);
+        }
+    }
+}
+
 /* A label places an address in its segment before any .equ constant;
  * outside every segment (a user address seen from a kernel's image) the
  * constant is all there is. */
@@ -272,6 +308,8 @@ void suite_reports(void)
                 test_paging_turned_on);
     CU_add_test(s, "a kernel's own fault placed when it halts with 1, natively and under the VMM",
                 test_kernel_fault_placed);
+    CU_add_test(s, "no such line after a syscall, a break, a user fault, or a halt with 0",
+                test_halt_without_fault_quiet);
     CU_add_test(s, "a label places an address before an .equ constant", test_label_before_constant);
     CU_add_test(s, "lockstep: a page-table entry that differs, by field", test_lockstep_pte);
 }

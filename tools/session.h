@@ -151,8 +151,9 @@ void report_where(const struct report_view *v, uint32_t va, char *buf, size_t le
  * mapped...).  cause is the handler's own trap.  Lines start with two
  * spaces. */
 void report_double_fault(FILE *f, const struct report_view *v, uint32_t cause);
-/* A guest that halts with a non-zero value after an exception taken in
- * supervisor mode (PS set) - a kernel that panics on its own fault: that
+/* A guest that halts with a non-zero value after a fault (an exception
+ * other than syscall and break) taken in supervisor mode (PS set) - a
+ * kernel that panics on its own fault: that
  * trap from the trap registers, "misaligned (...) at pc 0x00001594
  * <sys_read+12>: lw t0, 2(a1), address 0x00004002",
  * in buf; false if the last trap was none of that. */

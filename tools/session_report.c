@@ -225,7 +225,9 @@ bool report_last_trap(const struct report_view *v, char *buf, size_t len)
 {
     const uint32_t *cr = v->crs;
     uint32_t code = CAUSE_CODE(cr[CR_CAUSE]);
-    if (!code || code >= CAUSE_FIRST_INTERRUPT || !(cr[CR_STATUS] & SR_PS))
+    /* a fault, not a trap asked for (syscall, break) nor an interrupt */
+    if (!code || code == CAUSE_SYSCALL || code == CAUSE_BREAK || code >= CAUSE_FIRST_INTERRUPT ||
+        !(cr[CR_STATUS] & SR_PS))
         return false;
     char where[160], insn[128];
     report_where(v, cr[CR_EPC], where, sizeof where);
