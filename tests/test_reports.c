@@ -55,6 +55,15 @@ static uint32_t sym(const struct elf_image *img, const char *name)
     return s->value;
 }
 
+/* got is want; says what, and both, when not. */
+#define EXPECT_TEXT(what, got, want)                                                                               \
+    do {                                                                                                           \
+        const char *g_ = (got), *w_ = (want);                                                                      \
+        CU_ASSERT_STRING_EQUAL(g_, w_);                                                                            \
+        if (strcmp(g_, w_) != 0)                                                                                   \
+            fprintf(stderr, "\n  %s:\n    got    \"%s\"\n    wanted \"%s\"\n", what, g_, w_);                     \
+    } while (0)
+
 /* got holds want as a whole line; says both when not. */
 static bool has_line(const char *got, const char *want)
 {
@@ -73,22 +82,22 @@ static void test_pte_fields(void)
     char t[96];
     /* docs/isa.md 7: V bit 0, R 1, W 2, X 3, U 4, A 5, D 6, soft 7-11, frame 12-31 */
     pt_entry_text(0x00003067, 2, t, sizeof t);
-    CU_ASSERT_STRING_EQUAL(t, "frame 0x00003000, V R W A D");
+    EXPECT_TEXT("the entry by field", t, "frame 0x00003000, V R W A D");
     pt_entry_text(0x0040101b, 2, t, sizeof t);
-    CU_ASSERT_STRING_EQUAL(t, "frame 0x00401000, V R X U");
+    EXPECT_TEXT("the entry by field", t, "frame 0x00401000, V R X U");
     pt_entry_text(0x00004f86, 2, t, sizeof t);
-    CU_ASSERT_STRING_EQUAL(t, "frame 0x00004000, V clear, R W, soft 0x1f");
+    EXPECT_TEXT("the entry by field", t, "frame 0x00004000, V clear, R W, soft 0x1f");
     pt_entry_text(0x00000000, 2, t, sizeof t);
-    CU_ASSERT_STRING_EQUAL(t, "frame 0x00000000, V clear");
+    EXPECT_TEXT("the entry by field", t, "frame 0x00000000, V clear");
     /* a level-1 entry: only V and the frame of its table matter */
     pt_entry_text(0x0000507f, 1, t, sizeof t);
-    CU_ASSERT_STRING_EQUAL(t, "table 0x00005000, V");
+    EXPECT_TEXT("the entry by field", t, "table 0x00005000, V");
     pt_entry_text(0x00005000, 1, t, sizeof t);
-    CU_ASSERT_STRING_EQUAL(t, "table 0x00005000, V clear");
+    EXPECT_TEXT("the entry by field", t, "table 0x00005000, V clear");
     /* cut short, never past the buffer */
     char small[12];
     pt_entry_text(0x00003067, 2, small, sizeof small);
-    CU_ASSERT_STRING_EQUAL(small, "frame 0x000");
+    EXPECT_TEXT("the entry cut short", small, "frame 0x000");
 }
 
 static uint8_t pt_mem[8 * PAGE_SIZE];
@@ -152,6 +161,8 @@ static void test_paging_turned_on(void)
     run_vrun(vrun_path, dir, &vmm, NULL, 0, (const char *[]){path, NULL});
     char want[600];
     CU_ASSERT(nat.exited && nat.status == 125 && vmm.exited && vmm.status == 125);
+    if (nat.status != 125 || vmm.status != 125)
+        fprintf(stderr, "\n  status %d natively, %d under the VMM (wanted 125, a double fault)", nat.status, vmm.status);
     snprintf(want, sizeof want,
              "  the trap that led there: page-fault (page fault) at pc 0x%08x <paging_on+4>, in supervisor mode: "
              "(its instruction cannot be fetched)",
@@ -174,7 +185,7 @@ static void test_paging_turned_on(void)
              root + 4 * (handler >> 22), handler);
     CU_ASSERT(has_line(nat.err, want));
     /* the guest's own table under the VMM, not the shadow: word for word */
-    CU_ASSERT_STRING_EQUAL(vmm.err, nat.err);
+    EXPECT_TEXT("the report under the VMM (the native one wanted)", vmm.err, nat.err);
     res_free(&nat);
     res_free(&vmm);
     elf_free(&img);
@@ -198,8 +209,10 @@ static void test_kernel_fault_placed(void)
         struct res r;
         run_vrun(vrun_path, dir, &r, NULL, 0, modes[i]);
         CU_ASSERT(r.exited && r.status == 1);
-        CU_ASSERT_STRING_EQUAL(r.out, "panic\n");
-        CU_ASSERT_STRING_EQUAL(r.err, want);
+        if (r.status != 1)
+            fprintf(stderr, "\n  status %d (wanted 1, the guest's halt)", r.status);
+        EXPECT_TEXT("the guest's output", r.out, "panic\n");
+        EXPECT_TEXT(i ? "stderr under the VMM" : "stderr natively", r.err, want);
         res_free(&r);
     }
     elf_free(&img);
@@ -254,13 +267,13 @@ static void test_label_before_constant(void)
     char where[160], want[160];
     report_where(&v, oops + 8, where, sizeof where);
     snprintf(want, sizeof want, "0x%08x <oops+8>", oops + 8);
-    CU_ASSERT_STRING_EQUAL(where, want);
+    EXPECT_TEXT("the address placed", where, want);
     report_where(&v, oops + 4, where, sizeof where);
     snprintf(want, sizeof want, "0x%08x <oops+4>", oops + 4);
-    CU_ASSERT_STRING_EQUAL(where, want);
+    EXPECT_TEXT("the address placed", where, want);
     /* param.s: USER_BASE = 0x40000000, no segment there */
     report_where(&v, 0x40000100, where, sizeof where);
-    CU_ASSERT_STRING_EQUAL(where, "0x40000100 <USER_BASE+256>");
+    EXPECT_TEXT("an address outside every segment", where, "0x40000100 <USER_BASE+256>");
     elf_free(&kept);
     elf_free(&img);
 }
@@ -286,15 +299,18 @@ static void test_lockstep_pte(void)
         char err[300];
         CU_ASSERT_FATAL(lockstep_run(&c, &r, err, sizeof err));
         CU_ASSERT_TRUE(r.diverged);
-        CU_ASSERT_STRING_EQUAL(r.what, want);
+        EXPECT_TEXT("lockstep's first difference", r.what, want);
         /* after the store, which the bare machine ran in supervisor mode */
         CU_ASSERT(r.has_insn && r.pc == store && !r.user);
+        if (!r.has_insn || r.pc != store || r.user)
+            fprintf(stderr, "\n  lockstep placed it after the instruction at 0x%08x (%s mode), not the store at 0x%08x",
+                    r.pc, r.user ? "user" : "supervisor", store);
         struct isa_fields f;
         CU_ASSERT(isa_decode(r.insn, &f) && f.op == OP_SW);
         /* --lockstep-all: the same word, the only thing that differs */
         CU_ASSERT_EQUAL(r.nlist, 1);
         if (r.nlist >= 1)
-            CU_ASSERT_STRING_EQUAL(r.list[0], want);
+            EXPECT_TEXT("lockstep's list", r.list[0], want);
     }
     elf_free(&img);
 }
