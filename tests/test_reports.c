@@ -163,6 +163,11 @@ static void test_paging_turned_on(void)
     CU_ASSERT(nat.exited && nat.status == 125 && vmm.exited && vmm.status == 125);
     if (nat.status != 125 || vmm.status != 125)
         fprintf(stderr, "\n  status %d natively, %d under the VMM (wanted 125, a double fault)", nat.status, vmm.status);
+    /* every guest pc placed by the image's symbols, the first line's too */
+    snprintf(want, sizeof want,
+             "vrun: %s: double fault: the trap handler's first instruction, at 0x%08x <handler>, raised page-fault",
+             path, handler);
+    CU_ASSERT(has_line(nat.err, want));
     snprintf(want, sizeof want,
              "  the trap that led there: page-fault (page fault) at pc 0x%08x <paging_on+4>, in supervisor mode: "
              "(its instruction cannot be fetched)",

@@ -444,29 +444,36 @@ static int run_native(const struct opts *o)
         break;
     }
     case EXIT_BUDGET: {
+        struct report_view v = machine_view(m, &syms);
+        char at[160];
         if (interrupted) {
-            fprintf(stderr, "%s: %s: interrupted (Ctrl-C) after %" PRIu64 " instructions, pc 0x%08x\n", prog,
-                    io->path, cpu->instret, cpu->pc);
+            report_where(&v, cpu->pc, at, sizeof at);
+            fprintf(stderr, "%s: %s: interrupted (Ctrl-C) after %" PRIu64 " instructions, pc %s\n", prog, io->path,
+                    cpu->instret, at);
             status = EXIT_INTERRUPTED;
         } else {
-            fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x\n",
-                    prog, io->path, cpu->instret, ex.pc);
+            report_where(&v, ex.pc, at, sizeof at);
+            fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions), pc %s\n", prog,
+                    io->path, cpu->instret, at);
         }
-        struct report_view v = machine_view(m, &syms);
         report_registers(stderr, &v);
         break;
     }
     case EXIT_DEADLOCK: {
-        fprintf(stderr, "%s: %s: deadlock: wfi at pc 0x%08x waits for an interrupt that can never come\n",
-                prog, io->path, ex.pc - 4);
         struct report_view v = machine_view(m, &syms);
+        char at[160];
+        report_where(&v, ex.pc - 4, at, sizeof at);
+        fprintf(stderr, "%s: %s: deadlock: wfi at pc %s waits for an interrupt that can never come\n", prog,
+                io->path, at);
         report_registers(stderr, &v);
         break;
     }
     case EXIT_DOUBLE_FAULT: {
-        fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at 0x%08x, raised %s\n",
-                prog, io->path, ex.pc, isa_cause_name(ex.cause));
         struct report_view v = machine_view(m, &syms);
+        char at[160];
+        report_where(&v, ex.pc, at, sizeof at);
+        fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at %s, raised %s\n", prog,
+                io->path, at, isa_cause_name(ex.cause));
         report_double_fault(stderr, &v, ex.cause);
         report_registers(stderr, &v);
         break;
@@ -582,30 +589,37 @@ static int run_vms(const struct opts *o)
         }
         case VM_RUNNABLE: { /* only after Ctrl-C */
             struct report_view v = vm_view(vm, &sess.syms[i]);
-            session_say(&sess, i, "interrupted (Ctrl-C) after %" PRIu64 " instructions, pc 0x%08x", vm_instret(vm),
-                        v.pc);
+            char at[160];
+            report_where(&v, v.pc, at, sizeof at);
+            session_say(&sess, i, "interrupted (Ctrl-C) after %" PRIu64 " instructions, pc %s", vm_instret(vm), at);
             report_registers(stderr, &v);
             s = EXIT_INTERRUPTED;
             break;
         }
         case VM_LIMIT: {
             struct report_view v = vm_view(vm, &sess.syms[i]);
-            session_say(&sess, i, "stopped at the instruction limit (%" PRIu64 " instructions), pc 0x%08x",
-                        vm_instret(vm), v.pc);
+            char at[160];
+            report_where(&v, v.pc, at, sizeof at);
+            session_say(&sess, i, "stopped at the instruction limit (%" PRIu64 " instructions), pc %s", vm_instret(vm),
+                        at);
             report_registers(stderr, &v);
             s = EXIT_LIMIT;
             break;
         }
         case VM_DEADLOCK: {
             struct report_view v = vm_view(vm, &sess.syms[i]);
-            session_say(&sess, i, "deadlock: wfi at pc 0x%08x waits for an interrupt that can never come", v.pc - 4);
+            char at[160];
+            report_where(&v, v.pc - 4, at, sizeof at);
+            session_say(&sess, i, "deadlock: wfi at pc %s waits for an interrupt that can never come", at);
             report_registers(stderr, &v);
             s = EXIT_ABNORMAL;
             break;
         }
         case VM_DOUBLE_FAULT: {
             struct report_view v = vm_view(vm, &sess.syms[i]);
-            session_say(&sess, i, "double fault: the trap handler's first instruction, at 0x%08x, raised %s", v.pc,
+            char at[160];
+            report_where(&v, v.pc, at, sizeof at);
+            session_say(&sess, i, "double fault: the trap handler's first instruction, at %s, raised %s", at,
                         isa_cause_name(vm_exit_value(vm)));
             report_double_fault(stderr, &v, vm_exit_value(vm));
             report_registers(stderr, &v);
