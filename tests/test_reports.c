@@ -320,6 +320,34 @@ static void test_lockstep_pte(void)
     elf_free(&img);
 }
 
+/* The same through the command line: VMLAB_INJECT=1 breaks vrun's VMM so
+ * (docs/vmm.md 8.1); status 3, the place, the entry by field. */
+static void test_vrun_lockstep_pte(void)
+{
+    struct elf_image img;
+    const char *path = guest_file("ptedirty", &img);
+    const uint32_t datum = sym(&img, "datum"), leaf = sym(&img, "leaf"), store = sym(&img, "store");
+    const uint32_t page = datum & ~PAGE_MASK;
+    setenv("VMLAB_INJECT", "1", 1); /* INJECT_NO_DIRTY */
+    struct res r;
+    run_vrun(vrun_path, dir, &r, NULL, 0, (const char *[]){"--lockstep", path, NULL});
+    unsetenv("VMLAB_INJECT");
+    CU_ASSERT_EQUAL(INJECT_NO_DIRTY, 1);
+    CU_ASSERT(r.exited && r.status == 3);
+    char want[600];
+    /* straight-line code from _start to the store, but the loop's six
+     * instructions run 16 times: 15 more than once */
+    unsigned long long n = (store - sym(&img, "_start")) / 4 + 1 + 15 * 6;
+    snprintf(want, sizeof want,
+             "vrun: lockstep: first difference after instruction %llu: memory at 0x%08x: native 0x%08x, vmm 0x%08x; "
+             "the level-2 entry for virtual 0x%08x: native frame 0x%08x, V R W X A D, vmm frame 0x%08x, V R W X A\n"
+             "  the instruction: 0x%08x <store>, in supervisor mode: sw t0, 0(t1)\n",
+             n, leaf + 4 * (datum >> PAGE_SHIFT), page | 0x6f, page | 0x2f, page, page, page, store);
+    EXPECT_TEXT("vrun --lockstep", r.out, want);
+    res_free(&r);
+    elf_free(&img);
+}
+
 void suite_reports(void)
 {
     CU_pSuite s = CU_add_suite("reports", suite_init, suite_clean);
@@ -333,4 +361,5 @@ void suite_reports(void)
                 test_halt_without_fault_quiet);
     CU_add_test(s, "a label places an address before an .equ constant", test_label_before_constant);
     CU_add_test(s, "lockstep: a page-table entry that differs, by field", test_lockstep_pte);
+    CU_add_test(s, "vrun --lockstep: the same, from the command line", test_vrun_lockstep_pte);
 }

@@ -670,11 +670,14 @@ static int run_lockstep(const struct opts *o)
     char err[512];
     struct session_inputs sb;
     int status = EXIT_BAD_INPUT;
+    uint64_t inject = 0; /* a broken VMM for lockstep to catch, as in run_vms */
+    if (!env_flags("VMLAB_INJECT", "enum vmm_inject", &inject))
+        return EXIT_USAGE;
     if (!session_inputs_open(prog, "--lockstep", io, &sb))
         return EXIT_BAD_INPUT;
     struct lockstep_config c = {
         .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa, .policy = o->run.policy,
-        .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
+        .inject = (unsigned)inject, .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns, .all = o->lockstep_all,
     };
     static struct lockstep_result r; /* large: the list of differences */
