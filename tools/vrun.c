@@ -63,7 +63,8 @@ static void usage(FILE *f)
             "                    first; the disk file is never written)\n"
             "  --lockstep-all N  the same, listing up to N of the things that differ\n"
             "                    there (registers, control registers, counts, console,\n"
-            "                    memory words), at most 32, instead of the first only\n"
+            "                    memory words; page-table entries by field), at most\n"
+            "                    32, instead of the first only\n"
             "  --difftest        run IMAGE on the bare machine and on the reference CPU\n"
             "                    (isa/ref/) one instruction at a time, and report the\n"
             "                    first instruction after which they differ (input: as\n"
@@ -110,6 +111,8 @@ static void usage(FILE *f)
             "%d bad input (or the disk file failed); %d bad usage; %d instruction limit\n"
             "reached; %d machine stopped abnormally (deadlock, double fault, VM failure);\n"
             "130 interrupted by Ctrl-C (the registers are printed, as at any stop);\n"
+            "a non-zero halt right after a fault in supervisor mode (a kernel's panic)\n"
+            "also names that trap, its pc placed by the image's symbols, on stderr;\n"
             "with --lockstep and --difftest, 0 when the runs agree and %d when they differ\n",
             prog, prog, prog, prog, prog, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LIMIT, EXIT_ABNORMAL, EXIT_DIFFER);
 }
