@@ -145,11 +145,11 @@ static void memory_word_differs(struct pair *p, uint32_t pa, uint32_t wa, uint32
     int k = snprintf(what, len, "memory at 0x%08x: native 0x%08x, vmm 0x%08x", pa, wa, wb);
     uint32_t va[2] = {0, 0};
     int level[2] = {side_entry(p, 0, pa, &va[0]), side_entry(p, 1, pa, &va[1])};
-    char ta[96], tb[96];
-    pt_entry_text(wa, level[0] ? level[0] : level[1], ta, sizeof ta);
-    pt_entry_text(wb, level[1] ? level[1] : level[0], tb, sizeof tb);
     if (k < 0 || (size_t)k >= len || (!level[0] && !level[1]))
         return;
+    char ta[96], tb[96]; /* each word as the entry it is on either side */
+    pt_entry_text(wa, level[0] ? level[0] : level[1], ta, sizeof ta);
+    pt_entry_text(wb, level[1] ? level[1] : level[0], tb, sizeof tb);
     if (level[0] == level[1] && va[0] == va[1]) {
         snprintf(what + k, len - (size_t)k, "; the level-%d entry for virtual 0x%08x: native %s, vmm %s", level[0],
                  va[0], ta, tb);
@@ -167,11 +167,35 @@ static void memory_word_differs(struct pair *p, uint32_t pa, uint32_t wa, uint32
     }
 }
 
-/* ptb, which holds a table's address: "0x00005000 (level-1 table at
- * 0x00005000, paging on)". */
-static void ptb_text(uint32_t ptb, uint32_t sr, char *out, size_t len)
+/* ptb differs: both values, and what each root says for the pc each side
+ * is at - its level-1 entry by field - since that is what the next fetch
+ * walks through: "ptb: native 0x00005000, vmm 0x00006000; the level-1
+ * entry for pc 0x00001024: native table 0x00007000, V, vmm table
+ * 0x00000000, V clear". */
+static void ptb_differs(struct pair *p, char *what, size_t len)
 {
-    snprintf(out, len, "0x%08x (level-%d table at 0x%08x, paging %s)", ptb, PT_ROOT, ptb, sr & SR_PG ? "on" : "off");
+    uint32_t regs[NREGS], pc[2], crs[2][NCRS], e[2] = {0, 0};
+    pc[0] = machine_cpu(p->m)->pc;
+    for (int c = 0; c < NCRS; c++)
+        crs[0][c] = machine_get_cr(p->m, (enum cr)c);
+    vm_regs(p->vm, regs, &pc[1], crs[1]);
+    const uint32_t at[2] = {crs[0][CR_PTB] + VA_INDEX(pc[0], PT_ROOT) * 4, crs[1][CR_PTB] + VA_INDEX(pc[1], PT_ROOT) * 4};
+    bool read[2] = {machine_read_phys(p->m, at[0], &e[0], 4), vm_read_phys(p->vm, at[1], &e[1], 4)};
+    char t[2][64];
+    for (int i = 0; i < 2; i++)
+        if (read[i])
+            pt_entry_text(e[i], PT_ROOT, t[i], sizeof t[i]);
+        else
+            snprintf(t[i], sizeof t[i], "outside memory");
+    int k = snprintf(what, len, "ptb: native 0x%08x, vmm 0x%08x", crs[0][CR_PTB], crs[1][CR_PTB]);
+    if (k < 0 || (size_t)k >= len)
+        return;
+    if (pc[0] == pc[1])
+        snprintf(what + k, len - (size_t)k, "; the level-%d entry for pc 0x%08x: native %s, vmm %s", PT_ROOT, pc[0],
+                 t[0], t[1]);
+    else
+        snprintf(what + k, len - (size_t)k, "; the level-%d entry for native's pc 0x%08x: %s, for vmm's 0x%08x: %s",
+                 PT_ROOT, pc[0], t[0], pc[1], t[1]);
 }
 
 /* Up to 24 bytes of b from offset o, as text a student can read: printable
@@ -232,12 +256,8 @@ static bool differ(struct pair *p, bool memory, char *what, size_t len)
                 status_bits(crs[i], nb, sizeof nb);
                 return SAY("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb), true;
             }
-            if (i == CR_PTB) {
-                char na[64], nb[64];
-                ptb_text(a, machine_get_cr(p->m, CR_STATUS), na, sizeof na);
-                ptb_text(crs[i], crs[CR_STATUS], nb, sizeof nb);
-                return SAY("ptb: native %s, vmm %s", na, nb), true;
-            }
+            if (i == CR_PTB)
+                return ptb_differs(p, what, len), true;
             return SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), a, crs[i]), true;
         }
     if (c->cycles != vm_cycles(p->vm))
@@ -302,10 +322,8 @@ static void list_all(struct pair *p, unsigned max, struct lockstep_result *res)
             status_bits(crs[i], nb, sizeof nb);
             ITEM("status: native 0x%08x (%s), vmm 0x%08x (%s)", a, na, crs[i], nb);
         } else if (i == CR_PTB) {
-            char na[64], nb[64];
-            ptb_text(a, machine_get_cr(p->m, CR_STATUS), na, sizeof na);
-            ptb_text(crs[i], crs[CR_STATUS], nb, sizeof nb);
-            ITEM("ptb: native %s, vmm %s", na, nb);
+            if (res->nlist < cap)
+                ptb_differs(p, res->list[res->nlist++], sizeof res->list[0]);
         } else {
             ITEM("%s: native 0x%08x, vmm 0x%08x", isa_cr_name((unsigned)i), a, crs[i]);
         }
