@@ -76,6 +76,16 @@ static bool translate(const struct report_view *v, uint32_t va, bool user, uint3
     return true;
 }
 
+/* The little-endian word at physical pa; false if it is outside memory. */
+static bool phys_word(const struct report_view *v, uint32_t pa, uint32_t *word)
+{
+    uint8_t b[4];
+    if (!v->read_phys(v->ctx, pa, b, 4))
+        return false;
+    *word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return true;
+}
+
 bool report_machine_memory(void *ctx, uint32_t pa, void *buf, size_t len)
 {
     return machine_read_phys(ctx, pa, buf, len);
@@ -84,18 +94,16 @@ bool report_machine_memory(void *ctx, uint32_t pa, void *buf, size_t len)
 /* The instruction at va, disassembled, or why it cannot be read. */
 void report_fetch_text(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len)
 {
-    uint32_t pa, cause;
+    uint32_t pa, cause, word;
     struct pt_walk w;
-    uint8_t b[4];
     if (va & 3) {
         snprintf(buf, len, "(not a multiple of 4: no instruction)");
         return;
     }
-    if (!translate(v, va, user, &pa, &w, &cause) || !v->read_phys(v->ctx, pa, b, 4)) {
+    if (!translate(v, va, user, &pa, &w, &cause) || !phys_word(v, pa, &word)) {
         snprintf(buf, len, "(its instruction cannot be fetched)");
         return;
     }
-    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     report_insn_text(word, va, buf, len);
 }
 
@@ -140,9 +148,7 @@ static void explain_walk(const struct report_view *v, uint32_t va, enum access k
         return;
     }
     uint32_t e = 0;
-    uint8_t b[4];
-    if (v->read_phys(v->ctx, at, b, 4))
-        e = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    phys_word(v, at, &e);
     char fields[96];
     pt_entry_text(e, w.level, fields, sizeof fields);
     if (!(e & PTE_V))
@@ -163,15 +169,11 @@ static void explain_walk(const struct report_view *v, uint32_t va, enum access k
  * in insn. */
 static bool paging_just_on(const struct report_view *v, uint32_t pc, char *insn, size_t len)
 {
-    uint32_t pa, cause;
+    uint32_t pa, cause, word;
     struct pt_walk w;
-    uint8_t b[4];
     struct isa_fields f;
     if (pc < 4 || !(v->crs[CR_STATUS] & SR_PG) || translate(v, pc - 4, false, &pa, &w, &cause) ||
-        !v->read_phys(v->ctx, pc - 4, b, 4))
-        return false;
-    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    if (!isa_decode(word, &f))
+        !phys_word(v, pc - 4, &word) || !isa_decode(word, &f))
         return false;
     bool writes_status = f.op == OP_WRSR || (f.op == OP_MTCR && f.imm == CR_STATUS);
     if (!writes_status || f.ra == 0 || !(v->regs[f.ra] & SR_PG))
