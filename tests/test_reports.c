@@ -26,6 +26,7 @@
 #include "ptwalk.h"
 #include "runvrun.h"
 #include "scratch.h"
+#include "workloads.h"
 #include "session.h"
 
 static char *dir, *vrun_path;
@@ -223,6 +224,53 @@ static void test_kernel_fault_placed(void)
     elf_free(&img);
 }
 
+/* The guest OS's own kernel, with its sys_write made to fault on its first
+ * instruction (a misaligned load of address 1): the kernel's panic line
+ * gives the bare hex pc, vrun's line places it - natively and under the
+ * VMM alike. */
+static void test_guest_kernel_panic_placed(void)
+{
+    struct elf_image k;
+    char err[300];
+    CU_ASSERT_FATAL(elf_read_file(GUEST_KERNEL, &k, err, sizeof err));
+    const uint32_t at = sym(&k, "sys_write");
+    struct isa_fields lw = {.op = OP_LW, .ra = 5 /* t0 */, .rb = 0, .imm = 1};
+    const uint32_t word = isa_encode(&lw);
+    bool patched = false;
+    for (size_t i = 0; i < k.nsegs && !patched; i++) {
+        const struct elf_segment *g = &k.segs[i];
+        if (at >= g->vaddr && at - g->vaddr + 4 <= g->filesz) {
+            uint8_t *w = k.file + g->offset + (at - g->vaddr);
+            w[0] = (uint8_t)word, w[1] = (uint8_t)(word >> 8), w[2] = (uint8_t)(word >> 16), w[3] = (uint8_t)(word >> 24);
+            patched = true;
+        }
+    }
+    CU_ASSERT_FATAL(patched);
+    const char *path = path_in(dir, "kpatched.elf");
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_FATAL(fwrite(k.file, 1, k.file_size, f) == k.file_size && fclose(f) == 0);
+    /* guest-os/kernel/trap.s, kernel_panic */
+    char out[200], want[600];
+    snprintf(out, sizeof out, "kernel: panic: misaligned in the kernel at pc 0x%08x, address 0x00000001\n", at);
+    snprintf(want, sizeof want,
+             "vrun: %s: halted with 1 after a trap in supervisor mode: misaligned (misaligned access or jump target) "
+             "at pc 0x%08x <sys_write>: lw t0, 1(zero), address 0x00000001\n",
+             path, at);
+    const char *modes[2][5] = {{"--native", path, "--boot", "hello", NULL}, {path, "--boot", "hello", NULL, NULL}};
+    for (int i = 0; i < 2; i++) {
+        struct res r;
+        run_vrun(vrun_path, dir, &r, NULL, 0, modes[i]);
+        CU_ASSERT(r.exited && r.status == 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, out));
+        if (!strstr(r.out, out))
+            fprintf(stderr, "\n  the kernel printed:\n%s  (wanted %s)", r.out, out);
+        EXPECT_TEXT(i ? "stderr under the VMM" : "stderr natively", r.err, want);
+        res_free(&r);
+    }
+    elf_free(&k);
+}
+
 /* Only a fault says so: a kernel that halts with a value after a system
  * call or a breakpoint it made, after a fault from user mode (a program
  * it killed), or with 0 after its own fault, is doing what it means to. */
@@ -357,6 +405,8 @@ void suite_reports(void)
                 test_paging_turned_on);
     CU_add_test(s, "a kernel's own fault placed when it halts with 1, natively and under the VMM",
                 test_kernel_fault_placed);
+    CU_add_test(s, "the guest OS's kernel: its panic's pc placed, natively and under the VMM",
+                test_guest_kernel_panic_placed);
     CU_add_test(s, "no such line after a syscall, a break, a user fault, or a halt with 0",
                 test_halt_without_fault_quiet);
     CU_add_test(s, "a label places an address before an .equ constant", test_label_before_constant);
