@@ -9,10 +9,14 @@
  *   - the fetch right after paging was turned on, refused by a level-1
  *     entry with V clear (pagingon.s): vrun's double-fault report names it,
  *     natively and under the VMM alike;
- *   - a kernel's own fault before it halts with 1 (kpanic.s): vrun places
- *     the trap's pc by the image's symbols, a label before a constant;
- *   - lockstep under a VMM that never sets D (ptedirty.s): the one word
- *     that differs is shown as the page-table entry it is.
+ *   - a kernel's own fault before it halts with 1 (kpanic.s, and the
+ *     guest OS's kernel made to fault in sys_write): vrun places the
+ *     trap's pc by the image's symbols, a label before a constant; and
+ *     says nothing after a syscall, a break, a user program's fault or a
+ *     halt with 0;
+ *   - lockstep under a VMM that never sets D (ptedirty.s), in the library
+ *     and through vrun --lockstep: the one word that differs is shown as
+ *     the page-table entry it is.
  */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
@@ -26,8 +30,8 @@
 #include "ptwalk.h"
 #include "runvrun.h"
 #include "scratch.h"
-#include "workloads.h"
 #include "session.h"
+#include "workloads.h"
 
 static char *dir, *vrun_path;
 
