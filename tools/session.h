@@ -208,6 +208,21 @@ enum vmm_return trace_vms(struct session *s);
 struct machine *session_machine(const char *prog, const struct session_vm *vm, enum isa_variant isa,
                                 struct console_out *out, struct elf_image *syms, int *status);
 
+/* --- the bare machine's statistics (session_stats.c) --- */
+
+/* How the bare machine stopped, as a VM's state says it (vm_state_name):
+ * halted, instruction limit, runnable (interrupted), deadlock... */
+enum vm_state native_state(enum exit_reason r, bool interrupted);
+/* vrun --native --stats: instructions, traps by cause, page walks, and the
+ * TLB's hits if machine_count_tlb was on; lines "PROG: ..." on f. */
+void native_stats_print(FILE *f, const char *prog, struct machine *m);
+/* The same as JSON, in the VMM's shape and key names (vmm_stats_json):
+ * {"isa", "mode": "native", "vms": [{"name", "state", "exit_value",
+ * "instructions", "cycles", "traps": {cause: n}, "interrupts", "tlb":
+ * {"hits", "misses"}, "page_walks"}]}.  name: a VM name (vm_name.h). */
+void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const char *name, enum vm_state state,
+                       uint32_t exit_value);
+
 /* --- the VMM and its VMs (session.c) --- */
 
 struct session {

@@ -94,14 +94,22 @@ static void usage(FILE *f)
             "  --trace-exits     print every VM exit and what the VMM made of it on\n"
             "                    stderr (privileged instruction emulated: mtcr, ...)\n"
             "  --trace FILE      write a trace to FILE, one line per event with the\n"
-            "                    instruction count, pc and symbol: with --native every\n"
-            "                    instruction (I) and trap (T), stepped one at a time;\n"
-            "                    under the VMM every exit (E) with the VMM's decision\n"
+            "                    instruction count, pc and symbol: every instruction\n"
+            "                    that retired (I, disassembled), every trap the program\n"
+            "                    took (T; under the VMM, what the guest saw) and, under\n"
+            "                    the VMM, every exit (E) with the VMM's decision; the\n"
+            "                    program is run one instruction at a time, and its I\n"
+            "                    and T lines are the same natively and under the VMM\n"
+            "  --trace-events LIST\n"
+            "                    only these events in the trace, comma-separated: insn,\n"
+            "                    trap, exit (exit not with --native; default: all)\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
             "                    of stdout (where, with several VMs, lines get [NAME])\n"
-            "  --stats           print instruction counts (and the VMM's statistics) on\n"
-            "                    stderr at exit\n"
-            "  --stats-json FILE write the VMM's statistics as JSON\n"
+            "  --stats           print statistics on stderr at exit: with --native,\n"
+            "                    instructions, traps by cause, TLB hits and misses (the\n"
+            "                    run is slower: every access is counted), page walks;\n"
+            "                    under the VMM, the VMM's summary of each VM\n"
+            "  --stats-json FILE write the same as JSON (the keys: docs/vmm.md 9)\n"
             "                    (--stats-json and --console-dir files appear whole at\n"
             "                    exit, or not at all; never over an image or a disk)\n"
             "  -h, --help        show this help\n"
@@ -460,6 +468,8 @@ static int run_native(const struct opts *o)
             return status;
         }
     }
+    if (o->stats || o->stats_json)
+        machine_count_tlb(m); /* slower: every access through the MMU's slow path */
     if (trace) {
         trace_buffer(trace);
         catch_interrupts(NULL);
@@ -519,20 +529,19 @@ static int run_native(const struct opts *o)
         fprintf(stderr, "%s: internal error: unexpected exit %d\n", prog, (int)ex.reason);
         break;
     }
-    if (o->stats) {
-        fprintf(stderr, "%s: %" PRIu64 " instructions retired, %" PRIu64 " cycles\n", prog, cpu->instret,
-                cpu->cycles);
-        struct machine_counts k;
-        machine_counts(m, &k);
-        uint64_t all = 0;
-        fprintf(stderr, "%s: traps taken:", prog);
-        for (unsigned c = 0; c < 32; c++)
-            if (k.traps[c]) {
-                fprintf(stderr, "%s %s %" PRIu64, all ? "," : "", isa_cause_name(c), k.traps[c]);
-                all += k.traps[c];
-            }
-        fprintf(stderr, "%s (%" PRIu64 " in all)\n", all ? "" : " none", all);
-        fprintf(stderr, "%s: page-table walks (TLB misses with paging on): %" PRIu64 "\n", prog, k.walks);
+    if (o->stats)
+        native_stats_print(stderr, prog, m);
+    if (o->stats_json) {
+        FILE *json = outset_stream(set, stats);
+        char name[VM_NAME_MAX + 1];
+        vm_name_from_path(io->path, VM_NAME_MAX, name);
+        if (json)
+            native_stats_json(json, m, o->run.isa, name, native_state(ex.reason, interrupted),
+                              ex.reason == EXIT_HALT ? ex.value : ex.reason == EXIT_DOUBLE_FAULT ? ex.cause : 0);
+        else {
+            fprintf(stderr, "%s: %s: cannot write: %s\n", prog, o->stats_json, strerror(errno));
+            status = EXIT_BAD_INPUT;
+        }
     }
     if (!session_disk_ok_at_exit(prog, io->disk, NULL, machine_disk(m)))
         status = EXIT_BAD_INPUT;
