@@ -81,7 +81,7 @@ struct slot {
 };
 
 /* What one machine's or VM's lines are made with.  Without slots (out of
- * memory) every line is made afresh in spare. */
+ * memory) there is one, spare. */
 struct tracer {
     FILE *f;
     const struct elf_image *img;
@@ -93,7 +93,8 @@ struct tracer {
 
 static void tracer_init(struct tracer *t, FILE *f, const struct elf_image *img, const char *prefix)
 {
-    *t = (struct tracer){.f = f, .img = img, .prefix = prefix, .slots = calloc(SLOTS, sizeof(struct slot))};
+    *t = (struct tracer){.f = f, .img = img, .prefix = prefix, .slots = calloc(SLOTS, sizeof(struct slot)),
+                        .spare = {.pc = 1}};
     if (t->slots)
         for (size_t i = 0; i < SLOTS; i++)
             t->slots[i].pc = 1; /* no instruction's */
@@ -101,11 +102,7 @@ static void tracer_init(struct tracer *t, FILE *f, const struct elf_image *img, 
 
 static struct slot *slot_of(struct tracer *t, uint32_t pc)
 {
-    if (!t->slots) {
-        t->spare = (struct slot){.pc = pc};
-        return &t->spare;
-    }
-    struct slot *s = &t->slots[(pc >> 2) & (SLOTS - 1)];
+    struct slot *s = t->slots ? &t->slots[(pc >> 2) & (SLOTS - 1)] : &t->spare;
     if (s->pc != pc)
         *s = (struct slot){.pc = pc};
     return s;
@@ -321,7 +318,7 @@ enum vmm_return trace_vms(struct session *s)
 {
     int n = s->cfg->nvms;
     uint64_t quantum = s->cfg->quantum ? s->cfg->quantum : 100000;
-    static char prefixes[SESSION_MAX_VMS][VM_NAME_MAX + 4];
+    char prefixes[SESSION_MAX_VMS][VM_NAME_MAX + 4];
     struct tracer t[SESSION_MAX_VMS];
     for (int i = 0; i < n; i++) {
         snprintf(prefixes[i], sizeof prefixes[i], n > 1 ? "[%s] " : "", s->names[i]);
