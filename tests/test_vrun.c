@@ -548,8 +548,8 @@ static void test_vrun_native_stats_json(void)
     res_free(&r);
     /* with --lockstep there is no one run to count */
     vrun(&r, NULL, 0, (const char *[]){"--lockstep", "--stats-json", json, img, NULL});
-    snprintf(want, sizeof want, "vrun: --stats-json %s: not with --lockstep or --difftest (give it to a run of its own)",
-             json);
+    snprintf(want, sizeof want,
+             "vrun: --stats-json %s: not with --lockstep or --difftest (give it to a run of its own)", json);
     expect_error(&r, 2, want);
     res_free(&r);
 }

@@ -573,8 +573,8 @@ static void test_stats_json(void)
     CU_ASSERT_EQUAL(count_entries(con), 0);
     res_free(&r);
     /* and --stats-json where there is no one run to count: said, not ignored */
-    snprintf(want, sizeof want, "vrun: --stats-json %s: not with --lockstep or --difftest (give it to a run of its own)",
-             json);
+    snprintf(want, sizeof want,
+             "vrun: --stats-json %s: not with --lockstep or --difftest (give it to a run of its own)", json);
     VRUN(&r, "--lockstep", "--stats-json", json, KERNEL);
     expect_error(&r, 2, want);
     res_free(&r);
@@ -1301,7 +1301,8 @@ static const char *first_difference(const char *a, size_t alen, const char *b, s
  * insn,trap is the bare machine's trace, byte for byte: every instruction
  * with the same count, pc, symbol and disassembly, every trap (system
  * calls, timer interrupts) where the bare machine takes it; the default
- * trace under the VMM is that with E lines between.  And with --isa
+ * trace under the VMM is that with E lines between; two VMs time-shared
+ * each give it, in the lines that carry their names.  And with --isa
  * x86like, where the VMM does not virtualize the machine (rdsr does not
  * trap), the two traces part. */
 static void test_trace_equivalence(void)
@@ -1350,6 +1351,40 @@ static void test_trace_equivalence(void)
     }
     CU_ASSERT(elines > 100);
     CU_ASSERT(w == nlen && memcmp(a, n, nlen) == 0);
+    free(a);
+
+    /* two VMs, switched every 1000 instructions: each one's lines, its
+     * "[NAME] " taken out, are the bare machine's trace */
+    VRUN(&r, "--trace", ap, "--trace-events", "insn,trap", "--quantum", "1000", "--vm", KERNEL, "--boot", "hello",
+         "--name", "a", "--vm", KERNEL, "--boot", "hello", "--name", "b");
+    CU_ASSERT(r.exited && r.status == 0);
+    res_free(&r);
+    a = whole_file(ap, &alen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    for (int vm = 0; vm < 2; vm++) {
+        const char *tag = vm ? "[b] " : "[a] ";
+        char *mine = malloc(alen + 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(mine);
+        size_t m = 0;
+        for (const char *l = a; *l;) {
+            const char *e = strchr(l, '\n');
+            e = e ? e + 1 : l + strlen(l);
+            const char *t = strstr(l, tag);
+            if (t && t < e) {
+                memcpy(mine + m, l, (size_t)(t - l));
+                m += (size_t)(t - l);
+                memcpy(mine + m, t + 4, (size_t)(e - t - 4));
+                m += (size_t)(e - t - 4);
+            }
+            l = e;
+        }
+        CU_ASSERT(m == nlen && memcmp(mine, n, nlen) == 0);
+        if (m != nlen || memcmp(mine, n, nlen) != 0) {
+            at = first_difference(n, nlen, mine, m, &line);
+            fprintf(stderr, "\n  VM %s's lines part from the bare machine's at line %ld", tag, line);
+        }
+        free(mine);
+    }
     free(a);
     free(n);
     free(v);

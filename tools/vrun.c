@@ -455,9 +455,11 @@ static int run_native(const struct opts *o)
     FILE *trace = NULL;
     int stats = -1, tk = -1;
     if (o->trace || o->stats_json) {
-        if (!(set = outset_new(prog)))
-            fprintf(stderr, "%s: out of memory\n", prog), status = EXIT_BAD_INPUT;
-        else if ((status = stage_outputs(o, set, &stats, &tk)) == 0 && o->trace && !(trace = outset_stream(set, tk))) {
+        if (!(set = outset_new(prog))) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            status = EXIT_BAD_INPUT;
+        } else if ((status = stage_outputs(o, set, &stats, &tk)) == 0 && o->trace &&
+                   !(trace = outset_stream(set, tk))) {
             fprintf(stderr, "%s: %s: cannot write: %s\n", prog, o->trace, strerror(errno));
             status = EXIT_BAD_INPUT;
         }
