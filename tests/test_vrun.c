@@ -458,6 +458,10 @@ static void test_vrun_trace_events(void)
     vrun(&r, NULL, 0, (const char *[]){"--trace-events", "exit", img, NULL});
     expect_error(&r, 2, "vrun: --trace-events exit: there is no trace to write them to (give --trace FILE)");
     res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--trace-exits", img, NULL});
+    expect_error(&r, 2,
+                 "vrun: --trace-exits: the bare machine has no VM exits (its instructions and traps: --trace FILE)");
+    res_free(&r);
 }
 
 /* A number after "key": in a JSON text, or -1. */

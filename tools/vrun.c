@@ -350,6 +350,9 @@ static int parse(int argc, char **argv, struct opts *o)
     if (o->trace_events && !o->trace)
         return fail_usage("--trace-events %s: there is no trace to write them to (give --trace FILE)",
                           o->trace_events);
+    if (o->native && o->run.trace_exits)
+        return fail_usage("%s",
+                          "--trace-exits: the bare machine has no VM exits (its instructions and traps: --trace FILE)");
     if (o->native && (o->run.trace_events & TRACE_EXIT))
         return fail_usage("--trace-events %s: the bare machine has no VM exits (with --native: insn, trap)",
                           o->trace_events);
