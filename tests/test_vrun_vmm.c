@@ -1390,7 +1390,7 @@ static void test_trace_equivalence(void)
         CU_ASSERT(m == nlen && memcmp(mine, n, nlen) == 0);
         if (m != nlen || memcmp(mine, n, nlen) != 0) {
             at = first_difference(n, nlen, mine, m, &line);
-            fprintf(stderr, "\n  VM %s's lines part from the bare machine's at line %ld", tag, line);
+            fprintf(stderr, "\n  VM %c's lines part from the bare machine's at line %ld", vm ? 'b' : 'a', line);
         }
         free(mine);
     }

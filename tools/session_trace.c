@@ -317,6 +317,8 @@ static enum vmm_return trace_step(struct session *s, struct tracer *t, struct vm
 enum vmm_return trace_vms(struct session *s)
 {
     int n = s->cfg->nvms;
+    /* --quantum, or the VMM's default: which VM runs when changes nothing
+     * a VM sees (its time is its own instructions), only how lines mix */
     uint64_t quantum = s->cfg->quantum ? s->cfg->quantum : 100000;
     char prefixes[SESSION_MAX_VMS][VM_NAME_MAX + 4];
     struct tracer t[SESSION_MAX_VMS];
