@@ -50,8 +50,7 @@ static void set_tags(struct machine *m, struct tlb_entry *e)
     unsigned slow = m->is_code[f] ? 1u << ACCESS_WRITE : 0;
     if (unlikely(m->dbg))
         slow |= debug_frame_watched(m, f);
-    if (unlikely(m->count_tlb))
-        slow = 7; /* every kind: mmu_access counts the hits */
+    slow |= m->count_tlb; /* while counting, every kind: mmu_access counts the hits */
     unsigned ok = e->valid && (pte & PTE_A) ? (pte / PTE_R) & 7 : 0;
     if (!(pte & PTE_D))
         ok &= ~(1u << ACCESS_WRITE);
