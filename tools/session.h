@@ -22,7 +22,9 @@
  *   session_free(&s);
  *
  * The code: session.c (the VMM and its VMs, the bare machine),
- * session_console.c (consoles), session_input.c (images, disks, stdin).
+ * session_console.c (consoles), session_input.c (images, disks, stdin),
+ * session_report.c (reports), session_trace.c (--trace), session_stats.c
+ * (the bare machine's statistics).
  */
 #ifndef VMLAB_TOOLS_SESSION_H
 #define VMLAB_TOOLS_SESSION_H
