@@ -123,6 +123,13 @@ void machine_counts(const struct machine *m, struct machine_counts *out)
 {
     memcpy(out->traps, m->traps_by_cause, sizeof out->traps);
     out->walks = m->walks;
+    out->tlb_counted = m->count_tlb != 0;
+    out->tlb_hits = m->count_tlb ? m->tlb_hits : 0;
+}
+void machine_count_tlb(struct machine *m)
+{
+    m->count_tlb = 1u << ACCESS_READ | 1u << ACCESS_WRITE | 1u << ACCESS_FETCH;
+    mmu_retag_frames(m, 0, m->nframes - 1); /* no fast tag left */
 }
 void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
 

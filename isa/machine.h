@@ -217,13 +217,23 @@ uint64_t machine_tlb_flushes(const struct machine *m);
  * trap as this count moving. */
 uint64_t machine_traps_taken(const struct machine *m);
 /* What the bare machine did, for vrun --native --stats: traps delivered
- * through tvec by cause code, and page-table walks (each a TLB miss with
- * paging on, which refills the TLB or faults). */
+ * through tvec by cause code, page-table walks (each a TLB miss with
+ * paging on, which refills the TLB or faults), and, if machine_count_tlb
+ * was on all along, the TLB's hits: the accesses with paging on (loads,
+ * stores, and fetches from a page the instruction TLB did not hold) that
+ * a TLB entry served without a walk. */
 struct machine_counts {
     uint64_t traps[32];
     uint64_t walks;
+    bool tlb_counted; /* tlb_hits means something */
+    uint64_t tlb_hits;
 };
 void machine_counts(const struct machine *m, struct machine_counts *out);
+/* Count the TLB's hits from now on.  The fast path has no counter: every
+ * access then takes the MMU's slow path, which counts it, so the machine
+ * runs several times slower - for statistics, never for timing.  Before
+ * the first run (a hit before it is not counted). */
+void machine_count_tlb(struct machine *m);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is
  * pending now, or 0.  Used by hosts to inspect the machine. */

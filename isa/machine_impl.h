@@ -101,6 +101,8 @@ struct machine {
     uint64_t traps_taken;  /* traps and interrupts delivered through tvec (trap.c) */
     uint64_t traps_by_cause[32]; /* ... by cause code */
     uint64_t walks;        /* page-table walks that refilled the TLB (mmu.c) */
+    unsigned count_tlb;    /* machine_count_tlb: 7, every kind of access slow (mmu_access counts hits); else 0 */
+    uint64_t tlb_hits;     /* ... the accesses with paging on that the TLB served there */
 };
 
 /* --- mmu.c --- */

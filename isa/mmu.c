@@ -50,6 +50,7 @@ static void set_tags(struct machine *m, struct tlb_entry *e)
     unsigned slow = m->is_code[f] ? 1u << ACCESS_WRITE : 0;
     if (unlikely(m->dbg))
         slow |= debug_frame_watched(m, f);
+    slow |= m->count_tlb; /* while counting, every kind: mmu_access counts the hits */
     unsigned ok = e->valid && (pte & PTE_A) ? (pte / PTE_R) & 7 : 0;
     if (!(pte & PTE_D))
         ok &= ~(1u << ACCESS_WRITE);
@@ -196,9 +197,10 @@ uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k
 
     if (m->cpu.cr[CR_STATUS] & SR_PG) {
         struct tlb_entry *e = &m->tlb[(va >> PAGE_SHIFT) & TLB_MASK];
-        if (e->valid && e->vpage == (va & ~PAGE_MASK) && pte_allows(e->pte, user, k))
+        if (e->valid && e->vpage == (va & ~PAGE_MASK) && pte_allows(e->pte, user, k)) {
             frame = e->host;
-        else if (!(frame = walk(m, va, k, user)))
+            m->tlb_hits++;
+        } else if (!(frame = walk(m, va, k, user)))
             return NULL;
     } else {
         frame = mmu_phys(m, va & ~PAGE_MASK);

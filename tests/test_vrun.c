@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "elf_write.h"
+#include "json_strict.h"
 #include "prog.h"
 #include "rig.h"
 #include "runvrun.h"
@@ -264,12 +265,15 @@ static bool catches_sigint(pid_t pid)
 }
 
 /* Ctrl-C stops a program that would run forever, natively and under the
- * VMM: status 130, one line that says so with the count and the pc, and
- * the registers. */
+ * VMM, and under the VMM traced one instruction at a time: status 130, one
+ * line that says so with the count and the pc, and the registers; the
+ * trace written whole (its last line an instruction). */
 static void test_vrun_interrupted(void)
 {
     const char *img = spin_image(dir, "forever.elf");
-    for (int vmm = 0; vmm < 2; vmm++) {
+    const char *tpath = path_in(dir, "interrupted.trace");
+    unlink(tpath);
+    for (int vmm = 0; vmm < 3; vmm++) {
         const char *errpath = path_in(dir, "interrupted.err");
         pid_t pid = fork();
         CU_ASSERT_FATAL(pid >= 0);
@@ -279,7 +283,9 @@ static void test_vrun_interrupted(void)
             int null = open("/dev/null", O_RDWR);
             dup2(null, 0);
             dup2(null, 1);
-            if (vmm)
+            if (vmm == 2)
+                execl(vrun_path, vrun_path, "--trace", tpath, img, (char *)NULL);
+            else if (vmm)
                 execl(vrun_path, vrun_path, img, (char *)NULL);
             else
                 execl(vrun_path, vrun_path, "--native", img, (char *)NULL);
@@ -302,6 +308,18 @@ static void test_vrun_interrupted(void)
             fprintf(stderr, "\n  %s: %s", vmm ? "vmm" : "native", err);
         free(err);
     }
+    size_t len = 0;
+    char *t = file_bytes(tpath, &len);
+    CU_ASSERT(t != NULL && len > 0 && t[len - 1] == '\n');
+    if (t && len > 0) {
+        char *last = t + len - 1;
+        while (last > t && last[-1] != '\n')
+            last--;
+        CU_ASSERT(strncmp(last, "I ", 2) == 0 && strstr(last, " 0x00001000 ") && strstr(last, " beq "));
+        if (strncmp(last, "I ", 2) != 0 || !strstr(last, " beq "))
+            fprintf(stderr, "\n  the trace's last line: %s", last);
+    }
+    free(t);
 }
 
 /* --native --trace FILE: a line per instruction that retired (I) and per
@@ -372,6 +390,170 @@ static void test_vrun_trace(void)
     /* not beside --lockstep */
     vrun(&r, NULL, 0, (const char *[]){"--lockstep", "--trace", path, img, NULL});
     snprintf(want, sizeof want, "vrun: --trace %s: not with --lockstep or --difftest (trace each run on its own)", path);
+    expect_error(&r, 2, want);
+    res_free(&r);
+}
+
+/* The lines of kind k in a trace. */
+static long long count_lines(const char *t, char k)
+{
+    long long n = 0;
+    for (const char *l = t; *l; l = strchr(l, '\n') + 1) {
+        n += l[0] == k;
+        if (!strchr(l, '\n'))
+            break;
+    }
+    return n;
+}
+
+/* --trace-events: only the lines asked for; a name that is not an event,
+ * an empty one, exits on the bare machine and events without a trace are
+ * refused in one line each that names the events. */
+static void test_vrun_trace_events(void)
+{
+    struct prog p;
+    p_init(&p, ENTRY);
+    const uint32_t handler = ENTRY + 0x40;
+    p_li(&p, 5, handler);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
+    uint32_t sc = p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
+    while (p_here(&p) < handler)
+        p_op(&p, OP_ADDI, 0, 0, 0, 0);
+    p_op(&p, OP_HALT, 0, 0, 0, 0);
+    /* from the program: what precedes the syscall, then halt (the syscall
+     * itself retires nothing: docs/isa.md section 6) */
+    const long long retired = (sc - ENTRY) / 4 + 1;
+    const char *img = prog_image(dir, "events.elf", &p, NULL, 0);
+    const char *path = path_in(dir, "events.trace");
+    const char *lists[] = {"insn", "trap", "trap,insn", NULL};
+    const long long want_i[] = {retired, 0, retired, retired}, want_t[] = {0, 1, 1, 1};
+    for (int k = 0; k < 4; k++) {
+        struct res r;
+        if (lists[k])
+            vrun(&r, NULL, 0, (const char *[]){"--native", "--trace", path, "--trace-events", lists[k], img, NULL});
+        else
+            vrun(&r, NULL, 0, (const char *[]){"--native", "--trace", path, img, NULL});
+        expect_ok(&r, 0);
+        char *t = file_bytes(path, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        CU_ASSERT_EQUAL(count_lines(t, 'I'), want_i[k]);
+        CU_ASSERT_EQUAL(count_lines(t, 'T'), want_t[k]);
+        CU_ASSERT_EQUAL(count_lines(t, 'I') + count_lines(t, 'T'), want_i[k] + want_t[k]); /* nothing else */
+        if (count_lines(t, 'I') != want_i[k] || count_lines(t, 'T') != want_t[k])
+            fprintf(stderr, "\n  --trace-events %s: the trace:\n%s", lists[k] ? lists[k] : "(none)", t);
+        free(t);
+        res_free(&r);
+    }
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--trace", path, "--trace-events", "insn,traps", img, NULL});
+    expect_error(&r, 2, "vrun: --trace-events insn,traps: no event named \"traps\" (the events: insn, trap, exit)");
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--trace", path, "--trace-events", "insn,,trap", img, NULL});
+    expect_error(&r, 2, "vrun: --trace-events 'insn,,trap': an empty event name (the events: insn, trap, exit)");
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--trace", path, "--trace-events", "insn,exit", img, NULL});
+    expect_error(&r, 2,
+                 "vrun: --trace-events insn,exit: the bare machine has no VM exits (with --native: insn, trap)");
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--trace-events", "exit", img, NULL});
+    expect_error(&r, 2, "vrun: --trace-events exit: there is no trace to write them to (give --trace FILE)");
+    res_free(&r);
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--trace-exits", img, NULL});
+    expect_error(&r, 2,
+                 "vrun: --trace-exits: the bare machine has no VM exits (its instructions and traps: --trace FILE)");
+    res_free(&r);
+}
+
+/* A number after "key": in a JSON text, or -1. */
+static long long json_int(const char *j, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    const char *p = j ? strstr(j, k) : NULL;
+    return p ? strtoll(p + strlen(k), NULL, 10) : -1;
+}
+
+/* --native --stats and --stats-json: a program whose counts its source
+ * gives.  Paging on (one level-2 table), then N loads from one data page:
+ * by the manual's TLB (docs/isa.md section 7), the fetch after the wrsr
+ * that turns paging on finds no entry (a walk), the first load finds none
+ * (a walk), the other N-1 loads hit, the fetch after the syscall's trap
+ * (which drops the one-entry instruction TLB) hits, and every other fetch
+ * is from the page the instruction TLB holds; one syscall, no interrupt. */
+static void test_vrun_native_stats_json(void)
+{
+    enum { N = 50, L1 = 0x4000, L2 = 0x5000, DATA = 0x6000 };
+    uint8_t tables[2 * 4096] = {0};
+    uint32_t entries[][2] = {{L1 + 0, L2 | PTE_V},
+                             {L2 + 4 * (ENTRY >> 12), ENTRY | PTE_V | PTE_R | PTE_X},
+                             {L2 + 4 * (DATA >> 12), DATA | PTE_V | PTE_R}};
+    for (size_t i = 0; i < 3; i++)
+        for (int b = 0; b < 4; b++)
+            tables[entries[i][0] - L1 + (uint32_t)b] = (uint8_t)(entries[i][1] >> (8 * b));
+    const struct elf_out_section secs[] = {{".data", L1, tables, sizeof tables, sizeof tables, PF_R | PF_W},
+                                           {".rodata", DATA, (const uint8_t[4]){1, 2, 3, 4}, 4, 4096, PF_R}};
+    struct prog p;
+    p_init(&p, ENTRY);
+    const uint32_t handler = ENTRY + 0x100;
+    p_li(&p, 5, handler);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_TVEC);
+    p_li(&p, 5, L1);
+    p_op(&p, OP_MTCR, 5, 0, 0, CR_PTB);
+    p_op(&p, OP_RDSR, 5, 0, 0, 0);
+    p_op(&p, OP_ORI, 5, 5, 0, SR_PG);
+    p_op(&p, OP_WRSR, 5, 0, 0, 0);
+    p_li(&p, 6, DATA);
+    p_li(&p, 7, N);
+    uint32_t loop = p_op(&p, OP_LW, 8, 6, 0, 0);
+    p_op(&p, OP_ADDI, 7, 7, 0, -1);
+    p_br(&p, OP_BNE, 7, 0, loop);
+    uint32_t sc = p_op(&p, OP_SYSCALL, 0, 0, 0, 0);
+    while (p_here(&p) < handler)
+        p_op(&p, OP_ADDI, 0, 0, 0, 0);
+    p_op(&p, OP_ADDI, 9, 0, 0, 7);
+    p_op(&p, OP_HALT, 9, 0, 0, 0);
+    /* straight to the loop, N times round it, on to the syscall (which
+     * retires nothing), and the handler's two */
+    const long long retired = (loop - ENTRY) / 4 + 3LL * N + (sc - (loop + 12)) / 4 + 2;
+    const char *img = prog_image(dir, "tlb.elf", &p, secs, 2);
+    const char *json = path_in(dir, "tlb.json");
+    unlink(json);
+    struct res r;
+    vrun(&r, NULL, 0, (const char *[]){"--native", "--stats", "--stats-json", json, img, NULL});
+    CU_ASSERT(r.exited && r.status == 7);
+    char want[300];
+    snprintf(want, sizeof want,
+             "vrun: %lld instructions retired, %lld cycles\nvrun: traps taken: syscall 1 (1 in all)\n"
+             "vrun: page-table walks (TLB misses with paging on): 2\nvrun: TLB with paging on: %d hits, 2 misses\n",
+             retired, retired, N);
+    CU_ASSERT_STRING_EQUAL(r.err, want);
+    size_t len = 0;
+    char *j = file_bytes(json, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    char why[200] = "";
+    CU_ASSERT(json_strict(j, len, why, sizeof why));
+    if (why[0])
+        fprintf(stderr, "\n  not JSON: %s\n%s", why, j);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"isa\": \"pg\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"mode\": \"native\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"name\": \"tlb\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"state\": \"halted\""));
+    CU_ASSERT_EQUAL(json_int(j, "exit_value"), 7);
+    CU_ASSERT_EQUAL(json_int(j, "instructions"), retired);
+    CU_ASSERT_EQUAL(json_int(j, "cycles"), retired);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"traps\": {\"syscall\": 1}"));
+    CU_ASSERT_EQUAL(json_int(j, "interrupts"), 0);
+    CU_ASSERT_EQUAL(json_int(j, "hits"), N);
+    CU_ASSERT_EQUAL(json_int(j, "misses"), 2);
+    CU_ASSERT_EQUAL(json_int(j, "page_walks"), 2);
+    if (json_int(j, "hits") != N)
+        fprintf(stderr, "\n  the statistics:\n%s", j);
+    free(j);
+    res_free(&r);
+    /* with --lockstep there is no one run to count */
+    vrun(&r, NULL, 0, (const char *[]){"--lockstep", "--stats-json", json, img, NULL});
+    snprintf(want, sizeof want,
+             "vrun: --stats-json %s: not with --lockstep or --difftest (give it to a run of its own)", json);
     expect_error(&r, 2, want);
     res_free(&r);
 }
@@ -670,6 +852,8 @@ void suite_vrun(void)
     CU_add_test(s, "deadlock and double fault, 125", test_vrun_abnormal);
     CU_add_test(s, "a double fault explained, the same natively and under the VMM", test_vrun_double_fault_explained);
     CU_add_test(s, "--native --trace: each instruction and trap", test_vrun_trace);
+    CU_add_test(s, "--trace-events: only those lines; bad lists refused", test_vrun_trace_events);
+    CU_add_test(s, "--native --stats-json: counts a program's source gives", test_vrun_native_stats_json);
     CU_add_test(s, "Ctrl-C: status 130, where it was, and the registers", test_vrun_interrupted);
     CU_add_test(s, "-h, --help", test_vrun_help);
     CU_add_test(s, "--disk: read, written, saved at exit", test_vrun_disk);

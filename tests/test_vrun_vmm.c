@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json_strict.h"
 #include "prog.h"
 #include "rig.h"
 #include "runvrun.h"
@@ -571,12 +572,9 @@ static void test_stats_json(void)
     expect_error(&r, 1, want);
     CU_ASSERT_EQUAL(count_entries(con), 0);
     res_free(&r);
-    /* and --stats-json where there is no VMM: said, not ignored */
-    VRUN(&r, "--native", "--stats-json", json, KERNEL);
+    /* and --stats-json where there is no one run to count: said, not ignored */
     snprintf(want, sizeof want,
-             "vrun: --stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)", json);
-    expect_error(&r, 2, want);
-    res_free(&r);
+             "vrun: --stats-json %s: not with --lockstep or --difftest (give it to a run of its own)", json);
     VRUN(&r, "--lockstep", "--stats-json", json, KERNEL);
     expect_error(&r, 2, want);
     res_free(&r);
@@ -1210,17 +1208,39 @@ static void test_native_stats(void)
     res_free(&r);
 }
 
+/* A whole file, NUL-terminated (file_bytes grows by 4 KiB at a time: too
+ * slow under ASan for a trace of millions of bytes); NULL if unreadable. */
+static char *whole_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    char *buf = f && fstat(fileno(f), &st) == 0 ? malloc((size_t)st.st_size + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+    if (f)
+        fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
 /* The E lines of a trace (--trace-exits on stderr, --trace FILE) in text
  * that ends at end, counted by kind against the --stats summary m. */
 static void check_exit_lines(const char *text, const char *end, const struct summary *m)
 {
     long long lines = 0, by_kind[7] = {0}, emulated_named = 0;
-    for (const char *p = text; p < end && (p = strstr(p, "E ")) && p < end; p++) {
-        if (p != text && p[-1] != '\n')
+    /* line by line, by hand: under ASan, strstr reads all the rest of a
+     * trace of millions of bytes at every call */
+    for (const char *p = text, *next; p < end; p = next) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        next = nl ? nl + 1 : end;
+        if (next - p < 2 || p[0] != 'E' || p[1] != ' ')
             continue;
         lines++;
-        const char *colon = strstr(p, " exit: ");
-        CU_ASSERT_FATAL(colon != NULL);
+        const char *colon = p;
+        while (colon + 7 <= next && memcmp(colon, " exit: ", 7) != 0)
+            colon++;
+        CU_ASSERT_FATAL(colon + 7 <= next);
         colon += strlen(" exit: ");
         for (int k = 0; k < 7; k++)
             if (strncmp(colon, kinds[k][1], strlen(kinds[k][1])) == 0)
@@ -1259,12 +1279,202 @@ static void test_trace_exits(void)
     struct summary m2;
     CU_ASSERT_FATAL(parse_summary(r.err, &m2));
     size_t len = 0;
-    char *text = file_bytes(path, &len);
+    char *text = whole_file(path, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     check_exit_lines(text, text + len, &m2);
     free(text);
     res_free(&r);
     free(hello.s);
+}
+
+/* Where two texts first differ: the line of a, and its number (from 1). */
+static const char *first_difference(const char *a, size_t alen, const char *b, size_t blen, long *line)
+{
+    size_t i = 0;
+    *line = 1;
+    const char *start = a;
+    while (i < alen && i < blen && a[i] == b[i]) {
+        if (a[i] == '\n') {
+            ++*line;
+            start = a + i + 1;
+        }
+        i++;
+    }
+    return i == alen && i == blen ? NULL : start;
+}
+
+/* The trace of the guest kernel under the VMM with --trace-events
+ * insn,trap is the bare machine's trace, byte for byte: every instruction
+ * with the same count, pc, symbol and disassembly, every trap (system
+ * calls, timer interrupts) where the bare machine takes it; the default
+ * trace under the VMM is that with E lines between; two VMs time-shared
+ * each give it, in the lines that carry their names.  And with --isa
+ * x86like, where the VMM does not virtualize the machine (rdsr does not
+ * trap), the two traces part. */
+static void test_trace_equivalence(void)
+{
+    const char *np = path_in(dir, "native.trace"), *vp = path_in(dir, "vmm.trace"), *ap = path_in(dir, "all.trace");
+    struct text hello = golden("hello");
+    struct res r;
+    VRUN(&r, "--native", "--trace", np, KERNEL, "--boot", "hello");
+    CU_ASSERT(r.exited && r.status == 0);
+    res_free(&r);
+    VRUN(&r, "--trace", vp, "--trace-events", "insn,trap", KERNEL, "--boot", "hello");
+    CU_ASSERT(r.exited && r.status == 0);
+    CU_ASSERT_BYTES("stdout, traced under the VMM", r.out, r.outlen, hello.s, hello.len);
+    res_free(&r);
+    size_t nlen = 0, vlen = 0, alen = 0;
+    char *n = whole_file(np, &nlen), *v = whole_file(vp, &vlen);
+    CU_ASSERT_FATAL(n != NULL && v != NULL);
+    long line = 0;
+    const char *at = first_difference(n, nlen, v, vlen, &line);
+    CU_ASSERT_PTR_NULL(at);
+    if (at)
+        fprintf(stderr, "\n  the traces part at line %ld: native %.*s", line, (int)strcspn(at, "\n") + 1, at);
+    /* a run with system calls and timer interrupts, each a T line */
+    CU_ASSERT_PTR_NOT_NULL(strstr(n, "trap: syscall,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(n, "trap: timer,"));
+    CU_ASSERT(nlen > 1000000);
+
+    /* the default: everything, the same I and T lines with E lines between */
+    VRUN(&r, "--trace", ap, KERNEL, "--boot", "hello");
+    CU_ASSERT(r.exited && r.status == 0);
+    res_free(&r);
+    char *a = whole_file(ap, &alen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    size_t w = 0, elines = 0;
+    for (size_t i = 0; i < alen;) {
+        size_t e = i;
+        while (e < alen && a[e] != '\n')
+            e++;
+        if (a[i] == 'E')
+            elines++;
+        else {
+            memmove(a + w, a + i, e + 1 - i);
+            w += e + 1 - i;
+        }
+        i = e + 1;
+    }
+    CU_ASSERT(elines > 100);
+    CU_ASSERT(w == nlen && memcmp(a, n, nlen) == 0);
+    free(a);
+
+    /* two VMs, switched every 1000 instructions: each one's lines, its
+     * "[NAME] " taken out, are the bare machine's trace */
+    VRUN(&r, "--trace", ap, "--trace-events", "insn,trap", "--quantum", "1000", "--vm", KERNEL, "--boot", "hello",
+         "--name", "a", "--vm", KERNEL, "--boot", "hello", "--name", "b");
+    CU_ASSERT(r.exited && r.status == 0);
+    res_free(&r);
+    a = whole_file(ap, &alen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    for (int vm = 0; vm < 2; vm++) {
+        const char *tag = vm ? "[b] " : "[a] ";
+        char *mine = malloc(alen + 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(mine);
+        size_t m = 0;
+        /* by hand: ASan's strstr and strlen read the whole rest of the text */
+        for (const char *l = a, *end = a + alen; l < end;) {
+            const char *e = memchr(l, '\n', (size_t)(end - l));
+            e = e ? e + 1 : end;
+            const char *t = l;
+            while (t + 4 <= e && memcmp(t, tag, 4) != 0)
+                t++;
+            if (t + 4 <= e) {
+                memcpy(mine + m, l, (size_t)(t - l));
+                m += (size_t)(t - l);
+                memcpy(mine + m, t + 4, (size_t)(e - t - 4));
+                m += (size_t)(e - t - 4);
+            }
+            l = e;
+        }
+        CU_ASSERT(m == nlen && memcmp(mine, n, nlen) == 0);
+        if (m != nlen || memcmp(mine, n, nlen) != 0) {
+            at = first_difference(n, nlen, mine, m, &line);
+            fprintf(stderr, "\n  VM %c's lines part from the bare machine's at line %ld", vm ? 'b' : 'a', line);
+        }
+        free(mine);
+    }
+    free(a);
+    free(n);
+    free(v);
+
+    /* x86like: the kernel's rdsr sees the real status under the VMM */
+    VRUN(&r, "--native", "--isa", "x86like", "--trace", np, KERNEL, "--boot", "hello");
+    res_free(&r);
+    VRUN(&r, "--isa", "x86like", "--trace", vp, "--trace-events", "insn,trap", KERNEL, "--boot", "hello");
+    res_free(&r);
+    n = whole_file(np, &nlen);
+    v = whole_file(vp, &vlen);
+    CU_ASSERT_FATAL(n != NULL && v != NULL);
+    at = first_difference(n, nlen, v, vlen, &line);
+    CU_ASSERT_PTR_NOT_NULL(at);
+    /* they part a few instructions after an rdsr, which the VMM never saw:
+     * where the kernel branches on the mode it read */
+    if (at) {
+        const char *prev = at;
+        for (int k = 0; k < 3 && prev > n; k++)
+            for (prev--; prev > n && prev[-1] != '\n';)
+                prev--;
+        const char *r = strstr(prev, " rdsr ");
+        CU_ASSERT(r != NULL && r < at);
+        if (!r || r > at)
+            fprintf(stderr, "\n  x86like: no rdsr in the 3 lines before line %ld:\n%.*s", line, (int)(at - prev),
+                    prev);
+    }
+    free(n);
+    free(v);
+    free(hello.s);
+}
+
+/* --native --stats-json and --stats-json side by side: valid JSON both, the
+ * same keys for the same things - the guest's instructions, cycles and
+ * interrupts are the same numbers natively and under the VMM; the native
+ * traps by cause add up to the sum of --stats. */
+static void test_native_stats_json(void)
+{
+    const char *nj = path_in(dir, "native.json"), *vj = path_in(dir, "vmm.json");
+    struct res r;
+    VRUN(&r, "--native", "--stats", "--stats-json", nj, KERNEL, "--boot", "forkwait 20");
+    CU_ASSERT(r.exited && r.status == 0);
+    const char *all = strstr(r.err, " in all)");
+    while (all && all > r.err && all[-1] >= '0' && all[-1] <= '9')
+        all--;
+    long long traps_all = all ? strtoll(all, NULL, 10) : -1;
+    res_free(&r);
+    VRUN(&r, "--stats-json", vj, KERNEL, "--boot", "forkwait 20");
+    CU_ASSERT(r.exited && r.status == 0);
+    res_free(&r);
+    size_t nlen = 0, vlen = 0;
+    char *n = file_bytes(nj, &nlen), *v = file_bytes(vj, &vlen);
+    CU_ASSERT_FATAL(n != NULL && v != NULL);
+    char why[200] = "";
+    CU_ASSERT(json_strict(n, nlen, why, sizeof why));
+    CU_ASSERT(json_strict(v, vlen, why, sizeof why));
+    if (why[0])
+        fprintf(stderr, "\n  not JSON: %s", why);
+    CU_ASSERT_PTR_NOT_NULL(strstr(n, "\"mode\": \"native\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(v, "\"mode\": \"vmm\""));
+    const char *keys[] = {"instructions", "cycles", "interrupts", "exit_value"};
+    for (int k = 0; k < 4; k++) {
+        CU_ASSERT(json_num(n, keys[k]) >= 0);
+        CU_ASSERT_EQUAL(json_num(n, keys[k]), json_num(v, keys[k]));
+    }
+    CU_ASSERT(json_num(n, "interrupts") > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(n, "\"name\": \"kernel\", \"state\": \"halted\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(v, "\"name\": \"kernel\", \"state\": \"halted\""));
+    /* the traps by cause add up; the TLB: some hits, and as many misses as walks */
+    const char *t = strstr(n, "\"traps\": {");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    long long sum = 0;
+    for (const char *p = t + strlen("\"traps\": {"); *p && *p != '}'; p++)
+        if (*p == ':')
+            sum += strtoll(p + 1, NULL, 10);
+    CU_ASSERT_EQUAL(sum, traps_all);
+    CU_ASSERT(json_num(n, "hits") > json_num(n, "misses"));
+    CU_ASSERT(json_num(n, "misses") > 0);
+    CU_ASSERT_EQUAL(json_num(n, "misses"), json_num(n, "page_walks"));
+    free(n);
+    free(v);
 }
 
 void suite_vrun_vmm(void)
@@ -1289,4 +1499,6 @@ void suite_vrun_vmm(void)
     CU_add_test(s, "--technique and --mmu by name", test_techniques);
     CU_add_test(s, "--native --stats: traps by cause, page walks", test_native_stats);
     CU_add_test(s, "--trace-exits: a line per exit, as many as --stats counts", test_trace_exits);
+    CU_add_test(s, "--trace: the VMM's I and T lines are the bare machine's", test_trace_equivalence);
+    CU_add_test(s, "--native --stats-json beside the VMM's", test_native_stats_json);
 }

@@ -175,9 +175,9 @@ int session_start(struct session *s, unsigned inject)
         fprintf(stderr, "%s: %s\n", s->prog, err);
         return SESSION_USAGE;
     }
-    if (c->trace_exits && !s->trace)
-        s->trace = stderr;
-    if (s->trace)
+    /* E lines: into the trace if it asks for them, else --trace-exits's */
+    s->exit_trace = s->trace && (c->trace_events & TRACE_EXIT) ? s->trace : c->trace_exits ? stderr : NULL;
+    if (s->exit_trace)
         vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL, trace_exit_hook, s);
     for (int i = 0; i < c->nvms; i++) {
         const struct session_vm *vm = &c->vm[i];
@@ -242,7 +242,9 @@ int session_console_files(struct session *s, const char *dir, struct outset *out
 
 enum vmm_return session_run(struct session *s)
 {
-    enum vmm_return why = vmm_run(s->vmm);
+    /* instructions and the guest's traps are seen only one step at a time */
+    bool stepped = s->trace && (s->cfg->trace_events & (TRACE_INSN | TRACE_TRAP));
+    enum vmm_return why = stepped ? trace_vms(s) : vmm_run(s->vmm);
     for (int i = 0; i < s->cfg->nvms; i++)
         console_out_finish(&s->out[i]);
     fflush(stdout);

@@ -22,7 +22,9 @@
  *   session_free(&s);
  *
  * The code: session.c (the VMM and its VMs, the bare machine),
- * session_console.c (consoles), session_input.c (images, disks, stdin).
+ * session_console.c (consoles), session_input.c (images, disks, stdin),
+ * session_report.c (reports), session_trace.c (--trace), session_stats.c
+ * (the bare machine's statistics).
  */
 #ifndef VMLAB_TOOLS_SESSION_H
 #define VMLAB_TOOLS_SESSION_H
@@ -63,6 +65,7 @@ struct session_config {
     enum isa_variant isa;
     const char *technique, *mmu; /* the VMM's techniques by name (NULL: the defaults) */
     bool trace_exits;            /* every exit and what the VMM made of it, on stderr */
+    unsigned trace_events;       /* what --trace FILE writes: enum trace_event flags */
     enum shadow_policy policy;
     uint32_t quantum; /* 0: the VMM's default */
     bool check_isolation;
@@ -167,15 +170,43 @@ bool report_keep_symbols(const struct elf_image *img, struct elf_image *out);
 
 /* --- traces (session_trace.c): vrun --trace --- */
 
-/* Run m for at most budget instructions one at a time, writing an I line
- * for each instruction that retires and a T line for each trap taken to f,
- * and stopping early (EXIT_BUDGET) once *stop is set (stop may be NULL);
- * what machine_run would have returned, with its record in *ex. */
+/* What a trace may hold, as --trace-events names them (trace_events_parse):
+ * the instructions that retired (I lines), the traps and interrupts the
+ * program took (T: natively, through tvec; under the VMM, what the guest
+ * saw, reflected into it), and the VM exits with the VMM's decision (E,
+ * under the VMM only). */
+enum trace_event {
+    TRACE_INSN = 1,
+    TRACE_TRAP = 2,
+    TRACE_EXIT = 4,
+    TRACE_ALL = 7,
+};
+/* The names, "insn, trap, exit", for a message. */
+extern const char trace_event_names[];
+/* A comma-separated list of names ("insn,trap") as flags; false, with the
+ * first name that is not one in bad (cut to badlen), if any is unknown or
+ * the list is empty. */
+bool trace_events_parse(const char *list, unsigned *events, char *bad, size_t badlen);
+/* A trace file's stream made fast: a large buffer, so that a run of
+ * millions of lines makes few system calls.  Before the first write. */
+void trace_buffer(FILE *f);
+
+/* Run m for at most budget instructions one at a time, writing to f an I
+ * line for each instruction that retires and a T line for each trap taken
+ * (as events asks), and stopping early (EXIT_BUDGET) once *stop is set
+ * (stop may be NULL); what machine_run would have returned, with its
+ * record in *ex. */
 enum exit_reason trace_machine(struct machine *m, uint64_t budget, const struct elf_image *syms, FILE *f,
-                               const volatile sig_atomic_t *stop, struct vm_exit *ex);
+                               unsigned events, const volatile sig_atomic_t *stop, struct vm_exit *ex);
 /* An exit hook (vmm_set_exit_hook; ctx: the session) writing an E line per
- * exit to the session's trace. */
+ * exit to the session's exit trace. */
 bool trace_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+/* The session's VMs to their end (or until *s->stop), stepped one guest
+ * instruction at a time (vm_step), each VM a quantum in turn, writing
+ * their I and T lines (as s->cfg->trace_events asks) to s->trace in the
+ * native trace's words and numbering; E lines come from the exit hook. */
+struct session;
+enum vmm_return trace_vms(struct session *s);
 
 /* --- the bare machine (session.c) --- */
 
@@ -185,6 +216,21 @@ bool trace_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const st
  * with the status in *status. */
 struct machine *session_machine(const char *prog, const struct session_vm *vm, enum isa_variant isa,
                                 struct console_out *out, struct elf_image *syms, int *status);
+
+/* --- the bare machine's statistics (session_stats.c) --- */
+
+/* How the bare machine stopped, as a VM's state says it (vm_state_name):
+ * halted, instruction limit, runnable (interrupted), deadlock... */
+enum vm_state native_state(enum exit_reason r, bool interrupted);
+/* vrun --native --stats: instructions, traps by cause, page walks, and the
+ * TLB's hits if machine_count_tlb was on; lines "PROG: ..." on f. */
+void native_stats_print(FILE *f, const char *prog, struct machine *m);
+/* The same as JSON, in the VMM's shape and key names (vmm_stats_json):
+ * {"isa", "mode": "native", "vms": [{"name", "state", "exit_value",
+ * "instructions", "cycles", "traps": {cause: n}, "interrupts", "tlb":
+ * {"hits", "misses"}, "page_walks"}]}.  name: a VM name (vm_name.h). */
+void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const char *name, enum vm_state state,
+                       uint32_t exit_value);
 
 /* --- the VMM and its VMs (session.c) --- */
 
@@ -199,7 +245,9 @@ struct session {
     struct vmm *vmm;
     struct vm *vms[SESSION_MAX_VMS];
     struct elf_image syms[SESSION_MAX_VMS]; /* each VM's image's symbols, for reports */
-    FILE *trace; /* where exits are traced (set before session_start), or NULL */
+    FILE *trace;      /* --trace FILE's stream (set before session_start), or NULL */
+    FILE *exit_trace; /* where the exit hook writes E lines (session_start), or NULL */
+    const volatile sig_atomic_t *stop; /* a traced run stops once it is set (may be NULL) */
 };
 
 /* The host machine's memory for cfg's VMs: each VM's, and shadow_frames

@@ -95,14 +95,22 @@ static void usage(FILE *f)
             "  --trace-exits     print every VM exit and what the VMM made of it on\n"
             "                    stderr (privileged instruction emulated: mtcr, ...)\n"
             "  --trace FILE      write a trace to FILE, one line per event with the\n"
-            "                    instruction count, pc and symbol: with --native every\n"
-            "                    instruction (I) and trap (T), stepped one at a time;\n"
-            "                    under the VMM every exit (E) with the VMM's decision\n"
+            "                    instruction count, pc and symbol: every instruction\n"
+            "                    that retired (I, disassembled), every trap the program\n"
+            "                    took (T; under the VMM, what the guest saw) and, under\n"
+            "                    the VMM, every exit (E) with the VMM's decision; the\n"
+            "                    program is run one instruction at a time, and its I\n"
+            "                    and T lines are the same natively and under the VMM\n"
+            "  --trace-events LIST\n"
+            "                    only these events in the trace, comma-separated: insn,\n"
+            "                    trap, exit (exit not with --native; default: all)\n"
             "  --console-dir DIR write each VM's console output to DIR/NAME.out instead\n"
             "                    of stdout (where, with several VMs, lines get [NAME])\n"
-            "  --stats           print instruction counts (and the VMM's statistics) on\n"
-            "                    stderr at exit\n"
-            "  --stats-json FILE write the VMM's statistics as JSON\n"
+            "  --stats           print statistics on stderr at exit: with --native,\n"
+            "                    instructions, traps by cause, TLB hits and misses (the\n"
+            "                    run is slower: every access is counted), page walks;\n"
+            "                    under the VMM, the VMM's summary of each VM\n"
+            "  --stats-json FILE write the same as JSON (the keys: docs/vmm.md 9)\n"
             "                    (--stats-json and --console-dir files appear whole at\n"
             "                    exit, or not at all; never over an image or a disk)\n"
             "  -h, --help        show this help\n"
@@ -185,6 +193,7 @@ struct opts {
     bool native, stats, lockstep, difftest;
     unsigned lockstep_all; /* --lockstep-all N */
     const char *console_dir, *stats_json, *trace;
+    const char *trace_events; /* --trace-events LIST as given, or NULL */
     struct session_vm defaults; /* what --vm starts from */
     struct session_config run;  /* the VMs, or the one image, and how they run */
 };
@@ -193,7 +202,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_LOCKSTEP, OPT_DIFFTEST, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_STATS, OPT_VM, OPT_NAME,
            OPT_SHADOW, OPT_QUANTUM, OPT_CONSOLE_DIR, OPT_STATS_JSON, OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU,
-           OPT_TRACE_EXITS, OPT_LOCKSTEP_ALL, OPT_TRACE };
+           OPT_TRACE_EXITS, OPT_LOCKSTEP_ALL, OPT_TRACE, OPT_TRACE_EVENTS };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"lockstep", no_argument, NULL, OPT_LOCKSTEP},
@@ -211,6 +220,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"mmu", required_argument, NULL, OPT_MMU},
         {"trace-exits", no_argument, NULL, OPT_TRACE_EXITS},
         {"trace", required_argument, NULL, OPT_TRACE},
+        {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
         {"quantum", required_argument, NULL, OPT_QUANTUM},
         {"console-dir", required_argument, NULL, OPT_CONSOLE_DIR},
         {"stats", no_argument, NULL, OPT_STATS},
@@ -269,6 +279,20 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_MMU: o->run.mmu = optarg; break;
         case OPT_TRACE_EXITS: o->run.trace_exits = true; break;
         case OPT_TRACE: o->trace = optarg; break;
+        case OPT_TRACE_EVENTS: {
+            char bad[64];
+            o->trace_events = optarg;
+            if (!trace_events_parse(optarg, &o->run.trace_events, bad, sizeof bad)) {
+                if (bad[0] == '\0')
+                    fprintf(stderr, "%s: --trace-events '%s': an empty event name (the events: %s)\n", prog,
+                            optarg, trace_event_names);
+                else
+                    fprintf(stderr, "%s: --trace-events %s: no event named \"%s\" (the events: %s)\n", prog,
+                            optarg, bad, trace_event_names);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case OPT_QUANTUM:
             if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
                 return fail_usage("--quantum %s: not a number of instructions", optarg);
@@ -326,8 +350,19 @@ static int parse(int argc, char **argv, struct opts *o)
         return fail_usage("%s", "--check-isolation checks the VMM: not with --native, --lockstep or --difftest");
     if (o->trace && (o->lockstep || o->difftest))
         return fail_usage("--trace %s: not with --lockstep or --difftest (trace each run on its own)", o->trace);
-    if (o->stats_json && (o->native || o->lockstep || o->difftest))
-        return fail_usage("--stats-json %s: only a run under the VMM has VMM statistics (not --native or --lockstep)",
+    if (o->trace_events && !o->trace)
+        return fail_usage("--trace-events %s: there is no trace to write them to (give --trace FILE)",
+                          o->trace_events);
+    if (o->native && o->run.trace_exits)
+        return fail_usage("%s",
+                          "--trace-exits: the bare machine has no VM exits (its instructions and traps: --trace FILE)");
+    if (o->native && (o->run.trace_events & TRACE_EXIT))
+        return fail_usage("--trace-events %s: the bare machine has no VM exits (with --native: insn, trap)",
+                          o->trace_events);
+    if (!o->trace_events) /* every event the run has */
+        o->run.trace_events = o->native ? TRACE_INSN | TRACE_TRAP : TRACE_ALL;
+    if (o->stats_json && (o->lockstep || o->difftest))
+        return fail_usage("--stats-json %s: not with --lockstep or --difftest (give it to a run of its own)",
                           o->stats_json);
     return 0;
 }
@@ -389,6 +424,28 @@ static void catch_interrupts(struct vmm *v)
 
 /* --- on the bare machine --- */
 
+/* The run's output files, all or none, none of them an image or a disk of
+ * the run (fileio.h).  --stats-json is staged before the run, so that a
+ * mistyped path costs one line and not the run. */
+static int stage_outputs(const struct opts *o, struct outset *set, int *stats, int *trace)
+{
+    char err[4400];
+    int r = 0;
+    for (int i = 0; i < o->run.nvms && r >= 0; i++) {
+        r = outset_input(set, o->run.vm[i].path, "the image", err, sizeof err);
+        if (r >= 0 && o->run.vm[i].disk)
+            r = outset_input(set, o->run.vm[i].disk, "the disk", err, sizeof err);
+    }
+    if (r >= 0 && o->stats_json)
+        r = *stats = outset_add(set, o->stats_json, "the statistics", err, sizeof err);
+    if (r >= 0 && o->trace)
+        r = *trace = outset_add(set, o->trace, "the trace", err, sizeof err);
+    if (r >= 0)
+        return 0;
+    fprintf(stderr, "%s: %s\n", prog, err);
+    return r == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
+}
+
 static int run_native(const struct opts *o)
 {
     const struct session_vm *io = &o->run.vm[0];
@@ -402,23 +459,29 @@ static int run_native(const struct opts *o)
     struct vm_exit ex;
     struct outset *set = NULL;
     FILE *trace = NULL;
-    if (o->trace) {
-        char err[4400];
-        int k = -1;
-        if ((set = outset_new(prog)) && outset_input(set, io->path, "the image", err, sizeof err) >= 0 &&
-            (!io->disk || outset_input(set, io->disk, "the disk", err, sizeof err) >= 0))
-            k = outset_add(set, o->trace, "the trace", err, sizeof err);
-        if (k >= 0 && !(trace = outset_stream(set, k)))
-            snprintf(err, sizeof err, "%s: cannot write: %s", o->trace, strerror(errno));
-        if (!trace) {
-            fprintf(stderr, "%s: %s\n", prog, set ? err : "out of memory");
+    int stats = -1, tk = -1;
+    if (o->trace || o->stats_json) {
+        if (!(set = outset_new(prog))) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            status = EXIT_BAD_INPUT;
+        } else if ((status = stage_outputs(o, set, &stats, &tk)) == 0 && o->trace &&
+                   !(trace = outset_stream(set, tk))) {
+            fprintf(stderr, "%s: %s: cannot write: %s\n", prog, o->trace, strerror(errno));
+            status = EXIT_BAD_INPUT;
+        }
+        if (status) {
             outset_free(set);
             machine_free(m);
             elf_free(&syms);
-            return k == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
+            return status;
         }
+    }
+    if (o->stats || o->stats_json)
+        machine_count_tlb(m); /* slower: every access through the MMU's slow path */
+    if (trace) {
+        trace_buffer(trace);
         catch_interrupts(NULL);
-        trace_machine(m, io->max_insns, &syms, trace, &interrupted, &ex);
+        trace_machine(m, io->max_insns, &syms, trace, o->run.trace_events, &interrupted, &ex);
     } else {
         catch_interrupts(NULL);
         uint64_t left = io->max_insns; /* UINT64_MAX: no limit */
@@ -487,20 +550,19 @@ static int run_native(const struct opts *o)
         fprintf(stderr, "%s: internal error: unexpected exit %d\n", prog, (int)ex.reason);
         break;
     }
-    if (o->stats) {
-        fprintf(stderr, "%s: %" PRIu64 " instructions retired, %" PRIu64 " cycles\n", prog, cpu->instret,
-                cpu->cycles);
-        struct machine_counts k;
-        machine_counts(m, &k);
-        uint64_t all = 0;
-        fprintf(stderr, "%s: traps taken:", prog);
-        for (unsigned c = 0; c < 32; c++)
-            if (k.traps[c]) {
-                fprintf(stderr, "%s %s %" PRIu64, all ? "," : "", isa_cause_name(c), k.traps[c]);
-                all += k.traps[c];
-            }
-        fprintf(stderr, "%s (%" PRIu64 " in all)\n", all ? "" : " none", all);
-        fprintf(stderr, "%s: page-table walks (TLB misses with paging on): %" PRIu64 "\n", prog, k.walks);
+    if (o->stats)
+        native_stats_print(stderr, prog, m);
+    if (o->stats_json) {
+        FILE *json = outset_stream(set, stats);
+        char name[VM_NAME_MAX + 1];
+        vm_name_from_path(io->path, VM_NAME_MAX, name);
+        if (json)
+            native_stats_json(json, m, o->run.isa, name, native_state(ex.reason, interrupted),
+                              ex.reason == EXIT_HALT ? ex.value : ex.reason == EXIT_DOUBLE_FAULT ? ex.cause : 0);
+        else {
+            fprintf(stderr, "%s: %s: cannot write: %s\n", prog, o->stats_json, strerror(errno));
+            status = EXIT_BAD_INPUT;
+        }
     }
     if (!session_disk_ok_at_exit(prog, io->disk, NULL, machine_disk(m)))
         status = EXIT_BAD_INPUT;
@@ -518,28 +580,6 @@ static int run_native(const struct opts *o)
 }
 
 /* --- under the VMM --- */
-
-/* The run's output files, all or none, none of them an image or a disk of
- * the run (fileio.h).  --stats-json is staged before the VMs run, so that a
- * mistyped path costs one line and not the run. */
-static int stage_outputs(const struct opts *o, struct outset *set, int *stats, int *trace)
-{
-    char err[4400];
-    int r = 0;
-    for (int i = 0; i < o->run.nvms && r >= 0; i++) {
-        r = outset_input(set, o->run.vm[i].path, "the image", err, sizeof err);
-        if (r >= 0 && o->run.vm[i].disk)
-            r = outset_input(set, o->run.vm[i].disk, "the disk", err, sizeof err);
-    }
-    if (r >= 0 && o->stats_json)
-        r = *stats = outset_add(set, o->stats_json, "the statistics", err, sizeof err);
-    if (r >= 0 && o->trace)
-        r = *trace = outset_add(set, o->trace, "the trace", err, sizeof err);
-    if (r >= 0)
-        return 0;
-    fprintf(stderr, "%s: %s\n", prog, err);
-    return r == OUTSET_CLASH ? EXIT_USAGE : EXIT_BAD_INPUT;
-}
 
 static int run_vms(const struct opts *o)
 {
@@ -567,6 +607,9 @@ static int run_vms(const struct opts *o)
         outset_free(set);
         return EXIT_BAD_INPUT;
     }
+    if (sess.trace)
+        trace_buffer(sess.trace);
+    sess.stop = &interrupted;
     if ((status = session_start(&sess, (unsigned)flags)) != 0)
         goto done;
     /* every VM is ready: only now make their console files */

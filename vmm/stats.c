@@ -109,8 +109,8 @@ static void json_vm(const struct vm *vm, FILE *f)
 
 void vmm_stats_json(struct vmm *v, FILE *f)
 {
-    fprintf(f, "{\n  \"isa\": \"%s\",\n  \"policy\": \"%s\",\n  \"vms\": [\n", isa_variant_name(v->cfg.isa),
-            shadow_policy_name(v->cfg.policy));
+    fprintf(f, "{\n  \"isa\": \"%s\",\n  \"mode\": \"vmm\",\n  \"policy\": \"%s\",\n  \"vms\": [\n",
+            isa_variant_name(v->cfg.isa), shadow_policy_name(v->cfg.policy));
     for (int i = 0; i < v->nvms; i++) {
         json_vm(v->vms[i], f);
         fprintf(f, "%s\n", i + 1 < v->nvms ? "," : "");
