@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -103,12 +104,19 @@ static int name_vms(struct session *s)
     return SESSION_OK;
 }
 
-void session_say(const struct session *s, int i, const char *fmt, ...)
+void session_prefix(const struct session *s, int i, char *buf, size_t len)
 {
     if (s->cfg->nvms > 1)
-        fprintf(stderr, "%s: [%s] %s: ", s->prog, s->names[i], s->cfg->vm[i].path);
+        snprintf(buf, len, "%s: [%s] %s: ", s->prog, s->names[i], s->cfg->vm[i].path);
     else
-        fprintf(stderr, "%s: %s: ", s->prog, s->cfg->vm[i].path);
+        snprintf(buf, len, "%s: %s: ", s->prog, s->cfg->vm[i].path);
+}
+
+void session_say(const struct session *s, int i, const char *fmt, ...)
+{
+    char prefix[PATH_MAX + 64];
+    session_prefix(s, i, prefix, sizeof prefix);
+    fputs(prefix, stderr);
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

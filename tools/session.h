@@ -167,6 +167,15 @@ void report_registers(FILE *f, const struct report_view *v);
 /* An image's symbols alone (the rest of it is not kept for a report); free
  * with elf_free.  False if out of memory. */
 bool report_keep_symbols(const struct elf_image *img, struct elf_image *out);
+/* Why a run stopped, in the terms both paths share. */
+enum report_stop { REPORT_HALT, REPORT_INTERRUPTED, REPORT_LIMIT, REPORT_DEADLOCK, REPORT_DOUBLE_FAULT };
+/* The report of a stop, one routine for the bare machine and the VMM: its
+ * first line after prefix ("vrun: kernel.elf: "), what explains it, then
+ * the registers.  value: the halt value (REPORT_HALT), or the handler's
+ * own trap cause (REPORT_DOUBLE_FAULT).  A halt says nothing unless it is
+ * non-zero right after a supervisor fault (report_last_trap). */
+void report_stop(FILE *f, const char *prefix, const struct report_view *v, enum report_stop k, uint32_t value,
+                 uint64_t instret);
 
 /* --- traces (session_trace.c): vrun --trace --- */
 
@@ -275,5 +284,8 @@ void session_free(struct session *s);
  * "PROG: [NAME] PATH: ..." (several VMs may run the same image; NAME is
  * the prefix of their lines on stdout). */
 void session_say(const struct session *s, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* What session_say puts before its line: "vrun: kernel.elf: " (with the
+ * VM's name, "vrun: [a] kernel.elf: ", when there are several). */
+void session_prefix(const struct session *s, int i, char *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
  * - so the two paths cannot tell it differently.
  */
 #include <elf.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,4 +292,35 @@ bool report_keep_symbols(const struct elf_image *img, struct elf_image *out)
     out->file_size = names;
     out->nsyms = img->nsyms;
     return true;
+}
+
+void report_stop(FILE *f, const char *prefix, const struct report_view *v, enum report_stop k, uint32_t value,
+                 uint64_t instret)
+{
+    char at[160], last[400];
+    switch (k) {
+    case REPORT_HALT:
+        if ((value & 0xff) && report_last_trap(v, last, sizeof last))
+            fprintf(f, "%shalted with %u after a trap in supervisor mode: %s\n", prefix, value, last);
+        return; /* a halt is the program's own end: no registers */
+    case REPORT_INTERRUPTED:
+        report_where(v, v->pc, at, sizeof at);
+        fprintf(f, "%sinterrupted (Ctrl-C) after %" PRIu64 " instructions, pc %s\n", prefix, instret, at);
+        break;
+    case REPORT_LIMIT:
+        report_where(v, v->pc, at, sizeof at);
+        fprintf(f, "%sstopped at the instruction limit (%" PRIu64 " instructions), pc %s\n", prefix, instret, at);
+        break;
+    case REPORT_DEADLOCK: /* the pc has gone past the wfi */
+        report_where(v, v->pc - 4, at, sizeof at);
+        fprintf(f, "%sdeadlock: wfi at pc %s waits for an interrupt that can never come\n", prefix, at);
+        break;
+    case REPORT_DOUBLE_FAULT:
+        report_where(v, v->pc, at, sizeof at);
+        fprintf(f, "%sdouble fault: the trap handler's first instruction, at %s, raised %s\n", prefix, at,
+                isa_cause_name(value));
+        report_double_fault(f, v, value);
+        break;
+    }
+    report_registers(f, v);
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -498,52 +499,19 @@ static int run_native(const struct opts *o)
     }
     fflush(stdout);
 
-    const struct cpu_state *cpu = machine_cpu(m);
     status = status_of(ex.reason, ex.value);
+    if (ex.reason == EXIT_BUDGET && interrupted)
+        status = EXIT_INTERRUPTED;
+    struct report_view v = machine_view(m, &syms);
+    char prefix[PATH_MAX + 16];
+    snprintf(prefix, sizeof prefix, "%s: %s: ", prog, io->path);
     switch (ex.reason) {
-    case EXIT_HALT: {
-        struct report_view v = machine_view(m, &syms);
-        char last[400];
-        if ((ex.value & 0xff) && report_last_trap(&v, last, sizeof last))
-            fprintf(stderr, "%s: %s: halted with %u after a trap in supervisor mode: %s\n", prog, io->path,
-                    ex.value, last);
+    case EXIT_HALT: report_stop(stderr, prefix, &v, REPORT_HALT, ex.value, 0); break;
+    case EXIT_BUDGET:
+        report_stop(stderr, prefix, &v, interrupted ? REPORT_INTERRUPTED : REPORT_LIMIT, 0, machine_cpu(m)->instret);
         break;
-    }
-    case EXIT_BUDGET: {
-        struct report_view v = machine_view(m, &syms);
-        char at[160];
-        if (interrupted) {
-            report_where(&v, cpu->pc, at, sizeof at);
-            fprintf(stderr, "%s: %s: interrupted (Ctrl-C) after %" PRIu64 " instructions, pc %s\n", prog, io->path,
-                    cpu->instret, at);
-            status = EXIT_INTERRUPTED;
-        } else {
-            report_where(&v, ex.pc, at, sizeof at);
-            fprintf(stderr, "%s: %s: stopped at the instruction limit (%" PRIu64 " instructions), pc %s\n", prog,
-                    io->path, cpu->instret, at);
-        }
-        report_registers(stderr, &v);
-        break;
-    }
-    case EXIT_DEADLOCK: {
-        struct report_view v = machine_view(m, &syms);
-        char at[160];
-        report_where(&v, ex.pc - 4, at, sizeof at);
-        fprintf(stderr, "%s: %s: deadlock: wfi at pc %s waits for an interrupt that can never come\n", prog,
-                io->path, at);
-        report_registers(stderr, &v);
-        break;
-    }
-    case EXIT_DOUBLE_FAULT: {
-        struct report_view v = machine_view(m, &syms);
-        char at[160];
-        report_where(&v, ex.pc, at, sizeof at);
-        fprintf(stderr, "%s: %s: double fault: the trap handler's first instruction, at %s, raised %s\n", prog,
-                io->path, at, isa_cause_name(ex.cause));
-        report_double_fault(stderr, &v, ex.cause);
-        report_registers(stderr, &v);
-        break;
-    }
+    case EXIT_DEADLOCK: report_stop(stderr, prefix, &v, REPORT_DEADLOCK, 0, 0); break;
+    case EXIT_DOUBLE_FAULT: report_stop(stderr, prefix, &v, REPORT_DOUBLE_FAULT, ex.cause, 0); break;
     case EXIT_DISK_ERROR: /* said below, with the disk */
         break;
     default: /* traps and interrupts only exit a hosted machine */
@@ -624,54 +592,30 @@ static int run_vms(const struct opts *o)
     for (int i = 0; i < o->run.nvms; i++) {
         struct vm *vm = sess.vms[i];
         int s;
+        struct report_view v = vm_view(vm, &sess.syms[i]);
+        char prefix[PATH_MAX + 64];
+        session_prefix(&sess, i, prefix, sizeof prefix);
         switch (vm_state(vm)) {
-        case VM_HALTED: {
+        case VM_HALTED:
             s = (int)(vm_exit_value(vm) & 0xff);
-            struct report_view v = vm_view(vm, &sess.syms[i]);
-            char last[400];
-            if (s && report_last_trap(&v, last, sizeof last))
-                session_say(&sess, i, "halted with %u after a trap in supervisor mode: %s", vm_exit_value(vm), last);
+            report_stop(stderr, prefix, &v, REPORT_HALT, vm_exit_value(vm), 0);
             break;
-        }
-        case VM_RUNNABLE: { /* only after Ctrl-C */
-            struct report_view v = vm_view(vm, &sess.syms[i]);
-            char at[160];
-            report_where(&v, v.pc, at, sizeof at);
-            session_say(&sess, i, "interrupted (Ctrl-C) after %" PRIu64 " instructions, pc %s", vm_instret(vm), at);
-            report_registers(stderr, &v);
+        case VM_RUNNABLE: /* only after Ctrl-C */
+            report_stop(stderr, prefix, &v, REPORT_INTERRUPTED, 0, vm_instret(vm));
             s = EXIT_INTERRUPTED;
             break;
-        }
-        case VM_LIMIT: {
-            struct report_view v = vm_view(vm, &sess.syms[i]);
-            char at[160];
-            report_where(&v, v.pc, at, sizeof at);
-            session_say(&sess, i, "stopped at the instruction limit (%" PRIu64 " instructions), pc %s", vm_instret(vm),
-                        at);
-            report_registers(stderr, &v);
+        case VM_LIMIT:
+            report_stop(stderr, prefix, &v, REPORT_LIMIT, 0, vm_instret(vm));
             s = EXIT_LIMIT;
             break;
-        }
-        case VM_DEADLOCK: {
-            struct report_view v = vm_view(vm, &sess.syms[i]);
-            char at[160];
-            report_where(&v, v.pc - 4, at, sizeof at);
-            session_say(&sess, i, "deadlock: wfi at pc %s waits for an interrupt that can never come", at);
-            report_registers(stderr, &v);
+        case VM_DEADLOCK:
+            report_stop(stderr, prefix, &v, REPORT_DEADLOCK, 0, 0);
             s = EXIT_ABNORMAL;
             break;
-        }
-        case VM_DOUBLE_FAULT: {
-            struct report_view v = vm_view(vm, &sess.syms[i]);
-            char at[160];
-            report_where(&v, v.pc, at, sizeof at);
-            session_say(&sess, i, "double fault: the trap handler's first instruction, at %s, raised %s", at,
-                        isa_cause_name(vm_exit_value(vm)));
-            report_double_fault(stderr, &v, vm_exit_value(vm));
-            report_registers(stderr, &v);
+        case VM_DOUBLE_FAULT:
+            report_stop(stderr, prefix, &v, REPORT_DOUBLE_FAULT, vm_exit_value(vm), 0);
             s = EXIT_ABNORMAL;
             break;
-        }
         default:
             if (vm_disk(vm) && disk_store_error(vm_disk(vm))) {
                 s = EXIT_BAD_INPUT; /* said below, with the disk */
