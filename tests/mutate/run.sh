@@ -1,30 +1,31 @@
 #!/bin/sh
-# run.sh MUTATOR FILES JOBS SUITES TIMEOUT - make mutate's campaign
+# run.sh MUTATOR FILES JOBS SUITES TIMEOUT OUT - make mutate's campaign
 # (docs/testing.md, "Mutation testing").
 #
 # Every mutation point of FILES (MUTATOR list) becomes one mutant: the
 # file with that one change, written into a private copy of the tree
-# (build/mutate/work/K, one per job), built there with the rel flags
+# (OUT/work/K, one per job; OUT is build/mutate unless MUTATE_OUT says), built there with the rel flags
 # (make rebuilds what depends on the file, tools and guest kernel
 # included), and tested by running SUITES of the copy's test binary one
 # suite at a time, with the copy's tools, until one fails (killed).  A
 # suite still running after TIMEOUT seconds is stopped: the mutant counts
 # killed, and timed out.  A mutant that does not build is counted apart.
-# The tree itself is never written: only build/mutate/.
+# The tree itself is never written: only OUT.
 #
-# Output: build/mutate/report.txt (also printed): the counts, the score
+# Output: OUT/report.txt (also printed): the counts, the score
 # killed / (mutants - not compiled), which suite killed how many, and every
 # survivor as FILE:LINE:COL: KIND: ORIGINAL -> REPLACEMENT.  The status
-# of every mutant is in build/mutate/results.txt.
+# of every mutant is in OUT/results.txt.
 set -u
 mutator=$1
 files=$2
 jobs=$3
 suites=$4
 timeout=$5
-out=build/mutate
+out=$6
 top=$(pwd)
 
+case $out in build/*) ;; *) echo "mutate: MUTATE_OUT must be under build/, not '$out'" >&2; exit 2 ;; esac
 case $jobs in '' | *[!0-9]* | 0) echo "mutate: MUTATE_JOBS must be a number of at least 1, not '$jobs'" >&2; exit 2 ;; esac
 case $timeout in '' | *[!0-9]* | 0) echo "mutate: MUTATE_TIMEOUT must be a number of seconds, not '$timeout'" >&2; exit 2 ;; esac
 command -v timeout >/dev/null || { echo "mutate: needs timeout(1) (coreutils)" >&2; exit 2; }
