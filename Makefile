@@ -321,13 +321,14 @@ bench: $(BUILD)/rel/bench
 # in a private copy of the tree under build/mutate/ (the tree itself is
 # never touched), and MUTATE_SUITES of the test binary run on it with the
 # copy's tools, MUTATE_JOBS mutants at a time, each stopped (and counted
-# killed) after MUTATE_TIMEOUT seconds; everything in MUTATE_OUT.
+# killed) after MUTATE_TIMEOUT seconds; everything in MUTATE_OUT.  MUTATE_ONLY
+# names a file of points (a report's survivors): only those run.
 
 MUTATE_FILES   ?= vmm/interp.c vmm/dispatch.c vmm/reflect.c isa/system.c isa/trap.c isa/sensitive.c \
                   isa/sensitive.h vmm/shadow.c
 MUTATE_JOBS    ?= 1
-MUTATE_SUITES  ?= vmm guest trap insn isolation hostile smoke hosted debug mmu stepping timer console disk \
-                  determinism vmstep fuzzregress vrun_vmm
+MUTATE_SUITES  ?= vmm guest trap insn isolation hostile smoke hosted debug mmu stepping timer console disk disk_store \
+                  determinism vmstep fuzzregress vrun_vmm rules
 MUTATE_TIMEOUT ?= 20
 MUTATE_OUT     ?= $(BUILD)/mutate
 
@@ -336,7 +337,7 @@ $(BUILD)/rel/mutate: $(call obj,rel,tests/mutate/mutate.c $(MUTATOR_SRC)) $(call
 
 mutate: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/mutate $(BUILD)/rel/tests/vmlab-tests all
-	tests/mutate/run.sh $(BUILD)/rel/mutate "$(MUTATE_FILES)" "$(MUTATE_JOBS)" "$(MUTATE_SUITES)" "$(MUTATE_TIMEOUT)" "$(MUTATE_OUT)"
+	MUTATE_ONLY="$(MUTATE_ONLY)" tests/mutate/run.sh $(BUILD)/rel/mutate "$(MUTATE_FILES)" "$(MUTATE_JOBS)" "$(MUTATE_SUITES)" "$(MUTATE_TIMEOUT)" "$(MUTATE_OUT)"
 
 # --- install -------------------------------------------------------------------
 

@@ -45,7 +45,10 @@ int main(int argc, char **argv)
             size_t len;
             char *src = slurp(argv[i], &len);
             struct mutations ms;
-            if (!src || !mutations_find(argv[i], src, len, &ms)) {
+            char err[512];
+            if (!src || !mutations_find(argv[i], src, len, &ms, err, sizeof err)) {
+                if (src)
+                    fprintf(stderr, "%s\n", err);
                 free(src);
                 status = 1;
                 continue;
@@ -66,16 +69,19 @@ int main(int argc, char **argv)
         size_t len, outlen;
         char *src = slurp(argv[2], &len);
         struct mutations ms;
-        if (!src || !mutations_find(argv[2], src, len, &ms)) {
+        char err[512];
+        if (src && !mutations_find(argv[2], src, len, &ms, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
             free(src);
             return 1;
         }
+        if (!src)
+            return 1;
         int status = 1;
         if (*end || n == 0 || n > ms.n) {
             fprintf(stderr, "mutate: %s has %zu mutation points: no point '%s'\n", argv[2], ms.n, argv[3]);
         } else {
             char *o = mutation_apply(src, len, &ms.m[n - 1], &outlen);
-            char err[512];
             if (!o)
                 fprintf(stderr, "mutate: out of memory\n");
             else if (!file_write_atomic(argv[4], o, outlen, err, sizeof err))

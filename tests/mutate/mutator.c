@@ -31,6 +31,8 @@ struct reader {
     unsigned *seqs;
     bool bool_fn;           /* the function being read returns bool */
     bool failed;
+    char *err;
+    size_t errlen;
 };
 
 /* --- tokens --- */
@@ -69,7 +71,7 @@ static void fail(struct reader *r, size_t at, const char *what)
     if (r->failed)
         return;
     where(r, at, &line, &col);
-    fprintf(stderr, "%s:%u:%u: error: %s\n", r->path, line, col, what);
+    snprintf(r->err, r->errlen, "%s:%u:%u: error: %s", r->path, line, col, what);
     r->failed = true;
 }
 
@@ -296,9 +298,15 @@ static const char *const decl_words[] = {"struct", "union", "enum",   "const", "
                                          "char", "short", "long", "float", "double", "void",
                                          "bool", "_Bool", "inline", "typedef", "_Static_assert"};
 
+/* Keywords that begin a statement that declares nothing. */
+static const char *const stmt_words[] = {"return", "goto", "break", "continue", "sizeof", "case", "default"};
+
 /* Whether the statement at i declares something (and so is not deleted). */
 static bool is_declaration(const struct reader *r, size_t i)
 {
+    for (size_t k = 0; k < sizeof stmt_words / sizeof stmt_words[0]; k++)
+        if (is(r, i, stmt_words[k]))
+            return false;
     for (size_t k = 0; k < sizeof decl_words / sizeof decl_words[0]; k++)
         if (is(r, i, decl_words[k]))
             return true;
@@ -480,9 +488,10 @@ static void sort_points(struct reader *r)
         }
 }
 
-bool mutations_find(const char *path, const char *src, size_t len, struct mutations *out)
+bool mutations_find(const char *path, const char *src, size_t len, struct mutations *out, char *err,
+                    size_t errlen)
 {
-    struct reader r = {.path = path, .src = src, .len = len, .out = out};
+    struct reader r = {.path = path, .src = src, .len = len, .out = out, .err = err, .errlen = errlen};
     *out = (struct mutations){0};
     if (!tokenize(&r)) {
         if (!r.failed)

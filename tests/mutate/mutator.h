@@ -39,9 +39,10 @@ struct mutations {
 };
 
 /* Every mutation point of src (len bytes), in the order of the text.  False
- * (after a message on stderr naming path) if the file cannot be read as C
- * or memory runs out; *out is then empty. */
-bool mutations_find(const char *path, const char *src, size_t len, struct mutations *out);
+ * if the file cannot be read as C or memory runs out, with a message in err
+ * ("path:line:col: error: unterminated comment"); *out is then empty. */
+bool mutations_find(const char *path, const char *src, size_t len, struct mutations *out, char *err,
+                    size_t errlen);
 void mutations_free(struct mutations *ms);
 
 /* The line "path:line:col: kind: original -> replacement", in buf. */

@@ -12,6 +12,10 @@
 # killed, and timed out.  A mutant that does not build is counted apart.
 # The tree itself is never written: only OUT.
 #
+# With MUTATE_ONLY set to a file, only the mutants whose point is a line of
+# it run (the survivors of an earlier report, against new tests: killed
+# mutants stay killed when tests are only added).
+#
 # Output: OUT/report.txt (also printed): the counts, the score
 # killed / (mutants - not compiled), which suite killed how many, and every
 # survivor as FILE:LINE:COL: KIND: ORIGINAL -> REPLACEMENT.  The status
@@ -33,6 +37,9 @@ command -v timeout >/dev/null || { echo "mutate: needs timeout(1) (coreutils)" >
 start=$(date +%s)
 rm -rf "$out/work" "$out/results" "$out/report.txt" "$out/results.txt"
 mkdir -p "$out/work" "$out/results" || exit 2
+# its own mutator: one rebuilt meanwhile must not renumber the points
+cp "$mutator" "$out/mutate" || exit 2
+mutator=$out/mutate
 
 # The mutants: FILE, its point's number, the point.
 : >"$out/mutants.txt"
@@ -42,6 +49,11 @@ for f in $files; do
     awk -v f="$f" '{ printf "%s\t%d\t%s\n", f, NR, $0 }' "$out/points.tmp" >>"$out/mutants.txt"
 done
 rm -f "$out/points.tmp"
+if [ -n "${MUTATE_ONLY:-}" ]; then
+    [ -f "$MUTATE_ONLY" ] || { echo "mutate: MUTATE_ONLY: $MUTATE_ONLY: no such file" >&2; exit 2; }
+    awk -F '\t' 'NR == FNR { only[$0] = 1; next } $3 in only' "$MUTATE_ONLY" "$out/mutants.txt" >"$out/only.tmp"
+    mv "$out/only.tmp" "$out/mutants.txt"
+fi
 total=$(wc -l <"$out/mutants.txt" | tr -d ' ')
 echo "mutate: $total mutants of $files"
 echo "mutate: fast suites: $suites (each stopped after ${timeout}s); $jobs job(s)"
