@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guestrun.h"
+#include "machine.h"
 #include "mutate/mutator.h"
+#include "vmm.h"
 
 /* --- the mutator --- */
 
@@ -207,10 +210,128 @@ static void test_mutator_refuses(void)
     }
 }
 
+
+/* --- a guest under the VMM, every exit's decision seen by a hook --- */
+
+/* What the hook saw: the decisions, and how many broke the rule it checks
+ * (the first such one described in what). */
+struct watch {
+    struct vmm_decision *d;
+    size_t n, cap;
+    unsigned broken;
+    char what[300];
+    bool (*rule)(struct watch *w, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+};
+
+static bool watch_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    struct watch *w = ctx;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 1024;
+        struct vmm_decision *p = realloc(w->d, cap * sizeof *p);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        w->d = p;
+        w->cap = cap;
+    }
+    w->d[w->n++] = *d;
+    if (w->rule && !w->rule(w, vm, x, d))
+        w->broken++;
+    return false;
+}
+
+/* Run tests/guests/NAME.s to its end under the VMM (pg ISA, the policy
+ * given), every exit seen by w; returns how the VM ended, its output in
+ * *out (to be freed). */
+static enum vm_state watch_run(const char *name, enum shadow_policy policy, struct watch *w, char **out)
+{
+    struct elf_image img;
+    guest_image(name, &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = policy};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 1025 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = name, .mem_size = GUESTRUN_MEM, .image = &img, .max_insns = 10000000,
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_set_exit_hook(v, VMM_HOOK_ALL, watch_hook, w);
+    vmm_run(v);
+    enum vm_state st = vm_state(vm);
+    *out = cap.buf ? cap.buf : calloc(1, 1);
+    vmm_free(v);
+    elf_free(&img);
+    return st;
+}
+
+/* --- the VMM's decisions say what it did (the exit hook's, a tracer's) --- */
+
+/* ptbswitch.s reads WINDOW_VA through each of its roots, with paging on:
+ * under the policies that fill shadows on demand, the first read through a
+ * root is a hidden fault there, and its decision must name that address. */
+static void test_fault_decision_names_address(void)
+{
+    for (int p = SHADOW_DEMAND; p <= SHADOW_CACHE; p++) {
+        struct watch w = {0};
+        char *out;
+        enum vm_state st = watch_run("ptbswitch", (enum shadow_policy)p, &w, &out);
+        CU_ASSERT_EQUAL(st, VM_HALTED);
+        unsigned window = 0;
+        for (size_t i = 0; i < w.n; i++)
+            window += w.d[i].kind == VMX_PF_HIDDEN && w.d[i].gva == 0x00400000u;
+        if (window == 0)
+            fprintf(stderr, "\n  %s: no page-fault decision named the guest-virtual address the guest read "
+                    "(0x00400000): a page fault's decision must say where it was", shadow_policy_name(p));
+        CU_ASSERT(window > 0);
+        free(w.d);
+        free(out);
+    }
+}
+
+/* When the VMM delivers a virtual interrupt after an exit, the decision
+ * says which, and the guest is then at its handler with that cause. */
+static bool interrupt_rule(struct watch *w, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    (void)x;
+    if (!d->interrupt)
+        return true;
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    vm_regs(vm, regs, &pc, crs);
+    if (crs[CR_CAUSE] == d->interrupt && pc == crs[CR_TVEC])
+        return true;
+    if (!w->broken)
+        snprintf(w->what, sizeof w->what, "the decision says the virtual %s interrupt was delivered, but the guest "
+                 "is at 0x%08x with cause 0x%08x (tvec 0x%08x)", isa_cause_name(d->interrupt), pc, crs[CR_CAUSE],
+                 crs[CR_TVEC]);
+    return false;
+}
+
+static void test_interrupt_decision_says_so(void)
+{
+    struct watch w = {.rule = interrupt_rule};
+    char *out;
+    CU_ASSERT_EQUAL(watch_run("irq", SHADOW_CACHE, &w, &out), VM_HALTED);
+    CU_ASSERT_STRING_EQUAL(out, "S tick\n"); /* irq.s: its handler ran once */
+    unsigned said = 0;
+    for (size_t i = 0; i < w.n; i++)
+        said += w.d[i].interrupt == CAUSE_TIMER;
+    if (said != 1)
+        fprintf(stderr, "\n  the guest took 1 timer interrupt; %u exit decisions said one was delivered", said);
+    CU_ASSERT_EQUAL(said, 1);
+    if (w.broken)
+        fprintf(stderr, "\n  %s", w.what);
+    CU_ASSERT_EQUAL(w.broken, 0);
+    free(w.d);
+    free(out);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
     CU_add_test(s, "the mutator lists every point of a small C file, and nothing else", test_mutator_points);
     CU_add_test(s, "each mutated copy is the original with exactly one change", test_mutator_copies);
     CU_add_test(s, "the mutator refuses a file it cannot read, saying where", test_mutator_refuses);
+    CU_add_test(s, "a page fault's decision names the address that faulted", test_fault_decision_names_address);
+    CU_add_test(s, "a delivered interrupt's decision names it, the guest at its handler",
+                test_interrupt_decision_says_so);
 }
