@@ -325,6 +325,78 @@ static void test_interrupt_decision_says_so(void)
     free(out);
 }
 
+/* --- the instruction limit --- */
+
+/* irq.s arms the timer for 500 cycles and spins until its handler runs,
+ * then prints and halts (568 instructions): stopped at each of its last 100
+ * instruction counts, around that interrupt, the VM must end exactly as
+ * the bare machine does - nothing delivered after the last instruction the
+ * limit allows, since the limit stops the CPU there. */
+static void test_limit_stops_like_bare(void)
+{
+    struct elf_image img;
+    guest_image("irq", &img);
+    struct guest_run c = {.image = &img};
+    struct guest_end full;
+    guest_run_bare(&c, &full);
+    CU_ASSERT_EQUAL_FATAL(full.state, VM_HALTED);
+    unsigned differ = 0;
+    CU_ASSERT(full.instret > 100);
+    for (uint64_t limit = full.instret - 100; limit < full.instret; limit++) {
+        struct guest_end bare, vm;
+        char what[512];
+        c.max_insns = limit;
+        guest_run_bare(&c, &bare);
+        guest_run_vmm(&c, &vm);
+        guest_end_diff(&bare, &vm, what, sizeof what);
+        if (what[0] && differ++ == 0)
+            fprintf(stderr, "\n  stopped by an instruction limit of %llu, the VM did not end as the bare machine: %s",
+                    (unsigned long long)limit, what);
+        CU_ASSERT_EQUAL(vm.state, VM_LIMIT);
+        CU_ASSERT_EQUAL(vm.instret, limit);
+        guest_end_free(&bare);
+        guest_end_free(&vm);
+    }
+    CU_ASSERT_EQUAL(differ, 0);
+    guest_end_free(&full);
+    elf_free(&img);
+}
+
+/* A VM stopped by its limit: the last exit is a limit exit, said so in
+ * its decision and counted once in the statistics. */
+static void test_limit_exit_counted(void)
+{
+    struct elf_image img;
+    guest_image("irq", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 1025 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "irq", .mem_size = GUESTRUN_MEM, .image = &img, .max_insns = 300,
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    struct watch w = {0};
+    vmm_set_exit_hook(v, VMM_HOOK_ALL, watch_hook, &w);
+    vmm_run(v);
+    CU_ASSERT_EQUAL(vm_state(vm), VM_LIMIT);
+    CU_ASSERT_EQUAL(vm_instret(vm), 300);
+    bool said = w.n > 0 && w.d[w.n - 1].kind == VMX_LIMIT;
+    if (!said)
+        fprintf(stderr, "\n  a VM stopped by its instruction limit: the last exit's decision is not \"instruction limit\"");
+    CU_ASSERT_TRUE(said);
+    uint64_t counted = vm_stats(vm)->exits[VMX_LIMIT];
+    if (counted != 1)
+        fprintf(stderr, "\n  a VM stopped by its instruction limit counted %llu limit exits, not 1",
+                (unsigned long long)counted);
+    CU_ASSERT_EQUAL(counted, 1);
+    free(w.d);
+    free(cap.buf);
+    vmm_free(v);
+    elf_free(&img);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -334,4 +406,6 @@ void suite_rules(void)
     CU_add_test(s, "a page fault's decision names the address that faulted", test_fault_decision_names_address);
     CU_add_test(s, "a delivered interrupt's decision names it, the guest at its handler",
                 test_interrupt_decision_says_so);
+    CU_add_test(s, "a VM stopped by its instruction limit ends as the bare machine does", test_limit_stops_like_bare);
+    CU_add_test(s, "a VM stopped by its instruction limit: a limit exit, said and counted", test_limit_exit_counted);
 }
