@@ -8,10 +8,13 @@
  * small C file whose points are counted here by hand.
  */
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_store.h"
+#include "elf_load.h"
 #include "guestrun.h"
 #include "machine.h"
 #include "mutate/mutator.h"
@@ -397,6 +400,99 @@ static void test_limit_exit_counted(void)
     elf_free(&img);
 }
 
+/* --- a failed disk stops the VM where it is --- */
+
+/* How a run of diskfail.s with a disk that refuses writes ended. */
+struct diskfail_end {
+    bool failed;            /* the disk stopped it (bare: EXIT_DISK_ERROR; VM: VM_FAILED) */
+    uint32_t pc, cause, epc;
+};
+
+static int refusing_disk(void)
+{
+    int fd = open("/dev/null", O_RDONLY); /* every write fails: EBADF */
+    CU_ASSERT_FATAL(fd >= 0);
+    return fd;
+}
+
+static struct diskfail_end diskfail_bare(const struct elf_image *img, const char *boot)
+{
+    char err[300];
+    struct machine_config mc = {.mem_size = GUESTRUN_MEM, .isa = ISA_PG};
+    struct machine *m = machine_new(&mc, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_FATAL(elf_boot(m, img, boot, err, sizeof err));
+    struct capture cap = {0};
+    machine_set_console(m, &(struct console_io){.ctx = &cap, .read = capture_read, .write = capture_write});
+    machine_attach_disk_store(m, disk_store_file(refusing_disk(), 8));
+    struct vm_exit x;
+    enum exit_reason why = machine_run(m, 100000, &x);
+    struct diskfail_end e = {.failed = why == EXIT_DISK_ERROR, .pc = machine_cpu(m)->pc,
+                             .cause = machine_get_cr(m, CR_CAUSE), .epc = machine_get_cr(m, CR_EPC)};
+    free(cap.buf);
+    machine_free(m);
+    return e;
+}
+
+static struct diskfail_end diskfail_vm(const struct elf_image *img, const char *boot)
+{
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 1025 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "diskfail", .mem_size = GUESTRUN_MEM, .image = img, .bootarg = boot,
+                            .max_insns = 100000, .disk_store = disk_store_file(refusing_disk(), 8),
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    vm_regs(vm, regs, &pc, crs);
+    struct diskfail_end e = {.failed = vm_state(vm) == VM_FAILED, .pc = pc, .cause = crs[CR_CAUSE],
+                             .epc = crs[CR_EPC]};
+    if (e.failed)
+        CU_ASSERT_PTR_NOT_NULL(strstr(vm_message(vm), "disk: cannot write block 4"));
+    free(cap.buf);
+    vmm_free(v);
+    return e;
+}
+
+/* diskfail.s waits, interrupts on, for its disk write to complete, its
+ * handler printing "D".  With a host file that refuses the write, the
+ * machine stops when the command completes, and so must the VM - with
+ * nothing delivered after, even with the timer falling due at that very
+ * cycle (boot arguments 'a' to 'z': the timer 490 to 515 cycles on). */
+static void test_failed_disk_delivers_nothing(void)
+{
+    struct elf_image img;
+    guest_image("diskfail", &img);
+    static uint8_t disk[8 * DISK_BLOCK_SIZE];
+    struct guest_run c = {.image = &img, .disk = disk, .disk_len = sizeof disk};
+    struct guest_end good;
+    guest_run_vmm(&c, &good);
+    CU_ASSERT_STRING_EQUAL(good.out, "D"); /* a disk that works: the interrupt comes */
+    guest_end_free(&good);
+
+    unsigned failed = 0, differ = 0;
+    for (char b = 'a'; b <= 'z'; b++) {
+        char boot[2] = {b, 0};
+        struct diskfail_end bare = diskfail_bare(&img, boot);
+        struct diskfail_end vm = diskfail_vm(&img, boot);
+        failed += bare.failed;
+        if (vm.failed != bare.failed || vm.pc != bare.pc || vm.cause != bare.cause || vm.epc != bare.epc) {
+            if (differ++ == 0)
+                fprintf(stderr, "\n  timer %d cycles on: the bare machine %s at pc 0x%08x, cause 0x%08x, epc 0x%08x; "
+                        "the VM %s at pc 0x%08x, cause 0x%08x, epc 0x%08x (a VM stopped by its disk must take "
+                        "no interrupt after)", 490 + (b - 'a'), bare.failed ? "failed" : "ended", bare.pc,
+                        bare.cause, bare.epc, vm.failed ? "failed" : "ended", vm.pc, vm.cause, vm.epc);
+        }
+    }
+    CU_ASSERT(failed > 0); /* the disk stopped some of them: the timer did not always come first */
+    CU_ASSERT_EQUAL(differ, 0);
+    elf_free(&img);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -408,4 +504,5 @@ void suite_rules(void)
                 test_interrupt_decision_says_so);
     CU_add_test(s, "a VM stopped by its instruction limit ends as the bare machine does", test_limit_stops_like_bare);
     CU_add_test(s, "a VM stopped by its instruction limit: a limit exit, said and counted", test_limit_exit_counted);
+    CU_add_test(s, "a VM whose disk fails stops there: no interrupt is delivered after", test_failed_disk_delivers_nothing);
 }
