@@ -18,6 +18,8 @@
 #include "guestrun.h"
 #include "machine.h"
 #include "mutate/mutator.h"
+#include "pt.h"
+#include "rig.h"
 #include "vmm.h"
 
 /* --- the mutator --- */
@@ -493,6 +495,39 @@ static void test_failed_disk_delivers_nothing(void)
     elf_free(&img);
 }
 
+/* --- the host's door to the control registers (machine_set_cr) --- */
+
+/* The host sets a control register between runs as the mtcr it stands for
+ * would (isa/system.c), and so forgets the one-entry instruction TLB: code
+ * in a supervisor-only page ran, the host put the CPU in user mode (paging
+ * on, nothing else changed), and the next fetch from that page must fault
+ * (docs/isa.md 7: U clear, a user fetch is refused), not run on through
+ * the translation the supervisor's fetches left behind. */
+static void test_host_mode_switch_refetches(void)
+{
+    struct rig *r = rig_new(ISA_PG, false);
+    struct pt pt;
+    pt_init(&pt, r, 0x10000, 0x11000);
+    pt_map(&pt, 0, 0, PTE_V | PTE_R | PTE_X | PTE_A);         /* the handler's page */
+    pt_map(&pt, CODE, CODE, PTE_V | PTE_R | PTE_X | PTE_A);   /* supervisor only: no U */
+    RIG_PUT(r, CODE, enc(OP_ADDI, 9, 9, 0, 1), enc(OP_ADDI, 9, 9, 0, 1), enc(OP_ADDI, 9, 9, 0, 1),
+            enc(OP_ADDI, 9, 9, 0, 1));
+    machine_set_cr(r->m, CR_PTB, 0x10000);
+    machine_set_cr(r->m, CR_STATUS, SR_S | SR_PG);
+    CU_ASSERT_EQUAL(rig_run(r, 2), EXIT_BUDGET);
+    CU_ASSERT_EQUAL(REG(r, 9), 2);
+    machine_set_cr(r->m, CR_STATUS, SR_PG); /* user mode */
+    CU_ASSERT_EQUAL(rig_run(r, 10), EXIT_HALT); /* the handler's halt */
+    uint32_t cause = CRV(r, CR_CAUSE);
+    bool refused = CAUSE_CODE(cause) == CAUSE_PAGE_FAULT && (cause & CAUSE_FETCH) && (cause & CAUSE_USER) &&
+                   CRV(r, CR_EPC) == CODE + 8 && REG(r, 9) == 2;
+    if (!refused)
+        fprintf(stderr, "\n  user code ran on in a supervisor-only page after the host switched to user mode "
+                "(cause 0x%08x, epc 0x%08x, %u instructions ran there)", cause, CRV(r, CR_EPC), REG(r, 9));
+    CU_ASSERT_TRUE(refused);
+    rig_free(r);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -505,4 +540,5 @@ void suite_rules(void)
     CU_add_test(s, "a VM stopped by its instruction limit ends as the bare machine does", test_limit_stops_like_bare);
     CU_add_test(s, "a VM stopped by its instruction limit: a limit exit, said and counted", test_limit_exit_counted);
     CU_add_test(s, "a VM whose disk fails stops there: no interrupt is delivered after", test_failed_disk_delivers_nothing);
+    CU_add_test(s, "user mode set by the host cannot run on in a supervisor page", test_host_mode_switch_refetches);
 }
