@@ -138,25 +138,5 @@ wait
 
 sort -n "$out"/results/*.txt >"$out/results.txt"
 end=$(date +%s)
-awk -F '\t' -v files="$files" -v suites="$suites" -v secs=$((end - start)) -v jobs="$jobs" '
-    { split($2, v, " "); status[NR] = v[1]; by[v[2]]++; n++; point[NR] = $3 }
-    v[1] == "killed" { killed++ }
-    v[1] == "timeout" { killed++; timedout++ }
-    v[1] == "survived" { survived++ }
-    v[1] == "not-compiled" { nc++ }
-    v[1] == "error" { err++ }
-    END {
-        printf "make mutate: %s\n", files
-        printf "fast suites: %s\n", suites
-        printf "%d mutants: %d killed (%d of them timed out), %d survived, %d not compiled", n, killed, timedout, survived, nc
-        if (err) printf ", %d not written", err
-        printf "\n"
-        tested = n - nc - err
-        printf "score: %d / %d = %.1f%%\n", killed, tested, tested ? 100 * killed / tested : 0
-        printf "time: %d s, %d job(s)\n", secs, jobs
-        printf "killed first by:"
-        for (s in by) if (s != "-") printf " %s %d", s, by[s]
-        printf "\nsurvivors:\n"
-        for (i = 1; i <= n; i++) if (status[i] == "survived") print point[i]
-    }' "$out/results.txt" >"$out/report.txt"
+tests/mutate/report.sh "$files" "$suites" $((end - start)) "$jobs" "$out/results.txt" >"$out/report.txt"
 cat "$out/report.txt"
