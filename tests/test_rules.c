@@ -559,6 +559,32 @@ static void test_full_rmap_still_finds_writable_mappings(void)
     elf_free(&img);
 }
 
+/* wpflush.s: a page written through a writable mapping becomes a page
+ * table; the VMM makes the mapping read-only, and must flush the real TLB
+ * as it does, or the next store through it slips past the shadow. */
+static void test_new_table_write_protected_at_once(void)
+{
+    struct elf_image img;
+    guest_image("wpflush", &img);
+    struct guest_run c = {.image = &img, .check = true};
+    struct guest_end bare;
+    guest_run_bare(&c, &bare);
+    CU_ASSERT_STRING_EQUAL(bare.out, "AB\n");
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_end vm;
+        char what[512];
+        c.policy = (enum shadow_policy)p;
+        guest_run_vmm(&c, &vm);
+        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        if (what[0])
+            fprintf(stderr, "\n  %s: a guest write to its new page table, through a mapping the TLB held writable, "
+                    "did not reach the shadow entry: %s", shadow_policy_name(c.policy), what);
+        guest_end_free(&vm);
+    }
+    guest_end_free(&bare);
+    elf_free(&img);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -574,4 +600,6 @@ void suite_rules(void)
     CU_add_test(s, "user mode set by the host cannot run on in a supervisor page", test_host_mode_switch_refetches);
     CU_add_test(s, "a full reverse map still finds every writable mapping of a new page table",
                 test_full_rmap_still_finds_writable_mappings);
+    CU_add_test(s, "a page that becomes a page table is write-protected at once, TLB included",
+                test_new_table_write_protected_at_once);
 }
