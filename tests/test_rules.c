@@ -585,6 +585,35 @@ static void test_new_table_write_protected_at_once(void)
     elf_free(&img);
 }
 
+/* sharedleaf.s: two roots link the shadow of one level-2 table; one link
+ * is taken away, then the table's shadow is dropped (the kernel floods
+ * it): every remaining link must go with it, under the isolation checker. */
+static void test_dropped_table_unlinked_everywhere(void)
+{
+    struct elf_image img;
+    guest_image("sharedleaf", &img);
+    struct guest_run c = {.image = &img, .check = true};
+    struct guest_end bare;
+    guest_run_bare(&c, &bare);
+    CU_ASSERT_STRING_EQUAL(bare.out, "ok\n");
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_end vm;
+        char what[512];
+        c.policy = (enum shadow_policy)p;
+        guest_run_vmm(&c, &vm);
+        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        if (what[0])
+            fprintf(stderr, "\n  %s: a dropped shadow table shared by two roots was still linked from one of them: %s%s%s",
+                    shadow_policy_name(c.policy), what, vm.state == VM_ISOLATION ? ": " : "",
+                    vm.state == VM_ISOLATION ? vm.violation.text : "");
+        if (c.policy == SHADOW_CACHE)
+            CU_ASSERT(vm.stats.shadow_dropped > 0); /* the flood did drop it */
+        guest_end_free(&vm);
+    }
+    guest_end_free(&bare);
+    elf_free(&img);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -602,4 +631,6 @@ void suite_rules(void)
                 test_full_rmap_still_finds_writable_mappings);
     CU_add_test(s, "a page that becomes a page table is write-protected at once, TLB included",
                 test_new_table_write_protected_at_once);
+    CU_add_test(s, "a dropped shadow table is unlinked from every root that shared it",
+                test_dropped_table_unlinked_everywhere);
 }
