@@ -614,6 +614,33 @@ static void test_dropped_table_unlinked_everywhere(void)
     elf_free(&img);
 }
 
+/* rmapfull.s: more writable mappings of one page than the reverse map
+ * holds; the ones the VMM cannot remember must be read-only, so that when
+ * the page becomes a page table a store through any of them reaches the
+ * shadow ("AB" as on the bare machine). */
+static void test_unremembered_mapping_read_only(void)
+{
+    struct elf_image img;
+    guest_image("rmapfull", &img);
+    struct guest_run c = {.image = &img, .check = true};
+    struct guest_end bare;
+    guest_run_bare(&c, &bare);
+    CU_ASSERT_STRING_EQUAL(bare.out, "AB\n");
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_end vm;
+        char what[512];
+        c.policy = (enum shadow_policy)p;
+        guest_run_vmm(&c, &vm);
+        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        if (what[0])
+            fprintf(stderr, "\n  %s: with the reverse map full, a writable mapping the VMM could not remember let a "
+                    "guest write to its page table past the shadow entry: %s", shadow_policy_name(c.policy), what);
+        guest_end_free(&vm);
+    }
+    guest_end_free(&bare);
+    elf_free(&img);
+}
+
 void suite_rules(void)
 {
     CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -633,4 +660,6 @@ void suite_rules(void)
                 test_new_table_write_protected_at_once);
     CU_add_test(s, "a dropped shadow table is unlinked from every root that shared it",
                 test_dropped_table_unlinked_everywhere);
+    CU_add_test(s, "a writable mapping the reverse map cannot hold is made read-only",
+                test_unremembered_mapping_read_only);
 }
