@@ -353,6 +353,59 @@ static void test_interrupt_decision_says_so(void)
     free(out);
 }
 
+/* A page-table write the VMM did for the guest (a tracing fault): its
+ * decision shows the entry before and after the store, and after is what
+ * the guest's memory then holds.  sharedleaf.s only ever stores the value
+ * an entry already holds, so before and after agree. */
+static bool tracing_rule(struct watch *w, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    (void)x;
+    if (d->kind != VMX_PF_TRACING)
+        return true;
+    uint32_t word = 0;
+    if (vm_read_phys(vm, d->gpa, &word, 4) && word == d->after && d->before == d->after)
+        return true;
+    if (!w->broken)
+        snprintf(w->what, sizeof w->what, "a page-table write at 0x%08x: the decision says 0x%08x -> 0x%08x, the guest's "
+                 "memory holds 0x%08x, and the guest wrote the value that was there", d->gpa, d->before, d->after, word);
+    return false;
+}
+
+static void test_tracing_decision_before_after(void)
+{
+    struct watch w = {.rule = tracing_rule};
+    char *out;
+    CU_ASSERT_EQUAL(watch_run("sharedleaf", SHADOW_CACHE, &w, &out), VM_HALTED);
+    CU_ASSERT_STRING_EQUAL(out, "ok\n");
+    unsigned traced = 0;
+    for (size_t i = 0; i < w.n; i++)
+        traced += w.d[i].kind == VMX_PF_TRACING;
+    CU_ASSERT(traced >= 6); /* root2's entry 0, and the five writes to the shared table */
+    if (w.broken)
+        fprintf(stderr, "\n  %s", w.what);
+    CU_ASSERT_EQUAL(w.broken, 0);
+    free(w.d);
+    free(out);
+}
+
+/* ptbswitch.s goes back to each of its two page tables once: the cache
+ * policy keeps their shadows, and counts each return as a reuse. */
+static void test_cached_shadow_reuse_counted(void)
+{
+    struct elf_image img;
+    guest_image("ptbswitch", &img);
+    struct guest_run c = {.image = &img, .policy = SHADOW_CACHE};
+    struct guest_end vm;
+    guest_run_vmm(&c, &vm);
+    CU_ASSERT_EQUAL(vm.state, VM_HALTED);
+    if (vm.stats.shadow_reused < 2)
+        fprintf(stderr, "\n  cache: back on two page tables it had shadowed, the VMM counted %llu reuses, not 2",
+                (unsigned long long)vm.stats.shadow_reused);
+    CU_ASSERT(vm.stats.shadow_reused >= 2);
+    guest_end_free(&vm);
+    elf_free(&img);
+}
+
 /* --- the instruction limit --- */
 
 /* irq.s arms the timer for 500 cycles and spins until its handler runs,
@@ -730,6 +783,8 @@ void suite_rules(void)
                 test_fault_decision_names_address);
     CU_add_test(s, "a delivered interrupt's decision names it, the guest at its handler",
                 test_interrupt_decision_says_so);
+    CU_add_test(s, "a page-table write's decision shows the entry before and after", test_tracing_decision_before_after);
+    CU_add_test(s, "going back to a cached shadow counts as a reuse", test_cached_shadow_reuse_counted);
     CU_add_test(s, "a VM stopped by its instruction limit ends as the bare machine does", test_limit_stops_like_bare);
     CU_add_test(s, "a VM stopped by its instruction limit: a limit exit, said and counted", test_limit_exit_counted);
     CU_add_test(s, "a VM whose disk fails stops there: no interrupt is delivered after", test_failed_disk_delivers_nothing);
