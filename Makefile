@@ -70,7 +70,9 @@ inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
 FUZZ_SRC  := $(sort $(filter-out tests/fuzz/libfuzzer.c tests/fuzz/campaign.c,$(wildcard tests/fuzz/*.c)))
-TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC)
+# The mutator (tests/mutate) serves make mutate and suite `rules`.
+MUTATOR_SRC := tests/mutate/mutator.c
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -81,7 +83,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest
+.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -99,6 +101,9 @@ help:
 	@echo "              mutated from the corpora, optimised and UBSan-checked, in FUZZ_JOBS"
 	@echo "make difftest every machine suite and every guest-OS workload (both ISA"
 	@echo "              variants) beside the reference CPU, step by step (docs/testing.md)"
+	@echo "make mutate   mutation testing of the VMM and the trap rules: each mutant built, the fast"
+	@echo "              suites run, survivors in build/mutate/report.txt (MUTATE_FILES, MUTATE_JOBS,"
+	@echo "              MUTATE_SUITES, MUTATE_TIMEOUT; docs/testing.md)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make clean    remove build/"
@@ -309,6 +314,30 @@ $(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC)) $(call libs,rel,$(ALL_LIBS))
 
 bench: $(BUILD)/rel/bench
 	$(BUILD)/rel/bench
+
+# --- mutation testing (docs/testing.md, "Mutation testing") ---------------------
+#
+# Each mutant of MUTATE_FILES is built, optimised and without sanitizers,
+# in a private copy of the tree under build/mutate/ (the tree itself is
+# never touched), and MUTATE_SUITES of the test binary run on it with the
+# copy's tools, MUTATE_JOBS mutants at a time, each stopped (and counted
+# killed) after MUTATE_TIMEOUT seconds; everything in MUTATE_OUT.  MUTATE_ONLY
+# names a file of points (a report's survivors): only those run.
+
+MUTATE_FILES   ?= vmm/interp.c vmm/dispatch.c vmm/reflect.c isa/system.c isa/trap.c isa/sensitive.c \
+                  isa/sensitive.h vmm/shadow.c
+MUTATE_JOBS    ?= 1
+MUTATE_SUITES  ?= vmm guest trap insn isolation hostile smoke hosted debug mmu stepping timer console disk disk_store \
+                  determinism vmstep fuzzregress vrun_vmm rules
+MUTATE_TIMEOUT ?= 20
+MUTATE_OUT     ?= $(BUILD)/mutate
+
+$(BUILD)/rel/mutate: $(call obj,rel,tests/mutate/mutate.c $(MUTATOR_SRC)) $(call lib,rel,isa)
+	$(CC) $^ -o $@
+
+mutate: deps
+	@$(MAKE) --no-print-directory $(BUILD)/rel/mutate $(BUILD)/rel/tests/vmlab-tests all
+	MUTATE_ONLY="$(MUTATE_ONLY)" tests/mutate/run.sh $(BUILD)/rel/mutate "$(MUTATE_FILES)" "$(MUTATE_JOBS)" "$(MUTATE_SUITES)" "$(MUTATE_TIMEOUT)" "$(MUTATE_OUT)"
 
 # --- install -------------------------------------------------------------------
 

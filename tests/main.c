@@ -50,6 +50,7 @@
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
     X(layers)                                                                  \
+    X(rules)                                                                   \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);
