@@ -214,3 +214,16 @@ const char *rfe_status_rule(uint32_t got, uint32_t want)
            : d & (SR_PS | SR_PIE | SR_PG) ? "rfe changed PS, PIE or PG, which it must keep"
                                         : "status after rfe is wrong";
 }
+
+const char *say_text(const char *s)
+{
+    char *b = buf();
+    size_t k = 0;
+    for (size_t i = 0; s[i] && k + 8 < 160; i++) {
+        unsigned char c = (unsigned char)s[i];
+        k += (size_t)snprintf(b + k, BUFLEN - k, c == '\n' ? "\\n" : c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
+        if (k + 8 >= 160 && s[i + 1])
+            k += (size_t)snprintf(b + k, BUFLEN - k, "...");
+    }
+    return b;
+}

@@ -39,6 +39,7 @@ const char *say_status_diff(uint32_t got, uint32_t want); /* "PS is set, should 
 const char *say_cause(uint32_t cause);                   /* "page-fault (0x00000b05)" */
 const char *say_pte(uint32_t pte);                       /* "0x00012067 (frame 0x00012000, V R W A D)" */
 const char *say_pte_diff(uint32_t got, uint32_t want);   /* "D is clear, should be set" */
+const char *say_text(const char *s);                     /* "ab\\ncd" : control bytes escaped, cut short */
 
 /* Rules in words, for the value that broke them. */
 /* " (USER is clear: but the access was made in user mode)", or "" */

@@ -56,9 +56,9 @@ static void expect_everywhere(const char *name, struct guest_run c, const struct
     guest_run_bare(&c, &bare);
     bool ok = bare.state == x->state && bare.value == x->value && (!x->output || strcmp(bare.out, x->output) == 0);
     RULE(ok, "the bare machine did not do what the manual says",
-         "%s 0x%x after %llu instructions, output \"%.120s\"; should be %s 0x%x, output \"%.120s\"%s - in guest %s (%s)",
-         vm_state_name(bare.state), bare.value, (unsigned long long)bare.instret, bare.out, vm_state_name(x->state),
-         x->value, x->output ? x->output : "(any)", failed_checks(bare.out, x->output), name,
+         "%s 0x%x after %llu instructions, output \"%s\"; should be %s 0x%x, output \"%s\"%s - in guest %s (%s)",
+         vm_state_name(bare.state), bare.value, (unsigned long long)bare.instret, say_text(bare.out),
+         vm_state_name(x->state), x->value, x->output ? say_text(x->output) : "(any)", failed_checks(bare.out, x->output), name,
          isa_variant_name(c.isa));
     for (int p = 0; p < SHADOW_NPOLICIES; p++) {
         c.policy = (enum shadow_policy)p;
