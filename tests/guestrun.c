@@ -288,13 +288,36 @@ void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *
 #undef SAY
 }
 
+/* Where to look first when the isolation checker stopped a VM for one of
+ * its rules (docs/vmm.md 8.1): the VMM code that keeps it. */
+static const char *where_to_look(enum vmm_invariant i)
+{
+    switch (i) {
+    case INV_MAPPING:
+    case INV_RIGHTS:
+    case INV_DIRTY:
+        return "; look at how a shadow entry is made from the guest's (vmm/shadow.c: make_spte, the fault path)";
+    case INV_WRITE_PROTECT:
+    case INV_TABLE:
+        return "; look at the write protection of the guest's page tables (vmm/shadow.c: make_spte, write_protect)";
+    case INV_REAL_PTB:
+        return "; a change of the guest's mode or page table must switch shadow roots: a reflected trap "
+               "(vmm/reflect.c), rfe and mtcr status or ptb (vmm/interp.c), shadow_activate (vmm/shadow.c)";
+    case INV_VCPU:
+        return "; the virtual CPU and its shadow roots disagree: mtcr ptb and status (vmm/interp.c), "
+               "shadow_ptb_written (vmm/shadow.c)";
+    default:
+        return "";
+    }
+}
+
 void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, const char *who, char *what,
                        size_t len)
 {
     guest_end_diff(bare, vmm, what, len);
     if (vmm->state == VM_ISOLATION)
         RULE(!what[0], "the isolation checker stopped the VM: the VMM broke one of its own rules",
-             "%s - in %s", vmm->violation.text, who);
+             "%s%s - in %s", vmm->violation.text, where_to_look(vmm->violation.invariant), who);
     else
         RULE(!what[0], "under the VMM the guest ended differently from the bare machine", "%s - in %s", what, who);
     RULE(vmm->audit == 0, "the shadow audit found wrong shadow entries when the VM stopped",
@@ -307,9 +330,10 @@ void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm
 
 void expect_halted(const struct guest_end *e, const char *who)
 {
-    RULE(e->state == VM_HALTED, "the guest did not run to its halt", "it ended %s (0x%x) after %llu instructions%s%s - in %s",
-         vm_state_name(e->state), e->value, (unsigned long long)e->instret, e->state == VM_ISOLATION ? ": " : "",
-         e->state == VM_ISOLATION ? e->violation.text : "", who);
+    bool isolation = e->state == VM_ISOLATION;
+    RULE(e->state == VM_HALTED, "the guest did not run to its halt", "it ended %s (0x%x) after %llu instructions%s%s%s - in %s",
+         vm_state_name(e->state), e->value, (unsigned long long)e->instret, isolation ? ": " : "",
+         isolation ? e->violation.text : "", isolation ? where_to_look(e->violation.invariant) : "", who);
 }
 
 const char *vmm_where_to_look(bool known, uint32_t pc, uint32_t insn, bool user)
