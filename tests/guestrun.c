@@ -240,7 +240,10 @@ void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *
 #define SAY(...) snprintf(what, len, __VA_ARGS__)
     what[0] = '\0';
     if (n->state != v->state)
-        SAY("stopped: native %s, vmm %s", vm_state_name(n->state), vm_state_name(v->state));
+        SAY("stopped: native %s after %" PRIu64 " instructions, vmm %s%s%s after %" PRIu64 " instructions",
+            vm_state_name(n->state), n->instret, vm_state_name(v->state),
+            v->state == VM_DOUBLE_FAULT ? " raising " : "", v->state == VM_DOUBLE_FAULT ? isa_cause_name(v->value) : "",
+            v->instret);
     else if (n->value != v->value)
         SAY("halt value: native 0x%x, vmm 0x%x", n->value, v->value);
     else if (n->instret != v->instret)
