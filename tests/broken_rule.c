@@ -42,8 +42,6 @@ CU_pSuite rule_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc cl
     return CU_add_suite_with_setup_and_teardown(name, init, clean, test_start, test_done);
 }
 
-bool rule_test_failed(void) { return in_rule_test && test_failed; }
-
 static void vbroken(const char *file, int line, const char *rule, const char *fmt, va_list ap)
 {
     if (in_rule_test && test_failed) {

@@ -28,18 +28,15 @@ bool rule_check(bool ok, const char *file, int line, const char *rule, const cha
 
 /* A suite whose tests stop reporting at their first broken rule. */
 CU_pSuite rule_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean);
-/* Whether the running test has failed a check already (in a rule_suite):
- * a test may then skip work whose failures would only repeat it. */
-bool rule_test_failed(void);
 
 /* Values in words.  Each returns one of a few static buffers, good until
  * the eighth call after it. */
 const char *say_status(uint32_t sr);                     /* "0x00000005 (S PS)" */
 const char *say_status_diff(uint32_t got, uint32_t want); /* "PS is set, should be clear" */
 const char *say_cause(uint32_t cause);                   /* "page-fault (0x00000b05)" */
-const char *say_pte(uint32_t pte);                       /* "0x00012067 (frame 0x00012000, V R W A D)" */
+const char *say_pte(uint32_t pte);                       /* "0x00012067 (frame 0x00012000 V R W A D)" */
 const char *say_pte_diff(uint32_t got, uint32_t want);   /* "D is clear, should be set" */
-const char *say_text(const char *s);                     /* "ab\\ncd" : control bytes escaped, cut short */
+const char *say_text(const char *s);                     /* "ab\ncd": newlines and control bytes escaped, cut short */
 
 /* Rules in words, for the value that broke them. */
 /* " (USER is clear: but the access was made in user mode)", or "" */
