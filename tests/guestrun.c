@@ -229,7 +229,8 @@ static const char *text_line(const char *p, size_t len)
     size_t k = 0;
     for (size_t i = 0; i < len && p[i] != '\n' && k + 6 < sizeof bufs[0]; i++) {
         unsigned char c = (unsigned char)p[i];
-        k += (size_t)snprintf(b + k, sizeof bufs[0] - k, c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? "%c" : "\\x%02x", c);
+        bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+        k += (size_t)snprintf(b + k, sizeof bufs[0] - k, plain ? "%c" : "\\x%02x", c);
     }
     b[k] = '\0';
     return b;
@@ -334,7 +335,8 @@ void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm
 void expect_halted(const struct guest_end *e, const char *who)
 {
     bool isolation = e->state == VM_ISOLATION;
-    RULE(e->state == VM_HALTED, "the guest did not run to its halt", "it ended %s (0x%x) after %llu instructions%s%s%s - in %s",
+    RULE(e->state == VM_HALTED, "the guest did not run to its halt",
+         "it ended %s (0x%x) after %llu instructions%s%s%s - in %s",
          vm_state_name(e->state), e->value, (unsigned long long)e->instret, isolation ? ": " : "",
          isolation ? e->violation.text : "", isolation ? where_to_look(e->violation.invariant) : "", who);
 }
@@ -378,7 +380,8 @@ unsigned expect_audit_clean_at(const char *file, int line, struct vmm *v, const 
     unsigned n = vmm_audit(v, f);
     if (f)
         fclose(f);
-    rule_check(n == 0, file, line, "the shadow audit found wrong shadow entries", "%u findings, the first: %.*s - in %s",
+    rule_check(n == 0, file, line, "the shadow audit found wrong shadow entries",
+               "%u findings, the first: %.*s - in %s",
                n, found ? (int)strcspn(found, "\n") : 0, found ? found : "", who);
     free(found);
     return n;

@@ -239,11 +239,16 @@ void suite_equivalence(void)
     CU_add_test(s, "the end-state comparison sees a one-bit difference", test_comparison_sees_differences);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
         static char names[GUEST_NWORKLOADS][100];
-        snprintf(names[i], sizeof names[i], "workload %s ends under the VMM exactly as on the bare machine, every policy", guest_workloads[i].name);
+        snprintf(names[i], sizeof names[i],
+                 "workload %s ends under the VMM exactly as on the bare machine, every policy",
+                 guest_workloads[i].name);
         CU_add_test(s, names[i], equivalence_tests[i]);
     }
     CU_add_test(s, "a VMM that never sets the guest's dirty bits is caught", test_broken_vmm_is_caught);
-    CU_add_test(s, "all workloads at once in one VMM, rebuild shadows: each ends as on the bare machine", test_all_at_once_rebuild);
-    CU_add_test(s, "all workloads at once in one VMM, demand shadows: each ends as on the bare machine", test_all_at_once_demand);
-    CU_add_test(s, "all workloads at once in one VMM, cache shadows: each ends as on the bare machine", test_all_at_once_cache);
+    CU_add_test(s, "all workloads at once in one VMM, rebuild shadows: each ends as on the bare machine",
+                test_all_at_once_rebuild);
+    CU_add_test(s, "all workloads at once in one VMM, demand shadows: each ends as on the bare machine",
+                test_all_at_once_demand);
+    CU_add_test(s, "all workloads at once in one VMM, cache shadows: each ends as on the bare machine",
+                test_all_at_once_cache);
 }

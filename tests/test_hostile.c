@@ -58,7 +58,9 @@ static void expect_everywhere(const char *name, struct guest_run c, const struct
     RULE(ok, "the bare machine did not do what the manual says",
          "%s 0x%x after %llu instructions, output \"%s\"; should be %s 0x%x, output \"%s\"%s - in guest %s (%s)",
          vm_state_name(bare.state), bare.value, (unsigned long long)bare.instret, say_text(bare.out),
-         vm_state_name(x->state), x->value, x->output ? say_text(x->output) : "(any)", failed_checks(bare.out, x->output), name,
+         vm_state_name(x->state), x->value, x->output ? say_text(x->output) : "(any)",
+         failed_checks(bare.out, x->output),
+         name,
          isa_variant_name(c.isa));
     for (int p = 0; p < SHADOW_NPOLICIES; p++) {
         c.policy = (enum shadow_policy)p;
@@ -209,7 +211,8 @@ static void test_exit_floods(void)
         guest_run_vmm(&c, &vmm);
         char what[200];
         guest_end_diff(&bare, &vmm, what, sizeof what);
-        RULE(!what[0], "under the VMM the guest ended differently from the bare machine", "%s - in guest flood, %s shadows",
+        RULE(!what[0], "under the VMM the guest ended differently from the bare machine",
+             "%s - in guest flood, %s shadows",
              what, shadow_policy_name(c.policy));
         uint64_t exits = 0;
         for (int k = 0; k < VMX_COUNT; k++)

@@ -68,7 +68,8 @@ static void test_silent_on_a_correct_vmm(void)
                 guest_run_vmm(&c, &vmm);
                 char what[200], who[160];
                 snprintf(who, sizeof who, "guest %s%s%s, %s shadows, %s", k->guest, k->boot ? " booted with " : "",
-                         k->boot ? k->boot : "", policy_names[p], every ? "whole audit every exit" : "incremental checks");
+                         k->boot ? k->boot : "", policy_names[p],
+                         every ? "whole audit every exit" : "incremental checks");
                 expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
                 guest_end_free(&vmm);
             }

@@ -148,7 +148,8 @@ static void expect_trap_at(struct rig *r, uint32_t from, uint32_t at, unsigned r
         uint32_t i = 0;
         while (i < RIG_MEM && before[i] == after[i])
             i++;
-        RULE(i == RIG_MEM, "the instruction that trapped changed memory", "the byte at 0x%08x went from 0x%02x to 0x%02x%s%s",
+        RULE(i == RIG_MEM, "the instruction that trapped changed memory",
+             "the byte at 0x%08x went from 0x%02x to 0x%02x%s%s",
              i, before[i % RIG_MEM], after[i % RIG_MEM], ctx_str()[0] ? " - in " : "", ctx_str());
     }
 }
@@ -440,7 +441,8 @@ static void test_misaligned_jump(void)
                     uint32_t from = SR_S | (ps ? SR_PS : 0) | pgbit;
                     uint32_t at = (ps ? SR_S : 0) | SR_PS * (uint32_t)ps | pgbit; /* after the rfe */
                     uint32_t t = CODE + 0x100 + low;
-                    ctx("%s: mtcr epc (0x%08x); rfe with PS = %d (to %s mode)", isa_variant_name(v), t, ps, ps ? "supervisor" : "user");
+                    ctx("%s: mtcr epc (0x%08x); rfe with PS = %d (to %s mode)", isa_variant_name(v), t, ps,
+                        ps ? "supervisor" : "user");
                     /* expect_trap sets epc to a sentinel: the code sets it */
                     uint32_t regs[NREGS];
                     regs_pattern(regs);
@@ -942,7 +944,8 @@ static void test_interrupt_not_acknowledged(void)
             machine_set_cr(r->m, CR_TIMER, 1);
             uint64_t i0 = CPU(r)->instret;
             ctx("%s: timer interrupt from status 0x%02x, handler only rfe", isa_variant_name(v), FROM[s]);
-            CHECK_RULE(rig_run(r, 10), EXIT_BUDGET, "the machine stopped (exit reason) instead of looping in the handler");
+            CHECK_RULE(rig_run(r, 10), EXIT_BUDGET,
+                       "the machine stopped (exit reason) instead of looping in the handler");
             CHECK_RULE(CPU(r)->instret - i0, 10, /* the first nop, then 9 rfe */
                        "the wrong number of instructions retired (the first nop, then only the handler's rfe)");
             CHECK_RULE(REG(r, 5), regs[5], /* the addi never ran */
@@ -956,7 +959,8 @@ static void test_interrupt_not_acknowledged(void)
             machine_set_cr(r->m, CR_TIMER, 0);
             machine_set_cr(r->m, CR_TVEC, TVEC_T);
             CHECK_RULE(rig_run(r, BUDGET), EXIT_HALT, "once acknowledged, the program did not run on to its syscall");
-            CHECK_CAUSE(CRV(r, CR_CAUSE), CAUSE_SYSCALL, "once acknowledged, the program did not run on to its syscall");
+            CHECK_CAUSE(CRV(r, CR_CAUSE), CAUSE_SYSCALL,
+                        "once acknowledged, the program did not run on to its syscall");
             CHECK_RULE(REG(r, 5), regs[5] + 1, "once acknowledged, the interrupted instruction did not run");
         }
     }

@@ -261,15 +261,17 @@ static void run_audited(const char *guest, const char *boot, enum shadow_policy 
     char who[100];
     for (uint64_t t = 311; vm_state(vm) == VM_RUNNABLE && t < 2000000; t += 311) {
         vmm_run_vm_until(v, vm, t);
-        snprintf(who, sizeof who, "guest %s%s%s, %s shadows, after %llu instructions", guest, boot ? " booted with " : "",
-                 boot ? boot : "", shadow_policy_name(p), (unsigned long long)vm_instret(vm));
+        snprintf(who, sizeof who, "guest %s%s%s, %s shadows, after %llu instructions", guest,
+                 boot ? " booted with " : "", boot ? boot : "", shadow_policy_name(p),
+                 (unsigned long long)vm_instret(vm));
         if (!bad)
             bad += expect_audit_clean(v, who); /* the first time it finds anything says it */
         audits++;
     }
     RULE(audits > 50, "the guest stopped too soon to be audited often", "%u audits - in guest %s, %s shadows", audits,
          guest, shadow_policy_name(p));
-    RULE(vm_state(vm) == VM_HALTED, "the guest did not run to its halt under the VMM", "it ended %s: %s - in guest %s, %s shadows",
+    RULE(vm_state(vm) == VM_HALTED, "the guest did not run to its halt under the VMM",
+         "it ended %s: %s - in guest %s, %s shadows",
          vm_state_name(vm_state(vm)), vm_message(vm), guest, shadow_policy_name(p));
     vmm_free(v);
     elf_free(&img);
@@ -722,7 +724,8 @@ static void test_input_not_ready(void)
     expect_halted(&bare, "guest conwait on the bare machine");
     RULE(bare.value == sum, "on the bare machine the guest did not read all its input",
          "it halted with 0x%x, the sum of the bytes is 0x%x - in guest conwait", bare.value, sum);
-    RULE(strcmp(bare.out, "Pab\nDcd\nWef.T\n") == 0, "on the bare machine the guest did not read its input in every way",
+    RULE(strcmp(bare.out, "Pab\nDcd\nWef.T\n") == 0,
+         "on the bare machine the guest did not read its input in every way",
          "output \"%s\", should be \"Pab\\nDcd\\nWef.T\\n\" - in guest conwait", bare.out);
     CU_ASSERT(bare.cycles > bare.instret); /* the last wfi idled */
     CU_ASSERT_EQUAL(bare.agains, 0);
