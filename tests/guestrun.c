@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "asmtest.h"
+#include "broken_rule.h"
+#include "disasm.h"
 
 bool guest_image(const char *name, struct elf_image *img)
 {
@@ -192,7 +194,18 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
     e->agains = cap.agains;
     e->retry_wrong = cap.retry_wrong;
     e->free_before = free_before;
-    e->audit = vmm_audit(v, c->findings);
+    /* the audit's findings, the first kept for the failure's message */
+    char *found = NULL;
+    size_t found_len = 0;
+    FILE *f = open_memstream(&found, &found_len);
+    e->audit = vmm_audit(v, f ? f : c->findings);
+    if (f) {
+        fclose(f);
+        if (c->findings && found_len)
+            fputs(found, c->findings);
+        snprintf(e->audit_first, sizeof e->audit_first, "%.*s", (int)strcspn(found, "\n"), found);
+        free(found);
+    }
     vmm_remove_vm(v, vm);
     e->free_after = vmm_free_frames(v);
     e->audit_after = vmm_audit(v, NULL);
@@ -207,12 +220,31 @@ void guest_end_free(struct guest_end *e)
     memset(e, 0, sizeof *e);
 }
 
+/* One line of console output as text, control bytes escaped, cut short. */
+static const char *text_line(const char *p, size_t len)
+{
+    static char bufs[2][100];
+    static unsigned next;
+    char *b = bufs[next++ % 2];
+    size_t k = 0;
+    for (size_t i = 0; i < len && p[i] != '\n' && k + 6 < sizeof bufs[0]; i++) {
+        unsigned char c = (unsigned char)p[i];
+        bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+        k += (size_t)snprintf(b + k, sizeof bufs[0] - k, plain ? "%c" : "\\x%02x", c);
+    }
+    b[k] = '\0';
+    return b;
+}
+
 void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *what, size_t len)
 {
 #define SAY(...) snprintf(what, len, __VA_ARGS__)
     what[0] = '\0';
     if (n->state != v->state)
-        SAY("stopped: native %s, vmm %s", vm_state_name(n->state), vm_state_name(v->state));
+        SAY("stopped: native %s after %" PRIu64 " instructions, vmm %s%s%s after %" PRIu64 " instructions",
+            vm_state_name(n->state), n->instret, vm_state_name(v->state),
+            v->state == VM_DOUBLE_FAULT ? " raising " : "", v->state == VM_DOUBLE_FAULT ? isa_cause_name(v->value) : "",
+            v->instret);
     else if (n->value != v->value)
         SAY("halt value: native 0x%x, vmm 0x%x", n->value, v->value);
     else if (n->instret != v->instret)
@@ -227,14 +259,24 @@ void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *
         if (n->regs[r] != v->regs[r])
             return (void)SAY("%s: native 0x%08x, vmm 0x%08x", isa_reg_name(r), n->regs[r], v->regs[r]);
     for (unsigned i = 0; i < NCRS; i++)
-        if (n->crs[i] != v->crs[i])
+        if (n->crs[i] != v->crs[i]) {
+            if (i == CR_STATUS)
+                return (void)SAY("status: native %s, vmm %s", say_status(n->crs[i]), say_status(v->crs[i]));
+            if (i == CR_CAUSE)
+                return (void)SAY("cause: native %s, vmm %s", say_cause(n->crs[i]), say_cause(v->crs[i]));
             return (void)SAY("%s: native 0x%08x, vmm 0x%08x", isa_cr_name(i), n->crs[i], v->crs[i]);
+        }
     if (n->outlen != v->outlen || memcmp(n->out, v->out, n->outlen) != 0) {
-        size_t i = 0, line = 1;
+        size_t i = 0, line = 1, start = 0;
         while (i < n->outlen && i < v->outlen && n->out[i] == v->out[i])
-            line += n->out[i++] == '\n';
-        return (void)SAY("console output: native %zu bytes, vmm %zu bytes, first different at line %zu", n->outlen,
-                         v->outlen, line);
+            if (n->out[i++] == '\n') {
+                line++;
+                start = i;
+            }
+        return (void)SAY("console output: native %zu bytes, vmm %zu bytes, first different at line %zu: native "
+                         "\"%s\", vmm \"%s\"",
+                         n->outlen, v->outlen, line, text_line(n->out + start, n->outlen - start),
+                         text_line(v->out + start, v->outlen - start));
     }
     if (n->memlen != v->memlen)
         return (void)SAY("memory size: native %u, vmm %u", n->memlen, v->memlen);
@@ -250,11 +292,97 @@ void guest_end_diff(const struct guest_end *n, const struct guest_end *v, char *
 #undef SAY
 }
 
-void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len)
+/* Where to look first when the isolation checker stopped a VM for one of
+ * its rules (docs/vmm.md 8.1): the VMM code that keeps it. */
+static const char *where_to_look(enum vmm_invariant i)
+{
+    switch (i) {
+    case INV_MAPPING:
+    case INV_RIGHTS:
+    case INV_DIRTY:
+        return "; look at how a shadow entry is made from the guest's (vmm/shadow.c: make_spte, the fault path)";
+    case INV_WRITE_PROTECT:
+    case INV_TABLE:
+        return "; look at the write protection of the guest's page tables (vmm/shadow.c: make_spte, write_protect)";
+    case INV_REAL_PTB:
+        return "; a change of the guest's mode or page table must switch shadow roots: a reflected trap "
+               "(vmm/reflect.c), rfe and mtcr status or ptb (vmm/interp.c), shadow_activate (vmm/shadow.c)";
+    case INV_VCPU:
+        return "; the virtual CPU and its shadow roots disagree: mtcr ptb and status (vmm/interp.c), "
+               "shadow_ptb_written (vmm/shadow.c)";
+    default:
+        return "";
+    }
+}
+
+void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, const char *who, char *what,
+                       size_t len)
 {
     guest_end_diff(bare, vmm, what, len);
-    CU_ASSERT_STRING_EQUAL(what, "");
-    CU_ASSERT_EQUAL(vmm->audit, 0);
-    CU_ASSERT_EQUAL(vmm->audit_after, 0);
-    CU_ASSERT_EQUAL(vmm->free_after, vmm->free_before);
+    if (vmm->state == VM_ISOLATION)
+        RULE(!what[0], "the isolation checker stopped the VM: the VMM broke one of its own rules",
+             "%s%s - in %s", vmm->violation.text, where_to_look(vmm->violation.invariant), who);
+    else
+        RULE(!what[0], "under the VMM the guest ended differently from the bare machine", "%s - in %s", what, who);
+    RULE(vmm->audit == 0, "the shadow audit found wrong shadow entries when the VM stopped",
+         "%u findings, the first: %s - in %s", vmm->audit, vmm->audit_first, who);
+    RULE(vmm->audit_after == 0, "the shadow audit found wrong shadow entries once the VM was removed",
+         "%u findings - in %s", vmm->audit_after, who);
+    RULE(vmm->free_after == vmm->free_before, "removing the VM did not give back every host frame",
+         "%u free before the VM, %u after - in %s", vmm->free_before, vmm->free_after, who);
+}
+
+void expect_halted(const struct guest_end *e, const char *who)
+{
+    bool isolation = e->state == VM_ISOLATION;
+    RULE(e->state == VM_HALTED, "the guest did not run to its halt",
+         "it ended %s (0x%x) after %llu instructions%s%s%s - in %s",
+         vm_state_name(e->state), e->value, (unsigned long long)e->instret, isolation ? ": " : "",
+         isolation ? e->violation.text : "", isolation ? where_to_look(e->violation.invariant) : "", who);
+}
+
+const char *vmm_where_to_look(bool known, uint32_t pc, uint32_t insn, bool user)
+{
+    static char b[400];
+    struct isa_fields f;
+    if (!known || !isa_decode(insn, &f)) {
+        snprintf(b, sizeof b, "the instruction is not known; vrun --lockstep --trace shows the exits before it");
+        return b;
+    }
+    char text[80];
+    disasm_insn(&f, pc, false, NULL, NULL, text, sizeof text);
+    const char *mode = user ? "user" : "supervisor";
+    const char *look;
+    if (isa_class(f.op, ISA_PG) == CLASS_PRIVILEGED && !user)
+        look = "the guest kernel's privileged instruction traps and the VMM emulates it: look at the dispatcher "
+               "(vmm/dispatch.c) and the instruction's routine (vmm/interp.c, isa/sensitive.h)";
+    else if (isa_class(f.op, ISA_PG) == CLASS_PRIVILEGED)
+        look = "the guest's user code ran a privileged instruction: the VMM must reflect the trap into the guest "
+               "(vmm/dispatch.c, vmm/reflect.c)";
+    else if (f.op == OP_SYSCALL || f.op == OP_BREAK)
+        look = "the guest's trap: the VMM reflects it into the guest as the hardware would (vmm/dispatch.c, "
+               "vmm/reflect.c)";
+    else if (isa_insns[f.op].form == FORM_MEM || f.op == OP_JALR)
+        look = "a memory access or a jump, which may fault under the VMM: the shadow pager (vmm/shadow.c: hidden "
+               "faults, write-protected page tables, A and D bits) or the reflection of a true fault (vmm/reflect.c)";
+    else
+        look = "it runs directly: the difference comes from an exit before it (an interrupt, a fault); "
+               "vrun --lockstep --trace shows them";
+    snprintf(b, sizeof b, "%s at 0x%08x in %s mode; %s", text, pc, mode, look);
+    return b;
+}
+
+unsigned expect_audit_clean_at(const char *file, int line, struct vmm *v, const char *who)
+{
+    char *found = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&found, &len);
+    unsigned n = vmm_audit(v, f);
+    if (f)
+        fclose(f);
+    rule_check(n == 0, file, line, "the shadow audit found wrong shadow entries",
+               "%u findings, the first: %.*s - in %s",
+               n, found ? (int)strcspn(found, "\n") : 0, found ? found : "", who);
+    free(found);
+    return n;
 }

@@ -58,6 +58,7 @@ struct guest_end {
     struct vmm_violation violation; /* when state is VM_ISOLATION */
     struct vm_stats stats;
     unsigned audit;               /* vmm_audit() findings when it stopped */
+    char audit_first[400];        /* ... the first of them, in the audit's words ("" if none) */
     unsigned audit_after;         /* ... and once it was removed */
     uint32_t free_before;         /* host frames free before the VM was made */
     uint32_t free_after;          /* ... and after it was removed again */
@@ -81,8 +82,28 @@ void guest_end_diff(const struct guest_end *bare, const struct guest_end *vmm, c
 /* A VM (guest_run_vmm) ended exactly as the bare machine did - what
  * differs first goes to what, "" if nothing - with the shadow audit clean
  * before and after it was removed, and every host frame back on the free
- * list. */
-void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len);
+ * list; a failure says which of these broke, for `who` (the guest and the
+ * policy: "guest paging, cache shadows"). */
+void expect_vm_as_bare(const struct guest_end *bare, const struct guest_end *vmm, const char *who, char *what,
+                       size_t len);
+
+/* A run (bare or VMM) ended with the guest's halt: else a failure that says
+ * how it ended instead (the isolation checker's words, when it stopped
+ * the VM), for `who` ("guest paging, cache shadows"). */
+void expect_halted(const struct guest_end *e, const char *who);
+
+/* The shadow audit of every VM of v (vmm_audit) finds nothing: else a
+ * failure with how many findings and the first in the audit's words, for
+ * `who`.  Returns the findings. */
+#define expect_audit_clean(v, who) expect_audit_clean_at(__FILE__, __LINE__, (v), (who))
+unsigned expect_audit_clean_at(const char *file, int line, struct vmm *v, const char *who);
+
+/* Where a student looks first when the VMM and the bare machine part
+ * after the instruction `insn` at pc (the guest in user mode or not), in
+ * words: the instruction disassembled, and the VMM's routine that handles
+ * it ("the guest kernel's rfe is emulated by the VMM: vmm/interp.c ...").
+ * known: whether the instruction is known at all. */
+const char *vmm_where_to_look(bool known, uint32_t pc, uint32_t insn, bool user);
 
 /* A console for VMs made by hand: output appended, NUL-terminated; input
  * from in (NULL: none).  With again set, the host is one that cannot

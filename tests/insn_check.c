@@ -3,6 +3,8 @@
  */
 #include "insn_check.h"
 
+#include "broken_rule.h"
+
 #include <CUnit/CUnit.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,29 +28,51 @@ void ctx(const char *fmt, ...)
 
 const char *ctx_str(void) { return ctx_buf; }
 
+/* The case under test, after the values: " - in pg/user: add r1, r2, r3". */
+static const char *in_case(void)
+{
+    static char b[sizeof ctx_buf + 8];
+    snprintf(b, sizeof b, "%s%s", ctx_buf[0] ? " - in " : "", ctx_buf);
+    return b;
+}
+
 void ck_eq(uint64_t got, uint64_t want, const char *what, const char *file, int line)
 {
-    if (got == want) {
-        CU_assertImplementation(CU_TRUE, (unsigned)line, what, file, "", CU_FALSE);
-        return;
-    }
-    char msg[900];
-    snprintf(msg, sizeof msg, "%s: %s = 0x%llx, expected 0x%llx", ctx_buf, what,
-             (unsigned long long)got, (unsigned long long)want);
-    fprintf(stderr, "\n  FAIL %s:%d: %s\n", file, line, msg);
-    CU_assertImplementation(CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
+    rule_check(got == want, file, line, what, "0x%llx, should be 0x%llx%s", (unsigned long long)got,
+               (unsigned long long)want, in_case());
 }
 
 void ck_true(bool ok, const char *what, const char *file, int line)
 {
-    if (ok) {
-        CU_assertImplementation(CU_TRUE, (unsigned)line, what, file, "", CU_FALSE);
-        return;
-    }
-    char msg[900];
-    snprintf(msg, sizeof msg, "%s: %s is false", ctx_buf, what);
-    fprintf(stderr, "\n  FAIL %s:%d: %s\n", file, line, msg);
-    CU_assertImplementation(CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE);
+    rule_check(ok, file, line, what, "false, should be true%s", in_case());
+}
+
+void ck_rule(uint64_t got, uint64_t want, const char *rule, const char *file, int line)
+{
+    rule_check(got == want, file, line, rule, "0x%llx, should be 0x%llx%s", (unsigned long long)got,
+               (unsigned long long)want, in_case());
+}
+
+void ck_cause(uint32_t got, uint32_t want, const char *rule, const char *file, int line)
+{
+    rule_check(got == want, file, line, rule, "cause %s, should be %s%s%s", say_cause(got), say_cause(want),
+               cause_hint(got, want), in_case());
+}
+
+void ck_status(uint32_t got, uint32_t want, const char *rule, const char *file, int line)
+{
+    rule_check(got == want, file, line, rule, "status %s, should be %s: %s%s", say_status(got), say_status(want),
+               say_status_diff(got, want), in_case());
+}
+
+void ck_status_after_trap(uint32_t got, uint32_t want, const char *file, int line)
+{
+    ck_status(got, want, trap_status_rule(got, want), file, line);
+}
+
+void ck_status_after_rfe(uint32_t got, uint32_t want, const char *file, int line)
+{
+    ck_status(got, want, rfe_status_rule(got, want), file, line);
 }
 
 static uint32_t rnd_state = 1;

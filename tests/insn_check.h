@@ -26,12 +26,30 @@ extern const struct conf confs[NCONFS];
 void ctx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *ctx_str(void);
 
-/* Assertions that print the case, the expression and both values on
- * failure (CU_ASSERT_EQUAL prints neither).  Each is one CUnit assert. */
+/* Assertions that say the case, what was checked and both values on
+ * failure (CU_ASSERT_EQUAL says neither), through broken_rule.h.  Each is
+ * one CUnit assert. */
 void ck_eq(uint64_t got, uint64_t want, const char *what, const char *file, int line);
 void ck_true(bool ok, const char *what, const char *file, int line);
 #define CHECK_EQ(got, want) ck_eq((uint64_t)(got), (uint64_t)(want), #got, __FILE__, __LINE__)
 #define CHECK(cond) ck_true((cond), #cond, __FILE__, __LINE__)
+
+/* The same, with the rule that broke in words (rule: "rfe did not jump to
+ * epc") and the values decoded: a 32-bit value, a cause, a status word. */
+void ck_rule(uint64_t got, uint64_t want, const char *rule, const char *file, int line);
+void ck_cause(uint32_t got, uint32_t want, const char *rule, const char *file, int line);
+void ck_status(uint32_t got, uint32_t want, const char *rule, const char *file, int line);
+#define CHECK_RULE(got, want, rule) ck_rule((uint64_t)(got), (uint64_t)(want), (rule), __FILE__, __LINE__)
+#define CHECK_CAUSE(got, want, rule) ck_cause((got), (want), (rule), __FILE__, __LINE__)
+#define CHECK_STATUS(got, want, rule) ck_status((got), (want), (rule), __FILE__, __LINE__)
+
+/* Status after a trap, or after rfe, against the manual's (section 6,
+ * and rfe in section 4): the rule is the first bit that differs, in words
+ * ("the trap did not save the previous mode in PS"). */
+void ck_status_after_trap(uint32_t got, uint32_t want, const char *file, int line);
+void ck_status_after_rfe(uint32_t got, uint32_t want, const char *file, int line);
+#define CHECK_STATUS_AFTER_TRAP(got, want) ck_status_after_trap((got), (want), __FILE__, __LINE__)
+#define CHECK_STATUS_AFTER_RFE(got, want) ck_status_after_rfe((got), (want), __FILE__, __LINE__)
 
 /* Deterministic pseudo-random numbers (xorshift32); each test seeds. */
 void rnd_seed(uint32_t s);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "asmtest.h"
+#include "broken_rule.h"
 #include "guestrun.h"
 
 /* What a hostile guest must do on the bare machine. */
@@ -29,12 +30,22 @@ struct expect {
     const char *output; /* NULL: not checked (the guest's own verdict is the value) */
 };
 
-static void say_end(const char *what, const struct guest_end *e)
+/* Which of the guest's own checks failed: its verdicts are one character
+ * each, '.' for a check that held; "" if the output is not that. */
+static const char *failed_checks(const char *out, const char *want)
 {
-    fprintf(stderr, "\n  %s: %s 0x%x after %" PRIu64 " instructions, output \"%.200s\"", what,
-            vm_state_name(e->state), e->value, e->instret, e->out);
-    if (e->state == VM_ISOLATION)
-        fprintf(stderr, "\n  %s", e->violation.text);
+    static char b[200];
+    size_t n = 0, first = 0;
+    b[0] = '\0';
+    if (!want)
+        return b;
+    for (size_t i = 0; out[i] && want[i] && want[i] == '.'; i++)
+        if (out[i] != '.' && n++ == 0)
+            first = i + 1;
+    if (n)
+        snprintf(b, sizeof b, "; the guest's check %zu failed%s (its verdicts: '.' held, else failed; "
+                             "the checks are numbered in the guest's source)", first, n > 1 ? " first" : "");
+    return b;
 }
 
 /* Run c on the bare machine, which must do what x says, then under the VMM
@@ -44,24 +55,21 @@ static void expect_everywhere(const char *name, struct guest_run c, const struct
     struct guest_end bare, vmm;
     guest_run_bare(&c, &bare);
     bool ok = bare.state == x->state && bare.value == x->value && (!x->output || strcmp(bare.out, x->output) == 0);
-    CU_ASSERT(ok);
-    if (!ok) {
-        fprintf(stderr, "\n%s: the bare machine does not do what the manual says (want %s 0x%x \"%s\")", name,
-                vm_state_name(x->state), x->value, x->output ? x->output : "");
-        say_end("bare", &bare);
-    }
+    RULE(ok, "the bare machine did not do what the manual says",
+         "%s 0x%x after %llu instructions, output \"%s\"; should be %s 0x%x, output \"%s\"%s - in guest %s (%s)",
+         vm_state_name(bare.state), bare.value, (unsigned long long)bare.instret, say_text(bare.out),
+         vm_state_name(x->state), x->value, x->output ? say_text(x->output) : "(any)",
+         failed_checks(bare.out, x->output),
+         name,
+         isa_variant_name(c.isa));
     for (int p = 0; p < SHADOW_NPOLICIES; p++) {
         c.policy = (enum shadow_policy)p;
         c.check = true;
         guest_run_vmm(&c, &vmm);
-        char what[200];
-        expect_vm_as_bare(&bare, &vmm, what, sizeof what);
-        if (what[0] || vmm.audit || vmm.audit_after || vmm.free_after != vmm.free_before) {
-            fprintf(stderr, "\n%s under the VMM (%s, %s): %s; audit %u; host frames free %u before, %u after", name,
-                    shadow_policy_name(c.policy), isa_variant_name(c.isa), what, vmm.audit, vmm.free_before,
-                    vmm.free_after);
-            say_end("vmm", &vmm);
-        }
+        char what[200], who[120];
+        snprintf(who, sizeof who, "guest %s (%s), %s shadows", name, isa_variant_name(c.isa),
+                 shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
         guest_end_free(&vmm);
     }
     guest_end_free(&bare);
@@ -203,9 +211,9 @@ static void test_exit_floods(void)
         guest_run_vmm(&c, &vmm);
         char what[200];
         guest_end_diff(&bare, &vmm, what, sizeof what);
-        CU_ASSERT_STRING_EQUAL(what, "");
-        if (what[0])
-            say_end(what, &vmm);
+        RULE(!what[0], "under the VMM the guest ended differently from the bare machine",
+             "%s - in guest flood, %s shadows",
+             what, shadow_policy_name(c.policy));
         uint64_t exits = 0;
         for (int k = 0; k < VMX_COUNT; k++)
             exits += vmm.stats.exits[k];
@@ -412,19 +420,19 @@ static void test_attacker_and_victim(void)
         guest_end_of(w, &ov, &end_v);
         char what[200];
         guest_end_diff(&bare_a, &end_a, what, sizeof what);
-        CU_ASSERT_STRING_EQUAL(what, "");
-        if (what[0])
-            say_end(what, &end_a);
+        RULE(!what[0], "the attacking VM ended differently from the same guest alone on the bare machine",
+             "%s%s%s - %s shadows", what, end_a.state == VM_ISOLATION ? ": " : "",
+             end_a.state == VM_ISOLATION ? end_a.violation.text : "", shadow_policy_name((enum shadow_policy)p));
         guest_end_diff(&bare_v, &end_v, what, sizeof what);
-        CU_ASSERT_STRING_EQUAL(what, "");
-        if (what[0])
-            say_end(what, &end_v);
+        RULE(!what[0], "the victim VM ended differently from alone on the bare machine: the attacker reached it",
+             "%s%s%s - %s shadows", what, end_v.state == VM_ISOLATION ? ": " : "",
+             end_v.state == VM_ISOLATION ? end_v.violation.text : "", shadow_policy_name((enum shadow_policy)p));
         CU_ASSERT(vm_stats(a)->exits[VMX_TIMER] > 100); /* they really took turns */
-        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        expect_audit_clean(v, "every VM of the test");
         vmm_remove_vm(v, a);
         vmm_remove_vm(v, w);
         CU_ASSERT_EQUAL(vmm_free_frames(v), free_before);
-        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        expect_audit_clean(v, "every VM of the test");
         guest_end_free(&end_a);
         guest_end_free(&end_v);
         vmm_free(v);
@@ -482,7 +490,7 @@ static void test_guest_learns_its_shadow_root(void)
         CU_ASSERT_EQUAL(vmm_frame_owner(v, hfn, &owner), FRAME_SHADOW);
         CU_ASSERT_EQUAL(owner, vm_id(vm));
         CU_ASSERT_NOT_EQUAL(regs[8], crs[CR_PTB]); /* not the root it wrote */
-        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        expect_audit_clean(v, "every VM of the test");
         free(out.buf);
         vmm_free(v);
     }
@@ -577,7 +585,7 @@ static void test_rmap_stale_other_vm(void)
         if (after != entry)
             fprintf(stderr, "\nrmapstale (%s): VM a's VMM wrote VM b's memory: 0x%08x became 0x%08x\n",
                     shadow_policy_name((enum shadow_policy)p), entry, after);
-        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        expect_audit_clean(v, "every VM of the test");
         free(out.buf);
         elf_free(&other);
         vmm_free(v);
@@ -587,7 +595,7 @@ static void test_rmap_stale_other_vm(void)
 
 void suite_hostile(void)
 {
-    CU_pSuite s = CU_add_suite("hostile", NULL, NULL);
+    CU_pSuite s = rule_suite("hostile", NULL, NULL);
     CU_add_test(s, "page-table entries past memory, and windows onto the tables", test_entries_beyond_memory_and_at_tables);
     CU_add_test(s, "self-referencing, cyclic and shared page tables", test_self_referencing_and_cyclic_tables);
     CU_add_test(s, "DMA across and past the end of memory", test_dma_across_and_past_memory);

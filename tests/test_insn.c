@@ -15,9 +15,11 @@
  * any row that no test marked with covered().
  */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broken_rule.h"
 #include "insn_check.h"
 
 #define DATA 0x40000u /* loads and stores use DATA - 32 KiB .. DATA + 32 KiB */
@@ -89,12 +91,13 @@ static uint32_t status_after_trap(uint32_t from)
 static void ended_by(struct rig *r, enum exit_reason why, uint32_t cause, uint32_t epc, uint32_t badaddr,
                      uint32_t from, unsigned retired)
 {
-    CHECK_EQ(why, EXIT_HALT);
-    CHECK_EQ(CRV(r, CR_CAUSE), cause);
-    CHECK_EQ(CRV(r, CR_EPC), epc);
-    CHECK_EQ(CRV(r, CR_BADADDR), badaddr);
-    CHECK_EQ(CRV(r, CR_STATUS), status_after_trap(from));
-    CHECK_EQ(CPU(r)->instret - instret0, retired + 1); /* + the handler's halt */
+    CHECK_RULE(why, EXIT_HALT, "the code did not end in the trap handler's halt (exit reason)");
+    CHECK_CAUSE(CRV(r, CR_CAUSE), cause, "the trap that ended the code has the wrong cause");
+    CHECK_RULE(CRV(r, CR_EPC), epc, "the trap saved the wrong epc");
+    CHECK_RULE(CRV(r, CR_BADADDR), badaddr, "the trap saved the wrong badaddr");
+    CHECK_STATUS_AFTER_TRAP(CRV(r, CR_STATUS), status_after_trap(from));
+    CHECK_RULE(CPU(r)->instret - instret0, retired + 1, /* + the handler's halt */
+               "the wrong number of instructions retired (one that traps does not retire)");
 }
 
 static void ended_by_syscall(struct rig *r, const struct conf *c, enum exit_reason why, uint32_t epc, unsigned retired)
@@ -109,7 +112,10 @@ static void regs_are(struct rig *r, const uint32_t want[NREGS])
     for (unsigned i = 0; i < NREGS; i++)
         if (REG(r, i) != want[i]) {
             same = false;
-            ck_eq(REG(r, i), want[i], isa_reg_name(i), __FILE__, __LINE__);
+            char rule[100];
+            snprintf(rule, sizeof rule, "%s is wrong after the code ran (%s)", isa_reg_name(i),
+                     i ? "the manual's result, or untouched" : "r0 always reads 0");
+            ck_rule(REG(r, i), want[i], rule, __FILE__, __LINE__);
         }
     if (same)
         CHECK(same);
@@ -1234,7 +1240,7 @@ static void test_rfe(void)
                 uint32_t regs[NREGS];
                 regs_pattern(regs);
                 regs[0] = 0;
-                ctx("%s: rfe with status 0x%02x, epc 0x%x", c->name, from, target);
+                ctx("%s: rfe with status %s, epc 0x%x", c->name, say_status(from), target);
                 CODE_AT(r, CODE, enc(OP_RFE, 0, 0, 0, 0), enc(OP_SYSCALL, 0, 0, 0, 0));
                 CODE_AT(r, target, enc(OP_SYSCALL, 0, 0, 0, 0));
                 for (unsigned i = 1; i < NREGS; i++)
@@ -1243,12 +1249,12 @@ static void test_rfe(void)
                 machine_set_cr(r->m, CR_STATUS, from);
                 machine_set_cr(r->m, CR_EPC, target);
                 uint64_t i0 = CPU(r)->instret;
-                CHECK_EQ(rig_run(r, 1), EXIT_BUDGET);
-                CHECK_EQ(CPU(r)->pc, target);
+                CHECK_RULE(rig_run(r, 1), EXIT_BUDGET, "rfe stopped the machine (exit reason)");
+                CHECK_RULE(CPU(r)->pc, target, "rfe did not jump to epc");
                 uint32_t want = (from & (SR_PS | SR_PIE | SR_PG)) | (from & SR_PS ? SR_S : 0) |
                                 (from & SR_PIE ? SR_IE : 0);
-                CHECK_EQ(CRV(r, CR_STATUS), want);
-                CHECK_EQ(CPU(r)->instret - i0, 1);
+                CHECK_STATUS_AFTER_RFE(CRV(r, CR_STATUS), want);
+                CHECK_RULE(CPU(r)->instret - i0, 1, "rfe did not retire exactly once");
                 /* and on: the syscall at the target traps from that state */
                 instret0 = CPU(r)->instret;
                 enum exit_reason why = rig_run(r, BUDGET);
@@ -1799,7 +1805,7 @@ static void test_table_matches_manual(void)
 
 void suite_insn(void)
 {
-    CU_pSuite s = CU_add_suite("insn", NULL, NULL);
+    CU_pSuite s = rule_suite("insn", NULL, NULL);
     CU_add_test(s, "register-register: one line per case", test_rrr_lines);
     CU_add_test(s, "register-register: edge and random operands vs host C", test_rrr_sweep);
     CU_add_test(s, "register-register: aliasing and r0", test_rrr_aliasing_and_r0);
@@ -1817,7 +1823,7 @@ void suite_insn(void)
     CU_add_test(s, "syscall and break", test_syscall_break);
     CU_add_test(s, "halt", test_halt);
     CU_add_test(s, "wfi", test_wfi);
-    CU_add_test(s, "rfe", test_rfe);
+    CU_add_test(s, "rfe: S = PS, IE = PIE, pc = epc; PS, PIE and PG kept", test_rfe);
     CU_add_test(s, "mfcr: every control register", test_mfcr);
     CU_add_test(s, "mtcr: every control register", test_mtcr_storage);
     CU_add_test(s, "mtcr/wrsr: status and timer side effects", test_mtcr_status_timer_effects);

@@ -22,6 +22,7 @@
 
 #include "asm.h"
 #include "asmtest.h"
+#include "broken_rule.h"
 #include "guestrun.h"
 #include "runvrun.h"
 
@@ -65,12 +66,11 @@ static void test_silent_on_a_correct_vmm(void)
                 c.policy = (enum shadow_policy)p;
                 c.full_every = every ? ALL_EXITS : 0;
                 guest_run_vmm(&c, &vmm);
-                char what[200];
-                expect_vm_as_bare(&bare, &vmm, what, sizeof what);
-                if (what[0])
-                    fprintf(stderr, "\n%s %s (%s, %s): %s%s%s", k->guest, k->boot ? k->boot : "", policy_names[p],
-                            every ? "whole audit every exit" : "incremental", what,
-                            vmm.state == VM_ISOLATION ? "\n  " : "", vmm.state == VM_ISOLATION ? vmm.violation.text : "");
+                char what[200], who[160];
+                snprintf(who, sizeof who, "guest %s%s%s, %s shadows, %s", k->guest, k->boot ? " booted with " : "",
+                         k->boot ? k->boot : "", policy_names[p],
+                         every ? "whole audit every exit" : "incremental checks");
+                expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
                 guest_end_free(&vmm);
             }
         guest_end_free(&bare);
@@ -105,11 +105,11 @@ static struct caught run_broken_guest(const char *guest, enum shadow_policy p, u
         guest_run_vmm(&c, &e);
         found[every] = e.violation;
         bool ok = e.state == VM_ISOLATION && e.violation.invariant == want;
-        CU_ASSERT(ok);
-        if (!ok)
-            fprintf(stderr, "\ninject 0x%x (%s, %s): %s, invariant %s, want %s: %s\n", inject, policy_names[p],
-                    every ? "whole audits" : "incremental", vm_state_name(e.state),
-                    vmm_invariant_name(e.violation.invariant), vmm_invariant_name(want), e.violation.text);
+        RULE(ok, "the isolation checker did not catch a VMM broken on purpose, for the rule broken",
+             "the VM ended %s, rule %s, should be stopped for %s%s%s - in guest %s, inject 0x%x, %s shadows, %s",
+             vm_state_name(e.state), vmm_invariant_name(e.violation.invariant), vmm_invariant_name(want),
+             e.violation.text[0] ? ": " : "", e.violation.text, guest, inject, policy_names[p],
+             every ? "whole audits" : "incremental checks");
         res.ok &= ok;
         /* the report is one line that names the rule, the VM and the exit */
         char head[120];
@@ -461,7 +461,7 @@ static void test_vrun_reports_a_violation(void)
 
 void suite_isolation(void)
 {
-    CU_pSuite s = CU_add_suite("isolation", NULL, NULL);
+    CU_pSuite s = rule_suite("isolation", NULL, NULL);
     CU_add_test(s, "silent on a correct VMM, every guest, every policy", test_silent_on_a_correct_vmm);
     CU_add_test(s, "catches a page table left writable", test_catches_missing_write_protect);
     CU_add_test(s, "catches a stale real TLB entry", test_catches_stale_tlb);

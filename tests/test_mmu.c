@@ -19,6 +19,7 @@
 #include "devices.h"
 #include "ptwalk.h"
 
+#include "broken_rule.h"
 #include "prog.h"
 #include "pt.h"
 #include "rig.h"
@@ -81,16 +82,22 @@ static void p_end(struct prog *p)
 static bool run_clean(struct rig *r)
 {
     enum exit_reason why = rig_run(r, 1000000);
-    CU_ASSERT_EQUAL(why, EXIT_HALT);
-    CU_ASSERT_EQUAL(r->exit.value, MAGIC);
-    CU_ASSERT_EQUAL(CRV(r, CR_CAUSE), 0);
-    if (why != EXIT_HALT || r->exit.value != MAGIC)
-        fprintf(stderr, "\n  program trapped: cause 0x%x epc 0x%08x badaddr 0x%08x\n", CRV(r, CR_CAUSE),
-                CRV(r, CR_EPC), CRV(r, CR_BADADDR));
-    return why == EXIT_HALT && r->exit.value == MAGIC;
+    bool ok = why == EXIT_HALT && r->exit.value == MAGIC && CRV(r, CR_CAUSE) == 0;
+    RULE(ok, "the program trapped where every access should have been allowed",
+         "cause %s at epc 0x%08x, badaddr 0x%08x (exit reason %d, halt value 0x%x)", say_cause(CRV(r, CR_CAUSE)),
+         CRV(r, CR_EPC), CRV(r, CR_BADADDR), (int)why, r->exit.value);
+    return ok;
 }
 
 /* --- the walk ------------------------------------------------------------- */
+
+/* A page-table entry as the manual says it is by now. */
+#define expect_pte(got, want, rule) expect_pte_at(__FILE__, __LINE__, (got), (want), (rule))
+static void expect_pte_at(const char *file, int line, uint32_t got, uint32_t want, const char *rule)
+{
+    rule_check(got == want, file, line, rule, "entry %s, should be %s: %s", say_pte(got), say_pte(want),
+               say_pte_diff(got, want));
+}
 
 static void test_walk_and_accessed_dirty(void)
 {
@@ -115,17 +122,23 @@ static void test_walk_and_accessed_dirty(void)
     p_load(&p, r);
     run_clean(r);
 
-    CU_ASSERT_EQUAL(REG(r, 6), 0xdeadbeef);
-    CU_ASSERT_EQUAL(rig_peek32(r, FB + 0x10), 0xcafef00d);
-    CU_ASSERT_EQUAL(rig_peek32(r, FA + 0x10), 0); /* the store went through VA3's frame only */
+    RULE(REG(r, 6) == 0xdeadbeef, "a load through the page table read the wrong word", "0x%08x, should be 0xdeadbeef",
+         REG(r, 6));
+    RULE(rig_peek32(r, FB + 0x10) == 0xcafef00d, "a store through the page table did not reach its frame",
+         "word 0x%08x, should be 0xcafef00d", rig_peek32(r, FB + 0x10));
+    RULE(rig_peek32(r, FA + 0x10) == 0, "a store through the page table reached another frame",
+         "word 0x%08x in the frame of another page, should be 0", rig_peek32(r, FA + 0x10));
     /* A on a load, A and D on a store, written back to the level-2 entry */
-    CU_ASSERT_EQUAL(rig_peek32(r, e1), FA | PTE_V | PTE_R | PTE_W | 0xa80u | PTE_A);
-    CU_ASSERT_EQUAL(rig_peek32(r, e3), FB | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+    expect_pte(rig_peek32(r, e1), FA | PTE_V | PTE_R | PTE_W | 0xa80u | PTE_A,
+               "a load did not set A (only A) in the level-2 entry, keeping the soft bits");
+    expect_pte(rig_peek32(r, e3), FB | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D,
+               "a store did not set A and D in the level-2 entry");
     /* A on a fetch, never D; untouched pages stay untouched */
-    CU_ASSERT_EQUAL(rig_peek32(r, ecode), CODE | PTE_V | PTE_R | PTE_X | PTE_U | PTE_A);
-    CU_ASSERT_EQUAL(rig_peek32(r, ehandler), 0 | PTE_V | PTE_R | PTE_X);
+    expect_pte(rig_peek32(r, ecode), CODE | PTE_V | PTE_R | PTE_X | PTE_U | PTE_A,
+               "a fetch did not set A (only A) in the level-2 entry");
+    expect_pte(rig_peek32(r, ehandler), 0 | PTE_V | PTE_R | PTE_X, "the entry of a page never used was written");
     /* the level-1 entry is never written */
-    CU_ASSERT_EQUAL(rig_peek32(r, pt_l1e(&pt, VA1)), l1e);
+    expect_pte(rig_peek32(r, pt_l1e(&pt, VA1)), l1e, "the walk wrote the level-1 entry (it never does)");
     rig_free(r);
 }
 
@@ -253,12 +266,10 @@ static const struct fcase fcases[] = {
      CAUSE_BUS_ERROR | CAUSE_WRITE | CAUSE_USER},
 };
 
-#define CHECK(c, got, want)                                                      \
-    do {                                                                         \
-        uint32_t g_ = (uint32_t)(got), w_ = (uint32_t)(want);                    \
-        CU_ASSERT_EQUAL(g_, w_);                                                 \
-        if (g_ != w_)                                                            \
-            fprintf(stderr, "\n  [%s] %s = 0x%x, expected 0x%x", (c)->what, #got, g_, w_); \
+#define CHECK(c, got, want, rule)                                                                               \
+    do {                                                                                                        \
+        uint32_t g_ = (uint32_t)(got), w_ = (uint32_t)(want);                                                   \
+        RULE(g_ == w_, (rule), "0x%x, should be 0x%x - in %s", g_, w_, (c)->what);                              \
     } while (0)
 
 static void run_fault_case(const struct fcase *c)
@@ -303,27 +314,32 @@ static void run_fault_case(const struct fcase *c)
     p_load(&p, r);
 
     enum exit_reason why = rig_run(r, 1000);
-    CHECK(c, why, EXIT_HALT);
-    CHECK(c, r->exit.value, 0); /* the handler's halt r0, not MAGIC */
-    CHECK(c, CRV(r, CR_CAUSE), c->cause);
-    CHECK(c, CRV(r, CR_BADADDR), va);
+    CHECK(c, why, EXIT_HALT, "the machine did not stop at the trap handler's halt (exit reason)");
+    CHECK(c, r->exit.value, 0, "the access did not fault: the program ran to its end"); /* not MAGIC */
+    RULE(CRV(r, CR_CAUSE) == c->cause, "the fault has the wrong cause", "cause %s, should be %s%s - in %s",
+         say_cause(CRV(r, CR_CAUSE)), say_cause(c->cause), cause_hint(CRV(r, CR_CAUSE), c->cause), c->what);
+    CHECK(c, CRV(r, CR_BADADDR), va, "the fault saved the wrong badaddr (the address accessed)");
     /* epc: the faulting instruction; for a fetch, the instruction not fetched */
-    CHECK(c, CRV(r, CR_EPC), c->acc == FE ? va : at);
+    CHECK(c, CRV(r, CR_EPC), c->acc == FE ? va : at,
+          "the fault saved the wrong epc (the access's instruction; for a fetch, the address fetched)");
     /* S = 1, IE = 0, PS = the mode before, PIE = 0, PG unchanged */
-    CHECK(c, CRV(r, CR_STATUS), SR_S | SR_PG | (c->user ? 0 : SR_PS));
+    uint32_t st = CRV(r, CR_STATUS), want_st = SR_S | SR_PG | (c->user ? 0 : SR_PS);
+    RULE(st == want_st, trap_status_rule(st, want_st), "status %s, should be %s: %s - in %s", say_status(st),
+         say_status(want_st), say_status_diff(st, want_st), c->what);
     /* the instruction did not complete and did not retire */
-    CHECK(c, REG(r, 6), 0x5a5a5a5a);
-    CHECK(c, rig_peek32(r, FA + 0x7fc), enc(OP_SYSCALL, 0, 0, 0, 0));
+    CHECK(c, REG(r, 6), 0x5a5a5a5a, "the faulting load wrote its register");
+    CHECK(c, rig_peek32(r, FA + 0x7fc), enc(OP_SYSCALL, 0, 0, 0, 0), "the faulting store wrote memory");
     if (c->acc == FE) {
-        CHECK(c, REG(r, 1), at + 4); /* the jalr retired; its target faulted */
-        CHECK(c, CPU(r)->instret, 6 + 1 + 1);
+        CHECK(c, REG(r, 1), at + 4, "the jalr did not link (it retired; its target's fetch faulted)");
+        CHECK(c, CPU(r)->instret, 6 + 1 + 1, "the wrong number of instructions retired");
     } else {
-        CHECK(c, REG(r, 1), 0);
-        CHECK(c, CPU(r)->instret, 6 + 1);
+        CHECK(c, REG(r, 1), 0, "r1 changed");
+        CHECK(c, CPU(r)->instret, 6 + 1, "the wrong number of instructions retired (the faulting one does not)");
     }
     /* a failed walk sets no A or D */
     if (c->where == LEAF)
-        CHECK(c, rig_peek32(r, leafa), c->leaf);
+        RULE(rig_peek32(r, leafa) == c->leaf, "a walk that faulted wrote A or D", "entry %s, should be %s - in %s",
+             say_pte(rig_peek32(r, leafa)), say_pte(c->leaf), c->what);
     rig_free(r);
 }
 
@@ -835,7 +851,7 @@ static void test_walk_levels(void)
 
 void suite_mmu(void)
 {
-    CU_pSuite s = CU_add_suite("mmu", NULL, NULL);
+    CU_pSuite s = rule_suite("mmu", NULL, NULL);
     CU_add_test(s, "walk: translation, A on load and fetch, A+D on store, soft bits kept", test_walk_and_accessed_dirty);
     CU_add_test(s, "walk: L1 and L2 indexes", test_walk_indexes);
     CU_add_test(s, "walk: level by level, and how far a failed walk got", test_walk_levels);

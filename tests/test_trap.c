@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "broken_rule.h"
 #include "insn_check.h"
 
 #define TVEC_T 0x3000u /* this suite's handler: a lone `halt r0` */
@@ -83,7 +84,10 @@ static void regs_are(struct rig *r, const uint32_t want[NREGS])
     for (unsigned i = 0; i < NREGS; i++)
         if (REG(r, i) != want[i]) {
             same = false;
-            ck_eq(REG(r, i), want[i], isa_reg_name(i), __FILE__, __LINE__);
+            char rule[120];
+            snprintf(rule, sizeof rule, "%s is wrong after the trap (the instruction that traps changes no register)",
+                     isa_reg_name(i));
+            ck_rule(REG(r, i), want[i], rule, __FILE__, __LINE__);
         }
     if (same)
         CHECK(same);
@@ -120,29 +124,33 @@ static void expect_trap_at(struct rig *r, uint32_t from, uint32_t at, unsigned r
 
     enum exit_reason why = rig_run(r, BUDGET);
 
-    CHECK_EQ(why, EXIT_HALT);
-    CHECK_EQ(CRV(r, CR_CAUSE), cause);
-    CHECK_EQ(CRV(r, CR_EPC), epc);
-    CHECK_EQ(CRV(r, CR_BADADDR), badaddr);
-    CHECK_EQ(CRV(r, CR_STATUS), status_after_trap(at));
-    CHECK_EQ(CPU(r)->instret - i0, retired + 1); /* + the halt at tvec */
-    CHECK_EQ(CRV(r, CR_TVEC), tvec_after ? tvec_after : tvec);
-    CHECK_EQ(CRV(r, CR_PTB), ptb);
-    CHECK_EQ(CRV(r, CR_SCRATCH), 0x5c5c5c5cu);
+    CHECK_RULE(why, EXIT_HALT, "the trap did not reach the handler at tvec (its halt; exit reason)");
+    CHECK_CAUSE(CRV(r, CR_CAUSE), cause, "the trap has the wrong cause");
+    CHECK_RULE(CRV(r, CR_EPC), epc, "the trap saved the wrong epc");
+    CHECK_RULE(CRV(r, CR_BADADDR), badaddr, "the trap saved the wrong badaddr");
+    if (at == from)
+        CHECK_STATUS_AFTER_TRAP(CRV(r, CR_STATUS), status_after_trap(at));
+    else
+        CHECK_STATUS(CRV(r, CR_STATUS), status_after_trap(at),
+                     "status after the trap is wrong: the code before it changed status (rfe, mtcr, wrsr), "
+                     "then the trap saved S and IE in PS and PIE");
+    CHECK_RULE(CPU(r)->instret - i0, retired + 1, /* + the halt at tvec */
+               "the wrong number of instructions retired (one that traps does not retire)");
+    CHECK_RULE(CRV(r, CR_TVEC), tvec_after ? tvec_after : tvec, "the trap changed tvec");
+    CHECK_RULE(CRV(r, CR_PTB), ptb, "the trap changed ptb");
+    CHECK_RULE(CRV(r, CR_SCRATCH), 0x5c5c5c5cu, "the trap changed scratch");
     if (want)
         memcpy(regs0, want, sizeof regs0);
     regs0[0] = 0;
     regs_are(r, regs0);
     if (check_memory) {
         CHECK(machine_read_phys(r->m, 0, after, RIG_MEM));
-        uint32_t i = RIG_MEM;
-        if (memcmp(before, after, RIG_MEM) != 0) {
-            i = 0;
-            while (before[i] == after[i])
-                i++;
-            fprintf(stderr, "\n  memory changed at 0x%08x: 0x%02x -> 0x%02x\n", i, before[i], after[i]);
-        }
-        ck_eq(i, RIG_MEM, "first changed byte of memory (RIG_MEM: none)", __FILE__, __LINE__);
+        uint32_t i = 0;
+        while (i < RIG_MEM && before[i] == after[i])
+            i++;
+        RULE(i == RIG_MEM, "the instruction that trapped changed memory",
+             "the byte at 0x%08x went from 0x%02x to 0x%02x%s%s",
+             i, before[i % RIG_MEM], after[i % RIG_MEM], ctx_str()[0] ? " - in " : "", ctx_str());
     }
 }
 
@@ -433,7 +441,8 @@ static void test_misaligned_jump(void)
                     uint32_t from = SR_S | (ps ? SR_PS : 0) | pgbit;
                     uint32_t at = (ps ? SR_S : 0) | SR_PS * (uint32_t)ps | pgbit; /* after the rfe */
                     uint32_t t = CODE + 0x100 + low;
-                    ctx("%s: mtcr epc (0x%08x); rfe with PS = %d", isa_variant_name(v), t, ps);
+                    ctx("%s: mtcr epc (0x%08x); rfe with PS = %d (to %s mode)", isa_variant_name(v), t, ps,
+                        ps ? "supervisor" : "user");
                     /* expect_trap sets epc to a sentinel: the code sets it */
                     uint32_t regs[NREGS];
                     regs_pattern(regs);
@@ -716,16 +725,18 @@ static void test_rfe_to_user_and_back(void)
         machine_set_cr(r->m, CR_STATUS, SR_S);
         uint64_t i0 = CPU(r)->instret;
         ctx("%s: rfe to user mode, two syscalls through a handler", isa_variant_name(v));
-        CHECK_EQ(rig_run(r, BUDGET), EXIT_HALT);
-        CHECK_EQ(REG(r, 8), 2);
-        CHECK_EQ(REG(r, 7), CAUSE_SYSCALL); /* no USER bit on a syscall */
-        CHECK_EQ(REG(r, 11), 5);            /* user code ran after the rfe */
-        CHECK_EQ(CRV(r, CR_CAUSE), CAUSE_SYSCALL);
-        CHECK_EQ(CRV(r, CR_EPC), U + 8);
-        CHECK_EQ(CRV(r, CR_BADADDR), 0);
-        CHECK_EQ(CRV(r, CR_STATUS), SR_S | SR_PIE); /* from user mode, IE = 1 */
+        CHECK_RULE(rig_run(r, BUDGET), EXIT_HALT, "the program did not end at the handler's halt (exit reason)");
+        CHECK_RULE(REG(r, 8), 2, "the handler did not run twice (a syscall, rfe back to user mode, a syscall)");
+        CHECK_CAUSE(REG(r, 7), CAUSE_SYSCALL, "the handler read the wrong cause"); /* no USER bit on a syscall */
+        CHECK_RULE(REG(r, 11), 5, "the user code after the first syscall did not run: rfe did not return to epc");
+        CHECK_CAUSE(CRV(r, CR_CAUSE), CAUSE_SYSCALL, "the last trap has the wrong cause");
+        CHECK_RULE(CRV(r, CR_EPC), U + 8, "the last trap saved the wrong epc");
+        CHECK_RULE(CRV(r, CR_BADADDR), 0, "a syscall did not leave badaddr 0");
+        CHECK_STATUS(CRV(r, CR_STATUS), SR_S | SR_PIE, /* from user mode, IE = 1 */
+                     "the second syscall was not taken from user mode with IE = 1: rfe did not restore S = PS "
+                     "and IE = PIE, or the trap did not save them");
         /* 4 + (4 handler to the beq + 4 to rfe) + 1 user addi + 4 + halt */
-        CHECK_EQ(CPU(r)->instret - i0, 4 + 8 + 1 + 4 + 1);
+        CHECK_RULE(CPU(r)->instret - i0, 4 + 8 + 1 + 4 + 1, "the wrong number of instructions retired");
         machine_set_cr(r->m, CR_TVEC, TVEC_T);
     }
     rigs_free();
@@ -933,42 +944,87 @@ static void test_interrupt_not_acknowledged(void)
             machine_set_cr(r->m, CR_TIMER, 1);
             uint64_t i0 = CPU(r)->instret;
             ctx("%s: timer interrupt from status 0x%02x, handler only rfe", isa_variant_name(v), FROM[s]);
-            CHECK_EQ(rig_run(r, 10), EXIT_BUDGET);
-            CHECK_EQ(CPU(r)->instret - i0, 10); /* the first nop, then 9 rfe */
-            CHECK_EQ(REG(r, 5), regs[5]);       /* the addi never ran */
-            CHECK_EQ(CRV(r, CR_EPC), CODE + 4);
-            CHECK_EQ(CRV(r, CR_CAUSE), CAUSE_TIMER);
-            CHECK_EQ(machine_pending_interrupt(r->m), CAUSE_TIMER);
+            CHECK_RULE(rig_run(r, 10), EXIT_BUDGET,
+                       "the machine stopped (exit reason) instead of looping in the handler");
+            CHECK_RULE(CPU(r)->instret - i0, 10, /* the first nop, then 9 rfe */
+                       "the wrong number of instructions retired (the first nop, then only the handler's rfe)");
+            CHECK_RULE(REG(r, 5), regs[5], /* the addi never ran */
+                       "the interrupted instruction ran: an interrupt still pending must be taken again as soon "
+                       "as rfe turns IE back on");
+            CHECK_RULE(CRV(r, CR_EPC), CODE + 4, "the interrupt saved the wrong epc (the instruction it interrupted)");
+            CHECK_CAUSE(CRV(r, CR_CAUSE), CAUSE_TIMER, "the last trap was not the timer interrupt");
+            CHECK_CAUSE(machine_pending_interrupt(r->m), CAUSE_TIMER,
+                        "taking the interrupt acknowledged it (only writing timer does)");
             /* acknowledged: the program goes on */
             machine_set_cr(r->m, CR_TIMER, 0);
             machine_set_cr(r->m, CR_TVEC, TVEC_T);
-            CHECK_EQ(rig_run(r, BUDGET), EXIT_HALT);
-            CHECK_EQ(CRV(r, CR_CAUSE), CAUSE_SYSCALL);
-            CHECK_EQ(REG(r, 5), regs[5] + 1);
+            CHECK_RULE(rig_run(r, BUDGET), EXIT_HALT, "once acknowledged, the program did not run on to its syscall");
+            CHECK_CAUSE(CRV(r, CR_CAUSE), CAUSE_SYSCALL,
+                        "once acknowledged, the program did not run on to its syscall");
+            CHECK_RULE(REG(r, 5), regs[5] + 1, "once acknowledged, the interrupted instruction did not run");
         }
     }
     rigs_free();
+}
+
+/* ------------------------------------------------- the failures' words */
+
+/* What a failed check of these suites says (tests/broken_rule.h), for the
+ * status words of the manual's examples: the rule that broke and the bits
+ * by name, so that a student who deletes rfe's restore reads "rfe". */
+static void test_failure_words(void)
+{
+#define SAYS(got, want) CU_ASSERT_STRING_EQUAL((got), (want))
+    /* a trap from supervisor mode (S) that forgot to save S in PS */
+    SAYS(trap_status_rule(SR_S, SR_S | SR_PS), "the trap did not save the previous mode in PS");
+    SAYS(trap_status_rule(SR_S | SR_PS, SR_S | SR_PIE), "the trap did not save the previous mode in PS");
+    SAYS(trap_status_rule(SR_S | SR_PS, SR_S | SR_PS | SR_PIE),
+         "the trap did not save the previous interrupt enable in PIE");
+    SAYS(trap_status_rule(SR_PS, SR_S | SR_PS), "the trap did not enter supervisor mode (S = 1)");
+    SAYS(trap_status_rule(SR_S | SR_IE, SR_S), "the trap did not turn interrupts off (IE = 0)");
+    SAYS(trap_status_rule(SR_S, SR_S | SR_PG), "the trap changed PG, which it must keep");
+    /* rfe with PS = 0 that left S = 1: the deleted restore */
+    SAYS(rfe_status_rule(SR_S, 0), "rfe did not restore the previous mode (S = PS)");
+    SAYS(rfe_status_rule(SR_S | SR_PS, SR_S | SR_PS | SR_IE | SR_PIE),
+         "rfe did not restore the previous interrupt enable (IE = PIE)");
+    SAYS(rfe_status_rule(SR_S, SR_S | SR_PS), "rfe changed PS, PIE or PG, which it must keep");
+    /* the bits by name (docs/isa.md section 5), and what differs */
+    SAYS(say_status(SR_S | SR_PS), "0x00000005 (S PS)");
+    SAYS(say_status(0), "0x00000000 (no bit set)");
+    SAYS(say_status_diff(SR_S | SR_PS, SR_S | SR_PIE), "PS is set, should be clear; PIE is clear, should be set");
+    SAYS(say_cause(0xb05), "page-fault (0x00000b05)");
+    SAYS(cause_hint(CAUSE_MISALIGNED | CAUSE_FETCH, CAUSE_MISALIGNED | CAUSE_FETCH | CAUSE_USER),
+         " (USER is clear: but the access was made in user mode)");
+    SAYS(cause_hint(CAUSE_SYSCALL, CAUSE_TIMER),
+         " (the pending interrupt was not taken: IE was not 1 when it should have been)");
+    SAYS(cause_hint(CAUSE_SYSCALL, CAUSE_BREAK), "");
+    /* a level-2 entry (section 7) that a store left clean */
+    SAYS(say_pte(0x00012000u | PTE_V | PTE_R | PTE_W | PTE_A), "0x00012027 (frame 0x00012000 V R W A)");
+    SAYS(say_pte_diff(0x00012027u, 0x00012067u), "D is clear, should be set");
+    SAYS(say_pte_diff(0x00012027u, 0x00013027u), "frame 0x00012000, should be 0x00013000");
+#undef SAYS
 }
 
 /* ---------------------------------------------------------------- suite */
 
 void suite_trap(void)
 {
-    CU_pSuite s = CU_add_suite("trap", NULL, NULL);
-    CU_add_test(s, "syscall and break: saved state", test_syscall_break);
+    CU_pSuite s = rule_suite("trap", NULL, NULL);
+    CU_add_test(s, "syscall and break: epc, cause, badaddr and status saved as section 6 says", test_syscall_break);
     CU_add_test(s, "illegal: opcode 0, unused fields, CR number, shift", test_illegal);
     CU_add_test(s, "illegal: every opcode the manual does not list", test_illegal_opcodes);
     CU_add_test(s, "privileged: every privileged instruction from user mode", test_privileged);
     CU_add_test(s, "misaligned: loads and stores", test_misaligned_access);
-    CU_add_test(s, "misaligned: jalr and rfe targets", test_misaligned_jump);
+    CU_add_test(s, "misaligned jalr or rfe target: the fetch faults, in the mode rfe entered", test_misaligned_jump);
     CU_add_test(s, "div-zero: div, divu, rem, remu", test_div_zero);
     CU_add_test(s, "bus-error: loads and stores outside memory", test_bus_error_access);
     CU_add_test(s, "bus-error: fetch outside memory", test_bus_error_fetch);
     CU_add_test(s, "page-fault: each access kind, cause bits", test_page_faults);
-    CU_add_test(s, "rfe to user mode and syscalls back", test_rfe_to_user_and_back);
+    CU_add_test(s, "rfe enters user mode (S = PS), a syscall comes back to the handler", test_rfe_to_user_and_back);
     CU_add_test(s, "a trap inside a handler overwrites the saved state", test_nested_trap);
     CU_add_test(s, "double fault: tvec cannot be fetched", test_double_fault);
     CU_add_test(s, "double fault: the instruction at tvec is illegal", test_double_fault_illegal_handler);
     CU_add_test(s, "interrupts only when IE = 1", test_interrupt_needs_ie);
     CU_add_test(s, "an interrupt not acknowledged is taken again at once", test_interrupt_not_acknowledged);
+    CU_add_test(s, "a failed check says the rule in words, status bits and PTE fields by name", test_failure_words);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broken_rule.h"
 #include "disk_store.h"
 #include "elf_load.h"
 #include "guestrun.h"
@@ -49,24 +50,23 @@ static struct lockstep_result lockstep(const struct elf_image *img, const char *
     struct lockstep_result r;
     char err[300];
     CU_ASSERT_FATAL(lockstep_run(&c, &r, err, sizeof err));
-    /* a divergence is news only where trap-and-emulate should hold: with
-     * no bug injected, on the virtualizable ISA (a passing run prints
-     * nothing that looks like a failure) */
-    if (r.diverged && !inject && isa == ISA_PG)
-        fprintf(stderr, "\nlockstep (%s, %s): after %llu: %s\n", boot ? boot : "-", shadow_policy_name(p),
-                (unsigned long long)r.instret, r.what);
     return r;
 }
 
 /* The bare machine and the VMM agree to the end, under every policy;
- * returns the fewest instructions compared. */
-static uint64_t expect_lockstep_everywhere(const struct elf_image *img, const char *boot)
+ * returns the fewest instructions compared.  guest: tests/guests/NAME.s. */
+static uint64_t expect_lockstep_everywhere(const char *guest, const struct elf_image *img, const char *boot)
 {
     uint64_t fewest = UINT64_MAX;
     for (int p = 0; p < SHADOW_NPOLICIES; p++) {
         struct lockstep_result r = lockstep(img, boot, ISA_PG, (enum shadow_policy)p, 0);
-        CU_ASSERT_FALSE(r.diverged);
-        CU_ASSERT_TRUE(r.both_stopped);
+        RULE(!r.diverged, "under the VMM the guest ran differently from the bare machine (lockstep)",
+             "after instruction %llu: %s; the instruction: %s - in guest %s%s%s, %s shadows",
+             (unsigned long long)r.instret, r.what, vmm_where_to_look(r.has_insn, r.pc, r.insn, r.user), guest,
+             boot ? " booted with " : "", boot ? boot : "", shadow_policy_name((enum shadow_policy)p));
+        RULE(r.diverged || r.both_stopped, "lockstep ended before both runs stopped",
+             "after %llu instructions - in guest %s, %s shadows", (unsigned long long)r.compared, guest,
+             shadow_policy_name((enum shadow_policy)p));
         if (r.compared < fewest)
             fewest = r.compared;
     }
@@ -92,7 +92,7 @@ static void test_paging_kernel_lockstep(void)
 {
     struct elf_image img;
     guest_image("paging", &img);
-    CU_ASSERT(expect_lockstep_everywhere(&img, NULL) > 30000);
+    CU_ASSERT(expect_lockstep_everywhere("paging", &img, NULL) > 30000);
     elf_free(&img);
 }
 
@@ -109,23 +109,23 @@ static void test_supervisor_ptb_switch(void)
     struct guest_run c = {.image = &img};
     struct guest_end bare;
     guest_run_bare(&c, &bare);
-    CU_ASSERT_EQUAL(bare.state, VM_HALTED);
-    CU_ASSERT_EQUAL(bare.value, 0);
-    CU_ASSERT_STRING_EQUAL(bare.out, "A.B.A.B.\n");
+    expect_halted(&bare, "guest ptbswitch on the bare machine");
+    RULE(bare.value == 0 && strcmp(bare.out, "A.B.A.B.\n") == 0,
+         "on the bare machine a ptb write did not switch page tables at once",
+         "halt 0x%x, output \"%s\", should be 0 and \"A.B.A.B.\\n\" - in guest ptbswitch", bare.value, bare.out);
     for (int p = 0; p < SHADOW_NPOLICIES; p++) {
         struct guest_end vm;
         char what[512];
         c.policy = (enum shadow_policy)p;
         c.check = true;
         guest_run_vmm(&c, &vm);
-        expect_vm_as_bare(&bare, &vm, what, sizeof what);
-        if (what[0])
-            fprintf(stderr, "\n  ptb switch in supervisor mode, %s: %s (output %s)", shadow_policy_name(c.policy),
-                    what, vm.out);
-        CU_ASSERT_STRING_EQUAL(what, "");
+        char who[100];
+        snprintf(who, sizeof who, "guest ptbswitch (the kernel writes ptb in supervisor mode), %s shadows",
+                 shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
         guest_end_free(&vm);
     }
-    expect_lockstep_everywhere(&img, NULL);
+    expect_lockstep_everywhere("ptbswitch", &img, NULL);
     guest_end_free(&bare);
     elf_free(&img);
 }
@@ -135,7 +135,7 @@ static void test_bad_ptb_lockstep(void)
 {
     struct elf_image img;
     guest_image("badptb", &img);
-    expect_lockstep_everywhere(&img, NULL);
+    expect_lockstep_everywhere("badptb", &img, NULL);
     elf_free(&img);
 }
 
@@ -143,7 +143,7 @@ static void test_irq_kernel_lockstep(void)
 {
     struct elf_image img;
     guest_image("irq", &img);
-    expect_lockstep_everywhere(&img, NULL);
+    expect_lockstep_everywhere("irq", &img, NULL);
     elf_free(&img);
 }
 
@@ -154,7 +154,7 @@ static void test_chaos_kernel_lockstep(void)
     guest_image("chaos", &img);
     const char *seeds[] = {"a", "b", "q", "z", "7"};
     for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
-        expect_lockstep_everywhere(&img, seeds[i]);
+        expect_lockstep_everywhere("chaos", &img, seeds[i]);
     elf_free(&img);
 }
 
@@ -258,14 +258,21 @@ static void run_audited(const char *guest, const char *boot, enum shadow_policy 
     struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
     unsigned bad = 0, audits = 0;
+    char who[100];
     for (uint64_t t = 311; vm_state(vm) == VM_RUNNABLE && t < 2000000; t += 311) {
         vmm_run_vm_until(v, vm, t);
-        bad += vmm_audit(v, bad ? NULL : stderr);
+        snprintf(who, sizeof who, "guest %s%s%s, %s shadows, after %llu instructions", guest,
+                 boot ? " booted with " : "", boot ? boot : "", shadow_policy_name(p),
+                 (unsigned long long)vm_instret(vm));
+        if (!bad)
+            bad += expect_audit_clean(v, who); /* the first time it finds anything says it */
         audits++;
     }
-    CU_ASSERT_EQUAL(bad, 0);
-    CU_ASSERT(audits > 50);
-    CU_ASSERT_EQUAL(vm_state(vm), VM_HALTED);
+    RULE(audits > 50, "the guest stopped too soon to be audited often", "%u audits - in guest %s, %s shadows", audits,
+         guest, shadow_policy_name(p));
+    RULE(vm_state(vm) == VM_HALTED, "the guest did not run to its halt under the VMM",
+         "it ended %s: %s - in guest %s, %s shadows",
+         vm_state_name(vm_state(vm)), vm_message(vm), guest, shadow_policy_name(p));
     vmm_free(v);
     elf_free(&img);
 }
@@ -335,7 +342,7 @@ static void test_two_vms(void)
     CU_ASSERT_STRING_EQUAL(va.buf, na.buf);
     CU_ASSERT_STRING_EQUAL(vb.buf, nb.buf);
     CU_ASSERT(vm_stats(vma)->exits[VMX_TIMER] > 5); /* they really were time-shared */
-    CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+    expect_audit_clean(v, "every VM of the test");
     vmm_free(v);
     elf_free(&a);
     elf_free(&b);
@@ -457,7 +464,7 @@ static void test_dma_is_confined(void)
     CU_ASSERT_EQUAL(vm_instret(vv), native_instret);
     CU_ASSERT_FATAL(vm_read_phys(vv, 0, vm_mem, GUEST_MEM));
     CU_ASSERT(memcmp(native_mem, vm_mem, GUEST_MEM) == 0);
-    CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+    expect_audit_clean(v, "every VM of the test");
     vmm_free(v);
     elf_free(&hostile);
     elf_free(&victim);
@@ -524,7 +531,7 @@ static void test_shadow_limit_holds(void)
                 held++;
         }
         CU_ASSERT(held <= limit);
-        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        expect_audit_clean(v, "every VM of the test");
         vmm_free(v);
     }
     elf_free(&big);
@@ -538,7 +545,7 @@ static void test_refills_do_not_fill_the_rmap(void)
 {
     struct elf_image img;
     guest_image("rmapleak", &img);
-    expect_lockstep_everywhere(&img, NULL);
+    expect_lockstep_everywhere("rmapleak", &img, NULL);
     char err[300];
     struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
     struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
@@ -576,13 +583,21 @@ static void test_statistics_add_up(void)
     CU_ASSERT_EQUAL(by_op, s->emulated);
     /* every emulated instruction came from a privileged-instruction exit or
      * a tracing fault */
-    CU_ASSERT_EQUAL(s->exits[VMX_EMULATED] + s->exits[VMX_PF_TRACING], s->emulated);
-    CU_ASSERT(s->exits[VMX_PF_TRACING] >= 2); /* the two remaps */
-    CU_ASSERT(s->exits[VMX_PF_HIDDEN] > 0);
-    CU_ASSERT(s->exits[VMX_REFLECTED] > 0); /* the system calls */
-    CU_ASSERT(s->interrupts > 10);
-    CU_ASSERT_EQUAL(s->emulated_by_op[OP_TLBFLUSHV], 2);
-    CU_ASSERT(s->direct > 50 * s->emulated);
+    RULE(s->exits[VMX_EMULATED] + s->exits[VMX_PF_TRACING] == s->emulated,
+         "an emulated instruction came from neither a privileged-instruction exit nor a tracing fault",
+         "%llu + %llu exits, %llu emulated - in guest paging", (unsigned long long)s->exits[VMX_EMULATED],
+         (unsigned long long)s->exits[VMX_PF_TRACING], (unsigned long long)s->emulated);
+    RULE(s->exits[VMX_PF_TRACING] >= 2, "the guest's two stores to its page table were not traced (write protection)",
+         "%llu tracing faults - in guest paging", (unsigned long long)s->exits[VMX_PF_TRACING]); /* the two remaps */
+    RULE(s->exits[VMX_PF_HIDDEN] > 0, "no hidden page fault filled a shadow entry", "in guest paging");
+    RULE(s->exits[VMX_REFLECTED] > 0, "no trap was reflected into the guest (its system calls)", "in guest paging");
+    RULE(s->interrupts > 10, "the guest's timer interrupts were not delivered into it",
+         "%llu interrupts, should be more than 10 - in guest paging", (unsigned long long)s->interrupts);
+    RULE(s->emulated_by_op[OP_TLBFLUSHV] == 2, "the guest's two tlbflushv were not both emulated",
+         "%llu - in guest paging", (unsigned long long)s->emulated_by_op[OP_TLBFLUSHV]);
+    RULE(s->direct > 50 * s->emulated, "the guest ran too little directly",
+         "%llu direct, %llu emulated - in guest paging", (unsigned long long)s->direct,
+         (unsigned long long)s->emulated);
 
     char *json = NULL;
     size_t len = 0;
@@ -639,7 +654,9 @@ static void test_reboot_is_a_fresh_start(void)
         guest_run_vmm(&(struct guest_run){.image = &paging, .policy = (enum shadow_policy)p, .disk = disk,
                                           .disk_len = sizeof disk, .check = true},
                       &fresh);
-        CU_ASSERT_EQUAL(fresh.state, VM_HALTED);
+        char who[100];
+        snprintf(who, sizeof who, "guest paging in a fresh VM, %s shadows", shadow_policy_name((enum shadow_policy)p));
+        expect_halted(&fresh, who);
 
         char err[256];
         struct vmm_config vc = {.policy = (enum shadow_policy)p, .check_isolation = true};
@@ -664,13 +681,13 @@ static void test_reboot_is_a_fresh_start(void)
             guest_end_of(vm, &out, &again);
             char what[512];
             guest_end_diff(&fresh, &again, what, sizeof what);
-            CU_ASSERT_STRING_EQUAL(what, "");
-            if (what[0])
-                fprintf(stderr, "\n  %s, reboot %d: %s", shadow_policy_name((enum shadow_policy)p), round, what);
+            RULE(!what[0], "a rebooted VM ended differently from a fresh one",
+                 "%s - in guest paging after chaos, reboot %d, %s shadows", what, round,
+                 shadow_policy_name((enum shadow_policy)p));
             CU_ASSERT(memcmp(&fresh.stats, &again.stats, sizeof fresh.stats) == 0);
             guest_end_free(&again);
         }
-        CU_ASSERT_EQUAL(vmm_audit(v, stderr), 0);
+        expect_audit_clean(v, "every VM of the test");
         free(out.buf);
         vmm_free(v);
         guest_end_free(&fresh);
@@ -704,9 +721,12 @@ static void test_input_not_ready(void)
     struct guest_run c = {.image = &img, .input = input};
     struct guest_end bare, slow;
     guest_run_bare(&c, &bare);
-    CU_ASSERT_EQUAL(bare.state, VM_HALTED);
-    CU_ASSERT_EQUAL(bare.value, sum);
-    CU_ASSERT_STRING_EQUAL(bare.out, "Pab\nDcd\nWef.T\n");
+    expect_halted(&bare, "guest conwait on the bare machine");
+    RULE(bare.value == sum, "on the bare machine the guest did not read all its input",
+         "it halted with 0x%x, the sum of the bytes is 0x%x - in guest conwait", bare.value, sum);
+    RULE(strcmp(bare.out, "Pab\nDcd\nWef.T\n") == 0,
+         "on the bare machine the guest did not read its input in every way",
+         "output \"%s\", should be \"Pab\\nDcd\\nWef.T\\n\" - in guest conwait", bare.out);
     CU_ASSERT(bare.cycles > bare.instret); /* the last wfi idled */
     CU_ASSERT_EQUAL(bare.agains, 0);
     CU_ASSERT_EQUAL(bare.input_waits, 0);
@@ -727,9 +747,9 @@ static void test_input_not_ready(void)
         guest_run_vmm(&c, &vm);
         c.input_again = again;
         guest_run_vmm(&c, &vm_slow);
-        expect_vm_as_bare(&bare, &vm_slow, what, sizeof what);
-        if (what[0])
-            fprintf(stderr, "\n  %s: %s", shadow_policy_name(c.policy), what);
+        char who[100];
+        snprintf(who, sizeof who, "guest conwait, console input late, %s shadows", shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm_slow, who, what, sizeof what);
         CU_ASSERT_EQUAL(vm_slow.agains, again * answers);
         CU_ASSERT_EQUAL(vm_slow.retry_wrong, 0);
         CU_ASSERT_EQUAL(vm.retry_wrong, 0);
@@ -746,7 +766,7 @@ static void test_input_not_ready(void)
 
 void suite_vmm(void)
 {
-    CU_pSuite s = CU_add_suite("vmm", NULL, NULL);
+    CU_pSuite s = rule_suite("vmm", NULL, NULL);
     CU_add_test(s, "an interpreter routine for every privileged instruction", test_interpreter_routines);
     CU_add_test(s, "paging kernel: lockstep with the bare machine, every policy", test_paging_kernel_lockstep);
     CU_add_test(s, "interrupt kernel: lockstep, every policy", test_irq_kernel_lockstep);
