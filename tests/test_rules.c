@@ -625,7 +625,9 @@ static void test_full_rmap_still_finds_writable_mappings(void)
         char what[512];
         c.policy = (enum shadow_policy)p;
         guest_run_vmm(&c, &vm);
-        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        char who[64];
+        snprintf(who, sizeof who, "guest rmapcompact, %s shadows", shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
         if (what[0])
             fprintf(stderr, "\n  %s: a guest write to its page table through an old writable mapping did not reach "
                     "the shadow entry (the reverse map lost it?): %s", shadow_policy_name(c.policy), what);
@@ -651,7 +653,9 @@ static void test_new_table_write_protected_at_once(void)
         char what[512];
         c.policy = (enum shadow_policy)p;
         guest_run_vmm(&c, &vm);
-        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        char who[64];
+        snprintf(who, sizeof who, "guest wpflush, %s shadows", shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
         if (what[0])
             fprintf(stderr, "\n  %s: a guest write to its new page table, through a mapping the TLB held writable, "
                     "did not reach the shadow entry: %s", shadow_policy_name(c.policy), what);
@@ -684,7 +688,9 @@ static void test_dropped_table_unlinked_everywhere(void)
         char what[512];
         c.policy = (enum shadow_policy)p;
         guest_run_vmm(&c, &vm);
-        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        char who[64];
+        snprintf(who, sizeof who, "guest sharedleaf, %s shadows", shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
         if (what[0])
             fprintf(stderr, "\n  %s: a dropped shadow table shared by two roots was still linked from one of them: %s%s%s",
                     shadow_policy_name(c.policy), what, vm.state == VM_ISOLATION ? ": " : "",
@@ -714,7 +720,9 @@ static void test_unremembered_mapping_read_only(void)
         char what[512];
         c.policy = (enum shadow_policy)p;
         guest_run_vmm(&c, &vm);
-        expect_vm_as_bare(&bare, &vm, what, sizeof what);
+        char who[64];
+        snprintf(who, sizeof who, "guest rmapfull, %s shadows", shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
         if (what[0])
             fprintf(stderr, "\n  %s: with the reverse map full, a writable mapping the VMM could not remember let a "
                     "guest write to its page table past the shadow entry: %s", shadow_policy_name(c.policy), what);
@@ -763,7 +771,7 @@ static void test_stale_rmap_compacted_not_flushed(void)
     guest_run_bare(&c, &bare);
     CU_ASSERT_EQUAL(bare.state, VM_HALTED);
     guest_run_vmm(&c, &vm);
-    expect_vm_as_bare(&bare, &vm, what, sizeof what);
+    expect_vm_as_bare(&bare, &vm, "guest rmaprotate, cache shadows", what, sizeof what);
     if (vm.stats.shadow_flushes != 1)
         fprintf(stderr, "\n  a reverse map full of stale nodes was not compacted: %llu full flushes, not 1",
                 (unsigned long long)vm.stats.shadow_flushes);
