@@ -419,8 +419,9 @@ static char *guest_file(const char *dir, const char *name)
     return img;
 }
 
-/* A violation through vrun (VMLAB_INJECT breaks the VMM on purpose): one
- * line on stderr, exit status 125 like the other abnormal stops; a VM the
+/* A violation through vrun (VMLAB_INJECT breaks the VMM on purpose): its
+ * line on stderr, then the VM's registers with the pc placed (an abnormal
+ * stop, as a double fault or a deadlock), exit status 125 like the other abnormal stops; a VM the
  * broken part does not touch (paging.s never uses its last frame) runs to
  * its end. */
 static void test_vrun_reports_a_violation(void)
@@ -442,7 +443,10 @@ static void test_vrun_reports_a_violation(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(r.err, ": isolation violation (frame): a shadow entry maps a host frame that is not "
                                          "the VM's guest memory; VM 'bad', after exit "));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "a shadow table of VM 'bad'"));
-    CU_ASSERT(r.errlen > 0 && strchr(r.err, '\n') == r.err + r.errlen - 1); /* one line */
+    const char *regs = strchr(r.err, '\n'); /* the violation's line, then the registers */
+    CU_ASSERT(regs && strncmp(regs, "\n  pc 0x", 8) == 0 && strncmp(regs + 16, " <", 2) == 0); /* placed */
+    CU_ASSERT(regs && strstr(regs, "\n  status ") && strstr(regs, " ptb "));
+    CU_ASSERT_PTR_NULL(strstr(r.err, "[good]")); /* the good VM says nothing */
     CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "[good] "));
     CU_ASSERT_PTR_NULL(strstr(r.out, "[bad] ok"));
     res_free(&r);
@@ -473,5 +477,5 @@ void suite_isolation(void)
     CU_add_test(s, "catches a write to a frame the VM gave back", test_catches_write_to_a_freed_frame);
     CU_add_test(s, "every VMM write to host memory is watched", test_every_host_write_is_watched);
     CU_add_test(s, "vrun --check-isolation", test_vrun_check_isolation);
-    CU_add_test(s, "vrun: a violation is one line and status 125", test_vrun_reports_a_violation);
+    CU_add_test(s, "vrun: a violation is said with the registers, and status 125", test_vrun_reports_a_violation);
 }

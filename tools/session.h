@@ -168,14 +168,19 @@ void report_registers(FILE *f, const struct report_view *v);
  * with elf_free.  False if out of memory. */
 bool report_keep_symbols(const struct elf_image *img, struct elf_image *out);
 /* Why a run stopped, in the terms both paths share. */
-enum report_stop { REPORT_HALT, REPORT_INTERRUPTED, REPORT_LIMIT, REPORT_DEADLOCK, REPORT_DOUBLE_FAULT };
+enum report_stop {
+    REPORT_HALT, REPORT_INTERRUPTED, REPORT_LIMIT, REPORT_DEADLOCK, REPORT_DOUBLE_FAULT,
+    REPORT_FAILED /* under the VMM only */
+};
 /* The report of a stop, one routine for the bare machine and the VMM: its
  * first line after prefix ("vrun: kernel.elf: "), what explains it, then
  * the registers.  value: the halt value (REPORT_HALT), or the handler's
- * own trap cause (REPORT_DOUBLE_FAULT).  A halt says nothing unless it is
- * non-zero right after a supervisor fault (report_last_trap). */
+ * own trap cause (REPORT_DOUBLE_FAULT); message: the VMM's reason for
+ * REPORT_FAILED (a VMM bug or an isolation violation, vm_message).  A
+ * halt says nothing unless it is non-zero right after a supervisor fault
+ * (report_last_trap). */
 void report_stop(FILE *f, const char *prefix, const struct report_view *v, enum report_stop k, uint32_t value,
-                 uint64_t instret);
+                 uint64_t instret, const char *message);
 
 /* --- traces (session_trace.c): vrun --trace --- */
 

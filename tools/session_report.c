@@ -295,7 +295,7 @@ bool report_keep_symbols(const struct elf_image *img, struct elf_image *out)
 }
 
 void report_stop(FILE *f, const char *prefix, const struct report_view *v, enum report_stop k, uint32_t value,
-                 uint64_t instret)
+                 uint64_t instret, const char *message)
 {
     char at[160], last[400];
     switch (k) {
@@ -314,6 +314,9 @@ void report_stop(FILE *f, const char *prefix, const struct report_view *v, enum 
     case REPORT_DEADLOCK: /* the pc has gone past the wfi */
         report_where(v, v->pc - 4, at, sizeof at);
         fprintf(f, "%sdeadlock: wfi at pc %s waits for an interrupt that can never come\n", prefix, at);
+        break;
+    case REPORT_FAILED: /* the VMM stopped the VM: its own words */
+        fprintf(f, "%s%s\n", prefix, message);
         break;
     case REPORT_DOUBLE_FAULT:
         report_where(v, v->pc, at, sizeof at);

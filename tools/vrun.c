@@ -506,12 +506,13 @@ static int run_native(const struct opts *o)
     char prefix[PATH_MAX + 16];
     snprintf(prefix, sizeof prefix, "%s: %s: ", prog, io->path);
     switch (ex.reason) {
-    case EXIT_HALT: report_stop(stderr, prefix, &v, REPORT_HALT, ex.value, 0); break;
+    case EXIT_HALT: report_stop(stderr, prefix, &v, REPORT_HALT, ex.value, 0, NULL); break;
     case EXIT_BUDGET:
-        report_stop(stderr, prefix, &v, interrupted ? REPORT_INTERRUPTED : REPORT_LIMIT, 0, machine_cpu(m)->instret);
+        report_stop(stderr, prefix, &v, interrupted ? REPORT_INTERRUPTED : REPORT_LIMIT, 0, machine_cpu(m)->instret,
+                    NULL);
         break;
-    case EXIT_DEADLOCK: report_stop(stderr, prefix, &v, REPORT_DEADLOCK, 0, 0); break;
-    case EXIT_DOUBLE_FAULT: report_stop(stderr, prefix, &v, REPORT_DOUBLE_FAULT, ex.cause, 0); break;
+    case EXIT_DEADLOCK: report_stop(stderr, prefix, &v, REPORT_DEADLOCK, 0, 0, NULL); break;
+    case EXIT_DOUBLE_FAULT: report_stop(stderr, prefix, &v, REPORT_DOUBLE_FAULT, ex.cause, 0, NULL); break;
     case EXIT_DISK_ERROR: /* said below, with the disk */
         break;
     default: /* traps and interrupts only exit a hosted machine */
@@ -598,22 +599,22 @@ static int run_vms(const struct opts *o)
         switch (vm_state(vm)) {
         case VM_HALTED:
             s = (int)(vm_exit_value(vm) & 0xff);
-            report_stop(stderr, prefix, &v, REPORT_HALT, vm_exit_value(vm), 0);
+            report_stop(stderr, prefix, &v, REPORT_HALT, vm_exit_value(vm), 0, NULL);
             break;
         case VM_RUNNABLE: /* only after Ctrl-C */
-            report_stop(stderr, prefix, &v, REPORT_INTERRUPTED, 0, vm_instret(vm));
+            report_stop(stderr, prefix, &v, REPORT_INTERRUPTED, 0, vm_instret(vm), NULL);
             s = EXIT_INTERRUPTED;
             break;
         case VM_LIMIT:
-            report_stop(stderr, prefix, &v, REPORT_LIMIT, 0, vm_instret(vm));
+            report_stop(stderr, prefix, &v, REPORT_LIMIT, 0, vm_instret(vm), NULL);
             s = EXIT_LIMIT;
             break;
         case VM_DEADLOCK:
-            report_stop(stderr, prefix, &v, REPORT_DEADLOCK, 0, 0);
+            report_stop(stderr, prefix, &v, REPORT_DEADLOCK, 0, 0, NULL);
             s = EXIT_ABNORMAL;
             break;
         case VM_DOUBLE_FAULT:
-            report_stop(stderr, prefix, &v, REPORT_DOUBLE_FAULT, vm_exit_value(vm), 0);
+            report_stop(stderr, prefix, &v, REPORT_DOUBLE_FAULT, vm_exit_value(vm), 0, NULL);
             s = EXIT_ABNORMAL;
             break;
         default:
@@ -621,7 +622,7 @@ static int run_vms(const struct opts *o)
                 s = EXIT_BAD_INPUT; /* said below, with the disk */
                 break;
             }
-            session_say(&sess, i, "%s", vm_message(vm));
+            report_stop(stderr, prefix, &v, REPORT_FAILED, 0, 0, vm_message(vm));
             s = EXIT_ABNORMAL;
             break;
         }
