@@ -354,20 +354,22 @@ static void test_interrupt_decision_says_so(void)
 }
 
 /* A page-table write the VMM did for the guest (a tracing fault): its
- * decision shows the entry before and after the store, and after is what
- * the guest's memory then holds.  sharedleaf.s only ever stores the value
- * an entry already holds, so before and after agree. */
+ * decision names the entry the store changed - sharedleaf.s maps its
+ * tables one to one, so that is the store's own address - and shows it
+ * before and after the store; after is what the guest's memory then holds.
+ * sharedleaf.s only ever stores the value an entry already holds, so
+ * before and after agree. */
 static bool tracing_rule(struct watch *w, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
 {
-    (void)x;
     if (d->kind != VMX_PF_TRACING)
         return true;
     uint32_t word = 0;
-    if (vm_read_phys(vm, d->gpa, &word, 4) && word == d->after && d->before == d->after)
+    if (d->gpa == (x->addr & ~3u) && vm_read_phys(vm, d->gpa, &word, 4) && word == d->after && d->before == d->after)
         return true;
     if (!w->broken)
-        snprintf(w->what, sizeof w->what, "a page-table write at 0x%08x: the decision says 0x%08x -> 0x%08x, the guest's "
-                 "memory holds 0x%08x, and the guest wrote the value that was there", d->gpa, d->before, d->after, word);
+        snprintf(w->what, sizeof w->what, "a page-table write to 0x%08x: the decision names the entry at 0x%08x, 0x%08x -> "
+                 "0x%08x; the guest's memory holds 0x%08x, and the guest wrote the value that was there",
+                 x->addr, d->gpa, d->before, d->after, word);
     return false;
 }
 
