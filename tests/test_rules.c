@@ -608,6 +608,37 @@ static void test_host_mode_switch_refetches(void)
 
 /* --- the shadow pager's reverse map --- */
 
+/* guest, natively and then under every shadow policy with the isolation
+ * checker: the bare machine prints want, and each VM must end as it did;
+ * rule says, in a student's words, what broke when one does not.  more
+ * (or NULL) checks the VM's end further, for one policy or all. */
+static void every_policy_as_bare(const char *guest, const char *want, const char *rule,
+                                 void (*more)(enum shadow_policy p, const struct guest_end *vm))
+{
+    struct elf_image img;
+    guest_image(guest, &img);
+    struct guest_run c = {.image = &img, .check = true};
+    struct guest_end bare;
+    guest_run_bare(&c, &bare);
+    CU_ASSERT_STRING_EQUAL(bare.out, want);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_end vm;
+        char who[64], what[512];
+        c.policy = (enum shadow_policy)p;
+        guest_run_vmm(&c, &vm);
+        snprintf(who, sizeof who, "guest %s, %s shadows", guest, shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
+        if (what[0])
+            fprintf(stderr, "\n  %s: %s: %s%s%s", shadow_policy_name(c.policy), rule, what,
+                    vm.state == VM_ISOLATION ? ": " : "", vm.state == VM_ISOLATION ? vm.violation.text : "");
+        if (more)
+            more(c.policy, &vm);
+        guest_end_free(&vm);
+    }
+    guest_end_free(&bare);
+    elf_free(&img);
+}
+
 /* rmapcompact.s fills its VM's reverse map of writable shadow entries with
  * stale nodes, then turns the page they all map into a page table and
  * rewrites an entry through an old writable mapping: the VMM must have
@@ -616,27 +647,22 @@ static void test_host_mode_switch_refetches(void)
  * bare machine, and a clean shadow audit. */
 static void test_full_rmap_still_finds_writable_mappings(void)
 {
-    struct elf_image img;
-    guest_image("rmapcompact", &img);
-    struct guest_run c = {.image = &img, .check = true};
-    struct guest_end bare;
-    guest_run_bare(&c, &bare);
-    CU_ASSERT_STRING_EQUAL(bare.out, "AB\n");
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-        struct guest_end vm;
-        char what[512];
-        c.policy = (enum shadow_policy)p;
-        guest_run_vmm(&c, &vm);
-        char who[64];
-        snprintf(who, sizeof who, "guest rmapcompact, %s shadows", shadow_policy_name(c.policy));
-        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
-        if (what[0])
-            fprintf(stderr, "\n  %s: a guest write to its page table through an old writable mapping did not reach "
-                    "the shadow entry (the reverse map lost it?): %s", shadow_policy_name(c.policy), what);
-        guest_end_free(&vm);
-    }
-    guest_end_free(&bare);
-    elf_free(&img);
+    every_policy_as_bare("rmapcompact", "AB\n",
+                         "a guest write to its page table through an old writable mapping did not reach the "
+                         "shadow entry (the reverse map lost it?)",
+                         NULL);
+}
+
+/* cache fills on demand: the one writable mapping of the page (va
+ * 0x400000) was made read-only, and counted */
+static void one_write_protect(enum shadow_policy p, const struct guest_end *vm)
+{
+    if (p != SHADOW_CACHE)
+        return;
+    if (vm->stats.write_protects != 1)
+        fprintf(stderr, "\n  cache: %llu writable mappings counted as made read-only, not 1",
+                (unsigned long long)vm->stats.write_protects);
+    CU_ASSERT_EQUAL(vm->stats.write_protects, 1);
 }
 
 /* wpflush.s: a page written through a writable mapping becomes a page
@@ -644,65 +670,26 @@ static void test_full_rmap_still_finds_writable_mappings(void)
  * as it does, or the next store through it slips past the shadow. */
 static void test_new_table_write_protected_at_once(void)
 {
-    struct elf_image img;
-    guest_image("wpflush", &img);
-    struct guest_run c = {.image = &img, .check = true};
-    struct guest_end bare;
-    guest_run_bare(&c, &bare);
-    CU_ASSERT_STRING_EQUAL(bare.out, "AB\n");
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-        struct guest_end vm;
-        char what[512];
-        c.policy = (enum shadow_policy)p;
-        guest_run_vmm(&c, &vm);
-        char who[64];
-        snprintf(who, sizeof who, "guest wpflush, %s shadows", shadow_policy_name(c.policy));
-        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
-        if (what[0])
-            fprintf(stderr, "\n  %s: a guest write to its new page table, through a mapping the TLB held writable, "
-                    "did not reach the shadow entry: %s", shadow_policy_name(c.policy), what);
-        /* cache fills on demand: the one writable mapping of the page (va
-         * 0x400000) was made read-only, and counted */
-        if (c.policy == SHADOW_CACHE && vm.stats.write_protects != 1)
-            fprintf(stderr, "\n  cache: %llu writable mappings counted as made read-only, not 1",
-                    (unsigned long long)vm.stats.write_protects);
-        if (c.policy == SHADOW_CACHE)
-            CU_ASSERT_EQUAL(vm.stats.write_protects, 1);
-        guest_end_free(&vm);
-    }
-    guest_end_free(&bare);
-    elf_free(&img);
+    every_policy_as_bare("wpflush", "AB\n",
+                         "a guest write to its new page table, through a mapping the TLB held writable, did not "
+                         "reach the shadow entry",
+                         one_write_protect);
 }
 
 /* sharedleaf.s: two roots link the shadow of one level-2 table; one link
  * is taken away, then the table's shadow is dropped (the kernel floods
  * it): every remaining link must go with it, under the isolation checker. */
+static void flood_dropped(enum shadow_policy p, const struct guest_end *vm)
+{
+    if (p == SHADOW_CACHE)
+        CU_ASSERT(vm->stats.shadow_dropped > 0); /* the flood did drop it */
+}
+
 static void test_dropped_table_unlinked_everywhere(void)
 {
-    struct elf_image img;
-    guest_image("sharedleaf", &img);
-    struct guest_run c = {.image = &img, .check = true};
-    struct guest_end bare;
-    guest_run_bare(&c, &bare);
-    CU_ASSERT_STRING_EQUAL(bare.out, "ok\n");
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-        struct guest_end vm;
-        char what[512];
-        c.policy = (enum shadow_policy)p;
-        guest_run_vmm(&c, &vm);
-        char who[64];
-        snprintf(who, sizeof who, "guest sharedleaf, %s shadows", shadow_policy_name(c.policy));
-        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
-        if (what[0])
-            fprintf(stderr, "\n  %s: a dropped shadow table shared by two roots was still linked from one of them: %s%s%s",
-                    shadow_policy_name(c.policy), what, vm.state == VM_ISOLATION ? ": " : "",
-                    vm.state == VM_ISOLATION ? vm.violation.text : "");
-        if (c.policy == SHADOW_CACHE)
-            CU_ASSERT(vm.stats.shadow_dropped > 0); /* the flood did drop it */
-        guest_end_free(&vm);
-    }
-    guest_end_free(&bare);
-    elf_free(&img);
+    every_policy_as_bare("sharedleaf", "ok\n",
+                         "a dropped shadow table shared by two roots was still linked from one of them",
+                         flood_dropped);
 }
 
 /* rmapfull.s: more writable mappings of one page than the reverse map
@@ -711,27 +698,10 @@ static void test_dropped_table_unlinked_everywhere(void)
  * shadow ("AB" as on the bare machine). */
 static void test_unremembered_mapping_read_only(void)
 {
-    struct elf_image img;
-    guest_image("rmapfull", &img);
-    struct guest_run c = {.image = &img, .check = true};
-    struct guest_end bare;
-    guest_run_bare(&c, &bare);
-    CU_ASSERT_STRING_EQUAL(bare.out, "AB\n");
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-        struct guest_end vm;
-        char what[512];
-        c.policy = (enum shadow_policy)p;
-        guest_run_vmm(&c, &vm);
-        char who[64];
-        snprintf(who, sizeof who, "guest rmapfull, %s shadows", shadow_policy_name(c.policy));
-        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
-        if (what[0])
-            fprintf(stderr, "\n  %s: with the reverse map full, a writable mapping the VMM could not remember let a "
-                    "guest write to its page table past the shadow entry: %s", shadow_policy_name(c.policy), what);
-        guest_end_free(&vm);
-    }
-    guest_end_free(&bare);
-    elf_free(&img);
+    every_policy_as_bare("rmapfull", "AB\n",
+                         "with the reverse map full, a writable mapping the VMM could not remember let a guest "
+                         "write to its page table past the shadow entry",
+                         NULL);
 }
 
 /* --- a double fault (docs/isa.md 6) --- */
