@@ -390,6 +390,44 @@ static void test_tracing_decision_before_after(void)
     free(out);
 }
 
+/* A true page fault (the guest's own tables refuse the access, or map a
+ * frame outside its memory: a bus error): the decision names the cause the
+ * VMM reflected, and it is what the guest then
+ * sees - its cause register holds it, badaddr the address that faulted,
+ * and it is at its handler (docs/isa.md 6). */
+static bool true_fault_rule(struct watch *w, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    if (d->kind != VMX_PF_TRUE)
+        return true;
+    uint32_t regs[NREGS], pc, crs[NCRS];
+    vm_regs(vm, regs, &pc, crs);
+    unsigned code = CAUSE_CODE(d->cause);
+    if ((code == CAUSE_PAGE_FAULT || code == CAUSE_BUS_ERROR) && crs[CR_CAUSE] == d->cause && crs[CR_BADADDR] == x->addr &&
+        pc == crs[CR_TVEC])
+        return true;
+    if (!w->broken)
+        snprintf(w->what, sizeof w->what, "a true page fault at 0x%08x (pc 0x%08x): the decision says cause 0x%08x; the "
+                 "guest then has cause 0x%08x, badaddr 0x%08x, pc 0x%08x (tvec 0x%08x)", x->addr, x->pc, d->cause,
+                 crs[CR_CAUSE], crs[CR_BADADDR], pc, crs[CR_TVEC]);
+    return false;
+}
+
+static void test_true_fault_decision_names_cause(void)
+{
+    struct watch w = {.rule = true_fault_rule};
+    char *out;
+    CU_ASSERT_EQUAL(watch_run("chaos", SHADOW_CACHE, &w, &out), VM_HALTED);
+    unsigned faults = 0;
+    for (size_t i = 0; i < w.n; i++)
+        faults += w.d[i].kind == VMX_PF_TRUE;
+    CU_ASSERT(faults >= 100); /* chaos.s touches random addresses, most unmapped */
+    if (w.broken)
+        fprintf(stderr, "\n  %s", w.what);
+    CU_ASSERT_EQUAL(w.broken, 0);
+    free(w.d);
+    free(out);
+}
+
 /* ptbswitch.s goes back to each of its two page tables once: the cache
  * policy keeps their shadows, and counts each return as a reuse. */
 static void test_cached_shadow_reuse_counted(void)
@@ -764,6 +802,7 @@ void suite_rules(void)
     CU_add_test(s, "a delivered interrupt's decision names it, the guest at its handler",
                 test_interrupt_decision_says_so);
     CU_add_test(s, "a page-table write's decision shows the entry before and after", test_tracing_decision_before_after);
+    CU_add_test(s, "a true page fault's decision names the cause the guest then sees", test_true_fault_decision_names_cause);
     CU_add_test(s, "going back to a cached shadow counts as a reuse", test_cached_shadow_reuse_counted);
     CU_add_test(s, "a VM stopped by its instruction limit ends as the bare machine does", test_limit_stops_like_bare);
     CU_add_test(s, "a VM stopped by its instruction limit: a limit exit, said and counted", test_limit_exit_counted);
