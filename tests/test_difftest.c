@@ -742,7 +742,7 @@ static void test_vrun_difftest(void)
     if (!vrun)
         return;
     struct asm_result res;
-    CU_ASSERT_FATAL(asm_text("        lui t0, 0x8000\n        srai a0, t0, 3\n        addi t1, zero, 2\n"
+    CU_ASSERT_FATAL(asm_text("start:  lui t0, 0x8000\n        srai a0, t0, 3\n        addi t1, zero, 2\n"
                              "        sra a1, t0, t1\n        halt zero\n",
                              &res));
     char *img = tmp_write(dir, "sra.elf", res.elf, res.elf_len);
@@ -763,10 +763,10 @@ static void test_vrun_difftest(void)
     st = run_cmd((char *[]){vrun, "--difftest", "--isa", "x86like", img, NULL}, false, &out, &err);
     unsetenv("VMLAB_REF_INJECT");
     CU_ASSERT_EQUAL(st, 3);
-    char want[200];
+    char want[240];
     snprintf(want, sizeof want,
              "vrun: difftest: instret 1, pc 0x00001004, word 0x%08x (srai): r10: fast 0xf0000000, reference "
-             "0x10000000\n",
+             "0x10000000\nvrun: difftest: pc 0x00001004 <start+4>\n",
              enc(OP_SRAI, 10, 5, 0, 3));
     CU_ASSERT_STRING_EQUAL(out ? out : "", want);
     free(out);

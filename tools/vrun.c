@@ -68,8 +68,8 @@ static void usage(FILE *f)
             "                    32, instead of the first only\n"
             "  --difftest        run IMAGE on the bare machine and on the reference CPU\n"
             "                    (isa/ref/) one instruction at a time, and report the\n"
-            "                    first instruction after which they differ (input: as\n"
-            "                    --lockstep)\n"
+            "                    first instruction after which they differ, its pc placed\n"
+            "                    by the image's symbols (input: as --lockstep)\n"
             "  --vm IMAGE        add a virtual machine running IMAGE; options after it\n"
             "                    (-m, --disk, -n, --boot, --name) apply to it alone\n"
             "  -m, --mem SIZE    physical memory, bytes with an optional K, M or G suffix,\n"
@@ -729,6 +729,11 @@ static int run_difftest(const struct opts *o)
         status = EXIT_BAD_INPUT;
     } else if (out.res.differ) {
         printf("%s: difftest: %s\n", prog, out.res.report);
+        struct report_view v = {.img = &sb.img}; /* its symbols place the pc */
+        char at[160];
+        report_where(&v, out.res.pc, at, sizeof at);
+        if (strchr(at, '<'))
+            printf("%s: difftest: pc %s\n", prog, at);
         status = EXIT_DIFFER;
     } else {
         printf("%s: difftest: the machine and the reference agree for all %" PRIu64 " instructions\n", prog,
