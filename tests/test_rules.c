@@ -755,6 +755,16 @@ static void test_dropped_table_unlinked_everywhere(void)
                          flood_dropped);
 }
 
+/* rootflood.s: the kernel floods its own current root, whose shadow the
+ * VMM then drops while the CPU runs on it: a new root must take its place
+ * ("ok" as on the bare machine, under the isolation checker). */
+static void test_dropped_current_root_replaced(void)
+{
+    every_policy_as_bare("rootflood", "ok\n",
+                         "the shadow of the current root was dropped, but the VMM kept running the guest on it",
+                         NULL);
+}
+
 /* rmapfull.s: more writable mappings of one page than the reverse map
  * holds; the ones the VMM cannot remember must be read-only, so that when
  * the page becomes a page table a store through any of them reaches the
@@ -843,6 +853,7 @@ void suite_rules(void)
                 test_new_table_write_protected_at_once);
     CU_add_test(s, "a dropped shadow table is unlinked from every root that shared it",
                 test_dropped_table_unlinked_everywhere);
+    CU_add_test(s, "a dropped current root is replaced, not run on", test_dropped_current_root_replaced);
     CU_add_test(s, "a writable mapping the reverse map cannot hold is made read-only",
                 test_unremembered_mapping_read_only);
 }
