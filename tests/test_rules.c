@@ -756,8 +756,9 @@ static void test_dropped_table_unlinked_everywhere(void)
 }
 
 /* rootflood.s: the kernel floods its own current root, whose shadow the
- * VMM then drops while the CPU runs on it: a new root must take its place
- * ("ok" as on the bare machine, under the isolation checker). */
+ * VMM then drops while the CPU runs on it, from the middle of its hash
+ * chain: a new root must take its place ("ok" as on the bare machine,
+ * under the isolation checker). */
 static void test_dropped_current_root_replaced(void)
 {
     every_policy_as_bare("rootflood", "ok\n",

@@ -5,20 +5,27 @@
 # at a freed frame (the isolation checker's findings).  Then it reads
 # through a page it has not touched yet.  It prints "ok" and halts with 0,
 # natively and under every policy.
+#
+# The root is at guest frame 9 and its level-2 table at frame 77: the
+# VMM's hash of shadow tables (vmm/shadow.c: bucket) puts the two shadows
+# in one bucket, the table's (made after the root's) first, so that
+# dropping the root unlinks a shadow from the middle of a hash chain.
 
         .equ    KPAGE, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
+        .equ    ROOT, 9 * PAGE          # past the image, zero at boot
+        .equ    PT_K, 77 * PAGE
 
         .text
 _start: call    hostile_init
-        la      a0, root                # entry 0: the first megabyte, one to one; ptb = root
-        la      a1, pt_k
+        li      a0, ROOT                # entry 0: the first megabyte, one to one; ptb = root
+        li      a1, PT_K
         li      a2, KPAGE
         call    low_map
         mfcr    t0, status
         ori     t0, t0, SR_PG
         mtcr    status, t0
 
-        la      t0, root                # five writes to unused entries (va 0xfc000000..)
+        li      t0, ROOT                # five writes to unused entries (va 0xfc000000..)
         addi    t0, t0, 1008 * 4
         li      t1, 5
 1:      sw      zero, 0(t0)
@@ -42,6 +49,4 @@ msg_ok: .asciz  "ok\n"
 
         .bss
         .align  4096
-root:   .space  4096
-pt_k:   .space  4096
 spare:  .space  4096
