@@ -446,6 +446,31 @@ static void test_cached_shadow_reuse_counted(void)
     elf_free(&img);
 }
 
+
+/* Every hidden fault fills a shadow entry (docs/vmm.md: the guest's tables
+ * allow the access, so the entry made maps the page), and vm_stats counts
+ * each entry filled: under the policies that fill on demand, at least one
+ * a hidden fault. */
+static void test_hidden_fault_counts_entry(void)
+{
+    struct elf_image img;
+    guest_image("ptbswitch", &img);
+    for (int p = SHADOW_DEMAND; p <= SHADOW_CACHE; p++) {
+        struct guest_run c = {.image = &img, .policy = (enum shadow_policy)p};
+        struct guest_end vm;
+        guest_run_vmm(&c, &vm);
+        CU_ASSERT_EQUAL(vm.state, VM_HALTED);
+        uint64_t hidden = vm.stats.exits[VMX_PF_HIDDEN];
+        if (hidden == 0 || vm.stats.shadow_entries < hidden)
+            fprintf(stderr, "\n  %s: %llu hidden faults filled shadows, but %llu shadow entries were counted filled",
+                    shadow_policy_name(c.policy), (unsigned long long)hidden,
+                    (unsigned long long)vm.stats.shadow_entries);
+        CU_ASSERT(hidden > 0);
+        CU_ASSERT(vm.stats.shadow_entries >= hidden);
+        guest_end_free(&vm);
+    }
+    elf_free(&img);
+}
 /* --- the instruction limit --- */
 
 /* irq.s arms the timer for 500 cycles and spins until its handler runs,
@@ -730,6 +755,17 @@ static void test_dropped_table_unlinked_everywhere(void)
                          flood_dropped);
 }
 
+/* rootflood.s: the kernel floods its own current root, whose shadow the
+ * VMM then drops while the CPU runs on it, from the middle of its hash
+ * chain: a new root must take its place ("ok" as on the bare machine,
+ * under the isolation checker). */
+static void test_dropped_current_root_replaced(void)
+{
+    every_policy_as_bare("rootflood", "ok\n",
+                         "the shadow of the current root was dropped, but the VMM kept running the guest on it",
+                         NULL);
+}
+
 /* rmapfull.s: more writable mappings of one page than the reverse map
  * holds; the ones the VMM cannot remember must be read-only, so that when
  * the page becomes a page table a store through any of them reaches the
@@ -804,6 +840,7 @@ void suite_rules(void)
     CU_add_test(s, "a page-table write's decision shows the entry before and after", test_tracing_decision_before_after);
     CU_add_test(s, "a true page fault's decision names the cause the guest then sees", test_true_fault_decision_names_cause);
     CU_add_test(s, "going back to a cached shadow counts as a reuse", test_cached_shadow_reuse_counted);
+    CU_add_test(s, "a hidden fault counts the shadow entry it fills", test_hidden_fault_counts_entry);
     CU_add_test(s, "a VM stopped by its instruction limit ends as the bare machine does", test_limit_stops_like_bare);
     CU_add_test(s, "a VM stopped by its instruction limit: a limit exit, said and counted", test_limit_exit_counted);
     CU_add_test(s, "a VM whose disk fails stops there: no interrupt is delivered after", test_failed_disk_delivers_nothing);
@@ -817,6 +854,7 @@ void suite_rules(void)
                 test_new_table_write_protected_at_once);
     CU_add_test(s, "a dropped shadow table is unlinked from every root that shared it",
                 test_dropped_table_unlinked_everywhere);
+    CU_add_test(s, "a dropped current root is replaced, not run on", test_dropped_current_root_replaced);
     CU_add_test(s, "a writable mapping the reverse map cannot hold is made read-only",
                 test_unremembered_mapping_read_only);
 }

@@ -14,6 +14,8 @@
 #      entries map every page to data page 3;
 #   5. across a page boundary: the last 256 bytes of pt_y and the first
 #      256 of pt_z, entries that clear V (page faults after) and map;
+#      5b. the same block one entry later, so that the second page of the
+#      write clears V in pt_z[0], an entry the shadow has (a fault after);
 #   6. from the tables to the disk and back into a buffer: what the disk
 #      got is the tables, A and D bits as the hardware set them.
 
@@ -161,6 +163,22 @@ _start: call    hostile_init
         call    probe_lw
         li      a0, CAUSE_PAGE_FAULT
         li      a1, 0x00800000 + 64 * PAGE
+        la      a2, lw_at
+        call    check_trap
+
+        li      t0, 0x00800000          # 5b. the same block one entry later: pt_z[0],
+        lw      a0, 0(t0)               #     in use now (page 2), gets a cleared V -
+        li      a1, 2                   #     a write whose second page is the table
+        call    check
+        li      a0, DISK_CMD_READ
+        li      a1, 2
+        la      a2, pt_y + PAGE - 4
+        call    dma
+        tlbflush
+        li      a0, 0x00800000
+        call    probe_lw
+        li      a0, CAUSE_PAGE_FAULT
+        li      a1, 0x00800000
         la      a2, lw_at
         call    check_trap
 
