@@ -86,7 +86,6 @@ struct tracer {
     FILE *f;
     const struct elf_image *img;
     const char *prefix; /* before what a line says: "[name] " with several VMs */
-    size_t last;        /* the symbol found last, tried first */
     struct slot *slots;
     struct slot spare;
 };
@@ -108,43 +107,16 @@ static struct slot *slot_of(struct tracer *t, uint32_t pc)
     return s;
 }
 
-/* The symbol with the greatest value <= va (the last of equals), as
- * elf_symbol_at finds it, by bisection from the last one found. */
-static const struct elf_symbol *symbol_at(struct tracer *t, uint32_t va)
-{
-    const struct elf_image *img = t->img;
-    if (!img || img->nsyms == 0 || img->syms[0].value > va)
-        return NULL;
-    size_t n = img->nsyms, i = t->last < n ? t->last : 0;
-    if (!(img->syms[i].value <= va && (i + 1 == n || img->syms[i + 1].value > va))) {
-        size_t lo = 0, hi = n; /* syms[lo].value <= va < syms[hi].value */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (img->syms[mid].value <= va)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        i = lo;
-    }
-    t->last = i;
-    return &img->syms[i];
-}
-
 /* report_where's text for va, padded as a line has it. */
 static const char *where_of(struct tracer *t, uint32_t va)
 {
     struct slot *s = slot_of(t, va);
     if (!s->has_where) {
-        const struct elf_symbol *sym = symbol_at(t, va);
-        /* the same words as report_where */
+        /* report_where's words, looked up once per slot: a trace and a
+         * report place a pc alike */
+        struct report_view v = {.img = t->img};
         char buf[WHERE_MAX];
-        if (!sym)
-            snprintf(buf, sizeof buf, "0x%08x", va);
-        else if (va == sym->value)
-            snprintf(buf, sizeof buf, "0x%08x <%s>", va, sym->name);
-        else
-            snprintf(buf, sizeof buf, "0x%08x <%s+%u>", va, sym->name, va - sym->value);
+        report_where(&v, va, buf, sizeof buf);
         snprintf(s->where, WHERE_MAX, "%-32s", buf);
         s->has_where = true;
     }
