@@ -144,6 +144,7 @@ void guest_end_of(struct vm *vm, struct capture *out, struct guest_end *e)
 {
     memset(e, 0, sizeof *e);
     e->state = vm_state(vm);
+    snprintf(e->message, sizeof e->message, "%s", vm_message(vm));
     e->value = e->state == VM_HALTED || e->state == VM_DOUBLE_FAULT ? vm_exit_value(vm) : 0;
     e->instret = vm_instret(vm);
     e->cycles = vm_cycles(vm);

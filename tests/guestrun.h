@@ -56,6 +56,7 @@ struct guest_end {
     size_t disklen;
     /* under the VMM */
     struct vmm_violation violation; /* when state is VM_ISOLATION */
+    char message[200];            /* vm_message: why it stopped, when the VMM stopped it */
     struct vm_stats stats;
     unsigned audit;               /* vmm_audit() findings when it stopped */
     char audit_first[400];        /* ... the first of them, in the audit's words ("" if none) */

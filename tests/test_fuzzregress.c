@@ -137,6 +137,8 @@ static void test_guest_catches_broken_vmms(void)
         {INJECT_MAP_FOREIGN, "maps a foreign frame"},
         {INJECT_LEAK, "leaks frames"},
         {INJECT_WRONG_ROLE, "wrong role"},
+        {INJECT_TRACE_FLAG, "trace count a flag"},
+        {INJECT_FAULT_ZAP, "drops all at faults"},
     };
     static uint8_t buf[2048];
     for (size_t b = 0; b < sizeof broken / sizeof broken[0]; b++) {

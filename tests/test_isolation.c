@@ -339,6 +339,24 @@ static void test_catches_write_to_a_freed_frame(void)
     }
 }
 
+/* A frame's trace count kept as a flag: when one of two shadow tables
+ * made from the same guest frame is dropped, the frame stops being traced
+ * while the other table lives on, and guest writes to it would no longer
+ * be seen.  ptebeyond.s makes such a pair (pt_self is a level-2 table
+ * that maps itself, so it is shadowed at both levels).  Caught at the exit
+ * that dropped the table, by the check the untracing itself triggers
+ * (note_traced in destroy): without it only a whole audit would see it. */
+static void test_catches_table_left_untraced(void)
+{
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct caught c = run_broken_guest("ptebeyond", (enum shadow_policy)p, INJECT_TRACE_FLAG, INV_TABLE);
+        if (!c.ok)
+            continue;
+        CU_ASSERT(strstr(c.v.text, "is made from a guest frame that is not traced") ||
+                  strstr(c.v.text, "shadow tables made from it, and is traced"));
+    }
+}
+
 /* --- what makes the incremental checks enough --- */
 
 /* The argument in vmm/isolation.c holds only while every write the VMM
@@ -475,6 +493,7 @@ void suite_isolation(void)
     CU_add_test(s, "catches user mode on the supervisor's shadow", test_catches_wrong_role);
     CU_add_test(s, "catches a writable entry over a clean page (lost dirty bit)", test_catches_lost_dirty_bit);
     CU_add_test(s, "catches a write to a frame the VM gave back", test_catches_write_to_a_freed_frame);
+    CU_add_test(s, "catches a table whose guest frame is no longer traced", test_catches_table_left_untraced);
     CU_add_test(s, "every VMM write to host memory is watched", test_every_host_write_is_watched);
     CU_add_test(s, "vrun --check-isolation", test_vrun_check_isolation);
     CU_add_test(s, "vrun: a violation is said with the registers, and status 125", test_vrun_reports_a_violation);

@@ -21,6 +21,7 @@
 #include "pt.h"
 #include "rig.h"
 #include "vmm.h"
+#include "broken_rule.h"
 
 /* --- the mutator --- */
 
@@ -702,6 +703,93 @@ static void every_policy_as_bare(const char *guest, const char *want, const char
     elf_free(&img);
 }
 
+/* The smallest shadow limit, 4 frames: a root, the level-2 tables of one
+ * instruction's fetch and data, and a fault's room.  Each guest below has
+ * instructions whose fetch and data lie in different 4 MiB regions, and
+ * switches roots (user and supervisor, or ptb); at this limit every hidden
+ * fault but the first of an instruction finds the limit nearly full.  A
+ * rebuild that leaves room for one fault only makes rebuild go round for
+ * ever at such an instruction (no instruction retires, so no instruction
+ * limit ends it); a root made without making room first goes past the
+ * limit.  Each must run as on the bare machine, under the isolation
+ * checker (which also holds the limit), under every policy. */
+static void test_smallest_shadow_limit_runs(void)
+{
+    static const struct {
+        const char *guest, *boot;
+        size_t disk;
+    } cases[] = {{"paging", NULL, 0}, {"isocheck", NULL, DISK_BLOCK_SIZE}, {"ptbswitch", NULL, 0},
+                 {"chaos", "a", 0},   {"irq", NULL, 0},                    {"sharedleaf", NULL, 0}};
+    static const uint8_t disk[DISK_BLOCK_SIZE];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct elf_image img;
+        guest_image(cases[i].guest, &img);
+        struct guest_run c = {.image = &img, .boot = cases[i].boot, .disk = cases[i].disk ? disk : NULL,
+                              .disk_len = cases[i].disk, .check = true, .shadow_frames = VMM_MIN_SHADOW_FRAMES};
+        struct guest_end bare;
+        guest_run_bare(&c, &bare);
+        for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+            struct guest_end vm;
+            char who[96], what[512];
+            c.policy = (enum shadow_policy)p;
+            guest_run_vmm(&c, &vm);
+            snprintf(who, sizeof who, "guest %s, %s shadows, a limit of %u shadow frames", cases[i].guest,
+                     shadow_policy_name(c.policy), VMM_MIN_SHADOW_FRAMES);
+            expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
+            RULE(!what[0], "a VM at the smallest shadow limit must run as on the bare machine",
+                 "%s: %s%s%s (look at ensure_room and build_all in vmm/shadow.c)", who, what,
+                 vm.message[0] ? ": " : "", vm.state == VM_ISOLATION ? vm.violation.text : vm.message);
+            guest_end_free(&vm);
+        }
+        guest_end_free(&bare);
+        elf_free(&img);
+    }
+}
+
+/* Fewer frames than one instruction needs is refused when the VMM is made,
+ * saying the least it takes; that many is taken. */
+static void test_too_small_shadow_limit_refused(void)
+{
+    char err[200] = "";
+    struct vmm_config vc = {.isa = ISA_PG, .shadow_frames = VMM_MIN_SHADOW_FRAMES - 1};
+    struct vmm *v = vmm_new(&vc, 1u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NULL(v);
+    char want[40];
+    snprintf(want, sizeof want, "at least %u", VMM_MIN_SHADOW_FRAMES);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+    if (v)
+        vmm_free(v);
+    vc.shadow_frames = VMM_MIN_SHADOW_FRAMES;
+    v = vmm_new(&vc, 1u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(v);
+    if (v)
+        vmm_free(v);
+}
+
+/* A VMM that drops every shadow table at each page fault (INJECT_FAULT_ZAP)
+ * never lets paging.s's user program finish an instruction that fetches
+ * from one region and stores to another.  It must stop the VM, saying so,
+ * at that instruction - not fault on for ever. */
+static void test_no_progress_is_said(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_run c = {.image = &img, .policy = (enum shadow_policy)p, .inject = INJECT_FAULT_ZAP};
+        struct guest_end vm;
+        guest_run_vmm(&c, &vm);
+        bool said = vm.state == VM_FAILED && strstr(vm.message, "page faults at pc") &&
+                    strstr(vm.message, "without retiring it");
+        RULE(said, "a VM that cannot retire an instruction is stopped, and the VMM says why",
+             "%s shadows: the VM ended %s: %s", shadow_policy_name(c.policy), vm_state_name(vm.state), vm.message);
+        char pc[24];
+        snprintf(pc, sizeof pc, "pc 0x%08x", vm.pc);
+        CU_ASSERT_PTR_NOT_NULL(strstr(vm.message, pc)); /* the instruction it is stuck at */
+        guest_end_free(&vm);
+    }
+    elf_free(&img);
+}
+
 /* rmapcompact.s fills its VM's reverse map of writable shadow entries with
  * stale nodes, then turns the page they all map into a page table and
  * rewrites an entry through an old writable mapping: the VMM must have
@@ -855,6 +943,9 @@ void suite_rules(void)
     CU_add_test(s, "a dropped shadow table is unlinked from every root that shared it",
                 test_dropped_table_unlinked_everywhere);
     CU_add_test(s, "a dropped current root is replaced, not run on", test_dropped_current_root_replaced);
+    CU_add_test(s, "a VM at the smallest shadow limit runs as on the bare machine", test_smallest_shadow_limit_runs);
+    CU_add_test(s, "fewer shadow frames than one instruction needs are refused", test_too_small_shadow_limit_refused);
+    CU_add_test(s, "a VM that cannot retire an instruction is stopped, saying why", test_no_progress_is_said);
     CU_add_test(s, "a writable mapping the reverse map cannot hold is made read-only",
                 test_unremembered_mapping_read_only);
 }

@@ -244,6 +244,21 @@ bool audit_table(struct vm *vm, const struct spage *sp, struct findings *fd)
     return fd->n == before;
 }
 
+/* A traced frame whose count is too high only costs time; too low, it
+ * would stop being traced while a shadow is still made from it. */
+bool audit_trace_count(struct vm *vm, uint32_t gfn, uint32_t tables, struct findings *fd)
+{
+    if (tables == vm->sh.pt_count[gfn])
+        return true;
+    struct vmm_violation r;
+    violation_start(&r, INV_TABLE, vm);
+    r.gfn = gfn;
+    violation_say(&r, "guest frame 0x%x has %u shadow tables made from it, and is traced %u times", gfn, tables,
+                  vm->sh.pt_count[gfn]);
+    violation_found(fd, &r);
+    return false;
+}
+
 bool audit_shadows(struct vm *vm, struct findings *fd)
 {
     struct shadow *sh = &vm->sh;
@@ -266,17 +281,9 @@ bool audit_shadows(struct vm *vm, struct findings *fd)
         violation_found(fd, &r);
         goto out;
     }
-    /* A traced frame whose count is too high only costs time; too low, it
-     * would stop being traced while a shadow is still made from it. */
     for (uint32_t k = 0; made_from && k <= vm->nframes; k++)
-        if (made_from[k] != sh->pt_count[k]) {
-            violation_start(&r, INV_TABLE, vm);
-            r.gfn = k;
-            violation_say(&r, "guest frame 0x%x has %u shadow tables made from it, and is traced %u times", k,
-                          made_from[k], sh->pt_count[k]);
-            violation_found(fd, &r);
+        if (!audit_trace_count(vm, k, made_from[k], fd))
             break;
-        }
 out:
     free(made_from);
     return fd->n == before;

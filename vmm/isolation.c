@@ -28,8 +28,11 @@
  *   stores, DMA, A/D bits)        (guest_copy)               the words written
  *   a host frame's owner          note_owner (alloc.c)       the change; the books
  *   a guest frame becomes a       note_traced (create)       that no writable shadow entry
- *   traced page table                                        maps it (the count below)
- *   ... stops being one           note_traced (destroy)      no shadow is made from it
+ *   traced page table                                        maps it (the count below); and
+ *                                                            as the next line
+ *   ... stops being one           note_traced (destroy)      its trace count is the number
+ *                                                            of shadows made from it (none
+ *                                                            when it reaches 0)
  *   a shadow table is freed       note_owner                 every root entry (none may
  *                                                            lead to it)
  *   the virtual CPU, the real     (a few words)              always
@@ -332,21 +335,26 @@ static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
     }
     if (c->nown && !audit_counts(v, vm, &c->counts, fd))
         return;
+    /* A frame whose tracing changed: its count is the tables made from it
+     * (a table left once it stops being traced is named as such), and one
+     * that became a table is looked for among the writable entries below. */
     for (uint32_t i = 0; i < c->ntr; i++) {
-        uint32_t g = c->tr[i].gfn;
-        if (c->tr[i].traced) {
-            if (g < vm->nframes && shadow_is_table(vm, g)) {
-                c->marked[vm->pmap[g]] = 1;
-                traced = true;
-            }
+        uint32_t g = c->tr[i].gfn, tables = 0;
+        if (g > vm->nframes)
             continue;
-        }
-        for (int level = PT_ROOT; level <= PT_LEAF && !shadow_is_table(vm, g); level++)
+        for (int level = PT_ROOT; level <= PT_LEAF; level++)
             for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
                 const struct spage *sp = shadow_lookup(&vm->sh, g, level, role);
-                if (sp && !audit_table_header(vm, sp, fd))
+                tables += sp != NULL;
+                if (sp && !c->tr[i].traced && !audit_table_header(vm, sp, fd))
                     return;
             }
+        if (!audit_trace_count(vm, g, tables, fd))
+            return;
+        if (c->tr[i].traced && shadow_is_table(vm, g)) {
+            c->marked[vm->pmap[g]] = 1;
+            traced = true;
+        }
     }
     if (traced) {
         /* writable somewhere: walk the tables only now, to name the entry */

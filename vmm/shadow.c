@@ -34,8 +34,16 @@
  * after which we drop its shadow and stop tracing it. */
 #define FLOOD_LIMIT 4
 /* Frames one page fault may need: a root (if ensure_room just dropped
- * everything) and a level-2 table.  A rebuild leaves this many free. */
+ * everything) and a level-2 table.  One instruction may fault twice, at
+ * its fetch and at its data, each needing a level-2 table: a rebuild
+ * leaves room for both, and a VM needs a root, two level-2 tables and a
+ * fault's room to spare (VMM_MIN_SHADOW_FRAMES). */
 #define FAULT_FRAMES 2
+_Static_assert(VMM_MIN_SHADOW_FRAMES == 2 + FAULT_FRAMES, "a root and a table, then a fault's room");
+/* Hidden faults at one instruction before the VMM says it is going round
+ * in circles: a correct one needs two (see FAULT_FRAMES), and no limit on
+ * retired instructions would ever end such a run. */
+#define STALL_FAULTS 64
 #define RMAP_NODES (1u << 16) /* writable mappings remembered per VM */
 /* A root's entries point at leaf tables: the pager is written for two
  * levels (a deeper table would need shadows of the levels between). */
@@ -234,6 +242,8 @@ static void destroy(struct vm *vm, struct spage *sp)
     /* Off the CPU, the real ptb may still point here: no longer to be trusted. */
     if (vm->vmm->current != vm)
         vm_unload(vm);
+    if (sp->role != ROLE_PHYS && (vm->vmm->cfg.inject & INJECT_TRACE_FLAG))
+        sh->pt_count[sp->key] = 1;
     if (sp->role != ROLE_PHYS && --sh->pt_count[sp->key] == 0)
         note_traced(vm->vmm, vm, sp->key, false);
     vm->vmm->spage_of[sp->hfn] = NULL;
@@ -390,8 +400,8 @@ static void build_all(struct vm *vm, struct spage *root)
         uint32_t e = l1[i1];
         if (!(e & PTE_V) || (e >> PAGE_SHIFT) >= vm->nframes)
             continue;
-        if (vm->sh.nframes + 1 + FAULT_FRAMES > vm->sh.limit)
-            return; /* the rest fills on demand, within the limit */
+        if (vm->sh.nframes + 2 + FAULT_FRAMES > vm->sh.limit)
+            return; /* the rest fills on demand: a child, and room for an instruction's two faults */
         bool created;
         struct spage *child = child_of(vm, root, i1, e >> PAGE_SHIFT, root->role, &created);
         if (!child)
@@ -569,6 +579,18 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
     uint32_t cause;
     int role;
 
+    struct shadow *sh = &vm->sh;
+    if (vm->cpu.instret != sh->stall_instret || x->pc != sh->stall_pc) {
+        sh->stall_instret = vm->cpu.instret;
+        sh->stall_pc = x->pc;
+        sh->stall_faults = 0;
+    } else if (++sh->stall_faults >= STALL_FAULTS) {
+        vm_fail(vm, "VMM bug: %u page faults at pc 0x%08x without retiring it: the shadow tables it needs do not stay",
+                sh->stall_faults, x->pc);
+        return VMX_PF_HIDDEN;
+    }
+    if (vm->vmm->cfg.inject & INJECT_FAULT_ZAP)
+        zap_all(vm);
     ensure_room(vm, FAULT_FRAMES);
     shadow_activate(vm); /* after ensure_room, the root may have to be made again */
     if (!(cr[CR_STATUS] & SR_PG)) {

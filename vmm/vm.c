@@ -33,6 +33,11 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
                  tech ? cfg->technique : cfg->mmu, tech ? vmm_techniques[0]->name : vmm_mmus[0]->name);
         return NULL;
     }
+    if (cfg->shadow_frames && cfg->shadow_frames < VMM_MIN_SHADOW_FRAMES) {
+        snprintf(err, errlen, "%u shadow frames a VM: too few to run one instruction (at least %u)",
+                 cfg->shadow_frames, VMM_MIN_SHADOW_FRAMES);
+        return NULL;
+    }
     struct machine_config mc = {.mem_size = host_mem, .isa = cfg->isa, .exits = MACHINE_EXITS_ALL};
     struct machine *m = machine_new(&mc, err, errlen);
     if (!m)

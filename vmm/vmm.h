@@ -42,7 +42,14 @@ enum vmm_inject {
     INJECT_LEAK = 64,            /* a freed host frame never gets back to the free list */
     INJECT_WRONG_ROLE = 128,     /* virtual user mode runs on the supervisor shadow */
     INJECT_STALE_RMAP = 256,     /* reverse-map nodes into dropped tables are followed (a bug once real) */
+    INJECT_TRACE_FLAG = 512,     /* a frame's trace count is kept as a flag: dropping one of its tables untraces it */
+    INJECT_FAULT_ZAP = 1024,     /* every page fault first drops every shadow table: no instruction keeps what it needs */
 };
+
+/* The fewest shadow-table frames a VM can run in: a root, the level-2
+ * tables of one instruction's fetch and data, and a fault's room to spare
+ * (vmm/shadow.c).  vmm_new refuses fewer. */
+#define VMM_MIN_SHADOW_FRAMES 4
 
 struct vmm_config {
     enum isa_variant isa;      /* of the real machine, and so of every guest */
@@ -52,7 +59,7 @@ struct vmm_config {
     const char *mmu;
     enum shadow_policy policy; /* the shadow MMU's policy */
     uint32_t quantum;          /* instructions a VM runs before the next gets the CPU */
-    uint32_t shadow_frames;    /* shadow-table frames each VM may hold (0: default) */
+    uint32_t shadow_frames;    /* shadow-table frames each VM may hold (0: default; at least VMM_MIN_SHADOW_FRAMES) */
     unsigned inject;           /* enum vmm_inject flags; 0 in real use */
     /* The isolation checker (docs/vmm.md section 8.1): after every exit,
      * check the invariants of resource control and stop the VM at the

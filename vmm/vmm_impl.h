@@ -71,6 +71,8 @@ struct shadow {
     struct rmap_node *rnodes;
     uint32_t nrnodes, caprnodes;
     struct spage *root[NROLES];  /* current root of each role, or NULL */
+    uint64_t stall_instret;      /* the last fault's instret and pc, and the faults there since */
+    uint32_t stall_pc, stall_faults;
 };
 
 struct vm {
@@ -238,6 +240,8 @@ bool audit_table_header(struct vm *vm, const struct spage *sp, struct findings *
 /* A whole shadow table; every shadow table of a VM, with its counts. */
 bool audit_table(struct vm *vm, const struct spage *sp, struct findings *fd);
 bool audit_shadows(struct vm *vm, struct findings *fd);
+/* Guest frame gfn, from which `tables` shadow tables are made, is traced as often. */
+bool audit_trace_count(struct vm *vm, uint32_t gfn, uint32_t tables, struct findings *fd);
 /* No writable shadow entry of vm maps a host frame marked in marked[]. */
 bool audit_writable(struct vm *vm, const uint8_t *marked, struct findings *fd);
 /* For each host frame, the valid writable entries of every shadow table
