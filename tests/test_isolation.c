@@ -47,7 +47,7 @@ static const struct silent_case silent_cases[] = {
     {"chaos", "a", 0, 0, 0, true},       {"chaos", "b", 0, 0, 0, false},
     {"chaos", "q", 0, 0, 0, false},      {"chaos", "z", 0, 0, 0, false},
     {"chaos", "7", 0, 0, 0, false},      {"rmapleak", NULL, 0, 0, 0, false},
-    {"manyl2", NULL, 8u << 20, 64, 0, false},
+    {"manyl2", NULL, 8u << 20, 64, 0, false},    {"farl2", NULL, 8u << 20, 0, 0, false},
 };
 
 static void test_silent_on_a_correct_vmm(void)

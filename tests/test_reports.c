@@ -331,6 +331,9 @@ static void test_label_before_constant(void)
     /* param.s: USER_BASE = 0x40000000, no segment there */
     report_where(&v, 0x40000100, where, sizeof where);
     EXPECT_TEXT("an address outside every segment", where, "0x40000100 <USER_BASE+256>");
+    /* ... but not one a megabyte or more below: that is a count or a size */
+    report_where(&v, 0x40100000, where, sizeof where);
+    EXPECT_TEXT("an address far above every symbol", where, "0x40100000");
     elf_free(&kept);
     elf_free(&img);
 }

@@ -746,6 +746,35 @@ static void test_smallest_shadow_limit_runs(void)
     }
 }
 
+/* farl2.s: at the default limit of 1024 frames, one instruction fetched
+ * through the 1022nd of 1023 level-2 tables loads through the 1023rd,
+ * neither of which a rebuild fills.  Each of its faults must keep what the
+ * other made: a hostile guest otherwise hangs its VMM (no instruction
+ * retires, so no instruction limit stops it). */
+static void test_far_tables_instruction_retires(void)
+{
+    struct elf_image img;
+    guest_image("farl2", &img);
+    struct guest_run c = {.image = &img, .mem = 8u << 20};
+    struct guest_end bare;
+    guest_run_bare(&c, &bare);
+    CU_ASSERT(bare.state == VM_HALTED && bare.value == 0); /* it read the 7 it mapped */
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        struct guest_end vm;
+        char who[96], what[512];
+        c.policy = (enum shadow_policy)p;
+        guest_run_vmm(&c, &vm);
+        snprintf(who, sizeof who, "guest farl2, %s shadows, the default limit", shadow_policy_name(c.policy));
+        expect_vm_as_bare(&bare, &vm, who, what, sizeof what);
+        RULE(!what[0], "an instruction whose fetch and data need two level-2 tables retires",
+             "%s: %s%s%s (look at build_all and ensure_room in vmm/shadow.c)", who, what, vm.message[0] ? ": " : "",
+             vm.message);
+        guest_end_free(&vm);
+    }
+    guest_end_free(&bare);
+    elf_free(&img);
+}
+
 /* Fewer frames than one instruction needs is refused when the VMM is made,
  * saying the least it takes; that many is taken. */
 static void test_too_small_shadow_limit_refused(void)
@@ -944,6 +973,8 @@ void suite_rules(void)
                 test_dropped_table_unlinked_everywhere);
     CU_add_test(s, "a dropped current root is replaced, not run on", test_dropped_current_root_replaced);
     CU_add_test(s, "a VM at the smallest shadow limit runs as on the bare machine", test_smallest_shadow_limit_runs);
+    CU_add_test(s, "an instruction whose fetch and data need two far level-2 tables retires",
+                test_far_tables_instruction_retires);
     CU_add_test(s, "fewer shadow frames than one instruction needs are refused", test_too_small_shadow_limit_refused);
     CU_add_test(s, "a VM that cannot retire an instruction is stopped, saying why", test_no_progress_is_said);
     CU_add_test(s, "a writable mapping the reverse map cannot hold is made read-only",

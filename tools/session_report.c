@@ -22,8 +22,11 @@
  * at or below it in the segment that holds it; else, for an address no
  * segment holds (a user program's, seen from a kernel's image) or one no
  * label precedes, the nearest other symbol, an .equ constant such as
- * USER_BASE.  A constant that happens to lie between two labels never
- * hides the label. */
+ * USER_BASE, if it lies within CONSTANT_REACH below (farther, it is a
+ * count or a size, not a base: NL2 = 1023 once placed 0xff800004 as
+ * <NL2+4286577669>).  A constant that happens to lie between two labels
+ * never hides the label. */
+#define CONSTANT_REACH (1u << 20)
 static const struct elf_symbol *symbol_for(const struct elf_image *img, uint32_t va)
 {
     const struct elf_segment *seg = NULL;
@@ -38,7 +41,7 @@ static const struct elf_symbol *symbol_for(const struct elf_image *img, uint32_t
         else if (img->nsegs == 0 || (seg && s->value >= seg->vaddr))
             label = s;
     }
-    return label ? label : other;
+    return label ? label : other && va - other->value < CONSTANT_REACH ? other : NULL;
 }
 
 /* "0x00001004 <_start+4>", or the bare address without a symbol. */
