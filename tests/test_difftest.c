@@ -664,6 +664,7 @@ static void test_guests_and_example(void)
         {"tests/guests/chaos.s", "7", MEM, EXIT_HALT},
         {"tests/guests/dma.s", NULL, MEM, EXIT_HALT},
         {"tests/guests/manyl2.s", NULL, 8u << 20, EXIT_HALT},
+        {"tests/guests/farl2.s", NULL, 8u << 20, EXIT_HALT},
         {"tests/guests/rmapleak.s", NULL, MEM, EXIT_HALT},
         {"assembler/examples/hello.s", NULL, MEM, EXIT_HALT},
     };
