@@ -58,6 +58,10 @@ struct vmm_mmu {
     /* Guest memory at [gpa, gpa+len) changed behind the real MMU's back
      * (an emulated store, DMA, a debugger). */
     void (*guest_wrote)(struct vm *vm, uint32_t gpa, size_t len);
+    /* The walk the real MMU would do for va through what it made for the
+     * VM's current mode, read only (vm_mmu_walk, for debuggers: called
+     * between exits, never on the exit path).  NULL: nothing to walk. */
+    bool (*walk)(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out);
     /* The rules of resource control over what it made (audit.c): false,
      * and the findings, if any is broken. */
     bool (*audit)(struct vm *vm, struct findings *fd);

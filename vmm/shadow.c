@@ -640,6 +640,37 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
     return VMX_PF_HIDDEN;
 }
 
+/* --- a debugger's look --- */
+
+static bool host_read(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
+
+/* The real MMU's walk through the root of the VM's current mode, as the
+ * hardware walks (pt_walk) but with A and D left alone, which shadow
+ * entries have preset anyway.  The root is looked up, never made: off the
+ * CPU, sh->root may be another ptb's. */
+static bool shadow_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
+{
+    int role = active_role(vm);
+    uint32_t key = shadow_root_key(vm, role);
+    struct spage *root = vm->sh.root[role];
+    if (!root || root->key != key)
+        root = shadow_lookup(&vm->sh, key, PT_ROOT, role);
+    *out = (struct vmm_mmu_walk){.role = shadow_role_name(role), .guest_table = role == ROLE_PHYS ? 0 : key << PAGE_SHIFT};
+    if (!root)
+        return true;
+    out->has_root = true;
+    out->root = root->hfn << PAGE_SHIFT;
+    struct dma host = {.ctx = vm->vmm->m, .mem_size = machine_mem_size(vm->vmm->m), .read = host_read};
+    struct pt_walk w;
+    pt_walk(&host, out->root, va, ACCESS_READ, true, false, &w);
+    out->levels = w.level;
+    for (int level = PT_ROOT; level <= w.level; level++) {
+        out->entry_pa[level - 1] = w.entry_pa[level - 1];
+        out->entry[level - 1] = host_word(vm->vmm, w.entry_pa[level - 1]);
+    }
+    return true;
+}
+
 /* --- setup and teardown --- */
 
 static bool shadow_init(struct vm *vm)
@@ -685,5 +716,6 @@ const struct vmm_mmu shadow_paging = {
     .paging_changed = shadow_paging_changed,
     .fault = shadow_fault,
     .guest_wrote = shadow_guest_wrote,
+    .walk = shadow_walk,
     .audit = audit,
 };

@@ -331,6 +331,12 @@ const struct debug_hit *vm_debug_hit(const struct vm *vm) { return &vm->debug_hi
 uint32_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
 int vm_id(const struct vm *vm) { return vm->id; }
 
+bool vm_mmu_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
+{
+    *out = (struct vmm_mmu_walk){0};
+    return vm->mmu->walk && vm->mmu->walk(vm, va, out);
+}
+
 uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn)
 {
     return gfn < vm->nframes ? vm->pmap[gfn] : 0;

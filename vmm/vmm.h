@@ -309,6 +309,20 @@ unsigned vmm_audit(struct vmm *v, FILE *f);
 enum frame_kind { FRAME_FREE, FRAME_GUEST, FRAME_SHADOW };
 enum frame_kind vmm_frame_owner(const struct vmm *v, uint32_t hfn, int *vm_id);
 int vm_id(const struct vm *vm);
+/* The walk the real MMU would do for guest-virtual va through the tables
+ * the VM's MMU technique made for its current mode (seams.h: walk), every
+ * address host-physical.  It changes nothing: no entry is filled, no A or
+ * D set, no table made.  For debuggers, beside the guest's own walk. */
+struct vmm_mmu_walk {
+    bool has_root;        /* false: no root made for the current mode yet (the VM's next entry makes it) */
+    uint32_t root;        /* the root's host-physical address: the real ptb while the VM runs */
+    const char *role;     /* the VM's modes the root serves: "sup", "user", "phys" (guest paging off) */
+    uint32_t guest_table; /* "sup", "user": the guest-physical address of the guest table it is made from */
+    int levels;           /* entries read, 1..PT_LEVELS (0 without a root): a walk stops at V clear */
+    uint32_t entry_pa[PT_LEVELS], entry[PT_LEVELS]; /* [level - 1]: the entry's host-physical address, value */
+};
+/* False if the VM's MMU has no tables to walk (*out is then all zero). */
+bool vm_mmu_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out);
 /* The host frame backing a guest frame of a VM. */
 uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn);
 /* Host frames on the free list: with vmm_remove_vm, what a leak test
