@@ -51,6 +51,7 @@
     X(vmstep)                                                                  \
     X(layers)                                                                  \
     X(rules)                                                                   \
+    X(views)                                                                   \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

@@ -159,7 +159,7 @@ void view_walk(FILE *f, const struct report_view *v, struct vm *vm, uint32_t va,
     if (paging)
         walk_guest(v, va, &g);
     for (int level = PT_ROOT; level <= PT_LEVELS; level++) {
-        char lead[16];
+        char lead[24];
         snprintf(lead, sizeof lead, "level %d", level);
         if (level <= g.levels && g.outside && level == g.levels)
             fprintf(f, "%s%-8s%s %s%-6s%s %s 0x%08x  %sis outside memory: a bus error%s\n", p.label, lead, p.off,
@@ -191,7 +191,7 @@ void view_walk(FILE *f, const struct report_view *v, struct vm *vm, uint32_t va,
         mapped = false;
     }
     if (mapped) {
-        char rights[96] = "";
+        char rights[128] = "";
         if (paging)
             rights_text(v, va, user, rights, sizeof rights);
         fprintf(f, "%s%-8s%s %s%-6s%s %s 0x%08x", p.label, "page", p.off, p.guest, "guest", p.off, space, gpa);
@@ -255,7 +255,8 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     real_ptb_text(vmm, vm, machine_get_cr(m, CR_PTB), b, sizeof b);
     ROW("ptb", a, b);
     report_where(v, cr[CR_TVEC], a, sizeof a);
-    ROW("tvec", a, "");
+    snprintf(b, sizeof b, "%08x (unused: every trap exits to the VMM)", machine_get_cr(m, CR_TVEC));
+    ROW("tvec", a, b);
     report_where(v, cr[CR_EPC], a, sizeof a);
     if (last)
         report_where(v, last->pc, b, sizeof b);
@@ -267,8 +268,12 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
         snprintf(b, sizeof b, "%s", last ? "(not a trap)" : "");
     ROW("cause", a, b);
     snprintf(a, sizeof a, "%08x", cr[CR_BADADDR]);
-    snprintf(b, sizeof b, "%08x", last ? last->addr : 0);
-    ROW("badaddr", a, last && last->reason == EXIT_TRAP ? b : "");
+    /* an exit's address means something only for a fault on one */
+    uint32_t code = last ? CAUSE_CODE(last->cause) : 0;
+    bool addressed = last && last->reason == EXIT_TRAP &&
+                     (code == CAUSE_PAGE_FAULT || code == CAUSE_MISALIGNED || code == CAUSE_BUS_ERROR);
+    snprintf(b, sizeof b, "%08x", addressed ? last->addr : 0);
+    ROW("badaddr", a, addressed ? b : "");
 #undef ROW
     fprintf(f, "%-9s %sthe real column: the real status and ptb now; pc, cause and address of the last exit%s\n", "",
             p.label, p.off);
