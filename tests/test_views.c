@@ -289,6 +289,45 @@ static void test_walk_unmapped(void)
     catch_free(&c);
 }
 
+/* A VM that has not run yet has no shadow root: the walk says so, and
+ * looking makes none (no frame taken, no memory written). */
+static void test_walk_before_first_run(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_DEMAND};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 1025 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture out = {0};
+    struct vm_config cfg = {.name = "paging", .mem_size = GUESTRUN_MEM, .image = &img, .max_insns = 10000000,
+                            .io = {.ctx = &out, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    uint32_t free_before = vmm_free_frames(v);
+    uint8_t *was = host_copy(v);
+    struct report_view rv = view_of_vm(vm, &img);
+    char *buf = NULL;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    view_walk(f, &rv, vm, rv.pc, false);
+    fclose(f);
+    CU_ASSERT(says(buf, "walk of gva 0x%08x <_start>, virtual supervisor mode, paging off\n", sym(&img, "_start")));
+    CU_ASSERT(says(buf, "shadow no root for role phys yet"));
+    CU_ASSERT(says(buf, "page     guest  gpa 0x%08x (host frame 0x%08x)\n", rv.pc,
+                   vm_host_frame(vm, rv.pc >> PAGE_SHIFT) << PAGE_SHIFT));
+    CU_ASSERT_EQUAL(vmm_free_frames(v), free_before);
+    uint8_t *now = host_copy(v);
+    CU_ASSERT(memcmp(was, now, machine_mem_size(vmm_machine(v))) == 0);
+    CU_ASSERT_EQUAL(vm_stats(vm)->shadow_built, 0);
+    free(was);
+    free(now);
+    free(buf);
+    free(out.buf);
+    vmm_free(v);
+    elf_free(&img);
+}
+
 static bool first_of_kind(struct catch *c, const struct vm_exit *x, const struct vmm_decision *d)
 {
     (void)x;
@@ -510,11 +549,17 @@ static void test_walk_native(void)
                             .read_phys = report_machine_memory, .ctx = m};
     memcpy(v.regs, cpu->r, sizeof v.regs);
     memcpy(v.crs, cpu->cr, sizeof v.crs);
+    uint32_t msize = machine_mem_size(m);
+    uint8_t *was = malloc(msize), *now = malloc(msize);
+    CU_ASSERT_FATAL(was && now && machine_read_phys(m, 0, was, msize));
     char *buf = NULL;
     size_t len;
     FILE *f = open_memstream(&buf, &len);
     view_walk(f, &v, NULL, UDATA_VA, false);
     fclose(f);
+    CU_ASSERT(machine_read_phys(m, 0, now, msize) && memcmp(was, now, msize) == 0); /* no A or D set */
+    free(was);
+    free(now);
     uint32_t pt_l1 = sym(&img, "pt_l1"), pt_u = sym(&img, "pt_u"), udata = sym(&img, "udata");
     CU_ASSERT(says(buf, "walk of gva 0x%08x", UDATA_VA));
     CU_ASSERT(says(buf, ", user mode, paging on\n"));
@@ -531,6 +576,7 @@ void suite_views(void)
     CU_pSuite s = CU_add_suite("views", NULL, NULL);
     CU_add_test(s, "the walk of a hidden fault, guest and shadow side by side", test_walk_hidden);
     CU_add_test(s, "unmapped addresses: where each walk stops, and nothing filled", test_walk_unmapped);
+    CU_add_test(s, "a VM not run yet: no shadow root, and looking makes none", test_walk_before_first_run);
     CU_add_test(s, "an emulated exit: the registers it changed", test_exit_emulated);
     CU_add_test(s, "a reflected exit: saved state and handler", test_exit_reflected);
     CU_add_test(s, "a timer exit: the virtual interrupt delivered", test_exit_interrupt);

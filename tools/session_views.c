@@ -298,6 +298,10 @@ static void shadow_of_entry(FILE *f, const struct paint *p, struct vm *vm, uint3
         fprintf(f, "  %s%-13s%s %sno shadow root for this mode yet%s\n", p->host, "shadow entry", p->off, p->bad, p->off);
         return;
     }
+    if (s.levels < 1) {
+        fprintf(f, "  %s%-13s%s role %s: %sno entry read%s\n", p->host, "shadow entry", p->off, s.role, p->bad, p->off);
+        return;
+    }
     if (s.levels < level) {
         fprintf(f, "  %s%-13s%s role %s: the walk stops at level %d, hpa 0x%08x = 0x%08x: %snot filled yet%s\n",
                 p->host, "shadow entry", p->off, s.role, s.levels, s.entry_pa[s.levels - 1], s.entry[s.levels - 1],
