@@ -150,8 +150,8 @@ static bool hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct
     return true;
 }
 
-static void run_to(struct catch *c, const char *guest, enum shadow_policy policy, catch_fn *want, enum vmm_exit_kind kind,
-                   uint32_t va)
+static void run_to(struct catch *c, const char *guest, enum shadow_policy policy, catch_fn *want,
+                   enum vmm_exit_kind kind, uint32_t va)
 {
     memset(c, 0, sizeof *c);
     guest_image(guest, &c->img);
@@ -417,7 +417,8 @@ static void test_exit_tracing(void)
     uint32_t e_pa = pt_u + 4 * l2_index(UDATA_VA), now = guest_word(c.vm, e_pa), was = now ^ udata ^ udata2;
     CU_ASSERT_EQUAL(now & ~PAGE_MASK, udata2);
     CU_ASSERT(says(c.exit_text, "gva 0x%08x <remap+%u>: sw ", c.x.pc, c.x.pc - remap));
-    CU_ASSERT(says(c.exit_text, "guest entry   gpa 0x%08x, level 2, for gva 0x%08x: 0x%08x (frame 0x%08x, V R W U A D)\n",
+    CU_ASSERT(says(c.exit_text,
+                   "guest entry   gpa 0x%08x, level 2, for gva 0x%08x: 0x%08x (frame 0x%08x, V R W U A D)\n",
                    e_pa, UDATA_VA, was, udata));
     CU_ASSERT(says(c.exit_text, "-> 0x%08x (frame 0x%08x, V R W U A D)\n", now, udata2));
     /* the kernel runs on the supervisor role's root, which never needed pt_u */

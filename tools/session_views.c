@@ -295,7 +295,8 @@ static void shadow_of_entry(FILE *f, const struct paint *p, struct vm *vm, uint3
     struct vmm_mmu_walk s;
     char text[160];
     if (!vm_mmu_walk(vm, va, &s) || !s.has_root) {
-        fprintf(f, "  %s%-13s%s %sno shadow root for this mode yet%s\n", p->host, "shadow entry", p->off, p->bad, p->off);
+        fprintf(f, "  %s%-13s%s %sno shadow root for this mode yet%s\n", p->host, "shadow entry", p->off, p->bad,
+                p->off);
         return;
     }
     if (s.levels < 1) {

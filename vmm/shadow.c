@@ -655,7 +655,8 @@ static bool shadow_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
     struct spage *root = vm->sh.root[role];
     if (!root || root->key != key)
         root = shadow_lookup(&vm->sh, key, PT_ROOT, role);
-    *out = (struct vmm_mmu_walk){.role = shadow_role_name(role), .guest_table = role == ROLE_PHYS ? 0 : key << PAGE_SHIFT};
+    *out = (struct vmm_mmu_walk){.role = shadow_role_name(role),
+                                 .guest_table = role == ROLE_PHYS ? 0 : key << PAGE_SHIFT};
     if (!root)
         return true;
     out->has_root = true;
