@@ -364,8 +364,8 @@ static void test_exit_reflected(void)
     CU_ASSERT(says(c.exit_text, "at            gva 0x%08x <USER_VA+%u>: syscall, virtual user mode\n", c.x.pc,
                    c.x.pc - USER_VA));
     CU_ASSERT(says(c.exit_text, "reflected     %s (", isa_cause_name(CAUSE_SYSCALL)));
-    CU_ASSERT(says(c.exit_text, "saved epc 0x%08x", c.x.pc));
-    CU_ASSERT(says(c.exit_text, "handler       0x%08x <trap>, virtual supervisor mode\n", trap));
+    CU_ASSERT(says(c.exit_text, "saved epc gva 0x%08x", c.x.pc));
+    CU_ASSERT(says(c.exit_text, "handler       gva 0x%08x <trap>, virtual supervisor mode\n", trap));
     catch_free(&c);
 }
 
@@ -384,8 +384,8 @@ static void test_exit_interrupt(void)
     uint32_t trap = sym(&c.img, "trap");
     CU_ASSERT_EQUAL(CAUSE_CODE(c.d.interrupt), CAUSE_TIMER);
     CU_ASSERT(says(c.exit_text, "interrupt     %s (", isa_cause_name(CAUSE_TIMER)));
-    CU_ASSERT(says(c.exit_text, "saved epc 0x%08x", c.x.pc)); /* the instruction it had not run yet */
-    CU_ASSERT(says(c.exit_text, "handler       0x%08x <trap>, virtual supervisor mode\n", trap));
+    CU_ASSERT(says(c.exit_text, "saved epc gva 0x%08x", c.x.pc)); /* the instruction it had not run yet */
+    CU_ASSERT(says(c.exit_text, "handler       gva 0x%08x <trap>, virtual supervisor mode\n", trap));
     CU_ASSERT(!strstr(c.exit_text, "reflected"));
     catch_free(&c);
 }

@@ -185,6 +185,11 @@ void view_walk(FILE *f, const struct report_view *v, struct vm *vm, uint32_t va,
                     "guest", p.off, p.bad, g.levels, p.off);
         mapped = !g.cause;
         gpa = PTE_FRAME(g.entry[PT_LEAF - 1]) | (va & PAGE_MASK);
+        if (mapped && gpa >= v->mem_size) { /* a leaf without R: walk_guest forgave the fault first */
+            fprintf(f, "%s%-8s%s %s%-6s%s %sframe 0x%08x is outside memory: a bus error%s\n", p.label, "page", p.off,
+                    p.guest, "guest", p.off, p.bad, PTE_FRAME(gpa), p.off);
+            mapped = false;
+        }
     } else if (va >= v->mem_size) {
         fprintf(f, "%s%-8s%s %s%-6s%s %s%s 0x%08x is outside memory: a bus error%s\n", p.label, "page", p.off, p.guest,
                 "guest", p.off, p.bad, space, va, p.off);
@@ -242,7 +247,7 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     struct machine *m = vmm_machine(vmm);
     const uint32_t *cr = v->crs;
     uint32_t rs = machine_get_cr(m, CR_STATUS);
-    char a[160], b[200];
+    char a[200], b[200], w[160];
     fprintf(f, "%s%-9s%s %s%-40s%s %s%s%s\n", p.label, "", p.off, p.guest, "virtual CPU (the guest's)", p.off, p.host,
             "real CPU (the VMM's)", p.off);
 #define ROW(name, left, right) \
@@ -254,12 +259,16 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     snprintf(a, sizeof a, "%08x gpa", cr[CR_PTB]);
     real_ptb_text(vmm, vm, machine_get_cr(m, CR_PTB), b, sizeof b);
     ROW("ptb", a, b);
-    report_where(v, cr[CR_TVEC], a, sizeof a);
+    report_where(v, cr[CR_TVEC], w, sizeof w);
+    snprintf(a, sizeof a, "gva %s", w);
     snprintf(b, sizeof b, "%08x (unused: every trap exits to the VMM)", machine_get_cr(m, CR_TVEC));
     ROW("tvec", a, b);
-    report_where(v, cr[CR_EPC], a, sizeof a);
-    if (last)
-        report_where(v, last->pc, b, sizeof b);
+    report_where(v, cr[CR_EPC], w, sizeof w);
+    snprintf(a, sizeof a, "gva %s", w);
+    if (last) {
+        report_where(v, last->pc, w, sizeof w);
+        snprintf(b, sizeof b, "gva %s", w);
+    }
     ROW("epc", a, last ? b : "no exit yet");
     snprintf(a, sizeof a, "%08x (%s)", cr[CR_CAUSE], cr[CR_CAUSE] ? isa_cause_name(cr[CR_CAUSE]) : "no trap yet");
     if (last && (last->reason == EXIT_TRAP || last->reason == EXIT_INTERRUPT))
@@ -267,12 +276,12 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     else
         snprintf(b, sizeof b, "%s", last ? "(not a trap)" : "");
     ROW("cause", a, b);
-    snprintf(a, sizeof a, "%08x", cr[CR_BADADDR]);
+    snprintf(a, sizeof a, "gva %08x", cr[CR_BADADDR]);
     /* an exit's address means something only for a fault on one */
     uint32_t code = last ? CAUSE_CODE(last->cause) : 0;
     bool addressed = last && last->reason == EXIT_TRAP &&
                      (code == CAUSE_PAGE_FAULT || code == CAUSE_MISALIGNED || code == CAUSE_BUS_ERROR);
-    snprintf(b, sizeof b, "%08x", addressed ? last->addr : 0);
+    snprintf(b, sizeof b, "gva %08x", addressed ? last->addr : 0);
     ROW("badaddr", a, addressed ? b : "");
 #undef ROW
     fprintf(f, "%-9s %sthe real column: the real status and ptb now; pc, cause and address of the last exit%s\n", "",
@@ -337,9 +346,9 @@ static void delivered(FILE *f, const struct paint *p, const char *what, uint32_t
     report_where(b, b->crs[CR_EPC], epc, sizeof epc);
     report_where(b, b->pc, handler, sizeof handler);
     status_text(b->crs[CR_STATUS], sr, sizeof sr);
-    fprintf(f, "  %s%-13s%s %s (%s): saved epc %s, status %s\n", p->guest, what, p->off, isa_cause_name(cause),
+    fprintf(f, "  %s%-13s%s %s (%s): saved epc gva %s, status %s\n", p->guest, what, p->off, isa_cause_name(cause),
             isa_cause_desc(cause), epc, sr);
-    fprintf(f, "  %s%-13s%s %s, virtual %s mode\n", p->guest, "handler", p->off, handler,
+    fprintf(f, "  %s%-13s%s gva %s, virtual %s mode\n", p->guest, "handler", p->off, handler,
             user_mode(b->crs) ? "user" : "supervisor");
 }
 

@@ -646,15 +646,13 @@ static bool host_read(void *ctx, uint32_t pa, void *buf, size_t len) { return ma
 
 /* The real MMU's walk through the root of the VM's current mode, as the
  * hardware walks (pt_walk) but with A and D left alone, which shadow
- * entries have preset anyway.  The root is looked up, never made: off the
- * CPU, sh->root may be another ptb's. */
+ * entries have preset anyway.  The root is looked up by the guest's ptb
+ * and the role, as activate finds it, and never made. */
 static bool shadow_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
 {
     int role = active_role(vm);
     uint32_t key = shadow_root_key(vm, role);
-    struct spage *root = vm->sh.root[role];
-    if (!root || root->key != key)
-        root = shadow_lookup(&vm->sh, key, PT_ROOT, role);
+    struct spage *root = shadow_lookup(&vm->sh, key, PT_ROOT, role);
     *out = (struct vmm_mmu_walk){.role = shadow_role_name(role),
                                  .guest_table = role == ROLE_PHYS ? 0 : key << PAGE_SHIFT};
     if (!root)
