@@ -514,6 +514,51 @@ static void test_walk_sharedleaf(void)
     catch_free(&c);
 }
 
+/* --- ptebeyond.s: frames past the end of guest memory --- */
+
+#define BEYOND_VA 0x00400000u /* ptebeyond.s's .equ */
+
+/* A true fault at BEYOND_VA whose guest level-1 entry points past memory
+ * (c->va set) or within it (c->va 0): the guest's walk, read by the test. */
+static bool beyond(struct catch *c, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    (void)x;
+    if (d->kind != VMX_PF_TRUE || (d->gva & ~PAGE_MASK) != BEYOND_VA)
+        return false;
+    struct report_view now = view_of_vm(c->vm, &c->img);
+    uint32_t l1e = guest_word(c->vm, (now.crs[CR_PTB] & ~PAGE_MASK) + 4 * l1_index(BEYOND_VA));
+    return ((l1e & ~PAGE_MASK) >= vm_mem_size(c->vm)) == (c->kind == VMX_COUNT);
+}
+
+static void test_walk_beyond_memory(void)
+{
+    struct catch c;
+    /* a leaf for a frame past memory */
+    run_to(&c, "ptebeyond", SHADOW_CACHE, beyond, VMX_PF_TRUE, BEYOND_VA);
+    uint32_t ptb = c.after.crs[CR_PTB] & ~PAGE_MASK, mem = vm_mem_size(c.vm);
+    uint32_t l1e = guest_word(c.vm, ptb + 4 * l1_index(BEYOND_VA));
+    uint32_t l2e_pa = (l1e & ~PAGE_MASK) + 4 * l2_index(BEYOND_VA), l2e = guest_word(c.vm, l2e_pa);
+    CU_ASSERT((l2e & PTE_V) && (l2e & ~PAGE_MASK) >= mem);
+    CU_ASSERT(says(c.walk, "guest  gpa 0x%08x = 0x%08x  frame 0x%08x,", l2e_pa, l2e, l2e & ~PAGE_MASK));
+    CU_ASSERT(says(c.walk, "page     guest  frame 0x%08x is outside memory: a bus error\n", l2e & ~PAGE_MASK));
+    CU_ASSERT(!(guest_word(c.vm, l2e_pa) & PTE_A)); /* the manual: A only on success */
+    CU_ASSERT(says(c.exit_text, "true fault    the guest's tables refuse gva 0x%08x\n", BEYOND_VA));
+    CU_ASSERT(says(c.exit_text, "reflected     %s (", isa_cause_name(CAUSE_BUS_ERROR)));
+    catch_free(&c);
+
+    /* a level-1 entry for a frame past memory: the level-2 entry is not there to read */
+    run_to(&c, "ptebeyond", SHADOW_CACHE, beyond, VMX_COUNT, BEYOND_VA);
+    ptb = c.after.crs[CR_PTB] & ~PAGE_MASK;
+    l1e = guest_word(c.vm, ptb + 4 * l1_index(BEYOND_VA));
+    l2e_pa = (l1e & ~PAGE_MASK) + 4 * l2_index(BEYOND_VA);
+    CU_ASSERT((l1e & PTE_V) && (l1e & ~PAGE_MASK) >= mem);
+    CU_ASSERT(says(c.walk, "guest  gpa 0x%08x = 0x%08x  table 0x%08x, V\n", ptb + 4 * l1_index(BEYOND_VA), l1e,
+                   l1e & ~PAGE_MASK));
+    CU_ASSERT(says(c.walk, "level 2  guest  gpa 0x%08x  is outside memory: a bus error\n", l2e_pa));
+    CU_ASSERT(says(c.walk, "page     guest  stops at level 2: a bus error\n"));
+    catch_free(&c);
+}
+
 /* --- colour, and the bare machine --- */
 
 static void test_color(void)
@@ -586,6 +631,7 @@ void suite_views(void)
     CU_add_test(s, "after a remap the walk ends at the new frame", test_walk_after_remap);
     CU_add_test(s, "the virtual CPU beside the real CPU after a ptb switch", test_cpus_ptbswitch);
     CU_add_test(s, "two roots sharing a level-2 table", test_walk_sharedleaf);
+    CU_add_test(s, "frames and tables past the end of guest memory", test_walk_beyond_memory);
     CU_add_test(s, "colour only when asked", test_color);
     CU_add_test(s, "a bare machine: the guest's walk alone", test_walk_native);
 }
