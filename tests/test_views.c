@@ -351,6 +351,10 @@ static void test_exit_emulated(void)
     for (const char *p = line; *p && *p != '\n'; p++)
         arrows += p[0] == '-' && p[1] == '>';
     CU_ASSERT_EQUAL(arrows, 2);
+    /* paging still off: the real ptb is the root that maps guest-physical memory */
+    CU_ASSERT(says(c.cpus, "ptb       %08x gpa", 0u));
+    CU_ASSERT(says(c.cpus, "%08x hpa: shadow root, role phys (guest paging off)\n",
+                   machine_get_cr(vmm_machine(c.v), CR_PTB)));
     catch_free(&c);
 }
 

@@ -219,12 +219,12 @@ static void status_text(uint32_t sr, char *buf, size_t len)
 }
 
 /* What the real ptb points at, in the VMM's terms. */
-static void real_ptb_text(struct vmm *vmm, struct vm *vm, uint32_t ptb, char *buf, size_t len)
+static void real_ptb_text(struct vmm *vmm, struct vm *vm, bool paging, uint32_t ptb, char *buf, size_t len)
 {
     struct vmm_mmu_walk s;
     int owner = -1;
     if (vm_mmu_walk(vm, 0, &s) && s.has_root && s.root == ptb) {
-        if (strcmp(s.role, "phys") == 0)
+        if (!paging)
             snprintf(buf, len, "%08x hpa: shadow root, role %s (guest paging off)", ptb, s.role);
         else
             snprintf(buf, len, "%08x hpa: shadow root, role %s, of guest table gpa %08x", ptb, s.role,
@@ -232,12 +232,11 @@ static void real_ptb_text(struct vmm *vmm, struct vm *vm, uint32_t ptb, char *bu
         return;
     }
     enum frame_kind k = vmm_frame_owner(vmm, ptb >> PAGE_SHIFT, &owner);
-    snprintf(buf, len, "%08x hpa: %s%s", ptb,
+    snprintf(buf, len, "%08x hpa: %s", ptb,
              k == FRAME_SHADOW && owner == vm_id(vm) ? "a shadow table of this VM, not its current root"
              : k == FRAME_SHADOW                     ? "a shadow table of another VM"
              : k == FRAME_GUEST                      ? "guest memory, not a shadow table"
-                                                     : "a free frame: no VM loaded",
-             "");
+                                                     : "a free frame: no VM loaded");
 }
 
 void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view *v, const struct vm_exit *last,
@@ -257,7 +256,7 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     status_text(rs, b, sizeof b);
     ROW("status", a, b);
     snprintf(a, sizeof a, "%08x gpa", cr[CR_PTB]);
-    real_ptb_text(vmm, vm, machine_get_cr(m, CR_PTB), b, sizeof b);
+    real_ptb_text(vmm, vm, cr[CR_STATUS] & SR_PG, machine_get_cr(m, CR_PTB), b, sizeof b);
     ROW("ptb", a, b);
     report_where(v, cr[CR_TVEC], w, sizeof w);
     snprintf(a, sizeof a, "gva %s", w);
@@ -319,8 +318,8 @@ static void shadow_of_entry(FILE *f, const struct paint *p, struct vm *vm, uint3
         return;
     }
     entry_text(s.entry[level - 1], level, text, sizeof text);
-    fprintf(f, "  %s%-13s%s role %s, hpa 0x%08x: %s%s%s\n", p->host, "shadow entry", p->off, s.role,
-            s.entry_pa[level - 1], text, s.entry[level - 1] & PTE_V ? "" : ": not filled yet", "");
+    fprintf(f, "  %s%-13s%s role %s, hpa 0x%08x: %s%s\n", p->host, "shadow entry", p->off, s.role,
+            s.entry_pa[level - 1], text, s.entry[level - 1] & PTE_V ? "" : ": not filled yet");
 }
 
 /* Registers that differ, "name old -> new", in the order of arch.h. */
