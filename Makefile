@@ -328,7 +328,7 @@ MUTATE_FILES   ?= vmm/interp.c vmm/dispatch.c vmm/reflect.c isa/system.c isa/tra
                   isa/sensitive.h vmm/shadow.c
 MUTATE_JOBS    ?= 1
 MUTATE_SUITES  ?= vmm guest trap insn isolation hostile smoke hosted debug mmu stepping timer console disk disk_store \
-                  determinism vmstep fuzzregress vrun_vmm rules
+                  determinism vmstep fuzzregress vrun_vmm rules views
 MUTATE_TIMEOUT ?= 20
 MUTATE_OUT     ?= $(BUILD)/mutate
 
