@@ -119,7 +119,7 @@ static bool hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct
 {
     struct catch *c = ctx;
     if (!d) {
-        c->before = view_of_vm(vm, &c->img);
+        c->before = report_view_of_vm(vm, &c->img);
         if (x->reason == EXIT_TRAP && CAUSE_CODE(x->cause) == CAUSE_PAGE_FAULT && !c->caught) {
             free(c->walk_before);
             c->walk_before = text_of_walk(c, &c->before, walk_va(c, x));
@@ -131,7 +131,7 @@ static bool hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct
     c->caught = true;
     c->x = *x;
     c->d = *d;
-    c->after = view_of_vm(vm, &c->img);
+    c->after = report_view_of_vm(vm, &c->img);
     uint8_t *was = host_copy(c->v);
     struct vm_stats st = *vm_stats(vm);
     c->walk = text_of_walk(c, &c->after, walk_va(c, x));
@@ -306,7 +306,7 @@ static void test_walk_before_first_run(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
     uint32_t free_before = vmm_free_frames(v);
     uint8_t *was = host_copy(v);
-    struct report_view rv = view_of_vm(vm, &img);
+    struct report_view rv = report_view_of_vm(vm, &img);
     char *buf = NULL;
     size_t len;
     FILE *f = open_memstream(&buf, &len);
@@ -461,7 +461,7 @@ static bool ptb_switch(struct catch *c, const struct vm_exit *x, const struct vm
     if (d->kind != VMX_EMULATED || d->op != OP_MTCR)
         return false;
     /* the hook fills c->after only once caught: look now */
-    struct report_view now = view_of_vm(c->vm, &c->img);
+    struct report_view now = report_view_of_vm(c->vm, &c->img);
     (void)x;
     return now.crs[CR_PTB] != c->before.crs[CR_PTB] && now.crs[CR_STATUS] & SR_PG;
 }
@@ -529,7 +529,7 @@ static bool beyond(struct catch *c, const struct vm_exit *x, const struct vmm_de
     (void)x;
     if (d->kind != VMX_PF_TRUE || (d->gva & ~PAGE_MASK) != BEYOND_VA)
         return false;
-    struct report_view now = view_of_vm(c->vm, &c->img);
+    struct report_view now = report_view_of_vm(c->vm, &c->img);
     uint32_t l1e = guest_word(c->vm, (now.crs[CR_PTB] & ~PAGE_MASK) + 4 * l1_index(BEYOND_VA));
     return ((l1e & ~PAGE_MASK) >= vm_mem_size(c->vm)) == (c->kind == VMX_COUNT);
 }

@@ -143,6 +143,11 @@ struct report_view {
 void report_fetch_text(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len);
 /* A bare machine's physical memory, as report_view.read_phys (ctx: the machine). */
 bool report_machine_memory(void *ctx, uint32_t pa, void *buf, size_t len);
+/* A stopped bare machine, or a VM, as the reports see it: its registers
+ * and control registers now, its (guest-)physical memory, and syms (may
+ * be NULL) to place addresses by. */
+struct report_view report_view_of_machine(struct machine *m, const struct elf_image *syms);
+struct report_view report_view_of_vm(struct vm *vm, const struct elf_image *syms);
 /* An instruction word at pc, disassembled for a sentence: "div t1, t0, t0",
  * or ".word 0x... (not an instruction)". */
 void report_insn_text(uint32_t word, uint32_t pc, char *buf, size_t len);

@@ -95,6 +95,25 @@ bool report_machine_memory(void *ctx, uint32_t pa, void *buf, size_t len)
     return machine_read_phys(ctx, pa, buf, len);
 }
 
+static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
+
+struct report_view report_view_of_machine(struct machine *m, const struct elf_image *syms)
+{
+    struct report_view v = {.img = syms, .pc = machine_cpu(m)->pc, .mem_size = machine_mem_size(m),
+                            .read_phys = report_machine_memory, .ctx = m};
+    memcpy(v.regs, machine_cpu(m)->r, sizeof v.regs);
+    for (unsigned c = 0; c < NCRS; c++)
+        v.crs[c] = machine_get_cr(m, (enum cr)c);
+    return v;
+}
+
+struct report_view report_view_of_vm(struct vm *vm, const struct elf_image *syms)
+{
+    struct report_view v = {.img = syms, .mem_size = vm_mem_size(vm), .read_phys = vm_memory, .ctx = vm};
+    vm_regs(vm, v.regs, &v.pc, v.crs);
+    return v;
+}
+
 /* The instruction at va, disassembled, or why it cannot be read. */
 void report_fetch_text(const struct report_view *v, uint32_t va, bool user, char *buf, size_t len)
 {

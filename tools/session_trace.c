@@ -267,15 +267,12 @@ static uint64_t guest_traps(const struct vm *vm)
            (vm_state(vm) == VM_DOUBLE_FAULT);
 }
 
-static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
-
 /* One guest instruction of vm, and its lines. */
 static enum vmm_return trace_step(struct session *s, struct tracer *t, struct vm *vm)
 {
     unsigned events = s->cfg->trace_events;
-    struct report_view v = {.img = t->img, .mem_size = vm_mem_size(vm), .read_phys = vm_memory, .ctx = vm};
-    uint32_t pc;
-    vm_regs(vm, v.regs, &pc, v.crs);
+    struct report_view v = report_view_of_vm(vm, t->img);
+    uint32_t pc = v.pc;
     uint64_t traps = guest_traps(vm), before = vm_instret(vm);
     const char *insn = events & TRACE_INSN ? insn_at(t, &v, pc, !(v.crs[CR_STATUS] & SR_S)) : NULL;
     enum vmm_return r = vm_step(s->vmm, vm, 1);

@@ -28,15 +28,6 @@ static struct paint paint_of(bool color)
     return (struct paint){"\033[36m", "\033[35m", "\033[31m", "\033[1m", "\033[0m"};
 }
 
-static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
-
-struct report_view view_of_vm(struct vm *vm, const struct elf_image *syms)
-{
-    struct report_view v = {.img = syms, .mem_size = vm_mem_size(vm), .read_phys = vm_memory, .ctx = vm};
-    vm_regs(vm, v.regs, &v.pc, v.crs);
-    return v;
-}
-
 static struct dma memory_of(const struct report_view *v)
 {
     return (struct dma){.ctx = v->ctx, .mem_size = v->mem_size, .read = v->read_phys};

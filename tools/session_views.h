@@ -22,11 +22,6 @@
 #include "session.h"
 #include "vmm.h"
 
-/* A VM as session_report.c's reports see it: its registers and control
- * registers now (vm_regs), its guest-physical memory, and syms (may be
- * NULL) to place addresses by. */
-struct report_view view_of_vm(struct vm *vm, const struct elf_image *syms);
-
 /* For a student following one address: va walked level by level through
  * the guest's own tables (v: the guest's registers, memory and symbols) -
  * each entry's address, value, fields by name, the table or frame it leads

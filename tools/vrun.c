@@ -379,26 +379,6 @@ static int status_of(enum exit_reason r, uint32_t value)
 }
 
 /* Physical memory, as a report reads it. */
-static bool vm_memory(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
-
-/* A stopped bare machine or VM, for session_report.c. */
-static struct report_view machine_view(struct machine *m, const struct elf_image *syms)
-{
-    struct report_view v = {.img = syms, .pc = machine_cpu(m)->pc, .mem_size = machine_mem_size(m),
-                            .read_phys = report_machine_memory, .ctx = m};
-    memcpy(v.regs, machine_cpu(m)->r, sizeof v.regs);
-    for (unsigned c = 0; c < NCRS; c++)
-        v.crs[c] = machine_get_cr(m, (enum cr)c);
-    return v;
-}
-
-static struct report_view vm_view(struct vm *vm, const struct elf_image *syms)
-{
-    struct report_view v = {.img = syms, .mem_size = vm_mem_size(vm), .read_phys = vm_memory, .ctx = vm};
-    vm_regs(vm, v.regs, &v.pc, v.crs);
-    return v;
-}
-
 /* Ctrl-C: the run stops where it is and says so, with the registers.  The
  * handler only sets flags (async-signal-safe); the bare machine is run in
  * slices that look at them, the VMM comes back at the VM's next exit. */
@@ -502,7 +482,7 @@ static int run_native(const struct opts *o)
     status = status_of(ex.reason, ex.value);
     if (ex.reason == EXIT_BUDGET && interrupted)
         status = EXIT_INTERRUPTED;
-    struct report_view v = machine_view(m, &syms);
+    struct report_view v = report_view_of_machine(m, &syms);
     char prefix[PATH_MAX + 16];
     snprintf(prefix, sizeof prefix, "%s: %s: ", prog, io->path);
     switch (ex.reason) {
@@ -593,7 +573,7 @@ static int run_vms(const struct opts *o)
     for (int i = 0; i < o->run.nvms; i++) {
         struct vm *vm = sess.vms[i];
         int s;
-        struct report_view v = vm_view(vm, &sess.syms[i]);
+        struct report_view v = report_view_of_vm(vm, &sess.syms[i]);
         char prefix[PATH_MAX + 64];
         session_prefix(&sess, i, prefix, sizeof prefix);
         switch (vm_state(vm)) {
