@@ -71,8 +71,17 @@ void monitor_complete(struct monitor *mon, const char *line, int start, const ch
     const char *q = p;
     while (isspace((unsigned char)*q))
         q++;
-    if (q - line >= start) /* the second word: of a two-word command, or an operand */
-        offer_names(&o, 1, first, flen, text);
+    if (q - line >= start) { /* the second word: of a two-word command ("info"), or an operand */
+        for (int i = 0; i < mon_ncommands; i++)
+            for (int a = -1; a < 4 && (a < 0 || mon_commands[i].aliases[a]); a++) {
+                const char *name = a < 0 ? mon_commands[i].name : mon_commands[i].aliases[a];
+                const char *sp = strchr(name, ' ');
+                if (sp && (size_t)(sp - name) == flen && strncmp(name, first, flen) == 0) {
+                    offer_names(&o, 1, first, flen, text);
+                    return;
+                }
+            }
+    }
     /* operands */
     for (unsigned r = 0; r < NREGS; r++) {
         offer(&o, text, isa_reg_abi_name(r), strlen(isa_reg_abi_name(r)));

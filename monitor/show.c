@@ -59,8 +59,10 @@ static bool parse_format(struct monitor *mon, const char *word, uint64_t *n, cha
             k++;
         }
         digits[k] = '\0';
-        if (!mon_count(mon, word, digits, MAX_UNITS, n))
-            return false;
+        char *end;
+        *n = strtoull(digits, &end, 10);
+        if (*n == 0 || *n > MAX_UNITS || k >= sizeof digits - 1)
+            return mon_error(mon, "%s: the count is from 1 to %d", word, MAX_UNITS);
         f += k;
     }
     if (*f) {

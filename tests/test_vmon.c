@@ -1,0 +1,287 @@
+/*
+ * test_vmon.c - the monitor, vmon (suite `vmon`; docs/monitor.md).
+ *
+ * Scripted sessions run through the real vmon binary ($VMLAB_BIN/vmon) in
+ * batch mode, each compared whole with an expected transcript in
+ * tests/vmon/: NAME.cmd the commands (their # lines say what each must
+ * show and why), NAME.out the expected stdout, NAME.err the expected
+ * stderr (none: empty).  The programs are tests/vmon/sum.s (whose
+ * registers and memory at each stop are worked out by hand in its
+ * comments and in sum.cmd) and tests/guests/paging.s (its page tables,
+ * registers and the exits the VMM takes on it, in paging.cmd), assembled
+ * by vasm.
+ *
+ * Then vmon's exit statuses, one by one, and, in-process, what a batch
+ * cannot show: an empty line repeating the last step, and completion.
+ */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asmtest.h"
+#include "monitor.h"
+#include "runvrun.h"
+#include "scratch.h"
+
+static char *vmon, *dir;
+static char sum[4200], paging[4200], badptb[4200], spin[4200];
+
+static bool assemble(const char *src, const char *name, char *out, size_t len)
+{
+    char *vasm = tool_path("vasm");
+    snprintf(out, len, "%s/%s", dir, name);
+    int st = run_cmd((char *const[]){vasm, "-o", out, (char *)src, NULL}, false, NULL, NULL);
+    free(vasm);
+    return st == 0;
+}
+
+static int suite_init(void)
+{
+    vmon = tool_path("vmon");
+    dir = scratch_dir("vmon");
+    if (!dir)
+        return 1;
+    return assemble("tests/vmon/spin.s", "spin.elf", spin, sizeof spin) &&
+                   assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
+                   assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
+                   assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb)
+               ? 0
+               : 1;
+}
+
+static int suite_clean(void)
+{
+    free(vmon);
+    if (dir)
+        tmpdir_remove(dir);
+    return 0;
+}
+
+/* got must be want; if not, the first line where they part, on stderr. */
+static bool same_text(const char *what, const char *got, const char *want)
+{
+    if (strcmp(got, want) == 0)
+        return true;
+    unsigned line = 1;
+    const char *g = got, *w = want;
+    while (*g && *g == *w) {
+        if (*g == '\n') {
+            line++;
+            got = g + 1;
+            want = w + 1;
+        }
+        g++, w++;
+    }
+    int gl = (int)strcspn(got, "\n"), wl = (int)strcspn(want, "\n");
+    fprintf(stderr, "\n  %s differs at line %u:\n    got:  %.*s%s\n    want: %.*s%s\n", what, line, gl, got,
+            *got ? "" : "(the end)", wl, want, *want ? "" : "(the end)");
+    return false;
+}
+
+static char *expected(const char *name, const char *ext)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/vmon/%s.%s", name, ext);
+    char *t = read_text(path);
+    return t ? t : strdup(""); /* no .err: nothing on stderr */
+}
+
+/* vmon with args, the commands of tests/vmon/CMDS.cmd on stdin (NULL:
+ * /dev/null), must print NAME.out and NAME.err and exit with status. */
+static void transcript(const char *name, const char *cmds, int status, const char *const *args)
+{
+    char in[256];
+    snprintf(in, sizeof in, "tests/vmon/%s.cmd", cmds ? cmds : name);
+    struct res r;
+    run_vrun_with(vmon, dir, &r, &(struct vrun_setup){.stdin_path = cmds ? in : "/dev/null"}, args);
+    char *out = expected(name, "out"), *err = expected(name, "err");
+    char what[300];
+    CU_ASSERT(r.exited && r.status == status);
+    if (!r.exited || r.status != status)
+        fprintf(stderr, "\n  %s: status %d, not %d\n", name, r.status, status);
+    snprintf(what, sizeof what, "%s: stdout", name);
+    CU_ASSERT(same_text(what, r.out, out));
+    snprintf(what, sizeof what, "%s: stderr", name);
+    CU_ASSERT(same_text(what, r.err, err));
+    free(out);
+    free(err);
+    res_free(&r);
+}
+
+/* Every command on the bare machine, then under the VMM: the same values,
+ * the virtual CPU's. */
+static void test_sum_native(void) { transcript("sum-native", "sum", 0, (const char *[]){"--native", sum, NULL}); }
+static void test_sum_vmm(void) { transcript("sum-vmm", "sum", 0, (const char *[]){sum, NULL}); }
+
+/* A bad command or operand: one line naming the file and line; the
+ * session goes on (what follows the errors runs) and ends with 5. */
+static void test_errors(void)
+{
+    transcript("errors", NULL, 5, (const char *[]){"--native", "-x", "tests/vmon/errors.cmd", sum, NULL});
+}
+
+/* until-exit under the VMM: a hidden page fault with paging off, an
+ * emulated privileged instruction, and with the guest's paging on, hidden
+ * faults filled from the guest's entries; memory through the guest's own
+ * tables, and addresses they do not map. */
+static void test_paging_exits(void) { transcript("paging", "paging", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+
+/* The step limit over the whole session: a program that never ends stops
+ * after exactly N instructions, the status is 4 and the session ends. */
+static void test_step_limit(void)
+{
+    transcript("limit", "limit", 4, (const char *[]){"--native", "--max-steps", "1000", spin, NULL});
+}
+
+/* A guest that ends in a run-time error: a double fault (badptb.s turns
+ * paging on through a table that does not map its next instruction, and
+ * has no handler): status 3 and the report vrun gives. */
+static void test_guest_error(void) { transcript("dfault", "dfault", 3, (const char *[]){"-m", "1M", badptb, NULL}); }
+
+/* Dumps at the end, as graders ask for them. */
+static void test_dumps(void)
+{
+    transcript("dump", "dump", 0,
+               (const char *[]){"--native", "--dump-regs", "--dump", "x/2w result", "--dump", "xp/3b 0x200c", sum,
+                                NULL});
+}
+
+/* Two VMs: info vms and vm; a step runs the current one alone. */
+static void test_two_vms(void)
+{
+    transcript("vms", "vms", 0, (const char *[]){"--vm", sum, "--vm", sum, NULL});
+}
+
+/* The statuses of what goes wrong before the first command. */
+static void test_statuses(void)
+{
+    struct res r;
+    char missing[4300];
+    snprintf(missing, sizeof missing, "%s/missing.elf", dir);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){missing, NULL});
+    CU_ASSERT(r.exited && r.status == 1 && strstr(r.err, "missing.elf") && !strchr(strchr(r.err, '\n') + 1, '\n'));
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){NULL});
+    CU_ASSERT(r.exited && r.status == 2 && strcmp(r.err, "vmon: no image given\n") == 0);
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"--frob", sum, NULL});
+    CU_ASSERT(r.exited && r.status == 2 && strcmp(r.err, "vmon: unknown option --frob\n") == 0);
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"-x", missing, sum, NULL});
+    CU_ASSERT(r.exited && r.status == 1 && strstr(r.err, "cannot read"));
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"--dump", "regs", sum, NULL});
+    CU_ASSERT(r.exited && r.status == 2 && strstr(r.err, "not a memory dump"));
+    res_free(&r);
+    /* -h names every status */
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"-h", NULL});
+    CU_ASSERT(r.exited && r.status == 0 && strstr(r.out, "0 all went well") && strstr(r.out, "1 an image") &&
+              strstr(r.out, "2 bad usage") && strstr(r.out, "3 the guest ended") &&
+              strstr(r.out, "4 the step limit") && strstr(r.out, "5 a command"));
+    res_free(&r);
+}
+
+/* --- in-process: the monitor itself --- */
+
+struct session_native {
+    struct machine *m;
+    struct elf_image syms;
+    struct console_out con;
+    struct monitor mon;
+    char *text;
+    size_t len;
+    volatile sig_atomic_t stop;
+};
+
+static bool open_native(struct session_native *n)
+{
+    memset(n, 0, sizeof *n);
+    struct session_vm vm = {.path = sum, .mem = 1u << 20, .max_insns = UINT64_MAX};
+    int status;
+    n->con.f = stdout;
+    n->m = session_machine("test", &vm, ISA_PG, &n->con, &n->syms, &status);
+    if (!n->m)
+        return false;
+    monitor_init(&n->mon, NULL, n->m, &n->syms, &(struct monitor_options){.max_steps = UINT64_MAX}, &n->stop);
+    n->mon.out = open_memstream(&n->text, &n->len);
+    return n->mon.out != NULL;
+}
+
+static void close_native(struct session_native *n)
+{
+    monitor_free(&n->mon);
+    fclose(n->mon.out);
+    free(n->text);
+    machine_free(n->m);
+    elf_free(&n->syms);
+}
+
+/* An empty line runs the last step or continue again, with its count. */
+static void test_empty_line_repeats(void)
+{
+    struct session_native n;
+    CU_ASSERT_FATAL(open_native(&n));
+    monitor_exec(&n.mon, "step");
+    monitor_exec(&n.mon, "");
+    monitor_exec(&n.mon, "regs"); /* not a run: the empty line still means step */
+    monitor_exec(&n.mon, "  ");
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->pc, 0x100c); /* three instructions from _start */
+    monitor_exec(&n.mon, "s 2");
+    monitor_exec(&n.mon, "");
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->instret, 7);
+    /* t0 after 7: 10 + 9 (two adds), t1 = 8 */
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->r[5], 19);
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->r[6], 8);
+    close_native(&n);
+}
+
+struct words {
+    char list[1024];
+};
+
+static void collect(void *ctx, const char *w)
+{
+    struct words *ws = ctx;
+    size_t n = strlen(ws->list);
+    snprintf(ws->list + n, sizeof ws->list - n, "%s ", w);
+}
+
+static const char *complete(struct monitor *mon, const char *line, int start, struct words *ws)
+{
+    ws->list[0] = '\0';
+    monitor_complete(mon, line, start, line + start, collect, ws);
+    return ws->list;
+}
+
+/* Completion: command names from the table, the second word of a two-word
+ * command, register names and symbols. */
+static void test_completion(void)
+{
+    struct session_native n;
+    struct words ws;
+    CU_ASSERT_FATAL(open_native(&n));
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "inf", 0, &ws), "info ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "d", 0, &ws), "delete d disable disas disassemble ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "info r", 5, &ws), "registers r ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "x/4w res", 5, &ws), "result ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "break lo", 6, &ws), "loop ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "x/w t", 4, &ws), "tp t0 t1 t2 ");
+    close_native(&n);
+}
+
+void suite_vmon(void)
+{
+    CU_pSuite s = CU_add_suite("vmon", suite_init, suite_clean);
+    CU_add_test(s, "every command on the bare machine (sum.s)", test_sum_native);
+    CU_add_test(s, "every command under the VMM, the virtual CPU's values", test_sum_vmm);
+    CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);
+    CU_add_test(s, "until-exit: hidden faults and emulated instructions on paging.s", test_paging_exits);
+    CU_add_test(s, "--max-steps: status 4", test_step_limit);
+    CU_add_test(s, "a double fault: status 3 and the report", test_guest_error);
+    CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
+    CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
+    CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
+    CU_add_test(s, "an empty line repeats the last step", test_empty_line_repeats);
+    CU_add_test(s, "completion of commands, registers and symbols", test_completion);
+}
