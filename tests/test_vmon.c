@@ -15,9 +15,13 @@
  * cannot show: an empty line repeating the last step, and completion.
  */
 #include <CUnit/CUnit.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "asmtest.h"
 #include "monitor.h"
@@ -182,6 +186,49 @@ static void test_statuses(void)
     res_free(&r);
 }
 
+/* Ctrl-C stops a guest that never ends and the session goes on: SIGINT
+ * is sent until the continue comes back (one that came between two
+ * commands is forgotten by the next run, so sending it again is safe),
+ * then the registers are shown and vmon ends with 0.  natively or not. */
+static void ctrl_c(bool native)
+{
+    struct live l;
+    const char *args[] = {native ? "--native" : spin, native ? spin : NULL, NULL};
+    live_start(&l, vmon, dir, args);
+    static const char cmds[] = "step\ncontinue\nregs\n";
+    CU_ASSERT_FATAL(write(l.to, cmds, sizeof cmds - 1) == (ssize_t)sizeof cmds - 1);
+    close(l.to); /* batch mode reads every command first */
+    l.to = -1;
+    unsigned long seen = 0;
+    CU_ASSERT_FATAL(live_lines(&l, 2, &seen)); /* the step's two lines: continue runs now */
+    char out[8192];
+    size_t n = 0;
+    for (int tries = 0; tries < 100 && n == 0; tries++) {
+        kill(l.pid, SIGINT);
+        struct pollfd p = {.fd = l.from, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0) {
+            ssize_t k = read(l.from, out, sizeof out - 1);
+            n = k > 0 ? (size_t)k : 0;
+        }
+    }
+    for (ssize_t k; n < sizeof out - 1 && (k = read(l.from, out + n, sizeof out - 1 - n)) > 0;)
+        n += (size_t)k;
+    out[n] = '\0';
+    char *err;
+    int st = live_end(&l, &err);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    static const char want[] = "interrupted (Ctrl-C)\ngva 0x00001000 <_start>: jal zero, 0x00001000\n";
+    CU_ASSERT(strncmp(out, want, sizeof want - 1) == 0);
+    CU_ASSERT(strstr(out, native ? "the CPU, in supervisor mode" : "the virtual CPU, in supervisor mode") != NULL);
+    CU_ASSERT(err && !*err);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) || !strstr(out, "interrupted"))
+        fprintf(stderr, "\n  status 0x%x, stdout:\n%s\nstderr:\n%s\n", st, out, err ? err : "");
+    free(err);
+}
+
+static void test_ctrl_c_native(void) { ctrl_c(true); }
+static void test_ctrl_c_vmm(void) { ctrl_c(false); }
+
 /* --- in-process: the monitor itself --- */
 
 struct session_native {
@@ -282,6 +329,8 @@ void suite_vmon(void)
     CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
     CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
     CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
+    CU_add_test(s, "Ctrl-C stops a bare machine that never ends; the session goes on", test_ctrl_c_native);
+    CU_add_test(s, "Ctrl-C stops a VM that never exits; the session goes on", test_ctrl_c_vmm);
     CU_add_test(s, "an empty line repeats the last step", test_empty_line_repeats);
     CU_add_test(s, "completion of commands, registers and symbols", test_completion);
 }

@@ -23,6 +23,9 @@ x/2w UDATA_VA
 #   udata through the guest's tables: 1, 2
 xp/2w 0x3000
 #   the same words at their guest-physical address
+xp/w pt_u+4
+#   and the guest's entry that maps them is still 0x3017: looking through
+#   the tables set no A bit
 x/w 0x00402000
 #   not mapped: pt_u's entry 2, at 0x8000 + 8, is 0
 x/w 0x00800000
