@@ -15,6 +15,7 @@
  * cannot show: an empty line repeating the last step, and completion.
  */
 #include <CUnit/CUnit.h>
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,6 +230,62 @@ static void ctrl_c(bool native)
 static void test_ctrl_c_native(void) { ctrl_c(true); }
 static void test_ctrl_c_vmm(void) { ctrl_c(false); }
 
+/* docs/monitor.md's examples are real: every line its code blocks show
+ * vmon printing is a line of a transcript this suite replays (an
+ * interactive "error: ..." the end of a batch error's line).  Skipped:
+ * the commands typed, "(vmon) ...", command lines, and "...". */
+static void test_doc_examples(void)
+{
+    char *all = strdup("\n"), *doc = read_text("docs/monitor.md");
+    CU_ASSERT_FATAL(doc != NULL);
+    DIR *d = opendir("tests/vmon");
+    CU_ASSERT_FATAL(d != NULL);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || (strcmp(e->d_name + n - 4, ".out") != 0 && strcmp(e->d_name + n - 4, ".err") != 0))
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "tests/vmon/%s", e->d_name);
+        char *t = read_text(path);
+        CU_ASSERT_FATAL(t != NULL);
+        char *both = malloc(strlen(all) + strlen(t) + 1);
+        strcpy(both, all);
+        strcat(both, t);
+        free(all);
+        free(t);
+        all = both;
+    }
+    closedir(d);
+    unsigned checked = 0;
+    bool in_code = false;
+    for (char *line = doc, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(line, "```", 3) == 0) {
+            in_code = !in_code;
+            continue;
+        }
+        if (!in_code || !*line || strncmp(line, "(vmon) ", 7) == 0 || strncmp(line, "build/bin/", 10) == 0 ||
+            strcmp(line, "...") == 0)
+            continue;
+        char want[1024];
+        if (strncmp(line, "error: ", 7) == 0)
+            snprintf(want, sizeof want, "%s\n", line);
+        else
+            snprintf(want, sizeof want, "\n%s\n", line);
+        CU_ASSERT(strstr(all, want) != NULL);
+        if (!strstr(all, want))
+            fprintf(stderr, "\n  docs/monitor.md shows a line no transcript has: %s\n", line);
+        checked++;
+    }
+    CU_ASSERT(checked > 40);
+    if (checked <= 40)
+        fprintf(stderr, "\n  only %u lines of docs/monitor.md checked\n", checked);
+    free(all);
+    free(doc);
+}
+
 /* --- in-process: the monitor itself --- */
 
 struct session_native {
@@ -329,6 +386,7 @@ void suite_vmon(void)
     CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
     CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
     CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
+    CU_add_test(s, "docs/monitor.md's examples are lines of these transcripts", test_doc_examples);
     CU_add_test(s, "Ctrl-C stops a bare machine that never ends; the session goes on", test_ctrl_c_native);
     CU_add_test(s, "Ctrl-C stops a VM that never exits; the session goes on", test_ctrl_c_vmm);
     CU_add_test(s, "an empty line repeats the last step", test_empty_line_repeats);
