@@ -286,6 +286,37 @@ static void test_doc_examples(void)
     free(doc);
 }
 
+/* The optimised vmon ($VMLAB_REL_BIN, build/bin) under Valgrind's memcheck,
+ * natively and under the VMM, clean: a transcript's output and status,
+ * and no memcheck report (exit status 99 if it has one). */
+static void valgrind_run(const char *cmds, const char *want_out, int status, const char *const *args)
+{
+    const char *rel = getenv("VMLAB_REL_BIN");
+    char tool[4200];
+    snprintf(tool, sizeof tool, "%s/vmon", rel && *rel ? rel : "build/bin");
+    char *argv[32] = {"valgrind", "-q", "--error-exitcode=99", "--leak-check=full", tool, "-x", (char *)cmds};
+    int n = 7;
+    for (int i = 0; args[i] && n < 31; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    char *out = NULL, *err = NULL, *want = expected(want_out, "out");
+    int st = run_cmd(argv, true, &out, &err);
+    CU_ASSERT_EQUAL(st, status);
+    CU_ASSERT(out && same_text(want_out, out, want));
+    CU_ASSERT(err && !strstr(err, "=="));
+    if (st != status || (err && strstr(err, "==")))
+        fprintf(stderr, "\n  valgrind vmon: status %d, not %d\n%s", st, status, err ? err : "");
+    free(out);
+    free(err);
+    free(want);
+}
+
+static void test_valgrind(void)
+{
+    valgrind_run("tests/vmon/sum.cmd", "sum-native", 0, (const char *[]){"--native", sum, NULL});
+    valgrind_run("tests/vmon/paging.cmd", "paging", 5, (const char *[]){"-m", "1M", paging, NULL});
+}
+
 /* --- in-process: the monitor itself --- */
 
 struct session_native {
@@ -386,6 +417,7 @@ void suite_vmon(void)
     CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
     CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
     CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
+    CU_add_test(s, "vmon under Valgrind: clean", test_valgrind);
     CU_add_test(s, "docs/monitor.md's examples are lines of these transcripts", test_doc_examples);
     CU_add_test(s, "Ctrl-C stops a bare machine that never ends; the session goes on", test_ctrl_c_native);
     CU_add_test(s, "Ctrl-C stops a VM that never exits; the session goes on", test_ctrl_c_vmm);
