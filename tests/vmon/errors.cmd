@@ -25,3 +25,5 @@ x/w 0x1000000-4
 run-to done
 continue
 step
+help
+#   the list, from the command table (the step above was refused; this runs)
