@@ -98,8 +98,8 @@ struct monitor {
     struct vm_exit exit;
     struct vmm_decision decision;
 
-    /* The Ctrl-C flag: set by the front end's signal handler (which also
-     * calls vmm_interrupt); a run stops when it sees it. */
+    /* The Ctrl-C flag: set by the front end's signal handler; a run looks
+     * at it between slices (run.c) and stops, and clears it when it starts. */
     volatile sig_atomic_t *interrupted;
 };
 
