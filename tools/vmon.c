@@ -417,7 +417,7 @@ static void run_prompt(struct monitor *mon)
     rl_readline_name = "vmon";
     rl_attempted_completion_function = complete;
     rl_signal_event_hook = on_signal_event;
-    rl_basic_word_break_characters = " \t\n*()+-";
+    rl_basic_word_break_characters = " \t\n*()+-:"; /* operands: "*sym", "gva:sym", "sym+4" */
     while (!mon->quit) {
         char *line = readline("(vmon) ");
         if (!line) {
