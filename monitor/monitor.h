@@ -35,7 +35,7 @@ enum monitor_status {
     MON_BAD_INPUT = SESSION_BAD_INPUT, /* an image, a disk, a command file */
     MON_USAGE = SESSION_USAGE,
     MON_GUEST_ERROR = 3, /* the guest ended in a run-time error: double fault, deadlock, the VMM stopped it */
-    MON_STEP_LIMIT = 4,  /* --max-steps (or -n) reached */
+    MON_STEP_LIMIT = 4,  /* --max-steps reached (or a VM's own instruction limit) */
     MON_BAD_COMMAND = 5, /* a command or operand was refused in batch mode (the session went on) */
 };
 

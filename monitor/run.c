@@ -268,7 +268,7 @@ static void tell_end(struct monitor *mon)
             fprintf(mon->out, "%sthe guest halted with %u\n", prefix, vm_exit_value(vm));
             return;
         case VM_LIMIT:
-            fprintf(mon->out, "%sthe guest stopped at its instruction limit (-n)\n", prefix);
+            fprintf(mon->out, "%sthe guest stopped at its instruction limit\n", prefix);
             if (mon->status == MON_OK)
                 mon->status = MON_STEP_LIMIT;
             return;
