@@ -29,35 +29,43 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 #   asm      assembler/         the assembler and disassembler       uses isa
 #   vmm      vmm/               the VMM                              uses isa
 #   session  tools/session*.c   what the front ends share            uses vmm isa
+#   monitor  monitor/           the monitor behind vmon              uses session vmm asm isa
 #
 # The programs' main files are tools/NAME.c, each linking the libraries of
 # NAME_LIBS and compiled with their include paths (and -Itools); the
 # tests and the benchmark may use everything.
-LIBS         := isa ref asm vmm session
+LIBS         := isa ref asm vmm session monitor
 isa_DIR      := isa
 ref_DIR      := isa/ref
 asm_DIR      := assembler
 vmm_DIR      := vmm
 session_DIR  := tools
+monitor_DIR  := monitor
 isa_SRC      := $(sort $(wildcard isa/*.c))
 ref_SRC      := $(sort $(wildcard isa/ref/*.c))
 asm_SRC      := $(sort $(wildcard assembler/*.c))
 vmm_SRC      := $(sort $(wildcard vmm/*.c))
 session_SRC  := $(sort $(wildcard tools/session*.c))
+monitor_SRC  := $(sort $(wildcard monitor/*.c))
 isa_USES     :=
 ref_USES     := isa
 asm_USES     := isa
 vmm_USES     := isa
 session_USES := vmm asm isa
+monitor_USES := session vmm asm isa
 
-TOOLS     := vrun visa vasm vdis
+TOOLS     := vrun visa vasm vdis vmon
 vrun_LIBS := session vmm asm ref isa
 visa_LIBS := isa
 vasm_LIBS := asm isa
 vdis_LIBS := asm isa
+vmon_LIBS := monitor session vmm asm ref isa
+# Libraries from the system a tool links besides its layers: readline for the
+# monitor's prompt (tools/vmon.c; the monitor layer itself does not use it).
+vmon_LDLIBS := -lreadline
 MAIN_SRC  := $(patsubst %,tools/%.c,$(TOOLS))
 # Everything, higher layers first, for the tests, the benchmark and the fuzz targets.
-ALL_LIBS  := session vmm asm ref isa
+ALL_LIBS  := monitor session vmm asm ref isa
 ALL_INC   := $(patsubst %,-I%,$(foreach l,$(ALL_LIBS),$($(l)_DIR)))
 
 # The include paths of a source file: its layer's, its tool's, or (tests/) all.
@@ -135,10 +143,10 @@ $(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l))))
 define tool_rules
 $(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$^ -o $$@
+	$$(CC) $$^ $($(1)_LDLIBS) -o $$@
 $(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(SAN_LDFLAGS) $$^ -o $$@
+	$$(CC) $(SAN_LDFLAGS) $$^ $($(1)_LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
@@ -147,7 +155,7 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 # The guest OS's default demo under the VMM (cache shadows), then the
 # VMM's summary: exits by reason, efficiency, page faults, shadow tables.
 run:
-	@CC="$(CC)" tests/need-packages.sh
+	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/vrun --stats $(GUEST_KERNEL)
 

@@ -49,6 +49,7 @@
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
+    X(vmon)                                                                    \
     X(layers)                                                                  \
     X(rules)                                                                   \
     X(views)                                                                   \

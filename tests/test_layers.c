@@ -10,6 +10,7 @@
  *   asm      assembler/       uses isa
  *   vmm      vmm/             uses isa
  *   session  tools/session*   uses vmm, isa
+ *   monitor  monitor/         uses session, vmm, asm, isa
  *
  * and each program of tools/ links the libraries it needs and no others.
  * The suite checks that
@@ -47,7 +48,7 @@
 
 /* --- the rule --- */
 
-enum { ISA, REF, ASM, VMM, SESSION, NLAYERS }; /* a layer comes after every layer it uses */
+enum { ISA, REF, ASM, VMM, SESSION, MONITOR, NLAYERS }; /* a layer comes after every layer it uses */
 
 struct layer {
     const char *name;   /* libvmlab-NAME.a, tests/layers/NAME_only.c */
@@ -67,6 +68,9 @@ static const struct layer layers[NLAYERS] = {
     [VMM] = {"vmm", "vmm", NULL, "vmm/", BIT(ISA), "ok\nvmm: layer halted 42\n"},
     [SESSION] = {"session", "tools", "session", "tools/session*", BIT(VMM) | BIT(ASM) | BIT(ISA),
                  "[layer] ok\n[layer-2] ok\nsession: layer halted 42\nsession: layer-2 halted 42\n"},
+    [MONITOR] = {"monitor", "monitor", NULL, "monitor/", BIT(SESSION) | BIT(VMM) | BIT(ASM) | BIT(ISA),
+                 "stepped 1 instruction\ngva 0x00001004: out con.data, t0\nok\nthe guest halted with 42\n"
+                 "gva 0x00001020: .word 0x00000000 (not an instruction)\nmonitor: status 0\n"},
 };
 
 /* The programs of tools/ (tools/NAME.c) and the libraries each links. */
@@ -79,6 +83,7 @@ static const struct tool tools[] = {
     {"visa", BIT(ISA)},
     {"vasm", BIT(ASM) | BIT(ISA)},
     {"vdis", BIT(ASM) | BIT(ISA)},
+    {"vmon", BIT(MONITOR) | BIT(SESSION) | BIT(VMM) | BIT(ASM) | BIT(REF) | BIT(ISA)},
 };
 #define NTOOLS (sizeof tools / sizeof tools[0])
 
@@ -509,7 +514,7 @@ static void test_include_control(void)
 {
     char *root = scratch_dir("layers");
     CU_ASSERT_PTR_NOT_NULL_FATAL(root);
-    static const char *const dirs[] = {"isa", "isa/ref", "assembler", "vmm", "tools"};
+    static const char *const dirs[] = {"isa", "isa/ref", "assembler", "vmm", "tools", "monitor"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         CU_ASSERT_EQUAL_FATAL(mkdir(path_in(root, dirs[i]), 0755), 0);
     static const struct {

@@ -1,0 +1,182 @@
+/*
+ * monitor.h - the monitor behind vmon (docs/monitor.md): a machine made by
+ * a session (tools/session.h), stopped at reset, and the commands that step
+ * it, stop it and look at it.  The same commands drive the bare machine
+ * (--native) and a VM under the VMM.
+ *
+ * The monitor reads no terminal and knows nothing of readline: the front
+ * end (tools/vmon.c) gives it one line at a time (monitor_exec), says where
+ * the line came from (a batch file and its line number, for errors), and
+ * asks it for completions (monitor_complete).
+ *
+ *   monitor_init(&mon, &sess or NULL, machine or NULL, syms, &opts);
+ *   while (!mon.quit && line) monitor_exec(&mon, line);
+ *   status = mon.status;
+ *   monitor_free(&mon);
+ *
+ * The code: commands.c (the command table, the only list of commands, and
+ * the dispatcher), expr.c (operands), run.c (stepping, breakpoints, how a
+ * stop is told), show.c (registers, memory, disassembly, VMs), complete.c
+ * (what a word may complete to).
+ */
+#ifndef VMLAB_MONITOR_H
+#define VMLAB_MONITOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "session.h"
+
+/* vmon's exit statuses (docs/monitor.md, vmon -h). */
+enum monitor_status {
+    MON_OK = 0,
+    MON_BAD_INPUT = SESSION_BAD_INPUT, /* an image, a disk, a command file */
+    MON_USAGE = SESSION_USAGE,
+    MON_GUEST_ERROR = 3, /* the guest ended in a run-time error: double fault, deadlock, the VMM stopped it */
+    MON_STEP_LIMIT = 4,  /* --max-steps reached (or a VM's own instruction limit) */
+    MON_BAD_COMMAND = 5, /* a command or operand was refused in batch mode (the session went on) */
+};
+
+struct monitor_options {
+    bool batch;         /* errors name the file and line; a bad command sets MON_BAD_COMMAND */
+    uint64_t max_steps; /* instructions over the whole session; UINT64_MAX: no limit */
+};
+
+#define MON_MAX_BREAKS 64
+
+struct mon_break {
+    int id; /* 0: the slot is free */
+    uint32_t va;
+    bool enabled;
+    uint64_t hits;
+};
+
+/* An address and the space it is in: every address the monitor takes or
+ * prints says which. */
+enum mon_space { SPACE_GVA, SPACE_GPA };
+
+/* What a run that just ended saw, for the line that says why it stopped. */
+enum mon_stop {
+    STOP_STEPPED,     /* the instructions asked for retired */
+    STOP_BREAK,       /* a breakpoint */
+    STOP_REACHED,     /* run-to's address */
+    STOP_EXIT,        /* until-exit: the VM exit it ran to */
+    STOP_ENDED,       /* the guest stopped for good (halt, double fault, ...) */
+    STOP_INTERRUPTED, /* Ctrl-C */
+    STOP_STEP_LIMIT,  /* --max-steps */
+    STOP_INPUT,       /* the guest waits for console input there is not yet */
+};
+
+struct monitor {
+    struct session *s;             /* under the VMM; NULL natively */
+    struct machine *m;             /* the bare machine (natively), or the VMM's real machine */
+    const struct elf_image *nsyms; /* natively: the image's symbols */
+    int cur;                       /* the current VM (under the VMM) */
+    FILE *out;                     /* what commands print (errors go to stderr) */
+    struct monitor_options opt;
+
+    struct mon_break breaks[MON_MAX_BREAKS];
+    int next_break;
+
+    char last_run[256]; /* the last step or continue command, which an empty line repeats */
+    const char *src;    /* batch: where commands come from, for errors ("-x FILE" or "<stdin>") */
+    unsigned line;      /* its line number */
+
+    uint64_t steps;      /* instructions run over the session, for --max-steps */
+    int status;          /* enum monitor_status, kept for the end */
+    bool quit;
+    /* Natively, how the bare machine ended (a machine that ended does not run
+     * again): its exit, valid when ended. */
+    bool ended;
+    struct vm_exit end;
+
+    /* until-exit: the exit hook (under the VMM) writes the last exit here,
+     * and pauses the VM when pause_on_exit is set. */
+    bool pause_on_exit, saw_exit;
+    struct vm_exit exit;
+    struct vmm_decision decision;
+
+    /* The Ctrl-C flag: set by the front end's signal handler; a run looks
+     * at it between slices (run.c) and stops, and clears it when it starts. */
+    volatile sig_atomic_t *interrupted;
+};
+
+/* s (under the VMM) or m (natively, with its symbols syms): one of them. */
+void monitor_init(struct monitor *mon, struct session *s, struct machine *m, const struct elf_image *syms,
+                  const struct monitor_options *opt, volatile sig_atomic_t *interrupted);
+void monitor_free(struct monitor *mon);
+
+/* Run one command line (an empty one repeats the last step or continue).
+ * Errors are one line on stderr; the session goes on. */
+void monitor_exec(struct monitor *mon, const char *line);
+
+/* Where the machine stands now, one line: "gva 0x00001004 <_start+4>: addi t0, t0, 1". */
+void monitor_where(struct monitor *mon);
+
+/* Words that complete `text`, the word that starts at `start` of `line`:
+ * command names in the first word, then the words of a two-word command,
+ * symbols and register names.  Calls fn for each, in order, without
+ * duplicates. */
+void monitor_complete(struct monitor *mon, const char *line, int start, const char *text,
+                      void (*fn)(void *ctx, const char *word), void *ctx);
+
+/* --- inside the monitor (the files of monitor/) --- */
+
+/* One line on stderr, "vmon: SRC:LINE: error: ..." in batch mode (and the
+ * status MON_BAD_COMMAND kept), "error: ..." interactively.  Returns false. */
+bool mon_error(struct monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The current machine as a report sees it (session.h), with its symbols. */
+struct report_view mon_view(struct monitor *mon);
+const struct elf_image *mon_syms(struct monitor *mon);
+struct vm *mon_vm(struct monitor *mon); /* NULL natively */
+/* Whether the current CPU (the virtual one under the VMM) is in user mode. */
+bool mon_user_mode(struct monitor *mon);
+
+/* Operands (expr.c).  An expression: numbers (decimal, 0x hex), registers
+ * by name (r5, t0, sp, pc), symbols, + - * and parentheses.  An address: an
+ * expression, with "gva:" or "gpa:" before it for its space (default gva).
+ * False after mon_error. */
+bool mon_expr(struct monitor *mon, const char *text, uint32_t *value);
+bool mon_address(struct monitor *mon, const char *text, enum mon_space *space, uint32_t *value);
+/* A count: a positive decimal number, at most max. */
+bool mon_count(struct monitor *mon, const char *what, const char *text, uint64_t max, uint64_t *value);
+
+/* Guest-virtual to guest-physical through the guest's own tables for a
+ * read, A and D untouched (paging off: the same address); false, and why
+ * in why, if they refuse it. */
+bool mon_translate(struct monitor *mon, uint32_t gva, uint32_t *gpa, char *why, size_t len);
+bool mon_read_phys(struct monitor *mon, uint32_t gpa, void *buf, size_t len);
+bool mon_word(struct monitor *mon, uint32_t gpa, uint32_t *word); /* little-endian, as the machine's */
+
+/* A guest-virtual address as printed: "gva 0x00001004 <_start+4>". */
+void mon_where_text(struct monitor *mon, uint32_t gva, char *buf, size_t len);
+
+/* The commands' handlers: argv[0] is the command word as typed (x/4w keeps
+ * its format there), argc counts it.  false after mon_error. */
+typedef bool mon_handler(struct monitor *mon, int argc, char **argv);
+mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_break, cmd_delete, cmd_disable,
+    cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit;
+
+/* The command table (commands.c), the only list of commands: help,
+ * completion and the dispatcher read it.  A name or alias may have two
+ * words ("info registers", "i r"). */
+struct mon_command {
+    const char *name;
+    const char *aliases[4]; /* NULL-terminated */
+    const char *args;       /* for help: "[N]", "ADDR" */
+    const char *brief;      /* one line */
+    const char *details;    /* help CMD: what follows the line, with an example */
+    mon_handler *fn;
+    bool repeats; /* an empty line runs it again (step, continue) */
+    bool format;  /* takes /NF after its name (x/4w) */
+};
+extern const struct mon_command mon_commands[];
+extern const int mon_ncommands;
+
+/* The exit hook run.c sets on the VMM (ctx: the monitor). */
+bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * test_vmon.c - the monitor, vmon (suite `vmon`; docs/monitor.md).
+ *
+ * Scripted sessions run through the real vmon binary ($VMLAB_BIN/vmon) in
+ * batch mode, each compared whole with an expected transcript in
+ * tests/vmon/: NAME.cmd the commands (their # lines say what each must
+ * show and why), NAME.out the expected stdout, NAME.err the expected
+ * stderr (none: empty).  The programs are tests/vmon/sum.s (whose
+ * registers and memory at each stop are worked out by hand in its
+ * comments and in sum.cmd) and tests/guests/paging.s (its page tables,
+ * registers and the exits the VMM takes on it, in paging.cmd), assembled
+ * by vasm.
+ *
+ * Then vmon's exit statuses, one by one, and, in-process, what a batch
+ * cannot show: an empty line repeating the last step, and completion.
+ */
+#include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "asmtest.h"
+#include "monitor.h"
+#include "runvrun.h"
+#include "scratch.h"
+
+static char *vmon, *dir;
+static char sum[4200], paging[4200], badptb[4200], spin[4200];
+
+static bool assemble(const char *src, const char *name, char *out, size_t len)
+{
+    char *vasm = tool_path("vasm");
+    snprintf(out, len, "%s/%s", dir, name);
+    int st = run_cmd((char *const[]){vasm, "-o", out, (char *)src, NULL}, false, NULL, NULL);
+    free(vasm);
+    return st == 0;
+}
+
+static int suite_init(void)
+{
+    vmon = tool_path("vmon");
+    dir = scratch_dir("vmon");
+    if (!dir)
+        return 1;
+    return assemble("tests/vmon/spin.s", "spin.elf", spin, sizeof spin) &&
+                   assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
+                   assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
+                   assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb)
+               ? 0
+               : 1;
+}
+
+static int suite_clean(void)
+{
+    free(vmon);
+    if (dir)
+        tmpdir_remove(dir);
+    return 0;
+}
+
+/* got must be want; if not, the first line where they part, on stderr. */
+static bool same_text(const char *what, const char *got, const char *want)
+{
+    if (strcmp(got, want) == 0)
+        return true;
+    unsigned line = 1;
+    const char *g = got, *w = want;
+    while (*g && *g == *w) {
+        if (*g == '\n') {
+            line++;
+            got = g + 1;
+            want = w + 1;
+        }
+        g++, w++;
+    }
+    int gl = (int)strcspn(got, "\n"), wl = (int)strcspn(want, "\n");
+    fprintf(stderr, "\n  %s differs at line %u:\n    got:  %.*s%s\n    want: %.*s%s\n", what, line, gl, got,
+            *got ? "" : "(the end)", wl, want, *want ? "" : "(the end)");
+    return false;
+}
+
+static char *expected(const char *name, const char *ext)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/vmon/%s.%s", name, ext);
+    char *t = read_text(path);
+    return t ? t : strdup(""); /* no .err: nothing on stderr */
+}
+
+/* vmon with args, the commands of tests/vmon/CMDS.cmd on stdin (NULL:
+ * /dev/null), must print NAME.out and NAME.err and exit with status. */
+static void transcript(const char *name, const char *cmds, int status, const char *const *args)
+{
+    char in[256];
+    snprintf(in, sizeof in, "tests/vmon/%s.cmd", cmds ? cmds : name);
+    struct res r;
+    run_vrun_with(vmon, dir, &r, &(struct vrun_setup){.stdin_path = cmds ? in : "/dev/null"}, args);
+    char *out = expected(name, "out"), *err = expected(name, "err");
+    char what[300];
+    CU_ASSERT(r.exited && r.status == status);
+    if (!r.exited || r.status != status)
+        fprintf(stderr, "\n  %s: status %d, not %d\n", name, r.status, status);
+    snprintf(what, sizeof what, "%s: stdout", name);
+    CU_ASSERT(same_text(what, r.out, out));
+    snprintf(what, sizeof what, "%s: stderr", name);
+    CU_ASSERT(same_text(what, r.err, err));
+    free(out);
+    free(err);
+    res_free(&r);
+}
+
+/* Every command on the bare machine, then under the VMM: the same values,
+ * the virtual CPU's. */
+static void test_sum_native(void) { transcript("sum-native", "sum", 0, (const char *[]){"--native", sum, NULL}); }
+static void test_sum_vmm(void) { transcript("sum-vmm", "sum", 0, (const char *[]){sum, NULL}); }
+
+/* A bad command or operand: one line naming the file and line; the
+ * session goes on (what follows the errors runs) and ends with 5. */
+static void test_errors(void)
+{
+    transcript("errors", NULL, 5, (const char *[]){"--native", "-x", "tests/vmon/errors.cmd", sum, NULL});
+}
+
+/* until-exit under the VMM: a hidden page fault with paging off, an
+ * emulated privileged instruction, and with the guest's paging on, hidden
+ * faults filled from the guest's entries; memory through the guest's own
+ * tables, and addresses they do not map. */
+static void test_paging_exits(void) { transcript("paging", "paging", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+
+/* The step limit over the whole session: a program that never ends stops
+ * after exactly N instructions, the status is 4 and the session ends. */
+static void test_step_limit(void)
+{
+    transcript("limit", "limit", 4, (const char *[]){"--native", "--max-steps", "1000", spin, NULL});
+}
+
+/* A guest that ends in a run-time error: a double fault (badptb.s turns
+ * paging on through a table that does not map its next instruction, and
+ * has no handler): status 3 and the report vrun gives. */
+static void test_guest_error(void) { transcript("dfault", "dfault", 3, (const char *[]){"-m", "1M", badptb, NULL}); }
+
+/* Dumps at the end, as graders ask for them. */
+static void test_dumps(void)
+{
+    transcript("dump", "dump", 0,
+               (const char *[]){"--native", "--dump-regs", "--dump", "x/2w result", "--dump", "xp/3b 0x200c", sum,
+                                NULL});
+}
+
+/* Two VMs: info vms and vm; a step runs the current one alone. */
+static void test_two_vms(void)
+{
+    transcript("vms", "vms", 0, (const char *[]){"--vm", sum, "--vm", sum, NULL});
+}
+
+/* The statuses of what goes wrong before the first command. */
+static void test_statuses(void)
+{
+    struct res r;
+    char missing[4300];
+    snprintf(missing, sizeof missing, "%s/missing.elf", dir);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){missing, NULL});
+    CU_ASSERT(r.exited && r.status == 1 && strstr(r.err, "missing.elf") && !strchr(strchr(r.err, '\n') + 1, '\n'));
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){NULL});
+    CU_ASSERT(r.exited && r.status == 2 && strcmp(r.err, "vmon: no image given\n") == 0);
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"--frob", sum, NULL});
+    CU_ASSERT(r.exited && r.status == 2 && strcmp(r.err, "vmon: unknown option --frob\n") == 0);
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"-x", missing, sum, NULL});
+    CU_ASSERT(r.exited && r.status == 1 && strstr(r.err, "cannot read"));
+    res_free(&r);
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"--dump", "regs", sum, NULL});
+    CU_ASSERT(r.exited && r.status == 2 && strstr(r.err, "not a memory dump"));
+    res_free(&r);
+    /* -h names every status */
+    run_vrun(vmon, dir, &r, "", 0, (const char *[]){"-h", NULL});
+    CU_ASSERT(r.exited && r.status == 0 && strstr(r.out, "0 all went well") && strstr(r.out, "1 an image") &&
+              strstr(r.out, "2 bad usage") && strstr(r.out, "3 the guest ended") &&
+              strstr(r.out, "4 the step limit") && strstr(r.out, "5 a command"));
+    res_free(&r);
+}
+
+/* Ctrl-C stops a guest that never ends and the session goes on: SIGINT
+ * is sent until the continue comes back (one that came between two
+ * commands is forgotten by the next run, so sending it again is safe),
+ * then the registers are shown and vmon ends with 0.  natively or not. */
+static void ctrl_c(bool native)
+{
+    struct live l;
+    const char *args[] = {native ? "--native" : spin, native ? spin : NULL, NULL};
+    live_start(&l, vmon, dir, args);
+    static const char cmds[] = "step\ncontinue\nregs\n";
+    CU_ASSERT_FATAL(write(l.to, cmds, sizeof cmds - 1) == (ssize_t)sizeof cmds - 1);
+    close(l.to); /* batch mode reads every command first */
+    l.to = -1;
+    unsigned long seen = 0;
+    CU_ASSERT_FATAL(live_lines(&l, 2, &seen)); /* the step's two lines: continue runs now */
+    char out[8192];
+    size_t n = 0;
+    for (int tries = 0; tries < 100 && n == 0; tries++) {
+        kill(l.pid, SIGINT);
+        struct pollfd p = {.fd = l.from, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0) {
+            ssize_t k = read(l.from, out, sizeof out - 1);
+            n = k > 0 ? (size_t)k : 0;
+        }
+    }
+    for (ssize_t k; n < sizeof out - 1 && (k = read(l.from, out + n, sizeof out - 1 - n)) > 0;)
+        n += (size_t)k;
+    out[n] = '\0';
+    char *err;
+    int st = live_end(&l, &err);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    static const char want[] = "interrupted (Ctrl-C)\ngva 0x00001000 <_start>: jal zero, 0x00001000\n";
+    CU_ASSERT(strncmp(out, want, sizeof want - 1) == 0);
+    CU_ASSERT(strstr(out, native ? "the CPU, in supervisor mode" : "the virtual CPU, in supervisor mode") != NULL);
+    CU_ASSERT(err && !*err);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) || !strstr(out, "interrupted"))
+        fprintf(stderr, "\n  status 0x%x, stdout:\n%s\nstderr:\n%s\n", st, out, err ? err : "");
+    free(err);
+}
+
+static void test_ctrl_c_native(void) { ctrl_c(true); }
+static void test_ctrl_c_vmm(void) { ctrl_c(false); }
+
+/* docs/monitor.md's examples are real: every line its code blocks show
+ * vmon printing is a line of a transcript this suite replays (an
+ * interactive "error: ..." the end of a batch error's line).  Skipped:
+ * the commands typed, "(vmon) ...", command lines, and "...". */
+static void test_doc_examples(void)
+{
+    char *all = strdup("\n"), *doc = read_text("docs/monitor.md");
+    CU_ASSERT_FATAL(doc != NULL);
+    DIR *d = opendir("tests/vmon");
+    CU_ASSERT_FATAL(d != NULL);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || (strcmp(e->d_name + n - 4, ".out") != 0 && strcmp(e->d_name + n - 4, ".err") != 0))
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "tests/vmon/%s", e->d_name);
+        char *t = read_text(path);
+        CU_ASSERT_FATAL(t != NULL);
+        char *both = malloc(strlen(all) + strlen(t) + 1);
+        strcpy(both, all);
+        strcat(both, t);
+        free(all);
+        free(t);
+        all = both;
+    }
+    closedir(d);
+    unsigned checked = 0;
+    bool in_code = false;
+    for (char *line = doc, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(line, "```", 3) == 0) {
+            in_code = !in_code;
+            continue;
+        }
+        if (!in_code || !*line || strncmp(line, "(vmon) ", 7) == 0 || strncmp(line, "build/bin/", 10) == 0 ||
+            strcmp(line, "...") == 0)
+            continue;
+        char want[1024];
+        if (strncmp(line, "error: ", 7) == 0)
+            snprintf(want, sizeof want, "%s\n", line);
+        else
+            snprintf(want, sizeof want, "\n%s\n", line);
+        CU_ASSERT(strstr(all, want) != NULL);
+        if (!strstr(all, want))
+            fprintf(stderr, "\n  docs/monitor.md shows a line no transcript has: %s\n", line);
+        checked++;
+    }
+    CU_ASSERT(checked > 40);
+    if (checked <= 40)
+        fprintf(stderr, "\n  only %u lines of docs/monitor.md checked\n", checked);
+    free(all);
+    free(doc);
+}
+
+/* The optimised vmon ($VMLAB_REL_BIN, build/bin) under Valgrind's memcheck,
+ * natively and under the VMM, clean: a transcript's output and status,
+ * and no memcheck report (exit status 99 if it has one). */
+static void valgrind_run(const char *cmds, const char *want_out, int status, const char *const *args)
+{
+    const char *rel = getenv("VMLAB_REL_BIN");
+    char tool[4200];
+    snprintf(tool, sizeof tool, "%s/vmon", rel && *rel ? rel : "build/bin");
+    char *argv[32] = {"valgrind", "-q", "--error-exitcode=99", "--leak-check=full", tool, "-x", (char *)cmds};
+    int n = 7;
+    for (int i = 0; args[i] && n < 31; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    char *out = NULL, *err = NULL, *want = expected(want_out, "out");
+    int st = run_cmd(argv, true, &out, &err);
+    CU_ASSERT_EQUAL(st, status);
+    CU_ASSERT(out && same_text(want_out, out, want));
+    CU_ASSERT(err && !strstr(err, "=="));
+    if (st != status || (err && strstr(err, "==")))
+        fprintf(stderr, "\n  valgrind vmon: status %d, not %d\n%s", st, status, err ? err : "");
+    free(out);
+    free(err);
+    free(want);
+}
+
+static void test_valgrind(void)
+{
+    valgrind_run("tests/vmon/sum.cmd", "sum-native", 0, (const char *[]){"--native", sum, NULL});
+    valgrind_run("tests/vmon/paging.cmd", "paging", 5, (const char *[]){"-m", "1M", paging, NULL});
+}
+
+/* --- in-process: the monitor itself --- */
+
+struct session_native {
+    struct machine *m;
+    struct elf_image syms;
+    struct console_out con;
+    struct monitor mon;
+    char *text;
+    size_t len;
+    volatile sig_atomic_t stop;
+};
+
+static bool open_native(struct session_native *n)
+{
+    memset(n, 0, sizeof *n);
+    struct session_vm vm = {.path = sum, .mem = 1u << 20, .max_insns = UINT64_MAX};
+    int status;
+    n->con.f = stdout;
+    n->m = session_machine("test", &vm, ISA_PG, &n->con, &n->syms, &status);
+    if (!n->m)
+        return false;
+    monitor_init(&n->mon, NULL, n->m, &n->syms, &(struct monitor_options){.max_steps = UINT64_MAX}, &n->stop);
+    n->mon.out = open_memstream(&n->text, &n->len);
+    return n->mon.out != NULL;
+}
+
+static void close_native(struct session_native *n)
+{
+    monitor_free(&n->mon);
+    fclose(n->mon.out);
+    free(n->text);
+    machine_free(n->m);
+    elf_free(&n->syms);
+}
+
+/* An empty line runs the last step or continue again, with its count. */
+static void test_empty_line_repeats(void)
+{
+    struct session_native n;
+    CU_ASSERT_FATAL(open_native(&n));
+    monitor_exec(&n.mon, "step");
+    monitor_exec(&n.mon, "");
+    monitor_exec(&n.mon, "regs"); /* not a run: the empty line still means step */
+    monitor_exec(&n.mon, "  ");
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->pc, 0x100c); /* three instructions from _start */
+    monitor_exec(&n.mon, "s 2");
+    monitor_exec(&n.mon, "");
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->instret, 7);
+    /* t0 after 7: 10 + 9 (two adds), t1 = 8 */
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->r[5], 19);
+    CU_ASSERT_EQUAL(machine_cpu(n.m)->r[6], 8);
+    close_native(&n);
+}
+
+struct words {
+    char list[1024];
+};
+
+static void collect(void *ctx, const char *w)
+{
+    struct words *ws = ctx;
+    size_t n = strlen(ws->list);
+    snprintf(ws->list + n, sizeof ws->list - n, "%s ", w);
+}
+
+static const char *complete(struct monitor *mon, const char *line, int start, struct words *ws)
+{
+    ws->list[0] = '\0';
+    monitor_complete(mon, line, start, line + start, collect, ws);
+    return ws->list;
+}
+
+/* Completion: command names from the table, the second word of a two-word
+ * command, register names and symbols. */
+static void test_completion(void)
+{
+    struct session_native n;
+    struct words ws;
+    CU_ASSERT_FATAL(open_native(&n));
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "inf", 0, &ws), "info ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "d", 0, &ws), "delete d disable disas disassemble ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "info r", 5, &ws), "registers r ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "x/4w res", 5, &ws), "result ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "break lo", 6, &ws), "loop ");
+    CU_ASSERT_STRING_EQUAL(complete(&n.mon, "x/w t", 4, &ws), "tp t0 t1 t2 ");
+    close_native(&n);
+}
+
+void suite_vmon(void)
+{
+    CU_pSuite s = CU_add_suite("vmon", suite_init, suite_clean);
+    CU_add_test(s, "every command on the bare machine (sum.s)", test_sum_native);
+    CU_add_test(s, "every command under the VMM, the virtual CPU's values", test_sum_vmm);
+    CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);
+    CU_add_test(s, "until-exit: hidden faults and emulated instructions on paging.s", test_paging_exits);
+    CU_add_test(s, "--max-steps: status 4", test_step_limit);
+    CU_add_test(s, "a double fault: status 3 and the report", test_guest_error);
+    CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
+    CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
+    CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
+    CU_add_test(s, "vmon under Valgrind: clean", test_valgrind);
+    CU_add_test(s, "docs/monitor.md's examples are lines of these transcripts", test_doc_examples);
+    CU_add_test(s, "Ctrl-C stops a bare machine that never ends; the session goes on", test_ctrl_c_native);
+    CU_add_test(s, "Ctrl-C stops a VM that never exits; the session goes on", test_ctrl_c_vmm);
+    CU_add_test(s, "an empty line repeats the last step", test_empty_line_repeats);
+    CU_add_test(s, "completion of commands, registers and symbols", test_completion);
+}
