@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "watchdog.h"
+
 #define SUITES(X)                                                              \
     X(isa_table)                                                               \
     X(smoke)                                                                   \
@@ -53,6 +55,7 @@
     X(layers)                                                                  \
     X(rules)                                                                   \
     X(views)                                                                   \
+    X(runner)                                                                  \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);
@@ -98,6 +101,15 @@ int main(int argc, char **argv)
         CU_cleanup_registry();
         return 2;
     }
+    const char *t = getenv("VMLAB_TEST_TIMEOUT");
+    char *end = NULL;
+    unsigned long seconds = t && *t ? strtoul(t, &end, 10) : WATCHDOG_DEFAULT_SECONDS;
+    if (t && *t && (*end || seconds > 86400)) {
+        fprintf(stderr, "vmlab-tests: VMLAB_TEST_TIMEOUT=%s: not a number of seconds (0 to 86400)\n", t);
+        CU_cleanup_registry();
+        return 2;
+    }
+    watchdog_start((unsigned)seconds);
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();
     unsigned tests_failed = CU_get_number_of_tests_failed();
