@@ -325,8 +325,7 @@ void mon_tell_caught(struct monitor *mon, bool by_vmm)
         w->hits++;
         watch_text(mon, w, text, sizeof text);
         fprintf(mon->out, "watchpoint %d: %s, written%s\n", w->id, text,
-                by_vmm ? " by the VMM for the guest (a tracing fault)"
-                                                                      : "");
+                by_vmm ? " by the VMM for the guest (a tracing fault)" : " (old: as the run began)");
         if (read_words(mon, w, now))
             for (uint32_t i = 0; i < w->len / 4; i++) {
                 if (now[i] == w->old[i])
@@ -352,4 +351,11 @@ void mon_tell_caught(struct monitor *mon, bool by_vmm)
         catch_text(c, text, sizeof text);
         fprintf(mon->out, "catchpoint %d: %s\n", c->id, text);
     }
+}
+
+void mon_watch_refresh(struct monitor *mon)
+{
+    for (int i = 0; i < MON_MAX_WATCHES; i++)
+        if (mon->watches[i].id)
+            read_words(mon, &mon->watches[i], mon->watches[i].old);
 }

@@ -58,7 +58,7 @@ const struct mon_command mon_commands[] = {
      "  left, the real CPU's on the right (its ptb the shadow root), with the\n"
      "  last exit's pc and cause.\n"
      "  info cpu\n", cmd_info_cpu, false, false},
-    {"catch", {NULL}, "KIND|cause NAME", "stop after the next VM exit of a kind, or of a trap cause",
+    {"catch", {NULL}, "KIND", "stop at the next VM exit of a kind (or: catch cause NAME)",
      "  KIND is the VMM's exit kind: emulated, reflected, hidden, tracing,\n"
      "  true, timer, limit.  NAME is a cause: syscall, page-fault, timer, ...\n"
      "  (the real exit's cause, the cause reflected, or an interrupt delivered).\n"
@@ -67,8 +67,9 @@ const struct mon_command mon_commands[] = {
      "  catch cause syscall\n", cmd_catch, false, false},
     {"info catches", {"i catches", NULL}, "", "list the catchpoints", "  info catches\n", cmd_info_catches, false,
      false},
-    {"watch", {NULL}, "ADDR [LEN] | pte ADDR", "stop when guest memory is written (LEN 4..16 bytes, default 4)",
-     "  ADDR is guest-virtual (through the guest's tables, now) or gpa:ADDR;\n"
+    {"watch", {NULL}, "ADDR [LEN]", "stop when guest memory is written (or: watch pte ADDR)",
+     "  LEN: 4, 8, 12 or 16 bytes (default 4), in one page.  ADDR is\n"
+     "  guest-virtual (through the guest's tables, now) or gpa:ADDR;\n"
      "  watch pte ADDR watches the guest's leaf entry that maps ADDR, written\n"
      "  by the guest directly or, under the VMM, by the VMM for it (a tracing\n"
      "  fault).  Shows old -> new.  Numbered with the breakpoints.\n"

@@ -244,6 +244,9 @@ bool mon_catch_exit(struct monitor *mon, const struct vm_exit *x, const struct v
 int mon_watch_of_machine(struct monitor *mon, int machine_id);
 void mon_tell_caught(struct monitor *mon, bool by_vmm);
 bool mon_delete_other(struct monitor *mon, int id);
+/* Each watch's words as a run begins, its "old" (a page-table walk's A and
+ * D, a device's DMA are no CPU stores: no watch stops at them). */
+void mon_watch_refresh(struct monitor *mon);
 /* history.c: one exit into the ring. */
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 

@@ -227,6 +227,7 @@ static enum mon_stop run(struct monitor *mon, uint64_t n, uint32_t *hit)
 {
     *mon->interrupted = 0;
     mon->caught = mon->watched = 0;
+    mon_watch_refresh(mon);
     mon->saw_exit = false;
     uint64_t left = n;
     struct report_view v = mon_view(mon);
