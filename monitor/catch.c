@@ -287,8 +287,6 @@ int mon_watch_of_machine(struct monitor *mon, int machine_id)
     return 0;
 }
 
-static bool cause_matches(unsigned code, uint32_t cause) { return cause && CAUSE_CODE(cause) == code; }
-
 bool mon_catch_exit(struct monitor *mon, const struct vm_exit *x, const struct vmm_decision *d)
 {
     bool stop = false;
@@ -296,9 +294,8 @@ bool mon_catch_exit(struct monitor *mon, const struct vm_exit *x, const struct v
         struct mon_catch *c = &mon->catches[i];
         if (!c->id)
             continue;
-        bool hit = c->by_cause ? ((x->reason == EXIT_TRAP || x->reason == EXIT_INTERRUPT) && cause_matches(c->what, x->cause)) ||
-                                     cause_matches(c->what, d->cause) || cause_matches(c->what, d->interrupt)
-                               : d->kind == c->what;
+        bool trap = x->reason == EXIT_TRAP || x->reason == EXIT_INTERRUPT;
+        bool hit = c->by_cause ? trap && CAUSE_CODE(x->cause) == c->what : d->kind == c->what;
         if (hit && (!mon->caught || c->id < mon->caught))
             mon->caught = c->id;
         stop |= hit;

@@ -61,7 +61,7 @@ const struct mon_command mon_commands[] = {
     {"catch", {NULL}, "KIND", "stop at the next VM exit of a kind (or: catch cause NAME)",
      "  KIND is the VMM's exit kind: emulated, reflected, hidden, tracing,\n"
      "  true, timer, limit.  NAME is a cause: syscall, page-fault, timer, ...\n"
-     "  (the real exit's cause, the cause reflected, or an interrupt delivered).\n"
+     "  (the cause the real machine exited with: a trap or an interrupt).\n"
      "  Numbered with the breakpoints; delete N removes it.\n"
      "  catch tracing\n"
      "  catch cause syscall\n", cmd_catch, false, false},

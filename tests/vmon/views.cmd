@@ -47,6 +47,17 @@ history 3
 #   and the emulated rfe retires: 1580 (at _start+196: 49 instructions
 #   before it in the listing).  The fetch fault retires nothing: 1580.  Then
 #   lui, ori (li s0), li s1, li t2: 1584 at the lw
+catch cause timer
+continue
+history 1
+#   the guest's timer: its mtcr timer, t0 (QUANTUM = 700) is the 1579th
+#   instruction (above: the rfe is the 1580th), so it fires once 1579 + 700
+#   = 2279 have retired (docs/isa.md 8.1).  The user program: 4 before the
+#   loop, then 11 an iteration (lw add addi sw lw sw xor andi bnez, to 3f:
+#   addi bnez) - the program has run 2279 - 1579 - 1 (the rfe) = 699 = 4 +
+#   63 x 11 + 2: in its 64th iteration lw and add have run, and the
+#   interrupt comes before the addi at USER_VA + 24, its epc.  Status from
+#   user IE PIE PG (0x1a) to S PIE PG (0x19)
 # Errors: one line each, the session goes on (views.err)
 walk gpa:0x3000
 walk
