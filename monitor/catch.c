@@ -219,7 +219,8 @@ bool cmd_watch(struct monitor *mon, int argc, char **argv)
         return mon_error(mon, "watch: %d watchpoints already (delete one)", MON_MAX_WATCHES);
     struct vm *vm = mon_vm(mon);
     uint32_t pa = vm ? vm_host_frame(vm, gpa >> PAGE_SHIFT) << PAGE_SHIFT | (gpa & PAGE_MASK) : gpa;
-    struct mon_watch w = {.pte = pte, .virt = sp == SPACE_GVA, .gva = sp == SPACE_GVA ? addr : gpa, .gpa = gpa, .len = (uint32_t)len};
+    struct mon_watch w = {
+        .pte = pte, .virt = sp == SPACE_GVA, .gva = sp == SPACE_GVA ? addr : gpa, .gpa = gpa, .len = (uint32_t)len};
     char err[200];
     if (!read_words(mon, &w, w.old))
         return mon_error(mon, "watch %s: gpa 0x%08x cannot be read", argv[a], gpa);

@@ -11,7 +11,8 @@
 
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
 {
-    mon->hist[mon->nhist % MON_HISTORY] = (struct mon_exit_record){.instret = vm_instret(vm), .exit = *x, .decision = *d};
+    struct mon_exit_record *r = &mon->hist[mon->nhist % MON_HISTORY];
+    *r = (struct mon_exit_record){.instret = vm_instret(vm), .exit = *x, .decision = *d};
     mon->nhist++;
 }
 
