@@ -47,6 +47,40 @@ const struct mon_command mon_commands[] = {
     {"disas", {"disassemble", NULL}, "[ADDR] [N]", "disassemble N instructions at ADDR (default: around pc)",
      "  disas          three instructions before pc, pc, and four after\n"
      "  disas trap 4   four instructions from trap\n", cmd_disas, false, false},
+    {"walk", {NULL}, "ADDR", "one guest-virtual address through the guest's tables, beside the shadow's",
+     "  Each level's entry by field, then the page; under the VMM, beside each\n"
+     "  level the walk the real MMU does through the shadow root for the\n"
+     "  virtual CPU's mode (\"not filled yet\" where a hidden fault comes).\n"
+     "  Natively, the machine's own walk alone.  Nothing is changed.\n"
+     "  walk UDATA_VA\n", cmd_walk, false, false},
+    {"info cpu", {"i cpu", NULL}, "", "the virtual CPU beside the real one (natively: the CPU)",
+     "  Mode, status, ptb, tvec, epc, cause and badaddr: the guest's on the\n"
+     "  left, the real CPU's on the right (its ptb the shadow root), with the\n"
+     "  last exit's pc and cause.\n"
+     "  info cpu\n", cmd_info_cpu, false, false},
+    {"catch", {NULL}, "KIND", "stop at the next VM exit of a kind (or: catch cause NAME)",
+     "  KIND is the VMM's exit kind: emulated, reflected, hidden, tracing,\n"
+     "  true, timer, limit.  NAME is a cause: syscall, page-fault, timer, ...\n"
+     "  (the cause the real machine exited with: a trap or an interrupt).\n"
+     "  Numbered with the breakpoints; delete N removes it.\n"
+     "  catch tracing\n"
+     "  catch cause syscall\n", cmd_catch, false, false},
+    {"info catches", {"i catches", NULL}, "", "list the catchpoints", "  info catches\n", cmd_info_catches, false,
+     false},
+    {"watch", {NULL}, "ADDR [LEN]", "stop when guest memory is written (or: watch pte ADDR)",
+     "  LEN: 4, 8, 12 or 16 bytes (default 4), in one page.  ADDR is\n"
+     "  guest-virtual (through the guest's tables, now) or gpa:ADDR;\n"
+     "  watch pte ADDR watches the guest's leaf entry that maps ADDR, written\n"
+     "  by the guest directly or, under the VMM, by the VMM for it (a tracing\n"
+     "  fault).  Shows old -> new.  Numbered with the breakpoints.\n"
+     "  watch UDATA_VA 8\n"
+     "  watch pte UDATA_VA\n", cmd_watch, false, false},
+    {"info watchpoints", {"i watch", "info watch", NULL}, "", "list the watchpoints", "  info watchpoints\n",
+     cmd_info_watches, false, false},
+    {"history", {NULL}, "[N]", "the last N VM exits (default 10, at most 64), oldest first",
+     "  Each: the guest's instruction count, the exit's reason, the guest pc\n"
+     "  and instruction, then the VMM's decision.\n"
+     "  history 5\n", cmd_history, false, false},
     {"info vms", {"i vms", NULL}, "", "the virtual machines, the current one marked", "  info vms\n", cmd_info_vms,
      false, false},
     {"vm", {NULL}, "NAME|N", "make a VM the current one (by name, or by number from 0)", "  vm 1\n", cmd_vm, false,

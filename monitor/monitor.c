@@ -16,7 +16,7 @@ void monitor_init(struct monitor *mon, struct session *s, struct machine *m, con
     *mon = (struct monitor){.s = s, .m = s ? vmm_machine(s->vmm) : m, .nsyms = syms, .out = stdout, .opt = *opt,
                             .next_break = 1, .interrupted = interrupted};
     if (s)
-        vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL, mon_exit_hook, mon);
+        vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL | VMM_HOOK_BEFORE, mon_exit_hook, mon);
 }
 
 void monitor_free(struct monitor *mon)

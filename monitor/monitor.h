@@ -42,6 +42,7 @@ enum monitor_status {
 struct monitor_options {
     bool batch;         /* errors name the file and line; a bad command sets MON_BAD_COMMAND */
     uint64_t max_steps; /* instructions over the whole session; UINT64_MAX: no limit */
+    bool color;         /* the views in ANSI colour (a terminal, not --no-color; never in batch mode) */
 };
 
 #define MON_MAX_BREAKS 64
@@ -52,6 +53,40 @@ struct mon_break {
     bool enabled;
     uint64_t hits;
 };
+
+/* A catchpoint (catch.c): the next exit of a kind (enum vmm_exit_kind), or
+ * of a trap cause (a cause code, isa.h). */
+struct mon_catch {
+    int id; /* 0: the slot is free; numbered with the breakpoints */
+    bool by_cause;
+    unsigned what; /* enum vmm_exit_kind, or the cause code */
+    uint64_t hits;
+};
+
+/* A watchpoint (catch.c): guest memory, within one page, stopped at when
+ * it is written - by the CPU (the machine's watch on the host-physical
+ * range) or, for a guest page-table entry under the VMM, by the VMM
+ * emulating the store (a tracing fault, seen by the exit hook). */
+#define MON_WATCH_WORDS 4 /* a watch covers 1 to 4 words */
+struct mon_watch {
+    int id;      /* 0: the slot is free; numbered with the breakpoints */
+    int machine; /* the machine's watch id */
+    bool pte;    /* watch pte ADDR: the guest's leaf entry for gva */
+    bool virt;   /* given as a guest-virtual address (gva) */
+    uint32_t gva, gpa, len;
+    uint32_t old[MON_WATCH_WORDS]; /* the words as last seen, for old -> new */
+    uint64_t hits;
+};
+#define MON_MAX_CATCHES 16
+#define MON_MAX_WATCHES 8
+
+/* One exit as the exit hook saw it, for history. */
+struct mon_exit_record {
+    uint64_t instret;
+    struct vm_exit exit;
+    struct vmm_decision decision;
+};
+#define MON_HISTORY 64
 
 /* An address and the space it is in: every address the monitor takes or
  * prints says which. */
@@ -67,6 +102,7 @@ enum mon_stop {
     STOP_INTERRUPTED, /* Ctrl-C */
     STOP_STEP_LIMIT,  /* --max-steps */
     STOP_INPUT,       /* the guest waits for console input there is not yet */
+    STOP_WATCH,       /* a watchpoint: the CPU wrote watched memory */
 };
 
 struct monitor {
@@ -97,6 +133,18 @@ struct monitor {
     bool pause_on_exit, saw_exit;
     struct vm_exit exit;
     struct vmm_decision decision;
+    /* The views: the virtual CPU as the exit hook's before call saw it
+     * (view_exit's "before"); any_exit: exit and decision hold one. */
+    struct report_view before;
+    bool any_exit;
+    /* catch.c: catchpoints and watchpoints; the exit hook says which one
+     * stopped the run (its id; 0: none). */
+    struct mon_catch catches[MON_MAX_CATCHES];
+    struct mon_watch watches[MON_MAX_WATCHES];
+    int caught, watched;
+    /* history.c: the last MON_HISTORY exits, a ring (nhist counts all). */
+    struct mon_exit_record hist[MON_HISTORY];
+    uint64_t nhist;
 
     /* The Ctrl-C flag: set by the front end's signal handler; a run looks
      * at it between slices (run.c) and stops, and clears it when it starts. */
@@ -158,7 +206,8 @@ void mon_where_text(struct monitor *mon, uint32_t gva, char *buf, size_t len);
  * its format there), argc counts it.  false after mon_error. */
 typedef bool mon_handler(struct monitor *mon, int argc, char **argv);
 mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_break, cmd_delete, cmd_disable,
-    cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit;
+    cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit,
+    cmd_walk, cmd_info_cpu, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
 
 /* The command table (commands.c), the only list of commands: help,
  * completion and the dispatcher read it.  A name or alias may have two
@@ -178,5 +227,27 @@ extern const int mon_ncommands;
 
 /* The exit hook run.c sets on the VMM (ctx: the monitor). */
 bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+
+/* An exit in words (run.c): its reason as the real machine reported it,
+ * "page-fault (page fault)", and its instruction, "lw t0, 0(s0)". */
+void mon_exit_reason_text(const struct vm_exit *x, char *buf, size_t len);
+void mon_exit_insn_text(const struct vm_exit *x, char *buf, size_t len);
+/* The block that explains the exit the run stopped at (look.c: view_exit
+ * from mon->before, the virtual CPU now, mon->exit and mon->decision). */
+void mon_tell_exit(struct monitor *mon);
+/* catch.c: from the exit hook, whether a catchpoint or (a tracing fault's
+ * store) a watchpoint stops the run there (and which: mon->caught,
+ * mon->watched); the watchpoint of a machine's watch id; the lines that
+ * say which stopped it (by_vmm: at an exit, where a watch was hit by the
+ * VMM's store); delete N for a catchpoint or watchpoint (false: none). */
+bool mon_catch_exit(struct monitor *mon, const struct vm_exit *x, const struct vmm_decision *d);
+int mon_watch_of_machine(struct monitor *mon, int machine_id);
+void mon_tell_caught(struct monitor *mon, bool by_vmm);
+bool mon_delete_other(struct monitor *mon, int id);
+/* Each watch's words as a run begins, its "old" (a page-table walk's A and
+ * D, a device's DMA are no CPU stores: no watch stops at them). */
+void mon_watch_refresh(struct monitor *mon);
+/* history.c: one exit into the ring. */
+void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 
 #endif

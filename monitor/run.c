@@ -88,7 +88,12 @@ bool cmd_break(struct monitor *mon, int argc, char **argv)
 bool cmd_delete(struct monitor *mon, int argc, char **argv)
 {
     if (argc != 2)
-        return mon_error(mon, "delete needs a breakpoint's number (info breakpoints lists them)");
+        return mon_error(mon, "delete needs a breakpoint's, catchpoint's or watchpoint's number");
+    uint64_t id;
+    if (!mon_count(mon, "delete", argv[1], INT32_MAX, &id))
+        return false;
+    if (mon_delete_other(mon, (int)id)) /* one numbering: catch.c's */
+        return true;
     struct mon_break *b = break_by_id(mon, "delete", argv[1]);
     if (!b)
         return false;
@@ -144,14 +149,17 @@ bool cmd_info_breaks(struct monitor *mon, int argc, char **argv)
 
 bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
 {
-    (void)vm;
     struct monitor *mon = ctx;
-    if (!d)
+    if (!d) { /* before: the virtual CPU the exit block compares with */
+        mon->before = mon_view(mon);
         return false;
-    mon->saw_exit = true;
+    }
+    mon->saw_exit = mon->any_exit = true;
     mon->exit = *x;
     mon->decision = *d;
-    return mon->pause_on_exit;
+    mon_history_add(mon, vm, x, d);
+    bool caught = mon_catch_exit(mon, x, d);
+    return mon->pause_on_exit || caught;
 }
 
 static uint64_t instret(struct monitor *mon)
@@ -182,7 +190,12 @@ static enum mon_stop slice(struct monitor *mon, uint64_t n, uint32_t *hit)
     if (vm) {
         switch (vm_step(mon->s->vmm, vm, n)) {
         case VMR_STEPPED: return STOP_STEPPED;
-        case VMR_DEBUG: *hit = vm_debug_hit(vm)->pc; return STOP_BREAK;
+        case VMR_DEBUG:
+            *hit = vm_debug_hit(vm)->pc;
+            if (vm_debug_hit(vm)->event != DEBUG_WATCH)
+                return STOP_BREAK;
+            mon->watched = mon_watch_of_machine(mon, vm_debug_hit(vm)->watch);
+            return STOP_WATCH;
         case VMR_HOOK: case VMR_EXIT: return STOP_EXIT;
         case VMR_INPUT: return STOP_INPUT;
         case VMR_INTERRUPTED: return STOP_INTERRUPTED;
@@ -193,7 +206,12 @@ static enum mon_stop slice(struct monitor *mon, uint64_t n, uint32_t *hit)
     struct vm_exit ex;
     switch (machine_run(mon->m, n, &ex)) {
     case EXIT_BUDGET: return STOP_STEPPED;
-    case EXIT_DEBUG: *hit = ex.debug.pc; return STOP_BREAK;
+    case EXIT_DEBUG:
+        *hit = ex.debug.pc;
+        if (ex.debug.event != DEBUG_WATCH)
+            return STOP_BREAK;
+        mon->watched = mon_watch_of_machine(mon, ex.debug.watch);
+        return STOP_WATCH;
     case EXIT_INPUT_WAIT: return STOP_INPUT;
     default:
         mon->ended = true;
@@ -208,6 +226,9 @@ static enum mon_stop slice(struct monitor *mon, uint64_t n, uint32_t *hit)
 static enum mon_stop run(struct monitor *mon, uint64_t n, uint32_t *hit)
 {
     *mon->interrupted = 0;
+    mon->caught = mon->watched = 0;
+    mon_watch_refresh(mon);
+    mon->saw_exit = false;
     uint64_t left = n;
     struct report_view v = mon_view(mon);
     struct mon_break *here = break_at(mon, v.pc);
@@ -311,8 +332,19 @@ static void tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, 
         mon_where_text(mon, hit, at, sizeof at);
         fprintf(mon->out, "reached %s\n", at);
         break;
-    case STOP_EXIT: break; /* until-exit told it */
-    case STOP_ENDED: tell_end(mon); break;
+    case STOP_EXIT: /* until-exit's exit, or a catchpoint's, or a watch the VMM's store hit */
+        mon_tell_caught(mon, true);
+        if (mon->saw_exit)
+            mon_tell_exit(mon);
+        break;
+    case STOP_WATCH: mon_tell_caught(mon, false); break;
+    case STOP_ENDED:
+        if (mon->saw_exit && (mon->caught || mon->pause_on_exit)) { /* the exit it stopped at ended it */
+            mon_tell_caught(mon, true);
+            mon_tell_exit(mon);
+        }
+        tell_end(mon);
+        break;
     case STOP_INTERRUPTED: fprintf(mon->out, "interrupted (Ctrl-C)\n"); break;
     case STOP_STEP_LIMIT:
         fprintf(mon->out, "stopped: the step limit (--max-steps %" PRIu64 ") is reached\n", mon->opt.max_steps);
@@ -374,7 +406,7 @@ bool cmd_run_to(struct monitor *mon, int argc, char **argv)
 }
 
 /* The exit as the real machine reported it: "privileged (privileged instruction)". */
-static void exit_reason_text(const struct vm_exit *x, char *buf, size_t len)
+void mon_exit_reason_text(const struct vm_exit *x, char *buf, size_t len)
 {
     switch (x->reason) {
     case EXIT_TRAP: snprintf(buf, len, "%s (%s)", isa_cause_name(x->cause), isa_cause_desc(x->cause)); break;
@@ -383,6 +415,16 @@ static void exit_reason_text(const struct vm_exit *x, char *buf, size_t len)
     case EXIT_BUDGET: snprintf(buf, len, "the instruction limit"); break;
     default: snprintf(buf, len, "exit reason %d", (int)x->reason); break;
     }
+}
+
+void mon_exit_insn_text(const struct vm_exit *x, char *buf, size_t len)
+{
+    if (x->reason == EXIT_TRAP && (x->cause & CAUSE_FETCH) && x->addr == x->pc)
+        snprintf(buf, len, "(the fetch itself faulted)");
+    else if (x->reason == EXIT_TRAP)
+        report_insn_text(x->insn, x->pc, buf, len);
+    else
+        snprintf(buf, len, "(an interrupt: taken before the instruction there)");
 }
 
 bool cmd_until_exit(struct monitor *mon, int argc, char **argv)
@@ -395,23 +437,9 @@ bool cmd_until_exit(struct monitor *mon, int argc, char **argv)
     if (!can_run(mon, "until-exit"))
         return false;
     uint32_t hit = 0;
-    mon->saw_exit = false;
     mon->pause_on_exit = true;
     enum mon_stop why = run(mon, UINT64_MAX, &hit);
+    tell_stop(mon, why, 0, hit); /* the exit's block (view_exit), then where the guest stands */
     mon->pause_on_exit = false;
-    if (mon->saw_exit && (why == STOP_EXIT || why == STOP_ENDED)) {
-        const struct vm_exit *x = &mon->exit;
-        char reason[160], at[200], insn[128], what[512];
-        exit_reason_text(x, reason, sizeof reason);
-        mon_where_text(mon, x->pc, at, sizeof at);
-        if (x->reason == EXIT_TRAP && (x->cause & CAUSE_FETCH) && x->addr == x->pc)
-            snprintf(insn, sizeof insn, "(the fetch itself faulted)");
-        else
-            report_insn_text(x->insn, x->pc, insn, sizeof insn);
-        vmm_decision_format(&mon->decision, what, sizeof what);
-        fprintf(mon->out, "VM exit: %s at %s: %s\n", reason, at, insn);
-        fprintf(mon->out, "  the VMM: %s\n", what);
-    }
-    tell_stop(mon, why, 0, hit);
     return true;
 }

@@ -152,6 +152,30 @@ static void test_dumps(void)
                                 NULL});
 }
 
+/* The views under the VMM on paging.s: info cpu (the two CPUs), walk (the
+ * guest's tables beside the shadow's), history, and their error paths. */
+static void test_views(void) { transcript("views", "views", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+
+/* catch and watch under the VMM on paging.s: a data watch hit by the CPU,
+ * a reflected system call caught by cause, and the remap's store into a
+ * live page table caught as a tracing fault and by a watch on that entry. */
+static void test_catch_watch(void) { transcript("catch", "catch", 0, (const char *[]){"-m", "1M", paging, NULL}); }
+
+/* The issue's "done when": the guest OS's demo stopped at its first
+ * tracing fault, the guest entry before -> after and the shadow entry. */
+static void test_demo_tracing(void)
+{
+    transcript("demo", "demo", 0, (const char *[]){"build/guest-os/kernel.elf", NULL});
+}
+
+/* On the bare machine: walk and info cpu of the machine alone, a watch on
+ * a page-table entry hit by the CPU's store; catch and history refused. */
+static void test_native_views(void)
+{
+    transcript("native-views", "native-views", 5,
+               (const char *[]){"--native", "--no-color", "-m", "1M", paging, NULL});
+}
+
 /* Two VMs: info vms and vm; a step runs the current one alone. */
 static void test_two_vms(void)
 {
@@ -352,6 +376,25 @@ static void close_native(struct session_native *n)
     elf_free(&n->syms);
 }
 
+/* The views take the monitor's colour flag: ANSI colour with it (a
+ * person at a terminal), none without (batch, --no-color: the
+ * transcripts above have none). */
+static void test_color(void)
+{
+    struct session_native n;
+    CU_ASSERT_FATAL(open_native(&n));
+    n.mon.opt.color = true;
+    monitor_exec(&n.mon, "walk _start");
+    fflush(n.mon.out);
+    CU_ASSERT(n.text && strstr(n.text, "\033[") != NULL);
+    size_t was = n.len;
+    n.mon.opt.color = false;
+    monitor_exec(&n.mon, "walk _start");
+    fflush(n.mon.out);
+    CU_ASSERT(n.len > was && strstr(n.text + was, "\033[") == NULL);
+    close_native(&n);
+}
+
 /* An empty line runs the last step or continue again, with its count. */
 static void test_empty_line_repeats(void)
 {
@@ -415,6 +458,11 @@ void suite_vmon(void)
     CU_add_test(s, "--max-steps: status 4", test_step_limit);
     CU_add_test(s, "a double fault: status 3 and the report", test_guest_error);
     CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
+    CU_add_test(s, "walk, info cpu, history under the VMM, and their errors", test_views);
+    CU_add_test(s, "catch by kind and cause, watch on data and on a page-table entry (tracing)", test_catch_watch);
+    CU_add_test(s, "the guest OS demo stopped at its first tracing fault", test_demo_tracing);
+    CU_add_test(s, "natively: walk, info cpu, watch pte hit by the CPU; catch and history refused", test_native_views);
+    CU_add_test(s, "colour in the views with the flag, none without", test_color);
     CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
     CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
     CU_add_test(s, "vmon under Valgrind: clean", test_valgrind);

@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "the monitor:\n"
             "  -x FILE           run the commands of FILE (batch mode), then quit\n"
             "  --max-steps N     run at most N instructions over the whole session\n"
+            "  --no-color        no colour in the views (there is none in batch mode, or\n"
+            "                    when stdout is not a terminal or TERM is dumb)\n"
             "  --dump-regs       at the end, the registers (info registers)\n"
             "  --dump CMD        at the end, a memory dump: \"x/NF ADDR\" or \"xp/NF ADDR\"\n"
             "                    (repeatable, at most %d)\n"
@@ -76,7 +78,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    bool native, dump_regs;
+    bool native, dump_regs, no_color;
     const char *script; /* -x FILE */
     uint64_t max_steps;
     const char *dumps[MAX_DUMPS];
@@ -129,7 +131,7 @@ static bool parse_size(const char *s, uint64_t *out)
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_VM, OPT_NAME, OPT_SHADOW, OPT_QUANTUM,
-           OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU, OPT_MAX_STEPS, OPT_DUMP_REGS, OPT_DUMP };
+           OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU, OPT_MAX_STEPS, OPT_DUMP_REGS, OPT_DUMP, OPT_NO_COLOR };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"vm", required_argument, NULL, OPT_VM},
@@ -144,6 +146,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"quantum", required_argument, NULL, OPT_QUANTUM},
         {"check-isolation", no_argument, NULL, OPT_CHECK_ISOLATION},
         {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
         {"dump-regs", no_argument, NULL, OPT_DUMP_REGS},
         {"dump", required_argument, NULL, OPT_DUMP},
         {"help", no_argument, NULL, 'h'},
@@ -207,6 +210,7 @@ static int parse(int argc, char **argv, struct opts *o)
                 return fail_usage("--max-steps %s: not a number of instructions from 1", optarg);
             break;
         case OPT_DUMP_REGS: o->dump_regs = true; break;
+        case OPT_NO_COLOR: o->no_color = true; break;
         case OPT_DUMP:
             if (o->ndumps == MAX_DUMPS)
                 return fail_usage("too many --dump (at most %s)", "32");
@@ -476,7 +480,10 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
 
     static struct monitor mon;
-    struct monitor_options mo = {.batch = batch, .max_steps = o.max_steps};
+    /* colour only for a person at a terminal: a transcript stays plain */
+    const char *term = getenv("TERM");
+    bool color = !batch && !o.no_color && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0;
+    struct monitor_options mo = {.batch = batch, .max_steps = o.max_steps, .color = color};
     monitor_init(&mon, o.native ? NULL : &sess, m, &syms, &mo, &interrupted);
     if (batch) {
         mon.src = o.script ? o.script : "<stdin>";

@@ -4,9 +4,12 @@
 # data, udata at 0x3000 = 1, 2, at UDATA_VA 0x401000).
 until-exit
 #   the first fetch: a hidden page fault, paging off (the shadow maps
-#   guest-physical memory)
+#   guest-physical memory): guest frame 1 at host frame 2 with every right,
+#   0x2000 | V R W X U A D (0x7f) = 0x207f, at entry 1 of the phys role's
+#   level-2 table (views.cmd walks it)
 until-exit
-#   la t0, trap (two instructions), then mtcr tvec, t0: emulated
+#   la t0, trap (two instructions), then mtcr tvec, t0: emulated; the
+#   virtual CPU changed: pc 0x1008 -> 0x100c, tvec 0 -> trap (0x10c8)
 break *USER_VA
 continue
 #   the kernel has built its tables, turned paging on and entered the user
