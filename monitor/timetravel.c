@@ -300,6 +300,12 @@ static bool no_args(struct monitor *mon, int argc, const char *cmd)
     return argc == 1 || mon_error(mon, "%s takes no argument", cmd);
 }
 
+/* A monitor made without monitor_time_travel (a test's) cannot go back. */
+static bool on(struct monitor *mon, const char *cmd)
+{
+    return mon->tt || mon_error(mon, "%s: no time travel in this monitor (monitor_time_travel)", cmd);
+}
+
 static bool guest_ended(struct monitor *mon)
 {
     struct vm *vm = mon_vm(mon);
@@ -310,7 +316,7 @@ bool cmd_checkpoint(struct monitor *mon, int argc, char **argv)
 {
     (void)argv;
     struct mon_tt *tt = mon->tt;
-    if (!no_args(mon, argc, "checkpoint"))
+    if (!on(mon, "checkpoint") || !no_args(mon, argc, "checkpoint"))
         return false;
     if (guest_ended(mon))
         return mon_error(mon, "checkpoint: the guest has ended: mark a point before its end");
@@ -331,7 +337,7 @@ bool cmd_checkpoint(struct monitor *mon, int argc, char **argv)
 bool cmd_info_checkpoints(struct monitor *mon, int argc, char **argv)
 {
     (void)argv;
-    if (!no_args(mon, argc, "info checkpoints"))
+    if (!on(mon, "info checkpoints") || !no_args(mon, argc, "info checkpoints"))
         return false;
     bool any = false;
     int keep = mon->cur;
@@ -357,6 +363,8 @@ bool cmd_info_checkpoints(struct monitor *mon, int argc, char **argv)
 
 bool cmd_restart(struct monitor *mon, int argc, char **argv)
 {
+    if (!on(mon, "restart"))
+        return false;
     if (argc > 2)
         return mon_error(mon, "restart takes at most a checkpoint's number");
     if (argc == 1) {
@@ -388,6 +396,8 @@ bool cmd_restart(struct monitor *mon, int argc, char **argv)
 bool cmd_reverse_step(struct monitor *mon, int argc, char **argv)
 {
     uint64_t n = 1;
+    if (!on(mon, "reverse-step"))
+        return false;
     if (argc > 2)
         return mon_error(mon, "reverse-step takes at most a count");
     if (argc == 2 && !mon_count(mon, "reverse-step", argv[1], UINT64_MAX, &n))
@@ -406,7 +416,7 @@ bool cmd_reverse_step(struct monitor *mon, int argc, char **argv)
 bool cmd_reverse_continue(struct monitor *mon, int argc, char **argv)
 {
     (void)argv;
-    if (!no_args(mon, argc, "reverse-continue"))
+    if (!on(mon, "reverse-continue") || !no_args(mon, argc, "reverse-continue"))
         return false;
     struct tt_hit last = {0};
     if (!replay(mon, now_instret(mon), NULL, &last))

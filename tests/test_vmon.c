@@ -30,7 +30,7 @@
 #include "scratch.h"
 
 static char *vmon, *dir;
-static char sum[4200], paging[4200], badptb[4200], spin[4200];
+static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200];
 
 static bool assemble(const char *src, const char *name, char *out, size_t len)
 {
@@ -50,7 +50,8 @@ static int suite_init(void)
     return assemble("tests/vmon/spin.s", "spin.elf", spin, sizeof spin) &&
                    assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
                    assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
-                   assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb)
+                   assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb) &&
+                   assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait)
                ? 0
                : 1;
 }
@@ -317,6 +318,172 @@ static void test_valgrind(void)
     valgrind_run("tests/vmon/paging.cmd", "paging", 5, (const char *[]){"-m", "1M", paging, NULL});
 }
 
+/* --- time travel --- */
+
+/* A session's stdout cut at the lines that start a stop ("stepped",
+ * "back", "checkpoint", "breakpoint", "... halted"): each block is that
+ * line and what follows it (the where line, info registers, the memory
+ * dumped).  What the guest printed comes before a block's line on the
+ * same line, or as an empty line (one byte a step at most), and goes to
+ * guest[] instead. */
+#define TT_MAX_BLOCKS 1024
+static const char *const tt_heads[] = {"stepped ", "back ", "checkpoint ", "breakpoint ", "the program halted",
+                                       "the guest halted"};
+
+struct tt_run {
+    int n;
+    char *head[TT_MAX_BLOCKS], *body[TT_MAX_BLOCKS];
+    char guest[8192];
+};
+
+static void tt_cut(char *out, struct tt_run *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t g = 0;
+    for (char *line = out, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *at = NULL;
+        for (size_t k = 0; k < sizeof tt_heads / sizeof tt_heads[0]; k++) {
+            char *p = strstr(line, tt_heads[k]);
+            if (p && (!at || p < at))
+                at = p;
+        }
+        if (!*line) {
+            if (g + 1 < sizeof t->guest)
+                t->guest[g++] = '\n';
+        } else if (at && t->n < TT_MAX_BLOCKS) {
+            for (char *p = line; p < at && g + 1 < sizeof t->guest; p++)
+                t->guest[g++] = *p;
+            t->head[t->n] = at;
+            t->body[t->n++] = strdup("");
+        } else if (t->n > 0) {
+            char *b = t->body[t->n - 1], *nb;
+            if (asprintf(&nb, "%s%s\n", b, line) > 0) {
+                free(b);
+                t->body[t->n - 1] = nb;
+            }
+        }
+    }
+}
+
+static void tt_free(struct tt_run *t)
+{
+    for (int i = 0; i < t->n; i++)
+        free(t->body[i]);
+}
+
+/* The block at i has a head starting with `head` and the body the forward
+ * run showed at `step` (block `step` of them); says which if not. */
+static bool tt_same(const struct tt_run *t, int i, const char *head, int step)
+{
+    if (i >= t->n || strncmp(t->head[i], head, strlen(head)) != 0) {
+        fprintf(stderr, "\n  block %d: \"%s\", not \"%s...\"\n", i, i < t->n ? t->head[i] : "(none)", head);
+        return false;
+    }
+    char what[200];
+    snprintf(what, sizeof what, "going back (%s) against the forward run at its step %d", t->head[i], step);
+    return same_text(what, t->body[i], t->body[step]);
+}
+
+/* Run `image` forward n times `stride` instructions, showing the registers
+ * and the memory (dump) at each stop; mark a checkpoint at the last; go
+ * back to the last stop at `brk` with reverse-continue, to the checkpoint
+ * with restart; then reverse-step `stride` at a time to reset; then run to
+ * the end.  Each point reached by going back must show what the forward
+ * run showed there.  The guest's console input is `in`. */
+static void time_travel(const char *const *args, const char *in, int n, int stride, const char *brk,
+                        const char *dump, struct tt_run *t)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/tt.cmd", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "restart\nregs\n%s\n", dump);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "step %d\nregs\n%s\n", stride, dump);
+    fprintf(f, "checkpoint\nbreak %s\nreverse-continue\nregs\n%s\ndelete 1\nrestart 1\nregs\n%s\n", brk, dump, dump);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "rs %d\nregs\n%s\n", stride, dump);
+    fprintf(f, "rs 1\nregs\n%s\ncontinue\n", dump);
+    fclose(f);
+    const char *argv[16];
+    int k = 0;
+    argv[k++] = "-x";
+    argv[k++] = path;
+    for (int i = 0; args[i] && k < 15; i++)
+        argv[k++] = args[i];
+    argv[k] = NULL;
+    struct res r;
+    run_vrun_with(vmon, dir, &r, &(struct vrun_setup){.in = in, .inlen = strlen(in), .timeout = 60}, argv);
+    CU_ASSERT(r.exited && r.status == 0);
+    CU_ASSERT(same_text("time travel: stderr", r.err, ""));
+    tt_cut(r.out, t);
+    /* blocks: 0 reset, 1..n forward, n+1 checkpoint, n+2 break, n+3 the
+     * reverse-continue, n+4 restart 1, n+5.. n+4+n going back, then reset
+     * again, then the end */
+    CU_ASSERT(tt_same(t, 0, "back at reset", 0));
+    for (int i = 1; i <= n; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "stepped %d instructions", stride);
+        CU_ASSERT(i < t->n && strcmp(t->head[i], want) == 0);
+    }
+    CU_ASSERT(n + 2 < t->n && strncmp(t->head[n + 1], "checkpoint 1: instret ", 22) == 0);
+    /* the last forward stop before the checkpoint whose pc is brk's */
+    char sym[64];
+    snprintf(sym, sizeof sym, "<%s>: ", brk);
+    int last = 0;
+    for (int i = 1; i < n; i++)
+        if (strstr(t->body[i], sym) == strstr(t->body[i], "gva") + 15)
+            last = i;
+    CU_ASSERT(last > 0);
+    if (last)
+        CU_ASSERT(tt_same(t, n + 3, "back at breakpoint 1", last));
+    CU_ASSERT(tt_same(t, n + 4, "back at checkpoint 1", n));
+    for (int i = 1; i <= n; i++)
+        CU_ASSERT(tt_same(t, n + 4 + i, "back ", n - i));
+    CU_ASSERT(tt_same(t, 2 * n + 5, "back at reset (0 instructions", 0));
+    res_free(&r);
+}
+
+/* conwait.s reads "ab\ncd\nef." (polling, blocking, under interrupts),
+ * with the timer running, and echoes it: going back and running again
+ * reads the same bytes (it halts with their sum, 663), and what it
+ * printed is printed once (its header: "Pab\nDcd\nWef.T\n"). */
+static void conwait_travel(bool native)
+{
+    static const char in[] = "ab\ncd\nef.";
+    unsigned sum = 0;
+    for (const char *p = in; *p; p++)
+        sum += (unsigned char)*p;
+    struct tt_run t;
+    time_travel(native ? (const char *[]){"--native", "-m", "1M", conwait, NULL}
+                       : (const char *[]){"-m", "1M", conwait, NULL},
+                in, 30, 4, "poll", "x/4w sp", &t);
+    char end[64];
+    snprintf(end, sizeof end, "the %s halted with %u", native ? "program" : "guest", sum);
+    CU_ASSERT(t.n > 0 && strcmp(t.head[t.n - 1], end) == 0);
+    if (t.n > 0 && strcmp(t.head[t.n - 1], end) != 0)
+        fprintf(stderr, "\n  the end: \"%s\", not \"%s\"\n", t.head[t.n - 1], end);
+    CU_ASSERT(same_text("the guest's console output", t.guest, "Pab\nDcd\nWef.T\n"));
+    tt_free(&t);
+}
+
+static void test_travel_native(void) { conwait_travel(true); }
+static void test_travel_vmm(void) { conwait_travel(false); }
+
+/* paging.s under the VMM: hidden and tracing faults, system calls, timer
+ * ticks and a remapped page over 6000 instructions, its page tables
+ * dumped at each stop. */
+static void test_travel_paging(void)
+{
+    struct tt_run t;
+    time_travel((const char *[]){"-m", "1M", paging, NULL}, "", 60, 97, "sys", "xp/8w 0x8000", &t);
+    CU_ASSERT(t.n > 0 && strncmp(t.head[t.n - 1], "the guest halted with ", 22) == 0);
+    tt_free(&t);
+}
+
 /* --- in-process: the monitor itself --- */
 
 struct session_native {
@@ -423,4 +590,7 @@ void suite_vmon(void)
     CU_add_test(s, "Ctrl-C stops a VM that never exits; the session goes on", test_ctrl_c_vmm);
     CU_add_test(s, "an empty line repeats the last step", test_empty_line_repeats);
     CU_add_test(s, "completion of commands, registers and symbols", test_completion);
+    CU_add_test(s, "time travel on the bare machine: console input again, output once", test_travel_native);
+    CU_add_test(s, "time travel under the VMM: console input again, output once", test_travel_vmm);
+    CU_add_test(s, "time travel under the VMM through faults, system calls and ticks", test_travel_paging);
 }
