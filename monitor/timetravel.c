@@ -230,7 +230,7 @@ static bool replay_slice(struct monitor *mon, uint64_t n, bool *hit, const char 
         case VMR_INPUT: *why = "the guest waits for console input"; return false;
         case VMR_STOPPED: break;
         }
-        *why = "the guest ended";
+        *why = vm_state(vm) == VM_FAILED && *vm_message(vm) ? vm_message(vm) : vm_state_name(vm_state(vm));
         return false;
     }
     struct vm_exit ex;

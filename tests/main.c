@@ -50,6 +50,7 @@
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
     X(vmon)                                                                    \
+    X(vmon_tty)                                                                \
     X(layers)                                                                  \
     X(rules)                                                                   \
     X(views)                                                                   \
