@@ -30,7 +30,7 @@
 #include "scratch.h"
 
 static char *vmon, *dir;
-static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200];
+static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200];
 
 static bool assemble(const char *src, const char *name, char *out, size_t len)
 {
@@ -51,7 +51,8 @@ static int suite_init(void)
                    assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
                    assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
                    assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb) &&
-                   assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait)
+                   assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait) &&
+                   assemble("tests/vmon/diskinc.s", "diskinc.elf", diskinc, sizeof diskinc)
                ? 0
                : 1;
 }
@@ -320,6 +321,14 @@ static void test_valgrind(void)
 
 /* --- time travel --- */
 
+static unsigned count_of(const char *s, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
 /* A session's stdout cut at the lines that start a stop ("stepped",
  * "back", "checkpoint", "breakpoint", "... halted"): each block is that
  * line and what follows it (the where line, info registers, the memory
@@ -500,6 +509,40 @@ static void test_travel_paging(void)
     tt_free(&t);
 }
 
+/* diskinc.s reads block 0, writes it back with its first word plus one,
+ * and halts with the word it read.  The disk holds 41 there: run, back to
+ * reset, run, back 3, run - each run reads 41 (the disk as it first was),
+ * and the file is never written (its bytes as the test made them), which
+ * vmon says once. */
+static void disk_travel(bool native)
+{
+    uint8_t img[2048] = {41};
+    char disk[4300];
+    snprintf(disk, sizeof disk, "%s/d.img", dir);
+    FILE *f = fopen(disk, "wb");
+    CU_ASSERT_FATAL(f && fwrite(img, 1, sizeof img, f) == sizeof img && fclose(f) == 0);
+    static const char cmds[] = "continue\nrestart\ncontinue\nrs 3\ncontinue\n";
+    struct res r;
+    run_vrun_with(vmon, dir, &r, &(struct vrun_setup){.in = cmds, .inlen = strlen(cmds)},
+                  native ? (const char *[]){"--native", "--disk", disk, diskinc, NULL}
+                         : (const char *[]){"--disk", disk, diskinc, NULL});
+    CU_ASSERT(r.exited && r.status == 0);
+    char want[4500];
+    snprintf(want, sizeof want, "the %s halted with 41\n", native ? "program" : "guest");
+    CU_ASSERT_EQUAL(count_of(r.out, want), 3);
+    snprintf(want, sizeof want,
+             "vmon: %s: note: the guest's disk writes stayed in memory (vmon never changes a disk file)\n", disk);
+    CU_ASSERT(same_text("disk: stderr", r.err, want));
+    size_t len = 0;
+    char *now = file_bytes(disk, &len);
+    CU_ASSERT(now && len == sizeof img && memcmp(now, img, len) == 0);
+    free(now);
+    res_free(&r);
+}
+
+static void test_disk_native(void) { disk_travel(true); }
+static void test_disk_vmm(void) { disk_travel(false); }
+
 /* --- in-process: the monitor itself --- */
 
 struct session_native {
@@ -609,4 +652,7 @@ void suite_vmon(void)
     CU_add_test(s, "time travel on the bare machine: console input again, output once", test_travel_native);
     CU_add_test(s, "time travel under the VMM: console input again, output once", test_travel_vmm);
     CU_add_test(s, "time travel under the VMM through faults, system calls and ticks", test_travel_paging);
+    CU_add_test(s, "time travel on the bare machine: the disk as it first was, its file never written",
+                test_disk_native);
+    CU_add_test(s, "time travel under the VMM: the disk as it first was, its file never written", test_disk_vmm);
 }
