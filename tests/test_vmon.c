@@ -530,6 +530,8 @@ static void disk_travel(bool native)
     char want[4500];
     snprintf(want, sizeof want, "the %s halted with 41\n", native ? "program" : "guest");
     CU_ASSERT_EQUAL(count_of(r.out, want), 3);
+    if (count_of(r.out, want) != 3)
+        fprintf(stderr, "\n  disk: \"%.*s\" not 3 times in:\n%s\n", (int)strlen(want) - 1, want, r.out);
     snprintf(want, sizeof want,
              "vmon: %s: note: the guest's disk writes stayed in memory (vmon never changes a disk file)\n", disk);
     CU_ASSERT(same_text("disk: stderr", r.err, want));
