@@ -121,6 +121,14 @@ static void transcript(const char *name, const char *cmds, int status, const cha
 static void test_sum_native(void) { transcript("sum-native", "sum", 0, (const char *[]){"--native", sum, NULL}); }
 static void test_sum_vmm(void) { transcript("sum-vmm", "sum", 0, (const char *[]){sum, NULL}); }
 
+/* checkpoint, restart, reverse-step, reverse-continue on sum.s, whose
+ * registers and memory at each point travel.cmd works out by hand. */
+static void test_travel_native_transcript(void)
+{
+    transcript("travel-native", "travel", 5, (const char *[]){"--native", sum, NULL});
+}
+static void test_travel_vmm_transcript(void) { transcript("travel-vmm", "travel", 5, (const char *[]){sum, NULL}); }
+
 /* A bad command or operand: one line naming the file and line; the
  * session goes on (what follows the errors runs) and ends with 5. */
 static void test_errors(void)
@@ -317,6 +325,7 @@ static void test_valgrind(void)
 {
     valgrind_run("tests/vmon/sum.cmd", "sum-native", 0, (const char *[]){"--native", sum, NULL});
     valgrind_run("tests/vmon/paging.cmd", "paging", 5, (const char *[]){"-m", "1M", paging, NULL});
+    valgrind_run("tests/vmon/travel.cmd", "travel-vmm", 5, (const char *[]){sum, NULL});
 }
 
 /* --- time travel --- */
@@ -638,6 +647,8 @@ void suite_vmon(void)
     CU_pSuite s = CU_add_suite("vmon", suite_init, suite_clean);
     CU_add_test(s, "every command on the bare machine (sum.s)", test_sum_native);
     CU_add_test(s, "every command under the VMM, the virtual CPU's values", test_sum_vmm);
+    CU_add_test(s, "time travel on the bare machine: travel.cmd's points, by hand", test_travel_native_transcript);
+    CU_add_test(s, "time travel under the VMM: travel.cmd's points, by hand", test_travel_vmm_transcript);
     CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);
     CU_add_test(s, "until-exit: hidden faults and emulated instructions on paging.s", test_paging_exits);
     CU_add_test(s, "--max-steps: status 4", test_step_limit);
