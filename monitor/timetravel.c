@@ -75,19 +75,19 @@ static int tt_read(void *ctx)
         return -1;
     if (*c->replaying)
         return CONSOLE_AGAIN; /* a replay never asks the host: what it read is all in `in` */
+    if (c->len == c->cap) { /* room first: a byte taken from the host is never lost */
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        uint8_t *in = realloc(c->in, cap);
+        if (!in)
+            return CONSOLE_AGAIN; /* not yet: asked again later */
+        c->in = in;
+        c->cap = cap;
+    }
     int ch = c->orig.read(c->orig.ctx);
     if (ch == -1)
         c->eof = true;
     if (ch < 0)
         return ch;
-    if (c->len == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        uint8_t *in = realloc(c->in, cap);
-        if (!in)
-            return CONSOLE_AGAIN; /* the byte is lost to the record: say not yet, and it is asked for again */
-        c->in = in;
-        c->cap = cap;
-    }
     c->in[c->len++] = (uint8_t)ch;
     c->pos++;
     return ch;
