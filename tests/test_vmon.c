@@ -168,6 +168,12 @@ static void test_two_vms(void)
     transcript("vms", "vms", 0, (const char *[]){"--vm", sum, "--vm", sum, NULL});
 }
 
+/* Time travel with two VMs: only the current one goes back. */
+static void test_travel_two_vms(void)
+{
+    transcript("travel-vms", "travel-vms", 5, (const char *[]){"--vm", sum, "--vm", conwait, NULL});
+}
+
 /* The statuses of what goes wrong before the first command. */
 static void test_statuses(void)
 {
@@ -655,6 +661,7 @@ void suite_vmon(void)
     CU_add_test(s, "a double fault: status 3 and the report", test_guest_error);
     CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
     CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
+    CU_add_test(s, "time travel with two VMs: only the current one goes back", test_travel_two_vms);
     CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
     CU_add_test(s, "vmon under Valgrind: clean", test_valgrind);
     CU_add_test(s, "docs/monitor.md's examples are lines of these transcripts", test_doc_examples);
