@@ -85,7 +85,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
 # A name with a leading "cmd:" is a program on PATH rather than a header.
-TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev cmd:valgrind=valgrind
+TEST_PACKAGES := CUnit/CUnit.h=libcunit1-dev readline/readline.h=libreadline-dev cmd:valgrind=valgrind cmd:tmux=tmux
 
 obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a

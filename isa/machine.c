@@ -147,6 +147,8 @@ void machine_set_console(struct machine *m, const struct console_io *io)
     m->dev.con.io = io ? *io : (struct console_io){0};
 }
 
+struct console_io machine_console(const struct machine *m) { return m->dev.con.io; }
+
 bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len)
 {
     struct disk_store *s = disk_store_memory(image, len);

@@ -194,6 +194,7 @@ void machine_tlb_inspect(const struct machine *m, struct tlb_view *out);
 
 /* Devices. */
 void machine_set_console(struct machine *m, const struct console_io *io);
+struct console_io machine_console(const struct machine *m);
 /* Attach a disk image of len bytes (a multiple of DISK_BLOCK_SIZE); the
  * machine keeps its own copy.  false if len is not a whole number of blocks. */
 bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len);

@@ -85,6 +85,19 @@ const struct mon_command mon_commands[] = {
      false, false},
     {"vm", {NULL}, "NAME|N", "make a VM the current one (by name, or by number from 0)", "  vm 1\n", cmd_vm, false,
      false},
+    {"checkpoint", {"cp", NULL}, "", "mark this point, to come back to with restart N",
+     "  checkpoint    then: info checkpoints, restart 1\n", cmd_checkpoint, false, false},
+    {"info checkpoints", {"i cp", "info cp", NULL}, "", "list the checkpoints", "  info checkpoints\n",
+     cmd_info_checkpoints, false, false},
+    {"restart", {NULL}, "[N]", "go back to checkpoint N, or to reset",
+     "  The machine runs again from reset, printing nothing, to the point\n"
+     "  (docs/monitor.md, \"Time travel\").\n"
+     "  restart       back to reset\n"
+     "  restart 1     back to checkpoint 1\n", cmd_restart, false, false},
+    {"reverse-step", {"rs", NULL}, "[N]", "go back N instructions (default 1)",
+     "  rs 3          back three instructions retired\n", cmd_reverse_step, true, false},
+    {"reverse-continue", {"rc", NULL}, "", "go back to the last breakpoint hit before this point, or to reset",
+     "  reverse-continue\n", cmd_reverse_continue, false, false},
     {"quit", {"q", "exit", NULL}, "", "leave the monitor", "  quit\n", cmd_quit, false, false},
 };
 const int mon_ncommands = (int)(sizeof mon_commands / sizeof mon_commands[0]);

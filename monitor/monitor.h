@@ -17,7 +17,7 @@
  * The code: commands.c (the command table, the only list of commands, and
  * the dispatcher), expr.c (operands), run.c (stepping, breakpoints, how a
  * stop is told), show.c (registers, memory, disassembly, VMs), complete.c
- * (what a word may complete to).
+ * (what a word may complete to), timetravel.c (going back).
  */
 #ifndef VMLAB_MONITOR_H
 #define VMLAB_MONITOR_H
@@ -149,12 +149,27 @@ struct monitor {
     /* The Ctrl-C flag: set by the front end's signal handler; a run looks
      * at it between slices (run.c) and stops, and clears it when it starts. */
     volatile sig_atomic_t *interrupted;
+
+    /* Time travel (timetravel.c): what going back needs, and whether a
+     * replay runs now (the guest's console is then silent; an exit hook
+     * that keeps a record of exits should skip them: they happened). */
+    struct mon_tt *tt;
+    bool replaying;
 };
 
 /* s (under the VMM) or m (natively, with its symbols syms): one of them. */
 void monitor_init(struct monitor *mon, struct session *s, struct machine *m, const struct elf_image *syms,
                   const struct monitor_options *opt, volatile sig_atomic_t *interrupted);
 void monitor_free(struct monitor *mon);
+
+/* Time travel (timetravel.c), before any command: read the image again
+ * (and keep it for reboots), put each disk on an overlay of its file, which
+ * vmon then never writes, and record the console; natively, native is the
+ * bare machine's image, disk and boot string.  A status: MON_OK, or
+ * MON_BAD_INPUT after one line on stderr.  Free after the machine and the
+ * session (a disk's file outlives its overlay). */
+int monitor_time_travel(struct monitor *mon, const struct session_vm *native);
+void monitor_time_travel_free(struct monitor *mon);
 
 /* Run one command line (an empty one repeats the last step or continue).
  * Errors are one line on stderr; the session goes on. */
@@ -208,6 +223,7 @@ typedef bool mon_handler(struct monitor *mon, int argc, char **argv);
 mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_break, cmd_delete, cmd_disable,
     cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit,
     cmd_walk, cmd_info_cpu, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
+mon_handler cmd_checkpoint, cmd_info_checkpoints, cmd_restart, cmd_reverse_step, cmd_reverse_continue;
 
 /* The command table (commands.c), the only list of commands: help,
  * completion and the dispatcher read it.  A name or alias may have two

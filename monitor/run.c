@@ -158,6 +158,8 @@ bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const stru
     mon->exit = *x;
     mon->decision = *d;
     mon_history_add(mon, vm, x, d);
+    if (mon->replaying) /* going back: the run again from reset stops at nothing on its way */
+        return false;
     bool caught = mon_catch_exit(mon, x, d);
     return mon->pause_on_exit || caught;
 }

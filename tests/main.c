@@ -52,6 +52,7 @@
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
     X(vmon)                                                                    \
+    X(vmon_tty)                                                                \
     X(layers)                                                                  \
     X(rules)                                                                   \
     X(views)                                                                   \

@@ -30,7 +30,7 @@
 #include "scratch.h"
 
 static char *vmon, *dir;
-static char sum[4200], paging[4200], badptb[4200], spin[4200];
+static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200];
 
 static bool assemble(const char *src, const char *name, char *out, size_t len)
 {
@@ -50,7 +50,9 @@ static int suite_init(void)
     return assemble("tests/vmon/spin.s", "spin.elf", spin, sizeof spin) &&
                    assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
                    assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
-                   assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb)
+                   assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb) &&
+                   assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait) &&
+                   assemble("tests/vmon/diskinc.s", "diskinc.elf", diskinc, sizeof diskinc)
                ? 0
                : 1;
 }
@@ -119,6 +121,14 @@ static void transcript(const char *name, const char *cmds, int status, const cha
 static void test_sum_native(void) { transcript("sum-native", "sum", 0, (const char *[]){"--native", sum, NULL}); }
 static void test_sum_vmm(void) { transcript("sum-vmm", "sum", 0, (const char *[]){sum, NULL}); }
 
+/* checkpoint, restart, reverse-step, reverse-continue on sum.s, whose
+ * registers and memory at each point travel.cmd works out by hand. */
+static void test_travel_native_transcript(void)
+{
+    transcript("travel-native", "travel", 5, (const char *[]){"--native", sum, NULL});
+}
+static void test_travel_vmm_transcript(void) { transcript("travel-vmm", "travel", 5, (const char *[]){sum, NULL}); }
+
 /* A bad command or operand: one line naming the file and line; the
  * session goes on (what follows the errors runs) and ends with 5. */
 static void test_errors(void)
@@ -180,6 +190,12 @@ static void test_native_views(void)
 static void test_two_vms(void)
 {
     transcript("vms", "vms", 0, (const char *[]){"--vm", sum, "--vm", sum, NULL});
+}
+
+/* Time travel with two VMs: only the current one goes back. */
+static void test_travel_two_vms(void)
+{
+    transcript("travel-vms", "travel-vms", 5, (const char *[]){"--vm", sum, "--vm", conwait, NULL});
 }
 
 /* The statuses of what goes wrong before the first command. */
@@ -339,7 +355,234 @@ static void test_valgrind(void)
 {
     valgrind_run("tests/vmon/sum.cmd", "sum-native", 0, (const char *[]){"--native", sum, NULL});
     valgrind_run("tests/vmon/paging.cmd", "paging", 5, (const char *[]){"-m", "1M", paging, NULL});
+    valgrind_run("tests/vmon/travel.cmd", "travel-vmm", 5, (const char *[]){sum, NULL});
 }
+
+/* --- time travel --- */
+
+static unsigned count_of(const char *s, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+/* A session's stdout cut at the lines that start a stop ("stepped",
+ * "back", "checkpoint", "breakpoint", "... halted"): each block is that
+ * line and what follows it (the where line, info registers, the memory
+ * dumped), each as long as the first.  What the guest printed comes
+ * before a block's line on the same line, as an empty line, or as lines
+ * after a block's body, and goes to guest[] instead. */
+#define TT_MAX_BLOCKS 1024
+static const char *const tt_heads[] = {"stepped ", "back ", "checkpoint ", "breakpoint ", "the program halted",
+                                       "the guest halted"};
+
+struct tt_run {
+    int n;
+    char *head[TT_MAX_BLOCKS], *body[TT_MAX_BLOCKS];
+    char guest[8192];
+    char *text; /* the stdout the heads point into */
+};
+
+static void tt_cut(char *out, struct tt_run *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t g = 0;
+    static unsigned lines[TT_MAX_BLOCKS];
+    memset(lines, 0, sizeof lines);
+    for (char *line = out, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *at = NULL;
+        for (size_t k = 0; k < sizeof tt_heads / sizeof tt_heads[0]; k++) {
+            char *p = strstr(line, tt_heads[k]);
+            if (p && (!at || p < at))
+                at = p;
+        }
+        if (!*line) {
+            if (g + 1 < sizeof t->guest)
+                t->guest[g++] = '\n';
+        } else if (at && t->n < TT_MAX_BLOCKS) {
+            for (char *p = line; p < at && g + 1 < sizeof t->guest; p++)
+                t->guest[g++] = *p;
+            t->head[t->n] = at;
+            t->body[t->n++] = strdup("");
+        } else if (t->n > 1 && lines[t->n - 1] == lines[0]) {
+            /* a block's body is as long as the first's: the guest's lines */
+            for (char *p = line; *p && g + 2 < sizeof t->guest; p++)
+                t->guest[g++] = *p;
+            t->guest[g++] = '\n';
+        } else if (t->n > 0) {
+            lines[t->n - 1]++;
+            size_t bl = strlen(t->body[t->n - 1]), ll = strlen(line);
+            char *nb = realloc(t->body[t->n - 1], bl + ll + 2);
+            if (nb) {
+                memcpy(nb + bl, line, ll);
+                memcpy(nb + bl + ll, "\n", 2);
+                t->body[t->n - 1] = nb;
+            }
+        }
+    }
+}
+
+static void tt_free(struct tt_run *t)
+{
+    for (int i = 0; i < t->n; i++)
+        free(t->body[i]);
+    free(t->text);
+}
+
+/* The block at i has a head starting with `head` and the body the forward
+ * run showed at `step` (block `step` of them); says which if not. */
+static bool tt_same(const struct tt_run *t, int i, const char *head, int step)
+{
+    if (i >= t->n || strncmp(t->head[i], head, strlen(head)) != 0) {
+        fprintf(stderr, "\n  block %d: \"%s\", not \"%s...\"\n", i, i < t->n ? t->head[i] : "(none)", head);
+        return false;
+    }
+    char what[200];
+    snprintf(what, sizeof what, "going back (%s) against the forward run at its step %d", t->head[i], step);
+    return same_text(what, t->body[i], t->body[step]);
+}
+
+/* Run `image` forward n times `stride` instructions, showing the registers
+ * and the memory (dump) at each stop; mark a checkpoint at the last; go
+ * back to the last stop at the symbol `brk` with reverse-continue (stride
+ * 1: every point is a stop; NULL: not checked), to the checkpoint
+ * with restart; then reverse-step `stride` at a time to reset; then run to
+ * the end.  Each point reached by going back must show what the forward
+ * run showed there.  The guest's console input is `in`. */
+static void time_travel(const char *const *args, const char *in, int n, int stride, const char *brk,
+                        const char *dump, struct tt_run *t)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/tt.cmd", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "restart\nregs\n%s\n", dump);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "step %d\nregs\n%s\n", stride, dump);
+    fprintf(f, "checkpoint\nbreak %s\nreverse-continue\nregs\n%s\ndelete 1\nrestart 1\nregs\n%s\n", brk ? brk : "_start",
+            dump, dump);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "rs %d\nregs\n%s\n", stride, dump);
+    fprintf(f, "rs 1\nregs\n%s\ncontinue\n", dump);
+    fclose(f);
+    const char *argv[16];
+    int k = 0;
+    argv[k++] = "-x";
+    argv[k++] = path;
+    for (int i = 0; args[i] && k < 15; i++)
+        argv[k++] = args[i];
+    argv[k] = NULL;
+    struct res r;
+    run_vrun_with(vmon, dir, &r, &(struct vrun_setup){.in = in, .inlen = strlen(in), .timeout = 60}, argv);
+    CU_ASSERT(r.exited && r.status == 0);
+    CU_ASSERT(same_text("time travel: stderr", r.err, ""));
+    tt_cut(r.out, t);
+    t->text = r.out;
+    r.out = NULL;
+    /* blocks: 0 reset, 1..n forward, n+1 checkpoint, n+2 break, n+3 the
+     * reverse-continue, n+4 restart 1, n+5.. n+4+n going back, then reset
+     * again, then the end */
+    CU_ASSERT(tt_same(t, 0, "back at reset", 0));
+    for (int i = 1; i <= n; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "stepped %d instruction%s", stride, stride == 1 ? "" : "s");
+        CU_ASSERT(i < t->n && strcmp(t->head[i], want) == 0);
+    }
+    CU_ASSERT(n + 2 < t->n && strncmp(t->head[n + 1], "checkpoint 1: instret ", 22) == 0);
+    /* the last forward stop before the checkpoint whose pc is brk's */
+    char sym[64];
+    snprintf(sym, sizeof sym, "<%s>: ", brk);
+    int last = 0;
+    for (int i = 1; brk && i < n; i++)
+        if (strstr(t->body[i], sym) == strstr(t->body[i], "gva") + 15)
+            last = i;
+    CU_ASSERT(!brk || last > 0);
+    if (last)
+        CU_ASSERT(tt_same(t, n + 3, "back at breakpoint 1", last));
+    CU_ASSERT(tt_same(t, n + 4, "back at checkpoint 1", n));
+    for (int i = 1; i <= n; i++)
+        CU_ASSERT(tt_same(t, n + 4 + i, "back ", n - i));
+    CU_ASSERT(tt_same(t, 2 * n + 5, "back at reset (0 instructions", 0));
+    res_free(&r);
+}
+
+/* conwait.s reads "ab\ncd\nef." (polling, blocking, under interrupts),
+ * with the timer running, and echoes it: going back and running again
+ * reads the same bytes (it halts with their sum, 663), and what it
+ * printed is printed once (its header: "Pab\nDcd\nWef.T\n"). */
+static void conwait_travel(bool native)
+{
+    static const char in[] = "ab\ncd\nef.";
+    unsigned sum = 0;
+    for (const char *p = in; *p; p++)
+        sum += (unsigned char)*p;
+    struct tt_run t;
+    time_travel(native ? (const char *[]){"--native", "-m", "1M", conwait, NULL}
+                       : (const char *[]){"-m", "1M", conwait, NULL},
+                in, 120, 1, "poll", "x/4w sp", &t);
+    char end[64];
+    snprintf(end, sizeof end, "the %s halted with %u", native ? "program" : "guest", sum);
+    CU_ASSERT(t.n > 0 && strcmp(t.head[t.n - 1], end) == 0);
+    if (t.n > 0 && strcmp(t.head[t.n - 1], end) != 0)
+        fprintf(stderr, "\n  the end: \"%s\", not \"%s\"\n", t.head[t.n - 1], end);
+    CU_ASSERT(same_text("the guest's console output", t.guest, "Pab\nDcd\nWef.T\n"));
+    tt_free(&t);
+}
+
+static void test_travel_native(void) { conwait_travel(true); }
+static void test_travel_vmm(void) { conwait_travel(false); }
+
+/* paging.s under the VMM: hidden and tracing faults, system calls, timer
+ * ticks and a remapped page over 6000 instructions, its page tables
+ * dumped at each stop. */
+static void test_travel_paging(void)
+{
+    struct tt_run t;
+    time_travel((const char *[]){"-m", "1M", paging, NULL}, "", 60, 97, NULL, "xp/8w 0x8000", &t);
+    CU_ASSERT(t.n > 0 && strncmp(t.head[t.n - 1], "the guest halted with ", 22) == 0);
+    tt_free(&t);
+}
+
+/* diskinc.s reads block 0, writes it back with its first word plus one,
+ * and halts with the word it read.  The disk holds 41 there: run, back to
+ * reset, run, back 3, run - each run reads 41 (the disk as it first was),
+ * and the file is never written (its bytes as the test made them), which
+ * vmon says once. */
+static void disk_travel(bool native)
+{
+    uint8_t img[2048] = {41};
+    char disk[4300];
+    snprintf(disk, sizeof disk, "%s/d.img", dir);
+    FILE *f = fopen(disk, "wb");
+    CU_ASSERT_FATAL(f && fwrite(img, 1, sizeof img, f) == sizeof img && fclose(f) == 0);
+    static const char cmds[] = "continue\nrestart\ncontinue\nrs 3\ncontinue\n";
+    struct res r;
+    run_vrun_with(vmon, dir, &r, &(struct vrun_setup){.in = cmds, .inlen = strlen(cmds)},
+                  native ? (const char *[]){"--native", "--disk", disk, diskinc, NULL}
+                         : (const char *[]){"--disk", disk, diskinc, NULL});
+    CU_ASSERT(r.exited && r.status == 0);
+    char want[4500];
+    snprintf(want, sizeof want, "the %s halted with 41\n", native ? "program" : "guest");
+    CU_ASSERT_EQUAL(count_of(r.out, want), 3);
+    if (count_of(r.out, want) != 3)
+        fprintf(stderr, "\n  disk: \"%.*s\" not 3 times in:\n%s\n", (int)strlen(want) - 1, want, r.out);
+    snprintf(want, sizeof want,
+             "vmon: %s: note: the guest's disk writes stayed in memory (vmon never changes a disk file)\n", disk);
+    CU_ASSERT(same_text("disk: stderr", r.err, want));
+    size_t len = 0;
+    char *now = file_bytes(disk, &len);
+    CU_ASSERT(now && len == sizeof img && memcmp(now, img, len) == 0);
+    free(now);
+    res_free(&r);
+}
+
+static void test_disk_native(void) { disk_travel(true); }
+static void test_disk_vmm(void) { disk_travel(false); }
 
 /* --- in-process: the monitor itself --- */
 
@@ -453,6 +696,8 @@ void suite_vmon(void)
     CU_pSuite s = CU_add_suite("vmon", suite_init, suite_clean);
     CU_add_test(s, "every command on the bare machine (sum.s)", test_sum_native);
     CU_add_test(s, "every command under the VMM, the virtual CPU's values", test_sum_vmm);
+    CU_add_test(s, "time travel on the bare machine: travel.cmd's points, by hand", test_travel_native_transcript);
+    CU_add_test(s, "time travel under the VMM: travel.cmd's points, by hand", test_travel_vmm_transcript);
     CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);
     CU_add_test(s, "until-exit: hidden faults and emulated instructions on paging.s", test_paging_exits);
     CU_add_test(s, "--max-steps: status 4", test_step_limit);
@@ -464,6 +709,7 @@ void suite_vmon(void)
     CU_add_test(s, "natively: walk, info cpu, watch pte hit by the CPU; catch and history refused", test_native_views);
     CU_add_test(s, "colour in the views with the flag, none without", test_color);
     CU_add_test(s, "two VMs: info vms, vm", test_two_vms);
+    CU_add_test(s, "time travel with two VMs: only the current one goes back", test_travel_two_vms);
     CU_add_test(s, "statuses 1 and 2, and -h naming them all", test_statuses);
     CU_add_test(s, "vmon under Valgrind: clean", test_valgrind);
     CU_add_test(s, "docs/monitor.md's examples are lines of these transcripts", test_doc_examples);
@@ -471,4 +717,10 @@ void suite_vmon(void)
     CU_add_test(s, "Ctrl-C stops a VM that never exits; the session goes on", test_ctrl_c_vmm);
     CU_add_test(s, "an empty line repeats the last step", test_empty_line_repeats);
     CU_add_test(s, "completion of commands, registers and symbols", test_completion);
+    CU_add_test(s, "time travel on the bare machine: console input again, output once", test_travel_native);
+    CU_add_test(s, "time travel under the VMM: console input again, output once", test_travel_vmm);
+    CU_add_test(s, "time travel under the VMM through faults, system calls and ticks", test_travel_paging);
+    CU_add_test(s, "time travel on the bare machine: the disk as it first was, its file never written",
+                test_disk_native);
+    CU_add_test(s, "time travel under the VMM: the disk as it first was, its file never written", test_disk_vmm);
 }

@@ -23,6 +23,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "disk_store.h"
 #include "monitor.h"
 
 static const char *prog = "vmon";
@@ -49,7 +50,7 @@ static void usage(FILE *f)
             "                    --name after it apply to it alone\n"
             "  -m, --mem SIZE    physical memory: bytes, K, M or G (default 16M, at most 1G)\n"
             "  --isa VARIANT     pg (default) or x86like\n"
-            "  --disk FILE       the disk, used in place\n"
+            "  --disk FILE       the disk, only read: the guest's writes stay in memory\n"
             "  --boot STRING     boot argument (a0 points to it at reset)\n"
             "  --name NAME       the VM's name\n"
             "  --shadow POLICY   rebuild, demand or cache (default)\n"
@@ -444,6 +445,19 @@ static void run_prompt(struct monitor *mon)
     free(matches);
 }
 
+/* vmon never writes a disk's file (the guest writes to an overlay, for
+ * time travel: monitor_time_travel): whether the file failed, and a note
+ * if the guest's writes were left out of it. */
+static bool disk_at_exit(const char *path, const char *vm, struct disk_store *s)
+{
+    if (!s)
+        return true;
+    const char *why = disk_store_error(s);
+    fprintf(stderr, why || disk_store_written(s) ? "%s: %s%s%s%s: %s\n" : "", prog, vm ? "[" : "", vm ? vm : "",
+            vm ? "] " : "", path, why ? why : "note: the guest's disk writes stayed in memory (vmon never changes a disk file)");
+    return !why;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -485,6 +499,18 @@ int main(int argc, char **argv)
     bool color = !batch && !o.no_color && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0;
     struct monitor_options mo = {.batch = batch, .max_steps = o.max_steps, .color = color};
     monitor_init(&mon, o.native ? NULL : &sess, m, &syms, &mo, &interrupted);
+    if ((status = monitor_time_travel(&mon, &o.run.vm[0])) != MON_OK) {
+        monitor_free(&mon);
+        if (o.native) {
+            machine_free(m);
+            elf_free(&syms);
+        } else {
+            session_free(&sess);
+        }
+        monitor_time_travel_free(&mon);
+        free(cmds);
+        return status;
+    }
     if (batch) {
         mon.src = o.script ? o.script : "<stdin>";
         run_batch(&mon, cmds, cmdlen);
@@ -510,12 +536,11 @@ int main(int argc, char **argv)
     fflush(stdout);
     status = mon.status;
     if (o.native) {
-        if (!session_disk_ok_at_exit(prog, o.run.vm[0].disk, NULL, machine_disk(m)))
+        if (!disk_at_exit(o.run.vm[0].disk, NULL, machine_disk(m)))
             status = MON_BAD_INPUT;
     } else {
         for (int i = 0; i < o.run.nvms; i++)
-            if (!session_disk_ok_at_exit(prog, o.run.vm[i].disk, o.run.nvms > 1 ? sess.names[i] : NULL,
-                                         vm_disk(sess.vms[i])))
+            if (!disk_at_exit(o.run.vm[i].disk, o.run.nvms > 1 ? sess.names[i] : NULL, vm_disk(sess.vms[i])))
                 status = MON_BAD_INPUT;
     }
     monitor_free(&mon);
@@ -525,5 +550,6 @@ int main(int argc, char **argv)
     } else {
         session_free(&sess);
     }
+    monitor_time_travel_free(&mon);
     return status;
 }

@@ -686,7 +686,13 @@ static bool shadow_init(struct vm *vm)
     return sh->hash && sh->pt_count && sh->rhead && sh->rnodes;
 }
 
-static void shadow_reset(struct vm *vm) { zap_all(vm); }
+/* A reboot: a fresh VM's first fault is not a repeat of the last run's
+ * (the stall count would otherwise grow by one a reboot, at the entry). */
+static void shadow_reset(struct vm *vm)
+{
+    zap_all(vm);
+    vm->sh.stall_faults = 0;
+}
 
 static void shadow_free(struct vm *vm)
 {

@@ -327,6 +327,8 @@ const struct vm_stats *vm_stats(const struct vm *vm) { return &vm->st; }
 uint64_t vm_instret(const struct vm *vm) { return vm->cpu.instret; }
 uint64_t vm_cycles(const struct vm *vm) { return vm->cpu.cycles; }
 bool vm_waiting_input(const struct vm *vm) { return vm->waiting_input; }
+struct console_io vm_console(const struct vm *vm) { return vm->dev.con.io; }
+void vm_set_console(struct vm *vm, const struct console_io *io) { vm->dev.con.io = *io; }
 const struct debug_hit *vm_debug_hit(const struct vm *vm) { return &vm->debug_hit; }
 uint32_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
 int vm_id(const struct vm *vm) { return vm->id; }

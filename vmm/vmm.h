@@ -284,6 +284,10 @@ uint64_t vm_cycles(const struct vm *vm);
  * not execute, pc is on it, and the VM, still runnable, executes it again
  * when it next runs. */
 bool vm_waiting_input(const struct vm *vm);
+/* The VM's console (vm_config.io), and another in its place: how a
+ * debugger records the input the guest reads and replays it (monitor/). */
+struct console_io vm_console(const struct vm *vm);
+void vm_set_console(struct vm *vm, const struct console_io *io);
 /* Registers r0..r15, pc and the virtual control registers. */
 void vm_regs(const struct vm *vm, uint32_t regs[NREGS], uint32_t *pc, uint32_t crs[NCRS]);
 bool vm_read_phys(struct vm *vm, uint32_t gpa, void *buf, size_t len);
