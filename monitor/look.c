@@ -59,5 +59,5 @@ bool cmd_info_cpu(struct monitor *mon, int argc, char **argv)
 void mon_tell_exit(struct monitor *mon)
 {
     struct report_view after = mon_view(mon);
-    view_exit(mon->out, mon_vm(mon), &mon->before, &after, &mon->exit, &mon->decision, mon->opt.color);
+    view_exit(mon->out, mon_vm(mon), &mon->before, &after, &mon->exit, &mon->decision, &mon->made, mon->opt.color);
 }

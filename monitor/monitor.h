@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "session.h"
+#include "session_views.h"
 
 /* vmon's exit statuses (docs/monitor.md, vmon -h). */
 enum monitor_status {
@@ -136,6 +137,7 @@ struct monitor {
     /* The views: the virtual CPU as the exit hook's before call saw it
      * (view_exit's "before"); any_exit: exit and decision hold one. */
     struct report_view before;
+    struct view_made made;           /* the shadow entries made from the word a store exit writes, before it */
     bool any_exit;
     /* catch.c: catchpoints and watchpoints; the exit hook says which one
      * stopped the run (its id; 0: none). */

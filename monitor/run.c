@@ -150,8 +150,9 @@ bool cmd_info_breaks(struct monitor *mon, int argc, char **argv)
 bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
 {
     struct monitor *mon = ctx;
-    if (!d) { /* before: the virtual CPU the exit block compares with */
+    if (!d) { /* before: the virtual CPU, and the shadow entries a store may change, for the exit block */
         mon->before = mon_view(mon);
+        view_made_before(vm, &mon->before, x, &mon->made);
         return false;
     }
     mon->saw_exit = mon->any_exit = true;

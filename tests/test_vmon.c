@@ -170,6 +170,8 @@ static void test_views(void) { transcript("views", "views", 5, (const char *[]){
  * a reflected system call caught by cause, and the remap's store into a
  * live page table caught as a tracing fault and by a watch on that entry. */
 static void test_catch_watch(void) { transcript("catch", "catch", 0, (const char *[]){"-m", "1M", paging, NULL}); }
+/* docs/monitor.md's guided tour: one system call from the guest to the VMM and back */
+static void test_tour(void) { transcript("tour", "tour", 0, (const char *[]){"-m", "1M", paging, NULL}); }
 
 /* The issue's "done when": the guest OS's demo stopped at its first
  * tracing fault, the guest entry before -> after and the shadow entry. */
@@ -705,6 +707,7 @@ void suite_vmon(void)
     CU_add_test(s, "--dump-regs and --dump at the end", test_dumps);
     CU_add_test(s, "walk, info cpu, history under the VMM, and their errors", test_views);
     CU_add_test(s, "catch by kind and cause, watch on data and on a page-table entry (tracing)", test_catch_watch);
+    CU_add_test(s, "the guided tour: one system call, from the guest to the VMM and back", test_tour);
     CU_add_test(s, "the guest OS demo stopped at its first tracing fault", test_demo_tracing);
     CU_add_test(s, "natively: walk, info cpu, watch pte hit by the CPU; catch and history refused", test_native_views);
     CU_add_test(s, "colour in the views with the flag, none without", test_color);

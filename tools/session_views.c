@@ -287,30 +287,58 @@ static void entry_text(uint32_t e, int level, char *buf, size_t len)
     snprintf(buf, len, "0x%08x (%s)", e, fields);
 }
 
-/* The shadow entry that the guest entry at gpa (level `level`, mapping
- * va first) is shadowed by in the current mode, now. */
-static void shadow_of_entry(FILE *f, const struct paint *p, struct vm *vm, uint32_t va, int level)
+void view_made_before(struct vm *vm, const struct report_view *v, const struct vm_exit *x, struct view_made *out)
 {
-    struct vmm_mmu_walk s;
-    char text[160];
-    if (!vm_mmu_walk(vm, va, &s) || !s.has_root) {
-        fprintf(f, "  %s%-13s%s %sno shadow root for this mode yet%s\n", p->host, "shadow entry", p->off, p->bad,
-                p->off);
+    *out = (struct view_made){0};
+    if (!vm || x->reason != EXIT_TRAP || CAUSE_CODE(x->cause) != CAUSE_PAGE_FAULT || !(x->cause & CAUSE_WRITE) ||
+        !(v->crs[CR_STATUS] & SR_PG))
         return;
-    }
-    if (s.levels < 1) {
-        fprintf(f, "  %s%-13s%s role %s: %sno entry read%s\n", p->host, "shadow entry", p->off, s.role, p->bad, p->off);
+    struct dma mem = memory_of(v);
+    struct pt_walk w;
+    if (pt_walk(&mem, v->crs[CR_PTB], x->addr, ACCESS_READ, user_mode(v->crs), false, &w) != 0)
         return;
+    out->known = true;
+    out->gpa = (w.page | (x->addr & PAGE_MASK)) & ~3u;
+    out->n = vm_mmu_made_from(vm, out->gpa, out->e, VMM_MADE_MAX);
+}
+
+static const struct vmm_made_entry *same_entry(const struct vmm_made_entry *e, int n, const struct vmm_made_entry *k)
+{
+    for (int i = 0; i < n; i++)
+        if (e[i].hpa == k->hpa && e[i].level == k->level && strcmp(e[i].role, k->role) == 0)
+            return &e[i];
+    return NULL;
+}
+
+/* Each shadow entry made from the guest word at gpa: before -> after. */
+static void made_entries(FILE *f, const struct paint *p, struct vm *vm, uint32_t gpa, const struct view_made *made)
+{
+    struct vmm_made_entry now[VMM_MADE_MAX];
+    int n = vm ? vm_mmu_made_from(vm, gpa, now, VMM_MADE_MAX) : 0;
+    bool known = made && made->known && made->gpa == gpa;
+    int nb = known ? made->n : 0;
+    char a[160], b[160];
+    if (n == 0 && nb == 0)
+        fprintf(f, "  %s%-13s%s none: no shadow table is made from this guest table, so no shadow entry changed\n",
+                p->host, "shadow entry", p->off);
+    for (int i = 0; i < n; i++) {
+        const struct vmm_made_entry *was = known ? same_entry(made->e, nb, &now[i]) : NULL;
+        entry_text(now[i].value, now[i].level, b, sizeof b);
+        if (was) {
+            entry_text(was->value, was->level, a, sizeof a);
+            fprintf(f, "  %s%-13s%s role %s, hpa 0x%08x: %s\n  %-13s -> %s\n", p->host, "shadow entry", p->off,
+                    now[i].role, now[i].hpa, a, "", b);
+        } else {
+            fprintf(f, "  %s%-13s%s role %s, hpa 0x%08x: %s%s\n", p->host, "shadow entry", p->off, now[i].role,
+                    now[i].hpa, b, known ? " (its table was made by this exit)" : " (now)");
+        }
     }
-    if (s.levels < level) {
-        fprintf(f, "  %s%-13s%s role %s: the walk stops at level %d, hpa 0x%08x = 0x%08x: %snot filled yet%s\n",
-                p->host, "shadow entry", p->off, s.role, s.levels, s.entry_pa[s.levels - 1], s.entry[s.levels - 1],
-                p->bad, p->off);
-        return;
-    }
-    entry_text(s.entry[level - 1], level, text, sizeof text);
-    fprintf(f, "  %s%-13s%s role %s, hpa 0x%08x: %s%s\n", p->host, "shadow entry", p->off, s.role,
-            s.entry_pa[level - 1], text, s.entry[level - 1] & PTE_V ? "" : ": not filled yet");
+    for (int i = 0; i < nb; i++)
+        if (!same_entry(now, n, &made->e[i])) {
+            entry_text(made->e[i].value, made->e[i].level, a, sizeof a);
+            fprintf(f, "  %s%-13s%s role %s, hpa 0x%08x: %s\n  %-13s -> its shadow table was dropped\n", p->host,
+                    "shadow entry", p->off, made->e[i].role, made->e[i].hpa, a, "");
+        }
 }
 
 /* Registers that differ, "name old -> new", in the order of arch.h. */
@@ -343,7 +371,7 @@ static void delivered(FILE *f, const struct paint *p, const char *what, uint32_t
 }
 
 void view_exit(FILE *f, struct vm *vm, const struct report_view *before, const struct report_view *after,
-               const struct vm_exit *x, const struct vmm_decision *d, bool color)
+               const struct vm_exit *x, const struct vmm_decision *d, const struct view_made *made, bool color)
 {
     const struct paint p = paint_of(color);
     char line[400], where[160], insn[128], a[160], b[160];
@@ -399,11 +427,7 @@ void view_exit(FILE *f, struct vm *vm, const struct report_view *before, const s
         else
             fprintf(f, "  %s%-13s%s gpa 0x%08x: %s\n", p.guest, "guest entry", p.off, d->gpa, a);
         fprintf(f, "  %s%-13s%s -> %s\n", p.guest, "", p.off, b);
-        if (level)
-            shadow_of_entry(f, &p, vm, va, level);
-        else
-            fprintf(f, "  %s%-13s%s none in this mode: the entry is not in the tables at ptb 0x%08x\n", p.host,
-                    "shadow entry", p.off, after->crs[CR_PTB]);
+        made_entries(f, &p, vm, d->gpa, made);
         break;
     }
     default:

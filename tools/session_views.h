@@ -50,8 +50,21 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
  * emulated instruction changed (old -> new); a reflected trap's cause,
  * saved epc and status and the handler it goes to; a hidden fault's guest
  * entry and the shadow entry made, by field; a tracing fault's guest entry
- * before -> after and the shadow entry now. */
+ * before -> after, and each shadow entry made from it before -> after
+ * (from made, which the hook's before call filled; NULL: now only). */
+struct view_made;
 void view_exit(FILE *f, struct vm *vm, const struct report_view *before, const struct report_view *after,
-               const struct vm_exit *x, const struct vmm_decision *d, bool color);
+               const struct vm_exit *x, const struct vmm_decision *d, const struct view_made *made, bool color);
+
+/* The shadow entries made from the guest word a store is about to write,
+ * taken in an exit hook's VMM_HOOK_BEFORE call (view_made_before: v is the
+ * VM before the exit), so that view_exit can show what the VMM changed. */
+struct view_made {
+    bool known;   /* the exit is a store's page fault through the guest's tables */
+    uint32_t gpa; /* the guest word it writes */
+    int n;
+    struct vmm_made_entry e[VMM_MADE_MAX];
+};
+void view_made_before(struct vm *vm, const struct report_view *v, const struct vm_exit *x, struct view_made *out);
 
 #endif

@@ -62,6 +62,9 @@ struct vmm_mmu {
      * VM's current mode, read only (vm_mmu_walk, for debuggers: called
      * between exits, never on the exit path).  NULL: nothing to walk. */
     bool (*walk)(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out);
+    /* The entries it made from the guest page-table word at gpa, read
+     * only (vm_mmu_made_from, for debuggers).  NULL: none are made. */
+    int (*made_from)(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max);
     /* The rules of resource control over what it made (audit.c): false,
      * and the findings, if any is broken. */
     bool (*audit)(struct vm *vm, struct findings *fd);

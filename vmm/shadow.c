@@ -670,6 +670,23 @@ static bool shadow_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
     return true;
 }
 
+/* The shadow entries made from the guest word at gpa: the entry at the
+ * same index of each shadow made from its frame, looked up as the tracing
+ * path finds them (shadow_guest_wrote). */
+static int shadow_made_from(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max)
+{
+    int n = 0;
+    for (int role = ROLE_SUP; role <= ROLE_USER; role++)
+        for (int level = PT_ROOT; level <= PT_LEAF && n < max; level++) {
+            const struct spage *sp = shadow_lookup(&vm->sh, gpa >> PAGE_SHIFT, level, role);
+            if (sp)
+                out[n++] = (struct vmm_made_entry){.role = shadow_role_name(role), .level = level,
+                                                   .hpa = spte_pa(sp, (gpa & PAGE_MASK) / 4),
+                                                   .value = spte_read(vm, sp, (gpa & PAGE_MASK) / 4)};
+        }
+    return n;
+}
+
 /* --- setup and teardown --- */
 
 static bool shadow_init(struct vm *vm)
@@ -722,5 +739,6 @@ const struct vmm_mmu shadow_paging = {
     .fault = shadow_fault,
     .guest_wrote = shadow_guest_wrote,
     .walk = shadow_walk,
+    .made_from = shadow_made_from,
     .audit = audit,
 };

@@ -339,6 +339,11 @@ bool vm_mmu_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
     return vm->mmu->walk && vm->mmu->walk(vm, va, out);
 }
 
+int vm_mmu_made_from(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max)
+{
+    return vm->mmu->made_from ? vm->mmu->made_from(vm, gpa, out, max) : 0;
+}
+
 uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn)
 {
     return gfn < vm->nframes ? vm->pmap[gfn] : 0;

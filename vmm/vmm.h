@@ -327,6 +327,19 @@ struct vmm_mmu_walk {
 };
 /* False if the VM's MMU has no tables to walk (*out is then all zero). */
 bool vm_mmu_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out);
+/* The entries the VM's MMU technique made from the guest's page-table word
+ * at guest-physical gpa - a shadow entry per mode and level that has a
+ * shadow of that guest table - at most max of them, in the order sup,
+ * user; level 1, 2.  Changes nothing.  For debuggers: what a guest
+ * page-table write changes beyond the guest's own entry. */
+struct vmm_made_entry {
+    const char *role; /* "sup" or "user" */
+    int level;        /* of the guest table the entry is made from */
+    uint32_t hpa;     /* the shadow entry's host-physical address */
+    uint32_t value;
+};
+#define VMM_MADE_MAX 4 /* two modes, two levels */
+int vm_mmu_made_from(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max);
 /* The host frame backing a guest frame of a VM. */
 uint32_t vm_host_frame(const struct vm *vm, uint32_t gfn);
 /* Host frames on the free list: with vmm_remove_vm, what a leak test

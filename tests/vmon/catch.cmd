@@ -34,7 +34,12 @@ continue
 #   after: remap's t1 = 0x3077 ^ udata ^ udata2 = 0x3077 ^ 0x3000 ^ 0x4000
 #   = 0x4077.  The store: remap's la t0, pt_u; lw; la t0, udata; xor; la
 #   t0, udata2; xor; la t0, pt_u (la is two instructions) make eleven, so
-#   sw t1, 4(t0) is at remap + 44.  The guest's console shows the reports
+#   sw t1, 4(t0) is at remap + 44.  The user role's shadow of pt_u changes
+#   with it (the kernel never walked pt_u, so no sup-role shadow): its
+#   entry 1, at +4, mapped udata's host frame 0x4000 (the VM's memory
+#   starts at host frame 1) with the guest's bits, D preset and W kept
+#   (the guest's D is set): 0x4077; after, udata2's host frame: 0x5077.
+#   The guest's console shows the reports
 #   between: a dot a tick, a letter a report ('a' + a0 & 15)
 info catches
 info watchpoints

@@ -9,10 +9,13 @@ continue
 #   the store of the free list's head (t1) into its first word is a
 #   store into a guest page table: the VMM emulates it.  Entry 0 before:
 #   the user's first page, frame 0x23000 | V R X U A (0x3b) = 0x2303b
-#   The shadow: gva 0x40000000 is entry 0x40000000 >> 22 = 256 of a root,
-#   at root + 0x400; the real ptb (info cpu, below) is the root of role
-#   sup at hpa 0x01007000, so hpa 0x01007400, empty: the kernel has not
-#   reached user memory through this root
+#   The shadow: the user program ran through this table, so the user
+#   role has a shadow of it; its entry 0 mapped the host frame of guest
+#   frame 0x23000, 0x24000 (the VM's memory starts at host frame 1), with
+#   the guest's R X U A and D preset, W left out (the guest gave none):
+#   0x24000 | V R X U A D (0x7b) = 0x2407b.  The guest's new word has V
+#   clear, so the VMM clears the shadow entry: 0.  The kernel never walked
+#   this table, so the sup role has no shadow of it
 x/w freelist
 xp/w 0x24000
 #   after: the word the guest stored is the free list's head, which kfree's
@@ -23,3 +26,19 @@ info cpu
 #   at gva 0x24000: 0xb05 = 5 | PROT 0x100 (the page is mapped, read-only
 #   for tracing) | WRITE 0x200 | USER 0x800 (docs/isa.md 7)
 info catches
+reverse-step
+#   back over the store: the machine runs again from reset to the
+#   instruction before (nothing printed twice), pc is on the sw again and
+#   the guest's word is what it was: 0x2303b, frame 0x23000, V R X U A
+xp/w 0x24000
+step
+#   the store once more: the same exit, the same entries before and after.
+#   Only the shadow table's host frame may differ (0x01005000 now): the run
+#   again from reset took frames from the VMM's free list in another order,
+#   which no guest can see
+continue
+#   on to the next tracing fault: uvm_free_user clears the level-1 entry
+#   that linked the table just freed (entry 256 of the root 0x22000, at
+#   0x22400; the guest unlinks the table after freeing it).  Both roles
+#   have a shadow of the root: the sup one never filled entry 256 (0), the
+#   user one linked it to its shadow of the level-2 table (V); both become 0
