@@ -161,6 +161,7 @@ bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const stru
     mon_history_add(mon, vm, x, d);
     if (mon->replaying) /* going back: the run again from reset stops at nothing on its way */
         return false;
+    mon_warn_exit(mon, vm, x, d);
     bool caught = mon_catch_exit(mon, x, d);
     return mon->pause_on_exit || caught;
 }
