@@ -193,6 +193,9 @@ bool cmd_set_warn(struct monitor *mon, int argc, char **argv)
         return mon_error(mon, "set warn %s: no such warning (info warnings lists them)", argv[1]);
     bool on = strcmp(argv[2], "on") == 0;
     mon->warn.off[w] = !on;
+    if (!mon->s)
+        fprintf(mon->out, "%s: not available on the bare machine (a warning is seen at the VMM's exits)\n",
+                mon_warning_kinds[w].name);
     if (!on && w == MON_WARN_flush)
         memset(mon->warn.stale, 0, sizeof mon->warn.stale); /* on again: from a clean start */
     return true;
