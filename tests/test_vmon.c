@@ -135,7 +135,11 @@ static void test_travel_vmm_transcript(void) { transcript("travel-vmm", "travel"
  * nothing, the unflushed one and the kernel's read of a user page say
  * one warning each), with --no-warn (none), natively (none, and said so). */
 static void test_warn_vmm(void) { transcript("warn-vmm", "warn", 5, (const char *[]){stale, NULL}); }
-static void test_warn_quiet(void) { transcript("warn-quiet", "warn", 5, (const char *[]){"--no-warn", stale, NULL}); }
+static void test_warn_quiet(void)
+{
+    transcript("warn-quiet", "warn", 5, (const char *[]){"--no-warn", stale, NULL});
+    transcript("warn-on", "warn-on", 0, (const char *[]){"--no-warn", stale, NULL});
+}
 static void test_warn_native(void) { transcript("warn-native", "warn", 5, (const char *[]){"--native", stale, NULL}); }
 
 /* A bad command or operand: one line naming the file and line; the
