@@ -19,6 +19,7 @@ void monitor_init(struct monitor *mon, struct session *s, struct machine *m, con
         mon->warn.off[w] = opt->no_warn;
     if (s)
         vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL | VMM_HOOK_BEFORE, mon_exit_hook, mon);
+    mon_warn_arm(mon);
 }
 
 void monitor_free(struct monitor *mon)

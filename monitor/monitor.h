@@ -110,7 +110,8 @@ enum mon_stop {
 /* Warnings that teach (warn.c): X(id, name, brief), the only list of them. */
 #define MON_WARNINGS(X)                                                                                \
     X(flush, "flush", "a live guest page-table entry changed, no TLB flush before user mode")          \
-    X(user_access, "user-access", "the guest kernel reached user memory through a user mapping")
+    X(user_access, "user-access", "the guest kernel reached user memory through a user mapping")   \
+    X(sensitive, "sensitive", "x86like: a sensitive instruction ran in user mode without trapping")
 enum {
 #define X(id, name, brief) MON_WARN_##id,
     MON_WARNINGS(X)
@@ -130,12 +131,15 @@ struct mon_stale {
 };
 #define MON_MAX_STALE 8
 #define MON_WARN_PAGES 256 /* user-access: the pages warned of, each once */
+#define MON_WARN_SENS 256  /* sensitive: at most this many instructions watched */
 struct mon_warn {
     bool off[MON_NWARN]; /* zero: all on */
     uint64_t count[MON_NWARN];
     struct mon_stale stale[MON_MAX_STALE];
     uint32_t pages[MON_WARN_PAGES];
     unsigned npages;
+    uint32_t sens[MON_WARN_SENS]; /* sensitive: the breakpoints set on the image's code */
+    unsigned nsens;
 };
 
 struct monitor {
@@ -303,5 +307,12 @@ void mon_watch_refresh(struct monitor *mon);
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 /* warn.c: the warnings an exit may raise (from the exit hook, after it). */
 void mon_warn_exit(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+/* warn.c, sensitive (x86like under the VMM): a breakpoint on each of the
+ * image's sensitive instructions that do not trap (at init); whether a
+ * breakpoint hit at pc is one of those (and no user breakpoint); then, the
+ * instruction stepped over, what the guest saw (before: the view before). */
+void mon_warn_arm(struct monitor *mon);
+bool mon_warn_ours(struct monitor *mon, uint32_t pc);
+void mon_warn_sensitive(struct monitor *mon, const struct report_view *before);
 
 #endif

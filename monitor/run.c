@@ -253,6 +253,16 @@ static enum mon_stop run(struct monitor *mon, uint64_t n, uint32_t *hit)
         }
         uint64_t before = instret(mon);
         why = slice(mon, k, hit);
+        if (why == STOP_BREAK && mon_warn_ours(mon, *hit) && !(break_at(mon, *hit) && break_at(mon, *hit)->enabled) &&
+            instret(mon) - before < k) {
+            /* warn.c's breakpoint on a sensitive instruction: over it, and on */
+            struct report_view was = mon_view(mon);
+            uint32_t at = *hit;
+            machine_break_del(mon->m, at);
+            why = slice(mon, 1, hit);
+            machine_break_add(mon->m, at);
+            mon_warn_sensitive(mon, &was);
+        }
         uint64_t done = instret(mon) - before;
         mon->steps += done;
         if (left != UINT64_MAX)

@@ -8,6 +8,7 @@
  * All of them are seen from the exit hook (mon_warn_exit): they exist only
  * under the VMM.  A replay (time travel) warns of nothing: it happened.
  */
+#include <elf.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -180,6 +181,73 @@ void mon_warn_exit(struct monitor *mon, struct vm *vm, const struct vm_exit *x, 
         warn_flush(mon, vm, x, d);
     if (warning_on(mon, MON_WARN_user_access))
         warn_user_access(mon, x, d);
+}
+
+/* --- sensitive: x86like's sensitive instructions that do not trap --- */
+
+static bool silent_sensitive(struct monitor *mon, uint32_t word, struct isa_fields *f)
+{
+    if (!isa_decode(word, f))
+        return false;
+    enum isa_class c = isa_class(f->op, mon->s->cfg->isa);
+    return c == CLASS_CONTROL || c == CLASS_BEHAVIOUR;
+}
+
+/* The image as loaded (the session keeps its segments beside its symbols;
+ * an image without symbols keeps none: nothing is watched). */
+void mon_warn_arm(struct monitor *mon)
+{
+    if (!mon->s)
+        return;
+    for (int v = 0; v < mon->s->cfg->nvms; v++) {
+        const struct elf_image *img = &mon->s->syms[v];
+        for (size_t i = 0; i < img->nsegs; i++) {
+            const struct elf_segment *sg = &img->segs[i];
+            if (!(sg->flags & PF_X))
+                continue;
+            for (uint32_t off = 0; off + 4 <= sg->filesz; off += 4) {
+                uint32_t word;
+                struct isa_fields f;
+                if (!vm_read_phys(mon->s->vms[v], sg->paddr + off, &word, 4) || !silent_sensitive(mon, word, &f) ||
+                    mon->warn.nsens == MON_WARN_SENS)
+                    continue;
+                if (machine_break_add(mon->m, sg->vaddr + off))
+                    mon->warn.sens[mon->warn.nsens++] = sg->vaddr + off;
+            }
+        }
+    }
+}
+
+bool mon_warn_ours(struct monitor *mon, uint32_t pc)
+{
+    for (unsigned i = 0; i < mon->warn.nsens; i++)
+        if (mon->warn.sens[i] == pc)
+            return true;
+    return false;
+}
+
+void mon_warn_sensitive(struct monitor *mon, const struct report_view *before)
+{
+    uint32_t gpa, word;
+    struct isa_fields f;
+    char why[120];
+    if (!warning_on(mon, MON_WARN_sensitive) || !(before->crs[CR_STATUS] & SR_S) ||
+        !mon_translate(mon, before->pc, &gpa, why, sizeof why) || !mon_word(mon, gpa, &word) ||
+        !silent_sensitive(mon, word, &f))
+        return;
+    struct report_view now = mon_view(mon);
+    char at[200], insn[128], saw[200];
+    mon_where_text(mon, before->pc, at, sizeof at);
+    report_insn_text(word, before->pc, insn, sizeof insn);
+    if (isa_insns[f.op].dst)
+        snprintf(saw, sizeof saw, "it read 0x%08x (from the real CPU, in user mode); the virtual CPU has status 0x%08x, ptb 0x%08x",
+                 now.regs[f.ra], before->crs[CR_STATUS], before->crs[CR_PTB]);
+    else
+        snprintf(saw, sizeof saw, "its write of 0x%08x did not reach the virtual CPU: status 0x%08x -> 0x%08x",
+                 before->regs[f.ra], before->crs[CR_STATUS], now.crs[CR_STATUS]);
+    mon->warn.count[MON_WARN_sensitive]++;
+    fprintf(mon->out, "warning: sensitive: the guest kernel ran %s at %s in real user mode, without a trap: %s\n",
+            insn, at, saw);
 }
 
 /* --- the switches --- */

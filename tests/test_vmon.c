@@ -30,7 +30,7 @@
 #include "scratch.h"
 
 static char *vmon, *dir;
-static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200], stale[4200];
+static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200], stale[4200], sens[4200];
 
 static bool assemble(const char *src, const char *name, char *out, size_t len)
 {
@@ -53,7 +53,8 @@ static int suite_init(void)
                    assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb) &&
                    assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait) &&
                    assemble("tests/vmon/diskinc.s", "diskinc.elf", diskinc, sizeof diskinc) &&
-                   assemble("tests/vmon/stale.s", "stale.elf", stale, sizeof stale)
+                   assemble("tests/vmon/stale.s", "stale.elf", stale, sizeof stale) &&
+                   assemble("tests/vmon/sensitive.s", "sensitive.elf", sens, sizeof sens)
                ? 0
                : 1;
 }
@@ -141,6 +142,13 @@ static void test_warn_quiet(void)
     transcript("warn-on", "warn-on", 0, (const char *[]){"--no-warn", stale, NULL});
 }
 static void test_warn_native(void) { transcript("warn-native", "warn", 5, (const char *[]){"--native", stale, NULL}); }
+
+/* x86like: rdsr and wrsr in the guest kernel run without a trap; what the
+ * guest saw, worked out in sensitive.cmd from the manuals. */
+static void test_warn_sensitive(void)
+{
+    transcript("sensitive", "sensitive", 0, (const char *[]){"--isa", "x86like", sens, NULL});
+}
 
 /* A bad command or operand: one line naming the file and line; the
  * session goes on (what follows the errors runs) and ends with 5. */
@@ -717,6 +725,7 @@ void suite_vmon(void)
     CU_add_test(s, "warnings under the VMM: flush and user-access on stale.s, by hand", test_warn_vmm);
     CU_add_test(s, "--no-warn: every warning off, set warn turns one on", test_warn_quiet);
     CU_add_test(s, "warnings natively: none, and said so", test_warn_native);
+    CU_add_test(s, "warnings on x86like: sensitive, what the guest saw", test_warn_sensitive);
     CU_add_test(s, "until-exit: hidden faults and emulated instructions on paging.s", test_paging_exits);
     CU_add_test(s, "--max-steps: status 4", test_step_limit);
     CU_add_test(s, "a double fault: status 3 and the report", test_guest_error);
