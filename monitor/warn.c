@@ -197,7 +197,7 @@ static bool silent_sensitive(struct monitor *mon, uint32_t word, struct isa_fiel
  * an image without symbols keeps none: nothing is watched). */
 void mon_warn_arm(struct monitor *mon)
 {
-    if (!mon->s)
+    if (!mon->s || !warning_on(mon, MON_WARN_sensitive) || mon->warn.nsens)
         return;
     for (int v = 0; v < mon->s->cfg->nvms; v++) {
         const struct elf_image *img = &mon->s->syms[v];
@@ -216,6 +216,20 @@ void mon_warn_arm(struct monitor *mon)
             }
         }
     }
+}
+
+/* sensitive off: its breakpoints go (a user's breakpoint at the same
+ * address stays), so that it costs nothing. */
+static void disarm(struct monitor *mon)
+{
+    for (unsigned i = 0; i < mon->warn.nsens; i++) {
+        bool user = false;
+        for (int b = 0; b < MON_MAX_BREAKS; b++)
+            user |= mon->breaks[b].id && mon->breaks[b].enabled && mon->breaks[b].va == mon->warn.sens[i];
+        if (!user)
+            machine_break_del(mon->m, mon->warn.sens[i]);
+    }
+    mon->warn.nsens = 0;
 }
 
 bool mon_warn_ours(struct monitor *mon, uint32_t pc)
@@ -266,6 +280,12 @@ bool cmd_set_warn(struct monitor *mon, int argc, char **argv)
                 mon_warning_kinds[w].name);
     if (!on && w == MON_WARN_flush)
         memset(mon->warn.stale, 0, sizeof mon->warn.stale); /* on again: from a clean start */
+    if (w == MON_WARN_sensitive) {
+        if (on)
+            mon_warn_arm(mon);
+        else
+            disarm(mon);
+    }
     return true;
 }
 
