@@ -72,7 +72,7 @@ static void stale_add(struct monitor *mon, struct vm *vm, const struct vm_exit *
     for (int i = 0; i < MON_MAX_STALE && !slot; i++)
         if (!mon->warn.stale[i].vm)
             slot = &mon->warn.stale[i];
-    if (!slot) /* more live entries changed at once than kept: the oldest goes unwarned */
+    if (!slot) /* more live entries changed at once than kept: the first slot's goes unwarned */
         slot = &mon->warn.stale[0];
     uint32_t va = 0;
     int level = 0;
@@ -254,7 +254,8 @@ void mon_warn_sensitive(struct monitor *mon, const struct report_view *before)
     mon_where_text(mon, before->pc, at, sizeof at);
     report_insn_text(word, before->pc, insn, sizeof insn);
     if (isa_insns[f.op].dst)
-        snprintf(saw, sizeof saw, "it read 0x%08x (from the real CPU, in user mode); the virtual CPU has status 0x%08x, ptb 0x%08x",
+        snprintf(saw, sizeof saw,
+                 "it read 0x%08x (from the real CPU, in user mode); the virtual CPU has status 0x%08x, ptb 0x%08x",
                  now.regs[f.ra], before->crs[CR_STATUS], before->crs[CR_PTB]);
     else
         snprintf(saw, sizeof saw, "its write of 0x%08x did not reach the virtual CPU: status 0x%08x -> 0x%08x",
