@@ -17,7 +17,8 @@
  * The code: commands.c (the command table, the only list of commands, and
  * the dispatcher), expr.c (operands), run.c (stepping, breakpoints, how a
  * stop is told), show.c (registers, memory, disassembly, VMs), complete.c
- * (what a word may complete to), timetravel.c (going back).
+ * (what a word may complete to), timetravel.c (going back), warn.c (the
+ * warnings that teach).
  */
 #ifndef VMLAB_MONITOR_H
 #define VMLAB_MONITOR_H
@@ -123,7 +124,7 @@ struct mon_warning_kind {
 };
 extern const struct mon_warning_kind mon_warning_kinds[MON_NWARN];
 /* A changed live entry not yet flushed (vm NULL: the slot is free); level:
- * PT_ROOT, PT_LEAF, or 0 if the root does not link its table. */
+ * PT_ROOT or PT_LEAF. */
 struct mon_stale {
     struct vm *vm;
     uint32_t gpa, va, pc, before, after;

@@ -58,8 +58,14 @@ static bool va_of_entry(struct monitor *mon, uint32_t ptb, uint32_t gpa, uint32_
     return false;
 }
 
+/* A table the current root does not link (a freed one being zeroed, say)
+ * has no entry in the TLB, which a ptb write flushed whole: not kept. */
 static void stale_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
 {
+    uint32_t va;
+    int level;
+    if (!va_of_entry(mon, mon->before.crs[CR_PTB], d->gpa, &va, &level))
+        return;
     struct mon_stale *slot = NULL;
     for (int i = 0; i < MON_MAX_STALE && !slot; i++)
         if (mon->warn.stale[i].vm == vm && mon->warn.stale[i].gpa == d->gpa)
@@ -74,10 +80,6 @@ static void stale_add(struct monitor *mon, struct vm *vm, const struct vm_exit *
             slot = &mon->warn.stale[i];
     if (!slot) /* more live entries changed at once than kept: the first slot's goes unwarned */
         slot = &mon->warn.stale[0];
-    uint32_t va = 0;
-    int level = 0;
-    if (!va_of_entry(mon, mon->before.crs[CR_PTB], d->gpa, &va, &level))
-        level = 0;
     *slot = (struct mon_stale){.vm = vm, .gpa = d->gpa, .va = va, .level = level, .pc = x->pc,
                                .before = d->before, .after = d->after};
 }
@@ -106,11 +108,9 @@ static void stale_tell(struct monitor *mon, struct vm *vm, const struct vm_exit 
         mon_where_text(mon, x->pc, back, sizeof back);
         if (s->level == PT_LEAF)
             snprintf(mapped, sizeof mapped, "the leaf entry for gva 0x%08x", s->va);
-        else if (s->level == PT_ROOT)
+        else
             snprintf(mapped, sizeof mapped, "the level-1 entry for gva 0x%08x..0x%08x", s->va,
                      s->va + ((1u << (PAGE_SHIFT + PT_INDEX_BITS)) - 1));
-        else
-            snprintf(mapped, sizeof mapped, "an entry of a table the root does not link");
         fprintf(mon->out,
                 "warning: flush: %s (gpa 0x%08x) changed 0x%08x -> 0x%08x by %s, then rfe at %s to user mode "
                 "with no tlbflush, tlbflushv or ptb write between\n"
