@@ -81,6 +81,13 @@ const struct mon_command mon_commands[] = {
      "  Each: the guest's instruction count, the exit's reason, the guest pc\n"
      "  and instruction, then the VMM's decision.\n"
      "  history 5\n", cmd_history, false, false},
+    {"set warn", {NULL}, "W on|off", "turn warning W on or off (info warnings lists them)",
+     "  Warnings that teach: plain lines beginning \"warning: \", seen at\n"
+     "  the VMM's exits (docs/monitor.md, \"Warnings\").  vmon --no-warn\n"
+     "  starts with every one off.\n"
+     "  set warn flush off\n", cmd_set_warn, false, false},
+    {"info warnings", {"i warn", "info warn", NULL}, "", "each warning: on or off, and how many times it was said",
+     "  info warnings\n", cmd_info_warnings, false, false},
     {"info vms", {"i vms", NULL}, "", "the virtual machines, the current one marked", "  info vms\n", cmd_info_vms,
      false, false},
     {"vm", {NULL}, "NAME|N", "make a VM the current one (by name, or by number from 0)", "  vm 1\n", cmd_vm, false,

@@ -15,8 +15,11 @@ void monitor_init(struct monitor *mon, struct session *s, struct machine *m, con
 {
     *mon = (struct monitor){.s = s, .m = s ? vmm_machine(s->vmm) : m, .nsyms = syms, .out = stdout, .opt = *opt,
                             .next_break = 1, .interrupted = interrupted};
+    for (int w = 0; w < MON_NWARN; w++)
+        mon->warn.off[w] = opt->no_warn;
     if (s)
         vmm_set_exit_hook(s->vmm, VMM_HOOK_ALL | VMM_HOOK_BEFORE, mon_exit_hook, mon);
+    mon_warn_arm(mon);
 }
 
 void monitor_free(struct monitor *mon)

@@ -17,7 +17,8 @@
  * The code: commands.c (the command table, the only list of commands, and
  * the dispatcher), expr.c (operands), run.c (stepping, breakpoints, how a
  * stop is told), show.c (registers, memory, disassembly, VMs), complete.c
- * (what a word may complete to), timetravel.c (going back).
+ * (what a word may complete to), timetravel.c (going back), warn.c (the
+ * warnings that teach).
  */
 #ifndef VMLAB_MONITOR_H
 #define VMLAB_MONITOR_H
@@ -44,6 +45,7 @@ struct monitor_options {
     bool batch;         /* errors name the file and line; a bad command sets MON_BAD_COMMAND */
     uint64_t max_steps; /* instructions over the whole session; UINT64_MAX: no limit */
     bool color;         /* the views in ANSI colour (a terminal, not --no-color; never in batch mode) */
+    bool no_warn;       /* --no-warn: every warning off */
 };
 
 #define MON_MAX_BREAKS 64
@@ -106,6 +108,41 @@ enum mon_stop {
     STOP_WATCH,       /* a watchpoint: the CPU wrote watched memory */
 };
 
+/* Warnings that teach (warn.c): X(id, name, brief), the only list of them. */
+#define MON_WARNINGS(X)                                                                                \
+    X(flush, "flush", "a live guest page-table entry changed, no TLB flush before user mode")          \
+    X(user_access, "user-access", "the guest kernel reached user memory through a user mapping")   \
+    X(sensitive, "sensitive", "x86like: a sensitive instruction ran in user mode without trapping")
+enum {
+#define X(id, name, brief) MON_WARN_##id,
+    MON_WARNINGS(X)
+#undef X
+    MON_NWARN
+};
+struct mon_warning_kind {
+    const char *name, *brief;
+};
+extern const struct mon_warning_kind mon_warning_kinds[MON_NWARN];
+/* A changed live entry not yet flushed (vm NULL: the slot is free); level:
+ * PT_ROOT or PT_LEAF. */
+struct mon_stale {
+    struct vm *vm;
+    uint32_t gpa, va, pc, before, after;
+    int level;
+};
+#define MON_MAX_STALE 8
+#define MON_WARN_PAGES 256 /* user-access: the pages warned of, each once */
+#define MON_WARN_SENS 256  /* sensitive: at most this many instructions watched */
+struct mon_warn {
+    bool off[MON_NWARN]; /* zero: all on */
+    uint64_t count[MON_NWARN];
+    struct mon_stale stale[MON_MAX_STALE];
+    uint32_t pages[MON_WARN_PAGES];
+    unsigned npages;
+    uint32_t sens[MON_WARN_SENS]; /* sensitive: the breakpoints set on the image's code */
+    unsigned nsens;
+};
+
 struct monitor {
     struct session *s;             /* under the VMM; NULL natively */
     struct machine *m;             /* the bare machine (natively), or the VMM's real machine */
@@ -157,6 +194,7 @@ struct monitor {
      * that keeps a record of exits should skip them: they happened). */
     struct mon_tt *tt;
     bool replaying;
+    struct mon_warn warn; /* warn.c */
 };
 
 /* s (under the VMM) or m (natively, with its symbols syms): one of them. */
@@ -226,6 +264,7 @@ mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_br
     cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit,
     cmd_walk, cmd_info_cpu, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
 mon_handler cmd_checkpoint, cmd_info_checkpoints, cmd_restart, cmd_reverse_step, cmd_reverse_continue;
+mon_handler cmd_set_warn, cmd_info_warnings;
 
 /* The command table (commands.c), the only list of commands: help,
  * completion and the dispatcher read it.  A name or alias may have two
@@ -267,5 +306,14 @@ bool mon_delete_other(struct monitor *mon, int id);
 void mon_watch_refresh(struct monitor *mon);
 /* history.c: one exit into the ring. */
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+/* warn.c: the warnings an exit may raise (from the exit hook, after it). */
+void mon_warn_exit(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
+/* warn.c, sensitive (x86like under the VMM): a breakpoint on each of the
+ * image's sensitive instructions that do not trap (at init); whether a
+ * breakpoint hit at pc is one of those (and no user breakpoint); then, the
+ * instruction stepped over, what the guest saw (before: the view before). */
+void mon_warn_arm(struct monitor *mon);
+bool mon_warn_ours(struct monitor *mon, uint32_t pc);
+void mon_warn_sensitive(struct monitor *mon, const struct report_view *before);
 
 #endif

@@ -161,6 +161,7 @@ bool mon_exit_hook(void *ctx, struct vm *vm, const struct vm_exit *x, const stru
     mon_history_add(mon, vm, x, d);
     if (mon->replaying) /* going back: the run again from reset stops at nothing on its way */
         return false;
+    mon_warn_exit(mon, vm, x, d);
     bool caught = mon_catch_exit(mon, x, d);
     return mon->pause_on_exit || caught;
 }
@@ -252,6 +253,16 @@ static enum mon_stop run(struct monitor *mon, uint64_t n, uint32_t *hit)
         }
         uint64_t before = instret(mon);
         why = slice(mon, k, hit);
+        if (why == STOP_BREAK && mon_warn_ours(mon, *hit) && !(break_at(mon, *hit) && break_at(mon, *hit)->enabled) &&
+            instret(mon) - before < k) {
+            /* warn.c's breakpoint on a sensitive instruction: over it, and on */
+            struct report_view was = mon_view(mon);
+            uint32_t at = *hit;
+            machine_break_del(mon->m, at);
+            why = slice(mon, 1, hit);
+            machine_break_add(mon->m, at);
+            mon_warn_sensitive(mon, &was);
+        }
         uint64_t done = instret(mon) - before;
         mon->steps += done;
         if (left != UINT64_MAX)

@@ -61,6 +61,7 @@ static void usage(FILE *f)
             "  --max-steps N     run at most N instructions over the whole session\n"
             "  --no-color        no colour in the views (there is none in batch mode, or\n"
             "                    when stdout is not a terminal or TERM is dumb)\n"
+            "  --no-warn         every warning off (set warn NAME on turns one on again)\n"
             "  --dump-regs       at the end, the registers (info registers)\n"
             "  --dump CMD        at the end, a memory dump: \"x/NF ADDR\" or \"xp/NF ADDR\"\n"
             "                    (repeatable, at most %d)\n"
@@ -79,7 +80,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-    bool native, dump_regs, no_color;
+    bool native, dump_regs, no_color, no_warn;
     const char *script; /* -x FILE */
     uint64_t max_steps;
     const char *dumps[MAX_DUMPS];
@@ -132,7 +133,8 @@ static bool parse_size(const char *s, uint64_t *out)
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_VM, OPT_NAME, OPT_SHADOW, OPT_QUANTUM,
-           OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU, OPT_MAX_STEPS, OPT_DUMP_REGS, OPT_DUMP, OPT_NO_COLOR };
+           OPT_CHECK_ISOLATION, OPT_TECHNIQUE, OPT_MMU, OPT_MAX_STEPS, OPT_DUMP_REGS, OPT_DUMP, OPT_NO_COLOR,
+           OPT_NO_WARN };
     static const struct option opts[] = {
         {"native", no_argument, NULL, OPT_NATIVE},
         {"vm", required_argument, NULL, OPT_VM},
@@ -148,6 +150,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"check-isolation", no_argument, NULL, OPT_CHECK_ISOLATION},
         {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
         {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"no-warn", no_argument, NULL, OPT_NO_WARN},
         {"dump-regs", no_argument, NULL, OPT_DUMP_REGS},
         {"dump", required_argument, NULL, OPT_DUMP},
         {"help", no_argument, NULL, 'h'},
@@ -212,6 +215,7 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case OPT_DUMP_REGS: o->dump_regs = true; break;
         case OPT_NO_COLOR: o->no_color = true; break;
+        case OPT_NO_WARN: o->no_warn = true; break;
         case OPT_DUMP:
             if (o->ndumps == MAX_DUMPS)
                 return fail_usage("too many --dump (at most %s)", "32");
@@ -497,7 +501,7 @@ int main(int argc, char **argv)
     /* colour only for a person at a terminal: a transcript stays plain */
     const char *term = getenv("TERM");
     bool color = !batch && !o.no_color && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0;
-    struct monitor_options mo = {.batch = batch, .max_steps = o.max_steps, .color = color};
+    struct monitor_options mo = {.batch = batch, .max_steps = o.max_steps, .color = color, .no_warn = o.no_warn};
     monitor_init(&mon, o.native ? NULL : &sess, m, &syms, &mo, &interrupted);
     if ((status = monitor_time_travel(&mon, &o.run.vm[0])) != MON_OK) {
         monitor_free(&mon);
