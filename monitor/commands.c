@@ -26,6 +26,15 @@ const struct mon_command mon_commands[] = {
      "  until-exit\n", cmd_until_exit, false, false},
     {"run-to", {NULL}, "ADDR", "run until pc reaches ADDR (a guest-virtual address)",
      "  run-to sys     run until the instruction at the symbol sys\n", cmd_run_to, false, false},
+    {"next", {"n", NULL}, "[N]", "as step, but a call (jal or jalr linking in ra) runs on to its return",
+     "  A call runs until the instruction after it, with sp at or above where\n"
+     "  it was (a recursive call passes there deeper and runs on); a\n"
+     "  breakpoint, catchpoint or watchpoint stops it early.\n"
+     "  next 2        two instructions, each call one\n", cmd_next, true, false},
+    {"finish", {"fin", NULL}, "", "run until the current function returns, and say a0",
+     "  Runs to the address in ra as finish begins, with sp at or above where\n"
+     "  it was; stops early as continue does.\n"
+     "  finish\n", cmd_finish, false, false},
     {"break", {"b", NULL}, "ADDR", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
      "  Addresses are guest-virtual.\n"
      "  break trap     at a symbol\n"

@@ -225,6 +225,7 @@ typedef bool mon_handler(struct monitor *mon, int argc, char **argv);
 mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_break, cmd_delete, cmd_disable,
     cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit,
     cmd_walk, cmd_info_cpu, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
+mon_handler cmd_next, cmd_finish; /* step_over.c */
 mon_handler cmd_checkpoint, cmd_info_checkpoints, cmd_restart, cmd_reverse_step, cmd_reverse_continue;
 
 /* The command table (commands.c), the only list of commands: help,
@@ -265,6 +266,12 @@ bool mon_delete_other(struct monitor *mon, int id);
 /* Each watch's words as a run begins, its "old" (a page-table walk's A and
  * D, a device's DMA are no CPU stores: no watch stops at them). */
 void mon_watch_refresh(struct monitor *mon);
+/* run.c: run up to n instructions (UINT64_MAX: no end of its own), a
+ * breakpoint at pc stepped over first; why it stopped, and in *hit the pc
+ * of a breakpoint.  Then the line that says why, and where the guest stands. */
+bool mon_can_run(struct monitor *mon, const char *cmd); /* false after mon_error: the guest has ended, or the step limit */
+enum mon_stop mon_run(struct monitor *mon, uint64_t n, uint32_t *hit);
+void mon_tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, uint32_t hit);
 /* history.c: one exit into the ring. */
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 

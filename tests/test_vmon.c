@@ -30,7 +30,7 @@
 #include "scratch.h"
 
 static char *vmon, *dir;
-static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200];
+static char calls[4200], sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200];
 
 static bool assemble(const char *src, const char *name, char *out, size_t len)
 {
@@ -49,6 +49,7 @@ static int suite_init(void)
         return 1;
     return assemble("tests/vmon/spin.s", "spin.elf", spin, sizeof spin) &&
                    assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
+                   assemble("tests/vmon/calls.s", "calls.elf", calls, sizeof calls) &&
                    assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
                    assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb) &&
                    assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait) &&
@@ -120,6 +121,14 @@ static void transcript(const char *name, const char *cmds, int status, const cha
  * the virtual CPU's. */
 static void test_sum_native(void) { transcript("sum-native", "sum", 0, (const char *[]){"--native", sum, NULL}); }
 static void test_sum_vmm(void) { transcript("sum-vmm", "sum", 0, (const char *[]){sum, NULL}); }
+
+/* next and finish on calls.s (its comment and calls.cmd say what each
+ * stop must show, by hand), with their errors, natively and under the VMM. */
+static void test_calls_native(void)
+{
+    transcript("calls-native", "calls", 5, (const char *[]){"--native", calls, NULL});
+}
+static void test_calls_vmm(void) { transcript("calls-vmm", "calls", 5, (const char *[]){calls, NULL}); }
 
 /* checkpoint, restart, reverse-step, reverse-continue on sum.s, whose
  * registers and memory at each point travel.cmd works out by hand. */
@@ -698,6 +707,8 @@ void suite_vmon(void)
     CU_pSuite s = CU_add_suite("vmon", suite_init, suite_clean);
     CU_add_test(s, "every command on the bare machine (sum.s)", test_sum_native);
     CU_add_test(s, "every command under the VMM, the virtual CPU's values", test_sum_vmm);
+    CU_add_test(s, "next and finish on the bare machine (calls.s)", test_calls_native);
+    CU_add_test(s, "next and finish under the VMM", test_calls_vmm);
     CU_add_test(s, "time travel on the bare machine: travel.cmd's points, by hand", test_travel_native_transcript);
     CU_add_test(s, "time travel under the VMM: travel.cmd's points, by hand", test_travel_vmm_transcript);
     CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);
