@@ -35,10 +35,13 @@ const struct mon_command mon_commands[] = {
      "  Runs to the address in ra as finish begins, with sp at or above where\n"
      "  it was; stops early as continue does.\n"
      "  finish\n", cmd_finish, false, false},
-    {"break", {"b", NULL}, "ADDR", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
+    {"break", {"b", NULL}, "ADDR [if COND]", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
      "  Addresses are guest-virtual.\n"
+     "  A condition: if vm NAME (under the VMM), if user, if supervisor (the\n"
+     "  virtual CPU's mode under the VMM); a hit where it fails runs on.\n"
      "  break trap     at a symbol\n"
-     "  break *pc+8    two instructions ahead\n", cmd_break, false, false},
+     "  break *pc+8    two instructions ahead\n"
+     "  break sys if user\n", cmd_break, false, false},
     {"delete", {"d", NULL}, "N", "delete breakpoint N", "  delete 1\n", cmd_delete, false, false},
     {"disable", {NULL}, "N", "keep breakpoint N but do not stop there", "  disable 1\n", cmd_disable, false, false},
     {"enable", {NULL}, "N", "stop at breakpoint N again", "  enable 1\n", cmd_enable, false, false},

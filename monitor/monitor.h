@@ -53,6 +53,8 @@ struct mon_break {
     uint32_t va;
     bool enabled;
     uint64_t hits;
+    enum { BREAK_ALWAYS, BREAK_IF_USER, BREAK_IF_SUPERVISOR, BREAK_IF_VM } cond; /* break_cond.c */
+    int vm; /* BREAK_IF_VM: its index */
 };
 
 /* A catchpoint (catch.c): the next exit of a kind (enum vmm_exit_kind), or
@@ -157,6 +159,10 @@ struct monitor {
      * that keeps a record of exits should skip them: they happened). */
     struct mon_tt *tt;
     bool replaying;
+    /* run-to's or next's address while it runs: a conditional breakpoint
+     * there whose condition fails still ends that run. */
+    bool run_target_on;
+    uint32_t run_target;
 };
 
 /* s (under the VMM) or m (natively, with its symbols syms): one of them. */
@@ -272,6 +278,11 @@ void mon_watch_refresh(struct monitor *mon);
 bool mon_can_run(struct monitor *mon, const char *cmd); /* false after mon_error: the guest has ended, or the step limit */
 enum mon_stop mon_run(struct monitor *mon, uint64_t n, uint32_t *hit);
 void mon_tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, uint32_t hit);
+/* break_cond.c: the condition after "if" (argv[0]), into b; whether b's
+ * condition holds now; " if user" or "" for info breakpoints. */
+bool mon_break_cond_parse(struct monitor *mon, int argc, char **argv, struct mon_break *b);
+bool mon_break_cond_holds(struct monitor *mon, const struct mon_break *b);
+void mon_break_cond_text(struct monitor *mon, const struct mon_break *b, char *buf, size_t len);
 /* history.c: one exit into the ring. */
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 

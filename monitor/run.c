@@ -65,7 +65,15 @@ static bool code_address(struct monitor *mon, const char *cmd, int argc, char **
 bool cmd_break(struct monitor *mon, int argc, char **argv)
 {
     uint32_t va;
-    if (!code_address(mon, "break", argc, argv, &va))
+    int ifat = argc;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "if") == 0) {
+            ifat = i;
+            break;
+        }
+    struct mon_break cond = {0};
+    if (!code_address(mon, "break", ifat, argv, &va) ||
+        (ifat < argc && !mon_break_cond_parse(mon, argc - ifat, argv + ifat, &cond)))
         return false;
     char at[200];
     mon_where_text(mon, va, at, sizeof at);
@@ -80,8 +88,10 @@ bool cmd_break(struct monitor *mon, int argc, char **argv)
         return mon_error(mon, "break: %d breakpoints already (delete one)", MON_MAX_BREAKS);
     if (!machine_break_add(mon->m, va))
         return mon_error(mon, "break: out of memory");
-    *b = (struct mon_break){.id = mon->next_break++, .va = va, .enabled = true};
-    fprintf(mon->out, "breakpoint %d at %s\n", b->id, at);
+    *b = (struct mon_break){.id = mon->next_break++, .va = va, .enabled = true, .cond = cond.cond, .vm = cond.vm};
+    char ctext[80];
+    mon_break_cond_text(mon, b, ctext, sizeof ctext);
+    fprintf(mon->out, "breakpoint %d at %s%s\n", b->id, at, ctext);
     return true;
 }
 
@@ -136,8 +146,10 @@ bool cmd_info_breaks(struct monitor *mon, int argc, char **argv)
                 continue;
             char at[200];
             mon_where_text(mon, b->va, at, sizeof at);
-            fprintf(mon->out, "%-3d %-8s %s, hit %" PRIu64 " time%s\n", b->id, b->enabled ? "enabled" : "disabled",
-                    at, b->hits, b->hits == 1 ? "" : "s");
+            char ctext[80];
+            mon_break_cond_text(mon, b, ctext, sizeof ctext);
+            fprintf(mon->out, "%-3d %-8s %s%s, hit %" PRIu64 " time%s\n", b->id, b->enabled ? "enabled" : "disabled",
+                    at, ctext, b->hits, b->hits == 1 ? "" : "s");
             any = true;
         }
     if (!any)
@@ -259,6 +271,11 @@ enum mon_stop mon_run(struct monitor *mon, uint64_t n, uint32_t *hit)
         if (lifted && first) {
             machine_break_add(mon->m, here->va);
             lifted = false;
+        }
+        if (why == STOP_BREAK && !(mon->run_target_on && *hit == mon->run_target)) {
+            struct mon_break *b = break_at(mon, *hit);
+            if (b && !mon_break_cond_holds(mon, b))
+                why = STOP_STEPPED; /* its condition fails: on, silently */
         }
         if (why != STOP_STEPPED)
             break;
@@ -398,7 +415,10 @@ bool cmd_run_to(struct monitor *mon, int argc, char **argv)
     bool temporary = !(b && b->enabled);
     if (temporary && !machine_break_add(mon->m, va))
         return mon_error(mon, "run-to: out of memory");
+    mon->run_target_on = true;
+    mon->run_target = va;
     enum mon_stop why = mon_run(mon, UINT64_MAX, &hit);
+    mon->run_target_on = false;
     if (temporary) {
         machine_break_del(mon->m, va);
         if (why == STOP_BREAK && hit == va)

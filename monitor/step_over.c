@@ -47,7 +47,10 @@ static enum mon_stop run_to_return(struct monitor *mon, uint32_t target, uint32_
             mon_error(mon, "out of memory");
             return STOP_INTERRUPTED;
         }
+        mon->run_target_on = true;
+        mon->run_target = target;
         enum mon_stop why = mon_run(mon, UINT64_MAX, hit);
+        mon->run_target_on = false;
         if (temporary)
             machine_break_del(mon->m, target);
         if (why != STOP_BREAK || *hit != target)

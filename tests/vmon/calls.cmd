@@ -43,3 +43,12 @@ finish now
 c
 next
 finish
+restart
+break sumto if user
+break *sumto+4 if supervisor
+c
+#   the program runs in supervisor mode: 3 fails at sumto (on, silently),
+#   4 holds at sumto+4
+info breakpoints
+break _start if vm 0
+#   natively: no VMs, an error; under the VMM the VM is 0, calls
