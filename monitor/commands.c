@@ -53,6 +53,7 @@ const struct mon_command mon_commands[] = {
     {"x", {NULL}, "/NF ADDR", "guest-virtual memory: N units of F (w words, b bytes, s strings)",
      "  Read through the guest's own page tables, which are not changed (A\n"
      "  and D stay as they are).  gpa: before ADDR reads guest-physical memory.\n"
+     "  Under the VMM, hpa:ADDR reads host-physical memory (the real machine's).\n"
      "  x/4w sp        four words at the stack pointer\n"
      "  x/s msg        the string at msg\n", cmd_x, false, true},
     {"xp", {NULL}, "/NF ADDR", "guest-physical memory, as x", "  xp/2w 0x1000\n", cmd_xp, false, true},

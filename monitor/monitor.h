@@ -93,7 +93,7 @@ struct mon_exit_record {
 
 /* An address and the space it is in: every address the monitor takes or
  * prints says which. */
-enum mon_space { SPACE_GVA, SPACE_GPA };
+enum mon_space { SPACE_GVA, SPACE_GPA, SPACE_HPA }; /* hpa: x and xp only, under the VMM */
 
 /* What a run that just ended saw, for the line that says why it stopped. */
 enum mon_stop {

@@ -182,6 +182,9 @@ static void test_catch_watch(void) { transcript("catch", "catch", 0, (const char
 /* break ADDR if user / if supervisor / if vm NAME (condbreak.cmd says
  * what each stop must show, by hand), and the condition's errors. */
 static void test_cond_break(void) { transcript("condbreak", "condbreak", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+/* x and xp with hpa: under the VMM (hpa.cmd works the addresses out by
+ * hand), and where hpa: is refused. */
+static void test_hpa(void) { transcript("hpa", "hpa", 5, (const char *[]){"-m", "1M", paging, NULL}); }
 /* docs/monitor.md's guided tour: one system call from the guest to the VMM and back */
 static void test_tour(void) { transcript("tour", "tour", 0, (const char *[]){"-m", "1M", paging, NULL}); }
 
@@ -713,6 +716,7 @@ void suite_vmon(void)
     CU_add_test(s, "next and finish on the bare machine (calls.s)", test_calls_native);
     CU_add_test(s, "next and finish under the VMM", test_calls_vmm);
     CU_add_test(s, "conditional breakpoints under the VMM (paging.s)", test_cond_break);
+    CU_add_test(s, "host-physical memory, hpa:, under the VMM", test_hpa);
     CU_add_test(s, "time travel on the bare machine: travel.cmd's points, by hand", test_travel_native_transcript);
     CU_add_test(s, "time travel under the VMM: travel.cmd's points, by hand", test_travel_vmm_transcript);
     CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);

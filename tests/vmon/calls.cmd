@@ -52,3 +52,6 @@ c
 info breakpoints
 break _start if vm 0
 #   natively: no VMs, an error; under the VMM the VM is 0, calls
+x/w hpa:0x2000
+#   natively an error (no VMM); under the VMM guest frame 1 (_start, 0x1000)
+#   is at host frame 2: li sp, 0x4000 = 0x20204000
