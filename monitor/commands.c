@@ -35,6 +35,12 @@ const struct mon_command mon_commands[] = {
      "  Runs to the address in ra as finish begins, with sp at or above where\n"
      "  it was; stops early as continue does.\n"
      "  finish\n", cmd_finish, false, false},
+    {"info tlb", {"i tlb", NULL}, "", "the real machine's TLB: each valid entry's page, frame and rights",
+     "  Under the VMM the entries are shadow entries: guest-virtual pages on\n"
+     "  host frames (hpa); natively the program's own frames (gpa).\n"
+     "  info tlb\n", cmd_info_tlb, false, false},
+    {"info stats", {"i stats", NULL}, "", "the VM's statistics (natively: the machine's), as vrun --stats",
+     "  info stats\n", cmd_info_stats, false, false},
     {"break", {"b", NULL}, "ADDR [if COND]", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
      "  Addresses are guest-virtual.\n"
      "  A condition: if vm NAME (under the VMM), if user, if supervisor (the\n"

@@ -185,6 +185,8 @@ static void test_cond_break(void) { transcript("condbreak", "condbreak", 5, (con
 /* x and xp with hpa: under the VMM (hpa.cmd works the addresses out by
  * hand), and where hpa: is refused. */
 static void test_hpa(void) { transcript("hpa", "hpa", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+/* info tlb and info stats (tlbstats.cmd and calls.cmd count by hand). */
+static void test_tlb_stats(void) { transcript("tlbstats", "tlbstats", 5, (const char *[]){"-m", "1M", paging, NULL}); }
 /* docs/monitor.md's guided tour: one system call from the guest to the VMM and back */
 static void test_tour(void) { transcript("tour", "tour", 0, (const char *[]){"-m", "1M", paging, NULL}); }
 
@@ -717,6 +719,7 @@ void suite_vmon(void)
     CU_add_test(s, "next and finish under the VMM", test_calls_vmm);
     CU_add_test(s, "conditional breakpoints under the VMM (paging.s)", test_cond_break);
     CU_add_test(s, "host-physical memory, hpa:, under the VMM", test_hpa);
+    CU_add_test(s, "info tlb and info stats under the VMM", test_tlb_stats);
     CU_add_test(s, "time travel on the bare machine: travel.cmd's points, by hand", test_travel_native_transcript);
     CU_add_test(s, "time travel under the VMM: travel.cmd's points, by hand", test_travel_vmm_transcript);
     CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);

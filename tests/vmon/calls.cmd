@@ -55,3 +55,10 @@ break _start if vm 0
 x/w hpa:0x2000
 #   natively an error (no VMM); under the VMM guest frame 1 (_start, 0x1000)
 #   is at host frame 2: li sp, 0x4000 = 0x20204000
+info tlb
+info stats
+#   since the restart: li, li, call, beqz: 4 instructions; natively no
+#   trap, paging off: no TLB entry, no walk, the instruction TLB on the
+#   code page (0x1000, its own frame); under the VMM one exit, the hidden
+#   fault on the code page: its shadow entry gva 0x1000 -> hpa 0x2000 with
+#   every right (paging off), 0x7f
