@@ -56,3 +56,13 @@ void mon_break_cond_text(struct monitor *mon, const struct mon_break *b, char *b
     case BREAK_IF_VM: snprintf(buf, len, " if vm %s", mon->s->names[b->vm]); break;
     }
 }
+
+bool mon_break_cond_at(struct monitor *mon, uint32_t va)
+{
+    for (int i = 0; i < MON_MAX_BREAKS; i++) {
+        const struct mon_break *b = &mon->breaks[i];
+        if (b->id && b->enabled && b->va == va)
+            return mon_break_cond_holds(mon, b);
+    }
+    return true;
+}

@@ -284,6 +284,9 @@ void mon_tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, uin
 bool mon_break_cond_parse(struct monitor *mon, int argc, char **argv, struct mon_break *b);
 bool mon_break_cond_holds(struct monitor *mon, const struct mon_break *b);
 void mon_break_cond_text(struct monitor *mon, const struct mon_break *b, char *buf, size_t len);
+/* Whether a stop at va is one: the enabled breakpoint there (if any) has
+ * its condition hold now (reverse-continue's replay asks at each hit). */
+bool mon_break_cond_at(struct monitor *mon, uint32_t va);
 /* history.c: one exit into the ring. */
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 

@@ -62,3 +62,9 @@ info stats
 #   code page (0x1000, its own frame); under the VMM one exit, the hidden
 #   fault on the code page: its shadow entry gva 0x1000 -> hpa 0x2000 with
 #   every right (paging off), 0x7f
+c
+#   4 again, in sumto(2) (instret 10: sumto(3) ran 6 more); 3 at sumto
+#   (instret 9) failed
+reverse-continue
+#   back to the last hit whose condition held: 4 in sumto(3), instret 4
+#   (li, li, call, beqz retired), not 3 at instret 9
