@@ -41,9 +41,9 @@ const struct mon_command mon_commands[] = {
      "  info tlb\n", cmd_info_tlb, false, false},
     {"info stats", {"i stats", NULL}, "", "the VM's statistics (natively: the machine's), as vrun --stats",
      "  info stats\n", cmd_info_stats, false, false},
-    {"break", {"b", NULL}, "ADDR [if COND]", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
+    {"break", {"b", NULL}, "ADDR [if C]", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
      "  Addresses are guest-virtual.\n"
-     "  A condition: if vm NAME (under the VMM), if user, if supervisor (the\n"
+     "  C, a condition: vm NAME (under the VMM), user, supervisor (the\n"
      "  virtual CPU's mode under the VMM); a hit where it fails runs on.\n"
      "  break trap     at a symbol\n"
      "  break *pc+8    two instructions ahead\n"
