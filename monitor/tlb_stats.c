@@ -9,6 +9,32 @@
 #include "monitor.h"
 #include "ptwalk.h"
 
+/* Under the VMM, whose memory a host frame is: ", VM NAME's gpa 0x..."
+ * (the guest frame found by the VM's own map, vm_host_frame), ", a shadow
+ * table", or "" natively. */
+static void frame_owner(struct monitor *mon, uint32_t hpa, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!mon->s)
+        return;
+    int id = -1;
+    enum frame_kind k = vmm_frame_owner(mon->s->vmm, hpa >> PAGE_SHIFT, &id);
+    for (int i = 0; k == FRAME_GUEST && i < mon->s->cfg->nvms; i++)
+        if (vm_id(mon->s->vms[i]) == id) {
+            const struct vm *vm = mon->s->vms[i];
+            snprintf(buf, len, ", VM %s's memory", mon->s->names[i]);
+            for (uint32_t g = 0; g < vm_mem_size(vm) >> PAGE_SHIFT; g++)
+                if (vm_host_frame(vm, g) == hpa >> PAGE_SHIFT) {
+                    snprintf(buf, len, ", VM %s's gpa 0x%08x", mon->s->names[i], g << PAGE_SHIFT);
+                    break;
+                }
+        }
+    if (k == FRAME_SHADOW)
+        snprintf(buf, len, ", a shadow table");
+    if (k == FRAME_FREE)
+        snprintf(buf, len, ", a free frame");
+}
+
 bool cmd_info_tlb(struct monitor *mon, int argc, char **argv)
 {
     (void)argv;
@@ -27,7 +53,10 @@ bool cmd_info_tlb(struct monitor *mon, int argc, char **argv)
             continue;
         char e[160];
         pt_entry_text(s->pte, PT_LEVELS, e, sizeof e);
-        fprintf(mon->out, "  %2u  gva 0x%08x -> %s 0x%08x  (%s)\n", i, s->vpage, frame_space, PTE_FRAME(s->pte), e);
+        char own[96];
+        frame_owner(mon, PTE_FRAME(s->pte), own, sizeof own);
+        fprintf(mon->out, "  %2u  gva 0x%08x -> %s 0x%08x  (%s%s)\n", i, s->vpage, frame_space, PTE_FRAME(s->pte), e,
+                own);
         n++;
     }
     if (!n)

@@ -61,7 +61,7 @@ info stats
 #   trap, paging off: no TLB entry, no walk, the instruction TLB on the
 #   code page (0x1000, its own frame); under the VMM one exit, the hidden
 #   fault on the code page: its shadow entry gva 0x1000 -> hpa 0x2000 with
-#   every right (paging off), 0x7f
+#   every right (paging off), 0x7f, VM calls's gpa 0x1000
 c
 #   4 again, in sumto(2) (instret 10: sumto(3) ran 6 more); 3 at sumto
 #   (instret 9) failed

@@ -8,7 +8,7 @@ c
 info tlb
 #   the user program's code page: gva 0x400000, guest frame ucode = 0x2000,
 #   so hpa 0x3000; the shadow entry has the guest's rights V R X U
-#   (PTE_UCODE 0x1b)
+#   (PTE_UCODE 0x1b), in VM paging's memory at gpa 0x2000
 info stats
 #   the kernel's privileged instructions, each emulated: mtcr tvec, ptb,
 #   epc, timer (4), rdsr 2, wrsr 2, rfe 1 = 9 exits; hidden faults: with
