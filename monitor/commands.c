@@ -26,10 +26,28 @@ const struct mon_command mon_commands[] = {
      "  until-exit\n", cmd_until_exit, false, false},
     {"run-to", {NULL}, "ADDR", "run until pc reaches ADDR (a guest-virtual address)",
      "  run-to sys     run until the instruction at the symbol sys\n", cmd_run_to, false, false},
-    {"break", {"b", NULL}, "ADDR", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
+    {"next", {"n", NULL}, "[N]", "as step, but a call (jal or jalr linking in ra) runs on to its return",
+     "  A call runs until the instruction after it, with sp at or above where\n"
+     "  it was (a recursive call passes there deeper and runs on); a\n"
+     "  breakpoint, catchpoint or watchpoint stops it early.\n"
+     "  next 2        two instructions, each call one\n", cmd_next, true, false},
+    {"finish", {"fin", NULL}, "", "run until the current function returns, and say a0",
+     "  Runs to the address in ra as finish begins, with sp at or above where\n"
+     "  it was; stops early as continue does.\n"
+     "  finish\n", cmd_finish, false, false},
+    {"info tlb", {"i tlb", NULL}, "", "the real machine's TLB: each valid entry's page, frame and rights",
+     "  Under the VMM the entries are shadow entries: guest-virtual pages on\n"
+     "  host frames (hpa); natively the program's own frames (gpa).\n"
+     "  info tlb\n", cmd_info_tlb, false, false},
+    {"info stats", {"i stats", NULL}, "", "the VM's statistics (natively: the machine's), as vrun --stats",
+     "  info stats\n", cmd_info_stats, false, false},
+    {"break", {"b", NULL}, "ADDR [if C]", "stop before the instruction at ADDR (a symbol, *EXPR or a number)",
      "  Addresses are guest-virtual.\n"
+     "  C, a condition: vm NAME (under the VMM), user, supervisor (the\n"
+     "  virtual CPU's mode under the VMM); a hit where it fails runs on.\n"
      "  break trap     at a symbol\n"
-     "  break *pc+8    two instructions ahead\n", cmd_break, false, false},
+     "  break *pc+8    two instructions ahead\n"
+     "  break sys if user\n", cmd_break, false, false},
     {"delete", {"d", NULL}, "N", "delete breakpoint N", "  delete 1\n", cmd_delete, false, false},
     {"disable", {NULL}, "N", "keep breakpoint N but do not stop there", "  disable 1\n", cmd_disable, false, false},
     {"enable", {NULL}, "N", "stop at breakpoint N again", "  enable 1\n", cmd_enable, false, false},
@@ -41,6 +59,7 @@ const struct mon_command mon_commands[] = {
     {"x", {NULL}, "/NF ADDR", "guest-virtual memory: N units of F (w words, b bytes, s strings)",
      "  Read through the guest's own page tables, which are not changed (A\n"
      "  and D stay as they are).  gpa: before ADDR reads guest-physical memory.\n"
+     "  Under the VMM, hpa:ADDR reads host-physical memory (the real machine's).\n"
      "  x/4w sp        four words at the stack pointer\n"
      "  x/s msg        the string at msg\n", cmd_x, false, true},
     {"xp", {NULL}, "/NF ADDR", "guest-physical memory, as x", "  xp/2w 0x1000\n", cmd_xp, false, true},

@@ -180,7 +180,7 @@ bool mon_address(struct monitor *mon, const char *text, enum mon_space *space, u
         *space = SPACE_GPA;
         text += 4;
     } else if (strncmp(text, "hpa:", 4) == 0)
-        return mon_error(mon, "%s: host-physical addresses are not in this version of vmon (gva: or gpa:)", text);
+        return mon_error(mon, "%s: a host-physical address (hpa:) is for x and xp alone, under the VMM", text);
     return mon_expr(mon, text, value);
 }
 

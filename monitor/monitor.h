@@ -55,6 +55,8 @@ struct mon_break {
     uint32_t va;
     bool enabled;
     uint64_t hits;
+    enum { BREAK_ALWAYS, BREAK_IF_USER, BREAK_IF_SUPERVISOR, BREAK_IF_VM } cond; /* break_cond.c */
+    int vm; /* BREAK_IF_VM: its index */
 };
 
 /* A catchpoint (catch.c): the next exit of a kind (enum vmm_exit_kind), or
@@ -93,7 +95,7 @@ struct mon_exit_record {
 
 /* An address and the space it is in: every address the monitor takes or
  * prints says which. */
-enum mon_space { SPACE_GVA, SPACE_GPA };
+enum mon_space { SPACE_GVA, SPACE_GPA, SPACE_HPA }; /* hpa: x and xp only, under the VMM */
 
 /* What a run that just ended saw, for the line that says why it stopped. */
 enum mon_stop {
@@ -195,6 +197,10 @@ struct monitor {
     struct mon_tt *tt;
     bool replaying;
     struct mon_warn warn; /* warn.c */
+    /* run-to's or next's address while it runs: a conditional breakpoint
+     * there whose condition fails still ends that run. */
+    bool run_target_on;
+    uint32_t run_target;
 };
 
 /* s (under the VMM) or m (natively, with its symbols syms): one of them. */
@@ -263,6 +269,8 @@ typedef bool mon_handler(struct monitor *mon, int argc, char **argv);
 mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_break, cmd_delete, cmd_disable,
     cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit,
     cmd_walk, cmd_info_cpu, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
+mon_handler cmd_next, cmd_finish; /* step_over.c */
+mon_handler cmd_info_tlb, cmd_info_stats; /* tlb_stats.c */
 mon_handler cmd_checkpoint, cmd_info_checkpoints, cmd_restart, cmd_reverse_step, cmd_reverse_continue;
 mon_handler cmd_set_warn, cmd_info_warnings;
 
@@ -304,6 +312,20 @@ bool mon_delete_other(struct monitor *mon, int id);
 /* Each watch's words as a run begins, its "old" (a page-table walk's A and
  * D, a device's DMA are no CPU stores: no watch stops at them). */
 void mon_watch_refresh(struct monitor *mon);
+/* run.c: run up to n instructions (UINT64_MAX: no end of its own), a
+ * breakpoint at pc stepped over first; why it stopped, and in *hit the pc
+ * of a breakpoint.  Then the line that says why, and where the guest stands. */
+bool mon_can_run(struct monitor *mon, const char *cmd); /* false after mon_error: the guest has ended, or the step limit */
+enum mon_stop mon_run(struct monitor *mon, uint64_t n, uint32_t *hit);
+void mon_tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, uint32_t hit);
+/* break_cond.c: the condition after "if" (argv[0]), into b; whether b's
+ * condition holds now; " if user" or "" for info breakpoints. */
+bool mon_break_cond_parse(struct monitor *mon, int argc, char **argv, struct mon_break *b);
+bool mon_break_cond_holds(struct monitor *mon, const struct mon_break *b);
+void mon_break_cond_text(struct monitor *mon, const struct mon_break *b, char *buf, size_t len);
+/* Whether a stop at va is one: the enabled breakpoint there (if any) has
+ * its condition hold now (reverse-continue's replay asks at each hit). */
+bool mon_break_cond_at(struct monitor *mon, uint32_t va);
 /* history.c: one exit into the ring. */
 void mon_history_add(struct monitor *mon, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d);
 /* warn.c: the warnings an exit may raise (from the exit hook, after it). */

@@ -65,7 +65,15 @@ static bool code_address(struct monitor *mon, const char *cmd, int argc, char **
 bool cmd_break(struct monitor *mon, int argc, char **argv)
 {
     uint32_t va;
-    if (!code_address(mon, "break", argc, argv, &va))
+    int ifat = argc;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "if") == 0) {
+            ifat = i;
+            break;
+        }
+    struct mon_break cond = {0};
+    if (!code_address(mon, "break", ifat, argv, &va) ||
+        (ifat < argc && !mon_break_cond_parse(mon, argc - ifat, argv + ifat, &cond)))
         return false;
     char at[200];
     mon_where_text(mon, va, at, sizeof at);
@@ -80,8 +88,10 @@ bool cmd_break(struct monitor *mon, int argc, char **argv)
         return mon_error(mon, "break: %d breakpoints already (delete one)", MON_MAX_BREAKS);
     if (!machine_break_add(mon->m, va))
         return mon_error(mon, "break: out of memory");
-    *b = (struct mon_break){.id = mon->next_break++, .va = va, .enabled = true};
-    fprintf(mon->out, "breakpoint %d at %s\n", b->id, at);
+    *b = (struct mon_break){.id = mon->next_break++, .va = va, .enabled = true, .cond = cond.cond, .vm = cond.vm};
+    char ctext[80];
+    mon_break_cond_text(mon, b, ctext, sizeof ctext);
+    fprintf(mon->out, "breakpoint %d at %s%s\n", b->id, at, ctext);
     return true;
 }
 
@@ -136,8 +146,10 @@ bool cmd_info_breaks(struct monitor *mon, int argc, char **argv)
                 continue;
             char at[200];
             mon_where_text(mon, b->va, at, sizeof at);
-            fprintf(mon->out, "%-3d %-8s %s, hit %" PRIu64 " time%s\n", b->id, b->enabled ? "enabled" : "disabled",
-                    at, b->hits, b->hits == 1 ? "" : "s");
+            char ctext[80];
+            mon_break_cond_text(mon, b, ctext, sizeof ctext);
+            fprintf(mon->out, "%-3d %-8s %s%s, hit %" PRIu64 " time%s\n", b->id, b->enabled ? "enabled" : "disabled",
+                    at, ctext, b->hits, b->hits == 1 ? "" : "s");
             any = true;
         }
     if (!any)
@@ -173,7 +185,7 @@ static uint64_t instret(struct monitor *mon)
 }
 
 /* Whether the guest can run; if not, false after mon_error. */
-static bool can_run(struct monitor *mon, const char *cmd)
+bool mon_can_run(struct monitor *mon, const char *cmd)
 {
     struct vm *vm = mon_vm(mon);
     if (vm && vm_state(vm) != VM_RUNNABLE)
@@ -227,7 +239,7 @@ static enum mon_stop slice(struct monitor *mon, uint64_t n, uint32_t *hit)
 /* Run up to n instructions (UINT64_MAX: no end of its own) from where the
  * guest stands: a breakpoint at pc is stepped over first, as a debugger
  * resumes.  Why it stopped; *hit as slice's. */
-static enum mon_stop run(struct monitor *mon, uint64_t n, uint32_t *hit)
+enum mon_stop mon_run(struct monitor *mon, uint64_t n, uint32_t *hit)
 {
     *mon->interrupted = 0;
     mon->caught = mon->watched = 0;
@@ -270,6 +282,11 @@ static enum mon_stop run(struct monitor *mon, uint64_t n, uint32_t *hit)
         if (lifted && first) {
             machine_break_add(mon->m, here->va);
             lifted = false;
+        }
+        if (why == STOP_BREAK && !(mon->run_target_on && *hit == mon->run_target)) {
+            struct mon_break *b = break_at(mon, *hit);
+            if (b && !mon_break_cond_holds(mon, b))
+                why = STOP_STEPPED; /* its condition fails: on, silently */
         }
         if (why != STOP_STEPPED)
             break;
@@ -324,7 +341,7 @@ static void tell_end(struct monitor *mon)
 }
 
 /* The line that says why a run stopped, then where the guest stands. */
-static void tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, uint32_t hit)
+void mon_tell_stop(struct monitor *mon, enum mon_stop why, uint64_t retired, uint32_t hit)
 {
     char at[200];
     struct mon_break *b;
@@ -378,12 +395,12 @@ bool cmd_step(struct monitor *mon, int argc, char **argv)
         return mon_error(mon, "step takes at most a count");
     if (argc == 2 && !mon_count(mon, "step", argv[1], STEP_MAX, &n))
         return false;
-    if (!can_run(mon, "step"))
+    if (!mon_can_run(mon, "step"))
         return false;
     uint64_t before = mon->steps;
     uint32_t hit = 0;
-    enum mon_stop why = run(mon, n, &hit);
-    tell_stop(mon, why, mon->steps - before, hit);
+    enum mon_stop why = mon_run(mon, n, &hit);
+    mon_tell_stop(mon, why, mon->steps - before, hit);
     return true;
 }
 
@@ -392,30 +409,33 @@ bool cmd_continue(struct monitor *mon, int argc, char **argv)
     (void)argv;
     if (argc > 1)
         return mon_error(mon, "continue takes no argument");
-    if (!can_run(mon, "continue"))
+    if (!mon_can_run(mon, "continue"))
         return false;
     uint32_t hit = 0;
-    enum mon_stop why = run(mon, UINT64_MAX, &hit);
-    tell_stop(mon, why, 0, hit);
+    enum mon_stop why = mon_run(mon, UINT64_MAX, &hit);
+    mon_tell_stop(mon, why, 0, hit);
     return true;
 }
 
 bool cmd_run_to(struct monitor *mon, int argc, char **argv)
 {
     uint32_t va, hit = 0;
-    if (!code_address(mon, "run-to", argc, argv, &va) || !can_run(mon, "run-to"))
+    if (!code_address(mon, "run-to", argc, argv, &va) || !mon_can_run(mon, "run-to"))
         return false;
     struct mon_break *b = break_at(mon, va);
     bool temporary = !(b && b->enabled);
     if (temporary && !machine_break_add(mon->m, va))
         return mon_error(mon, "run-to: out of memory");
-    enum mon_stop why = run(mon, UINT64_MAX, &hit);
+    mon->run_target_on = true;
+    mon->run_target = va;
+    enum mon_stop why = mon_run(mon, UINT64_MAX, &hit);
+    mon->run_target_on = false;
     if (temporary) {
         machine_break_del(mon->m, va);
         if (why == STOP_BREAK && hit == va)
             why = STOP_REACHED;
     }
-    tell_stop(mon, why, 0, hit);
+    mon_tell_stop(mon, why, 0, hit);
     return true;
 }
 
@@ -448,12 +468,12 @@ bool cmd_until_exit(struct monitor *mon, int argc, char **argv)
         return mon_error(mon, "until-exit takes no argument");
     if (!mon->s)
         return mon_error(mon, "until-exit: the bare machine has no VM exits (run vmon without --native)");
-    if (!can_run(mon, "until-exit"))
+    if (!mon_can_run(mon, "until-exit"))
         return false;
     uint32_t hit = 0;
     mon->pause_on_exit = true;
-    enum mon_stop why = run(mon, UINT64_MAX, &hit);
-    tell_stop(mon, why, 0, hit); /* the exit's block (view_exit), then where the guest stands */
+    enum mon_stop why = mon_run(mon, UINT64_MAX, &hit);
+    mon_tell_stop(mon, why, 0, hit); /* the exit's block (view_exit), then where the guest stands */
     mon->pause_on_exit = false;
     return true;
 }

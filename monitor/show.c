@@ -82,11 +82,36 @@ static void join(int argc, char **argv, int from, char *buf, size_t len)
         n += (size_t)snprintf(buf + n, len - n, "%s%s", i > from ? " " : "", argv[i]);
 }
 
+/* Bytes at a physical address: the guest's (gpa), or the real machine's
+ * (hpa, under the VMM). */
+static bool read_space(struct monitor *mon, enum mon_space sp, uint32_t pa, void *buf, size_t len)
+{
+    return sp == SPACE_HPA ? machine_read_phys(mon->m, pa, buf, len) : mon_read_phys(mon, pa, buf, len);
+}
+
+static bool word_space(struct monitor *mon, enum mon_space sp, uint32_t pa, uint32_t *w)
+{
+    uint8_t b[4];
+    if (sp != SPACE_HPA)
+        return mon_word(mon, pa, w);
+    if (!machine_read_phys(mon->m, pa, b, 4))
+        return false;
+    *w = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24; /* the machine is little-endian */
+    return true;
+}
+
 /* One unit's guest-physical address, in the space asked for; false after
  * mon_error. */
 static bool locate(struct monitor *mon, const char *cmd, enum mon_space sp, uint32_t a, uint32_t size, uint32_t *pa)
 {
     char why[256];
+    if (sp == SPACE_HPA) {
+        *pa = a;
+        if (!read_space(mon, sp, a, (uint8_t[4]){0}, size))
+            return mon_error(mon, "%s: hpa 0x%08x: outside the real machine's memory (0x%08x bytes)", cmd, a,
+                             machine_mem_size(mon->m));
+        return true;
+    }
     if (sp == SPACE_GVA && !mon_translate(mon, a, pa, why, sizeof why))
         return mon_error(mon, "%s: gva 0x%08x: %s", cmd, a, why);
     if (sp == SPACE_GPA)
@@ -104,7 +129,7 @@ static void line_start(struct monitor *mon, enum mon_space sp, uint32_t a)
     if (sp == SPACE_GVA)
         mon_where_text(mon, a, at, sizeof at);
     else
-        snprintf(at, sizeof at, "gpa 0x%08x", a);
+        snprintf(at, sizeof at, "%s 0x%08x", sp == SPACE_HPA ? "hpa" : "gpa", a);
     fprintf(mon->out, "%s:", at);
 }
 
@@ -120,20 +145,28 @@ static bool examine(struct monitor *mon, int argc, char **argv, enum mon_space d
     join(argc, argv, 1, text, sizeof text);
     enum mon_space sp;
     uint32_t a;
-    if (!mon_address(mon, text, &sp, &a))
+    if (strncmp(text, "hpa:", 4) == 0) {
+        if (!mon->s)
+            return mon_error(mon, "%s: %s: host-physical memory is the VMM's real machine's; natively the machine's memory is gpa: (xp)",
+                             cmd, text);
+        if (!mon_expr(mon, text + 4, &a))
+            return false;
+        sp = SPACE_HPA;
+    } else if (!mon_address(mon, text, &sp, &a)) {
         return false;
+    }
     if (dflt == SPACE_GPA && strncmp(text, "gva:", 4) == 0)
         return mon_error(mon, "xp: %s: xp reads guest-physical memory (x reads guest-virtual)", text);
-    if (dflt == SPACE_GPA)
+    if (dflt == SPACE_GPA && sp != SPACE_HPA)
         sp = SPACE_GPA;
     uint32_t pa;
     if (unit == 'w') {
         if (a & 3)
             return mon_error(mon, "%s: %s 0x%08x: a word's address is a multiple of 4", cmd,
-                             sp == SPACE_GVA ? "gva" : "gpa", a);
+                             sp == SPACE_GVA ? "gva" : sp == SPACE_GPA ? "gpa" : "hpa", a);
         for (uint64_t i = 0; i < n; i++, a += 4) {
             uint32_t w;
-            if (!locate(mon, cmd, sp, a, 4, &pa) || !mon_word(mon, pa, &w)) {
+            if (!locate(mon, cmd, sp, a, 4, &pa) || !word_space(mon, sp, pa, &w)) {
                 if (i % 4)
                     fprintf(mon->out, "\n");
                 return false;
@@ -147,7 +180,7 @@ static bool examine(struct monitor *mon, int argc, char **argv, enum mon_space d
     if (unit == 'b') {
         for (uint64_t i = 0; i < n; i++, a++) {
             uint8_t b;
-            if (!locate(mon, cmd, sp, a, 1, &pa) || !mon_read_phys(mon, pa, &b, 1)) {
+            if (!locate(mon, cmd, sp, a, 1, &pa) || !read_space(mon, sp, pa, &b, 1)) {
                 if (i % 8)
                     fprintf(mon->out, "\n");
                 return false;
@@ -166,7 +199,7 @@ static bool examine(struct monitor *mon, int argc, char **argv, enum mon_space d
         uint32_t start = a;
         for (unsigned len = 0;; len++, a++) {
             uint8_t b;
-            if (!locate(mon, cmd, sp, a, 1, &pa) || !mon_read_phys(mon, pa, &b, 1))
+            if (!locate(mon, cmd, sp, a, 1, &pa) || !read_space(mon, sp, pa, &b, 1))
                 return false;
             if (b == 0) {
                 a++;
@@ -176,7 +209,7 @@ static bool examine(struct monitor *mon, int argc, char **argv, enum mon_space d
                 k += (size_t)snprintf(s + k, sizeof s - k, "...");
                 while (b) { /* the next string starts after this one's NUL */
                     a++;
-                    if (!locate(mon, cmd, sp, a, 1, &pa) || !mon_read_phys(mon, pa, &b, 1))
+                    if (!locate(mon, cmd, sp, a, 1, &pa) || !read_space(mon, sp, pa, &b, 1))
                         return false;
                 }
                 a++;

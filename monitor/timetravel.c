@@ -269,7 +269,7 @@ static bool replay(struct monitor *mon, uint64_t target, const uint32_t *want_pc
         uint64_t before = now_instret(mon);
         bool hit;
         ok = replay_slice(mon, target - before, &hit, &why);
-        if (ok && hit && last)
+        if (ok && hit && last && mon_break_cond_at(mon, now_pc(mon))) /* a failed condition is no hit */
             *last = (struct tt_hit){.found = true, .instret = now_instret(mon), .pc = now_pc(mon)};
         still = now_instret(mon) == before ? still + 1 : 0;
         if (still > 64) {

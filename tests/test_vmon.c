@@ -30,7 +30,8 @@
 #include "scratch.h"
 
 static char *vmon, *dir;
-static char sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200], stale[4200], sens[4200];
+static char calls[4200], sum[4200], paging[4200], badptb[4200], spin[4200], conwait[4200], diskinc[4200], stale[4200],
+    sens[4200];
 
 static bool assemble(const char *src, const char *name, char *out, size_t len)
 {
@@ -49,6 +50,7 @@ static int suite_init(void)
         return 1;
     return assemble("tests/vmon/spin.s", "spin.elf", spin, sizeof spin) &&
                    assemble("tests/vmon/sum.s", "sum.elf", sum, sizeof sum) &&
+                   assemble("tests/vmon/calls.s", "calls.elf", calls, sizeof calls) &&
                    assemble("tests/guests/paging.s", "paging.elf", paging, sizeof paging) &&
                    assemble("tests/guests/badptb.s", "badptb.elf", badptb, sizeof badptb) &&
                    assemble("tests/guests/conwait.s", "conwait.elf", conwait, sizeof conwait) &&
@@ -122,6 +124,14 @@ static void transcript(const char *name, const char *cmds, int status, const cha
  * the virtual CPU's. */
 static void test_sum_native(void) { transcript("sum-native", "sum", 0, (const char *[]){"--native", sum, NULL}); }
 static void test_sum_vmm(void) { transcript("sum-vmm", "sum", 0, (const char *[]){sum, NULL}); }
+
+/* next and finish on calls.s (its comment and calls.cmd say what each
+ * stop must show, by hand), with their errors, natively and under the VMM. */
+static void test_calls_native(void)
+{
+    transcript("calls-native", "calls", 5, (const char *[]){"--native", calls, NULL});
+}
+static void test_calls_vmm(void) { transcript("calls-vmm", "calls", 5, (const char *[]){calls, NULL}); }
 
 /* checkpoint, restart, reverse-step, reverse-continue on sum.s, whose
  * registers and memory at each point travel.cmd works out by hand. */
@@ -210,6 +220,14 @@ static void test_views(void) { transcript("views", "views", 5, (const char *[]){
  * a reflected system call caught by cause, and the remap's store into a
  * live page table caught as a tracing fault and by a watch on that entry. */
 static void test_catch_watch(void) { transcript("catch", "catch", 0, (const char *[]){"-m", "1M", paging, NULL}); }
+/* break ADDR if user / if supervisor / if vm NAME (condbreak.cmd says
+ * what each stop must show, by hand), and the condition's errors. */
+static void test_cond_break(void) { transcript("condbreak", "condbreak", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+/* x and xp with hpa: under the VMM (hpa.cmd works the addresses out by
+ * hand), and where hpa: is refused. */
+static void test_hpa(void) { transcript("hpa", "hpa", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+/* info tlb and info stats (tlbstats.cmd and calls.cmd count by hand). */
+static void test_tlb_stats(void) { transcript("tlbstats", "tlbstats", 5, (const char *[]){"-m", "1M", paging, NULL}); }
 /* docs/monitor.md's guided tour: one system call from the guest to the VMM and back */
 static void test_tour(void) { transcript("tour", "tour", 0, (const char *[]){"-m", "1M", paging, NULL}); }
 
@@ -738,6 +756,11 @@ void suite_vmon(void)
     CU_pSuite s = CU_add_suite("vmon", suite_init, suite_clean);
     CU_add_test(s, "every command on the bare machine (sum.s)", test_sum_native);
     CU_add_test(s, "every command under the VMM, the virtual CPU's values", test_sum_vmm);
+    CU_add_test(s, "next and finish on the bare machine (calls.s)", test_calls_native);
+    CU_add_test(s, "next and finish under the VMM", test_calls_vmm);
+    CU_add_test(s, "conditional breakpoints under the VMM (paging.s)", test_cond_break);
+    CU_add_test(s, "host-physical memory, hpa:, under the VMM", test_hpa);
+    CU_add_test(s, "info tlb and info stats under the VMM", test_tlb_stats);
     CU_add_test(s, "time travel on the bare machine: travel.cmd's points, by hand", test_travel_native_transcript);
     CU_add_test(s, "time travel under the VMM: travel.cmd's points, by hand", test_travel_vmm_transcript);
     CU_add_test(s, "bad commands and operands: one line each, the session goes on, status 5", test_errors);
