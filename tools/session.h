@@ -100,6 +100,13 @@ void console_out_finish(struct console_out *o);
 
 /* --- inputs (session_input.c) --- */
 
+/* The front ends' numbers.  A size: digits, then K, M or G (either case)
+ * for KiB, MiB, GiB ("65536", "512K", "16M", "1G"); a value past 64 bits
+ * is UINT64_MAX, past every limit.  A count: decimal digits only.  False
+ * if malformed. */
+bool session_parse_size(const char *s, uint64_t *out);
+bool session_parse_count(const char *s, uint64_t *out);
+
 /* Read and check an image (at most 1 GiB, elf_load.h); false after one line
  * on stderr, "PROG: PATH: not an ELF file" and the like. */
 bool session_read_image(const char *prog, const char *path, struct elf_image *img);

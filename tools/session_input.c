@@ -2,6 +2,7 @@
  * session_input.c - what a session reads: images, disks, and what two
  * machines run side by side share (session.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -83,5 +84,43 @@ bool session_inputs_open(const char *prog, const char *mode, const struct sessio
         session_inputs_close(in);
         return false;
     }
+    return true;
+}
+
+bool session_parse_size(const char *s, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    uint64_t v = 0;
+    bool over = false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            over = true;
+        else
+            v = v * 10 + d;
+    }
+    unsigned shift = 0;
+    switch (*s) {
+    case 'K': case 'k': shift = 10; s++; break;
+    case 'M': case 'm': shift = 20; s++; break;
+    case 'G': case 'g': shift = 30; s++; break;
+    }
+    if (*s != '\0')
+        return false;
+    *out = over || v > UINT64_MAX >> shift ? UINT64_MAX : v << shift;
+    return true;
+}
+
+bool session_parse_count(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end != '\0')
+        return false;
+    *out = v;
     return true;
 }

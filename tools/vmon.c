@@ -97,39 +97,6 @@ static int fail_usage(const char *fmt, const char *arg)
     return MON_USAGE;
 }
 
-static bool parse_count(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end != '\0')
-        return false;
-    *out = v;
-    return true;
-}
-
-/* -m as vrun takes it: digits, then K, M or G. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    unsigned shift = 0;
-    switch (*end) {
-    case 'K': case 'k': shift = 10; end++; break;
-    case 'M': case 'm': shift = 20; end++; break;
-    case 'G': case 'g': shift = 30; end++; break;
-    }
-    if (*end)
-        return false;
-    *out = errno || v > UINT64_MAX >> shift ? UINT64_MAX : (uint64_t)v << shift;
-    return true;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { OPT_NATIVE = 256, OPT_ISA, OPT_DISK, OPT_BOOT, OPT_VM, OPT_NAME, OPT_SHADOW, OPT_QUANTUM,
@@ -175,7 +142,7 @@ static int parse(int argc, char **argv, struct opts *o)
             cur->path = optarg;
             break;
         case 'm':
-            if (!parse_size(optarg, &v))
+            if (!session_parse_size(optarg, &v))
                 return fail_usage("-m %s: not a size (bytes, or with a K, M or G suffix)", optarg);
             if (!machine_mem_size_ok(v, err, sizeof err)) {
                 fprintf(stderr, "%s: -m %s: %s\n", prog, optarg, err);
@@ -194,7 +161,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_TECHNIQUE: o->run.technique = optarg; break;
         case OPT_MMU: o->run.mmu = optarg; break;
         case OPT_QUANTUM:
-            if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
+            if (!session_parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
                 return fail_usage("--quantum %s: not a number of instructions", optarg);
             o->run.quantum = (uint32_t)v;
             break;
@@ -210,7 +177,7 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'x': o->script = optarg; break;
         case OPT_MAX_STEPS:
-            if (!parse_count(optarg, &o->max_steps) || o->max_steps == 0)
+            if (!session_parse_count(optarg, &o->max_steps) || o->max_steps == 0)
                 return fail_usage("--max-steps %s: not a number of instructions from 1", optarg);
             break;
         case OPT_DUMP_REGS: o->dump_regs = true; break;

@@ -134,47 +134,6 @@ static int fail_usage(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* -m's syntax, the same in every mode: digits, then K, M or G (either
- * case) for KiB, MiB, GiB: "65536", "512K", "16M", "1G".  false if
- * malformed; a value past 64 bits is UINT64_MAX, past every limit. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-    if (*s < '0' || *s > '9')
-        return false;
-    uint64_t v = 0;
-    bool over = false;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            over = true;
-        else
-            v = v * 10 + d;
-    }
-    unsigned shift = 0;
-    switch (*s) {
-    case 'K': case 'k': shift = 10; s++; break;
-    case 'M': case 'm': shift = 20; s++; break;
-    case 'G': case 'g': shift = 30; s++; break;
-    }
-    if (*s != '\0')
-        return false;
-    *out = over || v > UINT64_MAX >> shift ? UINT64_MAX : v << shift;
-    return true;
-}
-
-static bool parse_count(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end != '\0')
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Deliberate bugs asked for in the environment (VMLAB_INJECT and
  * VMLAB_REF_INJECT: the checkers' negative controls, never real use): a
  * number of flags, or false after one line on stderr. */
@@ -182,7 +141,7 @@ static bool env_flags(const char *name, const char *what, uint64_t *flags)
 {
     const char *v = getenv(name);
     *flags = 0;
-    if (!v || (parse_count(v, flags) && *flags <= UINT32_MAX))
+    if (!v || (session_parse_count(v, flags) && *flags <= UINT32_MAX))
         return true;
     fprintf(stderr, "%s: %s=%s: not a number (of %s flags)\n", prog, name, v, what);
     return false;
@@ -241,7 +200,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case OPT_NATIVE: o->native = true; break;
         case OPT_LOCKSTEP: o->lockstep = true; break;
         case OPT_LOCKSTEP_ALL:
-            if (!parse_count(optarg, &v) || v == 0 || v > 32)
+            if (!session_parse_count(optarg, &v) || v == 0 || v > 32)
                 return fail_usage("--lockstep-all %s: not a number of differences from 1 to 32", optarg);
             o->lockstep = true;
             o->lockstep_all = (unsigned)v;
@@ -259,7 +218,7 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'm': {
             char why[100];
-            if (!parse_size(optarg, &v))
+            if (!session_parse_size(optarg, &v))
                 return fail_usage("-m %s: not a size (examples: 65536, 512K, 16M, 1G)", optarg);
             if (!machine_mem_size_ok(v, why, sizeof why)) {
                 fprintf(stderr, "%s: -m %s: %s\n", prog, optarg, why);
@@ -295,13 +254,13 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         }
         case OPT_QUANTUM:
-            if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
+            if (!session_parse_count(optarg, &v) || v == 0 || v > UINT32_MAX)
                 return fail_usage("--quantum %s: not a number of instructions", optarg);
             o->run.quantum = (uint32_t)v;
             break;
         case OPT_DISK: cur->disk = optarg; break;
         case 'n':
-            if (!parse_count(optarg, &cur->max_insns))
+            if (!session_parse_count(optarg, &cur->max_insns))
                 return fail_usage("-n %s: not a number of instructions", optarg);
             if (cur->max_insns == 0) /* the VMM takes 0 for "no limit": say so rather than run unlimited */
                 return fail_usage("-n %s: the limit must be at least 1 instruction", optarg);
