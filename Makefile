@@ -54,9 +54,10 @@ vmm_USES     := isa
 session_USES := vmm asm isa
 monitor_USES := session vmm asm isa
 
-TOOLS     := vrun visa vasm vdis vmon
+TOOLS     := vrun visa vasm vdis vmon vpg
 vrun_LIBS := session vmm asm ref isa
 visa_LIBS := isa
+vpg_LIBS  := isa
 vasm_LIBS := asm isa
 vdis_LIBS := asm isa
 vmon_LIBS := monitor session vmm asm ref isa
