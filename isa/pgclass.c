@@ -338,21 +338,22 @@ static int config_change(const struct outcome *o, char *what, size_t len)
     return -1;
 }
 
-/* Behaviour: how the outcomes of two states with the same view differ;
- * false if they do not, or if either trapped. */
-static bool outcomes_differ(const struct pg_state *sa, const struct outcome *a, const struct outcome *b, char *what,
+/* Behaviour: how the outcomes of two states with the same view differ,
+ * and the rank of that difference (0: what the program sees, else 1 + the
+ * configuration part's); -1 if they do not differ, or if either trapped. */
+static int outcomes_differ(const struct pg_state *sa, const struct outcome *a, const struct outcome *b, char *what,
                             size_t len)
 {
     if (a->trapped || b->trapped)
-        return false;
+        return -1;
     for (int i = 1; i < NREGS; i++)
         if (a->r[i] != b->r[i]) {
             snprintf(what, len, "%s: 0x%08x / 0x%08x", isa_reg_name((unsigned)i), a->r[i], b->r[i]);
-            return true;
+            return 0;
         }
     if (a->pc != b->pc) {
         snprintf(what, len, "pc: 0x%08x / 0x%08x", a->pc, b->pc);
-        return true;
+        return 0;
     }
     for (int p = 0; p < PG_VIEW_PAGES; p++)
         for (uint32_t i = 0; i < PAGE_SIZE; i += 4)
@@ -361,7 +362,7 @@ static bool outcomes_differ(const struct pg_state *sa, const struct outcome *a, 
                 memcpy(&x, &a->view[p][i], 4);
                 memcpy(&y, &b->view[p][i], 4);
                 snprintf(what, len, "memory at 0x%08x: 0x%08x / 0x%08x", view_va(p) + i, x, y);
-                return true;
+                return 0;
             }
     (void)sa;
     /* The effect on the configuration: part by part, both runs leave it
@@ -379,10 +380,10 @@ static bool outcomes_differ(const struct pg_state *sa, const struct outcome *a, 
             part_value(&b1[i], vb, sizeof vb);
             snprintf(what, len, "%s: %s %s / %s %s", a0[i].name, a0[i].v == a1[i].v ? "left at" : "set to", va,
                      b0[i].v == b1[i].v ? "left at" : "set to", vb);
-            return true;
+            return 1 + i;
         }
     }
-    return false;
+    return -1;
 }
 
 /* --- generating states ----------------------------------------------------- */
@@ -608,8 +609,9 @@ bool pgclass_run(struct pg_report *rep, enum isa_variant isa, unsigned states, u
                     rep->runs++;
                     account(in, &sc, &v, var);
                     char what[PG_WHAT];
-                    if (outcomes_differ(&s, base, var, what, sizeof what)) {
-                        int d = state_differences(&s, &v, NULL, 0);
+                    int rank = outcomes_differ(&s, base, var, what, sizeof what);
+                    if (rank >= 0) {
+                        int d = 100 * state_differences(&s, &v, NULL, 0) + rank;
                         in->behaviour = true;
                         keep(&in->bw, &sc.b, d, &s, &v, what);
                         if (user(&s) && user(&v)) {
@@ -639,7 +641,7 @@ bool pg_replay(enum isa_variant isa, const struct pg_witness *w, bool behaviour,
         run(&rn, &w->a, a);
         if (behaviour) {
             run(&rn, &w->b, b);
-            ok = outcomes_differ(&w->a, a, b, what, len);
+            ok = outcomes_differ(&w->a, a, b, what, len) >= 0;
         } else {
             ok = config_change(a, what, len) >= 0;
         }

@@ -57,6 +57,7 @@
     X(rules)                                                                   \
     X(views)                                                                   \
     X(runner)                                                                  \
+    X(vpg)                                                                     \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

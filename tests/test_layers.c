@@ -81,6 +81,7 @@ struct tool {
 static const struct tool tools[] = {
     {"vrun", BIT(SESSION) | BIT(VMM) | BIT(ASM) | BIT(REF) | BIT(ISA)},
     {"visa", BIT(ISA)},
+    {"vpg", BIT(ISA)},
     {"vasm", BIT(ASM) | BIT(ISA)},
     {"vdis", BIT(ASM) | BIT(ISA)},
     {"vmon", BIT(MONITOR) | BIT(SESSION) | BIT(VMM) | BIT(ASM) | BIT(REF) | BIT(ISA)},
