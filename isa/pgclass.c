@@ -455,6 +455,7 @@ static void base_state(struct pg_state *s, struct rng *g, unsigned index, uint32
 
 /* The variants of a state: the same view, another configuration. */
 enum { VAR_MODE, VAR_IE, VAR_PG, VAR_PLACE, VAR_DEVICES, NVARIANTS };
+_Static_assert(NVARIANTS == PG_VARIANTS, "pgclass.h counts the variants");
 
 static void variant(struct pg_state *v, const struct pg_state *s, int kind, struct rng *g)
 {

@@ -101,6 +101,10 @@ struct pg_report {
     struct pg_insn insn[OP_COUNT];
 };
 
+/* The first 8 states cover each mode, IE and PG; each state has
+ * PG_VARIANTS variants (mode, IE, PG, placement, disk). */
+#define PG_MIN_STATES 8u
+#define PG_VARIANTS 5
 #define PG_DEFAULT_STATES 16u
 #define PG_DEFAULT_SEED 1u
 #define PG_MAX_STATES 4096u

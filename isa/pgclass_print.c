@@ -70,7 +70,7 @@ void pg_print_text(FILE *f, const struct pg_report *rep)
 {
     fprintf(f, "vpg: the %s machine: each instruction from %u generated states per encoding and %d variants of "
                "each (seed %llu), %lu runs\n\n",
-            isa_variant_name(rep->isa), rep->states, 5, (unsigned long long)rep->seed, rep->runs);
+            isa_variant_name(rep->isa), rep->states, PG_VARIANTS, (unsigned long long)rep->seed, rep->runs);
     fprintf(f, "%-10s %-18s %-14s %-15s %s\n", "instruction", "sensitivity", "traps in user", "user-sensitive", "class");
     for (int op = 0; op < OP_COUNT; op++) {
         const struct pg_insn *in = &rep->insn[op];

@@ -38,14 +38,14 @@ static void usage(FILE *f)
             "  --json         the report as JSON, witnesses included\n"
             "  --markdown     the table of docs/isa.md section 10, from both variants\n"
             "                 (--isa does not apply)\n"
-            "  --states N     generated states per encoding, 8..%u (default %u)\n"
+            "  --states N     generated states per encoding, %u..%u (default %u)\n"
             "  --seed S       the generator's seed, a number (default %u): the same seed\n"
             "                 gives the same runs and the same report\n"
             "  -h, --help     show this help\n"
             "\n"
             "exit status: 0 done (whatever the verdicts); %d the machine could not be\n"
             "made; %d bad usage\n",
-            prog, PG_MAX_STATES, PG_DEFAULT_STATES, PG_DEFAULT_SEED, EXIT_FAILED, EXIT_USAGE);
+            prog, PG_MIN_STATES, PG_MAX_STATES, PG_DEFAULT_STATES, PG_DEFAULT_SEED, EXIT_FAILED, EXIT_USAGE);
 }
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -97,8 +97,12 @@ int main(int argc, char **argv)
         case OPT_JSON: json = true; break;
         case OPT_MARKDOWN: markdown = true; break;
         case OPT_STATES:
-            if (!parse_u64(optarg, PG_MAX_STATES, &states) || states < 8)
-                return fail_usage("--states %s: not a number of states from 8 to " "4096", optarg);
+            if (!parse_u64(optarg, PG_MAX_STATES, &states) || states < PG_MIN_STATES) {
+                char why[200];
+                snprintf(why, sizeof why, "--states %.100s: not a number of states from %u to %u", optarg,
+                         PG_MIN_STATES, PG_MAX_STATES);
+                return fail_usage("%s", why);
+            }
             break;
         case OPT_SEED:
             if (!parse_u64(optarg, UINT64_MAX, &seed))
