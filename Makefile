@@ -54,9 +54,10 @@ vmm_USES     := isa
 session_USES := vmm asm isa
 monitor_USES := session vmm asm isa
 
-TOOLS     := vrun visa vasm vdis vmon vpg
+TOOLS     := vrun visa vasm vdis vmon
 vrun_LIBS := session vmm asm ref isa
 visa_LIBS := isa
+TOOLS     += vpg
 vpg_LIBS  := isa
 vasm_LIBS := asm isa
 vdis_LIBS := asm isa

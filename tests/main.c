@@ -28,6 +28,7 @@
     X(disk_store)                                                              \
     X(determinism)                                                             \
     X(elf)                                                                     \
+    X(vpg)                                                                     \
     X(vrun)                                                                    \
     X(vrun_vmm)                                                                \
     X(vrun_input)                                                              \
@@ -57,7 +58,6 @@
     X(rules)                                                                   \
     X(views)                                                                   \
     X(runner)                                                                  \
-    X(vpg)                                                                     \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);
