@@ -341,8 +341,7 @@ static int config_change(const struct outcome *o, char *what, size_t len)
 /* Behaviour: how the outcomes of two states with the same view differ,
  * and the rank of that difference (0: what the program sees, else 1 + the
  * configuration part's); -1 if they do not differ, or if either trapped. */
-static int outcomes_differ(const struct pg_state *sa, const struct outcome *a, const struct outcome *b, char *what,
-                            size_t len)
+static int outcomes_differ(const struct outcome *a, const struct outcome *b, char *what, size_t len)
 {
     if (a->trapped || b->trapped)
         return -1;
@@ -364,7 +363,6 @@ static int outcomes_differ(const struct pg_state *sa, const struct outcome *a, c
                 snprintf(what, len, "memory at 0x%08x: 0x%08x / 0x%08x", view_va(p) + i, x, y);
                 return 0;
             }
-    (void)sa;
     /* The effect on the configuration: part by part, both runs leave it
      * alone, or both bring it to the same value. */
     struct part a0[NPARTS], a1[NPARTS], b0[NPARTS], b1[NPARTS];
@@ -610,7 +608,7 @@ bool pgclass_run(struct pg_report *rep, enum isa_variant isa, unsigned states, u
                     rep->runs++;
                     account(in, &sc, &v, var);
                     char what[PG_WHAT];
-                    int rank = outcomes_differ(&s, base, var, what, sizeof what);
+                    int rank = outcomes_differ(base, var, what, sizeof what);
                     if (rank >= 0) {
                         int d = 100 * state_differences(&s, &v, NULL, 0) + rank;
                         in->behaviour = true;
@@ -642,7 +640,7 @@ bool pg_replay(enum isa_variant isa, const struct pg_witness *w, bool behaviour,
         run(&rn, &w->a, a);
         if (behaviour) {
             run(&rn, &w->b, b);
-            ok = outcomes_differ(&w->a, a, b, what, len) >= 0;
+            ok = outcomes_differ(a, b, what, len) >= 0;
         } else {
             ok = config_change(a, what, len) >= 0;
         }

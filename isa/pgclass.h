@@ -10,12 +10,13 @@
  * The definitions (Popek and Goldberg 1974, adapted to this machine):
  *
  *  - A STATE is what a program and its supervisor set up before the
- *    instruction: its VIRTUAL VIEW - general registers, pc, and the
- *    contents of the pages it can address (a code page and a data page) -
- *    and the CONFIGURATION around it: mode S, IE (and PS, PIE), paging PG,
- *    ptb and the physical frames behind the view (its placement), tvec,
- *    epc, cause, badaddr, scratch, the timer, the devices (disk present or
- *    not, its registers; console), the TLB.
+ *    instruction: its VIRTUAL VIEW - general registers, pc, the contents
+ *    of the pages it can address (a code page and a data page), and the
+ *    device registers it writes itself (disk.block, disk.addr, disk.ctrl,
+ *    con.ctrl) and its console input - and the CONFIGURATION around it:
+ *    mode S, IE (and PS, PIE), paging PG, ptb and the physical frames
+ *    behind the view (its placement), tvec, epc, cause, badaddr, scratch,
+ *    the timer, which disk is attached (if any), the TLB.
  *  - An OUTCOME is whether the instruction trapped (its cause), the
  *    registers, pc and the view's pages after it (read through the
  *    placement the state had), and the configuration after it.  Time
@@ -31,7 +32,7 @@
  *    is what any access does, not a change of the map), or it stops the CPU
  *    (halts, idles, deadlocks).
  *  - BEHAVIOUR-SENSITIVE: two states with the same virtual view whose
- *    configuration differs - mode, IE, PG, ptb and placement, devices - give
+ *    configuration differs - mode, IE, PG, ptb and placement, the disk - give
  *    different outcomes, neither trapping: different registers, pc or
  *    view, or a different effect on the configuration (a part that one run
  *    changes and the other leaves alone, or changes to another value).  The
