@@ -45,6 +45,7 @@
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \
+    X(critical)                                                                \
     X(valgrind)                                                                \
     X(fuzzregress)                                                             \
     X(difftest)                                                                \
