@@ -16,4 +16,5 @@
         .equ SYS_DISKWRITE, 10
         .equ SYS_DISKREAD,  11
         .equ SYS_PTEFLAGS,  12
-        .equ NSYSCALL,      13          # one past the last
+        .equ SYS_CRITICAL,  13
+        .equ NSYSCALL,      14          # one past the last

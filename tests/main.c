@@ -46,6 +46,7 @@
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \
+    X(critical)                                                                \
     X(valgrind)                                                                \
     X(fuzzregress)                                                             \
     X(difftest)                                                                \

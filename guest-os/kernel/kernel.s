@@ -19,5 +19,7 @@
         .include "console.s"    # printing, panic
         .include "irq.s"        # critical sections, the supervisor-mode check
         .include "string.s"     # memcpy and friends
+        .include "bootopt.s"    # the kernel's boot options (nocheck)
+        .include "critsec.s"    # the critical system call: a section interrupts must not enter
         .include "programs.s"   # the user programs, carried in the kernel image
         .include "end.s"        # etext, kernel_end

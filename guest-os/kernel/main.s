@@ -7,9 +7,10 @@
 #   a1 = the size of memory in bytes
 # The boot sequence:
 #   1. tvec, so that a trap from here on has somewhere to go, and a stack;
-#   2. check that we really are the supervisor;
-#   3. copy the boot string out of the last page, which the allocator
-#      is about to hand out;
+#   2. copy the boot string out of the last page, which the allocator
+#      is about to hand out, taking the kernel's own options off its front
+#      (bootopt.s: nocheck);
+#   3. check that we really are the supervisor (unless nocheck);
 #   4. the page allocator, the kernel page table, paging on;
 #   5. the disk; init, the first process, with the boot string as argument;
 #   6. the timer, and the scheduler: from then on the kernel only runs
@@ -32,13 +33,13 @@ _start:
         la      t0, mem_size
         sw      a1, 0(t0)
         mv      s0, a0                  # s0: the boot string, or 0
-        call    assert_supervisor       # panics if S = 0 (under a VMM that cannot hide it)
         beqz    s0, 1f
         la      a0, bootarg
         mv      a1, s0
         li      a2, ARGMAX
-        call    strncpy0
-1:      call    kinit
+        call    bootarg_copy            # bootopt.s: the kernel's options (nocheck) out first
+1:      call    assert_supervisor       # panics if S = 0 (under a VMM that cannot hide it)
+        call    kinit
         call    kvminit
         call    kfree_count
         la      t1, boot_nfree

@@ -56,6 +56,12 @@
 # place the number is written.
         .equ QUANTUM,     20000
 
+# The critical system call (critsec.s): the work between the load and the
+# store of each update, in turns of a two-instruction loop.  Wide enough
+# that at QUANTUM a timer interrupt that is not held off lands inside
+# (docs/guest-os.md, section 13).
+        .equ CRIT_WORK,   100
+
         .equ NPROC,       32            # slots in the process table
         .equ KSTACK_SIZE, 8192          # the one kernel stack (trap.s)
 

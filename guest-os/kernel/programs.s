@@ -33,6 +33,7 @@ programs:
         .word   pname_misalign, pimage_misalign
         .word   pname_badargs, pimage_badargs
         .word   pname_wild, pimage_wild
+        .word   pname_critical, pimage_critical
         .word   0, 0
 
 pname_init:              .asciz "init"
@@ -55,6 +56,7 @@ pname_illegal:           .asciz "illegal"
 pname_misalign:          .asciz "misalign"
 pname_badargs:           .asciz "badargs"
 pname_wild:              .asciz "wild"
+pname_critical:          .asciz "critical"
 
 # The images.  ELF headers are read with word loads: keep them aligned.
         .align  4
@@ -97,3 +99,5 @@ pimage_misalign:         .incbin "misalign.elf"
 pimage_badargs:          .incbin "badargs.elf"
         .align  4
 pimage_wild:             .incbin "wild.elf"
+        .align  4
+pimage_critical:         .incbin "critical.elf"

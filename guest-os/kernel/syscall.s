@@ -298,10 +298,12 @@ syscall_table:                          # indexed by number - 1
         .word   sys_exit, sys_write, sys_read, sys_getpid
         .word   sys_yield, sys_sbrk, sys_fork, sys_wait
         .word   sys_exec, sys_diskwrite, sys_diskread, sys_pteflags
+        .word   sys_critical
 syscall_names:
         .word   name_exit, name_write, name_read, name_getpid
         .word   name_yield, name_sbrk, name_fork, name_wait
         .word   name_exec, name_diskwrite, name_diskread, name_pteflags
+        .word   name_critical
 name_sys_unknown: .asciz "an unknown system call"
 name_exit:      .asciz "exit"
 name_write:     .asciz "write"
@@ -315,6 +317,7 @@ name_exec:      .asciz "exec"
 name_diskwrite: .asciz "diskwrite"
 name_diskread:  .asciz "diskread"
 name_pteflags:  .asciz "pteflags"
+name_critical:  .asciz "critical"
 
         .bss
 exec_name:      .space NAMEMAX          # exec's arguments, copied in

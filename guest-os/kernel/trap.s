@@ -121,13 +121,15 @@ page_fault:
         j       resume
 
 # kernel_trap: a trap taken in supervisor mode.
-#   The only legitimate one is an interrupt that wakes the idle loop
-#   (proc.s), which runs with IE = 1 on purpose.  Its registers need no
+#   The legitimate ones are interrupts: one that wakes the idle loop
+#   (proc.s), which runs with IE = 1 on purpose, and one that arrives
+#   while the critical system call runs with IE = 1 (critsec.s:
+#   kernel_intr, which goes back to it).  The idle loop's registers need no
 #   saving: idling is "nothing to do", and we start over from schedule.
 kernel_trap:
         la      t0, idling
         lw      t1, 0(t0)
-        beqz    t1, kernel_panic
+        beqz    t1, kernel_intr         # critsec.s; a panic unless in the critical call
         li      t2, CAUSE_TIMER
         bltu    s1, t2, kernel_panic    # an exception while idling is still a bug
         sw      zero, 0(t0)             # no longer idling
@@ -142,6 +144,7 @@ kernel_trap:
 
 # kernel_panic: "kernel: panic: CAUSE in the kernel at pc X, address Y".
 #   The kernel's own registers at the trap are in ktf, for a debugger.
+#   (s1 = the cause code, as trap set it.)
 kernel_panic:
         la      a0, msg_kpanic
         call    puts_raw
