@@ -54,8 +54,9 @@ vmm_USES     := isa
 session_USES := vmm asm isa
 monitor_USES := session vmm asm isa
 
-TOOLS     := vrun visa vasm vdis vmon
+TOOLS     := vrun visa vasm vdis vmon vexp
 vrun_LIBS := session vmm asm ref isa
+vexp_LIBS := vmm isa
 visa_LIBS := isa
 vasm_LIBS := asm isa
 vdis_LIBS := asm isa
@@ -64,6 +65,9 @@ vmon_LIBS := monitor session vmm asm ref isa
 # monitor's prompt (tools/vmon.c; the monitor layer itself does not use it).
 vmon_LDLIBS := -lreadline
 MAIN_SRC  := $(patsubst %,tools/%.c,$(TOOLS))
+# A program's other files, tools/NAME_PART.c (not a layer's: session*.c
+# is the session's), compiled like its main and linked into it alone.
+tool_parts = $(filter-out $(session_SRC),$(sort $(wildcard tools/$(1)_*.c)))
 # Everything, higher layers first, for the tests, the benchmark and the fuzz targets.
 ALL_LIBS  := monitor session vmm asm ref isa
 ALL_INC   := $(patsubst %,-I%,$(foreach l,$(ALL_LIBS),$($(l)_DIR)))
@@ -72,8 +76,10 @@ ALL_INC   := $(patsubst %,-I%,$(foreach l,$(ALL_LIBS),$($(l)_DIR)))
 layer_of = $(strip $(foreach l,$(LIBS),$(if $(filter $(1),$($(l)_SRC)),$(l))))
 lib_inc  = $(patsubst %,-I%,$($(1)_DIR) $(foreach u,$($(1)_USES),$($(u)_DIR)))
 tool_inc = $(patsubst %,-I%,tools $(filter-out tools,$(foreach l,$($(1)_LIBS),$($(l)_DIR))))
-inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC)),$(call \
-           tool_inc,$(basename $(notdir $(1)))),$(if $(filter tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
+tool_of  = $(firstword $(subst _, ,$(basename $(notdir $(1)))))
+inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC) $(call \
+           tool_parts,$(call tool_of,$(1)))),$(call tool_inc,$(call tool_of,$(1))),$(if $(filter \
+           tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
 
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
@@ -141,10 +147,10 @@ $(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l))))
 # --- tools ---------------------------------------------------------------------
 
 define tool_rules
-$(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c) $(call libs,rel,$($(1)_LIBS))
+$(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c $(call tool_parts,$(1))) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$^ $($(1)_LDLIBS) -o $$@
-$(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c) $(call libs,san,$($(1)_LIBS))
+$(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c $(call tool_parts,$(1))) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(SAN_LDFLAGS) $$^ $($(1)_LDLIBS) -o $$@
 endef
