@@ -97,7 +97,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate
+.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -120,6 +120,8 @@ help:
 	@echo "              MUTATE_SUITES, MUTATE_TIMEOUT; docs/testing.md)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
+	@echo "make experiments  run the standard matrix (docs/experiments.matrix) with vexp and"
+	@echo "              regenerate docs/experiments.md and its plots (installs gnuplot if missing)"
 	@echo "make clean    remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -368,6 +370,24 @@ docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
 	$(BUILD)/bin/visa --update docs/isa.md
 	$(BUILD)/bin/visa --update docs/assembler.md
 	$(BUILD)/bin/vasm --update-docs docs/assembler.md
+
+# --- experiments (docs/experiments.md) -------------------------------------------
+#
+# The classifier's tables (vpg, when the tree has it) and the standard
+# matrix, docs/experiments.matrix, run by vexp; docs/experiments.md is
+# written from docs/experiments.in.md, its plots and data in
+# docs/experiments/.
+EXP_DIR := $(BUILD)/experiments
+experiments:
+	@CC="$(CC)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(EXP_DIR)
+	rm -f $(EXP_DIR)/vpg-*.md
+	$(if $(wildcard tools/vpg.c),for isa in pg x86like; do \
+	    $(BUILD)/bin/vpg --isa $$isa --markdown > $(EXP_DIR)/vpg-$$isa.md.tmp; \
+	    test -s $(EXP_DIR)/vpg-$$isa.md.tmp && mv $(EXP_DIR)/vpg-$$isa.md.tmp $(EXP_DIR)/vpg-$$isa.md || exit 1; done)
+	nice $(BUILD)/bin/vexp --matrix docs/experiments.matrix --out docs/experiments \
+	    --template docs/experiments.in.md --doc docs/experiments.md
 
 clean:
 	rm -rf $(BUILD)

@@ -55,7 +55,7 @@ static const char *const fixed[] = {
     "workload", "boot", "isa", "technique", "shadow", "status", "message", "equivalent", "lockstep", "div_instret",
     "div_pc", "div_symbol", "div_mode", "div_insn", "div_what", "console", "console_offset", "console_native",
     "console_cell", "exit_native", "exit_cell", "t_native", "t_cell", "ratio", "ratio_min", "ratio_max",
-    "silent_by_pc", NULL,
+    "silent_by_pc", "efficiency", NULL,
 };
 
 static const char *equivalent(const struct vexp_cell *c)
@@ -129,6 +129,10 @@ bool vexp_field(const struct vexp_cell *c, const char *name, char *buf, size_t l
     } else if (IS("ratio") || IS("ratio_min") || IS("ratio_max")) {
         if (ok)
             snprintf(buf, len, "%.2f", IS("ratio") ? r->ratio : IS("ratio_min") ? r->ratio_min : r->ratio_max);
+    } else if (IS("efficiency")) {
+        const char *e = vexp_count(r, "efficiency_percent");
+        if (e)
+            snprintf(buf, len, "%.2f", strtod(e, NULL));
     } else if (IS("silent_by_pc"))
         snprintf(buf, len, "%s", r->silent_by_pc);
     else {
