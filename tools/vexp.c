@@ -667,7 +667,8 @@ int main(int argc, char **argv)
         free(cells);
         return EXIT_BAD_INPUT;
     }
-    struct vexp_env env = {.vrun = o.vrun, .image = o.image, .tmp = tmp, .runs = o.runs, .timeout = o.timeout};
+    struct vexp_env env = {.vrun = o.vrun, .image = o.image, .tmp = tmp, .runs = o.runs, .timeout = o.timeout,
+                           .parent = (int)getpid()};
     if (!o.quiet)
         fprintf(stderr, "%s: %d cells, %d at a time, %d timed runs per side\n", prog, n, o.jobs, o.runs);
     run_cells(&o, &env, cells, n);

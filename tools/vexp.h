@@ -74,6 +74,7 @@ struct vexp_env {
     const char *vrun, *image, *tmp;
     int runs;
     unsigned timeout; /* seconds per vrun run */
+    int parent;       /* vexp's pid: a cell whose parent is gone stops */
 };
 
 static inline bool vexp_native(const struct vexp_cell *c) { return c->shadow == NULL; }

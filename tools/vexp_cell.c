@@ -77,6 +77,15 @@ static void spawn(const struct vexp_env *env, char *const *args, const char *out
             r->timed_out = true;
             break;
         }
+        /* vexp killed (by a test's time limit, say): stop, not run on
+         * for the rest of a long cell. */
+        if (getppid() != (pid_t)env->parent) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &r->wstatus, 0);
+            _exit(1);
+        }
+        if (left > 1)
+            left = 1;
         struct timespec t = {.tv_sec = (time_t)left, .tv_nsec = (long)((left - (double)(time_t)left) * 1e9)};
         sigtimedwait(&chld, NULL, &t);
     }
