@@ -541,7 +541,9 @@ static void plot_dir(const char *doc, const char *out, char *buf, size_t len)
 {
     char *d = file_dir(doc);
     size_t n = d ? strlen(d) : 0;
-    if (d && strcmp(d, ".") != 0 && strncmp(out, d, n) == 0 && out[n] == '/')
+    if (d && strcmp(d, out) == 0)
+        snprintf(buf, len, ".");
+    else if (d && strcmp(d, ".") != 0 && strncmp(out, d, n) == 0 && out[n] == '/')
         snprintf(buf, len, "%s", out + n + 1);
     else
         snprintf(buf, len, "%s", out);

@@ -6,6 +6,7 @@
  * wait4 reports it.  The timed runs have no --stats: counting slows the
  * bare machine down (docs/vmm.md section 9).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -197,6 +198,24 @@ static void parse_lockstep(const char *text, struct vexp_result *r)
     }
 }
 
+/* The cell's scratch directory and everything in it: also what a vrun
+ * killed at its time limit left (its outputs' temporary files). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4400];
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -346,10 +365,5 @@ void vexp_cell_run(const struct vexp_env *env, struct vexp_cell *c, int idx)
         r->ratio = r->t_native > 0 ? r->t_cell / r->t_native : 0;
     }
 done:
-    unlink(json);
-    unlink(out);
-    unlink(err);
-    unlink(nout);
-    unlink(cout);
-    rmdir(dir);
+    remove_dir(dir);
 }
