@@ -54,9 +54,8 @@ vmm_USES     := isa
 session_USES := vmm asm isa
 monitor_USES := session vmm asm isa
 
-TOOLS     := vrun visa vasm vdis vmon vexp
+TOOLS     := vrun visa vasm vdis vmon
 vrun_LIBS := session vmm asm ref isa
-vexp_LIBS := vmm isa
 visa_LIBS := isa
 vasm_LIBS := asm isa
 vdis_LIBS := asm isa
@@ -64,6 +63,10 @@ vmon_LIBS := monitor session vmm asm ref isa
 # Libraries from the system a tool links besides its layers: readline for the
 # monitor's prompt (tools/vmon.c; the monitor layer itself does not use it).
 vmon_LDLIBS := -lreadline
+# The experiment runner (tools/vexp*.c): the lists of techniques and
+# policies from the VMM; it runs vrun for everything else.
+TOOLS     += vexp
+vexp_LIBS := vmm isa
 MAIN_SRC  := $(patsubst %,tools/%.c,$(TOOLS))
 # A program's other files, tools/NAME_PART.c (not a layer's: session*.c
 # is the session's), compiled like its main and linked into it alone.
@@ -382,10 +385,11 @@ experiments:
 	@CC="$(CC)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(EXP_DIR)
-	rm -f $(EXP_DIR)/vpg-*.md
-	$(if $(wildcard tools/vpg.c),for isa in pg x86like; do \
-	    $(BUILD)/bin/vpg --isa $$isa --markdown > $(EXP_DIR)/vpg-$$isa.md.tmp; \
-	    test -s $(EXP_DIR)/vpg-$$isa.md.tmp && mv $(EXP_DIR)/vpg-$$isa.md.tmp $(EXP_DIR)/vpg-$$isa.md || exit 1; done)
+	rm -f $(EXP_DIR)/vpg-*
+	$(if $(wildcard tools/vpg.c),$(BUILD)/bin/vpg --markdown > $(EXP_DIR)/vpg-table.md.tmp && \
+	    mv $(EXP_DIR)/vpg-table.md.tmp $(EXP_DIR)/vpg-table.md && \
+	    for isa in pg x86like; do $(BUILD)/bin/vpg --isa $$isa > $(EXP_DIR)/vpg-$$isa.txt.tmp && \
+	    mv $(EXP_DIR)/vpg-$$isa.txt.tmp $(EXP_DIR)/vpg-$$isa.txt || exit 1; done)
 	nice $(BUILD)/bin/vexp --matrix docs/experiments.matrix --out docs/experiments \
 	    --template docs/experiments.in.md --doc docs/experiments.md
 

@@ -31,7 +31,6 @@
     X(vrun)                                                                    \
     X(vrun_vmm)                                                                \
     X(vrun_input)                                                              \
-    X(vexp)                                                                    \
     X(reports)                                                                 \
     X(hosted)                                                                  \
     X(asm_syntax)                                                              \
@@ -43,6 +42,7 @@
     X(asm_tools)                                                               \
     X(fileio)                                                                  \
     X(outfiles)                                                                \
+    X(vexp)                                                                    \
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \

@@ -7,6 +7,7 @@
  *   <!-- vexp:plots -->          links to the plots
  *   <!-- vexp:include PATH -->   the file PATH (another tool's output), or
  *                                a note that it is not there
+ *   <!-- vexp:include-code PATH -->  the same, in a code block
  *   {{CELL:FIELD}}               one value: CELL as vexp names it
  *                                (demo/x86like/trap-and-emulate/cache,
  *                                demo/pg/native/-), FIELD a column of
@@ -40,8 +41,9 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
                     "![VM exits by reason, per cell](%s/exits.svg)\n\n"
                     "(PNG: [slowdown](%s/slowdown.png), [exits](%s/exits.png).)\n",
                     plotdir, plotdir, plotdir, plotdir);
-    } else if (strncmp(p, "include ", 8) == 0) {
-        p += 8;
+    } else if (strncmp(p, "include ", 8) == 0 || strncmp(p, "include-code ", 13) == 0) {
+        bool code = p[7] == '-';
+        p += code ? 13 : 8;
         const char *e = strstr(p, " -->");
         if (!e) {
             snprintf(why, len, "an include marker without its end ' -->'");
@@ -55,13 +57,15 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
         if (!file_read_max(path, 16u << 20, &t, &tl, err, sizeof err))
             fprintf(f, "*(Not generated: `%s` is missing - the tool that makes it is not in this tree yet.)*\n", path);
         else {
+            fputs(code ? "```\n" : "", f);
             fwrite(t, 1, tl, f);
             if (tl && t[tl - 1] != '\n')
                 fputc('\n', f);
+            fputs(code ? "```\n" : "", f);
             free(t);
         }
     } else {
-        snprintf(why, len, "no such marker (matrix, exits, plots, include PATH)");
+        snprintf(why, len, "no such marker (matrix, exits, plots, include PATH, include-code PATH)");
         return false;
     }
     return true;
