@@ -65,7 +65,14 @@ vmon_LIBS := monitor session vmm asm ref isa
 # Libraries from the system a tool links besides its layers: readline for the
 # monitor's prompt (tools/vmon.c; the monitor layer itself does not use it).
 vmon_LDLIBS := -lreadline
+# The experiment runner (tools/vexp*.c): the lists of techniques and
+# policies from the VMM; it runs vrun for everything else.
+TOOLS     += vexp
+vexp_LIBS := vmm isa
 MAIN_SRC  := $(patsubst %,tools/%.c,$(TOOLS))
+# A program's other files, tools/NAME_PART.c (not a layer's: session*.c
+# is the session's), compiled like its main and linked into it alone.
+tool_parts = $(filter-out $(session_SRC),$(sort $(wildcard tools/$(1)_*.c)))
 # Everything, higher layers first, for the tests, the benchmark and the fuzz targets.
 ALL_LIBS  := monitor session vmm asm ref isa
 ALL_INC   := $(patsubst %,-I%,$(foreach l,$(ALL_LIBS),$($(l)_DIR)))
@@ -74,8 +81,10 @@ ALL_INC   := $(patsubst %,-I%,$(foreach l,$(ALL_LIBS),$($(l)_DIR)))
 layer_of = $(strip $(foreach l,$(LIBS),$(if $(filter $(1),$($(l)_SRC)),$(l))))
 lib_inc  = $(patsubst %,-I%,$($(1)_DIR) $(foreach u,$($(1)_USES),$($(u)_DIR)))
 tool_inc = $(patsubst %,-I%,tools $(filter-out tools,$(foreach l,$($(1)_LIBS),$($(l)_DIR))))
-inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC)),$(call \
-           tool_inc,$(basename $(notdir $(1)))),$(if $(filter tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
+tool_of  = $(firstword $(subst _, ,$(basename $(notdir $(1)))))
+inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC) $(call \
+           tool_parts,$(call tool_of,$(1)))),$(call tool_inc,$(call tool_of,$(1))),$(if $(filter \
+           tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
 
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
@@ -93,7 +102,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate
+.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -116,6 +125,8 @@ help:
 	@echo "              MUTATE_SUITES, MUTATE_TIMEOUT; docs/testing.md)"
 	@echo "make install  PREFIX=/usr/local DESTDIR="
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
+	@echo "make experiments  run the standard matrix (docs/experiments.matrix) with vexp and"
+	@echo "              regenerate docs/experiments.md and its plots (installs gnuplot if missing)"
 	@echo "make clean    remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -143,10 +154,10 @@ $(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l))))
 # --- tools ---------------------------------------------------------------------
 
 define tool_rules
-$(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c) $(call libs,rel,$($(1)_LIBS))
+$(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c $(call tool_parts,$(1))) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$^ $($(1)_LDLIBS) -o $$@
-$(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c) $(call libs,san,$($(1)_LIBS))
+$(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c $(call tool_parts,$(1))) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(SAN_LDFLAGS) $$^ $($(1)_LDLIBS) -o $$@
 endef
@@ -364,6 +375,25 @@ docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
 	$(BUILD)/bin/visa --update docs/isa.md
 	$(BUILD)/bin/visa --update docs/assembler.md
 	$(BUILD)/bin/vasm --update-docs docs/assembler.md
+
+# --- experiments (docs/experiments.md) -------------------------------------------
+#
+# The classifier's tables (vpg, when the tree has it) and the standard
+# matrix, docs/experiments.matrix, run by vexp; docs/experiments.md is
+# written from docs/experiments.in.md, its plots and data in
+# docs/experiments/.
+EXP_DIR := $(BUILD)/experiments
+experiments:
+	@CC="$(CC)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(EXP_DIR)
+	rm -f $(EXP_DIR)/vpg-*
+	$(if $(wildcard tools/vpg.c),$(BUILD)/bin/vpg --markdown > $(EXP_DIR)/vpg-table.md.tmp && \
+	    mv $(EXP_DIR)/vpg-table.md.tmp $(EXP_DIR)/vpg-table.md && \
+	    for isa in pg x86like; do $(BUILD)/bin/vpg --isa $$isa > $(EXP_DIR)/vpg-$$isa.txt.tmp && \
+	    mv $(EXP_DIR)/vpg-$$isa.txt.tmp $(EXP_DIR)/vpg-$$isa.txt || exit 1; done)
+	nice $(BUILD)/bin/vexp --matrix docs/experiments.matrix --out docs/experiments \
+	    --template docs/experiments.in.md --doc docs/experiments.md
 
 clean:
 	rm -rf $(BUILD)

@@ -43,6 +43,7 @@
     X(asm_tools)                                                               \
     X(fileio)                                                                  \
     X(outfiles)                                                                \
+    X(vexp)                                                                    \
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \

@@ -85,6 +85,7 @@ static const struct tool tools[] = {
     {"vasm", BIT(ASM) | BIT(ISA)},
     {"vdis", BIT(ASM) | BIT(ISA)},
     {"vmon", BIT(MONITOR) | BIT(SESSION) | BIT(VMM) | BIT(ASM) | BIT(REF) | BIT(ISA)},
+    {"vexp", BIT(VMM) | BIT(ISA)},
 };
 #define NTOOLS (sizeof tools / sizeof tools[0])
 
@@ -314,12 +315,16 @@ static bool compile_line(const char *text, const char *src, char *buf, size_t le
     return true;
 }
 
-/* The program of tools/ whose main is the file name, or -1. */
+/* The program of tools/ whose main, or other file (NAME_PART.c, the
+ * Makefile's tool_parts), is the file name, or -1. */
 static int tool_of_file(const char *name)
 {
-    for (size_t t = 0; t < NTOOLS; t++)
-        if (strncmp(name, tools[t].name, strlen(tools[t].name)) == 0 && strcmp(name + strlen(tools[t].name), ".c") == 0)
+    for (size_t t = 0; t < NTOOLS; t++) {
+        size_t n = strlen(tools[t].name), len = strlen(name);
+        if (strncmp(name, tools[t].name, n) == 0 &&
+            (strcmp(name + n, ".c") == 0 || (name[n] == '_' && len > n + 3 && strcmp(name + len - 2, ".c") == 0)))
             return (int)t;
+    }
     return -1;
 }
 

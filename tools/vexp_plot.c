@@ -1,0 +1,205 @@
+/*
+ * vexp_plot.c - the plots, drawn by gnuplot (Debian's gnuplot-nox) from
+ * data files and a script written to a scratch directory: the slowdown of
+ * each VMM cell (median, with the spread as an error bar), and its exits
+ * stacked by reason; each as PNG and SVG.  The files are read back, so
+ * that they join the run's other outputs, all or nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "vexp.h"
+
+static const char *const outputs[VEXP_NPLOTS] = {"slowdown.png", "slowdown.svg", "exits.png", "exits.svg"};
+
+static const char *const scratch[] = {"slowdown.dat", "exits.dat", "plots.gp", "gnuplot.err", NULL};
+
+/* gnuplot's label for a cell: no spaces, no quotes. */
+static void label(const struct vexp_cell *c, char *buf, size_t len)
+{
+    vexp_cell_name(c, buf, len);
+    for (char *s = buf; *s; s++)
+        if (*s == ' ' || *s == '"' || *s == '\'')
+            *s = '_';
+}
+
+static bool write_data(const char *dir, const struct vexp_cell *cells, int n, int *nreasons, char *why, size_t len)
+{
+    char path[4400];
+    const char *keys[VEXP_MAX_COUNTS * 4], *reasons[VEXP_MAX_COUNTS * 4];
+    int nk = vexp_columns(cells, n, keys, (int)(sizeof keys / sizeof *keys));
+    *nreasons = 0;
+    /* the reasons some VMM cell has: a column of zeros is only noise */
+    for (int k = 0; k < nk; k++) {
+        bool some = false;
+        for (int i = 0; i < n && strncmp(keys[k], "exits.", 6) == 0; i++) {
+            const char *v = vexp_native(&cells[i]) ? NULL : vexp_count(&cells[i].r, keys[k]);
+            some |= v && strtod(v, NULL) > 0;
+        }
+        if (some)
+            reasons[(*nreasons)++] = keys[k];
+    }
+    snprintf(path, sizeof path, "%s/slowdown.dat", dir);
+    FILE *s = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/exits.dat", dir);
+    FILE *e = fopen(path, "w");
+    if (!s || !e) {
+        snprintf(why, len, "cannot write gnuplot's data: %s", strerror(errno));
+        if (s)
+            fclose(s);
+        if (e)
+            fclose(e);
+        return false;
+    }
+    fputs("cell", e);
+    for (int k = 0; k < *nreasons; k++)
+        fprintf(e, " %s", reasons[k] + 6);
+    fputc('\n', e);
+    int rows = 0;
+    for (int i = 0; i < n; i++) {
+        const struct vexp_cell *c = &cells[i];
+        if (vexp_native(c) || c->r.status != CELL_OK)
+            continue;
+        char l[256];
+        label(c, l, sizeof l);
+        fprintf(s, "%s %.4f %.4f %.4f\n", l, c->r.ratio, c->r.ratio_min, c->r.ratio_max);
+        fputs(l, e);
+        for (int k = 0; k < *nreasons; k++) {
+            const char *v = vexp_count(&c->r, reasons[k]);
+            fprintf(e, " %s", v ? v : "0");
+        }
+        fputc('\n', e);
+        rows++;
+    }
+    bool ok = (fclose(s) == 0) & (fclose(e) == 0);
+    if (!ok)
+        snprintf(why, len, "cannot write gnuplot's data");
+    else if (!rows)
+        snprintf(why, len, "no VMM cell ran");
+    return ok && rows;
+}
+
+static bool write_script(const char *dir, int nreasons)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/plots.gp", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    static const char *const term[2][2] = {{"pngcairo noenhanced size 1400,900 font 'sans,10'", "png"},
+                                           {"svg noenhanced size 1400,900 font 'sans,10'", "svg"}};
+    fputs("set datafile separator whitespace\n"
+          "set style fill solid 0.8 border -1\n"
+          "set xtics rotate by -70 nomirror font ',9'\n"
+          "set grid ytics\n"
+          "set key outside right top noenhanced\n"
+          "set bmargin 22\n",
+          f);
+    for (int t = 0; t < 2; t++) {
+        fprintf(f, "set terminal %s\nset output 'slowdown.%s'\n", term[t][0], term[t][1]);
+        fputs("set title 'CPU time under the VMM / native (median; bar: spread of the runs)'\n"
+              "set ylabel 'slowdown (x native)'\n"
+              "set yrange [0:*]\n"
+              "set style data histograms\n"
+              "set style histogram errorbars gap 1 lw 1\n"
+              "plot 'slowdown.dat' using 2:3:4:xtic(1) notitle lc rgb '#4477aa'\n",
+              f);
+        fprintf(f, "set terminal %s\nset output 'exits.%s'\n", term[t][0], term[t][1]);
+        /* clustered on a log scale: the system-call loop's millions and
+         * the demo's hundreds on one page */
+        fputs("set title 'VM exits by reason (log scale)'\n"
+              "set ylabel 'exits'\n"
+              "set yrange [1:*]\n"
+              "set logscale y\n"
+              "set style histogram clustered gap 1\n",
+              f);
+        fprintf(f, "plot for [i=2:%d] 'exits.dat' using i:xtic(1) title columnheader(i)\n", nreasons + 1);
+        fputs("unset logscale y\n", f);
+    }
+    return fclose(f) == 0;
+}
+
+int vexp_plots(const char *tmp, const struct vexp_cell *cells, int n, struct vexp_plot *plots, char *why,
+               size_t whylen)
+{
+    char dir[4200], path[4400];
+    int nreasons, got = 0;
+    snprintf(dir, sizeof dir, "%s/plots", tmp);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(why, whylen, "cannot make a scratch directory: %s", strerror(errno));
+        return 0;
+    }
+    if (!write_data(dir, cells, n, &nreasons, why, whylen) || !write_script(dir, nreasons)) {
+        if (!why[0])
+            snprintf(why, whylen, "cannot write gnuplot's script");
+        goto clean;
+    }
+    snprintf(path, sizeof path, "%s/gnuplot.err", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int e = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int in = open("/dev/null", O_RDONLY);
+        if (e < 0 || in < 0 || dup2(e, 2) < 0 || dup2(e, 1) < 0 || dup2(in, 0) < 0 || chdir(dir) != 0)
+            _exit(126);
+        execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
+        _exit(127);
+    }
+    int ws = 0;
+    if (pid < 0 || waitpid(pid, &ws, 0) != pid) {
+        snprintf(why, whylen, "cannot run gnuplot");
+        goto clean;
+    }
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127) {
+        snprintf(why, whylen, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+        goto clean;
+    }
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        uint8_t *t = NULL;
+        size_t tl = 0;
+        char err[128], line[160] = "";
+        if (file_read_max(path, 4096, &t, &tl, err, sizeof err)) {
+            size_t k = 0;
+            while (k < tl && t[k] == '\n')
+                k++;
+            size_t e = k;
+            while (e < tl && t[e] != '\n')
+                e++;
+            vexp_escape((const char *)t + k, e - k, line, sizeof line);
+        }
+        free(t);
+        snprintf(why, whylen, "gnuplot failed: %s", line);
+        goto clean;
+    }
+    for (int i = 0; i < VEXP_NPLOTS; i++) {
+        uint8_t *data;
+        size_t len;
+        char err[128];
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i]);
+        if (!file_read_max(path, 64u << 20, &data, &len, err, sizeof err)) {
+            snprintf(why, whylen, "gnuplot made no %s", outputs[i]);
+            for (int j = 0; j < got; j++)
+                free(plots[j].data);
+            got = 0;
+            goto clean;
+        }
+        plots[got++] = (struct vexp_plot){.name = outputs[i], .data = (char *)data, .len = len};
+    }
+clean:;
+    for (int i = 0; scratch[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, scratch[i]);
+        unlink(path);
+    }
+    for (int i = 0; i < VEXP_NPLOTS; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return got;
+}
