@@ -606,7 +606,8 @@ static int run_lockstep(const struct opts *o)
     if (!session_inputs_open(prog, "--lockstep", io, &sb))
         return EXIT_BAD_INPUT;
     struct lockstep_config c = {
-        .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa, .policy = o->run.policy,
+        .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa,
+        .technique = o->run.technique, .policy = o->run.policy,
         .inject = (unsigned)inject, .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns, .all = o->lockstep_all,
     };
