@@ -51,6 +51,7 @@
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
+    X(hybrid)                                                                  \
     X(vmon)                                                                    \
     X(vmon_tty)                                                                \
     X(layers)                                                                  \
