@@ -164,10 +164,11 @@ static enum step step(struct vm *vm, struct cpu_state *c)
 /* Virtual supervisor mode, in software, from pc: until the budget is
  * spent, the real timer would fire, a sensitive instruction ran, or the
  * VM stopped. */
-static enum exit_reason interpret(struct vm *vm, uint64_t budget, uint32_t timer, struct vm_exit *x)
+static enum exit_reason interpret(struct vm *vm, uint64_t budget, struct vm_exit *x)
 {
     struct cpu_state *c = vcpu_live(vm);
     uint64_t left = budget;
+    uint32_t timer = machine_get_cr(vm->vmm->m, CR_TIMER); /* the real CPU's stands still meanwhile */
     uint64_t until_timer = timer ? timer : UINT64_MAX;
     *x = (struct vm_exit){.reason = EXIT_BUDGET};
     vm->unchecked = true;
@@ -205,10 +206,10 @@ static enum exit_reason interpret(struct vm *vm, uint64_t budget, uint32_t timer
     return x->reason;
 }
 
-static enum exit_reason run(struct vm *vm, uint64_t budget, uint32_t timer, struct vm_exit *x)
+static enum exit_reason run(struct vm *vm, uint64_t budget, struct vm_exit *x)
 {
     if (!vm_user(vm))
-        return interpret(vm, budget, timer, x);
+        return interpret(vm, budget, x);
     if (vm->unchecked) {
         /* what the interpreter changed, checked before the guest runs on it */
         vm->unchecked = false;

@@ -37,13 +37,15 @@ struct vmm_technique {
      * which the run loop cleared before. */
     void (*handle_exit)(struct vm *vm, const struct vm_exit *x);
     /* Run the guest from its current state, as machine_run does: at most
-     * budget instructions, with the real timer armed (by the run loop) to
-     * fire after timer instructions (0: not armed).  Returns an exit for
+     * budget instructions, and no further than the real timer, which the
+     * run loop armed (machine_get_cr: instructions until it fires, 0: not
+     * armed).  Returns an exit for
      * handle_exit, or EXIT_BUDGET when there is nothing for it: the budget
      * is spent, or the technique hands back early so that the run loop
      * looks again (it checks the limits and re-arms the timer from the
-     * VM's time, which the technique may have moved). */
-    enum exit_reason (*run)(struct vm *vm, uint64_t budget, uint32_t timer, struct vm_exit *x);
+     * VM's time, which the technique may have moved).  NULL: machine_run,
+     * the guest runs directly (trap-and-emulate), with no call between. */
+    enum exit_reason (*run)(struct vm *vm, uint64_t budget, struct vm_exit *x);
 };
 
 /* How a VM's memory is virtualized: what the real MMU walks for it. */
