@@ -35,6 +35,7 @@ struct guest_run {
                                    * at each EXIT_INPUT_WAIT, the VMM again while the VM waits */
     uint64_t max_insns;           /* 0: GUESTRUN_LIMIT */
     /* under the VMM */
+    const char *technique;        /* the CPU technique by name (NULL: the default) */
     enum shadow_policy policy;
     unsigned inject;
     bool check;                   /* the isolation checker */

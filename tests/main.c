@@ -54,6 +54,7 @@
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
+    X(hybrid)                                                                  \
     X(vmon)                                                                    \
     X(vmon_tty)                                                                \
     X(layers)                                                                  \

@@ -87,7 +87,8 @@ static void usage(FILE *f)
             "  --name NAME       the VM's name in output prefixes and statistics: 1 to 31\n"
             "                    bytes of UTF-8, no '/', '\"', '\\' or control characters\n"
             "  --technique NAME  how the VMM virtualizes the CPU: trap-and-emulate\n"
-            "                    (default; docs/vmm.md section 2)\n"
+            "                    (default) or hybrid, which interprets the guest's\n"
+            "                    supervisor mode (docs/vmm.md section 2)\n"
             "  --mmu NAME        how it virtualizes memory: shadow (default)\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
@@ -606,7 +607,8 @@ static int run_lockstep(const struct opts *o)
     if (!session_inputs_open(prog, "--lockstep", io, &sb))
         return EXIT_BAD_INPUT;
     struct lockstep_config c = {
-        .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa, .policy = o->run.policy,
+        .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa,
+        .technique = o->run.technique, .policy = o->run.policy,
         .inject = (unsigned)inject, .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns, .all = o->lockstep_all,
     };

@@ -347,7 +347,7 @@ bool audit_vcpu(struct vm *vm, struct findings *fd)
     bool undelivered = vm->state == VM_RUNNABLE && (cr[CR_STATUS] & SR_IE) && (pending = devices_pending(&vm->dev));
     /* the usual answer first, without building a report (this runs after every exit) */
     if (!(cr[CR_STATUS] & ~SR_WRITABLE) && !(cr[CR_PTB] & PAGE_MASK) &&
-        vm->cpu.instret == vm->st.direct + vm->st.emulated && vm->cpu.cycles >= vm->cpu.instret && !undelivered &&
+        vm->cpu.instret == vm->st.direct + vm->st.emulated + vm->st.interpreted && vm->cpu.cycles >= vm->cpu.instret && !undelivered &&
         !bad_root)
         return true;
     struct vmm_violation r;
@@ -356,10 +356,10 @@ bool audit_vcpu(struct vm *vm, struct findings *fd)
         violation_say(&r, "virtual status 0x%08x has reserved bits set (writable: 0x%x)", cr[CR_STATUS], SR_WRITABLE);
     else if (cr[CR_PTB] & PAGE_MASK)
         violation_say(&r, "virtual ptb 0x%08x is not page-aligned", cr[CR_PTB]);
-    else if (vm->cpu.instret != vm->st.direct + vm->st.emulated)
-        violation_say(&r, "%llu instructions retired, but %llu direct + %llu emulated",
+    else if (vm->cpu.instret != vm->st.direct + vm->st.emulated + vm->st.interpreted)
+        violation_say(&r, "%llu instructions retired, but %llu direct + %llu emulated + %llu interpreted",
                       (unsigned long long)vm->cpu.instret, (unsigned long long)vm->st.direct,
-                      (unsigned long long)vm->st.emulated);
+                      (unsigned long long)vm->st.emulated, (unsigned long long)vm->st.interpreted);
     else if (vm->cpu.cycles < vm->cpu.instret)
         violation_say(&r, "%llu cycles for %llu instructions", (unsigned long long)vm->cpu.cycles,
                       (unsigned long long)vm->cpu.instret);

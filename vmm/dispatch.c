@@ -80,7 +80,7 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x)
 
 /* The real CPU for a deprivileged guest: user mode, paging on (through the
  * MMU's tables), interrupts on so that the real timer exits. */
-static void load(struct vm *vm)
+void dispatch_load(struct vm *vm)
 {
     machine_set_cr(vm->vmm->m, CR_STATUS, SR_IE | SR_PG);
 }
@@ -88,6 +88,7 @@ static void load(struct vm *vm)
 const struct vmm_technique trap_and_emulate = {
     .name = "trap-and-emulate",
     .summary = "the guest kernel runs deprivileged; every privileged instruction traps and is emulated",
-    .load = load,
+    .load = dispatch_load,
     .handle_exit = dispatch_exit,
+    .run = NULL, /* machine_run: the guest runs directly, all of it */
 };

@@ -69,7 +69,8 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
     struct console_io io = capture_io(&p->out[0]);
     machine_set_console(p->m, &io);
 
-    struct vmm_config vc = {.isa = c->isa, .policy = c->policy, .inject = c->inject, .shadow_frames = 1024};
+    struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .policy = c->policy, .inject = c->inject,
+                            .shadow_frames = 1024};
     p->v = vmm_new(&vc, c->mem_size + (1024 + 2) * PAGE_SIZE, err, errlen);
     if (!p->v) {
         disk_store_free(vm_store);

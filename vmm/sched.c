@@ -131,7 +131,10 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
 
         struct vm_exit x;
         uint64_t before = machine_cpu(m)->instret;
-        machine_run(m, budget, &x);
+        if (vm->tech->run)
+            vm->tech->run(vm, budget, &x);
+        else
+            machine_run(m, budget, &x);
         uint64_t direct = machine_cpu(m)->instret - before;
         vm->cpu.instret += direct;
         vm->cpu.cycles += direct;

@@ -8,8 +8,9 @@
  * whatever runs the guest; the interpreter tells "the MMU" that the guest
  * wrote ptb, not the shadow pager.
  *
- * Today there is one of each: trap-and-emulate (dispatch.c) for the CPU,
- * shadow paging with its three policies (shadow.c) for memory.  docs/vmm.md
+ * The CPU techniques are trap-and-emulate (dispatch.c) and hybrid
+ * (hybrid.c, which interprets virtual supervisor mode); memory has one,
+ * shadow paging with its three policies (shadow.c).  docs/vmm.md
  * section 2 ("Adding a technique") says how to add another.
  */
 #ifndef VMLAB_SEAMS_H
@@ -35,6 +36,16 @@ struct vmm_technique {
      * dispatcher.  It says what it decided in vm->dec (kind at least),
      * which the run loop cleared before. */
     void (*handle_exit)(struct vm *vm, const struct vm_exit *x);
+    /* Run the guest from its current state, as machine_run does: at most
+     * budget instructions, and no further than the real timer, which the
+     * run loop armed (machine_get_cr: instructions until it fires, 0: not
+     * armed).  Returns an exit for
+     * handle_exit, or EXIT_BUDGET when there is nothing for it: the budget
+     * is spent, or the technique hands back early so that the run loop
+     * looks again (it checks the limits and re-arms the timer from the
+     * VM's time, which the technique may have moved).  NULL: machine_run,
+     * the guest runs directly (trap-and-emulate), with no call between. */
+    enum exit_reason (*run)(struct vm *vm, uint64_t budget, struct vm_exit *x);
 };
 
 /* How a VM's memory is virtualized: what the real MMU walks for it. */
@@ -78,6 +89,7 @@ const struct vmm_technique *vmm_technique_find(const char *name);
 const struct vmm_mmu *vmm_mmu_find(const char *name);
 
 extern const struct vmm_technique trap_and_emulate;
+extern const struct vmm_technique hybrid;
 extern const struct vmm_mmu shadow_paging;
 
 #endif

@@ -19,7 +19,7 @@ static const char *const exit_desc[VMX_COUNT] = {
 
 static double efficiency(const struct vm_stats *s)
 {
-    uint64_t all = s->direct + s->emulated;
+    uint64_t all = s->direct + s->emulated + s->interpreted;
     return all ? 100.0 * (double)s->direct / (double)all : 100.0;
 }
 
@@ -41,8 +41,11 @@ void vm_stats_print(const struct vm *vm, FILE *f)
         fprintf(f, ": %s", vm_message(vm));
     fprintf(f, "\n");
     fprintf(f, "  guest instructions  %" PRIu64 " (%" PRIu64 " cycles)\n", vm->cpu.instret, vm->cpu.cycles);
-    fprintf(f, "  efficiency          %.4f%% direct: %" PRIu64 " direct, %" PRIu64 " emulated\n", efficiency(s),
+    fprintf(f, "  efficiency          %.4f%% direct: %" PRIu64 " direct, %" PRIu64 " emulated", efficiency(s),
             s->direct, s->emulated);
+    if (s->interpreted)
+        fprintf(f, ", %" PRIu64 " interpreted", s->interpreted);
+    fprintf(f, "\n");
     fprintf(f, "  exits               %" PRIu64 "\n", total_exits(s));
     for (int i = 0; i < VMX_COUNT; i++)
         if (s->exits[i])
@@ -85,8 +88,8 @@ static void json_vm(const struct vm *vm, FILE *f)
     json_string(f, vm->name);
     fprintf(f, ", \"state\": \"%s\", \"exit_value\": %u,\n", vm_state_name(vm->state), vm->exit_value);
     fprintf(f, "     \"instructions\": %" PRIu64 ", \"cycles\": %" PRIu64 ", \"direct\": %" PRIu64
-               ", \"emulated\": %" PRIu64 ", \"efficiency_percent\": %.6f,\n",
-            vm->cpu.instret, vm->cpu.cycles, s->direct, s->emulated, efficiency(s));
+               ", \"emulated\": %" PRIu64 ", \"interpreted\": %" PRIu64 ", \"efficiency_percent\": %.6f,\n",
+            vm->cpu.instret, vm->cpu.cycles, s->direct, s->emulated, s->interpreted, efficiency(s));
     fprintf(f, "     \"exits\": {");
     for (int i = 0; i < VMX_COUNT; i++)
         fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", exit_names[i], s->exits[i]);

@@ -29,8 +29,16 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
 {
     if (!vmm_technique_find(cfg->technique) || !vmm_mmu_find(cfg->mmu)) {
         bool tech = !vmm_technique_find(cfg->technique);
+        char names[200] = "";
+        size_t k = 0;
+        for (int i = 0; tech ? vmm_techniques[i] != NULL : vmm_mmus[i] != NULL; i++) {
+            int n = snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "",
+                             tech ? vmm_techniques[i]->name : vmm_mmus[i]->name);
+            if (n > 0)
+                k = (size_t)n < sizeof names - k ? k + (size_t)n : sizeof names - 1;
+        }
         snprintf(err, errlen, "unknown %s '%s' (there is: %s)", tech ? "technique" : "memory technique",
-                 tech ? cfg->technique : cfg->mmu, tech ? vmm_techniques[0]->name : vmm_mmus[0]->name);
+                 tech ? cfg->technique : cfg->mmu, names);
         return NULL;
     }
     if (cfg->shadow_frames && cfg->shadow_frames < VMM_MIN_SHADOW_FRAMES) {

@@ -158,9 +158,10 @@ enum vmm_exit_kind {
 
 struct vm_stats {
     uint64_t exits[VMX_COUNT];
-    uint64_t emulated_by_op[OP_COUNT]; /* interpreted instructions by opcode */
+    uint64_t emulated_by_op[OP_COUNT]; /* emulated instructions by opcode */
     uint64_t direct;          /* guest instructions the real CPU executed */
-    uint64_t emulated;        /* guest instructions the VMM executed */
+    uint64_t emulated;        /* privileged instructions the VMM executed by their rules (interp.c) */
+    uint64_t interpreted;     /* other guest instructions its software CPU executed (hybrid.c) */
     uint64_t interrupts;      /* virtual interrupts delivered */
     uint64_t shadow_built;    /* shadow tables created */
     uint64_t shadow_reused;   /* root activations that found a shadow in the cache */

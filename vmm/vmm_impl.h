@@ -100,6 +100,10 @@ struct vm {
      * again.  The VM stays runnable; the flag is cleared when the
      * interpreter next completes an instruction of the VM. */
     bool waiting_input;
+    /* The VMM changed the VM outside an exit (the hybrid technique's
+     * interpreter ran it): the isolation checker looks before it runs
+     * directly again. */
+    bool unchecked;
     struct devices dev;     /* virtual timer, console, disk */
     struct dma dma;         /* guest-physical memory, for devices and the walker */
     uint32_t mem_size, nframes;
@@ -193,8 +197,11 @@ bool interp_has_routine(enum op op);
 /* One guest instruction done by the VMM. */
 void vm_retire_emulated(struct vm *vm, enum op op);
 
-/* dispatch.c: the trap-and-emulate technique's dispatcher */
+/* dispatch.c: the trap-and-emulate technique's dispatcher, and the real
+ * CPU it sets up for a deprivileged guest (hybrid.c runs virtual user mode
+ * the same way) */
 void dispatch_exit(struct vm *vm, const struct vm_exit *x);
+void dispatch_load(struct vm *vm);
 
 /* The MMU state on the real machine is no longer the VM's to trust (its
  * structures changed while it was off the CPU): the next entry activates
