@@ -5,7 +5,8 @@
  * because any of them may change what the loop caches (mode, paging, TLB,
  * interrupt state, device events).  What each one does is sensitive.h's,
  * shared with the VMM's interpreter; here is what it means to this
- * machine: the privilege check, and the TLB behind status and ptb.  The
+ * machine: the privilege check, the silent log of those that pass it in
+ * user mode, and the TLB behind status and ptb.  The
  * host's machine_get_cr and machine_set_cr follow the same rule.
  */
 #include "machine_impl.h"
@@ -63,7 +64,15 @@ bool system_exec(struct machine *m, const struct dinsn *d)
     }
     m->end_block = true;
     struct sensitive_cpu s = bare_cpu(m);
-    switch (sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value)) {
+    uint32_t pc = c->pc;
+    bool user = cpu_user(m); /* before: rfe and wrsr change it */
+    enum sensitive_result r = sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value);
+    /* Sensitive, in user mode, and it ran (a stalled one runs later): the
+     * program was not stopped to be told the truth - x86like's rdsr, wrsr
+     * and rdptb.  Here, off the fast loop, it costs nothing elsewhere. */
+    if (user && isa_insns[d->op].sens != SENS_NONE && r != SENSITIVE_STALLED)
+        silent_log_record(m->silent ? m->silent : &m->silent_own, pc, (enum op)d->op);
+    switch (r) {
     case SENSITIVE_DONE:
         return true;
     case SENSITIVE_HALT:

@@ -459,7 +459,7 @@ static int run_native(const struct opts *o)
         break;
     }
     if (o->stats)
-        native_stats_print(stderr, prog, m);
+        native_stats_print_syms(stderr, prog, m, &syms);
     if (o->stats_json) {
         FILE *json = outset_stream(set, stats);
         char name[VM_NAME_MAX + 1];
@@ -571,7 +571,7 @@ static int run_vms(const struct opts *o)
         if (status == 0)
             status = s;
         if (o->stats)
-            vm_stats_print(vm, stderr);
+            vm_stats_print_placed(vm, stderr, session_place_pc, &sess.syms[i]);
     }
     FILE *json = o->stats_json ? outset_stream(set, stats) : NULL;
     if (o->stats_json && !json) {
