@@ -31,6 +31,7 @@
     X(vrun)                                                                    \
     X(vrun_vmm)                                                                \
     X(vrun_input)                                                              \
+    X(oracle)                                                                  \
     X(reports)                                                                 \
     X(hosted)                                                                  \
     X(asm_syntax)                                                              \
