@@ -272,14 +272,21 @@ const struct silent_log *machine_silent_log(const struct machine *m);
 /* A place's pc in words for the log's text: "0x00002d54 <assert_supervisor>"
  * (ctx: the placer's own); NULL places by the bare address. */
 typedef void silent_place_fn(void *ctx, uint32_t pc, char *buf, size_t len);
-/* The log as --stats says it, every line starting with lead:
+/* Whether anything can be silent on a variant: some sensitive instruction
+ * does not trap in user mode (x86like; not pg). */
+bool silent_possible(enum isa_variant v);
+/* The log of a machine of variant v as --stats says it, every line
+ * starting with lead:
  *   LEADsilent sensitive instructions (ran in user mode without trapping): N
- *   LEAD  0x00002d54 <assert_supervisor>  rdsr  1      (one line a place)
- *   LEAD  N more at other pcs                          (if any were elsewhere) */
-void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, silent_place_fn *place, void *ctx);
+ *   LEAD  0x00002df0 <assert_supervisor>  rdsr  1      (one line a place)
+ *   LEAD  N more at other pcs                          (if any were elsewhere)
+ * Nothing where nothing can be silent (pg), unless the log is not empty. */
+void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, enum isa_variant v,
+                      silent_place_fn *place, void *ctx);
 /* The log as --stats-json says it, the members of a VM's object without
  * braces: "silent_sensitive": N, "silent_sensitive_by_pc": [{"pc": 11604,
- * "insn": "rdsr", "count": 1}, ...], "silent_sensitive_other_pcs": N. */
+ * "insn": "rdsr", "count": 1}, ...], "silent_sensitive_other_pcs": N -
+ * on every variant, pg's zeros included. */
 void silent_log_json(FILE *f, const struct silent_log *log);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is

@@ -44,8 +44,19 @@ const struct silent_log *machine_silent_log(const struct machine *m)
     return m->silent ? m->silent : &m->silent_own;
 }
 
-void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, silent_place_fn *place, void *ctx)
+bool silent_possible(enum isa_variant v)
 {
+    for (int op = 0; op < OP_COUNT; op++)
+        if (isa_insns[op].sens != SENS_NONE && !isa_insns[op].traps_in_user[v])
+            return true;
+    return false;
+}
+
+void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, enum isa_variant v,
+                      silent_place_fn *place, void *ctx)
+{
+    if (!silent_possible(v) && log->total == 0)
+        return; /* a line that could only ever say 0 */
     fprintf(f, "%ssilent sensitive instructions (ran in user mode without trapping): %" PRIu64 "\n", lead,
             log->total);
     for (unsigned i = 0; i < log->nplaces; i++) {

@@ -57,7 +57,8 @@ void native_stats_print_syms(FILE *f, const char *prog, struct machine *m, const
         fprintf(f, "%s: TLB with paging on: %" PRIu64 " hits, %" PRIu64 " misses\n", prog, k.tlb_hits, k.walks);
     char lead[64];
     snprintf(lead, sizeof lead, "%s: ", prog);
-    silent_log_print(f, lead, machine_silent_log(m), syms ? session_place_pc : NULL, (void *)syms);
+    silent_log_print(f, lead, machine_silent_log(m), machine_config(m)->isa, syms ? session_place_pc : NULL,
+                     (void *)syms);
 }
 
 void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const char *name, enum vm_state state,

@@ -62,7 +62,7 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
                " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
             shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
             s->shadow_flushes, s->shadow_entries, s->write_protects);
-    silent_log_print(f, "  ", &s->silent, place, ctx);
+    silent_log_print(f, "  ", &s->silent, vm->vmm->cfg.isa, place, ctx);
 }
 
 /* A JSON string: a VM's name comes from whoever made the VM. */
