@@ -238,7 +238,7 @@ void machine_counts(const struct machine *m, struct machine_counts *out);
 void machine_count_tlb(struct machine *m);
 
 /*
- * The silent log (docs/isa.md section 10): every sensitive instruction
+ * The silent log (docs/isa.md section 10.1): every sensitive instruction
  * that ran in user mode without trapping - on x86like rdsr, wrsr and
  * rdptb (the table's rows with sens but not traps_in_user), on pg none -
  * counted by place, a pc and the instruction there (a pc may hold another
@@ -269,7 +269,7 @@ void silent_log_record(struct silent_log *log, uint32_t pc, enum op op);
  * which every machine starts with.  The log must outlive its use. */
 void machine_set_silent_log(struct machine *m, struct silent_log *log);
 const struct silent_log *machine_silent_log(const struct machine *m);
-/* A place's pc in words for the log's text: "0x00002d54 <assert_supervisor>"
+/* A place's pc in words for the log's text: "0x00002df0 <assert_supervisor>"
  * (ctx: the placer's own); NULL places by the bare address. */
 typedef void silent_place_fn(void *ctx, uint32_t pc, char *buf, size_t len);
 /* Whether anything can be silent on a variant: some sensitive instruction
@@ -284,7 +284,7 @@ bool silent_possible(enum isa_variant v);
 void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, enum isa_variant v,
                       silent_place_fn *place, void *ctx);
 /* The log as --stats-json says it, the members of a VM's object without
- * braces: "silent_sensitive": N, "silent_sensitive_by_pc": [{"pc": 11604,
+ * braces: "silent_sensitive": N, "silent_sensitive_by_pc": [{"pc": 11760,
  * "insn": "rdsr", "count": 1}, ...], "silent_sensitive_other_pcs": N -
  * on every variant, pg's zeros included. */
 void silent_log_json(FILE *f, const struct silent_log *log);

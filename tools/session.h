@@ -253,7 +253,7 @@ enum vm_state native_state(enum exit_reason r, bool interrupted);
  * (silent_log_print); lines "PROG: ..." on f. */
 void native_stats_print(FILE *f, const char *prog, struct machine *m);
 /* The same, the silent log's pcs placed by syms (may be NULL) as
- * report_where places them: "0x00002d54 <assert_supervisor>". */
+ * report_where places them: "0x00002df0 <assert_supervisor>". */
 void native_stats_print_syms(FILE *f, const char *prog, struct machine *m, const struct elf_image *syms);
 /* silent_place_fn (machine.h) by report_where; ctx: a struct elf_image of
  * symbols (report_keep_symbols). */
