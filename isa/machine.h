@@ -249,7 +249,8 @@ void machine_count_tlb(struct machine *m);
  * The first SILENT_LOG_PLACES distinct places are kept, sorted by pc (and
  * by opcode at one pc); one at any other place counts in elsewhere.  A
  * zeroed struct is an empty log.  The record is made on the system
- * instructions' slow path (isa/system.c), never in the fast loop.
+ * instructions' slow path (isa/system.c), in user mode only: never in the
+ * fast loop, nor for an instruction in supervisor mode.
  */
 #define SILENT_LOG_PLACES 64
 struct silent_place {
@@ -264,6 +265,9 @@ struct silent_log {
     struct silent_place place[SILENT_LOG_PLACES];
 };
 void silent_log_record(struct silent_log *log, uint32_t pc, enum op op);
+/* Take back the record silent_log_record has just made of (pc, op): the
+ * log is as it was before it (an instruction that stalled did not run). */
+void silent_log_unrecord(struct silent_log *log, uint32_t pc, enum op op);
 /* Where the machine records from now on: a log of the host's (the VMM
  * gives each VM its own, in vm_enter), or with NULL the machine's own,
  * which every machine starts with.  The log must outlive its use. */

@@ -37,6 +37,20 @@ void silent_log_record(struct silent_log *log, uint32_t pc, enum op op)
     log->nplaces++;
 }
 
+void silent_log_unrecord(struct silent_log *log, uint32_t pc, enum op op)
+{
+    log->total--;
+    for (unsigned i = 0; i < log->nplaces; i++)
+        if (log->place[i].pc == pc && log->place[i].op == op) {
+            if (--log->place[i].count == 0) {
+                log->nplaces--;
+                memmove(&log->place[i], &log->place[i + 1], (log->nplaces - i) * sizeof log->place[0]);
+            }
+            return;
+        }
+    log->elsewhere--; /* it had no place */
+}
+
 void machine_set_silent_log(struct machine *m, struct silent_log *log) { m->silent = log; }
 
 const struct silent_log *machine_silent_log(const struct machine *m)

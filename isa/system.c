@@ -52,27 +52,29 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
     m->end_block = true;
 }
 
+static inline struct silent_log *silent_log_of(struct machine *m) { return m->silent ? m->silent : &m->silent_own; }
+
 bool system_exec(struct machine *m, const struct dinsn *d)
 {
     struct cpu_state *c = &m->cpu;
 
     mmu_forget_itlb(m); /* every system instruction: docs/isa.md section 7 */
-    if (cpu_user(m) && isa_insns[d->op].traps_in_user[m->cfg.isa]) {
-        uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
-        trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);
-        return false;
+    if (cpu_user(m)) {
+        if (isa_insns[d->op].traps_in_user[m->cfg.isa]) {
+            uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
+            trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);
+            return false;
+        }
+        /* Sensitive, in user mode, and it runs: the program is not
+         * stopped to be told the truth - x86like's rdsr, wrsr and rdptb.
+         * Recorded here, before it runs, so that supervisor mode, the
+         * common case, carries nothing across it. */
+        if (isa_insns[d->op].sens != SENS_NONE)
+            silent_log_record(silent_log_of(m), c->pc, (enum op)d->op);
     }
     m->end_block = true;
     struct sensitive_cpu s = bare_cpu(m);
-    uint32_t pc = c->pc;
-    bool user = cpu_user(m); /* before: rfe and wrsr change it */
-    enum sensitive_result r = sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value);
-    /* Sensitive, in user mode, and it ran (a stalled one runs later): the
-     * program was not stopped to be told the truth - x86like's rdsr, wrsr
-     * and rdptb.  Here, off the fast loop, it costs nothing elsewhere. */
-    if (user && isa_insns[d->op].sens != SENS_NONE && r != SENSITIVE_STALLED)
-        silent_log_record(m->silent ? m->silent : &m->silent_own, pc, (enum op)d->op);
-    switch (r) {
+    switch (sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value)) {
     case SENSITIVE_DONE:
         return true;
     case SENSITIVE_HALT:
@@ -82,6 +84,10 @@ bool system_exec(struct machine *m, const struct dinsn *d)
         machine_stop(m, EXIT_DEADLOCK);
         break;
     case SENSITIVE_STALLED:
+        /* It did not run after all, and changed nothing - mode, pc - so
+         * the same test finds the record to take back: it runs later. */
+        if (cpu_user(m) && isa_insns[d->op].sens != SENS_NONE)
+            silent_log_unrecord(silent_log_of(m), c->pc, (enum op)d->op);
         machine_stop(m, EXIT_INPUT_WAIT);
         break;
     }
