@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "isa.h"
 
@@ -235,6 +236,62 @@ void machine_counts(const struct machine *m, struct machine_counts *out);
  * runs several times slower - for statistics, never for timing.  Before
  * the first run (a hit before it is not counted). */
 void machine_count_tlb(struct machine *m);
+
+/*
+ * The silent log (docs/isa.md section 10.1): every sensitive instruction
+ * that ran in user mode without trapping - on x86like rdsr, wrsr and
+ * rdptb (the table's rows with sens but not traps_in_user), on pg none -
+ * counted by place, a pc and the instruction there (a pc may hold another
+ * instruction in another address space).  Under a trap-and-emulate VMM
+ * the guest runs in user mode, so these are the places where the guest
+ * was lied to: the VMM never saw them.
+ *
+ * The first SILENT_LOG_PLACES distinct places are kept, sorted by pc (and
+ * by opcode at one pc); one at any other place counts in elsewhere.  A
+ * zeroed struct is an empty log.  The record is made on the system
+ * instructions' slow path (isa/system.c), in user mode only: never in the
+ * fast loop, nor for an instruction in supervisor mode.
+ */
+#define SILENT_LOG_PLACES 64
+struct silent_place {
+    uint32_t pc;
+    enum op op;
+    uint64_t count;
+};
+struct silent_log {
+    uint64_t total;     /* every one, kept or not */
+    uint64_t elsewhere; /* ... of which at places the log had no room left for */
+    unsigned nplaces;
+    struct silent_place place[SILENT_LOG_PLACES];
+};
+void silent_log_record(struct silent_log *log, uint32_t pc, enum op op);
+/* Take back the record silent_log_record has just made of (pc, op): the
+ * log is as it was before it (an instruction that stalled did not run). */
+void silent_log_unrecord(struct silent_log *log, uint32_t pc, enum op op);
+/* Where the machine records from now on: a log of the host's (the VMM
+ * gives each VM its own, in vm_enter), or with NULL the machine's own,
+ * which every machine starts with.  The log must outlive its use. */
+void machine_set_silent_log(struct machine *m, struct silent_log *log);
+const struct silent_log *machine_silent_log(const struct machine *m);
+/* A place's pc in words for the log's text: "0x00002df0 <assert_supervisor>"
+ * (ctx: the placer's own); NULL places by the bare address. */
+typedef void silent_place_fn(void *ctx, uint32_t pc, char *buf, size_t len);
+/* Whether anything can be silent on a variant: some sensitive instruction
+ * does not trap in user mode (x86like; not pg). */
+bool silent_possible(enum isa_variant v);
+/* The log of a machine of variant v as --stats says it, every line
+ * starting with lead:
+ *   LEADsilent sensitive instructions (ran in user mode without trapping): N
+ *   LEAD  0x00002df0 <assert_supervisor>  rdsr  1      (one line a place)
+ *   LEAD  N more at other pcs                          (if any were elsewhere)
+ * Nothing where nothing can be silent (pg), unless the log is not empty. */
+void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, enum isa_variant v,
+                      silent_place_fn *place, void *ctx);
+/* The log as --stats-json says it, the members of a VM's object without
+ * braces: "silent_sensitive": N, "silent_sensitive_by_pc": [{"pc": 11760,
+ * "insn": "rdsr", "count": 1}, ...], "silent_sensitive_other_pcs": N -
+ * on every variant, pg's zeros included. */
+void silent_log_json(FILE *f, const struct silent_log *log);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is
  * pending now, or 0.  Used by hosts to inspect the machine. */

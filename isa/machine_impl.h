@@ -103,6 +103,10 @@ struct machine {
     uint64_t walks;        /* page-table walks that refilled the TLB (mmu.c) */
     unsigned count_tlb;    /* machine_count_tlb: 7, every kind of access slow (mmu_access counts hits); else 0 */
     uint64_t tlb_hits;     /* ... the accesses with paging on that the TLB served there */
+    /* The silent log (machine.h): where system_exec records, NULL for
+     * silent_own, the machine's own. */
+    struct silent_log *silent;
+    struct silent_log silent_own;
 };
 
 /* --- mmu.c --- */

@@ -5,7 +5,8 @@
  * because any of them may change what the loop caches (mode, paging, TLB,
  * interrupt state, device events).  What each one does is sensitive.h's,
  * shared with the VMM's interpreter; here is what it means to this
- * machine: the privilege check, and the TLB behind status and ptb.  The
+ * machine: the privilege check, the silent log of those that pass it in
+ * user mode, and the TLB behind status and ptb.  The
  * host's machine_get_cr and machine_set_cr follow the same rule.
  */
 #include "machine_impl.h"
@@ -51,15 +52,25 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
     m->end_block = true;
 }
 
+static inline struct silent_log *silent_log_of(struct machine *m) { return m->silent ? m->silent : &m->silent_own; }
+
 bool system_exec(struct machine *m, const struct dinsn *d)
 {
     struct cpu_state *c = &m->cpu;
 
     mmu_forget_itlb(m); /* every system instruction: docs/isa.md section 7 */
-    if (cpu_user(m) && isa_insns[d->op].traps_in_user[m->cfg.isa]) {
-        uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
-        trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);
-        return false;
+    if (cpu_user(m)) {
+        if (isa_insns[d->op].traps_in_user[m->cfg.isa]) {
+            uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
+            trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);
+            return false;
+        }
+        /* Sensitive, in user mode, and it runs: the program is not
+         * stopped to be told the truth - x86like's rdsr, wrsr and rdptb.
+         * Recorded here, before it runs, so that supervisor mode, the
+         * common case, carries nothing across it. */
+        if (isa_insns[d->op].sens != SENS_NONE)
+            silent_log_record(silent_log_of(m), c->pc, (enum op)d->op);
     }
     m->end_block = true;
     struct sensitive_cpu s = bare_cpu(m);
@@ -73,6 +84,10 @@ bool system_exec(struct machine *m, const struct dinsn *d)
         machine_stop(m, EXIT_DEADLOCK);
         break;
     case SENSITIVE_STALLED:
+        /* It did not run after all, and changed nothing - mode, pc - so
+         * the same test finds the record to take back: it runs later. */
+        if (cpu_user(m) && isa_insns[d->op].sens != SENS_NONE)
+            silent_log_unrecord(silent_log_of(m), c->pc, (enum op)d->op);
         machine_stop(m, EXIT_INPUT_WAIT);
         break;
     }

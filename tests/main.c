@@ -32,6 +32,7 @@
     X(vrun)                                                                    \
     X(vrun_vmm)                                                                \
     X(vrun_input)                                                              \
+    X(oracle)                                                                  \
     X(reports)                                                                 \
     X(hosted)                                                                  \
     X(asm_syntax)                                                              \

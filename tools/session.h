@@ -248,13 +248,21 @@ struct machine *session_machine(const char *prog, const struct session_vm *vm, e
 /* How the bare machine stopped, as a VM's state says it (vm_state_name):
  * halted, instruction limit, runnable (interrupted), deadlock... */
 enum vm_state native_state(enum exit_reason r, bool interrupted);
-/* vrun --native --stats: instructions, traps by cause, page walks, and the
- * TLB's hits if machine_count_tlb was on; lines "PROG: ..." on f. */
+/* vrun --native --stats: instructions, traps by cause, page walks, the
+ * TLB's hits if machine_count_tlb was on, and the silent log
+ * (silent_log_print); lines "PROG: ..." on f. */
 void native_stats_print(FILE *f, const char *prog, struct machine *m);
+/* The same, the silent log's pcs placed by syms (may be NULL) as
+ * report_where places them: "0x00002df0 <assert_supervisor>". */
+void native_stats_print_syms(FILE *f, const char *prog, struct machine *m, const struct elf_image *syms);
+/* silent_place_fn (machine.h) by report_where; ctx: a struct elf_image of
+ * symbols (report_keep_symbols). */
+void session_place_pc(void *ctx, uint32_t pc, char *buf, size_t len);
 /* The same as JSON, in the VMM's shape and key names (vmm_stats_json):
  * {"isa", "mode": "native", "vms": [{"name", "state", "exit_value",
  * "instructions", "cycles", "traps": {cause: n}, "interrupts", "tlb":
- * {"hits", "misses"}, "page_walks"}]}.  name: a VM name (vm_name.h). */
+ * {"hits", "misses"}, "page_walks", and the silent log's keys
+ * (silent_log_json)}]}.  name: a VM name (vm_name.h). */
 void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const char *name, enum vm_state state,
                        uint32_t exit_value);
 

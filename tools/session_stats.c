@@ -29,7 +29,16 @@ static uint64_t interrupts(const struct machine_counts *k)
     return n;
 }
 
-void native_stats_print(FILE *f, const char *prog, struct machine *m)
+/* silent_place_fn by an image's symbols (ctx), as every report places a pc. */
+void session_place_pc(void *ctx, uint32_t pc, char *buf, size_t len)
+{
+    struct report_view v = {.img = ctx};
+    report_where(&v, pc, buf, len);
+}
+
+void native_stats_print(FILE *f, const char *prog, struct machine *m) { native_stats_print_syms(f, prog, m, NULL); }
+
+void native_stats_print_syms(FILE *f, const char *prog, struct machine *m, const struct elf_image *syms)
 {
     const struct cpu_state *cpu = machine_cpu(m);
     fprintf(f, "%s: %" PRIu64 " instructions retired, %" PRIu64 " cycles\n", prog, cpu->instret, cpu->cycles);
@@ -46,6 +55,10 @@ void native_stats_print(FILE *f, const char *prog, struct machine *m)
     fprintf(f, "%s: page-table walks (TLB misses with paging on): %" PRIu64 "\n", prog, k.walks);
     if (k.tlb_counted)
         fprintf(f, "%s: TLB with paging on: %" PRIu64 " hits, %" PRIu64 " misses\n", prog, k.tlb_hits, k.walks);
+    char lead[64];
+    snprintf(lead, sizeof lead, "%s: ", prog);
+    silent_log_print(f, lead, machine_silent_log(m), machine_config(m)->isa, syms ? session_place_pc : NULL,
+                     (void *)syms);
 }
 
 void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const char *name, enum vm_state state,
@@ -68,5 +81,7 @@ void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const c
         }
     fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n", interrupts(&k));
     fprintf(f, "     \"tlb\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "},\n", k.tlb_hits, k.walks);
-    fprintf(f, "     \"page_walks\": %" PRIu64 "}\n  ]\n}\n", k.walks);
+    fprintf(f, "     \"page_walks\": %" PRIu64 ",\n     ", k.walks);
+    silent_log_json(f, machine_silent_log(m));
+    fprintf(f, "}\n  ]\n}\n");
 }

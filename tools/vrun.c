@@ -111,7 +111,9 @@ static void usage(FILE *f)
             "  --stats           print statistics on stderr at exit: with --native,\n"
             "                    instructions, traps by cause, TLB hits and misses (the\n"
             "                    run is slower: every access is counted), page walks;\n"
-            "                    under the VMM, the VMM's summary of each VM\n"
+            "                    under the VMM, the VMM's summary of each VM; both,\n"
+            "                    on x86like: the sensitive instructions that ran in\n"
+            "                    user mode without trapping, by pc (docs/isa.md 10)\n"
             "  --stats-json FILE write the same as JSON (the keys: docs/vmm.md 9)\n"
             "                    (--stats-json and --console-dir files appear whole at\n"
             "                    exit, or not at all; never over an image or a disk)\n"
@@ -460,7 +462,7 @@ static int run_native(const struct opts *o)
         break;
     }
     if (o->stats)
-        native_stats_print(stderr, prog, m);
+        native_stats_print_syms(stderr, prog, m, &syms);
     if (o->stats_json) {
         FILE *json = outset_stream(set, stats);
         char name[VM_NAME_MAX + 1];
@@ -572,7 +574,7 @@ static int run_vms(const struct opts *o)
         if (status == 0)
             status = s;
         if (o->stats)
-            vm_stats_print(vm, stderr);
+            vm_stats_print_placed(vm, stderr, session_place_pc, &sess.syms[i]);
     }
     FILE *json = o->stats_json ? outset_stream(set, stats) : NULL;
     if (o->stats_json && !json) {

@@ -33,6 +33,7 @@ static void vm_enter(struct vmm *v, struct vm *vm)
     memcpy(c->r, vm->cpu.r, sizeof c->r);
     c->pc = vm->cpu.pc;
     v->current = vm;
+    machine_set_silent_log(v->m, &vm->st.silent); /* each VM its own places, across its slices */
     if (v->loaded != vm) {
         vm->tech->load(vm);
         vm->mmu->activate(vm);

@@ -31,7 +31,9 @@ static uint64_t total_exits(const struct vm_stats *s)
     return n;
 }
 
-void vm_stats_print(const struct vm *vm, FILE *f)
+void vm_stats_print(const struct vm *vm, FILE *f) { vm_stats_print_placed(vm, f, NULL, NULL); }
+
+void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place, void *ctx)
 {
     const struct vm_stats *s = &vm->st;
     fprintf(f, "vm %s: %s", vm->name, vm_state_name(vm->state));
@@ -63,6 +65,7 @@ void vm_stats_print(const struct vm *vm, FILE *f)
                " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
             shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
             s->shadow_flushes, s->shadow_entries, s->write_protects);
+    silent_log_print(f, "  ", &s->silent, vm->vmm->cfg.isa, place, ctx);
 }
 
 /* A JSON string: a VM's name comes from whoever made the VM. */
@@ -100,7 +103,9 @@ static void json_vm(const struct vm *vm, FILE *f)
             fprintf(f, "%s\"%s\": %" PRIu64, any ? ", " : "", isa_insns[op].mnem, s->emulated_by_op[op]);
             any = true;
         }
-    fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n", s->interrupts);
+    fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n     ", s->interrupts);
+    silent_log_json(f, &s->silent);
+    fprintf(f, ",\n");
     fprintf(f, "     \"page_faults\": {\"hidden\": %" PRIu64 ", \"tracing\": %" PRIu64 ", \"true\": %" PRIu64 "},\n",
             s->exits[VMX_PF_HIDDEN], s->exits[VMX_PF_TRACING], s->exits[VMX_PF_TRUE]);
     fprintf(f, "     \"shadow\": {\"policy\": \"%s\", \"built\": %" PRIu64 ", \"reused\": %" PRIu64

@@ -169,6 +169,9 @@ struct vm_stats {
     uint64_t shadow_flushes;  /* times every shadow of the VM was dropped at once */
     uint64_t shadow_entries;  /* shadow entries filled */
     uint64_t write_protects;  /* writable mappings made read-only for tracing */
+    struct silent_log silent; /* the guest's sensitive instructions that ran directly in user mode
+                               * without trapping: where it was lied to (the real machine records
+                               * them here while the VM runs, vm_enter) */
 };
 
 struct vmm;
@@ -301,6 +304,9 @@ struct disk_store *vm_disk(struct vm *vm);
 
 /* The summary printed at exit, and the same as JSON. */
 void vm_stats_print(const struct vm *vm, FILE *f);
+/* The same, with the silent log's pcs in place's words (with a symbol,
+ * say: machine.h, silent_place_fn); vm_stats_print places by address. */
+void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place, void *ctx);
 void vmm_stats_json(struct vmm *v, FILE *f);
 
 /* Check every shadow entry of every VM against the rules (each maps a
