@@ -1,7 +1,7 @@
 /*
  * tlb_stats.c - info tlb (the real machine's TLB: machine_tlb_inspect) and
- * info stats (the VM's statistics, vm_stats_print; natively the machine's,
- * native_stats_print).  Both only read.
+ * info stats (the VM's statistics, vm_stats_print_placed; natively the
+ * machine's, native_stats_print_syms).  Both only read.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -73,10 +73,12 @@ bool cmd_info_stats(struct monitor *mon, int argc, char **argv)
     (void)argv;
     if (argc > 1)
         return mon_error(mon, "info stats takes no argument");
+    /* the silent log's places by the image's symbols, as vrun --stats names them */
+    const struct elf_image *syms = mon_syms(mon);
     struct vm *vm = mon_vm(mon);
     if (vm)
-        vm_stats_print(vm, mon->out);
+        vm_stats_print_placed(vm, mon->out, syms ? session_place_pc : NULL, (void *)syms);
     else
-        native_stats_print(mon->out, "vmon", mon->m);
+        native_stats_print_syms(mon->out, "vmon", mon->m, syms);
     return true;
 }

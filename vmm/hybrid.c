@@ -1,9 +1,11 @@
 /*
  * hybrid.c - the hybrid technique (seams.h), after Popek and Goldberg's
  * Theorem 3: a hybrid VMM can be built for any machine whose
- * user-sensitive instructions are all privileged, which x86like is not
- * for trap-and-emulate (rdsr, wrsr and rdptb run in user mode without
- * trapping) but is enough for this.
+ * user-sensitive instructions are all privileged.  x86like fails Theorem
+ * 1 (rdsr, wrsr and rdptb run in user mode without trapping) and, as vpg
+ * shows, Theorem 3 too (rdsr and rdptb still read the real IE and ptb in
+ * user mode); but a guest whose user programs never run them - the guest
+ * OS - sees no difference, because its kernel's never reach the real CPU.
  *
  * In virtual user mode the guest runs directly on the real CPU exactly as
  * under trap-and-emulate: real user mode, shadow page tables, and the same

@@ -13,3 +13,7 @@ info warnings
 #   sensitive off, said twice
 info registers
 #   t0 = 0x12, t1 = 3, t2 = 0x12; status 0x1 (S)
+info stats
+#   the silent log: rdsr at 0x1000 and 0x100c, wrsr at 0x1008, once each
+#   (the guest kernel runs in real user mode: all three ran there without
+#   trapping), placed by the symbols as vrun --stats places them
