@@ -375,7 +375,7 @@ static void test_vm_failure_is_contained(void)
 }
 
 /* Host frames go back to the pool: nothing leaks across VM lifetimes, and
- * a new VM's memory is zeroed whatever the last owner left in it. */
+ * the zeroing itself: the three tests after this one. */
 static void test_memory_is_zeroed_for_the_next_vm(void)
 {
     struct elf_image img;
@@ -402,6 +402,182 @@ static void test_memory_is_zeroed_for_the_next_vm(void)
     CU_ASSERT_EQUAL(guest, GUEST_MEM / PAGE_SIZE);
     CU_ASSERT(shadow > 0);
     CU_ASSERT_EQUAL(guest + shadow + free_, (8u << 20) / PAGE_SIZE - 1);
+    vmm_free(v);
+    elf_free(&img);
+}
+
+
+/* --- nothing left in a frame reaches its next owner --- */
+
+/* What a VM's memory holds at power-on, computed from the ELF file alone:
+ * the segments' file bytes, zero everywhere else (bss, the rest). */
+static uint8_t *power_on_memory(const struct elf_image *img, uint32_t mem_size)
+{
+    uint8_t *want = calloc(1, mem_size);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const struct elf_segment *s = &img->segs[i];
+        CU_ASSERT_FATAL((uint64_t)s->paddr + s->memsz <= mem_size);
+        memcpy(want + s->paddr, img->file + s->offset, s->filesz);
+    }
+    return want;
+}
+
+/* The first byte where the VM's memory differs from want, in a RULE. */
+static void expect_memory(struct vm *vm, const uint8_t *want, const char *rule, const char *what)
+{
+    uint8_t page[PAGE_SIZE];
+    for (uint32_t g = 0; g < vm_mem_size(vm) / PAGE_SIZE; g++) {
+        CU_ASSERT_FATAL(vm_read_phys(vm, g << PAGE_SHIFT, page, PAGE_SIZE));
+        const uint8_t *w = want + ((size_t)g << PAGE_SHIFT);
+        if (memcmp(page, w, PAGE_SIZE) == 0)
+            continue;
+        uint32_t off = 0;
+        while (page[off] == w[off])
+            off++;
+        RULE(false, rule, "guest byte 0x%08x (host frame 0x%x) is 0x%02x, should be 0x%02x - %s",
+             (g << PAGE_SHIFT) | off, vm_host_frame(vm, g), page[off], w[off], what);
+        return;
+    }
+}
+
+static bool frame_is_zero(struct vmm *v, uint32_t hfn)
+{
+    uint8_t page[PAGE_SIZE];
+    machine_read_phys(vmm_machine(v), hfn << PAGE_SHIFT, page, PAGE_SIZE);
+    for (unsigned i = 0; i < PAGE_SIZE; i++)
+        if (page[i])
+            return false;
+    return true;
+}
+
+/* Leave byte b in every byte of the VM's memory, as a guest storing it
+ * everywhere would: straight into the host frames the VM owns. */
+static void scribble(struct vmm *v, struct vm *vm, uint8_t b)
+{
+    uint8_t page[PAGE_SIZE];
+    memset(page, b, sizeof page);
+    for (uint32_t g = 0; g < vm_mem_size(vm) / PAGE_SIZE; g++)
+        CU_ASSERT_FATAL(machine_write_phys(vmm_machine(v), vm_host_frame(vm, g) << PAGE_SHIFT, page, PAGE_SIZE));
+}
+
+/* A host just big enough for one VM of GUEST_MEM and its shadow frames, so
+ * that the next VM is made of exactly the frames the last one left. */
+enum { REUSE_SHADOW_FRAMES = 64 };
+#define REUSE_HOST_MEM (GUEST_MEM + (REUSE_SHADOW_FRAMES + 1) * PAGE_SIZE)
+
+/* VM a runs the paging kernel (its shadow tables fill frames with entries)
+ * and then writes 0xa5 over all its memory; it is removed and VM b made
+ * in its place.  kinds[f]: what frame f was to a (FRAME_FREE: nothing).
+ * Frames freed go on top of the free stack, a's shadow frames under its
+ * guest frames: a b larger than a is made of both. */
+static struct vm *vm_after_a_dirty_one(struct vmm *v, const struct elf_image *img, uint32_t a_mem, uint8_t *kinds,
+                                       unsigned *nonzero_shadows)
+{
+    char err[300];
+    struct vm_config c = {.name = "dirty", .mem_size = a_mem, .image = img};
+    struct vm *a = vmm_add_vm(v, &c, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    vmm_run(v);
+    CU_ASSERT_EQUAL_FATAL(vm_state(a), VM_HALTED);
+    scribble(v, a, 0xa5);
+    *nonzero_shadows = 0;
+    for (uint32_t f = 1; f < REUSE_HOST_MEM / PAGE_SIZE; f++) {
+        int owner;
+        kinds[f] = (uint8_t)vmm_frame_owner(v, f, &owner);
+        if (kinds[f] == FRAME_SHADOW && !frame_is_zero(v, f))
+            ++*nonzero_shadows;
+    }
+    vmm_remove_vm(v, a);
+    c.name = "next";
+    c.mem_size = GUEST_MEM;
+    struct vm *b = vmm_add_vm(v, &c, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    return b;
+}
+
+/* A freed VM's guest frames, written all over, become the next VM's
+ * memory: the next VM sees its image and zeros, nothing of the last. */
+static void test_a_freed_vms_memory_reaches_the_next_zeroed(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE, .shadow_frames = REUSE_SHADOW_FRAMES};
+    struct vmm *v = vmm_new(&vc, REUSE_HOST_MEM, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    static uint8_t kinds[REUSE_HOST_MEM / PAGE_SIZE];
+    unsigned nonzero_shadows;
+    struct vm *b = vm_after_a_dirty_one(v, &img, GUEST_MEM, kinds, &nonzero_shadows);
+    unsigned reused = 0;
+    for (uint32_t g = 0; g < GUEST_MEM / PAGE_SIZE; g++)
+        reused += kinds[vm_host_frame(b, g)] == FRAME_GUEST;
+    /* the host leaves no other choice: b is made of a's guest frames */
+    CU_ASSERT_EQUAL(reused, GUEST_MEM / PAGE_SIZE);
+    uint8_t *want = power_on_memory(&img, GUEST_MEM);
+    expect_memory(b, want, "a new VM saw what a freed VM left in its memory",
+                  "a wrote 0xa5 everywhere and was freed; b, made of its frames, read before running");
+    free(want);
+    vmm_free(v);
+    elf_free(&img);
+}
+
+/* The frames of a freed VM's shadow tables, full of entries, become guest
+ * memory of the next VM: zeros there too. */
+static void test_a_freed_shadow_frame_reaches_the_next_zeroed(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE, .shadow_frames = REUSE_SHADOW_FRAMES};
+    struct vmm *v = vmm_new(&vc, REUSE_HOST_MEM, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    static uint8_t kinds[REUSE_HOST_MEM / PAGE_SIZE];
+    unsigned nonzero_shadows;
+    struct vm *b = vm_after_a_dirty_one(v, &img, GUEST_MEM / 2, kinds, &nonzero_shadows);
+    CU_ASSERT(nonzero_shadows > 0); /* there was something to leak */
+    uint8_t *want = power_on_memory(&img, GUEST_MEM);
+    unsigned reused = 0;
+    for (uint32_t g = 0; g < GUEST_MEM / PAGE_SIZE; g++) {
+        uint32_t f = vm_host_frame(b, g);
+        if (kinds[f] != FRAME_SHADOW)
+            continue;
+        reused++;
+        uint8_t page[PAGE_SIZE];
+        CU_ASSERT_FATAL(vm_read_phys(b, g << PAGE_SHIFT, page, PAGE_SIZE));
+        if (!RULE(memcmp(page, want + ((size_t)g << PAGE_SHIFT), PAGE_SIZE) == 0,
+                  "a new VM saw a freed VM's shadow table in its memory",
+                  "guest page 0x%08x is host frame 0x%x, a's shadow table, and does not read as at power-on",
+                  g << PAGE_SHIFT, f))
+            break;
+    }
+    CU_ASSERT(reused > 0); /* some of b's memory was a's shadow tables */
+    free(want);
+    vmm_free(v);
+    elf_free(&img);
+}
+
+/* vm_reboot: whatever the last run wrote, the VM restarts with its image
+ * and zeros in memory, as at power-on (vmm.h). */
+static void test_reboot_leaves_nothing_in_memory(void)
+{
+    struct elf_image img;
+    guest_image("paging", &img);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .policy = SHADOW_CACHE};
+    struct vmm *v = vmm_new(&vc, 8u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct vm_config c = {.name = "g", .mem_size = GUEST_MEM, .image = &img};
+    struct vm *vm = vmm_add_vm(v, &c, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    CU_ASSERT_EQUAL_FATAL(vm_state(vm), VM_HALTED);
+    scribble(v, vm, 0x5a);
+    CU_ASSERT_FATAL(vm_reboot(vm, &img, NULL, NULL, err, sizeof err));
+    uint8_t *want = power_on_memory(&img, GUEST_MEM);
+    expect_memory(vm, want, "a rebooted VM saw what its last run left in memory",
+                  "the VM wrote 0x5a everywhere and was rebooted, read before running");
+    free(want);
     vmm_free(v);
     elf_free(&img);
 }
@@ -783,7 +959,11 @@ void suite_vmm(void)
     CU_add_test(s, "DMA outside a VM's memory: refused, neighbour untouched", test_dma_is_confined);
     CU_add_test(s, "a VM keeps to its shadow-frame limit, every policy", test_shadow_limit_holds);
     CU_add_test(s, "refilling the same entries does not fill the reverse map", test_refills_do_not_fill_the_rmap);
-    CU_add_test(s, "host frames: owned, accounted, zeroed", test_memory_is_zeroed_for_the_next_vm);
+    CU_add_test(s, "host frames: owned and accounted", test_memory_is_zeroed_for_the_next_vm);
+    CU_add_test(s, "a freed VM's memory reaches the next VM as zeros", test_a_freed_vms_memory_reaches_the_next_zeroed);
+    CU_add_test(s, "a freed shadow table reaches the next VM's memory as zeros",
+                test_a_freed_shadow_frame_reaches_the_next_zeroed);
+    CU_add_test(s, "a rebooted VM's memory is as at power-on", test_reboot_leaves_nothing_in_memory);
     CU_add_test(s, "statistics add up", test_statistics_add_up);
     CU_add_test(s, "JSON: a VM's name is escaped", test_json_escapes_names);
     CU_add_test(s, "a rebooted VM ends as a fresh one, every policy", test_reboot_is_a_fresh_start);
