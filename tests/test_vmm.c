@@ -374,8 +374,9 @@ static void test_vm_failure_is_contained(void)
     elf_free(&good);
 }
 
-/* Host frames go back to the pool: nothing leaks across VM lifetimes, and
- * the zeroing itself: the three tests after this one. */
+/* Host frames go back to the pool: nothing leaks across VM lifetimes.
+ * That nothing of a frame's last owner reaches the next: the three tests
+ * after this one. */
 static void test_memory_is_zeroed_for_the_next_vm(void)
 {
     struct elf_image img;
