@@ -129,6 +129,8 @@ static bool silent_list(struct parser *p)
         int k = snprintf(t + used, len - used, "%s0x%08lx %s %s", used ? "; " : "", v, insn, count);
         if (k > 0 && (size_t)k < len - used)
             used += (size_t)k;
+        else
+            t[used] = 0; /* what does not fit is left out whole: the count says how many there were */
     } while (lit(p, ','));
     return lit(p, ']') || fail(p, "']' expected");
 }

@@ -224,6 +224,28 @@ static void json_field(FILE *f, const struct vexp_cell *c, const char *key, cons
         json_str(f, buf);
 }
 
+/* The silent places, kept as "0x00002df0 rdsr 3; ..." (vexp_stats.c), as
+ * the list --stats-json gave them: [{"pc": N, "insn": "rdsr", "count": N}]. */
+static void json_places(FILE *f, const char *t)
+{
+    fputs("\"silent_sensitive_by_pc\": [", f);
+    for (int k = 0; *t; k++) {
+        unsigned long pc;
+        unsigned long long count;
+        char insn[VEXP_VAL];
+        int used = 0;
+        if (sscanf(t, "0x%lx %31s %llu%n", &pc, insn, &count, &used) != 3)
+            break;
+        fprintf(f, "%s{\"pc\": %lu, \"insn\": ", k ? ", " : "", pc);
+        json_str(f, insn);
+        fprintf(f, ", \"count\": %llu}", count);
+        t += used;
+        if (strncmp(t, "; ", 2) == 0)
+            t += 2;
+    }
+    fputs("]", f);
+}
+
 void vexp_write_json(FILE *f, const struct vexp_cell *cells, int n, int runs)
 {
     fprintf(f, "{\n  \"runs\": %d,\n  \"cells\": [", runs);
@@ -286,7 +308,7 @@ void vexp_write_json(FILE *f, const struct vexp_cell *cells, int n, int runs)
             fprintf(f, ": %s", r->counts[k].val);
         }
         fputs("},\n     ", f);
-        json_field(f, c, "silent_sensitive_by_pc", "silent_by_pc", false);
+        json_places(f, r->silent_by_pc);
         fputs("}", f);
     }
     fputs("\n  ]\n}\n", f);
