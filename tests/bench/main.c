@@ -5,7 +5,9 @@
  *
  *   bench [-n ROUNDS] [KERNEL]   every table (ROUNDS also from $BENCH_ROUNDS)
  *   bench --fnv ITERS            one FNV loop, for make bench-profile
+ *   bench --cost CA UA CB UB     (CA - CB) / (UA - UB), for make bench-profile
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +22,39 @@ double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A count from the command line: a decimal number, whole and >= 0. */
+static bool count_arg(const char *s, double *v)
+{
+    char *end;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (end == s || *end || s[0] == '-')
+        return false;
+    *v = (double)n;
+    return true;
+}
+
+static int cost(char **argv)
+{
+    double c[4];
+    for (int i = 0; i < 4; i++)
+        if (!argv[i] || !count_arg(argv[i], &c[i])) {
+            fprintf(stderr, "bench: --cost wants four counts: COUNT_A UNITS_A COUNT_B UNITS_B\n");
+            return 2;
+        }
+    double per = bench_cost_per(c[0], c[1], c[2], c[3]);
+    if (isnan(per)) {
+        fprintf(stderr, "bench: --cost: the two runs have the same count of units\n");
+        return 1;
+    }
+    printf("%.1f\n", per);
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: bench [-n ROUNDS] [KERNEL]   (ROUNDS 1..%d, default %d or $BENCH_ROUNDS)\n"
-                    "       bench --fnv ITERATIONS\n",
+                    "       bench --fnv ITERATIONS\n"
+                    "       bench --cost COUNT_A UNITS_A COUNT_B UNITS_B\n",
             BENCH_MAX_ROUNDS, BENCH_DEFAULT_ROUNDS);
     return 2;
 }
@@ -38,7 +69,9 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--fnv") == 0) {
+        if (strcmp(argv[i], "--cost") == 0) {
+            return argc - i - 1 == 4 ? cost(argv + i + 1) : usage();
+        } else if (strcmp(argv[i], "--fnv") == 0) {
             char *end;
             unsigned long iters = i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
             if (!iters || *end || iters > 0xffffffffu || argv[i + 1][0] == '-') {

@@ -5,6 +5,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +43,21 @@ struct bench_stat bench_diff_per(const double *a, const double *b, double per, i
     return bench_stat_of(d, n);
 }
 
+double bench_cost_per(double count_a, double units_a, double count_b, double units_b)
+{
+    if (units_a == units_b)
+        return NAN;
+    return (count_a - count_b) / (units_a - units_b);
+}
+
 bool bench_parse_rounds(const char *s, int *rounds)
 {
+    if (*s < '0' || *s > '9') /* strtol would take a sign or leading blanks */
+        return false;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || s[0] == '+' || v < 1 || v > BENCH_MAX_ROUNDS)
+    if (errno || end == s || *end || v < 1 || v > BENCH_MAX_ROUNDS)
         return false;
     *rounds = (int)v;
     return true;

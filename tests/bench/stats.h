@@ -31,6 +31,13 @@ struct bench_stat bench_ratio_of(const double *num, const double *den, int n);
  * units (exits, instructions) costs beyond the cheaper run. */
 struct bench_stat bench_diff_per(const double *a, const double *b, double per, int n);
 
+/* What one unit costs, from two runs that differ in their count of units
+ * (guest instructions, VM exits): (count_a - count_b) / (units_a -
+ * units_b), so that what the runs share (start-up, the rest of the
+ * program) cancels.  make bench-profile's arithmetic on cachegrind's
+ * counts.  NaN when the units are equal. */
+double bench_cost_per(double count_a, double units_a, double count_b, double units_b);
+
 /* s is a count of rounds, 1..BENCH_MAX_ROUNDS, in decimal; false if not. */
 bool bench_parse_rounds(const char *s, int *rounds);
 
