@@ -100,7 +100,7 @@ int bench_isolation(const char *kernel_path, int rounds)
     printf("\nper run: small guests of tests/guests, %u KiB, %u shadow frames, cache; VMM made, run, freed;\n"
            "  median [min..max] of %d interleaved rounds of %d runs\n",
            SMALL_MEM >> 10, SMALL_SHADOWS, rounds, RUNS);
-    printf("  %-12s %7s %22s %22s %12s %12s\n", "guest", "exits", "off us/run", "on us/run", "off runs/s",
+    printf("  %-12s %7s %22s %22s %22s %22s\n", "guest", "exits", "off us/run", "on us/run", "off runs/s",
            "on runs/s");
     for (size_t g = 0; g < sizeof small / sizeof small[0]; g++) {
         char path[256];
@@ -127,10 +127,15 @@ int bench_isolation(const char *kernel_path, int rounds)
                 }
                 t[on][i] = (bench_now() - t0) / RUNS;
             }
+        double rate[2][BENCH_MAX_ROUNDS];
+        for (int i = 0; i < rounds; i++)
+            rate[0][i] = 1 / t[0][i], rate[1][i] = 1 / t[1][i];
         struct bench_stat off = bench_stat_of(t[0], rounds), on = bench_stat_of(t[1], rounds);
-        char a[64], b[64];
-        printf("  %-12s %7" PRIu64 " %22s %22s %12.0f %12.0f\n", small[g].guest, r[0].exits,
-               bench_fmt(a, sizeof a, off, 1e6, 1), bench_fmt(b, sizeof b, on, 1e6, 1), 1 / off.med, 1 / on.med);
+        char a[64], b[64], c[64], d[64];
+        printf("  %-12s %7" PRIu64 " %22s %22s %22s %22s\n", small[g].guest, r[0].exits,
+               bench_fmt(a, sizeof a, off, 1e6, 1), bench_fmt(b, sizeof b, on, 1e6, 1),
+               bench_fmt(c, sizeof c, bench_stat_of(rate[0], rounds), 1, 0),
+               bench_fmt(d, sizeof d, bench_stat_of(rate[1], rounds), 1, 0));
         elf_free(&img);
     }
     return status;
