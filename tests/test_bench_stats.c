@@ -44,6 +44,20 @@ static void test_median_and_spread(void)
 
 /* The ratio of each round's pair, then the median: here 3, where the ratio
  * of the medians (20 / 10) would be 2. */
+/* A B C, C B A, A B C, ...: each run first in half the rounds. */
+static void test_order_alternates(void)
+{
+    const int want[4][3] = {{0, 1, 2}, {2, 1, 0}, {0, 1, 2}, {2, 1, 0}};
+    for (int round = 0; round < 4; round++)
+        for (int k = 0; k < 3; k++) {
+            int got = bench_order(round, k, 3);
+            if (got != want[round][k])
+                fprintf(stderr, "\n  round %d, place %d: run %d, not %d", round, k, got, want[round][k]);
+            CU_ASSERT_EQUAL(got, want[round][k]);
+        }
+    CU_ASSERT(bench_order(1, 0, 2) == 1 && bench_order(1, 1, 2) == 0 && bench_order(6, 0, 2) == 0);
+}
+
 static void test_ratio_per_round(void)
 {
     const double num[] = {12, 30, 20}, den[] = {4, 10, 20};
@@ -96,6 +110,7 @@ void suite_bench_stats(void)
 {
     CU_pSuite s = CU_add_suite("bench_stats", NULL, NULL);
     CU_add_test(s, "median of odd and even counts, min..max spread, input untouched", test_median_and_spread);
+    CU_add_test(s, "the order of the runs compared reverses every round", test_order_alternates);
     CU_add_test(s, "ratios are taken per round, then the median", test_ratio_per_round);
     CU_add_test(s, "differences per unit are taken per round", test_difference_per_unit);
     CU_add_test(s, "bench-profile: the cost of a unit from two runs", test_cost_per_unit);

@@ -79,14 +79,17 @@ int bench_isolation(const char *kernel_path, int rounds)
            "ns/exit incr.", "ns/exit def.");
     for (size_t w = 0; w < BENCH_NWORKLOADS; w++) {
         double t[NMODES][BENCH_MAX_ROUNDS];
-        struct one r[NMODES];
-        for (int i = 0; i < rounds; i++)
-            for (int m = 0; m < NMODES; m++) {
+        struct one r[NMODES] = {{0}};
+        for (int i = 0; i < rounds; i++) {
+            for (int k = 0; k < NMODES; k++) {
+                int m = bench_order(i, k, NMODES);
                 r[m] = run(&img, bench_workloads[w].boot, BENCH_OS_MEM, 1024, (enum mode)m, NULL, 0);
                 t[m][i] = r[m].secs;
+            }
+            for (int m = 0; m < NMODES; m++)
                 if (!r[m].ok || r[m].exits != r[OFF].exits)
                     status = 1;
-            }
+        }
         char f[NMODES][64], di[64], dd[64];
         for (int m = 0; m < NMODES; m++)
             bench_fmt(f[m], sizeof f[m], bench_stat_of(t[m], rounds), 1e3, 1);
@@ -117,7 +120,8 @@ int bench_isolation(const char *kernel_path, int rounds)
         double t[2][BENCH_MAX_ROUNDS];
         struct one r[2];
         for (int i = 0; i < rounds; i++)
-            for (int on = 0; on < 2; on++) {
+            for (int k = 0; k < 2; k++) {
+                int on = bench_order(i, k, 2);
                 double t0 = bench_now();
                 for (int k = 0; k < RUNS; k++) {
                     r[on] = run(&img, boot, SMALL_MEM, SMALL_SHADOWS, on ? DEFAULT : OFF, disk,

@@ -143,16 +143,26 @@ int bench_machine(int rounds)
     struct result off = {0}, on = {0};
 
     for (int i = 0; i < rounds; i++) {
-        memset(table, 0, sizeof table);
-        double t0 = bench_now();
-        native_value = native_loop(table, ITERS);
-        tn[i] = bench_now() - t0;
-        off = run_guest(false);
-        toff[i] = off.secs;
-        mips_off[i] = (double)off.insns / off.secs / 1e6;
-        on = run_guest(true);
-        ton[i] = on.secs;
-        mips_on[i] = (double)on.insns / on.secs / 1e6;
+        for (int k = 0; k < 3; k++)
+            switch (bench_order(i, k, 3)) {
+            case 0: {
+                memset(table, 0, sizeof table);
+                double t0 = bench_now();
+                native_value = native_loop(table, ITERS);
+                tn[i] = bench_now() - t0;
+                break;
+            }
+            case 1:
+                off = run_guest(false);
+                toff[i] = off.secs;
+                mips_off[i] = (double)off.insns / off.secs / 1e6;
+                break;
+            default:
+                on = run_guest(true);
+                ton[i] = on.secs;
+                mips_on[i] = (double)on.insns / on.secs / 1e6;
+                break;
+            }
     }
     if (off.value != native_value || on.value != native_value) {
         fprintf(stderr, "bench: guest computed 0x%08x/0x%08x, native C 0x%08x\n", off.value, on.value,

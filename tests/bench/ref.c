@@ -73,9 +73,12 @@ int bench_ref(const char *kernel_path, int rounds)
         double mf[BENCH_MAX_ROUNDS], mr[BENCH_MAX_ROUNDS], sd[BENCH_MAX_ROUNDS];
         struct bench_run f = {0}, r = {0}, d = {0};
         for (int i = 0; i < rounds; i++) {
-            f = bench_run_bare(&img, boots[b], BENCH_OS_MEM, "machine");
-            r = run_ref(&img, boots[b]);
-            d = run_diff(&img, boots[b]);
+            for (int k = 0; k < 3; k++)
+                switch (bench_order(i, k, 3)) {
+                case 0: f = bench_run_bare(&img, boots[b], BENCH_OS_MEM, "machine"); break;
+                case 1: r = run_ref(&img, boots[b]); break;
+                default: d = run_diff(&img, boots[b]); break;
+                }
             tf[i] = f.secs;
             tr[i] = r.secs;
             mf[i] = (double)f.instret / f.secs / 1e6;

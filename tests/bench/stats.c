@@ -16,6 +16,11 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+int bench_order(int round, int k, int n)
+{
+    return round % 2 ? n - 1 - k : k;
+}
+
 struct bench_stat bench_stat_of(const double *v, int n)
 {
     double s[BENCH_MAX_ROUNDS];

@@ -20,6 +20,12 @@ struct bench_stat {
     double med, lo, hi;
 };
 
+/* Which of n compared runs goes k-th in round `round`: 0..n-1 in even
+ * rounds, n-1..0 in odd ones (A B, B A, ...), so that what the first run
+ * of a round pays and the next finds ready (fresh memory's page faults, the
+ * heap's growth, cold caches) falls on every side alike. */
+int bench_order(int round, int k, int n);
+
 /* Over v[0..n-1]; v is left as it is.  n >= 1. */
 struct bench_stat bench_stat_of(const double *v, int n);
 
