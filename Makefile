@@ -91,7 +91,9 @@ inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if
 FUZZ_SRC  := $(sort $(filter-out tests/fuzz/libfuzzer.c tests/fuzz/campaign.c,$(wildcard tests/fuzz/*.c)))
 # The mutator (tests/mutate) serves make mutate and suite `rules`.
 MUTATOR_SRC := tests/mutate/mutator.c
-TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC)
+# The bench's medians and spreads (tests/bench/stats.c) serve suite bench_stats.
+BENCH_STATS_SRC := tests/bench/stats.c
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -102,7 +104,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check bench install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
+.PHONY: all run check bench bench-profile install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -112,7 +114,10 @@ help:
 	@echo "make guest    assemble the guest OS: build/guest-os/kernel.elf and its user programs"
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing);"
 	@echo "              SUITE=mmu, SUITES='mmu tlbhole' or SUITE='asm_*' runs only those suites"
-	@echo "make bench    the machine against native C, the VMM against the bare machine"
+	@echo "make bench    the machine against native C, the VMM against the bare machine, in CPU"
+	@echo "              time, medians and spreads of BENCH_ROUNDS interleaved rounds (default 7)"
+	@echo "make bench-profile  host instructions per guest instruction and per VM exit, counted"
+	@echo "              by valgrind's cachegrind (installs valgrind if missing)"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
 	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60) in FUZZ_JOBS"
 	@echo "              processes (default 1); needs clang (installed if missing)"
@@ -333,8 +338,15 @@ fuzz:
 $(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC)) $(call libs,rel,$(ALL_LIBS))
 	$(CC) $^ -o $@
 
+# BENCH_ROUNDS: how many interleaved rounds each figure is the median of.
 bench: $(BUILD)/rel/bench
-	$(BUILD)/rel/bench
+	$(BUILD)/rel/bench $(if $(BENCH_ROUNDS),-n $(BENCH_ROUNDS))
+
+# Counts, not times (docs/performance.md): FNV_SHORT and FNV_LONG iterations
+# of the FNV loop, PROFILE_BOOT for the exits.
+bench-profile: $(BUILD)/rel/bench $(BUILD)/bin/vrun $(GUEST_KERNEL)
+	@tests/need-packages.sh cmd:valgrind=valgrind
+	tests/bench/profile.sh $(BUILD)
 
 # --- mutation testing (docs/testing.md, "Mutation testing") ---------------------
 #

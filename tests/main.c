@@ -45,6 +45,7 @@
     X(fileio)                                                                  \
     X(outfiles)                                                                \
     X(vexp)                                                                    \
+    X(bench_stats)                                                             \
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \

@@ -1,7 +1,8 @@
 /*
  * bench.h - what the parts of `make bench` share.  Every figure is a ratio
- * or a rate taken in one run, each measurement repeated and the median
- * kept, because the machines this runs on are shared and noisy.
+ * or a rate taken in one run, in CPU time, over rounds that interleave the
+ * runs compared; the median is printed with its spread (stats.h), because
+ * the machines this runs on are shared and noisy.
  */
 #ifndef VMLAB_BENCH_H
 #define VMLAB_BENCH_H
@@ -14,7 +15,8 @@
 #include "machine.h"
 #include "vmm.h"
 
-#define REPEAT 5
+#include "stats.h"
+
 #define BENCH_OS_MEM (16u << 20) /* the guest OS's memory in every part */
 
 /* The guest OS's workloads that the VMM's parts time: a name for the
@@ -25,8 +27,9 @@ struct bench_workload {
 #define BENCH_NWORKLOADS 4
 extern const struct bench_workload bench_workloads[BENCH_NWORKLOADS];
 
-double bench_now(void);              /* seconds, monotonic */
-double bench_median(double *v, int n); /* sorts v */
+/* Seconds of this thread's CPU time: on a shared machine other processes
+ * move the wall clock by more than most of the differences measured. */
+double bench_now(void);
 
 /* The guest OS's kernel; false, after saying so, if it cannot be read. */
 bool bench_kernel(const char *path, struct elf_image *img);
@@ -59,10 +62,15 @@ bool bench_same(const struct bench_run *a, const struct bench_run *b);
 /* All of a VM's exits, whatever their kind. */
 uint64_t bench_exits(const struct vm_stats *s);
 
-/* The parts; each prints its own table. */
-int bench_machine(void);
-int bench_vmm(const char *kernel_path);
-int bench_ref(const char *kernel_path);
-int bench_isolation(const char *kernel_path);
+/* The parts; each prints its own table, over `rounds` interleaved rounds. */
+int bench_machine(int rounds);
+int bench_vmm(const char *kernel_path, int rounds);
+int bench_ref(const char *kernel_path, int rounds);
+int bench_isolation(const char *kernel_path, int rounds);
+
+/* One run of the FNV loop (machine.c) on the bare machine, paging on, user
+ * mode, for `make bench-profile`: iters iterations; prints the guest
+ * instructions retired. */
+int bench_fnv_once(unsigned iters);
 
 #endif

@@ -7,7 +7,9 @@
  *   - natively, compiled by the host's C compiler;
  *   - on the bare machine with paging off, in supervisor mode;
  *   - on the bare machine with paging on, in user mode (as a process would).
- * Each is timed REPEAT times; the figures are medians.
+ * The three alternate within each round (native, off, on, native, ...);
+ * times are this thread's CPU time; ratios are taken within a round and
+ * every figure is the median over the rounds with its spread, min..max.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,37 +119,69 @@ static struct result run_guest(bool paging)
     return r;
 }
 
-int bench_machine(void)
+int bench_fnv_once(unsigned iters)
+{
+    struct machine *m = make_guest(true, iters);
+    struct vm_exit ex;
+    machine_run(m, UINT64_MAX, &ex);
+    uint64_t n = machine_cpu(m)->instret;
+    machine_free(m);
+    if (ex.reason != EXIT_HALT) {
+        fprintf(stderr, "bench: guest stopped with reason %d at pc 0x%x\n", ex.reason, ex.pc);
+        return 1;
+    }
+    printf("%llu\n", (unsigned long long)n);
+    return 0;
+}
+
+int bench_machine(int rounds)
 {
     static uint32_t table[1024];
-    double tn[REPEAT], toff[REPEAT], ton[REPEAT];
+    double tn[BENCH_MAX_ROUNDS], toff[BENCH_MAX_ROUNDS], ton[BENCH_MAX_ROUNDS];
+    double mips_off[BENCH_MAX_ROUNDS], mips_on[BENCH_MAX_ROUNDS];
     uint32_t native_value = 0;
     struct result off = {0}, on = {0};
 
-    for (int i = 0; i < REPEAT; i++) {
-        memset(table, 0, sizeof table);
-        double t0 = bench_now();
-        native_value = native_loop(table, ITERS);
-        tn[i] = bench_now() - t0;
-        off = run_guest(false);
-        toff[i] = off.secs;
-        on = run_guest(true);
-        ton[i] = on.secs;
+    for (int i = 0; i < rounds; i++) {
+        for (int k = 0; k < 3; k++)
+            switch (bench_order(i, k, 3)) {
+            case 0: {
+                memset(table, 0, sizeof table);
+                double t0 = bench_now();
+                native_value = native_loop(table, ITERS);
+                tn[i] = bench_now() - t0;
+                break;
+            }
+            case 1:
+                off = run_guest(false);
+                toff[i] = off.secs;
+                mips_off[i] = (double)off.insns / off.secs / 1e6;
+                break;
+            default:
+                on = run_guest(true);
+                ton[i] = on.secs;
+                mips_on[i] = (double)on.insns / on.secs / 1e6;
+                break;
+            }
     }
     if (off.value != native_value || on.value != native_value) {
         fprintf(stderr, "bench: guest computed 0x%08x/0x%08x, native C 0x%08x\n", off.value, on.value,
                 native_value);
         return 1;
     }
-    double n = bench_median(tn, REPEAT), a = bench_median(toff, REPEAT), b = bench_median(ton, REPEAT);
-    double guest_insns = (double)on.insns;
-    printf("vmlab machine benchmark: FNV loop, %u iterations, %.0f guest instructions, median of %d\n",
-           ITERS, guest_insns, REPEAT);
-    printf("  %-34s %8.1f ms\n", "native C (host -O2)", n * 1e3);
-    printf("  %-34s %8.1f ms  %7.1f guest MIPS  %5.1fx native time\n", "machine, paging off, supervisor",
-           a * 1e3, (double)off.insns / a / 1e6, a / n);
-    printf("  %-34s %8.1f ms  %7.1f guest MIPS  %5.1fx native time\n", "machine, paging on, user mode",
-           b * 1e3, (double)on.insns / b / 1e6, b / n);
-    printf("  paging on / paging off: %.2f\n", b / a);
+    char a[64], b[64], c[64];
+    printf("vmlab machine benchmark: FNV loop, %u iterations, %.0f guest instructions,\n"
+           "  CPU time, median [min..max] of %d interleaved rounds\n",
+           ITERS, (double)on.insns, rounds);
+    printf("  %-34s %24s ms\n", "native C (host -O2)", bench_fmt(a, sizeof a, bench_stat_of(tn, rounds), 1e3, 1));
+    printf("  %-34s %24s ms  %22s guest MIPS  %18s x native time\n", "machine, paging off, supervisor",
+           bench_fmt(a, sizeof a, bench_stat_of(toff, rounds), 1e3, 1),
+           bench_fmt(b, sizeof b, bench_stat_of(mips_off, rounds), 1, 0),
+           bench_fmt(c, sizeof c, bench_ratio_of(toff, tn, rounds), 1, 1));
+    printf("  %-34s %24s ms  %22s guest MIPS  %18s x native time\n", "machine, paging on, user mode",
+           bench_fmt(a, sizeof a, bench_stat_of(ton, rounds), 1e3, 1),
+           bench_fmt(b, sizeof b, bench_stat_of(mips_on, rounds), 1, 0),
+           bench_fmt(c, sizeof c, bench_ratio_of(ton, tn, rounds), 1, 1));
+    printf("  paging on / paging off: %s\n", bench_fmt(a, sizeof a, bench_ratio_of(ton, toff, rounds), 1, 2));
     return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * ref.c - what the reference CPU costs (docs/testing.md): the fast machine
  * alone, the reference alone, and the two side by side in the difftest,
- * on guest-OS workloads.  Each is run REPEAT times in the same round;
- * medians kept.  The runs must agree in instructions and output, or the
+ * on guest-OS workloads.  The three alternate within each round; medians
+ * over the rounds, with their spread, min..max; the ratio is taken within
+ * each round.  The runs must agree in instructions and output, or the
  * figures mean nothing.
  */
 #include <inttypes.h>
@@ -57,30 +58,40 @@ static struct bench_run run_diff(const struct elf_image *img, const char *boot)
     return r;
 }
 
-int bench_ref(const char *kernel_path)
+int bench_ref(const char *kernel_path, int rounds)
 {
     struct elf_image img;
     if (!bench_kernel(kernel_path, &img))
         return 1;
-    printf("The reference CPU: guest OS workloads, %u MiB, median of %d\n", BENCH_OS_MEM >> 20, REPEAT);
-    printf("  %-10s %12s %14s %14s %8s %16s\n", "workload", "instructions", "machine MIPS", "reference MIPS",
+    printf("The reference CPU: guest OS workloads, %u MiB, CPU time, median [min..max] of %d interleaved rounds\n",
+           BENCH_OS_MEM >> 20, rounds);
+    printf("  %-10s %12s %20s %20s %18s %28s\n", "workload", "instructions", "machine MIPS", "reference MIPS",
            "ratio", "difftest steps/s");
     int status = 0;
     for (size_t b = 0; b < NBOOTS; b++) {
-        double tf[REPEAT], tr[REPEAT], td[REPEAT];
+        double tf[BENCH_MAX_ROUNDS], tr[BENCH_MAX_ROUNDS];
+        double mf[BENCH_MAX_ROUNDS], mr[BENCH_MAX_ROUNDS], sd[BENCH_MAX_ROUNDS];
         struct bench_run f = {0}, r = {0}, d = {0};
-        for (int i = 0; i < REPEAT; i++) {
-            f = bench_run_bare(&img, boots[b], BENCH_OS_MEM, "machine");
-            r = run_ref(&img, boots[b]);
-            d = run_diff(&img, boots[b]);
+        for (int i = 0; i < rounds; i++) {
+            for (int k = 0; k < 3; k++)
+                switch (bench_order(i, k, 3)) {
+                case 0: f = bench_run_bare(&img, boots[b], BENCH_OS_MEM, "machine"); break;
+                case 1: r = run_ref(&img, boots[b]); break;
+                default: d = run_diff(&img, boots[b]); break;
+                }
             tf[i] = f.secs;
             tr[i] = r.secs;
-            td[i] = d.secs;
+            mf[i] = (double)f.instret / f.secs / 1e6;
+            mr[i] = (double)r.instret / r.secs / 1e6;
+            sd[i] = (double)d.instret / d.secs;
         }
         bool same = bench_same(&f, &r) && d.ok && f.instret == d.instret; /* the difftest keeps no output */
-        double sf = bench_median(tf, REPEAT), sr = bench_median(tr, REPEAT), sd = bench_median(td, REPEAT);
-        printf("  %-10s %12" PRIu64 " %14.1f %14.1f %8.1f %16.0f%s\n", boots[b], f.instret, f.instret / sf / 1e6,
-               r.instret / sr / 1e6, sr / sf, d.instret / sd, same ? "" : "  (the runs differ!)");
+        char a[64], c[64], e[64], g[64];
+        printf("  %-10s %12" PRIu64 " %20s %20s %18s %28s%s\n", boots[b], f.instret,
+               bench_fmt(a, sizeof a, bench_stat_of(mf, rounds), 1, 1),
+               bench_fmt(c, sizeof c, bench_stat_of(mr, rounds), 1, 1),
+               bench_fmt(e, sizeof e, bench_ratio_of(tr, tf, rounds), 1, 1),
+               bench_fmt(g, sizeof g, bench_stat_of(sd, rounds), 1, 0), same ? "" : "  (the runs differ!)");
         status |= !same;
     }
     elf_free(&img);

@@ -2,7 +2,9 @@
  * vmm.c - the VMM against the bare machine, on the guest OS's workloads:
  * the time ratio, the share of guest instructions run directly, and what
  * each exit costs, under each shadow policy.  Each workload runs natively
- * and under the VMM in the same round, REPEAT rounds, medians kept.
+ * and under the VMM in the same round, alternately; the ratio and the cost
+ * of an exit are taken within each round, and every figure is the median
+ * over the rounds with its spread, min..max (CPU time).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,72 +37,83 @@ static struct bench_run run_vmm(const struct elf_image *img, const char *boot, e
     return r;
 }
 
-/* One workload under one policy: medians of native and VMM times. */
+/* One workload under one policy: native and VMM times, round by round. */
 struct result {
-    double native, vmm;
+    double tn[BENCH_MAX_ROUNDS], tv[BENCH_MAX_ROUNDS];
     struct bench_run last_native, last_vmm;
     bool equal;
 };
 
-static struct result measure(const struct elf_image *img, const char *boot, enum shadow_policy p)
+static void measure(struct result *res, const struct elf_image *img, const char *boot, enum shadow_policy p,
+                    int rounds)
 {
-    double tn[REPEAT], tv[REPEAT];
-    struct result res = {.equal = true};
-    for (int i = 0; i < REPEAT; i++) {
-        res.last_native = bench_run_bare(img, boot, BENCH_OS_MEM, "native");
-        res.last_vmm = run_vmm(img, boot, p);
-        tn[i] = res.last_native.secs;
-        tv[i] = res.last_vmm.secs;
-        if (!bench_same(&res.last_native, &res.last_vmm))
-            res.equal = false;
+    res->equal = true;
+    for (int i = 0; i < rounds; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (bench_order(i, k, 2) == 0)
+                res->last_native = bench_run_bare(img, boot, BENCH_OS_MEM, "native");
+            else
+                res->last_vmm = run_vmm(img, boot, p);
+        }
+        res->tn[i] = res->last_native.secs;
+        res->tv[i] = res->last_vmm.secs;
+        if (!bench_same(&res->last_native, &res->last_vmm))
+            res->equal = false;
     }
-    res.native = bench_median(tn, REPEAT);
-    res.vmm = bench_median(tv, REPEAT);
-    return res;
 }
 
-int bench_vmm(const char *kernel_path)
+int bench_vmm(const char *kernel_path, int rounds)
 {
     struct elf_image img;
     if (!bench_kernel(kernel_path, &img))
         return 1;
     int status = 0;
-    printf("VMM against the bare machine: guest OS workloads, %u MiB, cache shadows, median of %d\n",
-           BENCH_OS_MEM >> 20, REPEAT);
-    printf("  %-32s %12s %10s %10s %8s %10s %9s %8s\n", "workload (boot argument)", "guest insns", "native ms",
+    printf("VMM against the bare machine: guest OS workloads, %u MiB, cache shadows,\n"
+           "  CPU time, median [min..max] of %d interleaved rounds\n",
+           BENCH_OS_MEM >> 20, rounds);
+    printf("  %-32s %12s %18s %18s %22s %10s %9s %16s\n", "workload (boot argument)", "guest insns", "native ms",
            "VMM ms", "ratio", "direct %", "exits", "ns/exit");
-    struct result cache[BENCH_NWORKLOADS];
+    static struct result cache[BENCH_NWORKLOADS], other;
     for (size_t w = 0; w < BENCH_NWORKLOADS; w++) {
-        struct result r = measure(&img, bench_workloads[w].boot, SHADOW_CACHE);
-        cache[w] = r;
+        struct result *rp = &cache[w];
+        measure(rp, &img, bench_workloads[w].boot, SHADOW_CACHE, rounds);
+        const struct result r = *rp;
         const struct vm_stats *s = &r.last_vmm.st;
         uint64_t n = bench_exits(s);
         double direct = 100.0 * (double)s->direct / (double)(s->direct + s->emulated);
         char label[64];
         snprintf(label, sizeof label, "%s (%s)", bench_workloads[w].label, bench_workloads[w].boot);
-        printf("  %-32s %12" PRIu64 " %10.1f %10.1f %8.3f %10.4f %9" PRIu64 " %8.0f%s\n", label,
-               r.last_vmm.instret, r.native * 1e3, r.vmm * 1e3, r.vmm / r.native, direct, n,
-               n ? (r.vmm - r.native) * 1e9 / (double)n : 0.0, r.equal ? "" : "  NOT EQUIVALENT");
+        char a[64], b[64], c[64], d[64];
+        printf("  %-32s %12" PRIu64 " %18s %18s %22s %10.4f %9" PRIu64 " %16s%s\n", label, r.last_vmm.instret,
+               bench_fmt(a, sizeof a, bench_stat_of(r.tn, rounds), 1e3, 1),
+               bench_fmt(b, sizeof b, bench_stat_of(r.tv, rounds), 1e3, 1),
+               bench_fmt(c, sizeof c, bench_ratio_of(r.tv, r.tn, rounds), 1, 3), direct, n,
+               n ? bench_fmt(d, sizeof d, bench_diff_per(r.tv, r.tn, (double)n / 1e9, rounds), 1, 0) : "-",
+               r.equal ? "" : "  NOT EQUIVALENT");
         if (!r.equal)
             status = 1;
     }
 
-    printf("\nshadow policies: VMM/native time (hidden page faults, shadow tables built)\n");
+    printf("\nshadow policies: VMM/native time, median [min..max] (hidden page faults, shadow tables built)\n");
     printf("  %-16s", "workload");
     for (int p = 0; p < SHADOW_NPOLICIES; p++)
-        printf(" %24s", shadow_policy_name((enum shadow_policy)p));
+        printf(" %36s", shadow_policy_name((enum shadow_policy)p));
     printf("\n");
     for (size_t w = 0; w < BENCH_NWORKLOADS; w++) {
         printf("  %-16s", bench_workloads[w].label);
         for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-            struct result r =
-                p == SHADOW_CACHE ? cache[w] : measure(&img, bench_workloads[w].boot, (enum shadow_policy)p);
-            const struct vm_stats *s = &r.last_vmm.st;
-            char cell[64];
-            snprintf(cell, sizeof cell, "%.3f (%" PRIu64 ", %" PRIu64 ")%s", r.vmm / r.native,
-                     s->exits[VMX_PF_HIDDEN], s->shadow_built, r.equal ? "" : "!");
-            printf(" %24s", cell);
-            if (!r.equal)
+            const struct result *r = &cache[w];
+            if (p != SHADOW_CACHE) {
+                measure(&other, &img, bench_workloads[w].boot, (enum shadow_policy)p, rounds);
+                r = &other;
+            }
+            const struct vm_stats *s = &r->last_vmm.st;
+            char cell[96], ratio[64];
+            snprintf(cell, sizeof cell, "%s (%" PRIu64 ", %" PRIu64 ")%s",
+                     bench_fmt(ratio, sizeof ratio, bench_ratio_of(r->tv, r->tn, rounds), 1, 3),
+                     s->exits[VMX_PF_HIDDEN], s->shadow_built, r->equal ? "" : "!");
+            printf(" %36s", cell);
+            if (!r->equal)
                 status = 1;
         }
         printf("\n");
