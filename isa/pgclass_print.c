@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "json_out.h"
 #include "pgclass.h"
 
 static const char *yes(bool b) { return b ? "yes" : "no"; }
@@ -82,27 +83,12 @@ void pg_print_text(FILE *f, const struct pg_report *rep)
     print_theorem(f, rep, true);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void json_state(FILE *f, const struct pg_state *s)
 {
     char text[80];
     pg_insn_text(s->word, text, sizeof text);
     fprintf(f, "{\"insn\": ");
-    json_string(f, text);
+    json_put_string(f, text);
     fprintf(f, ", \"word\": %u, \"pc\": %u, \"S\": %d, \"IE\": %d, \"PG\": %d, \"ptb\": %u, \"code_at\": %u, "
                "\"data_at\": %u, \"disk_blocks\": %u}",
             s->word, s->pc, !!(s->status & SR_S), !!(s->status & SR_IE), !!(s->status & SR_PG), s->l1, s->frame[0],
@@ -124,10 +110,10 @@ static void json_witness(FILE *f, const char *key, const struct pg_witness *w, b
         fprintf(f, ", \"b\": ");
         json_state(f, &w->b);
         fprintf(f, ", \"states_differ_in\": ");
-        json_string(f, d);
+        json_put_string(f, d);
     }
     fprintf(f, ", \"what\": ");
-    json_string(f, w->what);
+    json_put_string(f, w->what);
     fprintf(f, "}");
 }
 

@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 
+#include "json_out.h"
 #include "vmm_impl.h"
 
 static const char *const exit_names[VMX_COUNT] = {
@@ -68,27 +69,11 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
     silent_log_print(f, "  ", &s->silent, vm->vmm->cfg.isa, place, ctx);
 }
 
-/* A JSON string: a VM's name comes from whoever made the VM. */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void json_vm(const struct vm *vm, FILE *f)
 {
     const struct vm_stats *s = &vm->st;
     fprintf(f, "    {\"name\": ");
-    json_string(f, vm->name);
+    json_put_string(f, vm->name);
     fprintf(f, ", \"state\": \"%s\", \"exit_value\": %u,\n", vm_state_name(vm->state), vm->exit_value);
     fprintf(f, "     \"instructions\": %" PRIu64 ", \"cycles\": %" PRIu64 ", \"direct\": %" PRIu64
                ", \"emulated\": %" PRIu64 ", \"interpreted\": %" PRIu64 ", \"efficiency_percent\": %.6f,\n",
