@@ -160,12 +160,16 @@ void cpu_exec(struct machine *m, uint64_t n)
     do {                                                                       \
         if (unlikely(left == 0))                                               \
             goto end;                                                          \
-        goto *jump[ip->op];                                                    \
+        goto *ip->h;                                                           \
     } while (0)
+#define HANDLER(op) jump[op]
 #else
 #define CASE(name) case OP_##name:
 #define DISPATCH() continue
+#define HANDLER(op) NULL
+    static const void *const *const jump = NULL;
 #endif
+    m->handlers = jump;
 
 newpage:
     if (unlikely(left == 0)) {
@@ -283,10 +287,11 @@ newpage:
             uint32_t word = ld32(hpage + ((ip - dp) << 2));
             struct isa_fields f;
             if (!isa_decode(word, &f)) {
-                *ip = (struct dinsn){.op = OP_BAD};
+                *ip = (struct dinsn){.op = OP_BAD, .h = HANDLER(OP_BAD)};
             } else {
                 const struct isa_insn *in = &isa_insns[f.op];
-                *ip = (struct dinsn){.op = (uint8_t)f.op,
+                *ip = (struct dinsn){.h = HANDLER(f.op),
+                                     .op = (uint8_t)f.op,
                                      .ra = (uint8_t)(in->dst && f.ra == 0 ? NREGS : f.ra),
                                      .rb = f.rb,
                                      .rc = f.rc,
@@ -325,4 +330,5 @@ end:
 #undef TRAP
 #undef CASE
 #undef DISPATCH
+#undef HANDLER
 }

@@ -47,8 +47,12 @@ struct tlb_entry {
 };
 
 /* A decoded instruction.  ra is already redirected to the sink register
- * r[16] when the instruction writes r0. */
+ * r[16] when the instruction writes r0.  h is the address of the code that
+ * runs it in cpu_exec.c (its handler for op; NULL when the loop is built
+ * as a switch, -DVMLAB_SWITCH_DISPATCH), so that dispatch is one load and
+ * one indirect jump. */
 struct dinsn {
+    const void *h;
     uint8_t op;
     uint8_t ra, rb, rc;
     int32_t imm;
@@ -79,6 +83,10 @@ struct machine {
     struct dinsn **dcache; /* per frame: decoded slots, or NULL */
     uint8_t *is_code;      /* per frame: stores must invalidate dcache[frame] */
     uint32_t exec_frame;   /* frame the CPU is executing from */
+    /* cpu_exec's handler per op (label addresses, valid only there; NULL
+     * with the switch), set by it on entry: what mmu.c writes into the
+     * slots it creates or invalidates. */
+    const void *const *handlers;
 
     struct devices dev;    /* timer, console, disk */
     struct dma dma;        /* how the devices reach physical memory */

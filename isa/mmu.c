@@ -123,6 +123,13 @@ void mmu_flush_page(struct machine *m, uint32_t va)
     m->end_block = true;
 }
 
+/* A slot to decode again: cpu_exec set m->handlers before any frame
+ * became code. */
+static struct dinsn blank_slot(const struct machine *m, unsigned op)
+{
+    return (struct dinsn){.op = (uint8_t)op, .h = m->handlers ? m->handlers[op] : NULL};
+}
+
 struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame)
 {
     struct dinsn *d = m->dcache[frame];
@@ -131,8 +138,8 @@ struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame)
         if (!d)
             abort(); /* 8 KiB; running out here leaves nothing sensible to do */
         for (int i = 0; i < DPAGE_SLOTS - 1; i++)
-            d[i] = (struct dinsn){.op = OP_DECODE};
-        d[DPAGE_SLOTS - 1] = (struct dinsn){.op = OP_PAGE_END};
+            d[i] = blank_slot(m, OP_DECODE);
+        d[DPAGE_SLOTS - 1] = blank_slot(m, OP_PAGE_END);
         m->dcache[frame] = d;
     }
     if (!m->is_code[frame]) {
@@ -152,8 +159,12 @@ void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len)
         if (!m->is_code[f])
             continue;
         struct dinsn *d = m->dcache[f];
-        for (int i = 0; i < DPAGE_SLOTS - 1; i++)
+        /* Only what dispatch reads: the store that got here may be one
+         * of these slots, and reads its operands after. */
+        for (int i = 0; i < DPAGE_SLOTS - 1; i++) {
             d[i].op = OP_DECODE;
+            d[i].h = blank_slot(m, OP_DECODE).h;
+        }
         m->is_code[f] = 0;
         retag_frame(m, f);
         if (f == m->exec_frame)
