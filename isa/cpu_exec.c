@@ -2,14 +2,27 @@
  * cpu_exec.c - the CPU's inner loop: the semantics of every instruction
  * that runs without leaving it.
  *
- * Speed comes from four things, each kept simple:
+ * Speed comes from a few things, each kept simple (docs/performance.md,
+ * section 3, measures each):
  *   - instructions are decoded once per physical frame into struct dinsn
- *     slots (mmu.c invalidates a frame when it is written);
+ *     slots (mmu.c invalidates a frame when it is written), a straight line
+ *     at a time (decode_run);
+ *   - each slot holds the address of the code that runs it, so dispatch is
+ *     "ip++; goto *ip->h" (threaded code; a plain switch elsewhere);
+ *   - the budget is charged a straight line ("run") at a time, not per
+ *     instruction: entering a run charges every instruction up to its
+ *     control transfer.  Where the budget ends inside a run, a stop is
+ *     planted in the slot where it ends and removed when reached or when
+ *     anything leaves the loop, so instret stays exact (plant_stop).
+ *     Mid-run, the instructions charged but not retired are exactly
+ *     ip->run, which is how every exit counts instret;
+ *   - a branch or jal to its own page jumps to the target slot, found at
+ *     decode; the pc is rebuilt only when something needs it;
+ *   - superinstructions (superinsn.h) run the most frequent pairs and
+ *     triples with one dispatch;
  *   - every load and store first tries one TLB tag compare (machine_impl.h);
  *   - the loop never looks at the timer or devices: machine_run hands it
- *     the number of instructions until the next event;
- *   - pc lives as a pointer into the current page's slots; it is turned back
- *     into an address only when something needs it.
+ *     the number of instructions until the next event.
  * Anything unusual (a TLB miss, a trap, a system instruction) writes the
  * state back to struct machine and calls a slow path.
  *
@@ -22,12 +35,42 @@
  * interrupt may come first.
  */
 #include "machine_impl.h"
+#include "superinsn.h"
 
-/* GCC merges the identical "goto *jump[...]" tails of every instruction
- * back into one shared jump (cross-jumping), which undoes threading. */
+/* GCC merges the identical "goto *ip->h" tails of every instruction back
+ * into one shared jump (cross-jumping), which undoes threading. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-crossjumping")
 #endif
+
+/* The superinstructions' ops, after the internal ones. */
+enum {
+    OP_SUPER_BEFORE = OP_FIRST_SUPER - 1,
+#define X(name, a, b) OP_##name,
+    SUPERINSN_PAIRS(X)
+#undef X
+#define Y(name, a, b, c) OP_##name,
+    SUPERINSN_TRIPLES(Y)
+#undef Y
+    OP_XCOUNT
+};
+_Static_assert(OP_XCOUNT <= 256, "xop is a byte");
+
+/* The table lists control transfers, then the trap and system
+ * instructions, last: from OP_BEQ on, an instruction ends a run. */
+_Static_assert(OP_SW < OP_BEQ && OP_BEQ < OP_JAL && OP_JALR < OP_SYSCALL && OP_SYSCALL < OP_HALT &&
+                   OP_RDPTB == OP_COUNT - 1,
+               "ends_run relies on the table's order");
+static bool ends_run(unsigned op) { return op >= OP_BEQ; }
+
+/* Only a superinstruction's last part may end a run (superinsn.h). */
+#define X(name, a, b) _Static_assert(OP_##a < OP_BEQ, #name ": only the last part may end a run");
+SUPERINSN_PAIRS(X)
+#undef X
+#define Y(name, a, b, c)                                                       \
+    _Static_assert(OP_##a < OP_BEQ && OP_##b < OP_BEQ, #name ": only the last part may end a run");
+SUPERINSN_TRIPLES(Y)
+#undef Y
 
 /* The host address of the page holding pc, to fetch from: the instruction
  * TLB's frame if it holds pc's page, else pc translated (the TLB's fast
@@ -56,49 +99,162 @@ static uint8_t *fetch_page(struct machine *m, const struct tlb_entry *T, size_t 
     return h;
 }
 
-void cpu_exec(struct machine *m, uint64_t n)
+static void set_xop(struct dinsn *d, unsigned xop, const void *const *handlers)
+{
+    d->xop = (uint8_t)xop;
+    d->h = handlers ? handlers[xop] : NULL;
+}
+
+static void decode_slot(struct dinsn *d, uint32_t word)
+{
+    struct isa_fields f;
+    if (!isa_decode(word, &f)) {
+        *d = (struct dinsn){.op = OP_BAD};
+        return;
+    }
+    const struct isa_insn *in = &isa_insns[f.op];
+    *d = (struct dinsn){.op = (uint8_t)f.op,
+                        .ra = (uint8_t)(in->dst && f.ra == 0 ? NREGS : f.ra),
+                        .rb = f.rb,
+                        .rc = f.rc,
+                        .imm = f.imm};
+}
+
+/* The superinstruction starting at d, or d->op: the longest that matches,
+ * within the page (the slot past its end is OP_PAGE_END, which matches
+ * nothing). */
+static unsigned fuse(const struct dinsn *d, const struct dinsn *page_end, unsigned *span)
+{
+    *span = 1;
+    if (ends_run(d->op) || d + 1 >= page_end)
+        return d->op;
+    if (!ends_run(d[1].op) && d + 2 < page_end) {
+#define Y(name, a, b, c)                                                       \
+        if (d[0].op == OP_##a && d[1].op == OP_##b && d[2].op == OP_##c)      \
+            return *span = 3, OP_##name;
+        SUPERINSN_TRIPLES(Y)
+#undef Y
+    }
+#define X(name, a, b)                                                          \
+    if (d[0].op == OP_##a && d[1].op == OP_##b)                                \
+        return *span = 2, OP_##name;
+    SUPERINSN_PAIRS(X)
+#undef X
+    return d->op;
+}
+
+/*
+ * Decode the straight line from slot first (not decoded yet) on: up to
+ * and including the instruction that ends it, or up to a slot decoded
+ * before (whose run is known), or the page's end.  So a decoded slot that
+ * falls through always has a decoded successor, and its run is its
+ * successor's plus one.  Then the branch targets in the page and the
+ * superinstructions.  Out of line: it runs once per run per frame.
+ */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void decode_run(struct dinsn *dp, struct dinsn *first, const uint8_t *hpage, const void *const *handlers)
+{
+    struct dinsn *const page_end = dp + DPAGE_SLOTS - 1;
+    struct dinsn *last = first;
+    for (;;) {
+        decode_slot(last, ld32(hpage + ((last - dp) << 2)));
+        if (ends_run(last->op) || last[1].op != OP_DECODE)
+            break;
+        last++;
+    }
+    for (struct dinsn *d = last; d >= first; d--) {
+        d->run = (uint16_t)(ends_run(d->op) ? 1 : d[1].run + 1);
+        if (d->op >= OP_BEQ && d->op <= OP_JAL) {
+            int64_t off = (int64_t)((d - dp) << 2) + d->imm;
+            if (off >= 0 && off < PAGE_SIZE && !(off & 3))
+                d->target = dp + (off >> 2);
+        }
+    }
+    for (struct dinsn *d = first; d <= last; d++) {
+        unsigned span;
+        set_xop(d, fuse(d, page_end, &span), handlers);
+        d->span = (uint8_t)span;
+    }
+}
+
+void cpu_exec(struct machine *m, uint64_t budget)
 {
     struct cpu_state *c = &m->cpu;
     uint32_t *const R = c->r;
     const size_t user = (size_t)cpu_user(m); /* an index on every access: no widening each time */
     struct tlb_entry *const T = (c->cr[CR_STATUS] & SR_PG) ? m->tlb : m->ptlb;
-    uint64_t left = n;  /* instructions this block may still retire */
+    /* n: the instructions left at the last sync (instret and cycles were
+     * brought up to date then).  left: n minus what has been charged
+     * since, whole runs at a time; negative while a stop is planted. */
+    int64_t n = budget > INT32_MAX ? INT32_MAX : (int64_t)budget; /* machine_run comes back for more */
+    int64_t left = n;
     uint32_t pc = c->pc;
     uint32_t vpage = 0; /* virtual address of the page being executed */
     struct dinsn *dp = NULL, *ip = NULL;
     uint8_t *hpage = NULL;
+    /* The slots plant_stop changed, to put back: the stop's and those of
+     * the superinstructions that cover it. */
+    struct {
+        struct dinsn *d;
+        uint8_t xop;
+    } planted[3];
+    int nplanted = 0;
 
     m->end_block = false;
 
 /* The address of the instruction at ip. */
 #define PC() (vpage + (uint32_t)((ip - dp) << 2))
-/* Write the loop's state back before any slow path. */
+/* Put back what plant_stop changed. */
+#define UNPLANT()                                                              \
+    while (nplanted) {                                                         \
+        nplanted--;                                                            \
+        set_xop(planted[nplanted].d, planted[nplanted].xop, HANDLERS);        \
+    }
+/* Write the loop's state back before any slow path: the instruction at ip
+ * has not retired, nor the rest of its run, ip->run in all. */
 #define SYNC()                                                                 \
     do {                                                                       \
-        c->instret += n - left;                                                \
-        c->cycles += n - left;                                                 \
-        n = left;                                                              \
+        int64_t a_ = left + ip->run;                                           \
+        c->instret += (uint64_t)(n - a_);                                      \
+        c->cycles += (uint64_t)(n - a_);                                       \
+        n = left = a_;                                                         \
         c->pc = PC();                                                          \
+        UNPLANT();                                                             \
+    } while (0)
+/* ip is the first slot of a run: charge the run, planting a stop where
+ * the budget ends if it ends inside. */
+#define ENTER()                                                                \
+    do {                                                                       \
+        left -= ip->run;                                                       \
+        if (unlikely(left < 0))                                                \
+            goto plant;                                                        \
+        DISPATCH();                                                            \
     } while (0)
 #define NEXT                                                                   \
     {                                                                          \
         ip++;                                                                  \
-        left--;                                                                \
         DISPATCH();                                                            \
     }
-/* Retire a control transfer to t, staying on this page if we can. */
-#define JUMP(t)                                                                \
+/* A conditional branch: its run ends here, taken or not. */
+#define BRANCH(cond)                                                           \
     {                                                                          \
-        uint32_t t_ = (t);                                                     \
-        left--;                                                                \
-        if ((t_ & ~PAGE_MASK) == vpage) {                                      \
-            ip = dp + ((t_ & PAGE_MASK) >> 2);                                 \
-            DISPATCH();                                                        \
+        if (cond) {                                                            \
+            if (likely(ip->target != NULL)) {                                  \
+                ip = ip->target;                                               \
+                ENTER();                                                       \
+            }                                                                  \
+            pc = PC() + (uint32_t)ip->imm;                                     \
+            goto newpage;                                                      \
         }                                                                      \
-        pc = t_;                                                               \
-        goto newpage;                                                          \
+        ip++;                                                                  \
+        ENTER();                                                               \
     }
-/* Host address of an access, or leave through the trap path. */
+/* Host address of an access, or leave through the trap path.  After a
+ * slow path the loop goes on only if nothing it caches changed and the
+ * budget covers the rest of the run; else the block ends after this
+ * instruction (slow_ended). */
 #define ADDR(h, a, size, kind)                                                 \
     do {                                                                       \
         struct tlb_entry *e_ = &T[((a) >> PAGE_SHIFT) & TLB_MASK];             \
@@ -109,10 +265,19 @@ void cpu_exec(struct machine *m, uint64_t n)
             h = mmu_access(m, (a), (size), (kind));                            \
             if (!h)                                                            \
                 return;                                                        \
-            if (unlikely(m->end_block))                                        \
+            if (unlikely(m->end_block) || n < ip->run)                         \
                 slow_ended = true;                                             \
+            else                                                               \
+                left = n - ip->run;                                            \
         }                                                                      \
     } while (0)
+#define END_AFTER()                                                            \
+    {                                                                          \
+        c->instret++;                                                          \
+        c->cycles++;                                                           \
+        c->pc += 4;                                                            \
+        return;                                                                \
+    }
 #define LOAD(conv, size)                                                       \
     {                                                                          \
         uint32_t a = R[ip->rb] + (uint32_t)ip->imm;                            \
@@ -121,7 +286,7 @@ void cpu_exec(struct machine *m, uint64_t n)
         ADDR(h, a, size, ACCESS_READ);                                         \
         R[ip->ra] = conv;                                                      \
         if (unlikely(slow_ended))                                              \
-            goto end_after;                                                    \
+            END_AFTER()                                                        \
         NEXT                                                                   \
     }
 #define STORE(put, size)                                                       \
@@ -132,7 +297,7 @@ void cpu_exec(struct machine *m, uint64_t n)
         ADDR(h, a, size, ACCESS_WRITE);                                        \
         put;                                                                   \
         if (unlikely(slow_ended))                                              \
-            goto end_after;                                                    \
+            END_AFTER()                                                        \
         NEXT                                                                   \
     }
 #define TRAP(cause, addr, kind)                                                \
@@ -142,82 +307,141 @@ void cpu_exec(struct machine *m, uint64_t n)
         return;                                                                \
     }
 
+/* Each instruction's code, from its operands to the next dispatch: one
+ * place for the plain handlers and the superinstructions alike. */
+#define I_ADD R[ip->ra] = R[ip->rb] + R[ip->rc]; NEXT
+#define I_SUB R[ip->ra] = R[ip->rb] - R[ip->rc]; NEXT
+#define I_AND R[ip->ra] = R[ip->rb] & R[ip->rc]; NEXT
+#define I_OR R[ip->ra] = R[ip->rb] | R[ip->rc]; NEXT
+#define I_XOR R[ip->ra] = R[ip->rb] ^ R[ip->rc]; NEXT
+#define I_SLL R[ip->ra] = R[ip->rb] << (R[ip->rc] & 31); NEXT
+#define I_SRL R[ip->ra] = R[ip->rb] >> (R[ip->rc] & 31); NEXT
+#define I_SRA R[ip->ra] = (uint32_t)((int32_t)R[ip->rb] >> (R[ip->rc] & 31)); NEXT
+#define I_SLT R[ip->ra] = (int32_t)R[ip->rb] < (int32_t)R[ip->rc]; NEXT
+#define I_SLTU R[ip->ra] = R[ip->rb] < R[ip->rc]; NEXT
+#define I_MUL R[ip->ra] = R[ip->rb] * R[ip->rc]; NEXT
+#define I_MULH                                                                 \
+    R[ip->ra] = (uint32_t)((uint64_t)((int64_t)(int32_t)R[ip->rb] * (int32_t)R[ip->rc]) >> 32); NEXT
+#define I_MULHU R[ip->ra] = (uint32_t)(((uint64_t)R[ip->rb] * R[ip->rc]) >> 32); NEXT
+#define I_ADDI R[ip->ra] = R[ip->rb] + (uint32_t)ip->imm; NEXT
+#define I_ANDI R[ip->ra] = R[ip->rb] & (uint32_t)ip->imm; NEXT
+#define I_ORI R[ip->ra] = R[ip->rb] | (uint32_t)ip->imm; NEXT
+#define I_XORI R[ip->ra] = R[ip->rb] ^ (uint32_t)ip->imm; NEXT
+#define I_SLLI R[ip->ra] = R[ip->rb] << ip->imm; NEXT
+#define I_SRLI R[ip->ra] = R[ip->rb] >> ip->imm; NEXT
+#define I_SRAI R[ip->ra] = (uint32_t)((int32_t)R[ip->rb] >> ip->imm); NEXT
+#define I_SLTI R[ip->ra] = (int32_t)R[ip->rb] < ip->imm; NEXT
+#define I_SLTIU R[ip->ra] = R[ip->rb] < (uint32_t)ip->imm; NEXT
+#define I_LUI R[ip->ra] = (uint32_t)ip->imm << 16; NEXT
+#define I_LW LOAD(ld32(h), 4)
+#define I_LH LOAD((uint32_t)(int32_t)(int16_t)ld16(h), 2)
+#define I_LHU LOAD(ld16(h), 2)
+#define I_LB LOAD((uint32_t)(int32_t)(int8_t)*h, 1)
+#define I_LBU LOAD(*h, 1)
+#define I_SW STORE(st32(h, R[ip->ra]), 4)
+#define I_SH STORE(st16(h, (uint16_t)R[ip->ra]), 2)
+#define I_SB STORE(*h = (uint8_t)R[ip->ra], 1)
+#define I_BEQ BRANCH(R[ip->ra] == R[ip->rb])
+#define I_BNE BRANCH(R[ip->ra] != R[ip->rb])
+#define I_BLT BRANCH((int32_t)R[ip->ra] < (int32_t)R[ip->rb])
+#define I_BGE BRANCH((int32_t)R[ip->ra] >= (int32_t)R[ip->rb])
+#define I_BLTU BRANCH(R[ip->ra] < R[ip->rb])
+#define I_BGEU BRANCH(R[ip->ra] >= R[ip->rb])
+
 /*
  * Dispatch: with GCC or Clang each instruction jumps straight to the next
- * one's code through a table of label addresses ("threaded code"), which
- * predicts better than one shared switch; elsewhere it is a plain switch.
- * CASE(X) labels the code of OP_X either way.
+ * one's code through the label address in its slot ("threaded code"),
+ * which predicts better than one shared switch; elsewhere it is a plain
+ * switch on xop.  CASE(X) labels the code of OP_X either way.
  */
 #if defined(__GNUC__) && !defined(VMLAB_SWITCH_DISPATCH)
     static const void *const jump[256] = {
 #define X(name, mnem, code, form, imm, dst, sens, pg, x86) [OP_##name] = &&L_##name,
         ISA_INSTRUCTIONS(X)
 #undef X
-        [OP_DECODE] = &&L_DECODE, [OP_PAGE_END] = &&L_PAGE_END, [OP_BAD] = &&L_BAD,
+        [OP_DECODE] = &&L_DECODE, [OP_PAGE_END] = &&L_PAGE_END, [OP_BAD] = &&L_BAD, [OP_STOP] = &&L_STOP,
+#define X(name, a, b) [OP_##name] = &&L_##name,
+        SUPERINSN_PAIRS(X)
+#undef X
+#define Y(name, a, b, c) [OP_##name] = &&L_##name,
+        SUPERINSN_TRIPLES(Y)
+#undef Y
     };
 #define CASE(name) case OP_##name: L_##name:
-#define DISPATCH()                                                             \
-    do {                                                                       \
-        if (unlikely(left == 0))                                               \
-            goto end;                                                          \
-        goto *ip->h;                                                           \
-    } while (0)
-#define HANDLER(op) jump[op]
+#define DISPATCH() goto *ip->h
+#define HANDLERS jump
 #else
 #define CASE(name) case OP_##name:
-#define DISPATCH() continue
-#define HANDLER(op) NULL
-    static const void *const *const jump = NULL;
+#define DISPATCH() goto dispatch
+#define HANDLERS NULL
 #endif
-    m->handlers = jump;
+    m->handlers = HANDLERS;
 
 newpage:
-    if (unlikely(left == 0)) {
-        /* The next instruction is not this block's: not even its fetch,
-         * which could walk, fault or be preceded by an interrupt. */
-        c->instret += n - left;
-        c->cycles += n - left;
-        c->pc = pc;
+    /* Between runs: left is exact. */
+    c->instret += (uint64_t)(n - left);
+    c->cycles += (uint64_t)(n - left);
+    n = left;
+    c->pc = pc;
+    /* The next instruction is not this block's: not even its fetch, which
+     * could walk, fault or be preceded by an interrupt. */
+    if (unlikely(left == 0))
         return;
-    }
     /* Find the page to fetch from and the decoded slots of its frame. */
+    hpage = fetch_page(m, T, user, pc);
+    if (!hpage)
+        return;
+    if (m->end_block) /* the walker changed the state we cache */
+        return;
     {
-        c->instret += n - left;
-        c->cycles += n - left;
-        n = left;
-        c->pc = pc;
-        hpage = fetch_page(m, T, user, pc);
-        if (!hpage)
-            return;
-        if (m->end_block) /* the walker changed the state we cache */
-            return;
         uint32_t frame = (uint32_t)((hpage - m->mem) >> PAGE_SHIFT);
         dp = mmu_code_frame(m, frame);
         m->exec_frame = frame;
         vpage = pc & ~PAGE_MASK;
         ip = dp + ((pc & PAGE_MASK) >> 2);
     }
+    ENTER();
+
+plant: {
+    /* The budget ends inside the run ip starts: a stop where it ends, and
+     * the superinstructions that would run past it split for the moment
+     * (the stop's slot is one of their later parts). */
+    struct dinsn *s = ip + (left + ip->run);
+    planted[0].d = s;
+    planted[0].xop = s->xop;
+    nplanted = 1;
+    set_xop(s, OP_STOP, HANDLERS);
+    for (int k = 1; k <= 2 && s - dp >= k; k++) {
+        if (s[-k].span > k) {
+            planted[nplanted].d = s - k;
+            planted[nplanted].xop = s[-k].xop;
+            nplanted++;
+            set_xop(s - k, s[-k].op, HANDLERS);
+        }
+    }
+    DISPATCH();
+}
 
     for (;;) {
-        if (unlikely(left == 0))
-            goto end;
+#if defined(__GNUC__)
+    dispatch: __attribute__((unused)); /* threaded code never comes back here */
+#else
     dispatch:
-        switch (ip->op) {
-        CASE(ADD) R[ip->ra] = R[ip->rb] + R[ip->rc]; NEXT
-        CASE(SUB) R[ip->ra] = R[ip->rb] - R[ip->rc]; NEXT
-        CASE(AND) R[ip->ra] = R[ip->rb] & R[ip->rc]; NEXT
-        CASE(OR) R[ip->ra] = R[ip->rb] | R[ip->rc]; NEXT
-        CASE(XOR) R[ip->ra] = R[ip->rb] ^ R[ip->rc]; NEXT
-        CASE(SLL) R[ip->ra] = R[ip->rb] << (R[ip->rc] & 31); NEXT
-        CASE(SRL) R[ip->ra] = R[ip->rb] >> (R[ip->rc] & 31); NEXT
-        CASE(SRA) R[ip->ra] = (uint32_t)((int32_t)R[ip->rb] >> (R[ip->rc] & 31)); NEXT
-        CASE(SLT) R[ip->ra] = (int32_t)R[ip->rb] < (int32_t)R[ip->rc]; NEXT
-        CASE(SLTU) R[ip->ra] = R[ip->rb] < R[ip->rc]; NEXT
-        CASE(MUL) R[ip->ra] = R[ip->rb] * R[ip->rc]; NEXT
-        CASE(MULH)
-            R[ip->ra] = (uint32_t)((uint64_t)((int64_t)(int32_t)R[ip->rb] * (int32_t)R[ip->rc]) >> 32);
-            NEXT
-        CASE(MULHU) R[ip->ra] = (uint32_t)(((uint64_t)R[ip->rb] * R[ip->rc]) >> 32); NEXT
+#endif
+        switch (ip->xop) {
+        CASE(ADD) I_ADD
+        CASE(SUB) I_SUB
+        CASE(AND) I_AND
+        CASE(OR) I_OR
+        CASE(XOR) I_XOR
+        CASE(SLL) I_SLL
+        CASE(SRL) I_SRL
+        CASE(SRA) I_SRA
+        CASE(SLT) I_SLT
+        CASE(SLTU) I_SLTU
+        CASE(MUL) I_MUL
+        CASE(MULH) I_MULH
+        CASE(MULHU) I_MULHU
         CASE(DIV)
         CASE(REM) {
             int32_t a = (int32_t)R[ip->rb], b = (int32_t)R[ip->rc];
@@ -240,70 +464,72 @@ newpage:
             NEXT
         }
 
-        CASE(ADDI) R[ip->ra] = R[ip->rb] + (uint32_t)ip->imm; NEXT
-        CASE(ANDI) R[ip->ra] = R[ip->rb] & (uint32_t)ip->imm; NEXT
-        CASE(ORI) R[ip->ra] = R[ip->rb] | (uint32_t)ip->imm; NEXT
-        CASE(XORI) R[ip->ra] = R[ip->rb] ^ (uint32_t)ip->imm; NEXT
-        CASE(SLLI) R[ip->ra] = R[ip->rb] << ip->imm; NEXT
-        CASE(SRLI) R[ip->ra] = R[ip->rb] >> ip->imm; NEXT
-        CASE(SRAI) R[ip->ra] = (uint32_t)((int32_t)R[ip->rb] >> ip->imm); NEXT
-        CASE(SLTI) R[ip->ra] = (int32_t)R[ip->rb] < ip->imm; NEXT
-        CASE(SLTIU) R[ip->ra] = R[ip->rb] < (uint32_t)ip->imm; NEXT
-        CASE(LUI) R[ip->ra] = (uint32_t)ip->imm << 16; NEXT
+        CASE(ADDI) I_ADDI
+        CASE(ANDI) I_ANDI
+        CASE(ORI) I_ORI
+        CASE(XORI) I_XORI
+        CASE(SLLI) I_SLLI
+        CASE(SRLI) I_SRLI
+        CASE(SRAI) I_SRAI
+        CASE(SLTI) I_SLTI
+        CASE(SLTIU) I_SLTIU
+        CASE(LUI) I_LUI
 
-        CASE(LW) LOAD(ld32(h), 4)
-        CASE(LH) LOAD((uint32_t)(int32_t)(int16_t)ld16(h), 2)
-        CASE(LHU) LOAD(ld16(h), 2)
-        CASE(LB) LOAD((uint32_t)(int32_t)(int8_t)*h, 1)
-        CASE(LBU) LOAD(*h, 1)
-        CASE(SW) STORE(st32(h, R[ip->ra]), 4)
-        CASE(SH) STORE(st16(h, (uint16_t)R[ip->ra]), 2)
-        CASE(SB) STORE(*h = (uint8_t)R[ip->ra], 1)
+        CASE(LW) I_LW
+        CASE(LH) I_LH
+        CASE(LHU) I_LHU
+        CASE(LB) I_LB
+        CASE(LBU) I_LBU
+        CASE(SW) I_SW
+        CASE(SH) I_SH
+        CASE(SB) I_SB
 
-        CASE(BEQ) if (R[ip->ra] == R[ip->rb]) JUMP(PC() + (uint32_t)ip->imm) NEXT
-        CASE(BNE) if (R[ip->ra] != R[ip->rb]) JUMP(PC() + (uint32_t)ip->imm) NEXT
-        CASE(BLT) if ((int32_t)R[ip->ra] < (int32_t)R[ip->rb]) JUMP(PC() + (uint32_t)ip->imm) NEXT
-        CASE(BGE) if ((int32_t)R[ip->ra] >= (int32_t)R[ip->rb]) JUMP(PC() + (uint32_t)ip->imm) NEXT
-        CASE(BLTU) if (R[ip->ra] < R[ip->rb]) JUMP(PC() + (uint32_t)ip->imm) NEXT
-        CASE(BGEU) if (R[ip->ra] >= R[ip->rb]) JUMP(PC() + (uint32_t)ip->imm) NEXT
+        CASE(BEQ) I_BEQ
+        CASE(BNE) I_BNE
+        CASE(BLT) I_BLT
+        CASE(BGE) I_BGE
+        CASE(BLTU) I_BLTU
+        CASE(BGEU) I_BGEU
         CASE(JAL) {
             uint32_t here = PC();
             R[ip->ra] = here + 4;
-            JUMP(here + (uint32_t)ip->imm)
+            if (likely(ip->target != NULL)) {
+                ip = ip->target;
+                ENTER();
+            }
+            pc = here + (uint32_t)ip->imm;
+            goto newpage;
         }
         CASE(JALR) {
             uint32_t t = R[ip->rb] + (uint32_t)ip->imm;
             if (t & 3)
                 TRAP(CAUSE_MISALIGNED | CAUSE_FETCH | (user ? CAUSE_USER : 0), t, ACCESS_FETCH);
             R[ip->ra] = PC() + 4;
-            JUMP(t)
+            if ((t & ~PAGE_MASK) == vpage) {
+                ip = dp + ((t & PAGE_MASK) >> 2);
+                ENTER();
+            }
+            pc = t;
+            goto newpage;
         }
 
         CASE(SYSCALL) TRAP(CAUSE_SYSCALL, 0, ACCESS_READ);
         CASE(BREAK) TRAP(CAUSE_BREAK, 0, ACCESS_READ);
 
-        CASE(DECODE) {
-            /* First execution of this slot since its frame was written. */
-            uint32_t word = ld32(hpage + ((ip - dp) << 2));
-            struct isa_fields f;
-            if (!isa_decode(word, &f)) {
-                *ip = (struct dinsn){.op = OP_BAD, .h = HANDLER(OP_BAD)};
-            } else {
-                const struct isa_insn *in = &isa_insns[f.op];
-                *ip = (struct dinsn){.h = HANDLER(f.op),
-                                     .op = (uint8_t)f.op,
-                                     .ra = (uint8_t)(in->dst && f.ra == 0 ? NREGS : f.ra),
-                                     .rb = f.rb,
-                                     .rc = f.rc,
-                                     .imm = f.imm};
-            }
-            goto dispatch;
-        }
+        CASE(DECODE)
+            /* First execution of this slot since its frame was written:
+             * its run was charged as empty; now charge it. */
+            decode_run(dp, ip, hpage, HANDLERS);
+            ENTER();
         CASE(PAGE_END)
             pc = vpage + PAGE_SIZE;
             goto newpage;
         CASE(BAD)
             TRAP(CAUSE_ILLEGAL, ld32(hpage + ((ip - dp) << 2)), ACCESS_READ);
+        CASE(STOP)
+            /* The budget ends here: left + ip->run is 0. */
+            SYNC();
+            return;
 
         CASE(HALT) CASE(WFI) CASE(RFE) CASE(MFCR) CASE(MTCR) CASE(TLBFLUSH)
         CASE(TLBFLUSHV) CASE(IN) CASE(OUT) CASE(RDSR) CASE(WRSR) CASE(RDPTB)
@@ -312,23 +538,31 @@ newpage:
             SYNC();
             system_exec(m, ip);
             return;
+
+/* The superinstructions: the parts' code one after the other, each part
+ * but the last stepping ip on without a dispatch. */
+#undef NEXT
+#define NEXT ip++;
+#define X(name, a, b) CASE(name) I_##a I_##b DISPATCH();
+        SUPERINSN_PAIRS(X)
+#undef X
+#define Y(name, a, b, c) CASE(name) I_##a I_##b I_##c DISPATCH();
+        SUPERINSN_TRIPLES(Y)
+#undef Y
         }
     }
-
-end_after: /* a slow path changed cached state; the instruction at ip retired */
-    ip++;
-    left--;
-end:
-    SYNC();
 #undef PC
+#undef UNPLANT
 #undef SYNC
+#undef ENTER
 #undef NEXT
-#undef JUMP
+#undef BRANCH
 #undef ADDR
+#undef END_AFTER
 #undef LOAD
 #undef STORE
 #undef TRAP
 #undef CASE
 #undef DISPATCH
-#undef HANDLER
+#undef HANDLERS
 }

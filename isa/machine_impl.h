@@ -46,21 +46,32 @@ struct tlb_entry {
     bool valid;
 };
 
-/* A decoded instruction.  ra is already redirected to the sink register
- * r[16] when the instruction writes r0.  h is the address of the code that
- * runs it in cpu_exec.c (its handler for op; NULL when the loop is built
- * as a switch, -DVMLAB_SWITCH_DISPATCH), so that dispatch is one load and
- * one indirect jump. */
+/* A decoded instruction (cpu_exec.c says how the loop uses each field).
+ * ra is already redirected to the sink register r[16] when the
+ * instruction writes r0.  op is what the slot holds (an instruction of the
+ * table, or OP_DECODE, OP_PAGE_END, OP_BAD); xop is what runs it: op, a
+ * superinstruction (superinsn.h) covering span slots from here, or
+ * OP_STOP, planted for a moment where a budget ends.  h is xop's handler
+ * (a label address in cpu_exec; NULL when the loop is built as a switch,
+ * -DVMLAB_SWITCH_DISPATCH).  run counts the instructions from this slot to
+ * the end of its straight line (the next control transfer, trap or system
+ * instruction, or the page's end), charged to the budget at once. */
 struct dinsn {
     const void *h;
-    uint8_t op;
-    uint8_t ra, rb, rc;
+    struct dinsn *target; /* a branch or jal's target slot in this page, or NULL */
     int32_t imm;
+    uint8_t op, ra, rb, rc;
+    uint16_t run;
+    uint8_t xop;
+    uint8_t span;
+    uint32_t unused;
 };
+_Static_assert(sizeof(struct dinsn) == 32, "a power of two: the pc is the slot's index");
 
 /* Internal ops, after the table's: a slot not decoded yet, the slot past
- * the end of a page, and a word that is not a legal instruction. */
-enum { OP_DECODE = OP_COUNT, OP_PAGE_END, OP_BAD };
+ * the end of a page, a word that is not a legal instruction, and the stop
+ * planted where a budget ends inside a straight line. */
+enum { OP_DECODE = OP_COUNT, OP_PAGE_END, OP_BAD, OP_STOP, OP_FIRST_SUPER };
 #define DPAGE_SLOTS ((int)(PAGE_SIZE / 4) + 1)
 
 struct machine {

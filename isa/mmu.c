@@ -127,7 +127,7 @@ void mmu_flush_page(struct machine *m, uint32_t va)
  * became code. */
 static struct dinsn blank_slot(const struct machine *m, unsigned op)
 {
-    return (struct dinsn){.op = (uint8_t)op, .h = m->handlers ? m->handlers[op] : NULL};
+    return (struct dinsn){.op = (uint8_t)op, .xop = (uint8_t)op, .span = 1, .h = m->handlers ? m->handlers[op] : NULL};
 }
 
 struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame)
@@ -159,11 +159,14 @@ void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len)
         if (!m->is_code[f])
             continue;
         struct dinsn *d = m->dcache[f];
-        /* Only what dispatch reads: the store that got here may be one
-         * of these slots, and reads its operands after. */
+        /* Only what dispatch and decoding read: the store that got here
+         * may be one of these slots, and reads its operands after. */
+        struct dinsn blank = blank_slot(m, OP_DECODE);
         for (int i = 0; i < DPAGE_SLOTS - 1; i++) {
-            d[i].op = OP_DECODE;
-            d[i].h = blank_slot(m, OP_DECODE).h;
+            d[i].op = d[i].xop = OP_DECODE;
+            d[i].h = blank.h;
+            d[i].run = 0;
+            d[i].span = 1;
         }
         m->is_code[f] = 0;
         retag_frame(m, f);
