@@ -347,6 +347,30 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define I_BGE BRANCH((int32_t)R[ip->ra] >= (int32_t)R[ip->rb])
 #define I_BLTU BRANCH(R[ip->ra] < R[ip->rb])
 #define I_BGEU BRANCH(R[ip->ra] >= R[ip->rb])
+#define I_JAL                                                                  \
+    {                                                                          \
+        uint32_t here = PC();                                                  \
+        R[ip->ra] = here + 4;                                                  \
+        if (likely(ip->target != NULL)) {                                      \
+            ip = ip->target;                                                   \
+            ENTER();                                                           \
+        }                                                                      \
+        pc = here + (uint32_t)ip->imm;                                         \
+        goto newpage;                                                          \
+    }
+#define I_JALR                                                                 \
+    {                                                                          \
+        uint32_t t = R[ip->rb] + (uint32_t)ip->imm;                            \
+        if (t & 3)                                                             \
+            TRAP(CAUSE_MISALIGNED | CAUSE_FETCH | (user ? CAUSE_USER : 0), t, ACCESS_FETCH); \
+        R[ip->ra] = PC() + 4;                                                  \
+        if ((t & ~PAGE_MASK) == vpage) {                                       \
+            ip = dp + ((t & PAGE_MASK) >> 2);                                  \
+            ENTER();                                                           \
+        }                                                                      \
+        pc = t;                                                                \
+        goto newpage;                                                          \
+    }
 
 /*
  * Dispatch: with GCC or Clang each instruction jumps straight to the next
@@ -490,28 +514,8 @@ plant: {
         CASE(BGE) I_BGE
         CASE(BLTU) I_BLTU
         CASE(BGEU) I_BGEU
-        CASE(JAL) {
-            uint32_t here = PC();
-            R[ip->ra] = here + 4;
-            if (likely(ip->target != NULL)) {
-                ip = ip->target;
-                ENTER();
-            }
-            pc = here + (uint32_t)ip->imm;
-            goto newpage;
-        }
-        CASE(JALR) {
-            uint32_t t = R[ip->rb] + (uint32_t)ip->imm;
-            if (t & 3)
-                TRAP(CAUSE_MISALIGNED | CAUSE_FETCH | (user ? CAUSE_USER : 0), t, ACCESS_FETCH);
-            R[ip->ra] = PC() + 4;
-            if ((t & ~PAGE_MASK) == vpage) {
-                ip = dp + ((t & PAGE_MASK) >> 2);
-                ENTER();
-            }
-            pc = t;
-            goto newpage;
-        }
+        CASE(JAL) I_JAL
+        CASE(JALR) I_JALR
 
         CASE(SYSCALL) TRAP(CAUSE_SYSCALL, 0, ACCESS_READ);
         CASE(BREAK) TRAP(CAUSE_BREAK, 0, ACCESS_READ);

@@ -72,5 +72,8 @@ int bench_isolation(const char *kernel_path, int rounds);
  * mode, for `make bench-profile`: iters iterations; prints the guest
  * instructions retired. */
 int bench_fnv_once(unsigned iters);
+/* bench --pairs (pairs.c): the dynamic pair and triple frequencies of the
+ * guest OS's workloads on the reference CPU, the most frequent first. */
+int bench_pairs(const char *kernel_path);
 
 #endif
