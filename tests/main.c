@@ -22,6 +22,7 @@
     X(stepping)                                                                \
     X(debug)                                                                   \
     X(ref)                                                                     \
+    X(loop)                                                                    \
     X(timer)                                                                   \
     X(console)                                                                 \
     X(disk)                                                                    \
