@@ -133,13 +133,27 @@ void machine_count_tlb(struct machine *m)
 }
 void machine_tlb_flush_page(struct machine *m, uint32_t va) { mmu_flush_page(m, va); }
 
+static void inspect_entries(const struct tlb_entry *e, struct tlb_slot *out)
+{
+    for (int i = 0; i < TLB_SIZE; i++)
+        out[i] = (struct tlb_slot){.valid = e[i].valid, .vpage = e[i].vpage, .pte = e[i].pte};
+}
+
 void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)
 {
-    for (int i = 0; i < TLB_SIZE; i++) {
-        const struct tlb_entry *e = &m->tlb[i];
-        out->slot[i] = (struct tlb_slot){.valid = e->valid, .vpage = e->vpage, .pte = e->pte};
-    }
+    inspect_entries(m->tlb, out->slot);
     out->itlb = m->itlb;
+}
+
+void machine_load_root(struct machine *m, uint32_t root) { mmu_load_root(m, root); }
+
+void machine_tlb_inspect_set(const struct machine *m, unsigned set, struct tlb_set_view *out)
+{
+    const struct tlb_set *s = &m->tlb_sets[set % TLB_SETS];
+    out->tagged = s->tagged;
+    out->current = s == m->tlb_cur;
+    out->root = s->root;
+    inspect_entries(s->e, out->slot);
 }
 
 void machine_set_console(struct machine *m, const struct console_io *io)

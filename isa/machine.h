@@ -193,6 +193,31 @@ struct tlb_view {
 };
 void machine_tlb_inspect(const struct machine *m, struct tlb_view *out);
 
+/*
+ * Switching page tables without a flush, for a host that owns the tables
+ * it switches between (the VMM's shadow roots).  machine_load_root sets
+ * ptb to root and, instead of flushing, puts in use the TLB's set of
+ * entries filled the last time root was loaded (if no other root has
+ * evicted it since: TLB_SETS sets, the least recently loaded goes), or an
+ * empty set tagged with it.  The caller vouches that every set's entries
+ * still agree with its root's tables, which holds if it flushes
+ * (machine_tlb_flush, _page: every set) whenever it takes away a right in
+ * any table it may load.  Writing ptb through machine_set_cr flushes every
+ * set and untags them, as always.  Like any ptb write, it ends the
+ * instruction TLB's translation.
+ */
+#define TLB_SETS 8
+void machine_load_root(struct machine *m, uint32_t root);
+/* One set, for an auditor: its entries as machine_tlb_inspect shows them,
+ * the root it is tagged with (valid if tagged), and whether it is the set
+ * in use (whose root is ptb, tagged or not). */
+struct tlb_set_view {
+    bool tagged, current;
+    uint32_t root;
+    struct tlb_slot slot[TLB_ENTRIES];
+};
+void machine_tlb_inspect_set(const struct machine *m, unsigned set, struct tlb_set_view *out);
+
 /* Devices. */
 void machine_set_console(struct machine *m, const struct console_io *io);
 struct console_io machine_console(const struct machine *m);

@@ -36,7 +36,7 @@
 #define TLB_MASK (TLB_SIZE - 1)
 #define TAG_NONE (PAGE_MASK & ~3u)
 _Static_assert((TAG_NONE & ~3u & PAGE_MASK) != 0, "TAG_NONE must not be a masked address");
-_Static_assert(TLB_SIZE <= 64, "tlb_filled has a bit per slot");
+_Static_assert(TLB_SIZE <= 64, "a set's filled has a bit per slot");
 
 struct tlb_entry {
     uint32_t tag[2][3]; /* [user][enum access] */
@@ -44,6 +44,25 @@ struct tlb_entry {
     uint32_t pte;       /* leaf PTE as cached, A and D as the walker left them */
     uint8_t *host;      /* host address of the frame */
     bool valid;
+};
+
+/*
+ * The architectural TLB is one set of TLB_SIZE entries: the set in use.
+ * The machine keeps TLB_SETS of them, each tagged by the root (ptb) it was
+ * filled under, so that a host switching between page tables it owns and
+ * keeps coherent itself (the VMM's shadow roots) finds each root's
+ * translations where it left them: machine_load_root.  Everything the
+ * architecture says flushes - tlbflush, tlbflushv, writing ptb or
+ * status.PG - flushes every set, and writing ptb also untags them all, so
+ * a bare machine (which never calls machine_load_root) sees exactly one
+ * TLB.
+ */
+struct tlb_set {
+    struct tlb_entry e[TLB_SIZE];
+    uint64_t filled;   /* bit i: e[i] may be valid, so that a flush empties only those */
+    uint64_t used;     /* the machine's tlb_clock when last loaded: the oldest is evicted */
+    uint32_t root;     /* the ptb its entries were filled under, if tagged */
+    bool tagged;       /* root means something: machine_load_root may reuse the set */
 };
 
 /* A decoded instruction (cpu_exec.c says how the loop uses each field).
@@ -81,8 +100,8 @@ struct machine {
     uint8_t *mem;
     uint32_t nframes;
 
-    struct tlb_entry tlb[TLB_SIZE];   /* the architectural TLB (paging on) */
-    uint64_t tlb_filled;              /* bit i: tlb[i] may be valid (mmu.c) */
+    struct tlb_entry *tlb;            /* the architectural TLB (paging on): tlb_cur->e */
+    struct tlb_set *tlb_cur;          /* the set in use */
     struct tlb_entry ptlb[TLB_SIZE];  /* identity "TLB" when paging is off; not architectural */
 
     /* The one-entry instruction TLB (architectural: docs/isa.md section 7):
@@ -126,6 +145,10 @@ struct machine {
      * silent_own, the machine's own. */
     struct silent_log *silent;
     struct silent_log silent_own;
+    /* The TLB's sets (mmu.c), last: 24 KiB the hot loop reaches only
+     * through tlb. */
+    uint64_t tlb_clock;               /* machine_load_root calls, for the sets' used */
+    struct tlb_set tlb_sets[TLB_SETS];
 };
 
 /* --- mmu.c --- */
@@ -141,6 +164,10 @@ void mmu_forget_itlb(struct machine *m);
 /* Empty both TLBs, the architectural one and the paging-off one. */
 void mmu_reset(struct machine *m);
 void mmu_flush_page(struct machine *m, uint32_t va);
+/* ptb written by mtcr or machine_set_cr: flush, and no set keeps a root. */
+void mmu_ptb_written(struct machine *m);
+/* machine_load_root's work: ptb = root, and the set tagged with it in use. */
+void mmu_load_root(struct machine *m, uint32_t root);
 /* The host address of the frame holding pa, or NULL if outside memory. */
 static inline uint8_t *mmu_phys(struct machine *m, uint32_t pa)
 {

@@ -14,6 +14,7 @@
  *     allows, until tlbflush/tlbflushv, but never refuses one it allows.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "machine_impl.h"
 #include "ptwalk.h"
@@ -62,14 +63,20 @@ static void set_tags(struct machine *m, struct tlb_entry *e)
     }
 }
 
+/* Every set: a set not in use now may be again, tags and all. */
 void mmu_retag_frames(struct machine *m, uint32_t first, uint32_t last)
 {
-    for (int i = 0; i < TLB_SIZE; i++) {
-        if (m->tlb[i].valid && frame_of(m, &m->tlb[i]) - first <= last - first)
-            set_tags(m, &m->tlb[i]);
+    for (int s = 0; s < TLB_SETS; s++) {
+        struct tlb_set *set = &m->tlb_sets[s];
+        for (uint64_t f = set->filled; f; f &= f - 1) {
+            struct tlb_entry *e = &set->e[__builtin_ctzll(f)];
+            if (e->valid && frame_of(m, e) - first <= last - first)
+                set_tags(m, e);
+        }
+    }
+    for (int i = 0; i < TLB_SIZE; i++)
         if (m->ptlb[i].valid && frame_of(m, &m->ptlb[i]) - first <= last - first)
             set_tags(m, &m->ptlb[i]);
-    }
 }
 
 static void retag_frame(struct machine *m, uint32_t frame) { mmu_retag_frames(m, frame, frame); }
@@ -82,34 +89,52 @@ static const struct tlb_entry empty_entry = {
 
 static void clear_entry(struct tlb_entry *e) { *e = empty_entry; }
 
-/* tlb_filled has a bit for every slot that may be valid, so that a flush
- * (one at every entry into a VM under the VMM) empties only those. */
-static void clear_slot(struct machine *m, unsigned i)
+/* A set's filled has a bit for every slot that may be valid, so that a
+ * flush empties only those. */
+static void clear_slot(struct tlb_set *set, unsigned i)
 {
-    clear_entry(&m->tlb[i]);
-    m->tlb_filled &= ~(1ull << i);
+    clear_entry(&set->e[i]);
+    set->filled &= ~(1ull << i);
+}
+
+static void clear_set(struct tlb_set *set)
+{
+    while (set->filled)
+        clear_slot(set, (unsigned)__builtin_ctzll(set->filled));
+}
+
+static void use_set(struct machine *m, struct tlb_set *set)
+{
+    m->tlb_cur = set;
+    m->tlb = set->e;
 }
 
 void mmu_forget_itlb(struct machine *m) { m->itlb = (struct itlb_entry){0}; }
 
 void mmu_reset(struct machine *m)
 {
-    for (int i = 0; i < TLB_SIZE; i++) {
-        clear_entry(&m->tlb[i]);
-        clear_entry(&m->ptlb[i]);
+    for (int s = 0; s < TLB_SETS; s++) {
+        struct tlb_set *set = &m->tlb_sets[s];
+        memset(set, 0, sizeof *set);
+        for (int i = 0; i < TLB_SIZE; i++)
+            clear_entry(&set->e[i]);
     }
-    m->tlb_filled = 0;
+    for (int i = 0; i < TLB_SIZE; i++)
+        clear_entry(&m->ptlb[i]);
+    m->tlb_clock = 0;
+    use_set(m, &m->tlb_sets[0]);
     mmu_forget_itlb(m);
     m->end_block = true;
 }
 
 /* Flushes are system instructions (or the host's stand-in for one): the
- * instruction TLB goes with them. */
+ * instruction TLB goes with them.  Every set: the architecture's TLB is
+ * whichever set is in use, and a host loads the others back. */
 void mmu_flush_all(struct machine *m)
 {
     m->tlb_flushes++;
-    while (m->tlb_filled)
-        clear_slot(m, (unsigned)__builtin_ctzll(m->tlb_filled));
+    for (int s = 0; s < TLB_SETS; s++)
+        clear_set(&m->tlb_sets[s]);
     mmu_forget_itlb(m);
     m->end_block = true;
 }
@@ -117,10 +142,56 @@ void mmu_flush_all(struct machine *m)
 void mmu_flush_page(struct machine *m, uint32_t va)
 {
     unsigned i = (va >> PAGE_SHIFT) & TLB_MASK;
-    if (m->tlb[i].valid && m->tlb[i].vpage == (va & ~PAGE_MASK))
-        clear_slot(m, i);
+    for (int s = 0; s < TLB_SETS; s++) {
+        struct tlb_set *set = &m->tlb_sets[s];
+        if (set->e[i].valid && set->e[i].vpage == (va & ~PAGE_MASK))
+            clear_slot(set, i);
+    }
     mmu_forget_itlb(m);
     m->end_block = true;
+}
+
+/* Whatever ptb held before, the new one's entries are not in any set:
+ * none may be found again by machine_load_root. */
+void mmu_ptb_written(struct machine *m)
+{
+    mmu_flush_all(m);
+    for (int s = 0; s < TLB_SETS; s++)
+        m->tlb_sets[s].tagged = false;
+}
+
+void mmu_load_root(struct machine *m, uint32_t root)
+{
+    m->cpu.cr[CR_PTB] = root;
+    mmu_forget_itlb(m); /* as the mtcr it stands for would */
+    m->end_block = true;
+    m->tlb_clock++;
+    struct tlb_set *cur = m->tlb_cur;
+    if (!(cur->tagged && cur->root == root)) {
+        /* The current set is tagged with what ptb held, if it was not
+         * untagged by a write: it was filled under that. */
+        struct tlb_set *pick = NULL;
+        for (int s = 0; s < TLB_SETS && !pick; s++)
+            if (m->tlb_sets[s].tagged && m->tlb_sets[s].root == root)
+                pick = &m->tlb_sets[s];
+        if (!pick) {
+            /* An untagged set (none holds anything anyone can find
+             * again), else the least recently loaded. */
+            for (int s = 0; s < TLB_SETS; s++) {
+                struct tlb_set *set = &m->tlb_sets[s];
+                if (set != cur && (!pick || (!set->tagged && pick->tagged) ||
+                                   (set->tagged == pick->tagged && set->used < pick->used)))
+                    pick = set;
+            }
+            clear_set(pick);
+            pick->tagged = true;
+            pick->root = root;
+        }
+        if (!cur->tagged)
+            clear_set(cur); /* filled under a ptb nobody can name again */
+        use_set(m, pick);
+    }
+    m->tlb_cur->used = m->tlb_clock;
 }
 
 /* A slot to decode again: cpu_exec set m->handlers before any frame
@@ -136,7 +207,7 @@ struct dinsn *mmu_code_frame(struct machine *m, uint32_t frame)
     if (!d) {
         d = malloc(DPAGE_SLOTS * sizeof *d);
         if (!d)
-            abort(); /* 8 KiB; running out here leaves nothing sensible to do */
+            abort(); /* 32 KiB; running out here leaves nothing sensible to do */
         for (int i = 0; i < DPAGE_SLOTS - 1; i++)
             d[i] = blank_slot(m, OP_DECODE);
         d[DPAGE_SLOTS - 1] = blank_slot(m, OP_PAGE_END);
@@ -192,7 +263,7 @@ static uint8_t *walk(struct machine *m, uint32_t va, enum access k, int user)
     }
     unsigned i = (va >> PAGE_SHIFT) & TLB_MASK;
     struct tlb_entry *e = &m->tlb[i];
-    m->tlb_filled |= 1ull << i;
+    m->tlb_cur->filled |= 1ull << i;
     e->valid = true;
     e->vpage = va & ~PAGE_MASK;
     e->pte = w.pte;

@@ -20,7 +20,7 @@ static void status_written(void *ctx, uint32_t old, uint32_t now)
         mmu_flush_all(ctx);
 }
 
-static void ptb_written(void *ctx) { mmu_flush_all(ctx); }
+static void ptb_written(void *ctx) { mmu_ptb_written(ctx); }
 static void tlb_flush(void *ctx) { mmu_flush_all(ctx); }
 static void tlb_flush_page(void *ctx, uint32_t va) { mmu_flush_page(ctx, va); }
 

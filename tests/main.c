@@ -58,6 +58,7 @@
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
     X(hybrid)                                                                  \
+    X(exitpath)                                                                \
     X(vmon)                                                                    \
     X(vmon_tty)                                                                \
     X(layers)                                                                  \

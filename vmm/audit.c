@@ -413,6 +413,60 @@ bool audit_real(struct vm *vm, struct findings *fd)
     return false;
 }
 
+/* The entries of one of the real TLB's sets against the shadow under
+ * root: each gives at most what a walk from root gives now, and maps a
+ * guest frame of VM id. */
+static bool audit_tlb_set(struct vm *vm, const struct tlb_set_view *set, unsigned k, uint32_t root, int id,
+                          struct findings *fd)
+{
+    struct vmm *v = vm->vmm;
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        const struct tlb_slot t = set->slot[i];
+        if (!t.valid)
+            continue;
+        /* The walk the real MMU would do now, over the shadow. */
+        uint32_t l1 = host_word(v, root + 4 * VA_L1(t.vpage));
+        const struct spage *child = (l1 & PTE_V) && (l1 >> PAGE_SHIFT) < v->nframes ? v->spage_of[l1 >> PAGE_SHIFT] : NULL;
+        uint32_t leaf = child ? host_word(v, (child->hfn << PAGE_SHIFT) + 4 * VA_L2(t.vpage)) : 0;
+        uint32_t hfn = t.pte >> PAGE_SHIFT;
+        const uint32_t rights = PTE_R | PTE_W | PTE_X | PTE_U;
+        if ((leaf & PTE_V) && PTE_FRAME(leaf) == PTE_FRAME(t.pte) && !(t.pte & ~leaf & rights) &&
+            owned_by(v, hfn, FRAME_GUEST, id))
+            continue;
+        struct vmm_violation r;
+        char who[96];
+        violation_start(&r, INV_TLB, vm);
+        r.slot = i, r.va = t.vpage, r.hfn = hfn, r.entry = leaf;
+        describe_frame(v, hfn, who, sizeof who);
+        if (set->current)
+            violation_say(&r, "real TLB slot %u", i);
+        else if (id == -1)
+            violation_say(&r, "real TLB set %u (not in use, under no shadow root), slot %u", k, i);
+        else
+            violation_say(&r, "real TLB set %u (not in use, for root 0x%08x), slot %u", k, root, i);
+        violation_say(&r, " maps virtual page 0x%08x with pte 0x%08x -> host frame 0x%x, %s; ", t.vpage, t.pte, hfn,
+                      who);
+        if (!child)
+            violation_say(&r, "the %s shadow (root in host frame 0x%x) has no level-2 table there (root entry "
+                              "0x%08x)",
+                          set->current ? "current" : "set's", root >> PAGE_SHIFT, l1);
+        else {
+            say_table(&r, child);
+            r.index = VA_L2(t.vpage);
+            violation_say(&r, ", entry %u = 0x%08x", r.index, leaf);
+        }
+        violation_found(fd, &r);
+        if (fd->stop)
+            return false;
+    }
+    return true;
+}
+
+/* Every set of the real TLB: the one in use against the current shadow;
+ * one the VMM may load again (machine_load_root) against the root it is
+ * tagged with, if that is one of this VM's; one that no load can find
+ * (untagged, or tagged with a frame that is no shadow root any more)
+ * holds nothing, whatever it held would be found under no root. */
 bool audit_tlb(struct vm *vm, struct findings *fd)
 {
     if (!on_cpu(vm))
@@ -433,37 +487,21 @@ bool audit_tlb(struct vm *vm, struct findings *fd)
                       view.itlb.vpage, r.hfn, who);
         violation_found(fd, &r);
     }
-    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-        const struct tlb_slot t = view.slot[i];
-        if (!t.valid)
-            continue;
-        /* The walk the real MMU would do now, over the shadow. */
-        uint32_t l1 = host_word(v, ptb + 4 * VA_L1(t.vpage));
-        const struct spage *child = (l1 & PTE_V) && (l1 >> PAGE_SHIFT) < v->nframes ? v->spage_of[l1 >> PAGE_SHIFT] : NULL;
-        uint32_t leaf = child ? host_word(v, (child->hfn << PAGE_SHIFT) + 4 * VA_L2(t.vpage)) : 0;
-        uint32_t hfn = t.pte >> PAGE_SHIFT;
-        const uint32_t rights = PTE_R | PTE_W | PTE_X | PTE_U;
-        if ((leaf & PTE_V) && PTE_FRAME(leaf) == PTE_FRAME(t.pte) && !(t.pte & ~leaf & rights) &&
-            owned_by(v, hfn, FRAME_GUEST, vm->id))
-            continue;
-        struct vmm_violation r;
-        char who[96];
-        violation_start(&r, INV_TLB, vm);
-        r.slot = i, r.va = t.vpage, r.hfn = hfn, r.entry = leaf;
-        describe_frame(v, hfn, who, sizeof who);
-        violation_say(&r, "real TLB slot %u maps virtual page 0x%08x with pte 0x%08x -> host frame 0x%x, %s; ", i,
-                      t.vpage, t.pte, hfn, who);
-        if (!child)
-            violation_say(&r, "the current shadow (root in host frame 0x%x) has no level-2 table there (root entry "
-                              "0x%08x)",
-                          ptb >> PAGE_SHIFT, l1);
-        else {
-            say_table(&r, child);
-            r.index = VA_L2(t.vpage);
-            violation_say(&r, ", entry %u = 0x%08x", r.index, leaf);
+    for (unsigned k = 0; k < TLB_SETS; k++) {
+        struct tlb_set_view set;
+        machine_tlb_inspect_set(v->m, k, &set);
+        uint32_t root = set.current ? ptb : set.root, h = root >> PAGE_SHIFT;
+        int id = vm->id;
+        if (!set.current) {
+            const struct spage *sp = set.tagged && h < v->nframes ? v->spage_of[h] : NULL;
+            if (sp && sp->level == PT_ROOT && v->owner[h].kind == FRAME_SHADOW)
+                id = v->owner[h].vm;
+            else
+                root = 0, id = -1; /* findable by no load: every entry is a finding */
+            if (id != vm->id && id != -1)
+                continue; /* another VM's: audited when it runs */
         }
-        violation_found(fd, &r);
-        if (fd->stop)
+        if (!audit_tlb_set(vm, &set, k, root, id, fd))
             return false;
     }
     return fd->n == before;

@@ -350,6 +350,8 @@ static struct spage *child_of(struct vm *vm, struct spage *root, uint32_t i1, ui
             return NULL;
         }
         spte_write_raw(vm, spte_pa(root, i1), (child->hfn << PAGE_SHIFT) | PTE_V);
+        if (e & PTE_V)
+            machine_tlb_flush(vm->vmm->m); /* another table's rights taken away: see shadow_activate */
     }
     return child;
 }
@@ -472,7 +474,9 @@ static void shadow_activate(struct vm *vm)
         }
         sh->root[role] = root;
     }
-    machine_set_cr(vm->vmm->m, CR_PTB, root->hfn << PAGE_SHIFT);
+    /* No flush: every right this VMM takes away from a shadow entry is
+     * followed by machine_tlb_flush, which empties every root's set. */
+    machine_load_root(vm->vmm->m, root->hfn << PAGE_SHIFT);
 }
 
 static void shadow_ptb_written(struct vm *vm)
