@@ -34,6 +34,8 @@
  * an instruction boundary, before the next instruction's fetch: an
  * interrupt may come first.
  */
+#include <stddef.h>
+
 #include "machine_impl.h"
 #include "superinsn.h"
 
@@ -185,6 +187,10 @@ void cpu_exec(struct machine *m, uint64_t budget)
     uint32_t *const R = c->r;
     const size_t user = (size_t)cpu_user(m); /* an index on every access: no widening each time */
     struct tlb_entry *const T = (c->cr[CR_STATUS] & SR_PG) ? m->tlb : m->ptlb;
+    /* This mode's row of tags in the first entry: the others are
+     * sizeof *T apart. */
+    const char *const tags = (const char *)T + (user ? offsetof(struct tlb_entry, tag[1])
+                                                     : offsetof(struct tlb_entry, tag[0]));
     /* n: the instructions left at the last sync (instret and cycles were
      * brought up to date then).  left: n minus what has been charged
      * since, whole runs at a time; negative while a stop is planted. */
@@ -257,9 +263,10 @@ void cpu_exec(struct machine *m, uint64_t budget)
  * instruction (slow_ended). */
 #define ADDR(h, a, size, kind)                                                 \
     do {                                                                       \
-        struct tlb_entry *e_ = &T[((a) >> PAGE_SHIFT) & TLB_MASK];             \
-        if (likely(e_->tag[user][kind] == ((a) & (~PAGE_MASK | ((size) - 1))))) \
-            h = e_->host + ((a) & PAGE_MASK);                                  \
+        size_t i_ = ((a) >> PAGE_SHIFT) & TLB_MASK;                            \
+        const uint32_t *tag_ = (const uint32_t *)(tags + i_ * sizeof *T) + (kind); \
+        if (likely(*tag_ == ((a) & (~PAGE_MASK | ((size) - 1)))))              \
+            h = (uint8_t *)(T[i_].addend + (a));                               \
         else {                                                                 \
             SYNC();                                                            \
             h = mmu_access(m, (a), (size), (kind));                            \

@@ -31,6 +31,11 @@
  * 11..2 of a masked address are always zero and TAG_NONE has them set.
  * (It once was 1, which a misaligned address in page 0 matches: the CPU
  * then used an empty slot's host pointer, NULL or a frame mapped long ago.)
+ *
+ * After a tag matches, the host address is va + addend (host - vpage, as
+ * an integer): no mask, no page offset added.  An entry is 64 bytes, a
+ * power of two, so that the loop finds the entry of va with a shift and a
+ * mask; and the loop picks its mode's row of tags once, when it starts.
  */
 #define TLB_SIZE TLB_ENTRIES
 #define TLB_MASK (TLB_SIZE - 1)
@@ -39,12 +44,19 @@ _Static_assert((TAG_NONE & ~3u & PAGE_MASK) != 0, "TAG_NONE must not be a masked
 _Static_assert(TLB_SIZE <= 64, "a set's filled has a bit per slot");
 
 struct tlb_entry {
-    uint32_t tag[2][3]; /* [user][enum access] */
-    uint32_t vpage;     /* virtual page address; valid tells if it means anything */
-    uint32_t pte;       /* leaf PTE as cached, A and D as the walker left them */
-    uint8_t *host;      /* host address of the frame */
-    bool valid;
+    union {
+        struct {
+            uint32_t tag[2][3]; /* [user][enum access] */
+            uintptr_t addend;   /* host address of va: va + addend (set_tags keeps it) */
+            uint32_t vpage;     /* virtual page address; valid tells if it means anything */
+            uint32_t pte;       /* leaf PTE as cached, A and D as the walker left them */
+            uint8_t *host;      /* host address of the frame */
+            bool valid;
+        };
+        uint8_t size_[64];
+    };
 };
+_Static_assert(sizeof(struct tlb_entry) == 64, "a power of two: the loop indexes the TLB by a shift");
 
 /*
  * The architectural TLB is one set of TLB_SIZE entries: the set in use.

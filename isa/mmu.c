@@ -61,6 +61,7 @@ static void set_tags(struct machine *m, struct tlb_entry *e)
         e->tag[0][k] = ok >> k & 1 ? e->vpage : TAG_NONE;
         e->tag[1][k] = ok_user >> k & 1 ? e->vpage : TAG_NONE;
     }
+    e->addend = (uintptr_t)e->host - e->vpage;
 }
 
 /* Every set: a set not in use now may be again, tags and all. */
