@@ -104,7 +104,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check bench bench-profile install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
+.PHONY: all run check check-switch bench bench-profile install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -123,6 +123,8 @@ help:
 	@echo "              processes (default 1); needs clang (installed if missing)"
 	@echo "make fuzz-campaign  FUZZ_EXECS inputs (default 10000000) of FUZZ_TARGET (guest),"
 	@echo "              mutated from the corpora, optimised and UBSan-checked, in FUZZ_JOBS"
+	@echo "make check-switch  the CPU loop built as a plain switch (-DVMLAB_SWITCH_DISPATCH,"
+	@echo "              the portable C fallback) through the suites that test it, in build/switch"
 	@echo "make difftest every machine suite and every guest-OS workload (both ISA"
 	@echo "              variants) beside the reference CPU, step by step (docs/testing.md)"
 	@echo "make mutate   mutation testing of the VMM and the trap rules: each mutant built, the fast"
@@ -216,6 +218,13 @@ check: deps
 	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(foreach s,$(CHECK_SUITES),'$(s)')
 	$(if $(CHECK_SUITES),,VMLAB_TALLY=$(BUILD)/check.tally VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_CHECK))
 	@awk '{ p += $$1; f += $$2; n++ } END { if (n > 1) printf "\nmake check, both runs:\n%d passed, %d failed\n", p, f }' $(BUILD)/check.tally
+
+# The CPU loop's portable fallback (isa/cpu_exec.c): a switch instead of
+# label addresses, in a build of its own, through the suites of the loop.
+SWITCH_SUITES := loop ref insn trap mmu timer stepping debug difftest
+check-switch: deps
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/switch CPPFLAGS='$(CPPFLAGS) -DVMLAB_SWITCH_DISPATCH' \
+	    check SUITES='$(SWITCH_SUITES)'
 
 difftest: deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
