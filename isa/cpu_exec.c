@@ -263,10 +263,11 @@ void cpu_exec(struct machine *m, uint64_t budget)
  * instruction (slow_ended). */
 #define ADDR(h, a, size, kind)                                                 \
     do {                                                                       \
-        size_t i_ = ((a) >> PAGE_SHIFT) & TLB_MASK;                            \
-        const uint32_t *tag_ = (const uint32_t *)(tags + i_ * sizeof *T) + (kind); \
+        /* the entry's byte offset: one shift and one mask */                 \
+        size_t o_ = ((a) >> (PAGE_SHIFT - TLB_ENTRY_SHIFT)) & (TLB_MASK << TLB_ENTRY_SHIFT); \
+        const uint32_t *tag_ = (const uint32_t *)(tags + o_) + (kind);         \
         if (likely(*tag_ == ((a) & (~PAGE_MASK | ((size) - 1)))))              \
-            h = (uint8_t *)(T[i_].addend + (a));                               \
+            h = (uint8_t *)(((const struct tlb_entry *)((const char *)T + o_))->addend + (a)); \
         else {                                                                 \
             SYNC();                                                            \
             h = mmu_access(m, (a), (size), (kind));                            \

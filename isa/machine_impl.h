@@ -56,7 +56,8 @@ struct tlb_entry {
         uint8_t size_[64];
     };
 };
-_Static_assert(sizeof(struct tlb_entry) == 64, "a power of two: the loop indexes the TLB by a shift");
+#define TLB_ENTRY_SHIFT 6
+_Static_assert(sizeof(struct tlb_entry) == 1u << TLB_ENTRY_SHIFT, "a power of two: the loop indexes the TLB by a shift");
 
 /*
  * The architectural TLB is one set of TLB_SIZE entries: the set in use.
