@@ -45,9 +45,16 @@
 #pragma GCC optimize("no-crossjumping")
 #endif
 
-/* The superinstructions' ops, after the internal ones. */
+/* The control transfers whose target decode found in their own page. */
+#define NEAR_TRANSFERS(Z) Z(BEQ) Z(BNE) Z(BLT) Z(BGE) Z(BLTU) Z(BGEU) Z(JAL)
+
+/* The ops of the near transfers and the superinstructions, after the
+ * internal ones. */
 enum {
     OP_SUPER_BEFORE = OP_FIRST_SUPER - 1,
+#define Z(name) OP_##name##_NEAR,
+    NEAR_TRANSFERS(Z)
+#undef Z
 #define X(name, a, b) OP_##name,
     SUPERINSN_PAIRS(X)
 #undef X
@@ -125,23 +132,38 @@ static void decode_slot(struct dinsn *d, uint32_t word)
 /* The superinstruction starting at d, or d->op: the longest that matches,
  * within the page (the slot past its end is OP_PAGE_END, which matches
  * nothing). */
+static bool transfers(unsigned op) { return op >= OP_BEQ && op <= OP_JAL; }
+
+/* Can d be a superinstruction's last part?  A control transfer only if
+ * near: the superinstructions have no code for the far case. */
+static bool last_part_ok(const struct dinsn *d) { return !transfers(d->op) || d->target != NULL; }
+
 static unsigned fuse(const struct dinsn *d, const struct dinsn *page_end, unsigned *span)
 {
     *span = 1;
+    if (transfers(d->op) && d->target) {
+        switch (d->op) {
+#define Z(name) case OP_##name: return OP_##name##_NEAR;
+        NEAR_TRANSFERS(Z)
+#undef Z
+        }
+    }
     if (ends_run(d->op) || d + 1 >= page_end)
         return d->op;
-    if (!ends_run(d[1].op) && d + 2 < page_end) {
+    if (!ends_run(d[1].op) && d + 2 < page_end && last_part_ok(&d[2])) {
 #define Y(name, a, b, c)                                                       \
         if (d[0].op == OP_##a && d[1].op == OP_##b && d[2].op == OP_##c)      \
             return *span = 3, OP_##name;
         SUPERINSN_TRIPLES(Y)
 #undef Y
     }
+    if (last_part_ok(&d[1])) {
 #define X(name, a, b)                                                          \
-    if (d[0].op == OP_##a && d[1].op == OP_##b)                                \
-        return *span = 2, OP_##name;
-    SUPERINSN_PAIRS(X)
+        if (d[0].op == OP_##a && d[1].op == OP_##b)                            \
+            return *span = 2, OP_##name;
+        SUPERINSN_PAIRS(X)
 #undef X
+    }
     return d->op;
 }
 
@@ -243,17 +265,22 @@ void cpu_exec(struct machine *m, uint64_t budget)
         ip++;                                                                  \
         DISPATCH();                                                            \
     }
+/* A control transfer to the slot decode found, else to address far.
+ * (Redefined below for the near transfers, which have a target.) */
+#define TRANSFER(far)                                                          \
+    {                                                                          \
+        if (likely(ip->target != NULL)) {                                      \
+            ip = ip->target;                                                   \
+            ENTER();                                                           \
+        }                                                                      \
+        pc = (far);                                                            \
+        goto newpage;                                                          \
+    }
 /* A conditional branch: its run ends here, taken or not. */
 #define BRANCH(cond)                                                           \
     {                                                                          \
-        if (cond) {                                                            \
-            if (likely(ip->target != NULL)) {                                  \
-                ip = ip->target;                                               \
-                ENTER();                                                       \
-            }                                                                  \
-            pc = PC() + (uint32_t)ip->imm;                                     \
-            goto newpage;                                                      \
-        }                                                                      \
+        if (cond)                                                              \
+            TRANSFER(PC() + (uint32_t)ip->imm)                                 \
         ip++;                                                                  \
         ENTER();                                                               \
     }
@@ -359,12 +386,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
     {                                                                          \
         uint32_t here = PC();                                                  \
         R[ip->ra] = here + 4;                                                  \
-        if (likely(ip->target != NULL)) {                                      \
-            ip = ip->target;                                                   \
-            ENTER();                                                           \
-        }                                                                      \
-        pc = here + (uint32_t)ip->imm;                                         \
-        goto newpage;                                                          \
+        TRANSFER(here + (uint32_t)ip->imm)                                     \
     }
 #define I_JALR                                                                 \
     {                                                                          \
@@ -392,6 +414,9 @@ void cpu_exec(struct machine *m, uint64_t budget)
         ISA_INSTRUCTIONS(X)
 #undef X
         [OP_DECODE] = &&L_DECODE, [OP_PAGE_END] = &&L_PAGE_END, [OP_BAD] = &&L_BAD, [OP_STOP] = &&L_STOP,
+#define Z(name) [OP_##name##_NEAR] = &&L_##name##_NEAR,
+        NEAR_TRANSFERS(Z)
+#undef Z
 #define X(name, a, b) [OP_##name] = &&L_##name,
         SUPERINSN_PAIRS(X)
 #undef X
@@ -551,8 +576,20 @@ plant: {
             system_exec(m, ip);
             return;
 
+/* The near transfers: the target is known to be in the page. */
+#undef TRANSFER
+#define TRANSFER(far)                                                          \
+    {                                                                          \
+        ip = ip->target;                                                       \
+        ENTER();                                                               \
+    }
+#define Z(name) CASE(name##_NEAR) I_##name
+        NEAR_TRANSFERS(Z)
+#undef Z
+
 /* The superinstructions: the parts' code one after the other, each part
- * but the last stepping ip on without a dispatch. */
+ * but the last stepping ip on without a dispatch; a transfer, last, is
+ * near (fuse). */
 #undef NEXT
 #define NEXT ip++;
 #define X(name, a, b) CASE(name) I_##a I_##b DISPATCH();
@@ -569,6 +606,7 @@ plant: {
 #undef ENTER
 #undef NEXT
 #undef BRANCH
+#undef TRANSFER
 #undef ADDR
 #undef END_AFTER
 #undef LOAD

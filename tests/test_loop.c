@@ -327,7 +327,7 @@ static void test_self_modifying(void)
 static void test_page_ends(void)
 {
     const uint32_t page2 = CODE + PAGE_SIZE;
-    for (int before = 1; before <= 4; before++) {
+    for (int before = 1; before <= 6; before++) {
         /* The loop's head is `before` instructions before a page's end:
          * a superinstruction split by it, a run falling into the next
          * page, a branch back (not resolved: another page). */
