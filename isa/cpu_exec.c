@@ -47,6 +47,11 @@
 
 /* The control transfers whose target decode found in their own page. */
 #define NEAR_TRANSFERS(Z) Z(BEQ) Z(BNE) Z(BLT) Z(BGE) Z(BLTU) Z(BGEU) Z(JAL)
+/* The operations with a form of their own for ra == rb (add r5, r5, r6):
+ * the host then updates R[ra] in place, one load and one store fewer. */
+#define TWO_OPERAND(W)                                                         \
+    W(ADD) W(SUB) W(AND) W(OR) W(XOR) W(SLL) W(SRL) W(SRA) W(MUL)              \
+    W(ADDI) W(ANDI) W(ORI) W(XORI) W(SLLI) W(SRLI) W(SRAI)
 
 /* The ops of the near transfers and the superinstructions, after the
  * internal ones. */
@@ -55,6 +60,9 @@ enum {
 #define Z(name) OP_##name##_NEAR,
     NEAR_TRANSFERS(Z)
 #undef Z
+#define W(name) OP_##name##_2,
+    TWO_OPERAND(W)
+#undef W
 #define X(name, a, b) OP_##name,
     SUPERINSN_PAIRS(X)
 #undef X
@@ -163,6 +171,13 @@ static unsigned fuse(const struct dinsn *d, const struct dinsn *page_end, unsign
             return *span = 2, OP_##name;
         SUPERINSN_PAIRS(X)
 #undef X
+    }
+    if (d->ra == d->rb) {
+        switch (d->op) {
+#define W(name) case OP_##name: return OP_##name##_2;
+        TWO_OPERAND(W)
+#undef W
+        }
     }
     return d->op;
 }
@@ -343,30 +358,32 @@ void cpu_exec(struct machine *m, uint64_t budget)
     }
 
 /* Each instruction's code, from its operands to the next dispatch: one
- * place for the plain handlers and the superinstructions alike. */
-#define I_ADD R[ip->ra] = R[ip->rb] + R[ip->rc]; NEXT
-#define I_SUB R[ip->ra] = R[ip->rb] - R[ip->rc]; NEXT
-#define I_AND R[ip->ra] = R[ip->rb] & R[ip->rc]; NEXT
-#define I_OR R[ip->ra] = R[ip->rb] | R[ip->rc]; NEXT
-#define I_XOR R[ip->ra] = R[ip->rb] ^ R[ip->rc]; NEXT
-#define I_SLL R[ip->ra] = R[ip->rb] << (R[ip->rc] & 31); NEXT
-#define I_SRL R[ip->ra] = R[ip->rb] >> (R[ip->rc] & 31); NEXT
-#define I_SRA R[ip->ra] = (uint32_t)((int32_t)R[ip->rb] >> (R[ip->rc] & 31)); NEXT
-#define I_SLT R[ip->ra] = (int32_t)R[ip->rb] < (int32_t)R[ip->rc]; NEXT
-#define I_SLTU R[ip->ra] = R[ip->rb] < R[ip->rc]; NEXT
-#define I_MUL R[ip->ra] = R[ip->rb] * R[ip->rc]; NEXT
+ * place for the plain handlers, the two-operand forms and the
+ * superinstructions alike.  SRC1 is an operation's first source. */
+#define SRC1 R[ip->rb]
+#define I_ADD R[ip->ra] = SRC1 + R[ip->rc]; NEXT
+#define I_SUB R[ip->ra] = SRC1 - R[ip->rc]; NEXT
+#define I_AND R[ip->ra] = SRC1 & R[ip->rc]; NEXT
+#define I_OR R[ip->ra] = SRC1 | R[ip->rc]; NEXT
+#define I_XOR R[ip->ra] = SRC1 ^ R[ip->rc]; NEXT
+#define I_SLL R[ip->ra] = SRC1 << (R[ip->rc] & 31); NEXT
+#define I_SRL R[ip->ra] = SRC1 >> (R[ip->rc] & 31); NEXT
+#define I_SRA R[ip->ra] = (uint32_t)((int32_t)SRC1 >> (R[ip->rc] & 31)); NEXT
+#define I_SLT R[ip->ra] = (int32_t)SRC1 < (int32_t)R[ip->rc]; NEXT
+#define I_SLTU R[ip->ra] = SRC1 < R[ip->rc]; NEXT
+#define I_MUL R[ip->ra] = SRC1 * R[ip->rc]; NEXT
 #define I_MULH                                                                 \
     R[ip->ra] = (uint32_t)((uint64_t)((int64_t)(int32_t)R[ip->rb] * (int32_t)R[ip->rc]) >> 32); NEXT
-#define I_MULHU R[ip->ra] = (uint32_t)(((uint64_t)R[ip->rb] * R[ip->rc]) >> 32); NEXT
-#define I_ADDI R[ip->ra] = R[ip->rb] + (uint32_t)ip->imm; NEXT
-#define I_ANDI R[ip->ra] = R[ip->rb] & (uint32_t)ip->imm; NEXT
-#define I_ORI R[ip->ra] = R[ip->rb] | (uint32_t)ip->imm; NEXT
-#define I_XORI R[ip->ra] = R[ip->rb] ^ (uint32_t)ip->imm; NEXT
-#define I_SLLI R[ip->ra] = R[ip->rb] << ip->imm; NEXT
-#define I_SRLI R[ip->ra] = R[ip->rb] >> ip->imm; NEXT
-#define I_SRAI R[ip->ra] = (uint32_t)((int32_t)R[ip->rb] >> ip->imm); NEXT
-#define I_SLTI R[ip->ra] = (int32_t)R[ip->rb] < ip->imm; NEXT
-#define I_SLTIU R[ip->ra] = R[ip->rb] < (uint32_t)ip->imm; NEXT
+#define I_MULHU R[ip->ra] = (uint32_t)(((uint64_t)SRC1 * R[ip->rc]) >> 32); NEXT
+#define I_ADDI R[ip->ra] = SRC1 + (uint32_t)ip->imm; NEXT
+#define I_ANDI R[ip->ra] = SRC1 & (uint32_t)ip->imm; NEXT
+#define I_ORI R[ip->ra] = SRC1 | (uint32_t)ip->imm; NEXT
+#define I_XORI R[ip->ra] = SRC1 ^ (uint32_t)ip->imm; NEXT
+#define I_SLLI R[ip->ra] = SRC1 << ip->imm; NEXT
+#define I_SRLI R[ip->ra] = SRC1 >> ip->imm; NEXT
+#define I_SRAI R[ip->ra] = (uint32_t)((int32_t)SRC1 >> ip->imm); NEXT
+#define I_SLTI R[ip->ra] = (int32_t)SRC1 < ip->imm; NEXT
+#define I_SLTIU R[ip->ra] = SRC1 < (uint32_t)ip->imm; NEXT
 #define I_LUI R[ip->ra] = (uint32_t)ip->imm << 16; NEXT
 #define I_LW LOAD(ld32(h), 4)
 #define I_LH LOAD((uint32_t)(int32_t)(int16_t)ld16(h), 2)
@@ -417,6 +434,9 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define Z(name) [OP_##name##_NEAR] = &&L_##name##_NEAR,
         NEAR_TRANSFERS(Z)
 #undef Z
+#define W(name) [OP_##name##_2] = &&L_##name##_2,
+        TWO_OPERAND(W)
+#undef W
 #define X(name, a, b) [OP_##name] = &&L_##name,
         SUPERINSN_PAIRS(X)
 #undef X
@@ -587,6 +607,15 @@ plant: {
         NEAR_TRANSFERS(Z)
 #undef Z
 
+/* The two-operand forms. */
+#undef SRC1
+#define SRC1 R[ip->ra]
+#define W(name) CASE(name##_2) I_##name
+        TWO_OPERAND(W)
+#undef W
+#undef SRC1
+#define SRC1 R[ip->rb]
+
 /* The superinstructions: the parts' code one after the other, each part
  * but the last stepping ip on without a dispatch; a transfer, last, is
  * near (fuse). */
@@ -607,6 +636,7 @@ plant: {
 #undef NEXT
 #undef BRANCH
 #undef TRANSFER
+#undef SRC1
 #undef ADDR
 #undef END_AFTER
 #undef LOAD

@@ -21,7 +21,10 @@
  *     resolved branch ahead of it and another superinstruction's part;
  *   - straight lines and branches across a page's end (fall through into
  *     the next page, branch back into the previous one, jal out of and
- *     jalr into the page, a superinstruction's parts split by the end).
+ *     jalr into the page, a superinstruction's parts split by the end, a
+ *     superinstruction's branch to the next page);
+ *   - every ALU operation with its destination as its first source (the
+ *     two-operand forms) and without.
  * Everything runs with paging off in supervisor mode and with paging on
  * in user mode.  The suite caught a superinstruction left whole where a
  * budget ends inside it, a run charged one short, and a slow path that
@@ -367,6 +370,42 @@ static void test_page_ends(void)
     }
 }
 
+/* Every register-register and register-immediate operation of the table
+ * with its destination as its first source (the loop runs those with
+ * handlers of their own), then as a plain three-register one, on values
+ * that change each pass. */
+static void test_two_operand_forms(void)
+{
+    struct prog p;
+    p_start(&p, CODE);
+    p_li(&p, RB, 0x9e3779b9u);
+    p_li(&p, RC, 0x12345u);
+    uint32_t loop = p_here(&p);
+    for (int op = 0; op < OP_COUNT; op++) {
+        const struct isa_insn *in = &isa_insns[op];
+        bool shift = in->imm == IMM_U5;
+        if (in->form == FORM_RRR) {
+            p_op(&p, (enum op)op, RA, RA, RC, 0);
+            p_op(&p, (enum op)op, RD, RB, RA, 0);
+            p_op(&p, OP_ORI, RD, RD, 0, 1);
+            p_op(&p, (enum op)op, RD, RB, RD, 0); /* destination as the second source */
+        } else if (in->form == FORM_RRI) {
+            p_op(&p, (enum op)op, RA, RA, 0, shift ? 3 : 0x1235);
+            p_op(&p, (enum op)op, RD, RB, 0, shift ? 7 : 0x0f0f);
+        } else {
+            continue;
+        }
+        p_op(&p, OP_XOR, RX, RX, RA, 0);
+        p_op(&p, OP_ADD, RX, RX, RD, 0);
+        p_op(&p, OP_ORI, RA, RA, 0, 1); /* no zero divisor next */
+        p_op(&p, OP_ADDI, RC, RC, 0, 77);
+    }
+    p_op(&p, OP_ADDI, RCOUNT, RCOUNT, 0, -1);
+    p_br(&p, OP_BNE, RCOUNT, 0, loop);
+    p_finish(&p);
+    check(&p);
+}
+
 void suite_loop(void)
 {
     CU_pSuite s = CU_add_suite("loop", NULL, NULL);
@@ -375,4 +414,5 @@ void suite_loop(void)
     CU_add_test(s, "a long straight line: budgets ending at every offset", test_long_run);
     CU_add_test(s, "self-modifying code over superinstructions and resolved branches", test_self_modifying);
     CU_add_test(s, "runs and branches across a page's end", test_page_ends);
+    CU_add_test(s, "every ALU operation with its destination as its first source", test_two_operand_forms);
 }
