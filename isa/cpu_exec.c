@@ -17,10 +17,14 @@
  *     Mid-run, the instructions charged but not retired are exactly
  *     ip->run, which is how every exit counts instret;
  *   - a branch or jal to its own page jumps to the target slot, found at
- *     decode; the pc is rebuilt only when something needs it;
+ *     decode, with a handler of its own; the pc is rebuilt only when
+ *     something needs it;
  *   - superinstructions (superinsn.h) run the most frequent pairs and
  *     triples with one dispatch;
- *   - every load and store first tries one TLB tag compare (machine_impl.h);
+ *   - an ALU instruction whose destination is its first source has a
+ *     handler of its own that updates the register in place;
+ *   - every load and store first tries one TLB tag compare and adds the
+ *     entry's addend (machine_impl.h);
  *   - the loop never looks at the timer or devices: machine_run hands it
  *     the number of instructions until the next event.
  * Anything unusual (a TLB miss, a trap, a system instruction) writes the

@@ -82,6 +82,7 @@ struct tlb_set {
  * ra is already redirected to the sink register r[16] when the
  * instruction writes r0.  op is what the slot holds (an instruction of the
  * table, or OP_DECODE, OP_PAGE_END, OP_BAD); xop is what runs it: op, a
+ * form of op decode chose (a near transfer, a two-operand form), a
  * superinstruction (superinsn.h) covering span slots from here, or
  * OP_STOP, planted for a moment where a budget ends.  h is xop's handler
  * (a label address in cpu_exec; NULL when the loop is built as a switch,
