@@ -4,11 +4,12 @@
  * (vmlab's vdis, riscv64-unknown-elf-objdump -M no-aliases, SPIM's step
  * trace and the runs' output), so that it runs without QEMU or SPIM: the
  * hash each run printed and the refusal of one that differs from the
- * host's, the loop's instructions per iteration from each listing and the
- * refusal of a listing whose loop is not as described, and the table's
- * arithmetic on numbers worked out by hand.  One test runs the vmlab
- * variant itself (vasm, vdis, vrun of this build) against fnv_loop.h.  No
- * timing: the bench measures speed, tests do not assert it.
+ * host's, the loop's instructions per iteration and their mnemonics from
+ * each listing and the refusal of a listing whose loop is not as
+ * described, and the table's arithmetic on numbers worked out by hand.
+ * One test runs the vmlab variant itself (vasm, vdis, vrun of this build)
+ * against fnv_loop.h.  No timing: the bench measures speed, tests do not
+ * assert it.
  */
 #include <CUnit/CUnit.h>
 #include <math.h>
@@ -121,9 +122,20 @@ static void test_verdict(void)
 static int count(const char *text, enum peers_listing kind)
 {
     char msg[200] = "";
-    int n = peers_loop_insns(text, kind, msg, sizeof msg);
+    int n = peers_loop_insns(text, kind, NULL, 0, msg, sizeof msg);
     CU_ASSERT(n > 0 || msg[0] != '\0'); /* a refusal says why */
     return n;
+}
+
+/* The loop's mnemonics as the listing shows them. */
+static bool body_is(const char *text, enum peers_listing kind, const char *want)
+{
+    char ops[200], msg[200];
+    int n = peers_loop_insns(text, kind, ops, sizeof ops, msg, sizeof msg);
+    bool ok = n > 0 && strcmp(ops, want) == 0;
+    if (!ok)
+        fprintf(stderr, "\n  loop \"%s\", not \"%s\"", n > 0 ? ops : msg, want);
+    return ok;
 }
 
 /* text with the first occurrence of what replaced by with (static buffer). */
@@ -139,6 +151,7 @@ static const char *edit(const char *text, const char *what, const char *with)
 static void test_vdis_listing(void)
 {
     CU_ASSERT_EQUAL(count(vdis_listing, PEERS_VDIS), 9);
+    CU_ASSERT(body_is(vdis_listing, PEERS_VDIS, "andi slli add lw xor mul sw addi bne"));
     CU_ASSERT_EQUAL(count(edit(vdis_listing, "        sw ", "        nop                              # 0\n"
                                                            "        sw "),
                           PEERS_VDIS),
@@ -154,6 +167,7 @@ static void test_vdis_listing(void)
 static void test_objdump_listing(void)
 {
     CU_ASSERT_EQUAL(count(objdump_listing, PEERS_OBJDUMP), 9);
+    CU_ASSERT(body_is(objdump_listing, PEERS_OBJDUMP, "andi slli add lw xor mul sw addi bne"));
     /* aliases would hide what runs; without -M no-aliases the count is the same here, but the
      * loop must still end in the branch back */
     CU_ASSERT_EQUAL(count(edit(objdump_listing, "100d8 <fnv_loop>\n", "100fc <fnv_end>\n"), PEERS_OBJDUMP), -1);
@@ -162,11 +176,15 @@ static void test_objdump_listing(void)
     CU_ASSERT_EQUAL(
         count(edit(objdump_listing, "   100e0:", "   100de:\t0001              \tc.nop\n   100e0:"), PEERS_OBJDUMP),
         10);
+    CU_ASSERT(body_is(edit(objdump_listing, "   100e0:", "   100de:\t0001              \tc.nop\n   100e0:"),
+                      PEERS_OBJDUMP, "andi slli c.nop add lw xor mul sw addi bne"));
 }
 
 static void test_spim_trace(void)
 {
     CU_ASSERT_EQUAL(count(SPIM_BEFORE SPIM_LOOP SPIM_LOOP SPIM_AFTER, PEERS_SPIM), 10);
+    CU_ASSERT(body_is(SPIM_BEFORE SPIM_LOOP SPIM_LOOP SPIM_AFTER, PEERS_SPIM,
+                      "andi sll addu lw xor multu mflo sw addiu bne"));
     CU_ASSERT_EQUAL(count(SPIM_BEFORE SPIM_LOOP SPIM_LOOP SPIM_LOOP SPIM_AFTER, PEERS_SPIM), 10);
     CU_ASSERT_EQUAL(count(SPIM_BEFORE SPIM_LOOP SPIM_AFTER, PEERS_SPIM), -1); /* one pass: no count */
     CU_ASSERT_EQUAL(count(SPIM_BEFORE SPIM_AFTER, PEERS_SPIM), -1);
@@ -237,7 +255,7 @@ static void test_vmlab_variant(void)
         free(err);
         char *a2[] = {vdis, elf, NULL};
         CU_ASSERT_EQUAL(run_cmd(a2, false, &out, &err), 0);
-        CU_ASSERT_EQUAL(count(out, PEERS_VDIS), 9);
+        CU_ASSERT(body_is(out, PEERS_VDIS, "andi slli add lw xor mul sw addi bne"));
         free(out);
         free(err);
         static uint32_t table[FNV_TABLE_WORDS];

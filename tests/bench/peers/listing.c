@@ -69,27 +69,59 @@ bool peers_verdict(const char *out, uint32_t want, char *msg, size_t size)
     return true;
 }
 
-/* A line of vdis's listing that is an instruction: indented, not a comment. */
-static bool vdis_insn(const char *line)
+/* Where a listing line's mnemonic starts, or NULL if the line is not an
+ * instruction.  vdis: indented, not a comment ("        andi    s1, ..."). */
+static const char *vdis_insn(const char *line)
 {
     const char *s = skip_space(line);
-    return s != line && *s && *s != '#';
+    return s != line && *s && *s != '#' ? s : NULL;
 }
 
-/* A line of objdump's listing that is an instruction: "  addr:\t...". */
-static bool objdump_insn(const char *line)
+/* objdump: "   100d8:\t3ff2f493          \tandi\ts1,t0,1023". */
+static const char *objdump_insn(const char *line)
 {
     const char *s = skip_space(line);
     const char *h = s;
     while (isxdigit((unsigned char)*s))
         s++;
-    return s != h && s[0] == ':' && s[1] == '\t';
+    if (s == h || s[0] != ':' || s[1] != '\t')
+        return NULL;
+    const char *m = strchr(s + 2, '\t'); /* after the encoding */
+    return m ? skip_space(m + 1) : NULL;
+}
+
+/* SPIM: "[0x00400078]\t0x310b03ff  andi $11, $8, 1023  ; 25: ...". */
+static const char *spim_insn(const char *line)
+{
+    if (strncmp(line, "[0x", 3) != 0)
+        return NULL;
+    const char *s = strchr(line, '\t');
+    if (!s)
+        return NULL;
+    s = skip_space(s + 1);
+    while (*s && *s != ' ' && *s != '\t') /* the encoding */
+        s++;
+    return skip_space(s);
+}
+
+/* The mnemonic at m appended to ops, space-separated. */
+static void add_op(char *ops, size_t size, const char *m)
+{
+    if (!ops)
+        return;
+    size_t len = strlen(ops), n = strcspn(m, " \t");
+    if (len + 1 + n + 1 > size)
+        return;
+    if (len)
+        ops[len++] = ' ';
+    memcpy(ops + len, m, n);
+    ops[len + n] = '\0';
 }
 
 /* From the line that is start to the one that is end, the instructions;
  * the last must name fnv_loop (the branch back). */
-static int between_labels(const char *text, const char *start, const char *end, bool (*insn)(const char *),
-                          const char *back, char *msg, size_t size)
+static int between_labels(const char *text, const char *start, const char *end, const char *(*insn)(const char *),
+                          const char *back, char *ops, size_t ops_size, char *msg, size_t size)
 {
     char line[512], last[512] = "";
     bool in = false;
@@ -106,8 +138,10 @@ static int between_labels(const char *text, const char *start, const char *end, 
             }
             return n;
         }
-        if (insn(line)) {
+        const char *m = insn(line);
+        if (m) {
             n++;
+            add_op(ops, ops_size, m);
             snprintf(last, sizeof last, "%s", line);
         }
     }
@@ -117,15 +151,18 @@ static int between_labels(const char *text, const char *start, const char *end, 
 
 /* SPIM's step trace: "[0x00400078]\t0x310b03ff  andi $11, $8, 1023 ; 25: ...";
  * a branch back names its target: "bne $8, $0, -36 [fnv_loop-0x0040009c]". */
-static int spim_trace(const char *text, char *msg, size_t size)
+static int spim_trace(const char *text, char *ops, size_t ops_size, char *msg, size_t size)
 {
     char line[512];
     int n = 0, passes = 0;
     while (next_line(&text, line, sizeof line)) {
-        if (strncmp(line, "[0x", 3) != 0)
+        const char *m = spim_insn(line);
+        if (!m)
             continue;
-        if (passes == 1)
+        if (passes == 1) {
             n++;
+            add_op(ops, ops_size, m);
+        }
         if (strstr(line, "[fnv_loop") && ++passes == 2)
             return n;
     }
@@ -134,15 +171,18 @@ static int spim_trace(const char *text, char *msg, size_t size)
     return -1;
 }
 
-int peers_loop_insns(const char *text, enum peers_listing kind, char *msg, size_t size)
+int peers_loop_insns(const char *text, enum peers_listing kind, char *ops, size_t ops_size, char *msg, size_t size)
 {
+    if (ops && ops_size)
+        ops[0] = '\0';
     switch (kind) {
     case PEERS_VDIS:
-        return between_labels(text, "fnv_loop:", "fnv_end:", vdis_insn, "fnv_loop", msg, size);
+        return between_labels(text, "fnv_loop:", "fnv_end:", vdis_insn, "fnv_loop", ops, ops_size, msg, size);
     case PEERS_OBJDUMP:
-        return between_labels(text, "<fnv_loop>:", "<fnv_end>:", objdump_insn, "<fnv_loop>", msg, size);
+        return between_labels(text, "<fnv_loop>:", "<fnv_end>:", objdump_insn, "<fnv_loop>", ops, ops_size, msg,
+                              size);
     case PEERS_SPIM:
-        return spim_trace(text, msg, size);
+        return spim_trace(text, ops, ops_size, msg, size);
     }
     snprintf(msg, size, "no such listing");
     return -1;

@@ -57,12 +57,19 @@ struct variant {
     const char *list_argv[MAX_ARGS];
     enum peers_listing list_kind;
     const char *list_stdin; /* a file of commands for the listing's tool, or NULL */
+    const char *body;       /* the loop's mnemonics, as the listing must show them */
     bool spim;              /* the short counts */
 };
+
+/* The loop body on each ISA: the same nine operations (MIPS's mul is two). */
+#define BODY_VMLAB "andi slli add lw xor mul sw addi bne"
+#define BODY_RV32 "andi slli add lw xor mul sw addi bne"
+#define BODY_MIPS "andi sll addu lw xor multu mflo sw addiu bne"
 
 struct measured {
     double t_long[BENCH_MAX_ROUNDS], t_short[BENCH_MAX_ROUNDS];
     int insns;
+    char ops[200]; /* the loop's mnemonics, from its listing */
     char why[256]; /* why it was refused; "" if not */
 };
 
@@ -203,23 +210,31 @@ int main(int argc, char **argv)
     }
 
     const struct variant vs[NVARIANTS] = {
-        {"native C (gcc -O2)", {native, "@N"}, {NULL}, PEERS_VDIS, NULL, false},
-        {"vmlab bare machine", {vrun, "--native", "--boot", "@N", vm_elf}, {vdis, vm_elf}, PEERS_VDIS, NULL, false},
-        {"vmlab under the VMM", {vrun, "--boot", "@N", vm_elf}, {vdis, vm_elf}, PEERS_VDIS, NULL, false},
+        {"native C (gcc -O2)", {native, "@N"}, {NULL}, PEERS_VDIS, NULL, NULL, false},
+        {"vmlab bare machine",
+         {vrun, "--native", "--boot", "@N", vm_elf},
+         {vdis, vm_elf},
+         PEERS_VDIS,
+         NULL,
+         BODY_VMLAB,
+         false},
+        {"vmlab under the VMM", {vrun, "--boot", "@N", vm_elf}, {vdis, vm_elf}, PEERS_VDIS, NULL, BODY_VMLAB, false},
         {"QEMU user (riscv32)",
          {"qemu-riscv32", user_elf, "@N"},
          {"riscv64-unknown-elf-objdump", "-d", "-M", "no-aliases", user_elf},
          PEERS_OBJDUMP,
          NULL,
+         BODY_RV32,
          false},
         {"QEMU system (riscv32 virt)",
          {"qemu-system-riscv32", "-M", "virt", "-bios", "none", "-nographic", "-kernel", sys_elf, "-device", "@L"},
          {"riscv64-unknown-elf-objdump", "-d", "-M", "no-aliases", sys_elf},
          PEERS_OBJDUMP,
          NULL,
+         BODY_RV32,
          false},
         {"SPIM (MIPS)", {"spim", "-file", mips_src, "@N"}, {"script", "-qec", "spim", "/dev/null"}, PEERS_SPIM,
-         trace_cmd, true},
+         trace_cmd, BODY_MIPS, true},
     };
     const unsigned long n_long = env_count("PEERS_ITERS", 50000000), n_spim = env_count("PEERS_SPIM_ITERS", 500000);
     const uint32_t want_long = host_hash(n_long), want_short = host_hash(n_long / 5);
@@ -237,11 +252,13 @@ int main(int argc, char **argv)
         fill(vs[v].list_argv, 0, args, bufs);
         int st = run(args, vs[v].list_stdin, out, sizeof out, &cpu);
         char msg[200];
-        m[v].insns = st == 0 ? peers_loop_insns(out, vs[v].list_kind, msg, sizeof msg) : -1;
+        m[v].insns = st == 0 ? peers_loop_insns(out, vs[v].list_kind, m[v].ops, sizeof m[v].ops, msg, sizeof msg) : -1;
         if (st != 0)
             snprintf(m[v].why, sizeof m[v].why, "listing: %s exited with %d", args[0], st);
         else if (m[v].insns < 0)
             snprintf(m[v].why, sizeof m[v].why, "listing: %s", msg);
+        else if (strcmp(m[v].ops, vs[v].body) != 0)
+            snprintf(m[v].why, sizeof m[v].why, "listing: the loop is \"%s\", not \"%s\"", m[v].ops, vs[v].body);
     }
 
     /* The runs: each variant at two lengths, interleaved round by round. */
@@ -290,6 +307,8 @@ int main(int argc, char **argv)
                v == 0 ? "-" : bench_fmt(c2, sizeof c2, r.mips, 1, 0), bench_fmt(c3, sizeof c3, r.x_native, 1, 2),
                bench_fmt(c4, sizeof c4, r.startup_ms, 1, 1));
     }
+    /* one variant of each ISA: vmlab bare, QEMU user, SPIM */
+    printf("  loops as listed: vmlab \"%s\"; RV32IM \"%s\"; MIPS \"%s\"\n", m[1].ops, m[3].ops, m[5].ops);
     printf("  every run's hash checked against the host's: 0x%08x after %lu iterations (SPIM's %lu: 0x%08x)\n",
            want_long, n_long, n_spim, want_spim_long);
     return status;

@@ -36,8 +36,10 @@ enum peers_listing {
 };
 
 /* Instructions per iteration of the loop in text, or -1 (with why in msg)
- * if the loop is not there as described. */
-int peers_loop_insns(const char *text, enum peers_listing kind, char *msg, size_t size);
+ * if the loop is not there as described; their mnemonics into ops (when
+ * not NULL), space-separated, for the caller to hold against the body it
+ * expects. */
+int peers_loop_insns(const char *text, enum peers_listing kind, char *ops, size_t ops_size, char *msg, size_t size);
 
 /* Seconds per iteration with the start-up cost subtracted: a run of
  * n_long iterations took t_long, one of n_short took t_short. */
