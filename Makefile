@@ -93,7 +93,9 @@ FUZZ_SRC  := $(sort $(filter-out tests/fuzz/libfuzzer.c tests/fuzz/campaign.c,$(
 MUTATOR_SRC := tests/mutate/mutator.c
 # The bench's medians and spreads (tests/bench/stats.c) serve suite bench_stats.
 BENCH_STATS_SRC := tests/bench/stats.c
-TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC)
+# make bench-peers' parsers and arithmetic (tests/bench/peers) serve suite bench_peers.
+BENCH_PEERS_SRC := tests/bench/peers/listing.c tests/bench/peers/figures.c
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -104,7 +106,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check check-switch bench bench-profile install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
+.PHONY: all run check check-switch bench bench-profile bench-peers install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -118,6 +120,9 @@ help:
 	@echo "              time, medians and spreads of BENCH_ROUNDS interleaved rounds (default 7)"
 	@echo "make bench-profile  host instructions per guest instruction and per VM exit, counted"
 	@echo "              by valgrind's cachegrind (installs valgrind if missing)"
+	@echo "make bench-peers  the FNV loop natively, on vmlab bare and under the VMM, on QEMU user"
+	@echo "              and system (riscv32) and on SPIM, one table (PEERS_ROUNDS, default 7;"
+	@echo "              installs QEMU, SPIM and a RISC-V toolchain if missing)"
 	@echo "make valgrind the tests without sanitizers, under Valgrind"
 	@echo "make fuzz     every fuzz target for FUZZ_SECONDS seconds each (default 60) in FUZZ_JOBS"
 	@echo "              processes (default 1); needs clang (installed if missing)"
@@ -356,6 +361,40 @@ bench: $(BUILD)/rel/bench
 bench-profile: $(BUILD)/rel/bench $(BUILD)/bin/vrun $(GUEST_KERNEL)
 	@tests/need-packages.sh cmd:valgrind=valgrind
 	tests/bench/profile.sh $(BUILD)
+
+# make bench-peers (docs/performance.md, "5. Peers side by side"): the same
+# FNV loop on vmlab and its peers.  The tools come from Debian first, since
+# the RISC-V images need their compiler; PEERS_ITERS_ADDR is where the
+# bare-metal image reads its count, which QEMU's loader device writes.
+PEERS_DIR        := $(BUILD)/peers
+PEERS_ITERS_ADDR := 0x80200000
+PEERS_PACKAGES   := cmd:qemu-riscv32=qemu-user cmd:qemu-system-riscv32=qemu-system-misc \
+                    cmd:riscv64-unknown-elf-gcc=gcc-riscv64-unknown-elf \
+                    cmd:riscv64-unknown-elf-objdump=binutils-riscv64-unknown-elf cmd:spim=spim cmd:script=bsdutils
+RV32_CC          := riscv64-unknown-elf-gcc -march=rv32im -mabi=ilp32 -nostdlib -static
+PEERS_BINS       := $(addprefix $(PEERS_DIR)/,peers native fnv_vmlab.elf fnv_user.elf fnv_sys.elf)
+
+$(PEERS_DIR)/peers: tests/bench/peers/main.c $(BENCH_PEERS_SRC) $(BENCH_STATS_SRC) tests/bench/peers/peers.h \
+                    tests/bench/stats.h tests/bench/fnv_loop.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -DPEERS_ITERS_ADDR=$(PEERS_ITERS_ADDR) $(filter %.c,$^) -lm -o $@
+$(PEERS_DIR)/native: tests/bench/peers/native.c tests/bench/fnv_loop.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 $< -o $@
+$(PEERS_DIR)/fnv_vmlab.elf: tests/bench/peers/fnv_vmlab.s $(BUILD)/bin/vasm
+	@mkdir -p $(@D)
+	$(BUILD)/bin/vasm -o $@ $<
+$(PEERS_DIR)/fnv_user.elf: tests/bench/peers/fnv_rv32.S
+	@mkdir -p $(@D)
+	$(RV32_CC) -o $@ $<
+$(PEERS_DIR)/fnv_sys.elf: tests/bench/peers/fnv_rv32.S
+	@mkdir -p $(@D)
+	$(RV32_CC) -DSYSTEM -DITERS_ADDR=$(PEERS_ITERS_ADDR) -Wl,-Ttext=0x80000000 -o $@ $<
+
+bench-peers: $(BUILD)/bin/vrun $(BUILD)/bin/vdis
+	@tests/need-packages.sh $(PEERS_PACKAGES)
+	@$(MAKE) --no-print-directory $(PEERS_BINS)
+	$(PEERS_DIR)/peers $(if $(PEERS_ROUNDS),-n $(PEERS_ROUNDS)) $(BUILD)
 
 # --- mutation testing (docs/testing.md, "Mutation testing") ---------------------
 #

@@ -47,6 +47,7 @@
     X(outfiles)                                                                \
     X(vexp)                                                                    \
     X(bench_stats)                                                             \
+    X(bench_peers)                                                             \
     X(vmm)                                                                     \
     X(guest)                                                                   \
     X(equivalence)                                                             \

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "fnv_loop.h"
 #include "machine.h"
 
 #define ITERS 20000000u /* loop iterations per run */
@@ -23,18 +24,6 @@
 #define TABLE 0x8000u
 #define PT_L1 0x10000u
 #define PT_L2 0x11000u
-
-/* The loop in C; noinline and a used result keep the compiler honest. */
-__attribute__((noinline)) static uint32_t native_loop(uint32_t *table, uint32_t iters)
-{
-    uint32_t acc = 2166136261u;
-    for (uint32_t i = iters; i != 0; i--) {
-        uint32_t j = i & 1023;
-        acc = (acc ^ table[j]) * 16777619u;
-        table[j] = acc;
-    }
-    return acc;
-}
 
 static uint32_t enc(enum op op, unsigned ra, unsigned rb, unsigned rc, int32_t imm)
 {
@@ -136,7 +125,7 @@ int bench_fnv_once(unsigned iters)
 
 int bench_machine(int rounds)
 {
-    static uint32_t table[1024];
+    static uint32_t table[FNV_TABLE_WORDS];
     double tn[BENCH_MAX_ROUNDS], toff[BENCH_MAX_ROUNDS], ton[BENCH_MAX_ROUNDS];
     double mips_off[BENCH_MAX_ROUNDS], mips_on[BENCH_MAX_ROUNDS];
     uint32_t native_value = 0;
@@ -148,7 +137,7 @@ int bench_machine(int rounds)
             case 0: {
                 memset(table, 0, sizeof table);
                 double t0 = bench_now();
-                native_value = native_loop(table, ITERS);
+                native_value = fnv_loop(table, ITERS);
                 tn[i] = bench_now() - t0;
                 break;
             }
