@@ -161,6 +161,12 @@ const struct machine_config *machine_config(const struct machine *m);
  * instruction TLB's translation (so do machine_tlb_flush and _page). */
 uint32_t machine_get_cr(struct machine *m, enum cr cr);
 void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
+/* The host's own timer, between runs: what machine_set_cr(m, CR_TIMER,
+ * cycles) does to the timer (armed for that many cycles from now, 0
+ * disarms; a pending timer interrupt cleared), without the rest of a
+ * control-register write (the instruction TLB stays) - what a host that
+ * re-arms it at every exit (the VMM) needs, and no more. */
+void machine_arm_timer(struct machine *m, uint32_t cycles);
 
 /* Physical memory as the host sees it.  Return false, touching nothing, if
  * any byte of [pa, pa+len) is outside memory.  Writes keep the CPU's

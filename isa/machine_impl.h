@@ -106,6 +106,16 @@ struct machine {
     bool stop;             /* machine_run must return */
     bool end_block;        /* state the hot loop caches has changed */
     struct vm_exit *exit;  /* where machine_run reports */
+    /* The devices were last serviced (machine_run) with no interrupt
+     * pending and no disk error, and their next event is at cycle
+     * dev_next: until then, entering the CPU need not service them or
+     * look for an interrupt again (a change of status.IE changes nothing
+     * while none is pending).  Whatever may change the devices - a system
+     * instruction that reaches one (sensitive_touches_devices), the
+     * host's control-register and device calls, a reset - clears
+     * dev_quiet; machine_arm_timer moves dev_next. */
+    bool dev_quiet;
+    uint64_t dev_next;
 
     /* The debug path (debug.c), last so that nothing the CPU loop uses
      * moves.  dbg is NULL while no breakpoint or watch is attached. */

@@ -50,6 +50,7 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
     sensitive_write_cr(&c, cr, v);
     mmu_forget_itlb(m); /* as the mtcr it stands for would */
     m->end_block = true;
+    m->dev_quiet = false;
 }
 
 static inline struct silent_log *silent_log_of(struct machine *m) { return m->silent ? m->silent : &m->silent_own; }
@@ -73,6 +74,8 @@ bool system_exec(struct machine *m, const struct dinsn *d)
             silent_log_record(silent_log_of(m), c->pc, (enum op)d->op);
     }
     m->end_block = true;
+    if (sensitive_touches_devices((enum op)d->op, d->imm))
+        m->dev_quiet = false;
     struct sensitive_cpu s = bare_cpu(m);
     switch (sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value)) {
     case SENSITIVE_DONE:

@@ -62,7 +62,7 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x)
          * belong to the VMM and stay silent.  The scheduler re-arms it. */
         vm->st.exits[VMX_TIMER]++;
         vm->dec.kind = VMX_TIMER;
-        machine_set_cr(vm->vmm->m, CR_TIMER, 0);
+        machine_arm_timer(vm->vmm->m, 0);
         break;
     case EXIT_BUDGET:
         vm->st.exits[VMX_LIMIT]++;

@@ -93,6 +93,8 @@ void interp_exec(struct vm *vm, uint32_t insn)
                               .hooks = &vmm_hooks, .ctx = vm};
     uint32_t status = vm->cpu.cr[CR_STATUS];
 
+    if (sensitive_touches_devices(f.op, f.imm))
+        vm->dev_quiet = false;
     enum sensitive_result r = sensitive_exec(&c, f.op, f.ra, f.imm, &vm->exit_value);
     if (__builtin_expect(r != SENSITIVE_DONE, 0)) {
         if (r == SENSITIVE_STALLED) {

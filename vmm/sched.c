@@ -118,13 +118,13 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
         /* The real timer: the quantum's end, if the timer ends this slice,
          * and the VM's next virtual event. */
         uint64_t n = how == BY_TIMER ? end - vm->cpu.instret : UINT64_MAX;
-        uint64_t ev = devices_next_event(&vm->dev);
+        uint64_t ev = vm_next_event(vm);
         if (ev != UINT64_MAX && ev - vm->cpu.cycles < n)
             n = ev - vm->cpu.cycles;
         uint32_t timer = n >= VMM_INTERRUPT_SLICE ? VMM_INTERRUPT_SLICE : n == 0 ? 1 : (uint32_t)n;
         if (how == BY_BUDGET && n == UINT64_MAX)
             timer = 0; /* nothing to wait for: the budget ends the step */
-        machine_set_cr(m, CR_TIMER, timer);
+        machine_arm_timer(m, timer);
         /* The budget: the VM's instruction limit, and a step's end. */
         uint64_t budget = vm->max_insns ? vm->max_insns - vm->cpu.instret : UINT64_MAX;
         if (how == BY_BUDGET && end - vm->cpu.instret < budget)

@@ -106,6 +106,13 @@ struct vm {
     bool unchecked;
     struct devices dev;     /* virtual timer, console, disk */
     struct dma dma;         /* guest-physical memory, for devices and the walker */
+    /* As the machine's dev_quiet (isa/machine_impl.h), for the virtual
+     * devices: reflect_interrupts found no interrupt pending and no disk
+     * error, and nothing happens before cycle dev_next, unless the
+     * interpreter reaches a device or the host changes them (reboot,
+     * console), which clear dev_quiet. */
+    bool dev_quiet;
+    uint64_t dev_next;
     uint32_t mem_size, nframes;
     uint32_t *pmap;         /* guest frame -> host frame */
     struct shadow sh;
@@ -151,6 +158,12 @@ struct vmm {
     unsigned hook_mask;
     void *hook_ctx;
 };
+
+/* The cycle of the VM's next device event (devices_next_event). */
+static inline uint64_t vm_next_event(const struct vm *vm)
+{
+    return vm->dev_quiet ? vm->dev_next : devices_next_event(&vm->dev);
+}
 
 /* Registers of the current VM, on the real CPU. */
 static inline struct cpu_state *vcpu_live(struct vm *vm) { return vm->vmm->real; }
