@@ -118,6 +118,11 @@ struct vm_exit {
     uint32_t pc;
     uint32_t addr;
     uint32_t insn;
+    /* EXIT_TRAP for a privileged instruction (the trap a trap-and-emulate
+     * VMM emulates): decoded is true and fields holds what isa_decode(insn)
+     * gives, as the CPU had decoded it - the host need not decode again. */
+    bool decoded;
+    struct isa_fields fields;
     enum access access;
     uint32_t value; /* EXIT_HALT: the halt register's value */
     struct debug_hit debug; /* EXIT_DEBUG: what was hit; pc is where the CPU stands */

@@ -17,6 +17,19 @@ static void reflect(struct vm *vm, uint32_t cause, uint32_t badaddr)
     reflect_trap(vm, cause, badaddr);
 }
 
+/* The privileged instruction, as the real CPU decoded it: decoding the
+ * word again is for an exit record that does not carry it. */
+static void emulate(struct vm *vm, const struct vm_exit *x)
+{
+    struct isa_fields f;
+    if (x->decoded)
+        interp_exec(vm, &x->fields);
+    else if (isa_decode(x->insn, &f))
+        interp_exec(vm, &f);
+    else
+        vm_fail(vm, "VMM bug: a privileged-instruction trap at pc 0x%08x from an illegal word 0x%08x", x->pc, x->insn);
+}
+
 static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
 {
     switch (CAUSE_CODE(x->cause)) {
@@ -24,7 +37,7 @@ static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
         if (!vm_user(vm)) {
             vm->st.exits[VMX_EMULATED]++;
             vm->dec.kind = VMX_EMULATED;
-            interp_exec(vm, x->insn);
+            emulate(vm, x);
         } else {
             reflect(vm, x->cause, x->addr); /* the guest's own user code misbehaved */
         }

@@ -205,7 +205,9 @@ void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr);
 void reflect_interrupts(struct vm *vm);
 
 /* interp.c */
-void interp_exec(struct vm *vm, uint32_t insn);
+/* Emulate the decoded instruction f (the exit record's fields, or
+ * isa_decode's of the trapping word) at the guest's pc. */
+void interp_exec(struct vm *vm, const struct isa_fields *f);
 bool interp_has_routine(enum op op);
 /* One guest instruction done by the VMM. */
 void vm_retire_emulated(struct vm *vm, enum op op);
