@@ -116,6 +116,15 @@ bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t 
     return true;
 }
 
+bool machine_peek_fetch(const struct machine *m, uint32_t *word)
+{
+    uint32_t pa;
+    if (m->dbg || mmu_probe_fetch_cached(m, m->cpu.pc, &pa) <= 0)
+        return false;
+    *word = ld32(m->mem + pa);
+    return true;
+}
+
 void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
 uint64_t machine_tlb_flushes(const struct machine *m) { return m->tlb_flushes; }
 uint64_t machine_traps_taken(const struct machine *m) { return m->traps_taken; }

@@ -173,6 +173,15 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
  * re-arms it at every exit (the VMM) needs, and no more. */
 void machine_arm_timer(struct machine *m, uint32_t cycles);
 
+/* The instruction word at pc as the CPU's next fetch would read it, if
+ * the TLB (or the instruction TLB) holds the translation that fetch would
+ * use; found with no side effect.  False if it does not (only a walk of
+ * the tables could tell, or the fetch would trap), or a debugger is
+ * attached (a breakpoint or fetch watch may be there).  How a host that
+ * emulates an instruction looks cheaply at the next one without running
+ * the machine (the VMM's chained emulation). */
+bool machine_peek_fetch(const struct machine *m, uint32_t *word);
+
 /* Physical memory as the host sees it.  Return false, touching nothing, if
  * any byte of [pa, pa+len) is outside memory.  Writes keep the CPU's
  * decoded-instruction cache coherent. */

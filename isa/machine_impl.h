@@ -175,6 +175,10 @@ void mmu_retag_frames(struct machine *m, uint32_t first, uint32_t last);
  * found without side effects (no A bit, no TLB fill); false if that fetch
  * would trap. */
 bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa);
+/* Its first half: 1 and *pa if the instruction TLB or the TLB translates
+ * the fetch, -1 if it would trap without a walk, 0 if only a walk can
+ * tell. */
+int mmu_probe_fetch_cached(const struct machine *m, uint32_t pc, uint32_t *pa);
 
 /* --- debug.c: the debugger's hooks, called only when m->dbg --- */
 

@@ -104,6 +104,10 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
     reflect_interrupts(vm);
     if (v->iso)
         iso_entered(vm);
+    /* Chained emulation (dispatch.c) up to where this loop stops the VM,
+     * never for a caller (AT_EXIT), hook or checker that must see every
+     * exit; a hook may come and go within a slice. */
+    uint64_t chain_end = how == AT_EXIT ? 0 : vm->max_insns && vm->max_insns < end ? vm->max_insns : end;
     for (;;) {
         if (vm->state != VM_RUNNABLE)
             break;
@@ -150,6 +154,7 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
             if (!(vm->max_insns && vm->cpu.instret >= vm->max_insns))
                 continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
         }
+        vm->chain_end = v->hook || v->iso ? 0 : chain_end;
         bool pause = handle_exit(v, vm, &x);
         if (__builtin_expect(pause | vm->waiting_input | (how == AT_EXIT) | v->interrupted, 0)) {
             if (v->interrupted && vm->state == VM_RUNNABLE) {

@@ -57,6 +57,8 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
         return NULL;
     }
     v->cfg = *cfg;
+    for (int op = 0; op < OP_COUNT; op++)
+        v->privileged_code[isa_insns[op].code] = isa_insns[op].traps_in_user[cfg->isa];
     if (!v->cfg.quantum)
         v->cfg.quantum = 100000;
     if (!v->cfg.shadow_frames)

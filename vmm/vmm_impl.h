@@ -118,6 +118,15 @@ struct vm {
     struct shadow sh;
     uint32_t reservation;   /* shadow frames set aside for this VM (vmm.reserved) */
     uint64_t max_insns;
+    /* Chained emulation (dispatch.c) may go on while instret is below
+     * this; 0 while it must not (run_slice sets it for each exit). */
+    uint64_t chain_end;
+    /* Guest pcs (direct-mapped, unchained_slot) where chaining last found an
+     * instruction that is not privileged: a hint that spares the look
+     * the next time, never a reason to chain (a stale one only loses a
+     * chain).  Kernels put their privileged instructions between others,
+     * so this is the common answer. */
+    uint32_t unchained_pc[256];
     struct vm_stats st;
 
     /* The isolation checker's (isolation.c), used only when it is on. */
@@ -131,6 +140,9 @@ struct vm {
 
 struct vmm {
     struct vmm_config cfg;
+    /* Opcode bytes of the instructions that trap in user mode on cfg.isa:
+     * what chained emulation looks for (dispatch.c). */
+    bool privileged_code[256];
     struct machine *m;
     struct cpu_state *real; /* its CPU's registers, machine_cpu(m): vcpu_live is on every exit */
     uint32_t nframes;
@@ -163,6 +175,13 @@ struct vmm {
 static inline uint64_t vm_next_event(const struct vm *vm)
 {
     return vm->dev_quiet ? vm->dev_next : devices_next_event(&vm->dev);
+}
+
+/* Where vm->unchained_pc keeps pc: a kernel's few dozen places of
+ * privileged instructions, spread over a few KiB, rarely collide. */
+static inline uint32_t *unchained_slot(struct vm *vm, uint32_t pc)
+{
+    return &vm->unchained_pc[((pc >> 2) ^ (pc >> 10)) & 255];
 }
 
 /* Registers of the current VM, on the real CPU. */
