@@ -135,12 +135,12 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
             budget = end - vm->cpu.instret;
 
         struct vm_exit x;
-        uint64_t before = machine_cpu(m)->instret;
+        uint64_t before = v->real->instret;
         if (vm->tech->run)
             vm->tech->run(vm, budget, &x);
         else
             machine_run(m, budget, &x);
-        uint64_t direct = machine_cpu(m)->instret - before;
+        uint64_t direct = v->real->instret - before;
         vm->cpu.instret += direct;
         vm->cpu.cycles += direct;
         vm->st.direct += direct;
