@@ -46,27 +46,6 @@ void devices_out(struct devices *d, unsigned port, uint32_t v, uint64_t now)
         disk_out(&d->disk, port, v, now);
 }
 
-uint32_t itimer_read(const struct itimer *t, uint64_t now)
-{
-    return t->at > now ? (uint32_t)(t->at - now) : 0;
-}
-
-void itimer_write(struct itimer *t, uint32_t v, uint64_t now)
-{
-    t->pending = false;
-    t->at = v ? now + v : 0;
-}
-
-uint64_t devices_next_event(const struct devices *d)
-{
-    uint64_t ev = UINT64_MAX;
-    if (d->timer.at)
-        ev = d->timer.at;
-    if (d->disk.status == DISK_BUSY && !disk_failed(&d->disk) && d->disk.op_done_at < ev)
-        ev = d->disk.op_done_at;
-    return ev;
-}
-
 void devices_tick(struct devices *d, uint64_t now, const struct dma *mem)
 {
     if (d->timer.at && now >= d->timer.at) {

@@ -70,12 +70,6 @@ void devices_out(struct devices *d, unsigned port, uint32_t v, uint64_t now);
 bool devices_in_ready(struct devices *d, unsigned port);
 bool devices_wait_ready(struct devices *d);
 
-/* The timer control register. */
-uint32_t itimer_read(const struct itimer *t, uint64_t now);
-void itimer_write(struct itimer *t, uint32_t v, uint64_t now);
-
-/* Cycle count of the next timer or disk event, UINT64_MAX if none. */
-uint64_t devices_next_event(const struct devices *d);
 /* Bring the timer and the disk up to cycle count now. */
 void devices_tick(struct devices *d, uint64_t now, const struct dma *mem);
 /* The cause code of the highest-priority pending interrupt, or 0. */
@@ -93,5 +87,31 @@ void disk_attach(struct disk *d, struct disk_store *s);
  * flight then never completes: the disk stays busy and raises nothing, and
  * the owner must stop the machine and say why (disk_store_error). */
 bool disk_failed(const struct disk *d);
+
+/* Inline, these three: the VMM re-arms the timer and asks for the next
+ * event at every exit (docs/performance.md section 4). */
+
+/* The timer control register. */
+static inline uint32_t itimer_read(const struct itimer *t, uint64_t now)
+{
+    return t->at > now ? (uint32_t)(t->at - now) : 0;
+}
+
+static inline void itimer_write(struct itimer *t, uint32_t v, uint64_t now)
+{
+    t->pending = false;
+    t->at = v ? now + v : 0;
+}
+
+/* Cycle count of the next timer or disk event, UINT64_MAX if none. */
+static inline uint64_t devices_next_event(const struct devices *d)
+{
+    uint64_t ev = UINT64_MAX;
+    if (d->timer.at)
+        ev = d->timer.at;
+    if (d->disk.status == DISK_BUSY && !disk_failed(&d->disk) && d->disk.op_done_at < ev)
+        ev = d->disk.op_done_at;
+    return ev;
+}
 
 #endif

@@ -90,6 +90,7 @@ void machine_reset(struct machine *m)
     m->step_over.on = false;
     mmu_reset(m);
     devices_reset(&m->dev);
+    m->dev_quiet = false;
 }
 
 struct cpu_state *machine_cpu(struct machine *m) { return &m->cpu; }
@@ -112,6 +113,15 @@ bool machine_write_phys(struct machine *m, uint32_t pa, const void *buf, size_t 
         return false;
     mmu_invalidate_code(m, pa, len);
     memcpy(m->mem + pa, buf, len);
+    return true;
+}
+
+bool machine_peek_fetch(const struct machine *m, uint32_t *word)
+{
+    uint32_t pa;
+    if (m->dbg || mmu_probe_fetch_cached(m, m->cpu.pc, &pa) <= 0)
+        return false;
+    *word = ld32(m->mem + pa);
     return true;
 }
 
@@ -159,6 +169,7 @@ void machine_tlb_inspect_set(const struct machine *m, unsigned set, struct tlb_s
 void machine_set_console(struct machine *m, const struct console_io *io)
 {
     m->dev.con.io = io ? *io : (struct console_io){0};
+    m->dev_quiet = false;
 }
 
 struct console_io machine_console(const struct machine *m) { return m->dev.con.io; }
@@ -167,11 +178,15 @@ bool machine_attach_disk(struct machine *m, const uint8_t *image, size_t len)
 {
     struct disk_store *s = disk_store_memory(image, len);
     if (s)
-        disk_attach(&m->dev.disk, s);
+        machine_attach_disk_store(m, s);
     return s != NULL;
 }
 
-void machine_attach_disk_store(struct machine *m, struct disk_store *s) { disk_attach(&m->dev.disk, s); }
+void machine_attach_disk_store(struct machine *m, struct disk_store *s)
+{
+    disk_attach(&m->dev.disk, s);
+    m->dev_quiet = false;
+}
 struct disk_store *machine_disk(struct machine *m) { return m->dev.disk.store; }
 
 const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *written)
@@ -185,6 +200,12 @@ const uint8_t *machine_disk_image(const struct machine *m, size_t *len, bool *wr
 void machine_service_events(struct machine *m)
 {
     devices_tick(&m->dev, m->cpu.cycles, &m->dma);
+}
+
+void machine_arm_timer(struct machine *m, uint32_t cycles)
+{
+    itimer_write(&m->dev.timer, cycles, m->cpu.cycles);
+    m->dev_next = devices_next_event(&m->dev); /* dev_quiet stands: a pending timer interrupt can only go */
 }
 
 uint32_t machine_pending_interrupt(struct machine *m)
@@ -201,21 +222,27 @@ enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit 
     uint64_t start = m->cpu.instret;
 
     for (;;) {
-        machine_service_events(m);
-        if (disk_failed(&m->dev.disk)) {
-            machine_stop(m, EXIT_DISK_ERROR);
-            break;
+        /* Under a host, most entries follow an exit that touched no device:
+         * nothing to service until the next event (see dev_quiet). */
+        if (!m->dev_quiet || m->cpu.cycles >= m->dev_next) {
+            machine_service_events(m);
+            if (disk_failed(&m->dev.disk)) {
+                machine_stop(m, EXIT_DISK_ERROR);
+                break;
+            }
+            trap_take_interrupt(m);
+            if (m->stop)
+                break;
+            m->dev_next = devices_next_event(&m->dev);
+            m->dev_quiet = !devices_pending(&m->dev);
         }
-        trap_take_interrupt(m);
-        if (m->stop)
-            break;
         uint64_t done = m->cpu.instret - start;
         if (done >= budget) {
             machine_stop(m, EXIT_BUDGET);
             break;
         }
         uint64_t n = budget - done;
-        uint64_t ev = devices_next_event(&m->dev);
+        uint64_t ev = m->dev_next;
         if (ev != UINT64_MAX && ev - m->cpu.cycles < n)
             n = ev - m->cpu.cycles;
         if (unlikely(m->dbg)) {

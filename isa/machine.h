@@ -118,6 +118,11 @@ struct vm_exit {
     uint32_t pc;
     uint32_t addr;
     uint32_t insn;
+    /* EXIT_TRAP for a privileged instruction (the trap a trap-and-emulate
+     * VMM emulates): decoded is true and fields holds what isa_decode(insn)
+     * gives, as the CPU had decoded it - the host need not decode again. */
+    bool decoded;
+    struct isa_fields fields;
     enum access access;
     uint32_t value; /* EXIT_HALT: the halt register's value */
     struct debug_hit debug; /* EXIT_DEBUG: what was hit; pc is where the CPU stands */
@@ -161,6 +166,21 @@ const struct machine_config *machine_config(const struct machine *m);
  * instruction TLB's translation (so do machine_tlb_flush and _page). */
 uint32_t machine_get_cr(struct machine *m, enum cr cr);
 void machine_set_cr(struct machine *m, enum cr cr, uint32_t value);
+/* The host's own timer, between runs: what machine_set_cr(m, CR_TIMER,
+ * cycles) does to the timer (armed for that many cycles from now, 0
+ * disarms; a pending timer interrupt cleared), without the rest of a
+ * control-register write (the instruction TLB stays) - what a host that
+ * re-arms it at every exit (the VMM) needs, and no more. */
+void machine_arm_timer(struct machine *m, uint32_t cycles);
+
+/* The instruction word at pc as the CPU's next fetch would read it, if
+ * the TLB (or the instruction TLB) holds the translation that fetch would
+ * use; found with no side effect.  False if it does not (only a walk of
+ * the tables could tell, or the fetch would trap), or a debugger is
+ * attached (a breakpoint or fetch watch may be there).  How a host that
+ * emulates an instruction looks cheaply at the next one without running
+ * the machine (the VMM's chained emulation). */
+bool machine_peek_fetch(const struct machine *m, uint32_t *word);
 
 /* Physical memory as the host sees it.  Return false, touching nothing, if
  * any byte of [pa, pa+len) is outside memory.  Writes keep the CPU's

@@ -139,6 +139,16 @@ struct machine {
     bool stop;             /* machine_run must return */
     bool end_block;        /* state the hot loop caches has changed */
     struct vm_exit *exit;  /* where machine_run reports */
+    /* The devices were last serviced (machine_run) with no interrupt
+     * pending and no disk error, and their next event is at cycle
+     * dev_next: until then, entering the CPU need not service them or
+     * look for an interrupt again (a change of status.IE changes nothing
+     * while none is pending).  Whatever may change the devices - a system
+     * instruction that reaches one (sensitive_touches_devices), the
+     * host's control-register and device calls, a reset - clears
+     * dev_quiet; machine_arm_timer moves dev_next. */
+    bool dev_quiet;
+    uint64_t dev_next;
 
     /* The debug path (debug.c), last so that nothing the CPU loop uses
      * moves.  dbg is NULL while no breakpoint or watch is attached. */
@@ -198,6 +208,10 @@ void mmu_retag_frames(struct machine *m, uint32_t first, uint32_t last);
  * found without side effects (no A bit, no TLB fill); false if that fetch
  * would trap. */
 bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa);
+/* Its first half: 1 and *pa if the instruction TLB or the TLB translates
+ * the fetch, -1 if it would trap without a walk, 0 if only a walk can
+ * tell. */
+int mmu_probe_fetch_cached(const struct machine *m, uint32_t pc, uint32_t *pa);
 
 /* --- debug.c: the debugger's hooks, called only when m->dbg --- */
 

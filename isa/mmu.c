@@ -310,26 +310,34 @@ uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k
 
 /* fetch_page's order (cpu_exec.c), then mmu_access's, with nothing
  * written: the instruction TLB, the TLB entry if it allows the fetch, the
- * tables. */
-bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa)
+ * tables.  Without the tables: 0 if the TLBs do not hold pc's page. */
+int mmu_probe_fetch_cached(const struct machine *m, uint32_t pc, uint32_t *pa)
 {
     uint32_t vpage = pc & ~PAGE_MASK;
     if (pc & 3)
-        return false;
+        return -1;
     if (m->itlb.valid && m->itlb.vpage == vpage) {
         *pa = m->itlb.frame | (pc & PAGE_MASK);
-        return true;
+        return 1;
     }
     if (!(m->cpu.cr[CR_STATUS] & SR_PG)) {
         *pa = pc;
-        return (pc >> PAGE_SHIFT) < m->nframes;
+        return (pc >> PAGE_SHIFT) < m->nframes ? 1 : -1;
     }
-    int user = cpu_user(m);
     const struct tlb_entry *e = &m->tlb[(pc >> PAGE_SHIFT) & TLB_MASK];
-    if (e->valid && e->vpage == vpage && pte_allows(e->pte, user, ACCESS_FETCH)) {
+    if (e->valid && e->vpage == vpage && pte_allows(e->pte, cpu_user(m), ACCESS_FETCH)) {
         *pa = frame_of(m, e) << PAGE_SHIFT | (pc & PAGE_MASK);
-        return true;
+        return 1;
     }
+    return 0;
+}
+
+bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa)
+{
+    int found = mmu_probe_fetch_cached(m, pc, pa);
+    if (found)
+        return found > 0;
+    int user = cpu_user(m);
     struct pt_walk w;
     if (pt_walk(&m->dma, m->cpu.cr[CR_PTB], pc, ACCESS_FETCH, user, false, &w))
         return false;

@@ -115,6 +115,16 @@ static inline void sensitive_write_cr(const struct sensitive_cpu *c, enum cr cr,
     }
 }
 
+/* Whether op (imm: its port or control register) reaches a device -
+ * may raise or acknowledge an interrupt, or move a device's next event -
+ * in sensitive_exec below, stalled or not: what an executor that leaves
+ * quiet devices unpolled until their next event must know.  (Changing
+ * status.IE is not: with no interrupt pending it changes nothing.) */
+static inline bool sensitive_touches_devices(enum op op, int32_t imm)
+{
+    return op == OP_IN || op == OP_OUT || op == OP_WFI || (op == OP_MTCR && imm == CR_TIMER);
+}
+
 /*
  * Execute sensitive instruction op (fields ra and imm) at regs->pc, its
  * privilege already checked by the executor.  *halt_value is set for

@@ -50,6 +50,16 @@ void machine_set_cr(struct machine *m, enum cr cr, uint32_t v)
     sensitive_write_cr(&c, cr, v);
     mmu_forget_itlb(m); /* as the mtcr it stands for would */
     m->end_block = true;
+    m->dev_quiet = false;
+}
+
+/* The exit record's copy of a decoded instruction: isa_decode's fields,
+ * ra as the word has it (the decoder sends writes to r0 to the sink). */
+static void exit_fields(struct vm_exit *x, const struct dinsn *d)
+{
+    x->decoded = true;
+    x->fields = (struct isa_fields){
+        .op = (enum op)d->op, .ra = d->ra == NREGS ? 0 : d->ra, .rb = d->rb, .rc = d->rc, .imm = d->imm};
 }
 
 static inline struct silent_log *silent_log_of(struct machine *m) { return m->silent ? m->silent : &m->silent_own; }
@@ -63,6 +73,8 @@ bool system_exec(struct machine *m, const struct dinsn *d)
         if (isa_insns[d->op].traps_in_user[m->cfg.isa]) {
             uint32_t word = ld32(m->mem + ((uint32_t)m->exec_frame << PAGE_SHIFT) + (c->pc & PAGE_MASK));
             trap_raise(m, CAUSE_PRIV, word, ACCESS_READ);
+            if (m->stop && m->exit->reason == EXIT_TRAP)
+                exit_fields(m->exit, d);
             return false;
         }
         /* Sensitive, in user mode, and it runs: the program is not
@@ -73,6 +85,8 @@ bool system_exec(struct machine *m, const struct dinsn *d)
             silent_log_record(silent_log_of(m), c->pc, (enum op)d->op);
     }
     m->end_block = true;
+    if (sensitive_touches_devices((enum op)d->op, d->imm))
+        m->dev_quiet = false;
     struct sensitive_cpu s = bare_cpu(m);
     switch (sensitive_exec(&s, (enum op)d->op, d->ra, d->imm, &m->exit->value)) {
     case SENSITIVE_DONE:

@@ -659,6 +659,7 @@ static void test_guests_and_example(void)
         {"tests/guests/paging.s", NULL, MEM, EXIT_HALT},
         {"tests/guests/badptb.s", NULL, MEM, EXIT_DOUBLE_FAULT},
         {"tests/guests/irq.s", NULL, MEM, EXIT_HALT},
+        {"tests/guests/chainirq.s", NULL, MEM, EXIT_HALT},
         {"tests/guests/chaos.s", "a", MEM, EXIT_HALT},
         {"tests/guests/chaos.s", "q", MEM, EXIT_HALT},
         {"tests/guests/chaos.s", "7", MEM, EXIT_HALT},

@@ -10,6 +10,15 @@
  * takes.  Entries are told apart by what they serve: each test changes a
  * page-table entry behind the TLB's back (no flush), so a load sees the
  * old frame if an entry survived and the new one if it was walked again.
+ *
+ * Devices left unpolled while quiet: a machine whose devices have nothing
+ * pending and no event to come does not service them at each entry, and
+ * the VMM does not look at a VM's at each exit; whatever the host does to
+ * them between runs must still be seen.
+ *
+ * The decoded instruction handed to the VMM: the exit record of a
+ * privileged instruction carries the fields the CPU decoded, which must
+ * be what decoding the trapping word again gives.
  */
 #include <CUnit/CUnit.h>
 #include <string.h>
@@ -218,6 +227,94 @@ static void test_code_frame_retags_every_set(void)
     rig_free(r);
 }
 
+/* --- devices left unpolled while quiet (machine.c, dev_quiet) --- */
+
+/* The host arms the timer between two runs of a machine whose devices
+ * were quiet (nothing pending, no event to come): the next run still
+ * stops for it, after exactly as many instructions with machine_arm_timer
+ * as with machine_set_cr, and as on a machine never run before. */
+static void test_host_timer_on_quiet_machine(void)
+{
+    uint64_t ran[3];
+    for (int how = 0; how < 3; how++) {
+        struct rig *r = rig_new(ISA_PG, true);
+        struct prog p;
+        p_init(&p, CODE);
+        p_op(&p, OP_ADDI, 1, 1, 0, 1);
+        p_br(&p, OP_BEQ, 0, 0, CODE);
+        p_load(&p, r);
+        machine_set_cr(r->m, CR_STATUS, SR_IE); /* user mode, interrupts on */
+        if (how > 0)
+            CU_ASSERT_EQUAL(rig_run(r, 100), EXIT_BUDGET); /* quiet from here */
+        uint64_t before = CPU(r)->instret;
+        if (how == 1)
+            machine_arm_timer(r->m, 7);
+        else
+            machine_set_cr(r->m, CR_TIMER, 7);
+        CU_ASSERT_EQUAL(rig_run(r, 100), EXIT_INTERRUPT);
+        CU_ASSERT_EQUAL(r->exit.cause, CAUSE_TIMER);
+        ran[how] = CPU(r)->instret - before;
+        /* disarmed by the host: the next run goes to its budget */
+        machine_arm_timer(r->m, 0);
+        before = CPU(r)->instret;
+        CU_ASSERT_EQUAL(rig_run(r, 50), EXIT_BUDGET);
+        CU_ASSERT_EQUAL(CPU(r)->instret - before, 50);
+        rig_free(r);
+    }
+    CU_ASSERT_EQUAL(ran[0], 7);
+    CU_ASSERT_EQUAL(ran[1], ran[0]);
+    CU_ASSERT_EQUAL(ran[2], ran[0]);
+}
+
+/* --- the decoded instruction in the exit record --- */
+
+/* Every privileged instruction word of a few shapes (every register, r0
+ * whose writes the decoder sends to a sink; immediates small and large),
+ * executed in user mode on the VMM's kind of machine: the exit record's
+ * fields are isa_decode's of its word. */
+static void test_exit_fields_equal_decoding(void)
+{
+    static const uint32_t imms[] = {0, 1, 2, 3, 4, 5, 6, 7, 0x10, 0x11, 0x20, 0x21, 0x7fff, 0x8000, 0xffff};
+    int checked = 0;
+    for (int op = 0; op < OP_COUNT; op++) {
+        if (!isa_insns[op].traps_in_user[ISA_PG])
+            continue;
+        for (uint32_t ra = 0; ra < NREGS; ra++)
+            for (size_t i = 0; i < sizeof imms / sizeof *imms; i++) {
+                uint32_t word = (uint32_t)isa_insns[op].code << 24 | ra << 20 | imms[i];
+                struct isa_fields want;
+                if (!isa_decode(word, &want))
+                    continue;
+                struct rig *r = rig_new(ISA_PG, true);
+                machine_set_cr(r->m, CR_STATUS, 0); /* user mode: it traps */
+                rig_poke32(r, CODE, word);
+                CU_ASSERT_EQUAL(rig_run(r, 10), EXIT_TRAP);
+                CU_ASSERT_EQUAL(CAUSE_CODE(r->exit.cause), CAUSE_PRIV);
+                CU_ASSERT_EQUAL(r->exit.insn, word);
+                CU_ASSERT(r->exit.decoded);
+                const struct isa_fields *got = &r->exit.fields;
+                if (got->op != want.op || got->ra != want.ra || got->rb != want.rb || got->rc != want.rc ||
+                    got->imm != want.imm)
+                    CU_FAIL("the exit's fields are not isa_decode's of its word");
+                checked++;
+                rig_free(r);
+            }
+    }
+    CU_ASSERT(checked > 50);
+}
+
+/* Other traps carry no decoded instruction. */
+static void test_exit_fields_only_for_privileged(void)
+{
+    struct rig *r = rig_new(ISA_PG, true);
+    machine_set_cr(r->m, CR_STATUS, 0);
+    RIG_PUT(r, CODE, enc(OP_SYSCALL, 0, 0, 0, 0));
+    CU_ASSERT_EQUAL(rig_run(r, 10), EXIT_TRAP);
+    CU_ASSERT_EQUAL(CAUSE_CODE(r->exit.cause), CAUSE_SYSCALL);
+    CU_ASSERT(!r->exit.decoded);
+    rig_free(r);
+}
+
 void suite_exitpath(void)
 {
     CU_pSuite s = CU_add_suite("exitpath", NULL, NULL);
@@ -227,4 +324,9 @@ void suite_exitpath(void)
     CU_add_test(s, "writing ptb untags the sets", test_ptb_write_untags);
     CU_add_test(s, "a root beyond TLB_SETS takes the least recently loaded set", test_sets_evict_least_recent);
     CU_add_test(s, "a frame that becomes code is write-protected in every set", test_code_frame_retags_every_set);
+    CU_add_test(s, "the host's timer, armed between runs of a quiet machine, fires on time",
+                test_host_timer_on_quiet_machine);
+    CU_add_test(s, "a privileged instruction's exit carries isa_decode's fields of its word",
+                test_exit_fields_equal_decoding);
+    CU_add_test(s, "other exits carry no decoded instruction", test_exit_fields_only_for_privileged);
 }

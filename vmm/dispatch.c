@@ -17,6 +17,56 @@ static void reflect(struct vm *vm, uint32_t cause, uint32_t badaddr)
     reflect_trap(vm, cause, badaddr);
 }
 
+/* The privileged instruction, as the real CPU decoded it: decoding the
+ * word again is for an exit record that does not carry it. */
+static void emulate(struct vm *vm, const struct vm_exit *x)
+{
+    struct isa_fields f;
+    if (x->decoded)
+        interp_exec(vm, &x->fields);
+    else if (isa_decode(x->insn, &f))
+        interp_exec(vm, &f);
+    else
+        vm_fail(vm, "VMM bug: a privileged-instruction trap at pc 0x%08x from an illegal word 0x%08x", x->pc, x->insn);
+}
+
+/*
+ * Chained emulation.  A guest kernel's privileged instructions come in
+ * runs (save the trap state: mfcr epc, mfcr cause, ...; restore it and
+ * rfe).  After emulating one, look at the next instruction the guest
+ * would execute: if the real CPU would fetch it without a fault and it is
+ * privileged too, so that running the guest would only trap on it at
+ * once, emulate it here.  Each counts as an emulated exit, and as
+ * chained.  It stays exact: the virtual devices are brought up to date
+ * and an interrupt they raise is delivered before each one, as the exit
+ * would do; the run stops where run_slice would stop the VM (chain_end:
+ * a quantum's or step's end, the instruction limit), and for a mode
+ * change to virtual user mode, a stop, an interrupt, a wait for input.
+ */
+__attribute__((noinline)) static void chain(struct vm *vm)
+{
+    struct machine *m = vm->vmm->m;
+    for (;;) {
+        uint32_t pc = vcpu_live(vm)->pc, *hint = unchained_slot(vm, pc);
+        if (*hint == pc || vm->state != VM_RUNNABLE || vm->waiting_input || vm_user(vm))
+            return;
+        uint32_t word;
+        struct isa_fields f;
+        if (!machine_peek_fetch(m, &word) || !vm->vmm->privileged_code[word >> 24] || !isa_decode(word, &f)) {
+            *hint = pc;
+            return;
+        }
+        uint64_t interrupts = vm->st.interrupts;
+        reflect_interrupts(vm);
+        if (vm->state != VM_RUNNABLE || vm->st.interrupts != interrupts || vm->cpu.instret >= vm->chain_end ||
+            vm->vmm->interrupted)
+            return;
+        vm->st.exits[VMX_EMULATED]++;
+        vm->st.chained++;
+        interp_exec(vm, &f);
+    }
+}
+
 static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
 {
     switch (CAUSE_CODE(x->cause)) {
@@ -24,7 +74,11 @@ static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
         if (!vm_user(vm)) {
             vm->st.exits[VMX_EMULATED]++;
             vm->dec.kind = VMX_EMULATED;
-            interp_exec(vm, x->insn);
+            emulate(vm, x);
+            /* the usual answer, without a call: no chain from here */
+            uint32_t pc = vcpu_live(vm)->pc;
+            if (vm->chain_end && *unchained_slot(vm, pc) != pc)
+                chain(vm);
         } else {
             reflect(vm, x->cause, x->addr); /* the guest's own user code misbehaved */
         }
@@ -62,7 +116,7 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x)
          * belong to the VMM and stay silent.  The scheduler re-arms it. */
         vm->st.exits[VMX_TIMER]++;
         vm->dec.kind = VMX_TIMER;
-        machine_set_cr(vm->vmm->m, CR_TIMER, 0);
+        machine_arm_timer(vm->vmm->m, 0);
         break;
     case EXIT_BUDGET:
         vm->st.exits[VMX_LIMIT]++;

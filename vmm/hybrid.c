@@ -111,7 +111,7 @@ static enum step step(struct vm *vm, struct cpu_state *c)
     uint32_t next = pc + 4;
 
     if (sensitive_op(op)) {
-        interp_exec(vm, word); /* retires it, unless it waits for input */
+        interp_exec(vm, &f); /* retires it, unless it waits for input */
         return STEP_SENSITIVE;
     }
     if (alu_op(op)) {

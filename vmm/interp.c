@@ -79,11 +79,11 @@ static const struct sensitive_hooks vmm_hooks = {
  * interpreted (tests/test_vmm.c checks). */
 bool interp_has_routine(enum op op) { return sensitive_op(op); }
 
-void interp_exec(struct vm *vm, uint32_t insn)
+void interp_exec(struct vm *vm, const struct isa_fields *fields)
 {
-    struct isa_fields f;
-    if (!isa_decode(insn, &f) || !sensitive_op(f.op)) {
-        vm_fail(vm, "VMM bug: no interpreter routine for 0x%08x", insn);
+    const struct isa_fields f = *fields;
+    if ((unsigned)f.op >= OP_COUNT || !sensitive_op(f.op)) {
+        vm_fail(vm, "VMM bug: no interpreter routine for op %d", (int)f.op);
         return;
     }
     vm->dec.op = f.op;
@@ -93,6 +93,8 @@ void interp_exec(struct vm *vm, uint32_t insn)
                               .hooks = &vmm_hooks, .ctx = vm};
     uint32_t status = vm->cpu.cr[CR_STATUS];
 
+    if (sensitive_touches_devices(f.op, f.imm))
+        vm->dev_quiet = false;
     enum sensitive_result r = sensitive_exec(&c, f.op, f.ra, f.imm, &vm->exit_value);
     if (__builtin_expect(r != SENSITIVE_DONE, 0)) {
         if (r == SENSITIVE_STALLED) {

@@ -22,16 +22,20 @@ void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
 
 void reflect_interrupts(struct vm *vm)
 {
+    /* Most exits touch no device: nothing to look at before the next event. */
+    if (vm->dev_quiet && vm->cpu.cycles < vm->dev_next)
+        return;
     devices_tick(&vm->dev, vm->cpu.cycles, &vm->dma);
     if (disk_failed(&vm->dev.disk)) {
         /* As on the bare machine (EXIT_DISK_ERROR): the VM stops here. */
+        vm->dev_quiet = false;
         vm_fail(vm, "disk: %s", disk_store_error(vm->dev.disk.store));
         return;
     }
-    if (!(vm->cpu.cr[CR_STATUS] & SR_IE))
-        return;
     uint32_t cause = devices_pending(&vm->dev);
-    if (!cause)
+    vm->dev_quiet = !cause;
+    vm->dev_next = devices_next_event(&vm->dev);
+    if (!(vm->cpu.cr[CR_STATUS] & SR_IE) || !cause)
         return;
     vm->st.interrupts++;
     vm->dec.interrupt = cause;

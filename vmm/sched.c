@@ -104,6 +104,10 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
     reflect_interrupts(vm);
     if (v->iso)
         iso_entered(vm);
+    /* Chained emulation (dispatch.c) up to where this loop stops the VM,
+     * never for a caller (AT_EXIT), hook or checker that must see every
+     * exit; a hook may come and go within a slice. */
+    uint64_t chain_end = how == AT_EXIT ? 0 : vm->max_insns && vm->max_insns < end ? vm->max_insns : end;
     for (;;) {
         if (vm->state != VM_RUNNABLE)
             break;
@@ -118,25 +122,25 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
         /* The real timer: the quantum's end, if the timer ends this slice,
          * and the VM's next virtual event. */
         uint64_t n = how == BY_TIMER ? end - vm->cpu.instret : UINT64_MAX;
-        uint64_t ev = devices_next_event(&vm->dev);
+        uint64_t ev = vm_next_event(vm);
         if (ev != UINT64_MAX && ev - vm->cpu.cycles < n)
             n = ev - vm->cpu.cycles;
         uint32_t timer = n >= VMM_INTERRUPT_SLICE ? VMM_INTERRUPT_SLICE : n == 0 ? 1 : (uint32_t)n;
         if (how == BY_BUDGET && n == UINT64_MAX)
             timer = 0; /* nothing to wait for: the budget ends the step */
-        machine_set_cr(m, CR_TIMER, timer);
+        machine_arm_timer(m, timer);
         /* The budget: the VM's instruction limit, and a step's end. */
         uint64_t budget = vm->max_insns ? vm->max_insns - vm->cpu.instret : UINT64_MAX;
         if (how == BY_BUDGET && end - vm->cpu.instret < budget)
             budget = end - vm->cpu.instret;
 
         struct vm_exit x;
-        uint64_t before = machine_cpu(m)->instret;
+        uint64_t before = v->real->instret;
         if (vm->tech->run)
             vm->tech->run(vm, budget, &x);
         else
             machine_run(m, budget, &x);
-        uint64_t direct = machine_cpu(m)->instret - before;
+        uint64_t direct = v->real->instret - before;
         vm->cpu.instret += direct;
         vm->cpu.cycles += direct;
         vm->st.direct += direct;
@@ -150,6 +154,7 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
             if (!(vm->max_insns && vm->cpu.instret >= vm->max_insns))
                 continue; /* a step's end, not the VM's limit: nothing for the VMM to handle */
         }
+        vm->chain_end = v->hook || v->iso ? 0 : chain_end;
         bool pause = handle_exit(v, vm, &x);
         if (__builtin_expect(pause | vm->waiting_input | (how == AT_EXIT) | v->interrupted, 0)) {
             if (v->interrupted && vm->state == VM_RUNNABLE) {

@@ -46,6 +46,8 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
     fprintf(f, "  guest instructions  %" PRIu64 " (%" PRIu64 " cycles)\n", vm->cpu.instret, vm->cpu.cycles);
     fprintf(f, "  efficiency          %.4f%% direct: %" PRIu64 " direct, %" PRIu64 " emulated", efficiency(s),
             s->direct, s->emulated);
+    if (s->chained) /* each also an emulated exit: one the guest was not re-entered for */
+        fprintf(f, " (%" PRIu64 " chained: no re-entry between them)", s->chained);
     if (s->interpreted)
         fprintf(f, ", %" PRIu64 " interpreted", s->interpreted);
     fprintf(f, "\n");
@@ -81,7 +83,7 @@ static void json_vm(const struct vm *vm, FILE *f)
     fprintf(f, "     \"exits\": {");
     for (int i = 0; i < VMX_COUNT; i++)
         fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", exit_names[i], s->exits[i]);
-    fprintf(f, "},\n     \"emulated_by_instruction\": {");
+    fprintf(f, "},\n     \"chained\": %" PRIu64 ",\n     \"emulated_by_instruction\": {", s->chained);
     bool any = false;
     for (int op = 0; op < OP_COUNT; op++)
         if (s->emulated_by_op[op]) {

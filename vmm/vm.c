@@ -57,6 +57,8 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
         return NULL;
     }
     v->cfg = *cfg;
+    for (int op = 0; op < OP_COUNT; op++)
+        v->privileged_code[isa_insns[op].code] = isa_insns[op].traps_in_user[cfg->isa];
     if (!v->cfg.quantum)
         v->cfg.quantum = 100000;
     if (!v->cfg.shadow_frames)
@@ -304,6 +306,7 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
             vm_guest_write_untraced(vm, g << PAGE_SHIFT, zeros, PAGE_SIZE); /* no shadows left to trace */
     }
     devices_reset(&vm->dev);
+    vm->dev_quiet = false;
     vm->cpu = (struct cpu_state){0};
     vm->waiting_input = false;
     vm->cpu.cr[CR_STATUS] = SR_RESET;
@@ -336,7 +339,11 @@ uint64_t vm_instret(const struct vm *vm) { return vm->cpu.instret; }
 uint64_t vm_cycles(const struct vm *vm) { return vm->cpu.cycles; }
 bool vm_waiting_input(const struct vm *vm) { return vm->waiting_input; }
 struct console_io vm_console(const struct vm *vm) { return vm->dev.con.io; }
-void vm_set_console(struct vm *vm, const struct console_io *io) { vm->dev.con.io = *io; }
+void vm_set_console(struct vm *vm, const struct console_io *io)
+{
+    vm->dev.con.io = *io;
+    vm->dev_quiet = false;
+}
 const struct debug_hit *vm_debug_hit(const struct vm *vm) { return &vm->debug_hit; }
 uint32_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
 int vm_id(const struct vm *vm) { return vm->id; }

@@ -161,6 +161,8 @@ struct vm_stats {
     uint64_t emulated_by_op[OP_COUNT]; /* emulated instructions by opcode */
     uint64_t direct;          /* guest instructions the real CPU executed */
     uint64_t emulated;        /* privileged instructions the VMM executed by their rules (interp.c) */
+    uint64_t chained;         /* ... of which right after another, without re-entering the guest
+                               * (dispatch.c); each counts in exits[VMX_EMULATED] too */
     uint64_t interpreted;     /* other guest instructions its software CPU executed (hybrid.c) */
     uint64_t interrupts;      /* virtual interrupts delivered */
     uint64_t shadow_built;    /* shadow tables created */

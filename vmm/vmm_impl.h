@@ -106,11 +106,27 @@ struct vm {
     bool unchecked;
     struct devices dev;     /* virtual timer, console, disk */
     struct dma dma;         /* guest-physical memory, for devices and the walker */
+    /* As the machine's dev_quiet (isa/machine_impl.h), for the virtual
+     * devices: reflect_interrupts found no interrupt pending and no disk
+     * error, and nothing happens before cycle dev_next, unless the
+     * interpreter reaches a device or the host changes them (reboot,
+     * console), which clear dev_quiet. */
+    bool dev_quiet;
+    uint64_t dev_next;
     uint32_t mem_size, nframes;
     uint32_t *pmap;         /* guest frame -> host frame */
     struct shadow sh;
     uint32_t reservation;   /* shadow frames set aside for this VM (vmm.reserved) */
     uint64_t max_insns;
+    /* Chained emulation (dispatch.c) may go on while instret is below
+     * this; 0 while it must not (run_slice sets it for each exit). */
+    uint64_t chain_end;
+    /* Guest pcs (direct-mapped, unchained_slot) where chaining last found an
+     * instruction that is not privileged: a hint that spares the look
+     * the next time, never a reason to chain (a stale one only loses a
+     * chain).  Kernels put their privileged instructions between others,
+     * so this is the common answer. */
+    uint32_t unchained_pc[256];
     struct vm_stats st;
 
     /* The isolation checker's (isolation.c), used only when it is on. */
@@ -124,6 +140,9 @@ struct vm {
 
 struct vmm {
     struct vmm_config cfg;
+    /* Opcode bytes of the instructions that trap in user mode on cfg.isa:
+     * what chained emulation looks for (dispatch.c). */
+    bool privileged_code[256];
     struct machine *m;
     struct cpu_state *real; /* its CPU's registers, machine_cpu(m): vcpu_live is on every exit */
     uint32_t nframes;
@@ -151,6 +170,19 @@ struct vmm {
     unsigned hook_mask;
     void *hook_ctx;
 };
+
+/* The cycle of the VM's next device event (devices_next_event). */
+static inline uint64_t vm_next_event(const struct vm *vm)
+{
+    return vm->dev_quiet ? vm->dev_next : devices_next_event(&vm->dev);
+}
+
+/* Where vm->unchained_pc keeps pc: a kernel's few dozen places of
+ * privileged instructions, spread over a few KiB, rarely collide. */
+static inline uint32_t *unchained_slot(struct vm *vm, uint32_t pc)
+{
+    return &vm->unchained_pc[((pc >> 2) ^ (pc >> 10)) & 255];
+}
 
 /* Registers of the current VM, on the real CPU. */
 static inline struct cpu_state *vcpu_live(struct vm *vm) { return vm->vmm->real; }
@@ -192,7 +224,9 @@ void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr);
 void reflect_interrupts(struct vm *vm);
 
 /* interp.c */
-void interp_exec(struct vm *vm, uint32_t insn);
+/* Emulate the decoded instruction f (the exit record's fields, or
+ * isa_decode's of the trapping word) at the guest's pc. */
+void interp_exec(struct vm *vm, const struct isa_fields *f);
 bool interp_has_routine(enum op op);
 /* One guest instruction done by the VMM. */
 void vm_retire_emulated(struct vm *vm, enum op op);
