@@ -581,7 +581,7 @@ static int write_outputs(const struct opts *o, const char *tmp, struct vexp_cell
     }
     char why[256] = "";
     nplots = vexp_plots(tmp, cells, n, plots, why, sizeof why);
-    if (!nplots && !o->quiet)
+    if (!nplots) /* a warning, not progress: -q keeps it */
         fprintf(stderr, "%s: plots skipped: %s\n", prog, why);
     static const char *const names[] = {"matrix.csv", "matrix.json", "matrix.md"};
     for (int i = 0; i < 3; i++) {
