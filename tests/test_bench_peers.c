@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "asmtest.h"
+#include "bench_near.h"
 #include "bench/fnv_loop.h"
 #include "bench/peers/peers.h"
 #include "scratch.h"
@@ -189,19 +190,6 @@ static void test_spim_trace(void)
     CU_ASSERT_EQUAL(count(SPIM_BEFORE SPIM_LOOP SPIM_AFTER, PEERS_SPIM), -1); /* one pass: no count */
     CU_ASSERT_EQUAL(count(SPIM_BEFORE SPIM_AFTER, PEERS_SPIM), -1);
     CU_ASSERT_EQUAL(count("(spim) (spim) \r\n", PEERS_SPIM), -1);
-}
-
-static bool near(double got, double want, const char *what)
-{
-    bool ok = fabs(got - want) <= 1e-9 * (fabs(want) > 1 ? fabs(want) : 1);
-    if (!ok)
-        fprintf(stderr, "\n  %s: %.12g, not %.12g", what, got, want);
-    return ok;
-}
-
-static bool stat_is(struct bench_stat s, double med, double lo, double hi, const char *what)
-{
-    return near(s.med, med, what) && near(s.lo, lo, what) && near(s.hi, hi, what);
 }
 
 /* Start-up cancels: 10 ms plus 8 ns an iteration at 5e7 and 1e7. */

@@ -11,25 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench/stats.h"
-
-static bool near(double got, double want, const char *what)
-{
-    bool ok = fabs(got - want) <= 1e-9 * (fabs(want) > 1 ? fabs(want) : 1);
-    if (!ok)
-        fprintf(stderr, "\n  %s: %.12g, not %.12g", what, got, want);
-    return ok;
-}
-
-static bool stat_is(struct bench_stat s, double med, double lo, double hi, const char *what)
-{
-    char m[96], l[96], h[96];
-    snprintf(m, sizeof m, "%s: median", what);
-    snprintf(l, sizeof l, "%s: min", what);
-    snprintf(h, sizeof h, "%s: max", what);
-    bool a = near(s.med, med, m), b = near(s.lo, lo, l), c = near(s.hi, hi, h);
-    return a && b && c;
-}
+#include "bench_near.h"
 
 static void test_median_and_spread(void)
 {
