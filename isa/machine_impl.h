@@ -97,7 +97,10 @@ struct dinsn {
     uint16_t run;
     uint8_t xop;
     uint8_t span;
-    uint32_t unused;
+    /* The register a run entered here loads into cpu_exec's forwarded
+     * value, the source this slot's forwarded form reads from it. */
+    uint8_t fwd;
+    uint8_t unused[3];
 };
 _Static_assert(sizeof(struct dinsn) == 32, "a power of two: the pc is the slot's index");
 
