@@ -23,6 +23,9 @@
  *     triples with one dispatch;
  *   - an ALU instruction whose destination is its first source has a
  *     handler of its own that updates the register in place;
+ *   - with -DVMLAB_FORWARD only, an instruction reading the register the
+ *     one before it wrote takes the value from a host local (off by
+ *     default: it slows the guest OS's own mix);
  *   - every load and store first tries one TLB tag compare and adds the
  *     entry's addend (machine_impl.h);
  *   - the loop never looks at the timer or devices: machine_run hands it
@@ -56,12 +59,19 @@
 #define TWO_OPERAND(W)                                                         \
     W(ADD) W(SUB) W(AND) W(OR) W(XOR) W(SLL) W(SRL) W(SRA) W(MUL)              \
     W(ADDI) W(ANDI) W(ORI) W(XORI) W(SLLI) W(SRLI) W(SRAI)
-/* The forwarded forms: every register write also leaves the value in the
- * host local t, and an instruction whose source is the register its
- * straight-line predecessor wrote reads t, not R[] (a load forwarded from
- * a store costs a few cycles on the dependency chain).  By operand: the
- * first source (the TWO_OPERAND ops), the second (their register forms),
- * a load's base, a store's value. */
+/* The forwarded forms, built with -DVMLAB_FORWARD (make check-forward):
+ * every register write also leaves the value in the host local t, and an
+ * instruction whose source is the register its straight-line predecessor
+ * wrote reads t, not R[] (a load forwarded from a store costs a few cycles
+ * on the dependency chain).  By operand: the first source (the TWO_OPERAND
+ * ops), the second (their register forms), a load's base, a store's value.
+ * Off by default: the FNV loop runs in 0.9 of the time, the guest OS's own
+ * mix in 1.1 (docs/performance.md, section 3). */
+#ifdef VMLAB_FORWARD
+enum { FORWARD = 1 };
+#else
+enum { FORWARD = 0 };
+#endif
 #define FWD_SRC2(W) W(ADD) W(SUB) W(AND) W(OR) W(XOR) W(SLL) W(SRL) W(SRA) W(MUL)
 #define FWD_BASE(W) W(LW) W(LH) W(LHU) W(LB) W(LBU)
 #define FWD_VAL(W) W(SW) W(SH) W(SB)
@@ -227,7 +237,7 @@ static unsigned fuse(const struct dinsn *d, const struct dinsn *dp, const struct
 #undef X
     }
     uint8_t w;
-    unsigned f = forwarded(d, dp, &w);
+    unsigned f = FORWARD ? forwarded(d, dp, &w) : 0;
     if (f) {
         *fwd = w;
         return f;
@@ -299,7 +309,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
     uint32_t vpage = 0; /* virtual address of the page being executed */
     struct dinsn *dp = NULL, *ip = NULL;
     uint8_t *hpage = NULL;
-    uint32_t t = 0; /* the last register written (forwarded forms) */
+    uint32_t t = 0; /* the last register written (forwarded forms only) */
     /* The slots plant_stop changed, to put back: the stop's and those of
      * the superinstructions that cover it. */
     struct {
@@ -333,7 +343,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
  * the budget ends if it ends inside. */
 #define ENTER()                                                                \
     do {                                                                       \
-        t = R[ip->fwd];                                                        \
+        LOAD_T();                                                              \
         left -= ip->run;                                                       \
         if (unlikely(left < 0))                                                \
             goto plant;                                                        \
@@ -429,7 +439,13 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define SRC2 R[ip->rc]
 #define BASE R[ip->rb]
 #define VAL R[ip->ra]
+#ifdef VMLAB_FORWARD
 #define SET(v) (R[ip->ra] = t = (v))
+#define LOAD_T() (t = R[ip->fwd])
+#else
+#define SET(v) (R[ip->ra] = (v))
+#define LOAD_T() ((void)0)
+#endif
 #define I_ADD SET(SRC1 + SRC2); NEXT
 #define I_SUB SET(SRC1 - SRC2); NEXT
 #define I_AND SET(SRC1 & SRC2); NEXT
@@ -747,6 +763,7 @@ plant: {
 #undef BASE
 #undef VAL
 #undef SET
+#undef LOAD_T
 #undef ADDR
 #undef END_AFTER
 #undef LOAD
