@@ -25,7 +25,7 @@
  *     handler of its own that updates the register in place;
  *   - with -DVMLAB_FORWARD only, an instruction reading the register the
  *     one before it wrote takes the value from a host local (off by
- *     default: it slows the guest OS's own mix);
+ *     default: the FNV loop gains, the guest OS's own mix does not);
  *   - every load and store first tries one TLB tag compare and adds the
  *     entry's addend (machine_impl.h);
  *   - the loop never looks at the timer or devices: machine_run hands it
@@ -66,7 +66,7 @@
  * on the dependency chain).  By operand: the first source (the TWO_OPERAND
  * ops), the second (their register forms), a load's base, a store's value.
  * Off by default: the FNV loop runs in 0.9 of the time, the guest OS's own
- * mix in 1.1 (docs/performance.md, section 3). */
+ * mix no faster (docs/performance.md, section 3). */
 #ifdef VMLAB_FORWARD
 enum { FORWARD = 1 };
 #else
@@ -161,7 +161,7 @@ static void decode_slot(struct dinsn *d, uint32_t word)
 {
     struct isa_fields f;
     if (!isa_decode(word, &f)) {
-        *d = (struct dinsn){.op = OP_BAD};
+        *d = (struct dinsn){.op = OP_BAD, .near_target = d->near_target};
         return;
     }
     const struct isa_insn *in = &isa_insns[f.op];
@@ -169,7 +169,8 @@ static void decode_slot(struct dinsn *d, uint32_t word)
                         .ra = (uint8_t)(in->dst && f.ra == 0 ? NREGS : f.ra),
                         .rb = f.rb,
                         .rc = f.rc,
-                        .imm = f.imm};
+                        .imm = f.imm,
+                        .near_target = d->near_target};
 }
 
 /* The superinstruction starting at d, or d->op: the longest that matches,
@@ -185,7 +186,7 @@ static bool last_part_ok(const struct dinsn *d) { return !transfers(d->op) || d-
  * it writing a register d reads (which that register is: *fwd), else 0. */
 static unsigned forwarded(const struct dinsn *d, const struct dinsn *dp, uint8_t *fwd)
 {
-    if (d == dp || ends_run(d[-1].op) || !isa_insns[d[-1].op].dst)
+    if (d == dp || d->near_target || ends_run(d[-1].op) || !isa_insns[d[-1].op].dst)
         return 0;
     unsigned w = d[-1].ra; /* NREGS for r0, which nothing reads */
     *fwd = (uint8_t)w;
@@ -277,8 +278,20 @@ static void decode_run(struct dinsn *dp, struct dinsn *first, const uint8_t *hpa
         d->run = (uint16_t)(ends_run(d->op) ? 1 : d[1].run + 1);
         if (d->op >= OP_BEQ && d->op <= OP_JAL) {
             int64_t off = (int64_t)((d - dp) << 2) + d->imm;
-            if (off >= 0 && off < PAGE_SIZE && !(off & 3))
-                d->target = dp + (off >> 2);
+            if (off >= 0 && off < PAGE_SIZE && !(off & 3)) {
+                struct dinsn *x = d->target = dp + (off >> 2);
+                if (FORWARD && !x->near_target) {
+                    /* Near entries do not reload the forwarded value: a
+                     * forwarded form decoded there before goes. */
+                    x->near_target = 1;
+                    if (x->xop >= OP_ADD_F1 && x->xop <= OP_SB_FV) {
+                        unsigned span;
+                        uint8_t fwd;
+                        set_xop(x, fuse(x, dp, page_end, &span, &fwd), handlers);
+                        x->fwd = fwd;
+                    }
+                }
+            }
         }
     }
     for (struct dinsn *d = first; d <= last; d++) {
@@ -341,13 +354,20 @@ void cpu_exec(struct machine *m, uint64_t budget)
     } while (0)
 /* ip is the first slot of a run: charge the run, planting a stop where
  * the budget ends if it ends inside. */
-#define ENTER()                                                                \
+#define ENTER_NEAR()                                                           \
     do {                                                                       \
-        LOAD_T();                                                              \
         left -= ip->run;                                                       \
         if (unlikely(left < 0))                                                \
             goto plant;                                                        \
         DISPATCH();                                                            \
+    } while (0)
+/* The same from anywhere decode cannot see (a page change, a decode, a
+ * jalr): the forwarded value reloaded.  A near transfer's target and the
+ * slot after a branch have no forwarded form: ENTER_NEAR. */
+#define ENTER()                                                                \
+    do {                                                                       \
+        LOAD_T();                                                              \
+        ENTER_NEAR();                                                          \
     } while (0)
 #define NEXT                                                                   \
     {                                                                          \
@@ -360,7 +380,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
     {                                                                          \
         if (likely(ip->target != NULL)) {                                      \
             ip = ip->target;                                                   \
-            ENTER();                                                           \
+            ENTER_NEAR();                                                      \
         }                                                                      \
         pc = (far);                                                            \
         goto newpage;                                                          \
@@ -371,7 +391,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
         if (cond)                                                              \
             TRANSFER(PC() + (uint32_t)ip->imm)                                 \
         ip++;                                                                  \
-        ENTER();                                                               \
+        ENTER_NEAR();                                                          \
     }
 /* Host address of an access, or leave through the trap path.  After a
  * slow path the loop goes on only if nothing it caches changed and the
@@ -695,7 +715,7 @@ plant: {
 #define TRANSFER(far)                                                          \
     {                                                                          \
         ip = ip->target;                                                       \
-        ENTER();                                                               \
+        ENTER_NEAR();                                                          \
     }
 #define Z(name) CASE(name##_NEAR) I_##name
         NEAR_TRANSFERS(Z)
@@ -755,6 +775,7 @@ plant: {
 #undef UNPLANT
 #undef SYNC
 #undef ENTER
+#undef ENTER_NEAR
 #undef NEXT
 #undef BRANCH
 #undef TRANSFER
