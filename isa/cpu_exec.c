@@ -237,7 +237,7 @@ static unsigned fuse(const struct dinsn *d, const struct dinsn *dp, const struct
         SUPERINSN_PAIRS(X)
 #undef X
     }
-    uint8_t w;
+    uint8_t w = 0;
     unsigned f = FORWARD ? forwarded(d, dp, &w) : 0;
     if (f) {
         *fwd = w;
@@ -322,7 +322,9 @@ void cpu_exec(struct machine *m, uint64_t budget)
     uint32_t vpage = 0; /* virtual address of the page being executed */
     struct dinsn *dp = NULL, *ip = NULL;
     uint8_t *hpage = NULL;
-    uint32_t t = 0; /* the last register written (forwarded forms only) */
+#ifdef VMLAB_FORWARD
+    uint32_t t = 0; /* the last register written (forwarded forms) */
+#endif
     /* The slots plant_stop changed, to put back: the stop's and those of
      * the superinstructions that cover it. */
     struct {
@@ -539,7 +541,11 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define Z(name) [OP_##name##_NEAR] = &&L_##name##_NEAR,
         NEAR_TRANSFERS(Z)
 #undef Z
-#define W(name) [OP_##name##_2] = &&L_##name##_2, [OP_##name##_F1] = &&L_##name##_F1,
+#define W(name) [OP_##name##_2] = &&L_##name##_2,
+        TWO_OPERAND(W)
+#undef W
+#ifdef VMLAB_FORWARD
+#define W(name) [OP_##name##_F1] = &&L_##name##_F1,
         TWO_OPERAND(W)
 #undef W
 #define W(name) [OP_##name##_F2] = &&L_##name##_F2,
@@ -551,6 +557,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define W(name) [OP_##name##_FV] = &&L_##name##_FV,
         FWD_VAL(W)
 #undef W
+#endif
 #define X(name, a, b) [OP_##name] = &&L_##name,
         SUPERINSN_PAIRS(X)
 #undef X
@@ -729,7 +736,11 @@ plant: {
 #undef W
 #undef SRC1
 
-/* The forwarded forms: an operand from t. */
+/* The forwarded forms: an operand from t.  Only with the switch: their
+ * dead code costs clang's build host instructions elsewhere. */
+#define SRC1 R[ip->rb]
+#ifdef VMLAB_FORWARD
+#undef SRC1
 #define SRC1 t
 #define W(name) CASE(name##_F1) I_##name
         TWO_OPERAND(W)
@@ -757,6 +768,7 @@ plant: {
 #undef W
 #undef VAL
 #define VAL R[ip->ra]
+#endif
 
 /* The superinstructions: the parts' code one after the other, each part
  * but the last stepping ip on without a dispatch; a transfer, last, is
