@@ -106,7 +106,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
-.PHONY: all run check check-switch bench bench-profile bench-peers install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
+.PHONY: all run check check-switch check-forward bench bench-profile bench-peers install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 
@@ -130,6 +130,8 @@ help:
 	@echo "              mutated from the corpora, optimised and UBSan-checked, in FUZZ_JOBS"
 	@echo "make check-switch  the CPU loop built as a plain switch (-DVMLAB_SWITCH_DISPATCH,"
 	@echo "              the portable C fallback) through the suites that test it, in build/switch"
+	@echo "make check-forward the CPU loop with forwarded forms (-DVMLAB_FORWARD) through"
+	@echo "              the same suites, in build/forward"
 	@echo "make difftest every machine suite and every guest-OS workload (both ISA"
 	@echo "              variants) beside the reference CPU, step by step (docs/testing.md)"
 	@echo "make mutate   mutation testing of the VMM and the trap rules: each mutant built, the fast"
@@ -229,6 +231,12 @@ check: deps
 SWITCH_SUITES := loop ref insn trap mmu timer stepping debug difftest
 check-switch: deps
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/switch CPPFLAGS='$(CPPFLAGS) -DVMLAB_SWITCH_DISPATCH' \
+	    check SUITES='$(SWITCH_SUITES)'
+
+# The CPU loop with forwarded forms (-DVMLAB_FORWARD, isa/cpu_exec.c), in a
+# build of its own, through the same suites.
+check-forward: deps
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/forward CPPFLAGS='$(CPPFLAGS) -DVMLAB_FORWARD' \
 	    check SUITES='$(SWITCH_SUITES)'
 
 difftest: deps

@@ -23,6 +23,9 @@
  *     triples with one dispatch;
  *   - an ALU instruction whose destination is its first source has a
  *     handler of its own that updates the register in place;
+ *   - with -DVMLAB_FORWARD only, an instruction reading the register the
+ *     one before it wrote takes the value from a host local (off by
+ *     default: the FNV loop gains, the guest OS's own mix does not);
  *   - every load and store first tries one TLB tag compare and adds the
  *     entry's addend (machine_impl.h);
  *   - the loop never looks at the timer or devices: machine_run hands it
@@ -56,6 +59,22 @@
 #define TWO_OPERAND(W)                                                         \
     W(ADD) W(SUB) W(AND) W(OR) W(XOR) W(SLL) W(SRL) W(SRA) W(MUL)              \
     W(ADDI) W(ANDI) W(ORI) W(XORI) W(SLLI) W(SRLI) W(SRAI)
+/* The forwarded forms, built with -DVMLAB_FORWARD (make check-forward):
+ * every register write also leaves the value in the host local t, and an
+ * instruction whose source is the register its straight-line predecessor
+ * wrote reads t, not R[] (a load forwarded from a store costs a few cycles
+ * on the dependency chain).  By operand: the first source (the TWO_OPERAND
+ * ops), the second (their register forms), a load's base, a store's value.
+ * Off by default: the FNV loop runs in 0.9 of the time, the guest OS's own
+ * mix no faster (docs/performance.md, section 3). */
+#ifdef VMLAB_FORWARD
+enum { FORWARD = 1 };
+#else
+enum { FORWARD = 0 };
+#endif
+#define FWD_SRC2(W) W(ADD) W(SUB) W(AND) W(OR) W(XOR) W(SLL) W(SRL) W(SRA) W(MUL)
+#define FWD_BASE(W) W(LW) W(LH) W(LHU) W(LB) W(LBU)
+#define FWD_VAL(W) W(SW) W(SH) W(SB)
 
 /* The ops of the near transfers and the superinstructions, after the
  * internal ones. */
@@ -66,6 +85,18 @@ enum {
 #undef Z
 #define W(name) OP_##name##_2,
     TWO_OPERAND(W)
+#undef W
+#define W(name) OP_##name##_F1,
+    TWO_OPERAND(W)
+#undef W
+#define W(name) OP_##name##_F2,
+    FWD_SRC2(W)
+#undef W
+#define W(name) OP_##name##_FB,
+    FWD_BASE(W)
+#undef W
+#define W(name) OP_##name##_FV,
+    FWD_VAL(W)
 #undef W
 #define X(name, a, b) OP_##name,
     SUPERINSN_PAIRS(X)
@@ -130,7 +161,7 @@ static void decode_slot(struct dinsn *d, uint32_t word)
 {
     struct isa_fields f;
     if (!isa_decode(word, &f)) {
-        *d = (struct dinsn){.op = OP_BAD};
+        *d = (struct dinsn){.op = OP_BAD, .near_target = d->near_target};
         return;
     }
     const struct isa_insn *in = &isa_insns[f.op];
@@ -138,7 +169,8 @@ static void decode_slot(struct dinsn *d, uint32_t word)
                         .ra = (uint8_t)(in->dst && f.ra == 0 ? NREGS : f.ra),
                         .rb = f.rb,
                         .rc = f.rc,
-                        .imm = f.imm};
+                        .imm = f.imm,
+                        .near_target = d->near_target};
 }
 
 /* The superinstruction starting at d, or d->op: the longest that matches,
@@ -150,9 +182,38 @@ static bool transfers(unsigned op) { return op >= OP_BEQ && op <= OP_JAL; }
  * near: the superinstructions have no code for the far case. */
 static bool last_part_ok(const struct dinsn *d) { return !transfers(d->op) || d->target != NULL; }
 
-static unsigned fuse(const struct dinsn *d, const struct dinsn *page_end, unsigned *span)
+/* The forwarded form of d, if its predecessor in the page falls through to
+ * it writing a register d reads (which that register is: *fwd), else 0. */
+static unsigned forwarded(const struct dinsn *d, const struct dinsn *dp, uint8_t *fwd)
+{
+    if (d == dp || d->near_target || ends_run(d[-1].op) || !isa_insns[d[-1].op].dst)
+        return 0;
+    unsigned w = d[-1].ra; /* NREGS for r0, which nothing reads */
+    *fwd = (uint8_t)w;
+    switch (d->op) {
+#define W(name) case OP_##name: if (d->rb == w) return OP_##name##_F1; break;
+    TWO_OPERAND(W)
+#undef W
+    }
+    switch (d->op) {
+#define W(name) case OP_##name: if (d->rc == w) return OP_##name##_F2; break;
+    FWD_SRC2(W)
+#undef W
+#define W(name) case OP_##name: if (d->rb == w) return OP_##name##_FB; break;
+    FWD_BASE(W)
+#undef W
+#define W(name) case OP_##name: if (d->ra == w) return OP_##name##_FV; break;
+    FWD_VAL(W)
+#undef W
+    }
+    return 0;
+}
+
+static unsigned fuse(const struct dinsn *d, const struct dinsn *dp, const struct dinsn *page_end, unsigned *span,
+                     uint8_t *fwd)
 {
     *span = 1;
+    *fwd = d->rb; /* any register will do: the plain forms read R[] */
     if (transfers(d->op) && d->target) {
         switch (d->op) {
 #define Z(name) case OP_##name: return OP_##name##_NEAR;
@@ -175,6 +236,12 @@ static unsigned fuse(const struct dinsn *d, const struct dinsn *page_end, unsign
             return *span = 2, OP_##name;
         SUPERINSN_PAIRS(X)
 #undef X
+    }
+    uint8_t w = 0;
+    unsigned f = FORWARD ? forwarded(d, dp, &w) : 0;
+    if (f) {
+        *fwd = w;
+        return f;
     }
     if (d->ra == d->rb) {
         switch (d->op) {
@@ -211,14 +278,28 @@ static void decode_run(struct dinsn *dp, struct dinsn *first, const uint8_t *hpa
         d->run = (uint16_t)(ends_run(d->op) ? 1 : d[1].run + 1);
         if (d->op >= OP_BEQ && d->op <= OP_JAL) {
             int64_t off = (int64_t)((d - dp) << 2) + d->imm;
-            if (off >= 0 && off < PAGE_SIZE && !(off & 3))
-                d->target = dp + (off >> 2);
+            if (off >= 0 && off < PAGE_SIZE && !(off & 3)) {
+                struct dinsn *x = d->target = dp + (off >> 2);
+                if (FORWARD && !x->near_target) {
+                    /* Near entries do not reload the forwarded value: a
+                     * forwarded form decoded there before goes. */
+                    x->near_target = 1;
+                    if (x->xop >= OP_ADD_F1 && x->xop <= OP_SB_FV) {
+                        unsigned span;
+                        uint8_t fwd;
+                        set_xop(x, fuse(x, dp, page_end, &span, &fwd), handlers);
+                        x->fwd = fwd;
+                    }
+                }
+            }
         }
     }
     for (struct dinsn *d = first; d <= last; d++) {
         unsigned span;
-        set_xop(d, fuse(d, page_end, &span), handlers);
+        uint8_t fwd;
+        set_xop(d, fuse(d, dp, page_end, &span, &fwd), handlers);
         d->span = (uint8_t)span;
+        d->fwd = fwd;
     }
 }
 
@@ -241,6 +322,9 @@ void cpu_exec(struct machine *m, uint64_t budget)
     uint32_t vpage = 0; /* virtual address of the page being executed */
     struct dinsn *dp = NULL, *ip = NULL;
     uint8_t *hpage = NULL;
+#ifdef VMLAB_FORWARD
+    uint32_t t = 0; /* the last register written (forwarded forms) */
+#endif
     /* The slots plant_stop changed, to put back: the stop's and those of
      * the superinstructions that cover it. */
     struct {
@@ -272,12 +356,20 @@ void cpu_exec(struct machine *m, uint64_t budget)
     } while (0)
 /* ip is the first slot of a run: charge the run, planting a stop where
  * the budget ends if it ends inside. */
-#define ENTER()                                                                \
+#define ENTER_NEAR()                                                           \
     do {                                                                       \
         left -= ip->run;                                                       \
         if (unlikely(left < 0))                                                \
             goto plant;                                                        \
         DISPATCH();                                                            \
+    } while (0)
+/* The same from anywhere decode cannot see (a page change, a decode, a
+ * jalr): the forwarded value reloaded.  A near transfer's target and the
+ * slot after a branch have no forwarded form: ENTER_NEAR. */
+#define ENTER()                                                                \
+    do {                                                                       \
+        LOAD_T();                                                              \
+        ENTER_NEAR();                                                          \
     } while (0)
 #define NEXT                                                                   \
     {                                                                          \
@@ -290,7 +382,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
     {                                                                          \
         if (likely(ip->target != NULL)) {                                      \
             ip = ip->target;                                                   \
-            ENTER();                                                           \
+            ENTER_NEAR();                                                      \
         }                                                                      \
         pc = (far);                                                            \
         goto newpage;                                                          \
@@ -301,7 +393,7 @@ void cpu_exec(struct machine *m, uint64_t budget)
         if (cond)                                                              \
             TRANSFER(PC() + (uint32_t)ip->imm)                                 \
         ip++;                                                                  \
-        ENTER();                                                               \
+        ENTER_NEAR();                                                          \
     }
 /* Host address of an access, or leave through the trap path.  After a
  * slow path the loop goes on only if nothing it caches changed and the
@@ -334,11 +426,11 @@ void cpu_exec(struct machine *m, uint64_t budget)
     }
 #define LOAD(conv, size)                                                       \
     {                                                                          \
-        uint32_t a = R[ip->rb] + (uint32_t)ip->imm;                            \
+        uint32_t a = BASE + (uint32_t)ip->imm;                                 \
         uint8_t *h;                                                            \
         bool slow_ended = false;                                               \
         ADDR(h, a, size, ACCESS_READ);                                         \
-        R[ip->ra] = conv;                                                      \
+        SET(conv);                                                             \
         if (unlikely(slow_ended))                                              \
             END_AFTER()                                                        \
         NEXT                                                                   \
@@ -362,41 +454,52 @@ void cpu_exec(struct machine *m, uint64_t budget)
     }
 
 /* Each instruction's code, from its operands to the next dispatch: one
- * place for the plain handlers, the two-operand forms and the
- * superinstructions alike.  SRC1 is an operation's first source. */
+ * place for the plain handlers, the two-operand and forwarded forms and the
+ * superinstructions alike.  SRC1 and SRC2 are an operation's sources, BASE
+ * a load's base, VAL a store's value; SET writes the destination, and t. */
 #define SRC1 R[ip->rb]
-#define I_ADD R[ip->ra] = SRC1 + R[ip->rc]; NEXT
-#define I_SUB R[ip->ra] = SRC1 - R[ip->rc]; NEXT
-#define I_AND R[ip->ra] = SRC1 & R[ip->rc]; NEXT
-#define I_OR R[ip->ra] = SRC1 | R[ip->rc]; NEXT
-#define I_XOR R[ip->ra] = SRC1 ^ R[ip->rc]; NEXT
-#define I_SLL R[ip->ra] = SRC1 << (R[ip->rc] & 31); NEXT
-#define I_SRL R[ip->ra] = SRC1 >> (R[ip->rc] & 31); NEXT
-#define I_SRA R[ip->ra] = (uint32_t)((int32_t)SRC1 >> (R[ip->rc] & 31)); NEXT
-#define I_SLT R[ip->ra] = (int32_t)SRC1 < (int32_t)R[ip->rc]; NEXT
-#define I_SLTU R[ip->ra] = SRC1 < R[ip->rc]; NEXT
-#define I_MUL R[ip->ra] = SRC1 * R[ip->rc]; NEXT
+#define SRC2 R[ip->rc]
+#define BASE R[ip->rb]
+#define VAL R[ip->ra]
+#ifdef VMLAB_FORWARD
+#define SET(v) (R[ip->ra] = t = (v))
+#define LOAD_T() (t = R[ip->fwd])
+#else
+#define SET(v) (R[ip->ra] = (v))
+#define LOAD_T() ((void)0)
+#endif
+#define I_ADD SET(SRC1 + SRC2); NEXT
+#define I_SUB SET(SRC1 - SRC2); NEXT
+#define I_AND SET(SRC1 & SRC2); NEXT
+#define I_OR SET(SRC1 | SRC2); NEXT
+#define I_XOR SET(SRC1 ^ SRC2); NEXT
+#define I_SLL SET(SRC1 << (SRC2 & 31)); NEXT
+#define I_SRL SET(SRC1 >> (SRC2 & 31)); NEXT
+#define I_SRA SET((uint32_t)((int32_t)SRC1 >> (SRC2 & 31))); NEXT
+#define I_SLT SET((int32_t)SRC1 < (int32_t)SRC2); NEXT
+#define I_SLTU SET(SRC1 < SRC2); NEXT
+#define I_MUL SET(SRC1 * SRC2); NEXT
 #define I_MULH                                                                 \
-    R[ip->ra] = (uint32_t)((uint64_t)((int64_t)(int32_t)R[ip->rb] * (int32_t)R[ip->rc]) >> 32); NEXT
-#define I_MULHU R[ip->ra] = (uint32_t)(((uint64_t)SRC1 * R[ip->rc]) >> 32); NEXT
-#define I_ADDI R[ip->ra] = SRC1 + (uint32_t)ip->imm; NEXT
-#define I_ANDI R[ip->ra] = SRC1 & (uint32_t)ip->imm; NEXT
-#define I_ORI R[ip->ra] = SRC1 | (uint32_t)ip->imm; NEXT
-#define I_XORI R[ip->ra] = SRC1 ^ (uint32_t)ip->imm; NEXT
-#define I_SLLI R[ip->ra] = SRC1 << ip->imm; NEXT
-#define I_SRLI R[ip->ra] = SRC1 >> ip->imm; NEXT
-#define I_SRAI R[ip->ra] = (uint32_t)((int32_t)SRC1 >> ip->imm); NEXT
-#define I_SLTI R[ip->ra] = (int32_t)SRC1 < ip->imm; NEXT
-#define I_SLTIU R[ip->ra] = SRC1 < (uint32_t)ip->imm; NEXT
-#define I_LUI R[ip->ra] = (uint32_t)ip->imm << 16; NEXT
+    SET((uint32_t)((uint64_t)((int64_t)(int32_t)R[ip->rb] * (int32_t)R[ip->rc]) >> 32)); NEXT
+#define I_MULHU SET((uint32_t)(((uint64_t)SRC1 * SRC2) >> 32)); NEXT
+#define I_ADDI SET(SRC1 + (uint32_t)ip->imm); NEXT
+#define I_ANDI SET(SRC1 & (uint32_t)ip->imm); NEXT
+#define I_ORI SET(SRC1 | (uint32_t)ip->imm); NEXT
+#define I_XORI SET(SRC1 ^ (uint32_t)ip->imm); NEXT
+#define I_SLLI SET(SRC1 << ip->imm); NEXT
+#define I_SRLI SET(SRC1 >> ip->imm); NEXT
+#define I_SRAI SET((uint32_t)((int32_t)SRC1 >> ip->imm)); NEXT
+#define I_SLTI SET((int32_t)SRC1 < ip->imm); NEXT
+#define I_SLTIU SET(SRC1 < (uint32_t)ip->imm); NEXT
+#define I_LUI SET((uint32_t)ip->imm << 16); NEXT
 #define I_LW LOAD(ld32(h), 4)
 #define I_LH LOAD((uint32_t)(int32_t)(int16_t)ld16(h), 2)
 #define I_LHU LOAD(ld16(h), 2)
 #define I_LB LOAD((uint32_t)(int32_t)(int8_t)*h, 1)
 #define I_LBU LOAD(*h, 1)
-#define I_SW STORE(st32(h, R[ip->ra]), 4)
-#define I_SH STORE(st16(h, (uint16_t)R[ip->ra]), 2)
-#define I_SB STORE(*h = (uint8_t)R[ip->ra], 1)
+#define I_SW STORE(st32(h, VAL), 4)
+#define I_SH STORE(st16(h, (uint16_t)VAL), 2)
+#define I_SB STORE(*h = (uint8_t)VAL, 1)
 #define I_BEQ BRANCH(R[ip->ra] == R[ip->rb])
 #define I_BNE BRANCH(R[ip->ra] != R[ip->rb])
 #define I_BLT BRANCH((int32_t)R[ip->ra] < (int32_t)R[ip->rb])
@@ -406,20 +509,20 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define I_JAL                                                                  \
     {                                                                          \
         uint32_t here = PC();                                                  \
-        R[ip->ra] = here + 4;                                                  \
+        SET(here + 4);                                                         \
         TRANSFER(here + (uint32_t)ip->imm)                                     \
     }
 #define I_JALR                                                                 \
     {                                                                          \
-        uint32_t t = R[ip->rb] + (uint32_t)ip->imm;                            \
-        if (t & 3)                                                             \
-            TRAP(CAUSE_MISALIGNED | CAUSE_FETCH | (user ? CAUSE_USER : 0), t, ACCESS_FETCH); \
-        R[ip->ra] = PC() + 4;                                                  \
-        if ((t & ~PAGE_MASK) == vpage) {                                       \
-            ip = dp + ((t & PAGE_MASK) >> 2);                                  \
+        uint32_t to = R[ip->rb] + (uint32_t)ip->imm;                           \
+        if (to & 3)                                                            \
+            TRAP(CAUSE_MISALIGNED | CAUSE_FETCH | (user ? CAUSE_USER : 0), to, ACCESS_FETCH); \
+        SET(PC() + 4);                                                         \
+        if ((to & ~PAGE_MASK) == vpage) {                                      \
+            ip = dp + ((to & PAGE_MASK) >> 2);                                 \
             ENTER();                                                           \
         }                                                                      \
-        pc = t;                                                                \
+        pc = to;                                                               \
         goto newpage;                                                          \
     }
 
@@ -441,6 +544,20 @@ void cpu_exec(struct machine *m, uint64_t budget)
 #define W(name) [OP_##name##_2] = &&L_##name##_2,
         TWO_OPERAND(W)
 #undef W
+#ifdef VMLAB_FORWARD
+#define W(name) [OP_##name##_F1] = &&L_##name##_F1,
+        TWO_OPERAND(W)
+#undef W
+#define W(name) [OP_##name##_F2] = &&L_##name##_F2,
+        FWD_SRC2(W)
+#undef W
+#define W(name) [OP_##name##_FB] = &&L_##name##_FB,
+        FWD_BASE(W)
+#undef W
+#define W(name) [OP_##name##_FV] = &&L_##name##_FV,
+        FWD_VAL(W)
+#undef W
+#endif
 #define X(name, a, b) [OP_##name] = &&L_##name,
         SUPERINSN_PAIRS(X)
 #undef X
@@ -533,7 +650,7 @@ plant: {
                 q = INT32_MIN, r = 0; /* the one quotient that overflows */
             else
                 q = a / b, r = a % b;
-            R[ip->ra] = (uint32_t)(ip->op == OP_DIV ? q : r);
+            SET((uint32_t)(ip->op == OP_DIV ? q : r));
             NEXT
         }
         CASE(DIVU)
@@ -541,7 +658,7 @@ plant: {
             uint32_t a = R[ip->rb], b = R[ip->rc];
             if (b == 0)
                 TRAP(CAUSE_DIV_ZERO, 0, ACCESS_READ);
-            R[ip->ra] = ip->op == OP_DIVU ? a / b : a % b;
+            SET(ip->op == OP_DIVU ? a / b : a % b);
             NEXT
         }
 
@@ -605,7 +722,7 @@ plant: {
 #define TRANSFER(far)                                                          \
     {                                                                          \
         ip = ip->target;                                                       \
-        ENTER();                                                               \
+        ENTER_NEAR();                                                          \
     }
 #define Z(name) CASE(name##_NEAR) I_##name
         NEAR_TRANSFERS(Z)
@@ -618,7 +735,40 @@ plant: {
         TWO_OPERAND(W)
 #undef W
 #undef SRC1
+
+/* The forwarded forms: an operand from t.  Only with the switch: their
+ * dead code costs clang's build host instructions elsewhere. */
 #define SRC1 R[ip->rb]
+#ifdef VMLAB_FORWARD
+#undef SRC1
+#define SRC1 t
+#define W(name) CASE(name##_F1) I_##name
+        TWO_OPERAND(W)
+#undef W
+#undef SRC1
+#define SRC1 R[ip->rb]
+#undef SRC2
+#define SRC2 t
+#define W(name) CASE(name##_F2) I_##name
+        FWD_SRC2(W)
+#undef W
+#undef SRC2
+#define SRC2 R[ip->rc]
+#undef BASE
+#define BASE t
+#define W(name) CASE(name##_FB) I_##name
+        FWD_BASE(W)
+#undef W
+#undef BASE
+#define BASE R[ip->rb]
+#undef VAL
+#define VAL t
+#define W(name) CASE(name##_FV) I_##name
+        FWD_VAL(W)
+#undef W
+#undef VAL
+#define VAL R[ip->ra]
+#endif
 
 /* The superinstructions: the parts' code one after the other, each part
  * but the last stepping ip on without a dispatch; a transfer, last, is
@@ -637,10 +787,16 @@ plant: {
 #undef UNPLANT
 #undef SYNC
 #undef ENTER
+#undef ENTER_NEAR
 #undef NEXT
 #undef BRANCH
 #undef TRANSFER
 #undef SRC1
+#undef SRC2
+#undef BASE
+#undef VAL
+#undef SET
+#undef LOAD_T
 #undef ADDR
 #undef END_AFTER
 #undef LOAD

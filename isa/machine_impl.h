@@ -97,7 +97,14 @@ struct dinsn {
     uint16_t run;
     uint8_t xop;
     uint8_t span;
-    uint32_t unused;
+    /* The register a run entered here loads into cpu_exec's forwarded
+     * value, the source this slot's forwarded form reads from it. */
+    uint8_t fwd;
+    /* A near branch or jal in the page lands here: entered without a
+     * reload of that value, so no forwarded form.  Kept across decodes
+     * until the frame's slots are made anew. */
+    uint8_t near_target;
+    uint8_t unused[2];
 };
 _Static_assert(sizeof(struct dinsn) == 32, "a power of two: the pc is the slot's index");
 

@@ -24,7 +24,9 @@
  *     jalr into the page, a superinstruction's parts split by the end, a
  *     superinstruction's branch to the next page);
  *   - every ALU operation with its destination as its first source (the
- *     two-operand forms) and without.
+ *     two-operand forms) and without;
+ *   - every operation reading the register the one before wrote (the
+ *     forwarded forms), a jump onto such a slot, a forwarded load that traps.
  * Everything runs with paging off in supervisor mode and with paging on
  * in user mode.  The suite caught a superinstruction left whole where a
  * budget ends inside it, a run charged one short, and a slow path that
@@ -406,6 +408,95 @@ static void test_two_operand_forms(void)
     check(&p);
 }
 
+/* The forwarded forms: each operation reading the register the one before
+ * it wrote, in every operand position the loop forwards (first source,
+ * second source, a load's base, a store's value), a write to r0 before a
+ * read of r0 and a store before a read of its value (neither forwarded),
+ * jumps onto a slot that would be forwarded, the branch decoded before it
+ * and after it (a near target has no forwarded form), and last a
+ * forwarded load that traps.  Forwarded forms exist only in the build of
+ * make check-forward; elsewhere this is one more straight-line program. */
+static void test_forwarded_forms(void)
+{
+    struct prog p;
+    p_start(&p, CODE);
+    p_li(&p, RB, 0x9e3779b9u);
+    p_li(&p, RC, 0x12345u);
+    /* The loop's first slot reads what the slot before it wrote: decoded
+     * forwarded on the way in, it must lose that when the loop's branch,
+     * decoded later, makes it a near target. */
+    p_op(&p, OP_ADDI, RA, RA, 0, 7);
+    uint32_t loop = p_here(&p);
+    p_op(&p, OP_ADD, RX, RA, RX, 0);
+    for (int op = 0; op < OP_COUNT; op++) {
+        const struct isa_insn *in = &isa_insns[op];
+        bool shift = in->imm == IMM_U5;
+        if (in->form == FORM_RRR) {
+            p_op(&p, OP_ADDI, RA, RA, 0, 0x35);
+            p_op(&p, (enum op)op, RD, RA, RC, 0); /* first source */
+            p_op(&p, OP_ORI, RD, RD, 0, 1);        /* no zero divisor next */
+            p_op(&p, (enum op)op, RD, RB, RD, 0); /* second source, and destination */
+            p_op(&p, OP_ORI, RD, RD, 0, 1);
+            p_op(&p, (enum op)op, RA, RA, RD, 0); /* second source, destination the first */
+        } else if (in->form == FORM_RRI) {
+            p_op(&p, OP_XOR, RA, RA, RB, 0);
+            p_op(&p, (enum op)op, RD, RA, 0, shift ? 5 : 0x2b1);  /* first source */
+            p_op(&p, (enum op)op, RD, RD, 0, shift ? 3 : 0x1235); /* and destination */
+        } else {
+            continue;
+        }
+        p_op(&p, OP_XOR, RX, RX, RD, 0); /* second source */
+        p_op(&p, OP_ADD, RX, RX, RA, 0);
+        p_op(&p, OP_ADDI, RC, RC, 0, 77);
+    }
+    static const enum op loads[] = {OP_LW, OP_LH, OP_LHU, OP_LB, OP_LBU};
+    static const enum op stores[] = {OP_SW, OP_SH, OP_SB};
+    for (int i = 0; i < 5; i++) {
+        p_op(&p, OP_ADDI, RAT, RDATA, 0, 4 * i);
+        p_op(&p, loads[i], RLD, RAT, 0, 4);      /* base */
+        p_op(&p, OP_XOR, RA, RA, RLD, 0);        /* second source */
+        p_op(&p, stores[i % 3], RA, RDATA, 0, 4 * i + 8); /* value */
+    }
+    p_op(&p, OP_ADDI, RX, RX, 0, 3); /* a store writes no register: not forwarded */
+    p_op(&p, OP_SW, RA, RDATA, 0, 96);
+    p_op(&p, OP_ADD, RD, RA, RB, 0);
+    p_op(&p, OP_XOR, RX, RX, RD, 0);
+    p_op(&p, OP_ADDI, 0, RA, 0, 5); /* r0 written, then read */
+    p_op(&p, OP_ADD, RD, 0, RB, 0);
+    p_op(&p, OP_XOR, RX, RX, RD, 0);
+    p_op(&p, OP_ADDI, RX, RX, 0, 5);
+    /* A branch decoded before the straight line it lands in: taken from
+     * the second pass on (RCOUNT even), over two slots onto one that reads
+     * what the slot before it writes. */
+    p_op(&p, OP_ANDI, RAT, RCOUNT, 0, 1);
+    p_op(&p, OP_BEQ, RAT, 0, 0, 12);
+    p_op(&p, OP_ADDI, RD, RD, 0, 1);
+    p_op(&p, OP_ADDI, RA, RA, 0, 1);
+    p_op(&p, OP_ADD, RD, RA, RB, 0);
+    p_op(&p, OP_XOR, RX, RX, RD, 0);
+    /* A jalr onto a forwarded slot in its page: the first pass (RCOUNT
+     * odd) branches there, decoding it forwarded; the others come by the
+     * jalr. */
+    p_op(&p, OP_ANDI, RAT, RCOUNT, 0, 1);
+    p_op(&p, OP_BNE, RAT, 0, 0, 16);
+    p_op(&p, OP_JAL, RLINK, 0, 0, 4);
+    p_op(&p, OP_ADDI, RAT, RLINK, 0, 12);
+    p_op(&p, OP_JALR, 0, RAT, 0, 0);
+    p_op(&p, OP_ADDI, RA, RA, 0, 1);
+    p_op(&p, OP_ADD, RD, RA, RB, 0);
+    p_op(&p, OP_XOR, RX, RX, RD, 0);
+    p_op(&p, OP_JAL, 0, 0, 0, 8);       /* over the next, onto a forwarded slot */
+    p_op(&p, OP_ADDI, RA, RA, 0, 1);
+    p_op(&p, OP_ADD, RD, RA, RB, 0);
+    p_op(&p, OP_XOR, RX, RX, RD, 0);
+    p_op(&p, OP_ADDI, RCOUNT, RCOUNT, 0, -1);
+    p_br(&p, OP_BNE, RCOUNT, 0, loop);
+    p_op(&p, OP_ADDI, RAT, RMISAL, 0, 0);
+    p_op(&p, OP_LW, RLD, RAT, 0, 0); /* traps: the handler halts */
+    p_finish(&p);
+    check(&p);
+}
+
 void suite_loop(void)
 {
     CU_pSuite s = CU_add_suite("loop", NULL, NULL);
@@ -415,4 +506,5 @@ void suite_loop(void)
     CU_add_test(s, "self-modifying code over superinstructions and resolved branches", test_self_modifying);
     CU_add_test(s, "runs and branches across a page's end", test_page_ends);
     CU_add_test(s, "every ALU operation with its destination as its first source", test_two_operand_forms);
+    CU_add_test(s, "forwarded forms: every operand from the instruction before", test_forwarded_forms);
 }

@@ -76,4 +76,8 @@ int bench_fnv_once(unsigned iters);
  * guest OS's workloads on the reference CPU, the most frequent first. */
 int bench_pairs(const char *kernel_path);
 
+/* bench --regs (regs.c): a prototype timing the FNV loop's handlers with
+ * the guest's registers in memory, forwarded, and in host registers. */
+int bench_regs(int argc, char **argv);
+
 #endif

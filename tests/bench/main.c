@@ -6,6 +6,7 @@
  *   bench [-n ROUNDS] [KERNEL]   every table (ROUNDS also from $BENCH_ROUNDS)
  *   bench --fnv ITERS            one FNV loop, for make bench-profile
  *   bench --pairs [KERNEL]       the guest OS's most frequent instruction pairs and triples
+ *   bench --regs ITERS [ROUNDS [WAY]]  prototype: guest registers in host registers (regs.c)
  *   bench --cost CA UA CB UB     (CA - CB) / (UA - UB), for make bench-profile
  */
 #include <math.h>
@@ -56,6 +57,7 @@ static int usage(void)
     fprintf(stderr, "usage: bench [-n ROUNDS] [KERNEL]   (ROUNDS 1..%d, default %d or $BENCH_ROUNDS)\n"
                     "       bench --fnv ITERATIONS\n"
                     "       bench --pairs [KERNEL]\n"
+                    "       bench --regs ITERATIONS [ROUNDS [mem|fwd|host]]\n"
                     "       bench --cost COUNT_A UNITS_A COUNT_B UNITS_B\n",
             BENCH_MAX_ROUNDS, BENCH_DEFAULT_ROUNDS);
     return 2;
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             return bench_fnv_once((unsigned)iters);
+        } else if (strcmp(argv[i], "--regs") == 0) {
+            return bench_regs(argc - i - 1, argv + i + 1);
         } else if (strcmp(argv[i], "--pairs") == 0) {
             return bench_pairs(i + 1 < argc ? argv[i + 1] : kernel);
         } else if (strcmp(argv[i], "-n") == 0) {
