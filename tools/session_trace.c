@@ -292,7 +292,9 @@ enum vmm_return trace_vms(struct session *s)
     char prefixes[SESSION_MAX_VMS][VM_NAME_MAX + 4];
     struct tracer t[SESSION_MAX_VMS];
     for (int i = 0; i < n; i++) {
-        snprintf(prefixes[i], sizeof prefixes[i], n > 1 ? "[%s] " : "", s->names[i]);
+        prefixes[i][0] = '\0'; /* one VM: its lines need no name */
+        if (n > 1)
+            snprintf(prefixes[i], sizeof prefixes[i], "[%s] ", s->names[i]);
         tracer_init(&t[i], s->trace, &s->syms[i], prefixes[i]);
     }
     enum vmm_return why = VMR_STOPPED;

@@ -78,7 +78,8 @@ static bool write_data(const char *dir, const struct vexp_cell *cells, int n, in
         fputc('\n', e);
         rows++;
     }
-    bool ok = (fclose(s) == 0) & (fclose(e) == 0);
+    bool closed_s = fclose(s) == 0, closed_e = fclose(e) == 0; /* both, whatever the first gives */
+    bool ok = closed_s && closed_e;
     if (!ok)
         snprintf(why, len, "cannot write gnuplot's data");
     else if (!rows)

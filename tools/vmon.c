@@ -424,8 +424,9 @@ static bool disk_at_exit(const char *path, const char *vm, struct disk_store *s)
     if (!s)
         return true;
     const char *why = disk_store_error(s);
-    fprintf(stderr, why || disk_store_written(s) ? "%s: %s%s%s%s: %s\n" : "", prog, vm ? "[" : "", vm ? vm : "",
-            vm ? "] " : "", path, why ? why : "note: the guest's disk writes stayed in memory (vmon never changes a disk file)");
+    if (why || disk_store_written(s))
+        fprintf(stderr, "%s: %s%s%s%s: %s\n", prog, vm ? "[" : "", vm ? vm : "", vm ? "] " : "", path,
+                why ? why : "note: the guest's disk writes stayed in memory (vmon never changes a disk file)");
     return !why;
 }
 
