@@ -230,12 +230,14 @@ check: deps
 # label addresses, in a build of its own, through the suites of the loop.
 SWITCH_SUITES := loop ref insn trap mmu timer stepping debug difftest
 check-switch: deps
+	@$(MAKE) --no-print-directory guest # the suites read the guest OS from $(BUILD), whatever builds the CPU
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/switch CPPFLAGS='$(CPPFLAGS) -DVMLAB_SWITCH_DISPATCH' \
 	    check SUITES='$(SWITCH_SUITES)'
 
 # The CPU loop with forwarded forms (-DVMLAB_FORWARD, isa/cpu_exec.c), in a
 # build of its own, through the same suites.
 check-forward: deps
+	@$(MAKE) --no-print-directory guest # the suites read the guest OS from $(BUILD), whatever builds the CPU
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/forward CPPFLAGS='$(CPPFLAGS) -DVMLAB_FORWARD' \
 	    check SUITES='$(SWITCH_SUITES)'
 
