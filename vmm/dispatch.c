@@ -31,9 +31,11 @@ static void emulate(struct vm *vm, const struct vm_exit *x)
 }
 
 /*
- * Chained emulation.  A guest kernel's privileged instructions come in
- * runs (save the trap state: mfcr epc, mfcr cause, ...; restore it and
- * rfe).  After emulating one, look at the next instruction the guest
+ * Chained emulation.  A guest kernel's privileged instructions may come
+ * in runs (trap state saved with mfcr after mfcr, restored before rfe);
+ * this project's guest OS saves a register between each, so it chains
+ * almost never (docs/performance.md 4), tests/guests/chainirq.s does.
+ * After emulating one, look at the next instruction the guest
  * would execute: if the real CPU would fetch it without a fault and it is
  * privileged too, so that running the guest would only trap on it at
  * once, emulate it here.  Each counts as an emulated exit, and as
