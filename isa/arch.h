@@ -127,6 +127,7 @@ static inline uint32_t sr_after_rfe(uint32_t sr)
     X(MISALIGNED, 6, "misaligned", "misaligned access or jump target")        \
     X(DIV_ZERO,   7, "div-zero",   "division by zero")                         \
     X(BUS_ERROR,  8, "bus-error",  "physical address outside memory")         \
+    X(HYPERCALL,  9, "hypercall",  "hypercall (hcall instruction)")           \
     X(TIMER,     16, "timer",      "interval timer interrupt")                 \
     X(CONSOLE,   17, "console",    "console input interrupt")                  \
     X(DISK,      18, "disk",       "disk completion interrupt")

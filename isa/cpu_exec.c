@@ -693,6 +693,7 @@ plant: {
 
         CASE(SYSCALL) TRAP(CAUSE_SYSCALL, 0, ACCESS_READ);
         CASE(BREAK) TRAP(CAUSE_BREAK, 0, ACCESS_READ);
+        CASE(HCALL) TRAP(CAUSE_HYPERCALL, ld32(hpage + ((ip - dp) << 2)), ACCESS_READ);
 
         CASE(DECODE)
             /* First execution of this slot since its frame was written:

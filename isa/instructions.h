@@ -94,6 +94,7 @@
     /* deliberate traps: always trap, in every mode, so never a problem */      \
     X(SYSCALL, "syscall", 0x50, NONE, NONE, 0, NONE, 0, 0)                        \
     X(BREAK,  "break",  0x51, NONE, NONE, 0, NONE,   0, 0)                        \
+    X(HCALL,  "hcall",  0x52, RI,  U16,  1, NONE,    0, 0)  /* a hypercall */    \
     /* system: privileged in both variants */                                    \
     X(HALT,   "halt",   0x60, R,   NONE, 0, CONTROL, 1, 1)                        \
     X(WFI,    "wfi",    0x61, NONE, NONE, 0, CONTROL, 1, 1)                       \

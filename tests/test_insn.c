@@ -1101,7 +1101,7 @@ static void test_jalr_misaligned(void)
     rigs_free();
 }
 
-/* ------------------------------------------------------ syscall and break */
+/* ----------------------------------------------- syscall, break and hcall */
 
 static void test_syscall_break(void)
 {
@@ -1122,9 +1122,18 @@ static void test_syscall_break(void)
         why = go(r, c, CODE, regs);
         ended_by(r, why, CAUSE_BREAK, CODE + 4, 0, c->user ? 0 : SR_S, 1);
         regs_are(r, regs);
+        /* hcall traps in every mode, with its own word in badaddr (the
+         * number and the register a handler needs), and writes nothing */
+        ctx("%s: addi; hcall r7, 0x1234", c->name);
+        uint32_t hcall = enc(OP_HCALL, 7, 0, 0, 0x1234);
+        CODE_AT(r, CODE, enc(OP_ADDI, 0, 0, 0, 1), hcall);
+        why = go(r, c, CODE, regs);
+        ended_by(r, why, CAUSE_HYPERCALL, CODE + 4, hcall, c->user ? 0 : SR_S, 1);
+        regs_are(r, regs);
     }
     covered(OP_SYSCALL);
     covered(OP_BREAK);
+    covered(OP_HCALL);
     rigs_free();
 }
 

@@ -208,7 +208,7 @@ static bool manual_opcode(unsigned b)
 {
     return (b >= 0x01 && b <= 0x11) || (b >= 0x20 && b <= 0x29) || (b >= 0x30 && b <= 0x34) ||
            (b >= 0x38 && b <= 0x3a) || (b >= 0x40 && b <= 0x45) || b == 0x48 || b == 0x49 || b == 0x50 ||
-           b == 0x51 || (b >= 0x60 && b <= 0x68) || (b >= 0x70 && b <= 0x72);
+           b == 0x51 || b == 0x52 || (b >= 0x60 && b <= 0x68) || (b >= 0x70 && b <= 0x72);
 }
 
 /* Legal words with a field made nonzero that the format leaves unused
@@ -229,6 +229,7 @@ static uint32_t illegal_word(size_t i, const char **what)
     W("lui with rb = 2", enc(OP_LUI, 1, 0, 0, 5) | 2u << 16)
     W("mfcr with rb = 1", enc(OP_MFCR, 1, 0, 0, CR_SCRATCH) | 1u << 16)
     W("in with rb = 15", enc(OP_IN, 1, 0, 0, 0x10) | 15u << 16)
+    W("hcall with rb = 4", enc(OP_HCALL, 1, 0, 0, 7) | 4u << 16)
     W("mtcr with rb = 3", enc(OP_MTCR, 1, 0, 0, CR_SCRATCH) | 3u << 16)
     W("out with rb = 1", enc(OP_OUT, 1, 0, 0, 0x10) | 1u << 16)
     W("halt with rb = 1", enc(OP_HALT, 1, 0, 0, 0) | 1u << 16)

@@ -95,6 +95,7 @@ static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
         return;
     case CAUSE_SYSCALL:
     case CAUSE_BREAK:
+    case CAUSE_HYPERCALL: /* to this VMM an hcall is the guest's own trap, as on the bare machine */
     case CAUSE_ILLEGAL:
     case CAUSE_DIV_ZERO:
         reflect(vm, x->cause, x->addr);

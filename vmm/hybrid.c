@@ -152,6 +152,8 @@ static enum step step(struct vm *vm, struct cpu_state *c)
         return trap(vm, CAUSE_SYSCALL, 0);
     } else if (op == OP_BREAK) {
         return trap(vm, CAUSE_BREAK, 0);
+    } else if (op == OP_HCALL) {
+        return trap(vm, CAUSE_HYPERCALL, word);
     } else {
         vm_fail(vm, "VMM bug: the hybrid technique's CPU has no rule for %s", isa_insns[op].mnem);
         return STEP_TRAPPED;

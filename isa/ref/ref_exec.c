@@ -268,6 +268,8 @@ void ref_execute(struct ref_machine *r)
 
     case OP_SYSCALL: ref_exception(r, CAUSE_SYSCALL, 0, ACCESS_READ); return;
     case OP_BREAK: ref_exception(r, CAUSE_BREAK, 0, ACCESS_READ); return;
+    /* the word in badaddr: a handler finds the call's number and register there */
+    case OP_HCALL: ref_exception(r, CAUSE_HYPERCALL, r->word, ACCESS_READ); return;
 
     case OP_HALT:
     case OP_WFI:
