@@ -582,6 +582,7 @@ static void emulate_access(struct vm *vm, const struct vm_exit *x, const struct 
         return;
     }
     uint32_t gpa = w->page | (x->addr & PAGE_MASK);
+    bool table = shadow_is_table(vm, gpa >> PAGE_SHIFT); /* before the store, which may stop its tracing */
     uint8_t b[4] = {0};
     vm->dec.op = f.op;
     vm->dec.gpa = gpa & ~3u; /* the word it reads or changes */
@@ -597,7 +598,7 @@ static void emulate_access(struct vm *vm, const struct vm_exit *x, const struct 
                                                   (uint32_t)b[3] << 24));
     }
     vm->dec.after = vm_guest_word(vm, vm->dec.gpa);
-    if (!shadow_is_table(vm, gpa >> PAGE_SHIFT))
+    if (!table)
         vm->st.bt_data++;
     live->pc += 4;
     vm_retire_emulated(vm, f.op);
