@@ -180,6 +180,39 @@ static void test_lockstep(void)
     }
 }
 
+/* --- the isolation checker ------------------------------------------------------------ */
+
+/* A VMM that maps a translation writable, or another frame in its place:
+ * the checker stops the VM at once, naming the rule. */
+static void test_checker_catches(void)
+{
+    static const struct {
+        unsigned inject;
+        enum vmm_invariant inv;
+        const char *what;
+    } broken[] = {
+        {INJECT_CODE_WRITABLE, INV_RIGHTS, "a translation mapped writable"},
+        {INJECT_CODE_ELSEWHERE, INV_FRAME, "the frame after a translation mapped in its place"},
+    };
+    const struct elf_image *k = guest_kernel();
+    if (!k)
+        return;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t b = 0; b < sizeof broken / sizeof *broken; b++) {
+            struct guest_run c = {.image = k, .isa = isas[i], .max_insns = GUEST_INSN_LIMIT, .technique = "bt",
+                                  .policy = SHADOW_CACHE, .check = true, .inject = broken[b].inject};
+            struct guest_end e;
+            guest_run_vmm(&c, &e);
+            RULE(e.state == VM_ISOLATION && e.violation.invariant == broken[b].inv,
+                 "the isolation checker did not stop a bt VMM that breaks a rule", "%s: state %s, %s - %s",
+                 broken[b].what, vm_state_name(e.state), e.message, isa_variant_name(isas[i]));
+            RULE(e.stats.direct < 1000, "the isolation checker caught a broken bt VMM late",
+                 "%s: after %llu direct instructions - %s", broken[b].what, (unsigned long long)e.stats.direct,
+                 isa_variant_name(isas[i]));
+            guest_end_free(&e);
+        }
+}
+
 /* --- small kernels of tests/guests ---------------------------------------------------- */
 
 static bool load_guest(const char *name, struct elf_image *img)
@@ -269,6 +302,7 @@ void suite_bt(void)
     }
     CU_add_test(s, "x86like: trap-and-emulate fails where bt does not", test_x86like_trap_and_emulate_fails);
     CU_add_test(s, "lockstep with the bare machine finds no difference, both isas", test_lockstep);
+    CU_add_test(s, "the isolation checker catches a translation mapped writable or elsewhere", test_checker_catches);
     CU_add_test(s, "btself.s reads and rewrites its translated code, and jumps into a block", test_self);
     CU_add_test(s, "btdma.s: a disk DMA over translated code runs what it brought", test_dma);
     CU_add_test(s, "lockstep of btself.s with the bare machine finds no difference", test_lockstep_guests);

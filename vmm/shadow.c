@@ -326,8 +326,11 @@ static uint32_t code_rights(struct vm *vm, int role, uint32_t gfn, uint32_t gpte
         write_protect(vm, gfn);
     if (!sup)
         return tc ? s & ~PTE_W : s;
-    if (tc && (gpte & PTE_X))
-        return (tc << PAGE_SHIFT) | PTE_V | PTE_U | PTE_A | PTE_D | PTE_X;
+    if (tc && (gpte & PTE_X)) {
+        unsigned inject = vm->vmm->cfg.inject; /* the deliberate bugs the checker must catch */
+        return ((tc + !!(inject & INJECT_CODE_ELSEWHERE)) << PAGE_SHIFT) | PTE_V | PTE_U | PTE_A | PTE_D | PTE_X |
+               (inject & INJECT_CODE_WRITABLE ? PTE_W : 0);
+    }
     return s & ~(PTE_X | (tc ? PTE_W : 0));
 }
 

@@ -44,6 +44,8 @@ enum vmm_inject {
     INJECT_STALE_RMAP = 256,     /* reverse-map nodes into dropped tables are followed (a bug once real) */
     INJECT_TRACE_FLAG = 512,     /* a frame's trace count is kept as a flag: dropping one of its tables untraces it */
     INJECT_FAULT_ZAP = 1024,     /* every page fault first drops every shadow table: no instruction keeps what it needs */
+    INJECT_CODE_WRITABLE = 2048, /* binary translation: a translation is mapped writable too */
+    INJECT_CODE_ELSEWHERE = 4096,/* binary translation: the host frame after a translation is mapped in its place */
 };
 
 /* The fewest shadow-table frames a VM can run in: a root, the level-2
