@@ -239,7 +239,8 @@ static void run_small(const struct elf_image *img, enum isa_variant isa, const c
 /* Run a test guest natively and under bt on both isas; the two must end
  * alike (registers, memory, disk, instret) with halt value `value`, and
  * bt must have done what the guest is there to make it do. */
-static void check_guest(const char *name, bool disk, uint32_t value, uint64_t min_data, uint64_t min_inval)
+static void check_guest(const char *name, bool disk, uint32_t value, uint64_t min_data, uint64_t min_inval,
+                        uint64_t min_drops)
 {
     struct elf_image img;
     if (!load_guest(name, &img))
@@ -263,6 +264,9 @@ static void check_guest(const char *name, bool disk, uint32_t value, uint64_t mi
              (unsigned long long)s->bt_invalidations, (unsigned long long)min_data, (unsigned long long)min_inval,
              name, isa_variant_name(isas[i]));
         RULE(isas[i] == ISA_PG || s->bt_patched > 0, "bt patched nothing on x86like", "%s.s", name);
+        RULE(s->bt_drops >= min_drops, "bt did not drop its translations at its limit",
+             "%llu drops, want at least %llu - %s.s on %s", (unsigned long long)s->bt_drops,
+             (unsigned long long)min_drops, name, isa_variant_name(isas[i]));
         RULE(s->direct + s->emulated == b.instret, "bt's counts do not add up", "%llu + %llu, %llu retired - %s.s",
              (unsigned long long)s->direct, (unsigned long long)s->emulated, (unsigned long long)b.instret, name);
         guest_end_free(&n);
@@ -274,10 +278,13 @@ static void check_guest(const char *name, bool disk, uint32_t value, uint64_t mi
 /* btself.s reads its own translated code (every load size, a patched
  * word among them), rewrites an instruction of a translated block (sw,
  * sh, sb) and runs the new one, and jumps into the middle of a block. */
-static void test_self(void) { check_guest("btself", false, 3, 12, 2); }
+static void test_self(void) { check_guest("btself", false, 3, 12, 2, 0); }
 
 /* btdma.s has the disk's DMA write over a translated function. */
-static void test_dma(void) { check_guest("btdma", true, 12, 0, 1); }
+static void test_dma(void) { check_guest("btdma", true, 12, 0, 1, 0); }
+
+/* btmany.s runs code in 70 pages, twice: more than the cache holds. */
+static void test_many(void) { check_guest("btmany", false, 140, 420, 0, 2); }
 
 static void test_lockstep_guests(void)
 {
@@ -305,5 +312,6 @@ void suite_bt(void)
     CU_add_test(s, "the isolation checker catches a translation mapped writable or elsewhere", test_checker_catches);
     CU_add_test(s, "btself.s reads and rewrites its translated code, and jumps into a block", test_self);
     CU_add_test(s, "btdma.s: a disk DMA over translated code runs what it brought", test_dma);
+    CU_add_test(s, "btmany.s: code in more pages than the cache holds, dropped and translated again", test_many);
     CU_add_test(s, "lockstep of btself.s with the bare machine finds no difference", test_lockstep_guests);
 }
