@@ -254,8 +254,8 @@ static void handle_exit(struct vm *vm, const struct vm_exit *x)
 {
     if (!tc_exit(vm, x))
         dispatch_exit(vm, x);
-    if (vm->tc && vm->tc->drop && vm->state == VM_RUNNABLE)
-        drop_all(vm);
+    if (vm->tc && vm->tc->drop)
+        drop_all(vm); /* even if it stopped: a VM at its instruction limit may be run on */
 }
 
 const struct vmm_technique binary_translation = {
