@@ -180,6 +180,36 @@ static void test_lockstep(void)
     }
 }
 
+/* --- the instruction limit ------------------------------------------------------------ */
+
+/* An instruction limit of n ends the bt VM where the bare machine is
+ * after n - registers, pc, memory, output - wherever n falls: in
+ * translated kernel code, at a patched instruction, in user mode. */
+static void test_instruction_limit(void)
+{
+    static const uint64_t ns[] = {1, 2, 7, 1000, 31337, 250001, 1234567, 3000000};
+    const struct guest_workload *w = &guest_workloads[0];
+    const struct elf_image *k = guest_kernel();
+    if (!k)
+        return;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
+            struct guest_run c = {.image = k, .boot = w->o.boot, .mem = guest_mem(&w->o), .isa = isas[i],
+                                  .max_insns = ns[j], .technique = "bt", .policy = SHADOW_CACHE, .check = true};
+            struct guest_end n, b;
+            guest_run_vmm(&c, &b);
+            c.technique = NULL;
+            guest_run_bare(&c, &n);
+            char what[300];
+            guest_end_diff(&n, &b, what, sizeof what);
+            RULE(!what[0], "with an instruction limit, bt stopped elsewhere than the bare machine",
+                 "%s - the demo on %s, %llu instructions", what, isa_variant_name(isas[i]),
+                 (unsigned long long)ns[j]);
+            guest_end_free(&n);
+            guest_end_free(&b);
+        }
+}
+
 /* --- the isolation checker ------------------------------------------------------------ */
 
 /* A VMM that maps a translation writable, or another frame in its place:
@@ -309,6 +339,7 @@ void suite_bt(void)
     }
     CU_add_test(s, "x86like: trap-and-emulate fails where bt does not", test_x86like_trap_and_emulate_fails);
     CU_add_test(s, "lockstep with the bare machine finds no difference, both isas", test_lockstep);
+    CU_add_test(s, "an instruction limit n ends where the bare machine is after n", test_instruction_limit);
     CU_add_test(s, "the isolation checker catches a translation mapped writable or elsewhere", test_checker_catches);
     CU_add_test(s, "btself.s reads and rewrites its translated code, and jumps into a block", test_self);
     CU_add_test(s, "btdma.s: a disk DMA over translated code runs what it brought", test_dma);
