@@ -25,6 +25,7 @@
 #include "broken_rule.h"
 #include "guestrun.h"
 #include "lockstep.h"
+#include "seams.h"
 #include "workloads.h"
 
 static const enum isa_variant isas[] = {ISA_PG, ISA_X86LIKE};
@@ -178,6 +179,63 @@ static void test_lockstep(void)
         lockstep_workload("misbehave", isas[i], SHADOW_DEMAND);
         lockstep_workload("disk-busy", isas[i], SHADOW_REBUILD);
     }
+}
+
+/* --- several VMs ------------------------------------------------------------------------ */
+
+/* Every workload at once in one VMM on x86like, time-shared with a
+ * quantum of 997 and the isolation checker on: each VM's translations are
+ * its own (a world switch inside translated code, a TC frame of one VM
+ * never mapped for another), and each ends as alone on the bare machine. */
+static void test_all_at_once(void)
+{
+    if (!guest_kernel())
+        return;
+    const uint32_t shadow_frames = 1024;
+    uint64_t host = PAGE_SIZE;
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++)
+        host += guest_mem(&guest_workloads[i].o) +
+                (uint64_t)(shadow_frames + vmm_technique_find("bt")->frames) * PAGE_SIZE;
+    CU_ASSERT_FATAL(host <= UINT32_MAX);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_X86LIKE, .technique = "bt", .policy = SHADOW_CACHE, .quantum = 997,
+                            .shadow_frames = shadow_frames, .check_isolation = true};
+    struct vmm *v = vmm_new(&vc, (uint32_t)host, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture *out = calloc(GUEST_NWORKLOADS, sizeof *out);
+    struct vm *vm[GUEST_NWORKLOADS];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+        const struct guest_workload *w = &guest_workloads[i];
+        size_t disklen;
+        uint8_t *disk = guest_disk(&w->o, &disklen);
+        out[i].in = w->o.input;
+        struct vm_config cfg = {.name = w->name, .mem_size = guest_mem(&w->o), .image = guest_kernel(),
+                                .bootarg = w->o.boot, .disk = disk, .disk_len = disklen,
+                                .io = {.ctx = &out[i], .read = capture_read, .write = capture_write},
+                                .max_insns = GUEST_INSN_LIMIT};
+        vm[i] = vmm_add_vm(v, &cfg, err, sizeof err);
+        free(disk);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(vm[i]);
+    }
+    vmm_run(v);
+    unsigned findings = vmm_audit(v, stderr);
+    RULE(findings == 0, "the audit found wrong entries after every VM ran under bt", "%u findings", findings);
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+        struct guest_end n, f;
+        guest_end_of(vm[i], &out[i], &f);
+        if (run_workload(&guest_workloads[i], ISA_X86LIKE, NULL, SHADOW_CACHE, &n)) {
+            char what[300];
+            guest_end_diff(&n, &f, what, sizeof what);
+            RULE(!what[0], "time-shared under bt, a VM ended differently from the bare machine",
+                 "%s - workload %s, x86like, %d VMs at once, quantum 997, checker on", what, guest_workloads[i].name,
+                 GUEST_NWORKLOADS);
+            guest_end_free(&n);
+        }
+        guest_end_free(&f);
+    }
+    free(out);
+    vmm_free(v);
 }
 
 /* --- the instruction limit ------------------------------------------------------------ */
@@ -339,6 +397,8 @@ void suite_bt(void)
     }
     CU_add_test(s, "x86like: trap-and-emulate fails where bt does not", test_x86like_trap_and_emulate_fails);
     CU_add_test(s, "lockstep with the bare machine finds no difference, both isas", test_lockstep);
+    CU_add_test(s, "every workload at once, time-shared on x86like, checker on: each ends as on the bare machine",
+                test_all_at_once);
     CU_add_test(s, "an instruction limit n ends where the bare machine is after n", test_instruction_limit);
     CU_add_test(s, "the isolation checker catches a translation mapped writable or elsewhere", test_checker_catches);
     CU_add_test(s, "btself.s reads and rewrites its translated code, and jumps into a block", test_self);
