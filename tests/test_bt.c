@@ -181,6 +181,61 @@ static void test_lockstep(void)
     }
 }
 
+/* --- the statistics ---------------------------------------------------------------------- */
+
+/* --stats and --stats-json show what bt did, with the counts it kept. */
+static void test_stats(void)
+{
+    if (!guest_kernel())
+        return;
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_X86LIKE, .technique = "bt", .shadow_frames = 1024};
+    struct vmm *v = vmm_new(&vc, GUEST_DEFAULT_MEM + (1025 + vmm_technique_find("bt")->frames) * PAGE_SIZE, err,
+                            sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "k", .mem_size = GUEST_DEFAULT_MEM, .image = guest_kernel(),
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    const struct vm_stats *s = vm_stats(vm);
+    char *text = NULL, *json = NULL;
+    size_t tlen = 0, jlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vm_stats_print(vm, f);
+    fclose(f);
+    f = open_memstream(&json, &jlen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vmm_stats_json(v, f);
+    fclose(f);
+    RULE(s->bt_blocks > 0 && s->bt_patched > 0 && s->bt_hits > 0, "bt's counts are zero where they cannot be",
+         "%llu blocks, %llu patched, %llu hits", (unsigned long long)s->bt_blocks, (unsigned long long)s->bt_patched,
+         (unsigned long long)s->bt_hits);
+    char want[300];
+    snprintf(want, sizeof want, "translation         %llu blocks, %llu patched, %llu cache hits, %llu invalidations,",
+             (unsigned long long)s->bt_blocks, (unsigned long long)s->bt_patched, (unsigned long long)s->bt_hits,
+             (unsigned long long)s->bt_invalidations);
+    RULE(strstr(text, want) != NULL, "--stats does not show what bt did", "wanted \"%s\" in: %s", say_text(want),
+         say_text(text));
+    snprintf(want, sizeof want,
+             "\"translation\": {\"blocks\": %llu, \"patched\": %llu, \"hits\": %llu, \"invalidations\": %llu, "
+             "\"code_data\": %llu, \"drops\": %llu}",
+             (unsigned long long)s->bt_blocks, (unsigned long long)s->bt_patched, (unsigned long long)s->bt_hits,
+             (unsigned long long)s->bt_invalidations, (unsigned long long)s->bt_data,
+             (unsigned long long)s->bt_drops);
+    RULE(strstr(json, want) != NULL, "--stats-json does not have bt's counts", "wanted %s in: %s", want,
+         say_text(json));
+    snprintf(want, sizeof want, "\"TRANSLATED\": %llu", (unsigned long long)s->exits[VMX_TRANSLATED]);
+    RULE(s->exits[VMX_TRANSLATED] == s->bt_blocks && strstr(json, want) != NULL,
+         "--stats-json does not count the translation exits", "wanted %s in: %s", want, say_text(json));
+    free(text);
+    free(json);
+    free(cap.buf);
+    vmm_free(v);
+}
+
 /* --- several VMs ------------------------------------------------------------------------ */
 
 /* Every workload at once in one VMM on x86like, time-shared with a
@@ -397,6 +452,7 @@ void suite_bt(void)
     }
     CU_add_test(s, "x86like: trap-and-emulate fails where bt does not", test_x86like_trap_and_emulate_fails);
     CU_add_test(s, "lockstep with the bare machine finds no difference, both isas", test_lockstep);
+    CU_add_test(s, "--stats and --stats-json show bt's counts", test_stats);
     CU_add_test(s, "every workload at once, time-shared on x86like, checker on: each ends as on the bare machine",
                 test_all_at_once);
     CU_add_test(s, "an instruction limit n ends where the bare machine is after n", test_instruction_limit);
