@@ -23,8 +23,10 @@
 
 #include "asmtest.h"
 #include "broken_rule.h"
+#include "fuzz/fuzz_guest.h"
 #include "guestrun.h"
 #include "lockstep.h"
+#include "seams.h"
 #include "workloads.h"
 
 static const enum isa_variant isas[] = {ISA_PG, ISA_X86LIKE};
@@ -180,6 +182,186 @@ static void test_lockstep(void)
     }
 }
 
+/* --- generated guests ------------------------------------------------------------------ */
+
+/* The guest fuzzer's generated kernels (tests/fuzz/guestgen.c: random
+ * code in supervisor mode, with paging, stores anywhere, DMA, traps)
+ * under bt with the isolation checker: each ends as on the reference CPU
+ * wherever the fuzzer compares (no stale TLB entry relied on, no
+ * unprivileged sensitive instruction in user mode), and none breaks a
+ * rule of resource control.  Code that writes itself, data next to code,
+ * jumps anywhere: what no hand-written guest covers. */
+#define BT_FUZZ_INPUTS 2500 /* input 2051 caught a fill that took rights away without a TLB flush */
+static void test_generated_guests(void)
+{
+    struct fuzz_guest *f = fuzz_guest_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fuzz_guest_set_technique(f, "bt");
+    uint32_t x = 0x2545f491u;
+    static uint8_t buf[2048];
+    static char report[8192];
+    unsigned bad = 0;
+    for (unsigned i = 0; i < BT_FUZZ_INPUTS; i++) {
+        size_t len = 16 + (x % (sizeof buf - 16));
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            buf[k] = (uint8_t)x;
+        }
+        if (!fuzz_guest_check(f, buf, len, report, sizeof report) && bad++ == 0)
+            RULE(false, "a generated guest under bt did not end as on the reference CPU, or broke a rule",
+                 "input %u: %s", i, report);
+    }
+    RULE(bad == 0, "generated guests failed under bt", "%u of %u", bad, BT_FUZZ_INPUTS);
+    const struct fuzz_guest_stats *st = fuzz_guest_stats(f);
+    RULE(st->compared * 2 > st->inputs, "too few generated guests were compared with the reference CPU to prove much",
+         "%llu of %llu", (unsigned long long)st->compared, (unsigned long long)st->inputs);
+    fuzz_guest_free(f);
+}
+
+/* --- the statistics ---------------------------------------------------------------------- */
+
+/* --stats and --stats-json show what bt did, with the counts it kept. */
+static void test_stats(void)
+{
+    if (!guest_kernel())
+        return;
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_X86LIKE, .technique = "bt", .shadow_frames = 1024};
+    struct vmm *v = vmm_new(&vc, GUEST_DEFAULT_MEM + (1025 + vmm_technique_find("bt")->frames) * PAGE_SIZE, err,
+                            sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "k", .mem_size = GUEST_DEFAULT_MEM, .image = guest_kernel(),
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    const struct vm_stats *s = vm_stats(vm);
+    char *text = NULL, *json = NULL;
+    size_t tlen = 0, jlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vm_stats_print(vm, f);
+    fclose(f);
+    f = open_memstream(&json, &jlen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vmm_stats_json(v, f);
+    fclose(f);
+    RULE(s->bt_blocks > 0 && s->bt_patched > 0 && s->bt_hits > 0, "bt's counts are zero where they cannot be",
+         "%llu blocks, %llu patched, %llu hits", (unsigned long long)s->bt_blocks, (unsigned long long)s->bt_patched,
+         (unsigned long long)s->bt_hits);
+    char want[300];
+    snprintf(want, sizeof want, "translation         %llu blocks, %llu patched, %llu cache hits, %llu invalidations,",
+             (unsigned long long)s->bt_blocks, (unsigned long long)s->bt_patched, (unsigned long long)s->bt_hits,
+             (unsigned long long)s->bt_invalidations);
+    RULE(strstr(text, want) != NULL, "--stats does not show what bt did", "wanted \"%s\" in: %s", say_text(want),
+         say_text(text));
+    snprintf(want, sizeof want,
+             "\"translation\": {\"blocks\": %llu, \"patched\": %llu, \"hits\": %llu, \"invalidations\": %llu, "
+             "\"code_data\": %llu, \"drops\": %llu}",
+             (unsigned long long)s->bt_blocks, (unsigned long long)s->bt_patched, (unsigned long long)s->bt_hits,
+             (unsigned long long)s->bt_invalidations, (unsigned long long)s->bt_data,
+             (unsigned long long)s->bt_drops);
+    RULE(strstr(json, want) != NULL, "--stats-json does not have bt's counts", "wanted %s in: %s", want,
+         say_text(json));
+    snprintf(want, sizeof want, "\"TRANSLATED\": %llu", (unsigned long long)s->exits[VMX_TRANSLATED]);
+    RULE(s->exits[VMX_TRANSLATED] == s->bt_blocks && strstr(json, want) != NULL,
+         "--stats-json does not count the translation exits", "wanted %s in: %s", want, say_text(json));
+    free(text);
+    free(json);
+    free(cap.buf);
+    vmm_free(v);
+}
+
+/* --- several VMs ------------------------------------------------------------------------ */
+
+/* Every workload at once in one VMM on x86like, time-shared with a
+ * quantum of 997 and the isolation checker on: each VM's translations are
+ * its own (a world switch inside translated code, a TC frame of one VM
+ * never mapped for another), and each ends as alone on the bare machine. */
+static void test_all_at_once(void)
+{
+    if (!guest_kernel())
+        return;
+    const uint32_t shadow_frames = 1024;
+    uint64_t host = PAGE_SIZE;
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++)
+        host += guest_mem(&guest_workloads[i].o) +
+                (uint64_t)(shadow_frames + vmm_technique_find("bt")->frames) * PAGE_SIZE;
+    CU_ASSERT_FATAL(host <= UINT32_MAX);
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_X86LIKE, .technique = "bt", .policy = SHADOW_CACHE, .quantum = 997,
+                            .shadow_frames = shadow_frames, .check_isolation = true};
+    struct vmm *v = vmm_new(&vc, (uint32_t)host, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture *out = calloc(GUEST_NWORKLOADS, sizeof *out);
+    struct vm *vm[GUEST_NWORKLOADS];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+        const struct guest_workload *w = &guest_workloads[i];
+        size_t disklen;
+        uint8_t *disk = guest_disk(&w->o, &disklen);
+        out[i].in = w->o.input;
+        struct vm_config cfg = {.name = w->name, .mem_size = guest_mem(&w->o), .image = guest_kernel(),
+                                .bootarg = w->o.boot, .disk = disk, .disk_len = disklen,
+                                .io = {.ctx = &out[i], .read = capture_read, .write = capture_write},
+                                .max_insns = GUEST_INSN_LIMIT};
+        vm[i] = vmm_add_vm(v, &cfg, err, sizeof err);
+        free(disk);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(vm[i]);
+    }
+    vmm_run(v);
+    unsigned findings = vmm_audit(v, stderr);
+    RULE(findings == 0, "the audit found wrong entries after every VM ran under bt", "%u findings", findings);
+    for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+        struct guest_end n, f;
+        guest_end_of(vm[i], &out[i], &f);
+        if (run_workload(&guest_workloads[i], ISA_X86LIKE, NULL, SHADOW_CACHE, &n)) {
+            char what[300];
+            guest_end_diff(&n, &f, what, sizeof what);
+            RULE(!what[0], "time-shared under bt, a VM ended differently from the bare machine",
+                 "%s - workload %s, x86like, %d VMs at once, quantum 997, checker on", what, guest_workloads[i].name,
+                 GUEST_NWORKLOADS);
+            guest_end_free(&n);
+        }
+        guest_end_free(&f);
+    }
+    free(out);
+    vmm_free(v);
+}
+
+/* --- the instruction limit ------------------------------------------------------------ */
+
+/* An instruction limit of n ends the bt VM where the bare machine is
+ * after n - registers, pc, memory, output - wherever n falls: in
+ * translated kernel code, at a patched instruction, in user mode. */
+static void test_instruction_limit(void)
+{
+    static const uint64_t ns[] = {1, 2, 7, 1000, 31337, 250001, 1234567, 3000000};
+    const struct guest_workload *w = &guest_workloads[0];
+    const struct elf_image *k = guest_kernel();
+    if (!k)
+        return;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
+            struct guest_run c = {.image = k, .boot = w->o.boot, .mem = guest_mem(&w->o), .isa = isas[i],
+                                  .max_insns = ns[j], .technique = "bt", .policy = SHADOW_CACHE, .check = true};
+            struct guest_end n, b;
+            guest_run_vmm(&c, &b);
+            c.technique = NULL;
+            guest_run_bare(&c, &n);
+            char what[300];
+            guest_end_diff(&n, &b, what, sizeof what);
+            RULE(!what[0], "with an instruction limit, bt stopped elsewhere than the bare machine",
+                 "%s - the demo on %s, %llu instructions", what, isa_variant_name(isas[i]),
+                 (unsigned long long)ns[j]);
+            guest_end_free(&n);
+            guest_end_free(&b);
+        }
+}
+
 /* --- the isolation checker ------------------------------------------------------------ */
 
 /* A VMM that maps a translation writable, or another frame in its place:
@@ -309,6 +491,11 @@ void suite_bt(void)
     }
     CU_add_test(s, "x86like: trap-and-emulate fails where bt does not", test_x86like_trap_and_emulate_fails);
     CU_add_test(s, "lockstep with the bare machine finds no difference, both isas", test_lockstep);
+    CU_add_test(s, "--stats and --stats-json show bt's counts", test_stats);
+    CU_add_test(s, "generated guests under bt end as on the reference CPU, checker on", test_generated_guests);
+    CU_add_test(s, "every workload at once, time-shared on x86like, checker on: each ends as on the bare machine",
+                test_all_at_once);
+    CU_add_test(s, "an instruction limit n ends where the bare machine is after n", test_instruction_limit);
     CU_add_test(s, "the isolation checker catches a translation mapped writable or elsewhere", test_checker_catches);
     CU_add_test(s, "btself.s reads and rewrites its translated code, and jumps into a block", test_self);
     CU_add_test(s, "btdma.s: a disk DMA over translated code runs what it brought", test_dma);

@@ -201,11 +201,16 @@ static void forget(struct vm *vm)
     vm->tc = NULL;
 }
 
-/* The TC page the real CPU fetched pc from, in virtual supervisor mode,
- * and the guest-physical address of pc; NULL if pc is in none. */
+/* The TC page the real CPU fetched pc from, and the guest-physical
+ * address of pc; NULL if pc is in none.  It fetches from the TC wherever
+ * the guest runs in a supervisor role (shadow.c): in virtual supervisor
+ * mode, and with paging off in user mode too, where the translation runs
+ * as well as the original would (a patched rdsr or rdptb gives the
+ * virtual register, which is what the bare machine's gives in user mode;
+ * a privileged instruction traps and is reflected). */
 static struct tc_page *page_at(struct vm *vm, uint32_t pc, uint32_t *gpa)
 {
-    if (!vm->tc || vm_user(vm))
+    if (!vm->tc || shadow_role(vm) == ROLE_USER)
         return NULL;
     if (!(vm->cpu.cr[CR_STATUS] & SR_PG)) {
         *gpa = pc;
@@ -254,8 +259,8 @@ static void handle_exit(struct vm *vm, const struct vm_exit *x)
 {
     if (!tc_exit(vm, x))
         dispatch_exit(vm, x);
-    if (vm->tc && vm->tc->drop && vm->state == VM_RUNNABLE)
-        drop_all(vm);
+    if (vm->tc && vm->tc->drop)
+        drop_all(vm); /* even if it stopped: a VM at its instruction limit may be run on */
 }
 
 const struct vmm_technique binary_translation = {

@@ -677,7 +677,10 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
     if (!child)
         return VMX_PF_HIDDEN;
     uint32_t spte = make_spte(vm, role, w.pte, k == ACCESS_FETCH ? CODE_FETCH : CODE_FILL);
+    uint32_t was = spte_read(vm, child, VA_L2(va));
     put_leaf(vm, child, VA_L2(va), w.pte, spte);
+    if ((was & PTE_V) && (PTE_FRAME(was) != PTE_FRAME(spte) || (was & ~spte & (PTE_R | PTE_W | PTE_X))))
+        machine_tlb_flush(vm->vmm->m); /* a fill that takes rights away: a frame became code (code_rights) */
     if (k != ACCESS_FETCH && spte && !(spte & (k == ACCESS_WRITE ? PTE_W : PTE_R))) {
         /* the guest may, but its code frame is not to be read or written
          * directly (code_rights): the VMM does the access */
