@@ -50,6 +50,7 @@
     X(bench_peers)                                                             \
     X(vmm)                                                                     \
     X(guest)                                                                   \
+    X(pvguest)                                                                 \
     X(equivalence)                                                             \
     X(critical)                                                                \
     X(valgrind)                                                                \

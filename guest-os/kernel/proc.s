@@ -66,10 +66,14 @@ idle:
         la      t0, idling
         li      t1, 1
         sw      t1, 0(t0)
+        .if PARAVIRT
+        hcall   zero, HC_IDLE           # IE = 1 and wait: the interrupt is taken at the j
+        .else
         rdsr    t0
         ori     t0, t0, SR_IE
         wrsr    t0                      # interrupts on (from the next instruction)
         wfi                             # sleep until one is pending; it is taken after this
+        .endif
         j       idle
 
 # run: put process a0 on the CPU.  Does not return.
@@ -80,14 +84,23 @@ idle:
 #   process running again after a yield with nobody else ready) keeps the
 #   TLB warm.
 run:
+        .if PARAVIRT
+        call    pt_sync                 # a ptb never has page-table updates pending
+        .endif
         la      t0, current
         sw      a0, 0(t0)
         li      t0, RUNNING
         sw      t0, P_STATE(a0)
         lw      t1, P_PT(a0)
+        .if PARAVIRT
+        hcall   t0, HC_GET_PTB
+        beq     t0, t1, 1f
+        hcall   t1, HC_SET_PTB          # new address space; TLB flushed
+        .else
         rdptb   t0
         beq     t0, t1, 1f
         mtcr    ptb, t1                 # new address space; TLB flushed
+        .endif
 1:      addi    a0, a0, P_TF
         j       usertrapret             # trap.s
 
@@ -221,7 +234,11 @@ fork:
 1:      lw      a0, P_PT(s1)            # out of memory half way: undo.  The
         call    uvm_free_user           # child's table was never in ptb, so no
         lw      a0, P_PT(s1)            # TLB entry can refer to it.
+        .if PARAVIRT
+        call    uvm_free_l1             # ptpool.s
+        .else
         call    kfree
+        .endif
 2:      sw      zero, P_STATE(s1)       # UNUSED again
 3:      li      a0, -1
 4:      pop     s1
@@ -245,12 +262,21 @@ proc_exit:
         # ptb must never point at a free page.
         lw      a0, P_PT(s0)
         call    uvm_free_user
+        .if PARAVIRT
+        hcall   zero, HC_FLUSH          # R[zero] = 0: the whole TLB
+        la      t0, kernel_pt
+        lw      t0, 0(t0)
+        hcall   t0, HC_SET_PTB
+        lw      a0, P_PT(s0)
+        call    uvm_free_l1             # ptpool.s
+        .else
         tlbflush
         la      t0, kernel_pt
         lw      t0, 0(t0)
         mtcr    ptb, t0
         lw      a0, P_PT(s0)
         call    kfree
+        .endif
         sw      zero, P_PT(s0)
         la      t0, initproc
         lw      t0, 0(t0)
@@ -306,7 +332,11 @@ init_exit:
         call    kputs
 3:      la      a0, msg_halt
         call    kputs
+        .if PARAVIRT
+        hcall   zero, HC_HALT
+        .else
         halt    zero
+        .endif
 
 # wait: collect an exited child.
 #   in:  a0 = user address for its exit status (an int), or 0
