@@ -60,6 +60,7 @@
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
     X(hybrid)                                                                  \
+    X(pv)                                                                      \
     X(exitpath)                                                                \
     X(vmon)                                                                    \
     X(vmon_tty)                                                                \

@@ -86,6 +86,8 @@ static void vm_free(struct vm *vm)
 {
     if (!vm)
         return;
+    if (vm->tech && vm->tech->free)
+        vm->tech->free(vm);
     vm->mmu->free(vm); /* its shadow frames go back to its reservation... */
     vm->vmm->reserved -= vm->reservation; /* ...which goes back to the pool */
     if (vm->pmap)
@@ -294,6 +296,8 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
         return false;
     }
     disk_attach(&vm->dev.disk, disk);
+    if (vm->tech->reset)
+        vm->tech->reset(vm);
     vm->mmu->reset(vm);
     vm_unload(vm);
     /* Zero the memory the last run used; untouched frames are zero already,

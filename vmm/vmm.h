@@ -147,7 +147,8 @@ struct vmm_violation {
     X(PF_TRACING, "tracing page fault (guest page-table write)")              \
     X(PF_TRUE,    "true page fault (reflected)")                               \
     X(TIMER,      "real timer (scheduler, virtual devices)")                  \
-    X(LIMIT,      "instruction limit")
+    X(LIMIT,      "instruction limit")                                        \
+    X(HYPERCALL,  "hypercall answered (paravirtualization)")
 
 enum vmm_exit_kind {
 #define X(name, desc) VMX_##name,
@@ -156,6 +157,7 @@ enum vmm_exit_kind {
     VMX_COUNT
 };
 
+#define VM_HYPERCALL_SLOTS 16 /* hypercall numbers counted one by one (pv.c checks they fit) */
 struct vm_stats {
     uint64_t exits[VMX_COUNT];
     uint64_t emulated_by_op[OP_COUNT]; /* emulated instructions by opcode */
@@ -171,6 +173,13 @@ struct vm_stats {
     uint64_t shadow_flushes;  /* times every shadow of the VM was dropped at once */
     uint64_t shadow_entries;  /* shadow entries filled */
     uint64_t write_protects;  /* writable mappings made read-only for tracing */
+    /* Paravirtualization (pv.c): hypercalls answered, by number
+     * (isa/hypercalls.h; [0] counts numbers there is no call for), each
+     * also an exit VMX_HYPERCALL; the page-table entries mmu_update wrote;
+     * the calls refused (R[rd] = -1, the reason in the shared area). */
+    uint64_t hypercalls[VM_HYPERCALL_SLOTS];
+    uint64_t mmu_entries;
+    uint64_t hc_refused;
     struct silent_log silent; /* the guest's sensitive instructions that ran directly in user mode
                                * without trapping: where it was lied to (the real machine records
                                * them here while the VM runs, vm_enter) */
