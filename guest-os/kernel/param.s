@@ -124,6 +124,6 @@
         .endif
         .if PARAVIRT
         .include "hypercall-numbers.s"
-        .equ PT_POOL_PAGES, 3 * NPROC + 16      # page tables: a level-1 table and two
-                                                # level-2 tables a process, and the kernel's
+        .equ PT_POOL_ROOTS, NPROC + 2           # page tables: a level-1 table a process
+        .equ PT_POOL_PAGES, PT_POOL_ROOTS + 2 * NPROC + 24  # and two level-2 tables, and the kernel's
         .endif

@@ -17,6 +17,13 @@
 # Pool frames are zero when free: never used since reset (memory starts
 # zeroed), or cleared entry by entry by the teardown that freed them.  So
 # a new table needs no zeroing, which the kernel could not do by itself.
+#
+# A frame keeps its type: the first PT_POOL_ROOTS frames are only ever
+# level-1 tables (ptalloc_root), the others only level-2 tables (ptalloc).
+# The hypervisor types a frame when it first sees it as a table and keeps
+# the type (Xen's page types, simplified: no unpinning), so a frame that
+# was a level-1 table must not come back as a level-2 one, whose entries
+# it would check as links to tables.
 
         .bss
         .align  4
@@ -26,12 +33,18 @@ mmu_batch:      .space  4 + MMU_BATCH_MAX * 8   # the count, then the pairs
 
         .text
 
-# ptalloc: a0 = a zero-filled frame of the pool, or 0 if there is none left.
+# ptalloc: a0 = a zero-filled level-2 table from the pool, or 0 if there
+#   is none left.  ptalloc_root: the same for a level-1 table.
 #   uses t0-t2 only.
 ptalloc:
-        la      t0, pt_used
+        li      t2, PT_POOL_ROOTS
         li      t1, PT_POOL_PAGES
+        j       ptalloc_in
+ptalloc_root:
         li      t2, 0
+        li      t1, PT_POOL_ROOTS
+ptalloc_in:
+        la      t0, pt_used
 1:      beq     t2, t1, 3f
         add     a0, t0, t2
         lbu     a0, 0(a0)

@@ -93,7 +93,7 @@ kvminit:
         push    s0
         push    s1
         .if PARAVIRT
-        call    ptalloc                 # pv: every page table from the pool; paging is
+        call    ptalloc_root            # pv: every page table from the pool; paging is
         .else                           # off, so written directly
         call    kzalloc
         .endif
@@ -159,7 +159,7 @@ uvm_create:
         push    s0
         .if PARAVIRT
         push    s1
-        call    ptalloc                 # zero-filled (ptpool.s)
+        call    ptalloc_root            # zero-filled (ptpool.s)
         mv      s0, a0
         beqz    a0, 1f
         la      t0, kernel_pt
