@@ -10,7 +10,8 @@
  *     finds the original kernel's dozens;
  *   - every guest-OS workload, on both ISA variants, prints on the bare
  *     machine exactly what the original kernel prints;
- *   - under --technique pv, when the VMM has it, the same again.
+ *   - under --technique pv, when the VMM has it, the same again, with the
+ *     isolation checker on.
  */
 #include <CUnit/CUnit.h>
 #include <elf.h>
@@ -186,7 +187,7 @@ static bool run_kernel(const struct elf_image *k, const struct guest_workload *w
     uint8_t *disk = guest_disk(&w->o, &disklen);
     struct guest_run c = {.image = k, .boot = w->o.boot, .mem = guest_mem(&w->o), .isa = isa, .disk = disk,
                           .disk_len = disklen, .input = w->o.input, .max_insns = GUEST_INSN_LIMIT,
-                          .technique = technique, .policy = SHADOW_CACHE};
+                          .technique = technique, .policy = SHADOW_CACHE, .check = technique != NULL};
     if (technique)
         guest_run_vmm(&c, e);
     else
