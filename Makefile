@@ -113,7 +113,8 @@ all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 help:
 	@echo "make          build the tools into build/bin/ (and their libraries into build/rel/lib/)"
 	@echo "make run      the main job: the guest OS's demo under the VMM, and the VMM's statistics"
-	@echo "make guest    assemble the guest OS: build/guest-os/kernel.elf and its user programs"
+	@echo "make guest    assemble the guest OS: build/guest-os/kernel.elf and its user programs,"
+	@echo "              and kernel-pv.elf, the paravirtualized build (docs/guest-os.md 15)"
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing);"
 	@echo "              SUITE=mmu, SUITES='mmu tlbhole' or SUITE='asm_*' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine, in CPU"
