@@ -31,6 +31,7 @@
 #include "broken_rule.h"
 #include "guestrun.h"
 #include "hypercalls.h"
+#include "json_strict.h"
 #include "workloads.h"
 
 /* --- the guests' numbers are the header's --- */
@@ -160,6 +161,61 @@ static void test_pvcalls(void)
     elf_free(&img);
 }
 
+/* --- the stats --- */
+
+/* --stats and --stats-json (vm_stats_print, vmm_stats_json) show pvcalls.s's
+ * hypercalls by name, the refusals and the entries mmu_update wrote; the
+ * numbers are the source's (see pvcalls_made). */
+static void test_stats(void)
+{
+    struct elf_image img;
+    if (!load_guest("pvcalls", &img))
+        return;
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .technique = "pv", .shadow_frames = 64};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 65 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "pvcalls", .mem_size = GUESTRUN_MEM, .image = &img,
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    struct vm *vm = vmm_add_vm(v, &cfg, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    vmm_run(v);
+    char *text = NULL, *json = NULL;
+    size_t tlen = 0, jlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vm_stats_print(vm, f);
+    fclose(f);
+    f = open_memstream(&json, &jlen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vmm_stats_json(v, f);
+    fclose(f);
+    const char *want = "\n  hypercalls          33 answered: set_trap 1, set_shared 2, iret 6, irq 5, status 4, timer 4, "
+                       "set_ptb 2, get_ptb 3, flush 2, mmu_update 1, idle 1, halt 1, unknown 1\n"
+                       "                      3 refused, 2 page-table entries by mmu_update\n";
+    RULE(strstr(text, want) != NULL, "--stats does not show the hypercalls as the guest made them",
+         "wanted %s in: %s", say_text(want), say_text(text));
+    want = "\n    33            hypercall answered (paravirtualization)\n";
+    RULE(strstr(text, want) != NULL, "--stats does not count the hypercalls among the exits", "wanted %s in: %s",
+         say_text(want), say_text(text));
+    const char *jwant = "\"hypercalls\": {\"set_trap\": 1, \"set_shared\": 2, \"iret\": 6, \"irq\": 5, "
+                        "\"status\": 4, \"timer\": 4, \"set_ptb\": 2, \"get_ptb\": 3, \"flush\": 2, "
+                        "\"mmu_update\": 1, \"idle\": 1, \"halt\": 1, \"unknown\": 1}, "
+                        "\"hypercalls_refused\": 3, \"mmu_entries\": 2,";
+    RULE(strstr(json, jwant) != NULL, "--stats-json does not have the hypercalls as the guest made them",
+         "wanted %s in: %s", jwant, say_text(json));
+    RULE(strstr(json, "\"HYPERCALL\": 33") != NULL, "--stats-json does not count the hypercall exits", "%s",
+         say_text(json));
+    char why[200];
+    RULE(json_strict(json, jlen, why, sizeof why), "--stats-json is not JSON with pv's counts", "%s", why);
+    free(text);
+    free(json);
+    free(cap.buf);
+    vmm_free(v);
+    elf_free(&img);
+}
+
 /* --- hostile batches --- */
 
 /* pvhostile.s: each bad batch or root refused with the ABI's reason, the
@@ -242,6 +298,7 @@ void suite_pv(void)
     CU_pSuite s = rule_suite("pv", NULL, guest_kernel_free);
     CU_add_test(s, "the test guests' hypercall numbers are isa/hypercalls.h's", test_numbers);
     CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, every policy, checker on", test_pvcalls);
+    CU_add_test(s, "--stats and --stats-json show the hypercalls by name, refusals and mmu_update entries", test_stats);
     CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons; the checker green", test_hostile);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
         static char names[GUEST_NWORKLOADS][140];
