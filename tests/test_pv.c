@@ -252,6 +252,29 @@ static void test_hostile(void)
     elf_free(&img);
 }
 
+/* pvsneak.s links, with its paging off, a frame it maps writable into its
+ * root, and uses it as a table with paging on: a declared guest still gets
+ * that frame write-protected when it becomes a table (vm->pt_validated
+ * spares only frames with no writable mapping remembered). */
+static void test_sneak(void)
+{
+    struct elf_image img;
+    if (!load_guest("pvsneak", &img))
+        return;
+    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+        char who[120];
+        snprintf(who, sizeof who, "pvsneak.s under pv, %s shadows, checker on",
+                 shadow_policy_name((enum shadow_policy)p));
+        struct guest_end e;
+        run_small(&img, "pv", (enum shadow_policy)p, &e);
+        expect_all_held(&e, 4, who);
+        RULE(e.stats.write_protects >= 1, "a frame linked behind the validator's back was not write-protected",
+             "%llu write-protected - %s", (unsigned long long)e.stats.write_protects, who);
+        guest_end_free(&e);
+    }
+    elf_free(&img);
+}
+
 /* --- an unmodified guest under pv is trap-and-emulate --- */
 
 static void check_workload(const struct guest_workload *w)
@@ -300,6 +323,7 @@ void suite_pv(void)
     CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, every policy, checker on", test_pvcalls);
     CU_add_test(s, "--stats and --stats-json show the hypercalls by name, refusals and mmu_update entries", test_stats);
     CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons; the checker green", test_hostile);
+    CU_add_test(s, "pvsneak.s: a table linked with paging off is still write-protected for a pv guest", test_sneak);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
         static char names[GUEST_NWORKLOADS][140];
         snprintf(names[i], sizeof names[i],
