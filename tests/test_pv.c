@@ -240,6 +240,13 @@ static void test_hostile(void)
              (unsigned long long)e.stats.mmu_entries, who);
         guest_end_free(&e);
     }
+    /* without the checker, which turns chained emulation off (dispatch.c):
+     * an mtcr ptb right after another privileged instruction is refused too */
+    struct guest_run u = {.image = &img, .isa = ISA_PG, .technique = "pv", .policy = SHADOW_CACHE};
+    struct guest_end q;
+    guest_run_vmm(&u, &q);
+    expect_all_held(&q, 40, "pvhostile.s under pv, cache shadows, checker off (chained emulation on)");
+    guest_end_free(&q);
     /* and the checker still catches a VMM that maps the guest's last frame
      * to another's, under pv as under trap-and-emulate */
     struct guest_run c = {.image = &img, .isa = ISA_PG, .technique = "pv", .policy = SHADOW_CACHE, .check = true,

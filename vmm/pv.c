@@ -390,6 +390,10 @@ static bool ptb_refused(struct vm *vm, const struct vm_exit *x)
 
 static void pv_exit(struct vm *vm, const struct vm_exit *x)
 {
+    /* Chained emulation (dispatch.c) would run a declared guest's next
+     * privileged instruction - an mtcr ptb - past ptb_refused. */
+    if (vm->pt_validated)
+        vm->chain_end = 0;
     if (x->reason == EXIT_TRAP && !vm_user(vm)) {
         if (CAUSE_CODE(x->cause) == CAUSE_HYPERCALL) {
             hypercall(vm, x->addr);

@@ -163,8 +163,10 @@ _start: la      t0, early
         hcall   a0, HC_SET_PTB
         li      a1, HCE_MAPPED_WRITABLE
         call    check_error             # 34 35
-        # mtcr ptb of the same: the privileged-instruction trap
+        # mtcr ptb of the same: the privileged-instruction trap, also
+        # right after another privileged instruction (no chained emulation)
         li      t0, DATA2
+        mtcr    scratch, t0
 bad_mtcr: mtcr  ptb, t0
         li      a0, 4
         li      a1, CAUSE_PRIV
