@@ -106,6 +106,15 @@ static void put_word(struct vm *vm, uint32_t gpa, uint32_t v)
     vm_guest_write(vm, gpa, b, 4);
 }
 
+/* The shared area's frames (one or two) as writable mappings. */
+static void shared_count(struct pv *p, int sign)
+{
+    uint32_t f = p->shared >> PAGE_SHIFT, l = (p->shared + SH_SIZE - 1) >> PAGE_SHIFT;
+    p->wmaps[f] += (uint32_t)sign;
+    if (l != f)
+        p->wmaps[l] += (uint32_t)sign;
+}
+
 /* --- trap delivery --- */
 
 /* The hardware's half of the trap on the virtual CPU (as trap_deliver),
@@ -307,8 +316,17 @@ static void hypercall(struct vm *vm, uint32_t w)
             refuse(vm, p, rd, 0xffffffffu, HCE_BAD_REQUEST);
             break;
         }
+        /* The VMM writes the area (trap delivery): to the rules it is a
+         * writable mapping of its frames, which no page table may be. */
+        if (p->known[arg >> PAGE_SHIFT] || p->known[(arg + SH_SIZE - 1) >> PAGE_SHIFT]) {
+            refuse(vm, p, rd, 0xffffffffu, HCE_PT_WRITABLE);
+            break;
+        }
+        if (p->has_shared)
+            shared_count(p, -1);
         p->shared = arg;
         p->has_shared = true;
+        shared_count(p, 1);
         vm->pt_validated = true;
         break;
     case HC_IRET:
@@ -390,6 +408,10 @@ static bool ptb_refused(struct vm *vm, const struct vm_exit *x)
 
 static void pv_exit(struct vm *vm, const struct vm_exit *x)
 {
+    /* Chained emulation (dispatch.c) would run a declared guest's next
+     * privileged instruction - an mtcr ptb - past ptb_refused. */
+    if (vm->pt_validated)
+        vm->chain_end = 0;
     if (x->reason == EXIT_TRAP && !vm_user(vm)) {
         if (CAUSE_CODE(x->cause) == CAUSE_HYPERCALL) {
             hypercall(vm, x->addr);

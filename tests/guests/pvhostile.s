@@ -5,7 +5,7 @@
 # everything else as it was and the VM running.  Then a good batch, which
 # must still work.  One character per check ('.' holds, 'X' not), then
 # halt (the hypercall) with the number of failures: under --technique pv,
-# 40 dots and 0.  tests/test_pv.c runs it with the isolation checker on.
+# 45 dots and 0.  tests/test_pv.c runs it with the isolation checker on.
 
         .include "../../guest-os/kernel/param.s"
         .include "hypercalls.inc"
@@ -19,6 +19,7 @@
         .equ MEM, 0x100000              # guest memory: 1 MiB
         .equ NPAGES, 256
         .equ FOREIGN, 0x10000000        # a frame far outside it
+        .equ SHARED2, 0xf0000           # a second shared area, mapped read-only
         .equ PTE_RWX, 0x6f              # V R W X A D
         .equ PTE_RO, 0x23               # V R A
 
@@ -48,6 +49,9 @@ _start: la      t0, early
         sw      t1, 4(t0)
         li      t1, L2B|PTE_RO
         sw      t1, 8(t0)
+        li      t0, L2+4*(SHARED2>>PAGE_SHIFT)
+        li      t1, SHARED2|PTE_RO
+        sw      t1, 0(t0)
         li      t0, ROOT
         li      t1, L2|PTE_V
         sw      t1, 0(t0)
@@ -163,8 +167,10 @@ _start: la      t0, early
         hcall   a0, HC_SET_PTB
         li      a1, HCE_MAPPED_WRITABLE
         call    check_error             # 34 35
-        # mtcr ptb of the same: the privileged-instruction trap
+        # mtcr ptb of the same: the privileged-instruction trap, also
+        # right after another privileged instruction (no chained emulation)
         li      t0, DATA2
+        mtcr    scratch, t0
 bad_mtcr: mtcr  ptb, t0
         li      a0, 4
         li      a1, CAUSE_PRIV
@@ -173,13 +179,36 @@ bad_mtcr: mtcr  ptb, t0
         li      a1, ROOT
         call    check                   # 37 still the old root
 
+        # the shared area is the VMM's writable mapping: not on a table,
+        # and its frame cannot become one (SHARED2 is mapped read-only)
+        li      a0, L2
+        hcall   a0, HC_SET_SHARED
+        li      a1, HCE_PT_WRITABLE
+        call    check_error             # 38 39
+        li      a0, SHARED2
+        hcall   a0, HC_SET_SHARED
+        li      a1, SHARED2
+        call    check                   # 40 no result: a0 as it was
+        li      a0, 1
+        li      a1, ROOT+4*4
+        li      a2, SHARED2|PTE_V
+        call    batch1
+        li      a1, 0
+        call    check                   # 41
+        li      t0, SHARED2
+        lw      a0, SH_ERROR(t0)
+        li      a1, HCE_MAPPED_WRITABLE
+        call    check                   # 42 the reason, in the area now in use
+        li      a0, SHARED
+        hcall   a0, HC_SET_SHARED       # back, for the handler
+
         # the VM goes on: a good batch links L2B at VA 0x00400000
         li      a0, 1
         li      a1, ROOT+4
         li      a2, L2B|PTE_V
         call    batch1
         li      a1, 1
-        call    check                   # 38
+        call    check                   # 43
         hcall   zero, HC_FLUSH
         li      t0, 0x00400000
         li      t1, 0x77
@@ -187,11 +216,11 @@ bad_mtcr: mtcr  ptb, t0
         li      t0, DATA
         lw      a0, 16(t0)
         li      a1, 0x77
-        call    check                   # 39
+        call    check                   # 44
         li      t0, MEM-PAGE            # touch the last frame (the injected bugs' target)
         lw      a0, 0(t0)
         li      a1, 0
-        call    check                   # 40
+        call    check                   # 45
         call    finish
 
 # batch1(a1 = entry address, a2 = value); batch2(a0 = 2, a1, a2, a3, a4):
