@@ -56,6 +56,8 @@ _start:
         la      t0, kernel_pt           # paging on: everything stays where it was,
         lw      t0, 0(t0)               # since the kernel is identity mapped
         .if PARAVIRT
+        la      t1, cur_ptb             # (ptpool.s: remembered, never asked for)
+        sw      t0, 0(t1)
         hcall   t0, HC_SET_PTB          # the hypervisor checks the tables now
         la      t1, shared              # no hypercall turns paging on: an iret does,
         li      t0, SR_PS | SR_PG       # with PG in the status it sets (S = PS = 1,

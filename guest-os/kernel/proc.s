@@ -33,7 +33,10 @@ proc_end:
 #   disk, idle until the disk interrupt; if nobody can ever run again, the
 #   kernel has a bug (init would have halted the machine): panic.
 schedule:
-        call    assert_supervisor       # the scheduler trusts the status word: check it
+        .if !PARAVIRT                   # pv: a status call here would be an exit on every
+        call    assert_supervisor       # schedule; irq_save checks the status every irq call
+        .endif                          # returns instead (and the boot checks once).  Else:
+                                        # the scheduler trusts the status word: check it
         la      t0, current
         lw      t0, 0(t0)               # t0: the slot looked at
         bnez    t0, 1f
@@ -93,8 +96,10 @@ run:
         sw      t0, P_STATE(a0)
         lw      t1, P_PT(a0)
         .if PARAVIRT
-        hcall   t0, HC_GET_PTB
-        beq     t0, t1, 1f
+        la      t2, cur_ptb             # pv: the kernel remembers what it set, rather
+        lw      t0, 0(t2)               # than asking (get_ptb: an exit on every
+        beq     t0, t1, 1f              # return to user mode)
+        sw      t1, 0(t2)
         hcall   t1, HC_SET_PTB          # new address space; TLB flushed
         .else
         rdptb   t0
@@ -266,6 +271,8 @@ proc_exit:
         hcall   zero, HC_FLUSH          # R[zero] = 0: the whole TLB
         la      t0, kernel_pt
         lw      t0, 0(t0)
+        la      t1, cur_ptb
+        sw      t0, 0(t1)
         hcall   t0, HC_SET_PTB
         lw      a0, P_PT(s0)
         call    uvm_free_l1             # ptpool.s

@@ -25,6 +25,10 @@
 # was a level-1 table must not come back as a level-2 one, whose entries
 # it would check as links to tables.
 
+        .data
+        .align  4
+cur_ptb:        .word   0       # what the last set_ptb set: the kernel knows its own
+                                # ptb, so it never spends a get_ptb on it
         .bss
         .align  4
 pt_used:        .space  PT_POOL_PAGES           # 1: the pool's frame i is a page table
