@@ -50,6 +50,7 @@
     X(bench_peers)                                                             \
     X(vmm)                                                                     \
     X(guest)                                                                   \
+    X(pvguest)                                                                 \
     X(equivalence)                                                             \
     X(critical)                                                                \
     X(valgrind)                                                                \
@@ -60,6 +61,7 @@
     X(vmstep)                                                                  \
     X(hybrid)                                                                  \
     X(bt)                                                                      \
+    X(pv)                                                                      \
     X(exitpath)                                                                \
     X(vmon)                                                                    \
     X(vmon_tty)                                                                \

@@ -47,6 +47,13 @@ static void guest_status_written(void *ctx, uint32_t old, uint32_t now)
         vm->mmu->activate(vm);
 }
 
+void interp_write_status(struct vm *vm, uint32_t v)
+{
+    uint32_t old = vm->cpu.cr[CR_STATUS];
+    vm->cpu.cr[CR_STATUS] = v & SR_WRITABLE;
+    guest_status_written(vm, old, vm->cpu.cr[CR_STATUS]);
+}
+
 /* The guest wrote ptb: its shadow root changes. */
 static void guest_ptb_written(void *ctx)
 {

@@ -11,8 +11,11 @@
 void reflect_trap(struct vm *vm, uint32_t cause, uint32_t badaddr)
 {
     /* The hardware's half of the trap (isa/sensitive.h), on the virtual
-     * CPU: its pc is on the real CPU, its control registers here. */
-    if (!trap_deliver(vcpu_live(vm), &vm->cpu, cause, badaddr)) {
+     * CPU: its pc is on the real CPU, its control registers here; or the
+     * technique's, for a guest that registered a handler with it. */
+    bool ok = vm->tech->deliver ? vm->tech->deliver(vm, cause, badaddr)
+                                : trap_deliver(vcpu_live(vm), &vm->cpu, cause, badaddr);
+    if (!ok) {
         vm->state = VM_DOUBLE_FAULT;
         vm->exit_value = cause;
         return;

@@ -9,8 +9,9 @@
  * wrote ptb, not the shadow pager.
  *
  * The CPU techniques are trap-and-emulate (dispatch.c), hybrid
- * (hybrid.c, which interprets virtual supervisor mode) and binary
- * translation (bt.c, which runs it from translated code); memory has one,
+ * (hybrid.c, which interprets virtual supervisor mode), binary
+ * translation (bt.c, which runs it from translated code) and pv (pv.c,
+ * which answers a paravirtualized kernel's hypercalls); memory has one,
  * shadow paging with its three policies (shadow.c).  docs/vmm.md
  * section 2 ("Adding a technique") says how to add another.
  */
@@ -69,6 +70,15 @@ struct vmm_technique {
     void (*guest_wrote)(struct vm *vm, uint32_t gpa, size_t len);
     /* Drop every host frame kept for the VM (a reboot, the VM freed). */
     void (*forget)(struct vm *vm);
+    /* Deliver a trap or interrupt into the guest at its current pc (a
+     * guest that asked for its traps elsewhere: paravirtualization, pv.c).
+     * False, touching nothing, for a double fault.  NULL: as the hardware
+     * does, to the guest's tvec (trap_deliver). */
+    bool (*deliver)(struct vm *vm, uint32_t cause, uint32_t badaddr);
+    /* Its own per-VM state (vm->tech_data): dropped at a reboot (reset)
+     * and freed with the VM (free).  NULL: it keeps none. */
+    void (*reset)(struct vm *vm);
+    void (*free)(struct vm *vm);
 };
 
 /* How a VM's memory is virtualized: what the real MMU walks for it. */
@@ -114,6 +124,7 @@ const struct vmm_mmu *vmm_mmu_find(const char *name);
 extern const struct vmm_technique trap_and_emulate;
 extern const struct vmm_technique hybrid;
 extern const struct vmm_technique binary_translation;
+extern const struct vmm_technique paravirt;
 extern const struct vmm_mmu shadow_paging;
 
 #endif

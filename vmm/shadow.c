@@ -189,7 +189,12 @@ static struct spage *create(struct vm *vm, uint32_t key, int level, int role)
      * which stays empty (every access through it bus-errors). */
     if (role != ROLE_PHYS && sh->pt_count[key]++ == 0) {
         note_traced(vm->vmm, vm, key, true);
-        if (key < vm->nframes && !(vm->vmm->cfg.inject & INJECT_NO_WRITE_PROTECT))
+        /* A guest whose tables its technique validates (vm->pt_validated)
+         * maps none of them writable: the walk and its TLB flush are
+         * spared, unless writable mappings of the frame are remembered
+         * (a table it linked behind the validator's back, with paging off). */
+        if (key < vm->nframes && !(vm->vmm->cfg.inject & INJECT_NO_WRITE_PROTECT) &&
+            (!vm->pt_validated || sh->rhead[key]))
             write_protect(vm, key);
     }
     return sp;

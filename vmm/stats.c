@@ -4,8 +4,26 @@
  */
 #include <inttypes.h>
 
+#include "hypercalls.h"
 #include "json_out.h"
 #include "vmm_impl.h"
+
+/* The hypercalls' names by number (isa/hypercalls.h); slot 0 counts the
+ * numbers there is no call for. */
+static const char *const hypercall_names[VM_HYPERCALL_SLOTS] = {
+    [0] = "unknown",
+#define X(NAME, n, name, desc) [n] = name,
+    ISA_HYPERCALLS(X)
+#undef X
+};
+
+static uint64_t total_hypercalls(const struct vm_stats *s)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < VM_HYPERCALL_SLOTS; i++)
+        n += s->hypercalls[i];
+    return n;
+}
 
 static const char *const exit_names[VMX_COUNT] = {
 #define X(name, desc) [VMX_##name] = #name,
@@ -64,6 +82,18 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
         }
     fprintf(f, "%s\n", any ? "" : "none");
     fprintf(f, "  interrupts          %" PRIu64 " delivered\n", s->interrupts);
+    if (total_hypercalls(s)) { /* a paravirtualized guest's (pv.c) */
+        fprintf(f, "  hypercalls          %" PRIu64 " answered:", total_hypercalls(s));
+        for (int i = 1, any = 0; i <= VM_HYPERCALL_SLOTS; i++) {
+            int k = i % VM_HYPERCALL_SLOTS; /* the unknown numbers last */
+            if (s->hypercalls[k] && hypercall_names[k]) {
+                fprintf(f, "%s %s %" PRIu64, any ? "," : "", hypercall_names[k], s->hypercalls[k]);
+                any = 1;
+            }
+        }
+        fprintf(f, "\n                      %" PRIu64 " refused, %" PRIu64 " page-table entries by mmu_update\n",
+                s->hc_refused, s->mmu_entries);
+    }
     fprintf(f, "  shadow (%s)     %" PRIu64 " tables built, %" PRIu64 " reused, %" PRIu64 " dropped, %" PRIu64
                " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
             shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
@@ -95,7 +125,16 @@ static void json_vm(const struct vm *vm, FILE *f)
             fprintf(f, "%s\"%s\": %" PRIu64, any ? ", " : "", isa_insns[op].mnem, s->emulated_by_op[op]);
             any = true;
         }
-    fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n     ", s->interrupts);
+    fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n     \"hypercalls\": {", s->interrupts);
+    for (int i = 1, any = 0; i <= VM_HYPERCALL_SLOTS; i++) {
+        int k = i % VM_HYPERCALL_SLOTS;
+        if (hypercall_names[k]) {
+            fprintf(f, "%s\"%s\": %" PRIu64, any ? ", " : "", hypercall_names[k], s->hypercalls[k]);
+            any = 1;
+        }
+    }
+    fprintf(f, "}, \"hypercalls_refused\": %" PRIu64 ", \"mmu_entries\": %" PRIu64 ",\n     ", s->hc_refused,
+            s->mmu_entries);
     silent_log_json(f, &s->silent);
     fprintf(f, ",\n");
     fprintf(f, "     \"page_faults\": {\"hidden\": %" PRIu64 ", \"tracing\": %" PRIu64 ", \"true\": %" PRIu64 "},\n",

@@ -86,6 +86,8 @@ static void vm_free(struct vm *vm)
 {
     if (!vm)
         return;
+    if (vm->tech && vm->tech->free)
+        vm->tech->free(vm);
     vm->mmu->free(vm); /* its shadow frames go back to its reservation... */
     if (vm->tech && vm->tech->forget)
         vm->tech->forget(vm); /* after the shadows that map its code frames */
@@ -299,6 +301,8 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
         return false;
     }
     disk_attach(&vm->dev.disk, disk);
+    if (vm->tech->reset)
+        vm->tech->reset(vm);
     vm->mmu->reset(vm);
     if (vm->tech->forget)
         vm->tech->forget(vm);

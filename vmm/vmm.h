@@ -150,7 +150,8 @@ struct vmm_violation {
     X(PF_TRUE,    "true page fault (reflected)")                               \
     X(TIMER,      "real timer (scheduler, virtual devices)")                  \
     X(LIMIT,      "instruction limit")                                        \
-    X(TRANSLATED, "code translated (binary translation)")
+    X(TRANSLATED, "code translated (binary translation)")                     \
+    X(HYPERCALL,  "hypercall answered (paravirtualization)")
 
 enum vmm_exit_kind {
 #define X(name, desc) VMX_##name,
@@ -159,6 +160,7 @@ enum vmm_exit_kind {
     VMX_COUNT
 };
 
+#define VM_HYPERCALL_SLOTS 16 /* hypercall numbers counted one by one (pv.c checks they fit) */
 struct vm_stats {
     uint64_t exits[VMX_COUNT];
     uint64_t emulated_by_op[OP_COUNT]; /* emulated instructions by opcode */
@@ -181,6 +183,13 @@ struct vm_stats {
     uint64_t bt_invalidations;/* guest writes that reset translated words */
     uint64_t bt_data;         /* guest loads and stores to code frames, emulated */
     uint64_t bt_drops;        /* times every translation was dropped (the limit reached) */
+    /* Paravirtualization (pv.c): hypercalls answered, by number
+     * (isa/hypercalls.h; [0] counts numbers there is no call for), each
+     * also an exit VMX_HYPERCALL; the page-table entries mmu_update wrote;
+     * the calls refused (R[rd] = -1, the reason in the shared area). */
+    uint64_t hypercalls[VM_HYPERCALL_SLOTS];
+    uint64_t mmu_entries;
+    uint64_t hc_refused;
     struct silent_log silent; /* the guest's sensitive instructions that ran directly in user mode
                                * without trapping: where it was lied to (the real machine records
                                * them here while the VM runs, vm_enter) */

@@ -104,6 +104,13 @@ struct vm {
      * interpreter ran it): the isolation checker looks before it runs
      * directly again. */
     bool unchecked;
+    /* The CPU technique's own state (seams.h: its reset and free), or NULL. */
+    void *tech_data;
+    /* The guest's page tables change only through validated updates its
+     * technique writes with vm_guest_write (paravirtualization, pv.c):
+     * no leaf it may use maps one of them writable, so the shadow pager
+     * need not write-protect a frame when it becomes a traced table. */
+    bool pt_validated;
     struct devices dev;     /* virtual timer, console, disk */
     struct dma dma;         /* guest-physical memory, for devices and the walker */
     /* As the machine's dev_quiet (isa/machine_impl.h), for the virtual
@@ -234,6 +241,8 @@ void reflect_interrupts(struct vm *vm);
  * isa_decode's of the trapping word) at the guest's pc. */
 void interp_exec(struct vm *vm, const struct isa_fields *f);
 bool interp_has_routine(enum op op);
+/* Write the virtual status as mtcr status does (a hypercall's iret, irq). */
+void interp_write_status(struct vm *vm, uint32_t v);
 /* One guest instruction done by the VMM. */
 void vm_retire_emulated(struct vm *vm, enum op op);
 
