@@ -74,7 +74,7 @@ static void nothing_delivered(struct rig *r, uint32_t status)
 
 /* --- every exception exits --------------------------------------------------- */
 
-enum kind { K_SYSCALL, K_BREAK, K_ILLEGAL, K_PRIV, K_MIS_LOAD, K_MIS_STORE, K_MIS_JALR, K_DIVZERO,
+enum kind { K_SYSCALL, K_BREAK, K_HCALL, K_ILLEGAL, K_PRIV, K_MIS_LOAD, K_MIS_STORE, K_MIS_JALR, K_DIVZERO,
             K_BUS_LOAD, K_BUS_STORE, K_BUS_FETCH, K_PF_LOAD, K_PF_STORE, K_PF_FETCH };
 
 struct hcase {
@@ -90,6 +90,7 @@ struct hcase {
 static const struct hcase hcases[] = {
     {"syscall", K_SYSCALL, CAUSE_SYSCALL, false, ACCESS_READ, false},
     {"break", K_BREAK, CAUSE_BREAK, false, ACCESS_READ, false},
+    {"hcall", K_HCALL, CAUSE_HYPERCALL, false, ACCESS_READ, false},
     {"illegal", K_ILLEGAL, CAUSE_ILLEGAL, false, ACCESS_READ, false},
     {"privileged (mfcr)", K_PRIV, CAUSE_PRIV, false, ACCESS_READ, false},
     {"misaligned load", K_MIS_LOAD, CAUSE_MISALIGNED | U, true, ACCESS_READ, false},
@@ -130,6 +131,7 @@ static void run_hcase(const struct hcase *c, enum isa_variant v)
     switch (c->kind) {
     case K_SYSCALL: word = enc(OP_SYSCALL, 0, 0, 0, 0); break;
     case K_BREAK: word = enc(OP_BREAK, 0, 0, 0, 0); break;
+    case K_HCALL: word = enc(OP_HCALL, 6, 0, 0, 3); break; /* r6 is its register: left alone */
     case K_ILLEGAL: word = 0xff000000u; break;
     case K_PRIV: word = enc(OP_MFCR, 6, 0, 0, CR_SCRATCH); break;
     case K_MIS_LOAD: word = enc(OP_LW, 6, 5, 0, 2), addr = 0x8002; break;
@@ -413,9 +415,9 @@ static void test_exit_controls_per_cause(void)
 static void test_exit_controls_refused(void)
 {
     char err[200] = "";
-    struct machine_config cfg = {.mem_size = RIG_MEM, .isa = ISA_PG, .exits = EXIT_ON(9)};
+    struct machine_config cfg = {.mem_size = RIG_MEM, .isa = ISA_PG, .exits = EXIT_ON(10)};
     CU_ASSERT_PTR_NULL(machine_new(&cfg, err, sizeof err));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exit controls 0x00000200"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exit controls 0x00000400"));
     cfg.exits = EXIT_ON(CAUSE_DISK) | EXIT_ON(CAUSE_BUS_ERROR);
     struct machine *m = machine_new(&cfg, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL(m);

@@ -643,6 +643,8 @@ static int write_outputs(const struct opts *o, const char *tmp, struct vexp_cell
             vexp_write_matrix_table(f, cells, n);
             fputs("\n## Exits, page faults and shadow tables\n\n", f);
             vexp_write_exits_table(f, cells, n);
+            fputs("\n## Translation and hypercalls (binary translation, paravirtualization)\n\n", f);
+            vexp_write_remedies_table(f, cells, n);
         }
     }
     for (int i = 0; i < nplots; i++) {

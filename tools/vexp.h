@@ -115,6 +115,9 @@ void vexp_write_json(FILE *f, const struct vexp_cell *cells, int n, int runs);
 /* The two tables of matrix.md: the matrix, and exits and faults. */
 void vexp_write_matrix_table(FILE *f, const struct vexp_cell *cells, int n);
 void vexp_write_exits_table(FILE *f, const struct vexp_cell *cells, int n);
+/* The counts of binary translation and paravirtualization, for the cells
+ * that have some. */
+void vexp_write_remedies_table(FILE *f, const struct vexp_cell *cells, int n);
 
 /* vexp_plot.c: the plots' files, made by gnuplot in the scratch directory
  * tmp: each name (e.g. "slowdown.svg") with its contents, malloc'd.

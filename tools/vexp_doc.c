@@ -4,6 +4,7 @@
  *
  *   <!-- vexp:matrix -->         (a line of its own) the matrix table
  *   <!-- vexp:exits -->          the exits, page faults and shadow tables
+ *   <!-- vexp:remedies -->       translation and hypercall counts (bt, pv)
  *   <!-- vexp:plots -->          links to the plots
  *   <!-- vexp:include PATH -->   the file PATH (another tool's output), or
  *                                a note that it is not there
@@ -36,6 +37,8 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
         vexp_write_matrix_table(f, cells, n);
     else if (strncmp(p, "exits -->", 9) == 0)
         vexp_write_exits_table(f, cells, n);
+    else if (strncmp(p, "remedies -->", 12) == 0)
+        vexp_write_remedies_table(f, cells, n);
     else if (strncmp(p, "plots -->", 9) == 0) {
         if (!have_plots)
             fputs("*(No plots: gnuplot was not there when this was generated.)*\n", f);
@@ -69,7 +72,7 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
             free(t);
         }
     } else {
-        snprintf(why, len, "no such marker (matrix, exits, plots, include PATH, include-code PATH)");
+        snprintf(why, len, "no such marker (matrix, exits, remedies, plots, include PATH, include-code PATH)");
         return false;
     }
     return true;

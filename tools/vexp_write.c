@@ -402,13 +402,40 @@ static bool exit_key(const char *k)
            (strncmp(k, "shadow.", 7) == 0) || strstr(k, "interpret") != NULL;
 }
 
-void vexp_write_exits_table(FILE *f, const struct vexp_cell *cells, int n)
+/* The counts of the remedies' table: binary translation's and the
+ * hypercalls of paravirtualization. */
+static bool remedy_key(const char *k)
+{
+    return strncmp(k, "translation.", 12) == 0 || strncmp(k, "hypercalls", 10) == 0 ||
+           strcmp(k, "mmu_entries") == 0;
+}
+
+/* A table of the VMM cells and the counts keep() takes, without columns
+ * that are zero in every row shown; only_some: the rows with a count
+ * that is not zero (a technique's own counts are zero under the others). */
+static void counts_table(FILE *f, const struct vexp_cell *cells, int n, bool (*keep)(const char *), bool only_some)
 {
     const char *all[VEXP_MAX_COUNTS * 4], *keys[VEXP_MAX_COUNTS * 4];
+    bool row[n > 0 ? n : 1];
     int na = vexp_columns(cells, n, all, (int)(sizeof all / sizeof *all)), nk = 0;
-    for (int i = 0; i < na; i++)
-        if (exit_key(all[i]))
-            keys[nk++] = all[i];
+    for (int i = 0; i < n; i++) {
+        row[i] = !vexp_native(&cells[i]);
+        bool some = false;
+        for (int k = 0; k < na && only_some && row[i]; k++) {
+            const char *v = keep(all[k]) ? vexp_count(&cells[i].r, all[k]) : NULL;
+            some |= v && strtod(v, NULL) != 0;
+        }
+        row[i] &= some || !only_some;
+    }
+    for (int k = 0; k < na; k++) {
+        bool some = !only_some;
+        for (int i = 0; i < n && !some; i++) {
+            const char *v = row[i] && keep(all[k]) ? vexp_count(&cells[i].r, all[k]) : NULL;
+            some = v && strtod(v, NULL) != 0;
+        }
+        if (keep(all[k]) && some)
+            keys[nk++] = all[k];
+    }
     fputs("| workload | ISA | technique | shadow |", f);
     for (int k = 0; k < nk; k++)
         fprintf(f, " %s |", keys[k]);
@@ -418,7 +445,7 @@ void vexp_write_exits_table(FILE *f, const struct vexp_cell *cells, int n)
     fputc('\n', f);
     for (int i = 0; i < n; i++) {
         const struct vexp_cell *c = &cells[i];
-        if (vexp_native(c))
+        if (!row[i])
             continue;
         md_key(f, c);
         for (int k = 0; k < nk; k++) {
@@ -427,4 +454,11 @@ void vexp_write_exits_table(FILE *f, const struct vexp_cell *cells, int n)
         }
         fputc('\n', f);
     }
+}
+
+void vexp_write_exits_table(FILE *f, const struct vexp_cell *cells, int n) { counts_table(f, cells, n, exit_key, false); }
+
+void vexp_write_remedies_table(FILE *f, const struct vexp_cell *cells, int n)
+{
+    counts_table(f, cells, n, remedy_key, true);
 }
