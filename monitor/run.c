@@ -270,10 +270,15 @@ enum mon_stop mon_run(struct monitor *mon, uint64_t n, uint32_t *hit)
             /* warn.c's breakpoint on a sensitive instruction: over it, and on */
             struct report_view was = mon_view(mon);
             uint32_t at = *hit;
+            /* the machine's own count says whether it ran silently: binary
+             * translation patches it to trap, and then it did not */
+            struct vm *vm = mon_vm(mon);
+            uint64_t silent = vm ? vm_stats(vm)->silent.total : 0;
             machine_break_del(mon->m, at);
             why = slice(mon, 1, hit);
             machine_break_add(mon->m, at);
-            mon_warn_sensitive(mon, &was);
+            if (!vm || vm_stats(vm)->silent.total > silent)
+                mon_warn_sensitive(mon, &was);
         }
         uint64_t done = instret(mon) - before;
         mon->steps += done;

@@ -381,7 +381,16 @@ void view_exit(FILE *f, struct vm *vm, const struct report_view *before, const s
     report_where(before, x->pc, where, sizeof where);
     if (x->reason == EXIT_TRAP && (x->cause & CAUSE_FETCH) && x->addr == x->pc)
         snprintf(insn, sizeof insn, "(its fetch faulted)");
-    else if (x->reason == EXIT_TRAP)
+    else if (x->reason == EXIT_TRAP && CAUSE_CODE(x->cause) == CAUSE_ILLEGAL) {
+        /* binary translation: the real CPU fetched a trap word from the
+         * translation cache; the guest's own word is what it ran */
+        char real[64];
+        report_fetch_text(before, x->pc, user_mode(before->crs), insn, sizeof insn);
+        report_insn_text(x->insn, x->pc, real, sizeof real);
+        size_t n = strlen(insn);
+        if (strcmp(real, insn) != 0 && n + 1 < sizeof insn)
+            snprintf(insn + n, sizeof insn - n, " (the translation has a trap word there)");
+    } else if (x->reason == EXIT_TRAP)
         report_insn_text(x->insn, x->pc, insn, sizeof insn);
     else
         report_fetch_text(before, x->pc, user_mode(before->crs), insn, sizeof insn);

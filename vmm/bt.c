@@ -138,8 +138,11 @@ static bool ends_block(enum op op)
 /* Translate the block at word w of page p: follow it until a control
  * transfer, the guest's own illegal word, a word translated already or
  * the page's end. */
+/* Translate the block at word w of p's page: the decision says how many
+ * words it took (before) and how many of them were patched (after). */
 static void translate(struct vm *vm, struct tc_page *p, uint32_t w)
 {
+    uint64_t patched = vm->st.bt_patched;
     uint32_t guest[PT_ENTRIES], out[PT_ENTRIES];
     uint32_t j = w;
     vm_guest_read(vm, (p->gfn << PAGE_SHIFT) + 4 * w, guest + w, 4 * (PT_ENTRIES - w));
@@ -161,6 +164,8 @@ static void translate(struct vm *vm, struct tc_page *p, uint32_t w)
     if (!code_frame_write(vm->vmm, (p->hfn << PAGE_SHIFT) + 4 * w, out + w, 4 * (j - w)))
         vm_fail(vm, "VMM bug: a translation cache page in host frame 0x%x that is no code frame", p->hfn);
     vm->st.bt_blocks++;
+    vm->dec.before = j - w;
+    vm->dec.after = (uint32_t)(vm->st.bt_patched - patched);
 }
 
 static void guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
@@ -235,6 +240,7 @@ static bool tc_exit(struct vm *vm, const struct vm_exit *x)
     if (!bit(p->translated, w)) {
         vm->st.exits[VMX_TRANSLATED]++;
         vm->dec.kind = VMX_TRANSLATED;
+        vm->dec.gva = x->pc;
         translate(vm, p, w);
     } else if (bit(p->patched, w)) {
         /* the guest's own instruction, from guest memory */

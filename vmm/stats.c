@@ -194,6 +194,10 @@ void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len)
     case VMX_PF_TRUE:
         MORE(": %s at va 0x%08x", isa_cause_name(d->cause), d->gva);
         break;
+    case VMX_TRANSLATED:
+        MORE(": the block at va 0x%08x, %u instruction%s, %u patched to trap", d->gva, d->before,
+             d->before == 1 ? "" : "s", d->after);
+        break;
     default:
         break;
     }

@@ -209,7 +209,9 @@ struct vmm_decision {
     uint32_t gva;             /* page faults: the guest-virtual address */
     uint32_t gpa;             /* PF_TRACING: the guest entry written; PF_HIDDEN: the guest leaf entry */
     uint32_t before, after;   /* PF_TRACING: the guest entry before and after the store;
-                               * PF_HIDDEN: the guest entry and the shadow entry made from it */
+                               * PF_HIDDEN: the guest entry and the shadow entry made from it;
+                               * TRANSLATED: the block's instructions and how many were patched
+                               * (gva: where it starts) */
     uint32_t interrupt;       /* a virtual interrupt delivered after the exit (its cause), or 0 */
     bool paging_off;          /* PF_HIDDEN: the guest's paging is off: no guest entry (gpa and
                                * before say nothing), the shadow maps guest-physical memory */
