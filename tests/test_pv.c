@@ -161,6 +161,61 @@ static void test_pvcalls(void)
     elf_free(&img);
 }
 
+/* --- what the VMM says it did --- */
+
+/* The hypercall exits pvcalls.s makes, in order, as the exit hook sees them. */
+struct seen {
+    unsigned n;
+    uint32_t calls[8];
+    char first[160];
+};
+
+static bool see_hypercall(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    (void)vm;
+    (void)x;
+    struct seen *s = ctx;
+    if (d && d->kind == VMX_HYPERCALL && s->n < 8) {
+        if (s->n == 0)
+            vmm_decision_format(d, s->first, sizeof s->first);
+        s->calls[s->n++] = d->cause;
+    }
+    return false;
+}
+
+/* The exit hook (vmon's catch hypercall, --trace-exits) sees each answered
+ * call with its number; the decision reads "...: set_trap". */
+static void test_decisions(void)
+{
+    struct elf_image img;
+    if (!load_guest("pvcalls", &img))
+        return;
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .technique = "pv", .shadow_frames = 64};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 65 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "pvcalls", .mem_size = GUESTRUN_MEM, .image = &img,
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vmm_add_vm(v, &cfg, err, sizeof err));
+    struct seen s = {0};
+    vmm_set_exit_hook(v, VMM_HOOK_KIND(VMX_HYPERCALL), see_hypercall, &s);
+    vmm_run(v);
+    /* the source's first calls: set_trap, set_shared, status, irq, status, irq, status, get_ptb */
+    const uint32_t want[8] = {HC_SET_TRAP, HC_SET_SHARED, HC_STATUS, HC_IRQ, HC_STATUS, HC_IRQ, HC_STATUS, HC_GET_PTB};
+    RULE(s.n == 8 && memcmp(s.calls, want, sizeof want) == 0, "the exit hook does not see the hypercalls the guest made",
+         "%u seen, the first %u, %u, %u", s.n, s.calls[0], s.calls[1], s.calls[2]);
+    RULE(strcmp(s.first, "hypercall answered (paravirtualization): set_trap") == 0,
+         "the first hypercall's decision is not told by its name", "%s", s.first);
+    char buf[160];
+    vmm_decision_format(&(struct vmm_decision){.kind = VMX_HYPERCALL, .cause = 99}, buf, sizeof buf);
+    RULE(strcmp(buf, "hypercall answered (paravirtualization): no such call") == 0,
+         "a hypercall there is none of is not told so", "%s", buf);
+    free(cap.buf);
+    vmm_free(v);
+    elf_free(&img);
+}
+
 /* --- the stats --- */
 
 /* --stats and --stats-json (vm_stats_print, vmm_stats_json) show pvcalls.s's
@@ -404,6 +459,7 @@ void suite_pv(void)
     CU_pSuite s = rule_suite("pv", NULL, guest_kernel_free);
     CU_add_test(s, "the test guests' hypercall numbers are isa/hypercalls.h's", test_numbers);
     CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, every policy, checker on", test_pvcalls);
+    CU_add_test(s, "the exit hook sees each hypercall with its number, told by name", test_decisions);
     CU_add_test(s, "--stats and --stats-json show the hypercalls by name, refusals and mmu_update entries", test_stats);
     CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons; the checker green", test_hostile);
     CU_add_test(s, "pvsneak.s: a table linked with paging off is still write-protected for a pv guest", test_sneak);

@@ -293,6 +293,7 @@ static void hypercall(struct vm *vm, uint32_t w)
     vm->st.hypercalls[n < VM_HYPERCALL_SLOTS ? n : 0]++;
     vm->dec.kind = VMX_HYPERCALL;
     vm->dec.op = OP_HCALL;
+    vm->dec.cause = n;
 
     if (n == HC_IDLE && !devices_wait_ready(&vm->dev)) {
         vm->waiting_input = true; /* as wfi: undone, and done again when the guest next runs */

@@ -186,6 +186,10 @@ void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len)
     case VMX_PF_TRUE:
         MORE(": %s at va 0x%08x", isa_cause_name(d->cause), d->gva);
         break;
+    case VMX_HYPERCALL:
+        MORE(": %s", d->cause < VM_HYPERCALL_SLOTS && d->cause && hypercall_names[d->cause] ? hypercall_names[d->cause]
+                                                                                        : "no such call");
+        break;
     default:
         break;
     }
