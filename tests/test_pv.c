@@ -87,9 +87,13 @@ static bool load_guest(const char *name, struct elf_image *img)
     return ok;
 }
 
-static void run_small(const struct elf_image *img, const char *technique, enum shadow_policy p, struct guest_end *e)
+static const enum isa_variant isas[] = {ISA_PG, ISA_X86LIKE};
+#define NISAS (sizeof isas / sizeof *isas)
+
+static void run_small(const struct elf_image *img, enum isa_variant isa, const char *technique, enum shadow_policy p,
+                      struct guest_end *e)
 {
-    struct guest_run c = {.image = img, .isa = ISA_PG, .technique = technique, .policy = p, .check = true};
+    struct guest_run c = {.image = img, .isa = isa, .technique = technique, .policy = p, .check = true};
     guest_run_vmm(&c, e);
 }
 
@@ -127,11 +131,12 @@ static void test_pvcalls(void)
     struct elf_image img;
     if (!load_guest("pvcalls", &img))
         return;
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
         char who[120];
-        snprintf(who, sizeof who, "pvcalls.s under pv, %s shadows, checker on", shadow_policy_name((enum shadow_policy)p));
+        snprintf(who, sizeof who, "pvcalls.s under pv, %s, %s shadows, checker on", isa_variant_name(isas[p / SHADOW_NPOLICIES]),
+                 shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
-        run_small(&img, "pv", (enum shadow_policy)p, &e);
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
         expect_all_held(&e, 33, who);
         const struct vm_stats *s = &e.stats;
         uint64_t sum = 0;
@@ -153,7 +158,7 @@ static void test_pvcalls(void)
     }
     /* trap-and-emulate answers nothing: the hypercall is the kernel's own trap */
     struct guest_end t;
-    run_small(&img, "trap-and-emulate", SHADOW_CACHE, &t);
+    run_small(&img, ISA_PG, "trap-and-emulate", SHADOW_CACHE, &t);
     RULE(t.out && strcmp(t.out, "T\n") == 0 && t.state == VM_HALTED && t.value == 99,
          "under trap-and-emulate a hypercall must reach the guest's tvec, as on the bare machine",
          "output %s, state %s, value %u", say_text(t.out ? t.out : ""), vm_state_name(t.state), t.value);
@@ -282,12 +287,12 @@ static void test_hostile(void)
     struct elf_image img;
     if (!load_guest("pvhostile", &img))
         return;
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
         char who[120];
-        snprintf(who, sizeof who, "pvhostile.s under pv, %s shadows, checker on",
-                 shadow_policy_name((enum shadow_policy)p));
+        snprintf(who, sizeof who, "pvhostile.s under pv, %s, %s shadows, checker on",
+                 isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
-        run_small(&img, "pv", (enum shadow_policy)p, &e);
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
         expect_all_held(&e, 45, who);
         /* counted in the source: 12 refused batches, 2 refused roots, a
          * refused shared area; 3 entries applied */
@@ -324,12 +329,12 @@ static void test_sneak(void)
     struct elf_image img;
     if (!load_guest("pvsneak", &img))
         return;
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
         char who[120];
-        snprintf(who, sizeof who, "pvsneak.s under pv, %s shadows, checker on",
-                 shadow_policy_name((enum shadow_policy)p));
+        snprintf(who, sizeof who, "pvsneak.s under pv, %s, %s shadows, checker on",
+                 isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
-        run_small(&img, "pv", (enum shadow_policy)p, &e);
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
         expect_all_held(&e, 4, who);
         RULE(e.stats.write_protects >= 1, "a frame linked behind the validator's back was not write-protected",
              "%llu write-protected - %s", (unsigned long long)e.stats.write_protects, who);
@@ -458,10 +463,10 @@ void suite_pv(void)
 {
     CU_pSuite s = rule_suite("pv", NULL, guest_kernel_free);
     CU_add_test(s, "the test guests' hypercall numbers are isa/hypercalls.h's", test_numbers);
-    CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, every policy, checker on", test_pvcalls);
+    CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, both isas, every policy, checker on", test_pvcalls);
     CU_add_test(s, "the exit hook sees each hypercall with its number, told by name", test_decisions);
     CU_add_test(s, "--stats and --stats-json show the hypercalls by name, refusals and mmu_update entries", test_stats);
-    CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons; the checker green", test_hostile);
+    CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons, both isas; the checker green", test_hostile);
     CU_add_test(s, "pvsneak.s: a table linked with paging off is still write-protected for a pv guest", test_sneak);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
         static char names[GUEST_NWORKLOADS][140];
