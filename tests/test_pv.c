@@ -335,7 +335,7 @@ static void test_sneak(void)
                  isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
         run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
-        expect_all_held(&e, 4, who);
+        expect_all_held(&e, 5, who);
         RULE(e.stats.write_protects >= 1, "a frame linked behind the validator's back was not write-protected",
              "%llu write-protected - %s", (unsigned long long)e.stats.write_protects, who);
         guest_end_free(&e);

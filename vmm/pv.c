@@ -230,7 +230,8 @@ static enum hc_error update(struct vm *vm, struct pv *p, uint32_t a, uint32_t v)
             return err;
     }
     if (p->known[t] & PV_LEAF) {
-        if (maps_writable(old))
+        /* (not counted if the kernel wrote it with its paging off) */
+        if (maps_writable(old) && (old >> PAGE_SHIFT) < vm->nframes && p->wmaps[old >> PAGE_SHIFT])
             p->wmaps[old >> PAGE_SHIFT]--;
         if (maps_writable(v))
             p->wmaps[f]++;
