@@ -279,7 +279,7 @@ static void test_stats(void)
 /* --- hostile batches --- */
 
 /* pvhostile.s: each bad batch or root refused with the ABI's reason, the
- * entries before it applied, the VM going on (its own checks, 45 of them);
+ * entries before it applied, the VM going on (its own checks, 48 of them);
  * the isolation checker after every exit and the audit at the end find
  * nothing, under every policy. */
 static void test_hostile(void)
@@ -293,11 +293,11 @@ static void test_hostile(void)
                  isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
         run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
-        expect_all_held(&e, 45, who);
-        /* counted in the source: 12 refused batches, 2 refused roots, a
+        expect_all_held(&e, 48, who);
+        /* counted in the source: 13 refused batches, 2 refused roots, a
          * refused shared area; 3 entries applied */
-        RULE(e.stats.hc_refused == 15 && e.stats.mmu_entries == 3, "refusals or applied entries counted wrongly",
-             "%llu refused (15), %llu entries applied (3) - %s", (unsigned long long)e.stats.hc_refused,
+        RULE(e.stats.hc_refused == 16 && e.stats.mmu_entries == 3, "refusals or applied entries counted wrongly",
+             "%llu refused (16), %llu entries applied (3) - %s", (unsigned long long)e.stats.hc_refused,
              (unsigned long long)e.stats.mmu_entries, who);
         guest_end_free(&e);
     }
@@ -306,7 +306,7 @@ static void test_hostile(void)
     struct guest_run u = {.image = &img, .isa = ISA_PG, .technique = "pv", .policy = SHADOW_CACHE};
     struct guest_end q;
     guest_run_vmm(&u, &q);
-    expect_all_held(&q, 45, "pvhostile.s under pv, cache shadows, checker off (chained emulation on)");
+    expect_all_held(&q, 48, "pvhostile.s under pv, cache shadows, checker off (chained emulation on)");
     guest_end_free(&q);
     /* and the checker still catches a VMM that maps the guest's last frame
      * to another's, under pv as under trap-and-emulate */

@@ -224,6 +224,8 @@ static enum hc_error update(struct vm *vm, struct pv *p, uint32_t a, uint32_t v)
     if ((p->known[t] & PV_LEAF) && maps_writable(v) && (p->known[f] || f == t))
         return HCE_PT_WRITABLE;
     bool link = (p->known[t] & PV_ROOT) && (v & PTE_V) && !(p->known[f] & PV_LEAF);
+    if (link && f == t && maps_writable(v))
+        return HCE_PT_WRITABLE; /* a root linking itself: this entry is one of its leaves, writable */
     if (link) {
         enum hc_error err = leaf_check(vm, p, f);
         if (err)
