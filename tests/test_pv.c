@@ -343,6 +343,26 @@ static void test_sneak(void)
     elf_free(&img);
 }
 
+/* pvreuse.s: a table is a table only while something holds it - an
+ * unlinked leaf table may be mapped writable, a torn-down root that is not
+ * the ptb may come back as a leaf table (what a kernel's pool does). */
+static void test_reuse(void)
+{
+    struct elf_image img;
+    if (!load_guest("pvreuse", &img))
+        return;
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
+        char who[120];
+        snprintf(who, sizeof who, "pvreuse.s under pv, %s, %s shadows, checker on",
+                 isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
+        struct guest_end e;
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
+        expect_all_held(&e, 8, who);
+        guest_end_free(&e);
+    }
+    elf_free(&img);
+}
+
 /* --- an unmodified guest under pv is trap-and-emulate --- */
 
 static void check_workload(const struct guest_workload *w)
@@ -467,6 +487,7 @@ void suite_pv(void)
     CU_add_test(s, "the exit hook sees each hypercall with its number, told by name", test_decisions);
     CU_add_test(s, "--stats and --stats-json show the hypercalls by name, refusals and mmu_update entries", test_stats);
     CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons, both isas; the checker green", test_hostile);
+    CU_add_test(s, "pvreuse.s: a torn-down table's frame may be used again as the other kind", test_reuse);
     CU_add_test(s, "pvsneak.s: a table linked with paging off is still write-protected for a pv guest", test_sneak);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
         static char names[GUEST_NWORKLOADS][140];
