@@ -39,6 +39,7 @@
  * business, as they are on the bare machine.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hypercalls.h"
 #include "sensitive.h"
@@ -151,6 +152,13 @@ static bool pv_deliver(struct vm *vm, uint32_t cause, uint32_t badaddr)
 
 /* --- validation --- */
 
+/* Guest frame f (inside its memory) as a table: one copy, not 1024 reads. */
+static void read_table(struct vm *vm, uint32_t f, uint32_t t[PT_ENTRIES])
+{
+    if (!vm_guest_read(vm, f << PAGE_SHIFT, t, PAGE_SIZE))
+        memset(t, 0, PAGE_SIZE);
+}
+
 static bool frame_ok(const struct vm *vm, uint32_t e) { return !(e & PTE_V) || (e >> PAGE_SHIFT) < vm->nframes; }
 static bool maps_writable(uint32_t e) { return (e & (PTE_V | PTE_W)) == (PTE_V | PTE_W); }
 
@@ -161,8 +169,10 @@ static enum hc_error leaf_check(struct vm *vm, struct pv *p, uint32_t f)
 {
     if (p->wmaps[f])
         return HCE_MAPPED_WRITABLE;
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, f, t);
     for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-        uint32_t e = vm_guest_word(vm, (f << PAGE_SHIFT) + 4 * i);
+        uint32_t e = t[i];
         if (!frame_ok(vm, e))
             return HCE_NOT_OWNED;
         if (maps_writable(e) && (p->known[e >> PAGE_SHIFT] || e >> PAGE_SHIFT == f))
@@ -175,8 +185,10 @@ static enum hc_error leaf_check(struct vm *vm, struct pv *p, uint32_t f)
 static void leaf_pin(struct vm *vm, struct pv *p, uint32_t f)
 {
     p->known[f] = (uint8_t)((p->known[f] & ~PV_NEW) | PV_LEAF);
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, f, t);
     for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-        uint32_t e = vm_guest_word(vm, (f << PAGE_SHIFT) + 4 * i);
+        uint32_t e = t[i];
         if (maps_writable(e))
             p->wmaps[e >> PAGE_SHIFT]++;
     }
@@ -187,8 +199,10 @@ static void leaf_pin(struct vm *vm, struct pv *p, uint32_t f)
 static void leaf_unpin(struct vm *vm, struct pv *p, uint32_t f)
 {
     p->known[f] &= (uint8_t)~PV_LEAF;
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, f, t);
     for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-        uint32_t e = vm_guest_word(vm, (f << PAGE_SHIFT) + 4 * i);
+        uint32_t e = t[i];
         if (maps_writable(e) && (e >> PAGE_SHIFT) < vm->nframes && p->wmaps[e >> PAGE_SHIFT])
             p->wmaps[e >> PAGE_SHIFT]--;
     }
@@ -231,8 +245,10 @@ static enum hc_error root_pin(struct vm *vm, struct pv *p, uint32_t r)
     enum hc_error err = HCE_NONE;
     uint8_t was = p->known[r];
     p->known[r] |= PV_ROOT;
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, r, t);
     for (uint32_t i = 0; i < PT_ENTRIES && !err; i++) {
-        uint32_t e = vm_guest_word(vm, (r << PAGE_SHIFT) + 4 * i), f = e >> PAGE_SHIFT;
+        uint32_t e = t[i], f = e >> PAGE_SHIFT;
         if (!(e & PTE_V))
             continue;
         if (f >= vm->nframes)
@@ -256,7 +272,7 @@ static enum hc_error root_pin(struct vm *vm, struct pv *p, uint32_t r)
     }
     p->nvalid[r] = 0;
     for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-        uint32_t e = vm_guest_word(vm, (r << PAGE_SHIFT) + 4 * i);
+        uint32_t e = t[i]; /* as read above: nothing wrote it since */
         if (e & PTE_V) {
             p->links[e >> PAGE_SHIFT]++;
             p->nvalid[r]++;
