@@ -113,7 +113,8 @@ all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
 help:
 	@echo "make          build the tools into build/bin/ (and their libraries into build/rel/lib/)"
 	@echo "make run      the main job: the guest OS's demo under the VMM, and the VMM's statistics"
-	@echo "make guest    assemble the guest OS: build/guest-os/kernel.elf and its user programs"
+	@echo "make guest    assemble the guest OS: build/guest-os/kernel.elf and its user programs,"
+	@echo "              and kernel-pv.elf, the paravirtualized build (docs/guest-os.md 15)"
 	@echo "make check    every test, built with ASan and UBSan (installs CUnit if missing);"
 	@echo "              SUITE=mmu, SUITES='mmu tlbhole' or SUITE='asm_*' runs only those suites"
 	@echo "make bench    the machine against native C, the VMM against the bare machine, in CPU"
@@ -242,7 +243,7 @@ check-forward: deps
 	    check SUITES='$(SWITCH_SUITES)'
 
 difftest: deps
-	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL)
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL) $(GUEST_KERNEL_PV)
 	VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_ALL)
 
 # The same tests, optimised and without sanitizers, under Valgrind.
@@ -271,9 +272,14 @@ valgrind: deps
 GUEST_PROGS  := $(filter-out lib,$(basename $(notdir $(wildcard guest-os/user/*.s))))
 GUEST_USER   := $(patsubst %,$(BUILD)/guest-os/user/%.elf,$(GUEST_PROGS))
 GUEST_KERNEL := $(BUILD)/guest-os/kernel.elf
+# The paravirtualized kernel (issue 16): the same source with -D PARAVIRT=1
+# (the .if PARAVIRT branches, and hvstub.s, the bare machine's stand-in for
+# the hypervisor), and the hypercall numbers made from isa/hypercalls.h.
+GUEST_KERNEL_PV := $(BUILD)/guest-os/kernel-pv.elf
+GUEST_HCALLS := $(BUILD)/guest-os/hypercall-numbers.s
 
 .PHONY: guest
-guest: $(GUEST_KERNEL)
+guest: $(GUEST_KERNEL) $(GUEST_KERNEL_PV)
 
 # Each image with its listing (NAME.lst: address, encoding, source line)
 # and symbol map (NAME.map), to place a pc a message gives.
@@ -285,8 +291,16 @@ $(GUEST_KERNEL): $(wildcard guest-os/kernel/*.s) guest-os/syscall-numbers.s $(GU
 	@mkdir -p $(dir $@)
 	$(BUILD)/bin/vasm -I $(BUILD)/guest-os/user -o $@ -l $(@:.elf=.lst) -m $(@:.elf=.map) guest-os/kernel/kernel.s
 
-all: $(GUEST_KERNEL)
-$(BUILD)/san/tests/vmlab-tests: | $(GUEST_KERNEL)
+$(GUEST_HCALLS): isa/hypercalls.h $(BUILD)/bin/visa
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/visa --hypercalls > $@.tmp && mv $@.tmp $@
+
+$(GUEST_KERNEL_PV): $(wildcard guest-os/kernel/*.s) guest-os/syscall-numbers.s $(GUEST_HCALLS) $(GUEST_USER) $(BUILD)/bin/vasm
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/vasm -D PARAVIRT=1 -I $(BUILD)/guest-os/user -I $(BUILD)/guest-os -o $@ -l $(@:.elf=.lst) -m $(@:.elf=.map) guest-os/kernel/kernel.s
+
+all: $(GUEST_KERNEL) $(GUEST_KERNEL_PV)
+$(BUILD)/san/tests/vmlab-tests: | $(GUEST_KERNEL) $(GUEST_KERNEL_PV)
 $(BUILD)/rel/tests/vmlab-tests: | $(GUEST_KERNEL)   # make valgrind
 $(BUILD)/rel/bench: | $(GUEST_KERNEL)               # make bench runs its workloads
 

@@ -25,6 +25,7 @@
  * bracket depth). */
 #define ASM_MAX_NESTING 256
 #define ASM_MAX_INCLUDE_DEPTH 32
+#define ASM_MAX_COND_DEPTH 64 /* .if inside .if */
 
 struct asm_options {
     const char *const *include_dirs; /* searched by .include and .incbin, in order */
@@ -36,6 +37,8 @@ struct asm_options {
     int max_errors;                  /* stop after this many; 0: the default */
     bool listing;                    /* also make the listing */
     bool map;                        /* also make the symbol map */
+    const char *const *defines;      /* -D: "NAME" (= 1) or "NAME=VALUE", each a .equ */
+    size_t ndefines;                 /*   made before the first line */
 };
 
 /* A file the run read, so that a tool can refuse to overwrite it. */

@@ -168,6 +168,20 @@ struct operand {
     struct loc loc; /* spans the whole operand; for an empty one, the comma */
 };
 
+/* ---- conditional assembly (cond.c) ------------------------------------------ */
+
+/* An open .if, .ifdef or .ifndef. */
+struct cond {
+    struct loc at;   /* the directive, for "unterminated" */
+    uint32_t seq;    /* its statement */
+    int depth;       /* the file nesting it opened in: it closes there */
+    int word;        /* which directive (cond.c) */
+    bool outer;      /* the lines around it are assembled */
+    bool active;     /* the lines of the current branch are */
+    bool taken;      /* a branch was chosen: .else will not be */
+    bool in_else;
+};
+
 /* ---- the run ----------------------------------------------------------------- */
 
 /* What '.' and local labels mean in the expression being evaluated: the
@@ -194,6 +208,9 @@ struct as {
     int stack[ASM_MAX_INCLUDE_DEPTH]; /* files being read, outermost first */
     int depth;
     int nest; /* expression levels open (ASM_MAX_NESTING) */
+    struct cond conds[ASM_MAX_COND_DEPTH]; /* open conditionals, outermost first */
+    int ncond;
+    int defines_file; /* the -D definitions as source (not listed), or -1 */
 
     struct symtab syms;
     struct local_def *locals;
@@ -340,6 +357,11 @@ bool pseudo_row(int i, struct buf *syntax, struct buf *expansion, struct buf *wh
 void directive_run(struct as *as, struct tokens *t, size_t i);
 /* Directive i's syntax and summary; false past the end. */
 bool directive_row(int i, const char **syntax, const char **summary);
+
+/* cond.c: a conditional directive, or a line skipped by one - true if
+ * the line is done with; and the check that a file closed its own. */
+bool cond_line(struct as *as, int file, uint32_t line, const char *text, size_t len);
+void cond_file_end(struct as *as);
 
 /* parse.c */
 void process_file(struct as *as, int file);

@@ -52,13 +52,17 @@ static void run(struct as *as, int top, struct asm_result *res)
     for (as->pass = 1; as->pass <= 2; as->pass++) {
         as->seq = 0;
         as->depth = 0;
+        as->ncond = 0;
         sections_init(as);
         if (as->pass == 2) {
             before_pass2(as);
             if (as->opt->listing)
                 buf_printf(&as->lst, " line  address   code         source\n");
         }
-        process_file(as, top);
+        if (as->defines_file >= 0)
+            process_file(as, as->defines_file);
+        if (!as->stop)
+            process_file(as, top);
         if (as->stop)
             break;
         if (as->pass == 1) {
@@ -158,6 +162,32 @@ static void start(struct as *as, const struct asm_options *opt, struct asm_resul
     as->max_errors = as->opt->max_errors > 0 ? as->opt->max_errors : ASM_DEFAULT_MAX_ERRORS;
     as->ctx.seq = 0;
     as->unknown_sect = -1;
+    as->defines_file = -1;
+}
+
+/* -D NAME[=VALUE]: ".equ NAME, VALUE" lines, assembled before the source
+ * (after it is opened: the source is files[0]), so that a clash with the
+ * source's own definition is reported as any other. */
+static void add_defines(struct as *as)
+{
+    if (as->opt->ndefines == 0)
+        return;
+    struct buf b = {0};
+    for (size_t i = 0; i < as->opt->ndefines; i++) {
+        const char *d = as->opt->defines[i], *eq = strchr(d, '=');
+        if (eq)
+            buf_printf(&b, ".equ %.*s, %s\n", (int)(eq - d), d, eq + 1);
+        else
+            buf_printf(&b, ".equ %s, 1\n", d);
+    }
+    size_t len;
+    char *text = buf_take_str(&b, &len);
+    if (!text) {
+        as_oom(as);
+        return;
+    }
+    as->defines_file = src_add_text(as, "<command line>", text, len);
+    free(text);
 }
 
 bool asm_assemble_source(const char *name, const char *text, size_t len, const struct asm_options *opt,
@@ -167,6 +197,8 @@ bool asm_assemble_source(const char *name, const char *text, size_t len, const s
     start(&as, opt, res);
     int top = src_add_text(&as, name, text, len);
     if (top >= 0)
+        add_defines(&as);
+    if (top >= 0 && !as.stop)
         run(&as, top, res);
     finish(&as, res);
     return res->ok;
@@ -188,7 +220,9 @@ bool asm_assemble_file(const char *path, const struct asm_options *opt, struct a
         res->ok = false;
         return false;
     }
-    run(&as, top, res);
+    add_defines(&as);
+    if (!as.stop)
+        run(&as, top, res);
     finish(&as, res);
     return res->ok;
 }

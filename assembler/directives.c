@@ -406,6 +406,13 @@ static void d_incbin(struct as *as, struct tokens *t, size_t i, const struct dir
     emit(as, f->text + off, (uint64_t)n, 0, tok_loc(t, i));
 }
 
+/* Reached only with a label before it: cond.c takes the conditionals
+ * that stand first on their line, and must, to see them in skipped lines. */
+static void d_cond(struct as *as, struct tokens *t, size_t i, const struct directive *d)
+{
+    as_error(as, tok_loc(t, i), "'%s' must stand first on its line (no label before it)", d->name);
+}
+
 static const struct directive table[] = {
     {".text", ".text", "assemble into the code section", d_section, SEC_TEXT},
     {".data", ".data", "assemble into the data section", d_section, SEC_DATA},
@@ -424,6 +431,11 @@ static const struct directive table[] = {
     {".globl", ".globl NAME, ...", "the same as .global", d_global, 0},
     {".include", ".include \"FILE\"", "assemble FILE here", d_include, 0},
     {".incbin", ".incbin \"FILE\" [, OFFSET [, LENGTH]]", "the bytes of FILE", d_incbin, 0},
+    {".if", ".if EXPR", "assemble the lines up to .else or .endif only if EXPR, known here, is not 0", d_cond, 0},
+    {".ifdef", ".ifdef NAME", "... only if NAME is defined above this line or by -D", d_cond, 0},
+    {".ifndef", ".ifndef NAME", "... only if it is not", d_cond, 0},
+    {".else", ".else", "the lines up to .endif only if the .if's were not assembled", d_cond, 0},
+    {".endif", ".endif", "the end of a conditional (.if, .else and .endif stand first on their line and nest)", d_cond, 0},
 };
 
 #define NDIRECTIVES (int)(sizeof table / sizeof table[0])

@@ -96,12 +96,12 @@ static void process_line(struct as *as, int file, uint32_t line)
     if (len > ASM_MAX_LINE_BYTES) /* its tokens would take 50 times its size */
         as_error(as, (struct loc){.file = file, .line = line, .col = ASM_MAX_LINE_BYTES, .len = 1},
                  "line is longer than %u bytes, the limit", ASM_MAX_LINE_BYTES);
-    else if (lex_line(as, &as->toks, file, line, text, len, 0))
+    else if (!cond_line(as, file, line, text, len) && lex_line(as, &as->toks, file, line, text, len, 0))
         statement(as, &as->toks);
 
     if (as->pass == 1 && as->nerrors > errors)
         as->stmts[seq].failed = true;
-    if (as->pass == 2 && as->opt->listing && !as->stmts[seq].listed)
+    if (as->pass == 2 && as->opt->listing && !as->stmts[seq].listed && file != as->defines_file)
         listing_line(as, file, line, as->line_sect, as->line_start);
 }
 
@@ -110,5 +110,6 @@ void process_file(struct as *as, int file)
     as->stack[as->depth++] = file;
     for (uint32_t line = 1; line <= as->files[file].nlines && !as->stop; line++)
         process_line(as, file, line);
+    cond_file_end(as);
     as->depth--;
 }

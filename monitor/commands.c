@@ -79,8 +79,8 @@ const struct mon_command mon_commands[] = {
      "  info cpu\n", cmd_info_cpu, false, false},
     {"catch", {NULL}, "KIND", "stop at the next VM exit of a kind (or: catch cause NAME)",
      "  KIND is the VMM's exit kind: emulated, reflected, hidden, tracing,\n"
-     "  true, timer, limit, hypercall.  NAME is a cause: syscall, page-fault,\n"
-     "  timer, ...\n"
+     "  true, timer, limit, translated (bt), hypercall (pv).  NAME is a\n"
+     "  cause: syscall, page-fault, timer, ...\n"
      "  (the cause the real machine exited with: a trap or an interrupt).\n"
      "  Numbered with the breakpoints; delete N removes it.\n"
      "  catch tracing\n"

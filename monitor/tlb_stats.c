@@ -33,6 +33,8 @@ static void frame_owner(struct monitor *mon, uint32_t hpa, char *buf, size_t len
         snprintf(buf, len, ", a shadow table");
     if (k == FRAME_FREE)
         snprintf(buf, len, ", a free frame");
+    if (k == FRAME_CODE)
+        snprintf(buf, len, ", translated code (bt)");
 }
 
 bool cmd_info_tlb(struct monitor *mon, int argc, char **argv)

@@ -12,6 +12,7 @@
 #include "asmtest.h"
 #include "broken_rule.h"
 #include "disasm.h"
+#include "seams.h"
 
 bool guest_image(const char *name, struct elf_image *img)
 {
@@ -173,7 +174,9 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
     struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .policy = c->policy, .inject = c->inject,
                             .shadow_frames = shadow_frames,
                             .check_isolation = c->check, .check_full_every = c->full_every};
-    struct vmm *v = vmm_new(&vc, mem_of(c) + (shadow_frames + 1) * PAGE_SIZE, err, sizeof err);
+    const struct vmm_technique *t = vmm_technique_find(c->technique);
+    uint32_t own = t ? t->frames : 0; /* the technique's own frames (seams.h) */
+    struct vmm *v = vmm_new(&vc, mem_of(c) + (shadow_frames + own + 1) * PAGE_SIZE, err, sizeof err);
     if (!v)
         fprintf(stderr, "\nvmm_new: %s\n", err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);

@@ -50,6 +50,7 @@
     X(bench_peers)                                                             \
     X(vmm)                                                                     \
     X(guest)                                                                   \
+    X(pvguest)                                                                 \
     X(equivalence)                                                             \
     X(critical)                                                                \
     X(valgrind)                                                                \
@@ -59,6 +60,7 @@
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
     X(hybrid)                                                                  \
+    X(bt)                                                                      \
     X(pv)                                                                      \
     X(exitpath)                                                                \
     X(vmon)                                                                    \

@@ -279,6 +279,52 @@ static void test_include_and_incbin(void)
     tmpdir_remove(dir);
 }
 
+/* li t0, N is addi t0, zero, N: which branches were assembled, in order. */
+#define LI(n) ins(OP_ADDI, 5, 0, 0, (n))
+
+static void test_conditionals(void)
+{
+    /* nesting; the branch not taken may hold anything, even an unknown
+     * directive or a line the lexer refuses */
+    CHECK_WORDS(".equ A, 1\n.equ B, 0\n"
+                ".if A\n li t0, 1\n .if B\n  li t0, 2\n .else\n  li t0, 3\n  .if A + B\n   li t0, 4\n  .endif\n .endif\n"
+                ".else\n li t0, 5\n .bogus ]]\n .if 1\n li t0, 6\n .else\n li t0, 7\n .endif\n.endif\n"
+                "li t0, 8\n",
+                LI(1), LI(3), LI(4), LI(8));
+    CHECK_WORDS(".if 0\n li t0, 1\n.else\n .if 0\n li t0, 2\n .elsewhere\n .endif\n li t0, 3\n.endif\n", LI(3));
+    /* .ifdef sees what is defined above it: a label further down is not,
+     * and pass 2 (which knows it) takes the same branch */
+    CHECK_WORDS(".ifdef L\n li t0, 1\n.else\n li t0, 2\n.endif\nL: nop\n.ifdef L\n li t0, 3\n.endif\n"
+                ".ifndef M\n li t0, 4\n.endif\n",
+                LI(2), ins(OP_ADDI, 0, 0, 0, 0), LI(3), LI(4));
+    /* .set: the value at that line; a comment after the directive */
+    CHECK_WORDS(".set V, 0\n.if V # off\n li t0, 1\n.endif # done\n.set V, 2\n.if V == 2\n li t0, 2\n.endif\n", LI(2));
+    /* a skipped .include is not read (the file does not exist) */
+    CHECK_WORDS(".if 0\n.include \"no-such-file.s\"\n.endif\nli t0, 9\n", LI(9));
+    /* -D: NAME is 1, NAME=VALUE, hex and negative; they are .equ symbols */
+    const char *defs[] = {"PV", "N=0x10", "M=-3"};
+    struct asm_options o = {.defines = defs, .ndefines = 3};
+    struct elf_image img;
+    if (image_of(".if PV\nli t0, N\n.else\nli t0, 1\n.endif\nli t0, M\n", &o, &img)) {
+        uint8_t b[8];
+        CU_ASSERT(image_bytes(&img, 0x1000, b, 8));
+        uint32_t w0 = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        uint32_t w1 = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+        CU_ASSERT_EQUAL(w0, LI(16));
+        CU_ASSERT_EQUAL(w1, LI(-3));
+        CU_ASSERT_EQUAL(sym(&img, "N"), 16);
+        elf_free(&img);
+    }
+    const char *zero[] = {"PV=0"};
+    o = (struct asm_options){.defines = zero, .ndefines = 1};
+    if (image_of(".if PV\nli t0, 2\n.else\nli t0, 1\n.endif\n", &o, &img)) {
+        uint8_t b[4];
+        CU_ASSERT(image_bytes(&img, 0x1000, b, 4));
+        CU_ASSERT_EQUAL((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24, LI(1));
+        elf_free(&img);
+    }
+}
+
 void suite_asm_directives(void)
 {
     CU_pSuite s = CU_add_suite("assembler: directives and layout", NULL, NULL);
@@ -292,4 +338,5 @@ void suite_asm_directives(void)
     CU_add_test(s, ".global .globl .equ .set and the symbol table", test_symbols_and_binding);
     CU_add_test(s, ".bss", test_bss);
     CU_add_test(s, ".include and .incbin with -I", test_include_and_incbin);
+    CU_add_test(s, ".if .ifdef .ifndef .else .endif, -D", test_conditionals);
 }

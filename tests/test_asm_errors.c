@@ -511,9 +511,96 @@ static void test_runs_are_independent(void)
     asm_result_free(&c);
 }
 
+static void test_conditional_errors(void)
+{
+    CHECK_DIAG("nop\n.if 1\nnop\n",
+               "t.s:2:1: error: unterminated '.if': no '.endif' before the end of the file\n"
+               ".if 1\n"
+               "^~~\n");
+    CHECK_DIAG("  .ifdef X\n.if 0\n.endif\n",
+               "t.s:1:3: error: unterminated '.ifdef': no '.endif' before the end of the file\n"
+               "  .ifdef X\n"
+               "  ^~~~~~\n");
+    CHECK_DIAG("nop\n.else\n",
+               "t.s:2:1: error: '.else' without '.if'\n"
+               ".else\n"
+               "^~~~~\n");
+    CHECK_DIAG(".if 1\n.endif\n\t.endif\n",
+               "t.s:3:2: error: '.endif' without '.if'\n"
+               "\t.endif\n"
+               "\t^~~~~~\n");
+    CHECK_DIAG(".if 0\n.else\nnop\n.else\n.endif\n",
+               "t.s:4:1: error: '.else' after '.else'\n"
+               ".else\n"
+               "^~~~~\n"
+               "t.s:1:1: note: the '.if' it belongs to is here\n"
+               ".if 0\n"
+               "^~~\n");
+    CHECK_DIAG("x: .if 1\n",
+               "t.s:1:4: error: '.if' must stand first on its line (no label before it)\n"
+               "x: .if 1\n"
+               "   ^~~\n");
+    CHECK_DIAG(".if LATER + 1\nnop\n.endif\n.equ LATER, 1\n",
+               "t.s:1:5: error: the value of '.if' must be known here, but 'LATER' is not defined above it (define it before, or with -D)\n"
+               ".if LATER + 1\n"
+               "    ^~~~~~~~~\n");
+    CHECK_DIAG("nop\n.data\nhere: .word 0\n.if here\n.endif\n", /* where .data starts is decided after pass 1 */
+               "t.s:4:5: error: the value of '.if' must be a number known here, not an address\n"
+               ".if here\n"
+               "    ^~~~\n");
+    CHECK_DIAG(".if\n.endif\n",
+               "t.s:1:1: error: '.if' needs a value: it is written .if EXPR\n"
+               ".if\n"
+               "^~~\n");
+    CHECK_DIAG(".ifndef 3\n.endif\n",
+               "t.s:1:1: error: '.ifndef' takes one name: it is written .ifndef NAME\n"
+               ".ifndef 3\n"
+               "^~~~~~~\n");
+    CHECK_DIAG(".if 1\n.else 2\n.endif x\n",
+               "t.s:2:7: error: '.else' takes no operands\n"
+               ".else 2\n"
+               "      ^\n"
+               "t.s:3:8: error: '.endif' takes no operands\n"
+               ".endif x\n"
+               "       ^\n");
+    /* in a branch not taken, an .if's expression is not even read */
+    CHECK_DIAG(".if 0\n.if ]]\n.endif\n.endif\nx y\n",
+               "t.s:5:1: error: unknown mnemonic 'x'\n"
+               "x y\n"
+               "^\n");
+    /* a -D clashing with the source's own definition */
+    const char *defs[] = {"K=2"};
+    struct asm_options o = {.defines = defs, .ndefines = 1};
+    check_diag_at("t.s", ".equ K, 3\n", &o,
+                  "t.s:1:6: error: 'K' is already defined\n"
+                  ".equ K, 3\n"
+                  "     ^\n"
+                  "<command line>:1:6: note: 'K' was first defined here\n"
+                  ".equ K, 2\n"
+                  "     ^\n",
+                  __LINE__);
+    /* a conditional opens and closes in one file */
+    char *dir = tmpdir_make();
+    if (!dir)
+        return;
+    char *main_s = tmp_text(dir, "main.s", ".if 1\n.include \"inc.s\"\n.endif\n.include \"open.s\"\n.endif\n");
+    free(tmp_text(dir, "inc.s", "nop\n.endif\n"));
+    free(tmp_text(dir, "open.s", ".ifndef Y\n"));
+    struct asm_result r;
+    CU_ASSERT_FALSE(asm_assemble_file(main_s, NULL, &r));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.diag, "inc.s:2:1: error: '.endif' without '.if'\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.diag, "open.s:1:1: error: unterminated '.ifndef'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.diag, "main.s:5:1: error: '.endif' without '.if'\n"));
+    CU_ASSERT_EQUAL(r.nerrors, 3);
+    asm_result_free(&r);
+    free(main_s);
+    tmpdir_remove(dir);
+}
+
 void suite_asm_errors(void)
 {
     CU_pSuite s = CU_add_suite("assembler: errors", NULL, NULL);
+    CU_add_test(s, ".if .else .endif: unterminated, unmatched, unknown values", test_conditional_errors);
     CU_add_test(s, "unknown mnemonic, with a suggestion", test_unknown_mnemonic);
     CU_add_test(s, "wrong operand count", test_operand_count);
     CU_add_test(s, "wrong operand kind", test_operand_kind);

@@ -186,6 +186,26 @@ static void test_vasm_outputs_and_usage(void)
     CU_ASSERT_EQUAL(run_cmd(a7, false, &out, NULL), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage: vasm [options] FILE.s"));
     free(out);
+    /* -D NAME[=VALUE]: the source chooses with .if; the listing does not
+     * show the definitions' own lines; a bad one is bad usage */
+    char *cond = tmp_text(dir, "c.s", ".if X == 2\n_start: halt zero\n.endif\n");
+    char *a8[] = {vasm, "-D", "X=0x2", "-l", lst, "-o", def, cond, NULL};
+    CU_ASSERT_EQUAL(run_cmd(a8, false, NULL, NULL), 0);
+    m = read_text(lst);
+    CU_ASSERT(m && strstr(m, "_start: halt zero") && !strstr(m, "command line") && !strstr(m, ".equ"));
+    free(m);
+    char *a9[] = {vasm, "-DX", "-o", def, cond, NULL};
+    CU_ASSERT_EQUAL(run_cmd(a9, false, NULL, &err), 1); /* X = 1: nothing to load */
+    free(err);
+    char *a10[] = {vasm, "-D", "X=2x", "-o", def, cond, NULL};
+    CU_ASSERT_EQUAL(run_cmd(a10, false, NULL, &err), 2);
+    CU_ASSERT_STRING_EQUAL(err, "vasm: -D X=2x: not NAME or NAME=NUMBER (such as -D PARAVIRT=1)\nvasm: try 'vasm --help'\n");
+    free(err);
+    char *a11[] = {vasm, "-D", "a0", "-o", def, cond, NULL}; /* a register: the .equ's own error */
+    CU_ASSERT_EQUAL(run_cmd(a11, false, NULL, &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "<command line>:1:6: error: 'a0' is a register name"));
+    free(err);
+    free(cond);
     free(src);
     free(def);
     free(lst);

@@ -1,6 +1,6 @@
 /*
  * test_pv.c - paravirtualization, the VMM's side (vmm/pv.c, docs/vmm.md
- * section 12): the technique "pv" answers the hypercalls of a kernel that
+ * section 13): the technique "pv" answers the hypercalls of a kernel that
  * knows it is virtualized.  What it must do:
  *
  *   - the test guests' numbers (tests/guests/hypercalls.inc) are

@@ -96,6 +96,17 @@ static void test_vrun_demo(void)
     }
 }
 
+/* Binary translation (vmm/bt.c), where trap-and-emulate fails, with the
+ * isolation checker: its translation cache, side tables and emulated
+ * accesses to code frames. */
+static void test_vrun_bt(void)
+{
+    char *out = NULL;
+    int st = VG(&out, "vrun", "--stats", "--technique", "bt", "--isa", "x86like", "--check-isolation", GUEST_KERNEL);
+    expect_golden(st, 0, out, "demo");
+    free(out);
+}
+
 /* Several VMs at once with console files and JSON statistics, the disk,
  * and lockstep. */
 static void test_vrun_vms_disk_lockstep(void)
@@ -206,6 +217,7 @@ void suite_valgrind(void)
 {
     CU_pSuite s = CU_add_suite("valgrind", NULL, NULL);
     CU_add_test(s, "vrun: the demo bare and under every shadow policy", test_vrun_demo);
+    CU_add_test(s, "vrun: the demo under bt on x86like, isolation checker on", test_vrun_bt);
     CU_add_test(s, "vrun: two VMs, console files, JSON, the disk, lockstep", test_vrun_vms_disk_lockstep);
     CU_add_test(s, "vasm and vdis: the kernel, its listing and map, a round trip", test_vasm_vdis);
     CU_add_test(s, "the tools' error paths", test_error_paths);

@@ -300,6 +300,73 @@ static void test_small_matrix(void)
 
 /* ---- crashed cells ---- */
 
+/* A copy of the kernel at path, with its "init: done" changed to
+ * "init: DONE": the same program, which prints something else. */
+static void kernel_variant(const char *path, bool changed)
+{
+    size_t len;
+    char *k = file_bytes(KERNEL, &len);
+    CU_ASSERT_FATAL(k != NULL);
+    char *at = NULL;
+    for (size_t i = 0; i + 10 <= len && !at; i++)
+        if (memcmp(k + i, "init: done", 10) == 0)
+            at = k + i;
+    CU_ASSERT_FATAL(at != NULL);
+    if (changed)
+        memcpy(at + 6, "DONE", 4);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT(fwrite(k, 1, len, f) == len);
+    fclose(f);
+    free(k);
+}
+
+/* --image-for: a technique's cells run its own kernel build, compared with
+ * the default image's native run by console only, without lockstep.  Here
+ * the trap-and-emulate cells run a kernel that prints "init: DONE" (its
+ * console differs: "no") and the hybrid cells an unchanged copy, named
+ * relative to the default image's directory ("console"). */
+static void test_image_for(void)
+{
+    const char *out = path_in(dir, "images"), *changed = path_in(dir, "kernel-changed.elf");
+    const char *copy = "kernel-copy-vexp-test.elf", *copy_path = "build/guest-os/kernel-copy-vexp-test.elf";
+    kernel_variant(changed, true);
+    kernel_variant(copy_path, false);
+    char tae[4200], hyb[4200];
+    snprintf(tae, sizeof tae, "trap-and-emulate=%s", changed);
+    snprintf(hyb, sizeof hyb, "hybrid=%s", copy);
+    struct res r;
+    VEXP(&r, 120, "--vrun", vrun_path, "--image", KERNEL, "--workload", "hello=hello", "--isa", "pg", "--technique",
+         "native,trap-and-emulate,hybrid", "--shadow", "cache", "--runs", "1", "--image-for", tae, "--image-for", hyb,
+         "--out", out, "-q");
+    remove(copy_path);
+    CU_ASSERT(r.exited && r.status == 0);
+    if (r.status)
+        fprintf(stderr, "\n  vexp said: %s", r.err);
+    res_free(&r);
+    static struct csv c;
+    CU_ASSERT_FATAL(csv_parse(&c, file_bytes(path_in(out, "matrix.csv"), NULL)));
+    int t = csv_row(&c, "hello/pg/trap-and-emulate/cache"), h = csv_row(&c, "hello/pg/hybrid/cache");
+    CU_ASSERT_FATAL(t > 0 && h > 0);
+    CU_ASSERT_EQ("another program: not equivalent", csv_get(&c, t, "equivalent"), "no");
+    CU_ASSERT_EQ("another program: its console", csv_get(&c, t, "console"), "differs");
+    CU_ASSERT(strncmp(csv_get(&c, t, "console_cell"), "DONE", 4) == 0); /* where it differs */
+    CU_ASSERT_EQ("another program: no lockstep", csv_get(&c, t, "lockstep"), "-");
+    CU_ASSERT_EQ("the kernel's copy: the same console", csv_get(&c, h, "equivalent"), "console");
+    CU_ASSERT_EQ("the kernel's copy: no lockstep", csv_get(&c, h, "lockstep"), "-");
+    free(c.text);
+    /* a matrix file's image line, with a technique that does not exist */
+    const char *m = path_in(dir, "images.matrix");
+    FILE *f = fopen(m, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("workload hello=hello\nimage nosuch=kernel.elf\n", f);
+    fclose(f);
+    VEXP(&r, 30, "--vrun", vrun_path, "--image", KERNEL, "--matrix", m, "--out", out, "-q");
+    CU_ASSERT(r.exited && r.status == 1);
+    CU_ASSERT(strstr(r.err, "images.matrix:2:1: error: 'nosuch': no technique of that name") != NULL);
+    res_free(&r);
+}
+
 static void test_crashed_cell(void)
 {
     /* a vrun that kills itself for x86like and is the real one otherwise */
@@ -390,7 +457,7 @@ static void test_bad_usage(void)
     struct res r;
     VEXP(&r, 10, "--matrix", m, "--out", out);
     char want[4200];
-    snprintf(want, sizeof want, "%s:3:1: error: 'shadoww': not workload, isa, technique, shadow or runs\n", m);
+    snprintf(want, sizeof want, "%s:3:1: error: 'shadoww': not workload, isa, technique, shadow, runs or image\n", m);
     CU_ASSERT(r.exited && r.status == 1);
     CU_ASSERT_EQ("bad matrix", r.err, want);
     res_free(&r);
@@ -532,6 +599,7 @@ void suite_vexp(void)
     CU_add_test(s, "a small matrix: strict JSON, the cells, equivalence and the x86like divergence",
                 test_small_matrix);
     CU_add_test(s, "a crashed or timed-out cell is recorded, the others run", test_crashed_cell);
+    CU_add_test(s, "--image-for: a technique's own kernel, compared by console", test_image_for);
     CU_add_test(s, "bad options: one line, status 2; a bad matrix file", test_bad_usage);
     CU_add_test(s, "a rerun gives the same counts", test_rerun_same_counts);
     CU_add_test(s, "docs/experiments.md is current in its counts", test_doc_current);

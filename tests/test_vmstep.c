@@ -534,7 +534,7 @@ static void test_techniques_by_name(void)
     vmm_free(v);
     vc.technique = "binary-translation";
     CU_ASSERT_PTR_NULL(vmm_new(&vc, 4u << 20, err, sizeof err));
-    CU_ASSERT_STRING_EQUAL(err, "unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, pv)");
+    CU_ASSERT_STRING_EQUAL(err, "unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, bt, pv)");
     vc.technique = NULL;
     vc.mmu = "nested";
     CU_ASSERT_PTR_NULL(vmm_new(&vc, 4u << 20, err, sizeof err));

@@ -279,7 +279,7 @@ static void test_techniques(void)
     CU_ASSERT_BYTES("named techniques", r.out, r.outlen, hello.s, hello.len);
     res_free(&r);
     VRUN(&r, "--technique", "binary-translation", KERNEL);
-    expect_error(&r, 2, "vrun: unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, pv)");
+    expect_error(&r, 2, "vrun: unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, bt, pv)");
     res_free(&r);
     VRUN(&r, "--mmu", "nested", KERNEL);
     expect_error(&r, 2, "vrun: unknown memory technique 'nested' (there is: shadow)");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "disk_store.h"
+#include "seams.h"
 #include "session.h"
 
 /* Each VM's shadow tables: 4 MiB of the host's memory. */
@@ -131,6 +132,8 @@ uint64_t session_host_mem(const struct session_config *cfg, uint32_t shadow_fram
     uint64_t host = PAGE_SIZE * 2;
     for (int i = 0; i < cfg->nvms; i++)
         host += cfg->vm[i].mem + (uint64_t)shadow_frames * PAGE_SIZE;
+    const struct vmm_technique *t = vmm_technique_find(cfg->technique);
+    host += (uint64_t)cfg->nvms * (t ? t->frames : 0) * PAGE_SIZE; /* its own frames (seams.h) */
     return host;
 }
 

@@ -227,6 +227,7 @@ static void real_ptb_text(struct vmm *vmm, struct vm *vm, bool paging, uint32_t 
              k == FRAME_SHADOW && owner == vm_id(vm) ? "a shadow table of this VM, not its current root"
              : k == FRAME_SHADOW                     ? "a shadow table of another VM"
              : k == FRAME_GUEST                      ? "guest memory, not a shadow table"
+             : k == FRAME_CODE                       ? "translated code, not a shadow table"
                                                      : "a free frame: no VM loaded");
 }
 

@@ -1,11 +1,12 @@
 /*
  * vasm - the vmlab assembler.
  *
- *   vasm [-o OUT] [-l LISTING] [-m MAP] [-I DIR]... FILE.s
+ *   vasm [-o OUT] [-l LISTING] [-m MAP] [-I DIR]... [-D NAME[=VALUE]]... FILE.s
  *
  * Errors go to stderr as file:line:col: error: ..., the exit status is 1
  * and no output file is written, not even partly (fileio.h: output sets).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ static void usage(FILE *f)
             "  -m FILE          also write a symbol map\n"
             "  -I DIR           look for .include and .incbin files in DIR too, after\n"
             "                   the directory of the including file (repeatable)\n"
+            "  -D NAME[=VALUE]  define NAME as VALUE (default 1), as .equ NAME, VALUE\n"
+            "                   before the first line would: for .if (repeatable)\n"
             "  --text ADDR      start .text at ADDR when no .org says (default 0x%08x)\n"
             "  --data ADDR      start .data at ADDR when no .org says (default: the\n"
             "                   first 4096-byte boundary after the end of .text)\n"
@@ -81,6 +84,27 @@ static bool parse_addr(const char *s, uint32_t *out)
         return false;
     *out = (uint32_t)v;
     return true;
+}
+
+/* -D NAME[=VALUE]: a name as the source spells one, and an integer. */
+static bool define_ok(const char *d)
+{
+    const char *eq = strchr(d, '=');
+    size_t n = eq ? (size_t)(eq - d) : strlen(d);
+    if (n == 0 || !(isalpha((unsigned char)d[0]) || d[0] == '_'))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!(isalnum((unsigned char)d[i]) || d[i] == '_' || d[i] == '.' || d[i] == '$'))
+            return false;
+    if (!eq)
+        return true;
+    const char *v = eq + 1;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v + (*v == '-'), &end, 0);
+    (void)x;
+    return *v && isdigit((unsigned char)v[*v == '-']) && !errno && *end == '\0' &&
+           !(v[*v == '-'] == '0' && isdigit((unsigned char)v[1 + (*v == '-')])); /* 010: as the source refuses it */
 }
 
 static char *default_output(const char *in)
@@ -186,7 +210,7 @@ static int write_outputs(const struct asm_result *res, const char *const outs[3]
     return r < 0 ? output_failed(r, err) : 0;
 }
 
-static int run(int argc, char **argv, const char **dirs)
+static int run(int argc, char **argv, const char **dirs, const char **defs)
 {
     enum { OPT_TEXT = 256, OPT_DATA, OPT_MAX_ERRORS, OPT_PSEUDO, OPT_DIRECTIVES, OPT_UPDATE_DOCS };
     static const struct option opts[] = {
@@ -201,16 +225,21 @@ static int run(int argc, char **argv, const char **dirs)
     };
     struct asm_options opt = {0};
     const char *out = NULL, *lst = NULL, *map = NULL;
-    size_t ndirs = 0;
+    size_t ndirs = 0, ndefs = 0;
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:l:m:I:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:l:m:I:D:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'l': lst = optarg; break;
         case 'm': map = optarg; break;
         case 'I': dirs[ndirs++] = optarg; break;
+        case 'D':
+            if (!define_ok(optarg))
+                return fail_usage("-D %s: not NAME or NAME=NUMBER (such as -D PARAVIRT=1)", optarg);
+            defs[ndefs++] = optarg;
+            break;
         case OPT_TEXT:
             if (!parse_addr(optarg, &opt.text_base))
                 return fail_usage("--text %s: not an address (a multiple of 4, such as 0x1000)", optarg);
@@ -250,6 +279,8 @@ static int run(int argc, char **argv, const char **dirs)
     const char *outs[3] = {out, lst, map};
     opt.include_dirs = dirs;
     opt.ninclude_dirs = ndirs;
+    opt.defines = defs;
+    opt.ndefines = ndefs;
     opt.listing = lst != NULL;
     opt.map = map != NULL;
 
@@ -265,9 +296,14 @@ static int run(int argc, char **argv, const char **dirs)
 int main(int argc, char **argv)
 {
     const char **dirs = calloc((size_t)argc, sizeof *dirs); /* the -I directories */
-    if (!dirs)
+    const char **defs = calloc((size_t)argc, sizeof *defs); /* the -D definitions */
+    if (!dirs || !defs) {
+        free(dirs);
+        free(defs);
         return EXIT_ERRORS;
-    int status = run(argc, argv, dirs);
+    }
+    int status = run(argc, argv, dirs, defs);
     free(dirs);
+    free(defs);
     return status;
 }

@@ -47,6 +47,8 @@ struct opts {
     int runs, jobs;
     unsigned timeout;
     const char *out, *vrun, *image, *matrix, *template, *doc;
+    struct vexp_image images[VEXP_MAX_IMAGES]; /* --image-for, then the matrix's image lines */
+    int nimages, nimages_cli;
     bool quiet;
 };
 
@@ -67,7 +69,8 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --matrix FILE       read the matrix from FILE (lines: workload NAME=BOOT,\n"
-            "                      isa LIST, technique LIST, shadow LIST, runs N; # comments);\n"
+            "                      isa LIST, technique LIST, shadow LIST, runs N,\n"
+            "                      image TECH=ELF; # comments);\n"
             "                      the options below replace what it says\n"
             "  --workload NAME=BOOT  a workload: the boot string BOOT (empty: the default\n"
             "                      demo), named NAME; repeatable (default: demo=)\n"
@@ -90,6 +93,11 @@ static void usage(FILE *f)
             "  --vrun PATH         the vrun to run (default: the one next to vexp)\n"
             "  --image ELF         the guest kernel (default: ../guest-os/kernel.elf from\n"
             "                      vexp's directory)\n"
+            "  --image-for TECH=ELF  the kernel that technique TECH runs instead (a build\n"
+            "                      made for it: the paravirtual kernel for pv); a relative\n"
+            "                      ELF is looked for beside the default image; repeatable.\n"
+            "                      Its cells are compared with the default image's native\n"
+            "                      run by console and time, without lockstep\n"
             "  --template FILE --doc FILE\n"
             "                      also write FILE from the template's text with its\n"
             "                      markers filled (docs/experiments.in.md lists them)\n"
@@ -171,6 +179,34 @@ static bool check_list(struct list *l, int which, char *why, size_t len)
     return true;
 }
 
+/* TECH=ELF: the image a technique runs (--image-for, the matrix's image). */
+static bool add_image(struct opts *o, char *spec, char *why, size_t len)
+{
+    char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1]) {
+        snprintf(why, len, "'%s': not TECHNIQUE=ELF", spec);
+        return false;
+    }
+    *eq = 0;
+    if (!vmm_technique_find(spec)) {
+        snprintf(why, len, "'%s': no technique of that name", spec);
+        return false;
+    }
+    for (int i = 0; i < o->nimages; i++)
+        if (strcmp(o->images[i].technique, spec) == 0) {
+            if (i < o->nimages_cli)
+                return true; /* the command line says otherwise */
+            snprintf(why, len, "two images for '%s'", spec);
+            return false;
+        }
+    if (o->nimages == VEXP_MAX_IMAGES) {
+        snprintf(why, len, "more than %d images", VEXP_MAX_IMAGES);
+        return false;
+    }
+    o->images[o->nimages++] = (struct vexp_image){.technique = spec, .path = eq + 1};
+    return true;
+}
+
 static bool add_workload(struct opts *o, char *spec, char *why, size_t len)
 {
     char *eq = strchr(spec, '=');
@@ -245,6 +281,8 @@ static int read_matrix(struct opts *o)
         int which = 0;
         if (strcmp(key, "workload") == 0)
             ok = cli_workloads || add_workload(o, rest, why, sizeof why);
+        else if (strcmp(key, "image") == 0)
+            ok = add_image(o, rest, why, sizeof why);
         else if (strcmp(key, "isa") == 0)
             l = &o->isa, set = o->isa_set, which = 0;
         else if (strcmp(key, "technique") == 0)
@@ -260,7 +298,7 @@ static int read_matrix(struct opts *o)
                 o->runs = (int)v;
         } else {
             ok = false;
-            snprintf(why, sizeof why, "'%s': not workload, isa, technique, shadow or runs", key);
+            snprintf(why, sizeof why, "'%s': not workload, isa, technique, shadow, runs or image", key);
         }
         if (l && !set)
             ok = split(rest, l, why, sizeof why) && check_list(l, which, why, sizeof why);
@@ -287,7 +325,7 @@ static char *self_dir(const char *argv0)
 static int parse(int argc, char **argv, struct opts *o)
 {
     enum { O_WORKLOAD = 256, O_ISA, O_TECH, O_SHADOW, O_RUNS, O_JOBS, O_OUT, O_VRUN, O_IMAGE, O_TIMEOUT, O_MATRIX,
-           O_TEMPLATE, O_DOC };
+           O_TEMPLATE, O_DOC, O_IMAGE_FOR };
     static const struct option lo[] = {
         {"workload", required_argument, NULL, O_WORKLOAD}, {"isa", required_argument, NULL, O_ISA},
         {"technique", required_argument, NULL, O_TECH},    {"shadow", required_argument, NULL, O_SHADOW},
@@ -295,7 +333,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"out", required_argument, NULL, O_OUT},           {"vrun", required_argument, NULL, O_VRUN},
         {"image", required_argument, NULL, O_IMAGE},       {"cell-timeout", required_argument, NULL, O_TIMEOUT},
         {"matrix", required_argument, NULL, O_MATRIX},     {"template", required_argument, NULL, O_TEMPLATE},
-        {"doc", required_argument, NULL, O_DOC},           {"quiet", no_argument, NULL, 'q'},
+        {"doc", required_argument, NULL, O_DOC},           {"image-for", required_argument, NULL, O_IMAGE_FOR},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},                  {NULL, 0, NULL, 0},
     };
     long v, cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -342,6 +381,11 @@ static int parse(int argc, char **argv, struct opts *o)
         case O_OUT: o->out = optarg; break;
         case O_VRUN: o->vrun = optarg; break;
         case O_IMAGE: o->image = optarg; break;
+        case O_IMAGE_FOR:
+            if (!add_image(o, optarg, why, sizeof why))
+                return fail_usage("--image-for: %s", why);
+            o->nimages_cli = o->nimages;
+            break;
         case O_MATRIX: o->matrix = optarg; break;
         case O_TEMPLATE: o->template = optarg; break;
         case O_DOC: o->doc = optarg; break;
@@ -658,6 +702,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s: cannot read it: %s\n", prog, o.image, strerror(errno));
         return EXIT_BAD_INPUT;
     }
+    /* a relative image of a technique is the default image's neighbour */
+    static char paths[VEXP_MAX_IMAGES][PATH_MAX];
+    char *idir = file_dir(o.image);
+    for (int i = 0; i < o.nimages; i++) {
+        if (o.images[i].path[0] != '/') {
+            snprintf(paths[i], sizeof paths[i], "%s/%s", idir ? idir : ".", o.images[i].path);
+            o.images[i].path = paths[i];
+        }
+        if (access(o.images[i].path, R_OK) != 0) {
+            fprintf(stderr, "%s: %s: cannot read it (the image of %s): %s\n", prog, o.images[i].path,
+                    o.images[i].technique, strerror(errno));
+            free(idir);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    free(idir);
     int n;
     struct vexp_cell *cells = make_cells(&o, &n);
     const char *t = getenv("TMPDIR");
@@ -670,7 +730,8 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     struct vexp_env env = {.vrun = o.vrun, .image = o.image, .tmp = tmp, .runs = o.runs, .timeout = o.timeout,
-                           .parent = (int)getpid()};
+                           .parent = (int)getpid(), .nimages = o.nimages};
+    memcpy(env.images, o.images, sizeof env.images);
     if (!o.quiet)
         fprintf(stderr, "%s: %d cells, %d at a time, %d timed runs per side\n", prog, n, o.jobs, o.runs);
     run_cells(&o, &env, cells, n);

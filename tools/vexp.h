@@ -69,15 +69,28 @@ struct vexp_cell {
     struct vexp_result r;
 };
 
+/* A kernel build a technique runs instead of the default image (the
+ * paravirtual kernel for pv): its cells compare with the default image's
+ * native run, by console, and have no lockstep (the bare machine runs
+ * another program). */
+#define VEXP_MAX_IMAGES 8
+struct vexp_image {
+    const char *technique, *path;
+};
+
 /* What every cell needs to run. */
 struct vexp_env {
     const char *vrun, *image, *tmp;
+    int nimages;
+    struct vexp_image images[VEXP_MAX_IMAGES];
     int runs;
     unsigned timeout; /* seconds per vrun run */
     int parent;       /* vexp's pid: a cell whose parent is gone stops */
 };
 
 static inline bool vexp_native(const struct vexp_cell *c) { return c->shadow == NULL; }
+/* The image cell c runs under its technique (the native side always runs env->image). */
+const char *vexp_cell_image(const struct vexp_env *env, const struct vexp_cell *c);
 
 /* vexp_cell.c: run cell c (number idx, for its scratch files) and fill c->r. */
 void vexp_cell_run(const struct vexp_env *env, struct vexp_cell *c, int idx);

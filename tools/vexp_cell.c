@@ -135,6 +135,15 @@ static bool crashed(const struct run *r, const char *what, const char *errpath, 
     return true;
 }
 
+const char *vexp_cell_image(const struct vexp_env *env, const struct vexp_cell *c)
+{
+    if (!vexp_native(c))
+        for (int i = 0; i < env->nimages; i++)
+            if (strcmp(env->images[i].technique, c->technique) == 0)
+                return env->images[i].path;
+    return env->image;
+}
+
 /* argv for vrun on cell c: native or as the cell says; extra before the image. */
 static int cell_args(const struct vexp_env *env, const struct vexp_cell *c, bool native, const char *const *extra,
                      char **a)
@@ -157,7 +166,7 @@ static int cell_args(const struct vexp_env *env, const struct vexp_cell *c, bool
     }
     for (; extra && *extra; extra++)
         a[n++] = (char *)*extra;
-    a[n++] = (char *)env->image;
+    a[n++] = (char *)(native ? env->image : vexp_cell_image(env, c));
     a[n] = NULL;
     return n;
 }
@@ -296,8 +305,8 @@ void vexp_cell_run(const struct vexp_env *env, struct vexp_cell *c, int idx)
         goto done;
     }
 
-    /* equivalence, step by step */
-    if (!native) {
+    /* equivalence, step by step (against the same program on the bare machine) */
+    if (!native && vexp_cell_image(env, c) == env->image) {
         const char *ls[] = {"--lockstep", NULL};
         cell_args(env, c, false, ls, a);
         spawn(env, a, out, err, &run);

@@ -4,15 +4,41 @@
  *   visa                      list the tables
  *   visa NAME                 print one table (markdown)
  *   visa --update FILE        regenerate the tables inside FILE's markers
+ *   visa --hypercalls         isa/hypercalls.h as vasm .equ lines, for the
+ *                             paravirtualized guest kernel (make guest)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fileio.h"
+#include "hypercalls.h"
 #include "isa_doc.h"
 
 #define VISA_MAX_FILE (16u << 20) /* a manual, not a disk image */
+
+/* The guest kernel is assembly: it gets the ABI's one definition as .equ
+ * lines made from the header, so that the two sides cannot disagree. */
+static void print_hypercalls(void)
+{
+    printf("# hypercall-numbers.s - made by `visa --hypercalls` from isa/hypercalls.h\n"
+           "# (do not edit): the paravirtual ABI for the pv kernel (docs/guest-os.md).\n"
+           "# hcall rd, HC_x: R[rd] is the argument and, where there is one, the result.\n");
+#define X(NAME, n, name, desc) printf("        .equ HC_%-21s %2d    # %s: %s\n", #NAME ",", n, name, desc);
+    ISA_HYPERCALLS(X)
+#undef X
+    printf("# why a call was refused (the shared area's error word); R[rd] = HC_REFUSED\n"
+           "        .equ HC_REFUSED,             0xffffffff\n");
+#define X(NAME, n, desc) printf("        .equ HCE_%-20s %2d    # %s\n", #NAME ",", n, desc);
+    ISA_HC_ERRORS(X)
+#undef X
+    printf("# the shared area: written by the hypervisor when it delivers a trap\n");
+#define SH(NAME) printf("        .equ %-24s %2d\n", #NAME ",", NAME);
+    SH(SH_EPC) SH(SH_CAUSE) SH(SH_BADADDR) SH(SH_STATUS) SH(SH_SP) SH(SH_ERROR) SH(SH_SIZE)
+#undef SH
+    printf("# an mmu_update batch: the count (1..MMU_BATCH_MAX), then (entry address, value) pairs\n"
+           "        .equ MMU_BATCH_MAX,           %d\n", MMU_BATCH_MAX);
+}
 
 int main(int argc, char **argv)
 {
@@ -21,7 +47,7 @@ int main(int argc, char **argv)
     char err[4400];
 
     if (argc == 1 || (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
-        printf("usage: visa TABLE | visa --update FILE\ntables:");
+        printf("usage: visa TABLE | visa --update FILE | visa --hypercalls\ntables:");
         for (size_t i = 0; i < n; i++)
             printf(" %s", t[i].name);
         printf("\n\n--update reads at most %u MiB and writes FILE whole or not at all: through a\n"
@@ -65,6 +91,10 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    if (argc == 2 && !strcmp(argv[1], "--hypercalls")) {
+        print_hypercalls();
+        return 0;
+    }
     if (argc == 2) {
         const struct isa_doc_table *one = isa_doc_find(argv[1]);
         if (!one) {
@@ -74,6 +104,6 @@ int main(int argc, char **argv)
         one->print(stdout);
         return 0;
     }
-    fprintf(stderr, "visa: usage: visa TABLE | visa --update FILE\n");
+    fprintf(stderr, "visa: usage: visa TABLE | visa --update FILE | visa --hypercalls\n");
     return 2;
 }

@@ -13,11 +13,28 @@
 
 #include "vmm_impl.h"
 
+/* The one write to host memory here: a frame's zeroing when it changes
+ * owner, and translated code (no shadow entry, no right, only the bytes a
+ * VM's own code frame holds: the isolation checker need not hear of it). */
+static void write_host(struct vmm *v, uint32_t pa, const void *buf, size_t len)
+{
+    machine_write_phys(v->m, pa, buf, len);
+}
+
+bool code_frame_write(struct vmm *v, uint32_t pa, const void *buf, size_t len)
+{
+    uint32_t hfn = pa >> PAGE_SHIFT;
+    if (hfn >= v->nframes || v->owner[hfn].kind != FRAME_CODE || (pa & PAGE_MASK) + len > PAGE_SIZE)
+        return false;
+    write_host(v, pa, buf, len);
+    return true;
+}
+
 uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
 {
     if (v->nfree == 0 || (kind == FRAME_GUEST && v->nfree <= v->reserved))
         return 0;
-    if (kind == FRAME_SHADOW) {
+    if (kind != FRAME_GUEST) {
         if (v->reserved == 0)
             return 0; /* cannot happen while each VM keeps its limit */
         v->reserved--;
@@ -28,7 +45,7 @@ uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
     if (i < v->nfresh)
         v->nfresh = i; /* never handed out: zero since the host machine was made */
     else
-        machine_write_phys(v->m, hfn << PAGE_SHIFT, zeros, PAGE_SIZE);
+        write_host(v, hfn << PAGE_SHIFT, zeros, PAGE_SIZE);
     struct frame_owner now = {.kind = (uint8_t)kind, .vm = (uint8_t)vm->id};
     note_owner(v, hfn, v->owner[hfn], now);
     v->owner[hfn] = now;
@@ -37,7 +54,7 @@ uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind)
 
 void free_frame(struct vmm *v, uint32_t hfn)
 {
-    if (v->owner[hfn].kind == FRAME_SHADOW)
+    if (v->owner[hfn].kind == FRAME_SHADOW || v->owner[hfn].kind == FRAME_CODE)
         v->reserved++; /* back to its VM's promise */
     struct frame_owner now = {.kind = FRAME_FREE};
     note_owner(v, hfn, v->owner[hfn], now);

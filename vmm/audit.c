@@ -87,6 +87,7 @@ void describe_frame(struct vmm *v, uint32_t hfn, char *buf, size_t len)
     switch (o.kind) {
     case FRAME_FREE: snprintf(buf, len, "a free frame"); break;
     case FRAME_GUEST: snprintf(buf, len, "guest memory of VM '%s'", name); break;
+    case FRAME_CODE: snprintf(buf, len, "translated code of VM '%s'", name); break;
     default: snprintf(buf, len, "a shadow table of VM '%s'", name); break;
     }
 }
@@ -159,7 +160,13 @@ static bool spte_rules(struct vm *vm, const struct spage *sp, uint32_t i, uint32
 
     uint32_t gfn = g >> PAGE_SHIFT;
     enum vmm_invariant bad = INV_NONE;
-    if (!owned_by(v, hfn, FRAME_GUEST, vm->id))
+    /* translated code (seams.h, code_frame; shadow.c, code_rights) */
+    uint32_t tc = vm->tech->code_frame && (g & PTE_V) && gfn < vm->nframes ? vm->tech->code_frame(vm, gfn, CODE_LOOK) : 0;
+    bool sup = sp->role != ROLE_USER;
+    if (tc && hfn == tc && owned_by(v, hfn, FRAME_CODE, vm->id)) {
+        if (!sup || (e & (PTE_R | PTE_W)) || (e & ~g & PTE_X) || !(g & PTE_A))
+            bad = INV_RIGHTS; /* only fetched from, and only in virtual supervisor mode */
+    } else if (!owned_by(v, hfn, FRAME_GUEST, vm->id))
         bad = INV_FRAME;
     else if (!(g & PTE_V) || !(g & PTE_A) || gfn >= vm->nframes || vm->pmap[gfn] != hfn)
         bad = INV_MAPPING;
@@ -169,6 +176,10 @@ static bool spte_rules(struct vm *vm, const struct spage *sp, uint32_t i, uint32
         bad = INV_WRITE_PROTECT;
     else if ((e & PTE_W) && !(g & PTE_D))
         bad = INV_DIRTY;
+    else if ((e & PTE_W) && tc)
+        bad = INV_WRITE_PROTECT; /* a store would change code behind its translation */
+    else if ((e & PTE_X) && sup && vm->tech->code_frame)
+        bad = INV_RIGHTS; /* the guest kernel would run untranslated */
     if (bad == INV_NONE)
         return true;
     violation_start(&r, bad, vm);
@@ -431,7 +442,7 @@ static bool audit_tlb_set(struct vm *vm, const struct tlb_set_view *set, unsigne
         uint32_t hfn = t.pte >> PAGE_SHIFT;
         const uint32_t rights = PTE_R | PTE_W | PTE_X | PTE_U;
         if ((leaf & PTE_V) && PTE_FRAME(leaf) == PTE_FRAME(t.pte) && !(t.pte & ~leaf & rights) &&
-            owned_by(v, hfn, FRAME_GUEST, id))
+            (owned_by(v, hfn, FRAME_GUEST, id) || owned_by(v, hfn, FRAME_CODE, id)))
             continue;
         struct vmm_violation r;
         char who[96];
@@ -477,7 +488,8 @@ bool audit_tlb(struct vm *vm, struct findings *fd)
     machine_tlb_inspect(v->m, &view);
     unsigned before = fd->n;
     /* The page being executed: its frame, whatever the TLB says now. */
-    if (view.itlb.valid && !owned_by(v, view.itlb.frame >> PAGE_SHIFT, FRAME_GUEST, vm->id)) {
+    if (view.itlb.valid && !owned_by(v, view.itlb.frame >> PAGE_SHIFT, FRAME_GUEST, vm->id) &&
+        !owned_by(v, view.itlb.frame >> PAGE_SHIFT, FRAME_CODE, vm->id)) {
         struct vmm_violation r;
         char who[96];
         violation_start(&r, INV_TLB, vm);
@@ -539,7 +551,10 @@ bool audit_counts(struct vmm *v, struct vm *vm, const struct frame_counts *c, st
             return books_fail(fd, vm, VIOLATION_NA,
                               "VM '%s' owns %u host frames as shadow tables, holds %u, and may hold %u", w->name,
                               c->owned[w->id][FRAME_SHADOW], w->sh.nframes, w->sh.limit);
-        promised += w->reservation - w->sh.nframes;
+        if (c->owned[w->id][FRAME_CODE] != w->code_frames)
+            return books_fail(fd, vm, VIOLATION_NA, "VM '%s' owns %u host frames as translated code, and holds %u",
+                              w->name, c->owned[w->id][FRAME_CODE], w->code_frames);
+        promised += w->reservation - w->sh.nframes - w->code_frames;
     }
     if (promised != v->reserved || v->reserved > v->nfree)
         return books_fail(fd, vm, VIOLATION_NA,
@@ -556,7 +571,7 @@ void count_frames(const struct vmm *v, struct frame_counts *c)
         struct frame_owner o = v->owner[f];
         if (o.kind == FRAME_FREE)
             c->nfree++;
-        else if (o.kind <= FRAME_SHADOW && o.vm < MAX_VMS)
+        else if (o.kind <= FRAME_CODE && o.vm < MAX_VMS)
             c->owned[o.vm][o.kind]++;
     }
 }
@@ -589,7 +604,7 @@ bool audit_books(struct vmm *v, struct vm *vm, struct frame_counts *counts, stru
             }
             continue;
         }
-        if (o.kind > FRAME_SHADOW || o.vm >= MAX_VMS || !live[o.vm]) {
+        if (o.kind > FRAME_CODE || o.vm >= MAX_VMS || !live[o.vm]) {
             books_fail(fd, vm, f, "host frame 0x%x belongs to no VM there is (kind %u, VM %u)", f, o.kind, o.vm);
             goto out;
         }

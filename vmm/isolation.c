@@ -222,7 +222,7 @@ void iso_log_traced(struct vmm *v, const struct vm *vm, uint32_t gfn, bool trace
 static const char *kind_name(unsigned kind)
 {
     static const char *const names[] = {[FRAME_FREE] = "free", [FRAME_GUEST] = "guest memory",
-                                        [FRAME_SHADOW] = "a shadow table"};
+                                        [FRAME_SHADOW] = "a shadow table", [FRAME_CODE] = "translated code"};
     return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 

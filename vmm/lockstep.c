@@ -20,6 +20,7 @@
 #include "disk_store.h"
 #include "elf_load.h"
 #include "ptwalk.h"
+#include "seams.h"
 
 static bool phys_read(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
 static bool guest_read(void *ctx, uint32_t pa, void *buf, size_t len) { return vm_read_phys(ctx, pa, buf, len); }
@@ -71,7 +72,9 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
 
     struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .policy = c->policy, .inject = c->inject,
                             .shadow_frames = 1024};
-    p->v = vmm_new(&vc, c->mem_size + (1024 + 2) * PAGE_SIZE, err, errlen);
+    const struct vmm_technique *t = vmm_technique_find(c->technique);
+    uint32_t own = t ? t->frames : 0; /* the technique's own frames (seams.h) */
+    p->v = vmm_new(&vc, c->mem_size + (1024 + 2 + own) * PAGE_SIZE, err, errlen);
     if (!p->v) {
         disk_store_free(vm_store);
         goto fail;

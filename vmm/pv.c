@@ -1,6 +1,6 @@
 /*
  * pv.c - paravirtualization, the VMM's side (seams.h: the technique "pv";
- * the ABI is isa/hypercalls.h, docs/guest-os.md, docs/vmm.md section 12),
+ * the ABI is isa/hypercalls.h, docs/guest-os.md, docs/vmm.md section 13),
  * after Xen: the guest kernel knows it runs on a hypervisor and asks it,
  * with `hcall rd, n`, for what it would otherwise do with privileged
  * instructions that trap one by one.

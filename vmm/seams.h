@@ -9,8 +9,9 @@
  * wrote ptb, not the shadow pager.
  *
  * The CPU techniques are trap-and-emulate (dispatch.c), hybrid
- * (hybrid.c, which interprets virtual supervisor mode) and pv (pv.c, which
- * answers a paravirtualized kernel's hypercalls); memory has one,
+ * (hybrid.c, which interprets virtual supervisor mode), binary
+ * translation (bt.c, which runs it from translated code) and pv (pv.c,
+ * which answers a paravirtualized kernel's hypercalls); memory has one,
  * shadow paging with its three policies (shadow.c).  docs/vmm.md
  * section 2 ("Adding a technique") says how to add another.
  */
@@ -25,6 +26,8 @@
 
 struct vm;
 struct findings;
+
+enum code_how { CODE_LOOK, CODE_FILL, CODE_FETCH }; /* vmm_technique.code_frame */
 
 /* How a VM's CPU is virtualized. */
 struct vmm_technique {
@@ -47,6 +50,26 @@ struct vmm_technique {
      * VM's time, which the technique may have moved).  NULL: machine_run,
      * the guest runs directly (trap-and-emulate), with no call between. */
     enum exit_reason (*run)(struct vm *vm, uint64_t budget, struct vm_exit *x);
+
+    /* A technique that runs the guest kernel from translated code (bt.c);
+     * NULL for the others.  code_frame is how the MMU and it cooperate:
+     * the host frame holding the translation of guest frame gfn, or 0 if
+     * gfn is not code.  The MMU maps such a frame execute-only (no R, no
+     * W) where the guest runs in virtual supervisor mode or with paging
+     * off, maps every other frame there without X (so the first fetch
+     * faults), never maps a code frame writable, and emulates the data
+     * accesses those rights refuse (shadow.c).  how: CODE_LOOK changes
+     * nothing (audits); CODE_FILL is a shadow fill (counted as a hit if
+     * the translation exists); CODE_FETCH, a fetch fault in supervisor
+     * mode, makes the frame code if it is not. */
+    uint32_t (*code_frame)(struct vm *vm, uint32_t gfn, enum code_how how);
+    /* Host frames of its own (FRAME_CODE) it may hold per VM: set aside
+     * with the VM's shadow frames when the VM is made (vm.reservation). */
+    uint32_t frames;
+    /* Guest memory at [gpa, gpa+len) changed (as vmm_mmu.guest_wrote). */
+    void (*guest_wrote)(struct vm *vm, uint32_t gpa, size_t len);
+    /* Drop every host frame kept for the VM (a reboot, the VM freed). */
+    void (*forget)(struct vm *vm);
     /* Deliver a trap or interrupt into the guest at its current pc (a
      * guest that asked for its traps elsewhere: paravirtualization, pv.c).
      * False, touching nothing, for a double fault.  NULL: as the hardware
@@ -100,6 +123,7 @@ const struct vmm_mmu *vmm_mmu_find(const char *name);
 
 extern const struct vmm_technique trap_and_emulate;
 extern const struct vmm_technique hybrid;
+extern const struct vmm_technique binary_translation;
 extern const struct vmm_technique paravirt;
 extern const struct vmm_mmu shadow_paging;
 

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alu.h"
+#include "sensitive.h"
 #include "vmm_impl.h"
 
 /* Guest writes to a shadowed table with no fault using it in between,
@@ -314,9 +316,32 @@ static void ensure_room(struct vm *vm, uint32_t frames)
 
 /* --- shadow entries --- */
 
+/* A technique that translates the guest kernel's code (seams.h,
+ * code_frame): where the guest runs in virtual supervisor mode (or with
+ * paging off) a code frame is its translation, execute-only, and any other
+ * frame is mapped without X, so that the first fetch from it faults and
+ * makes it code; a code frame is never writable, so that every store to it
+ * reaches the VMM (emulate_access) and the technique hears of it.  A frame
+ * that has just become code loses its writable mappings. */
+static uint32_t code_rights(struct vm *vm, int role, uint32_t gfn, uint32_t gpte, uint32_t s, enum code_how how)
+{
+    bool sup = role != ROLE_USER;
+    uint32_t tc = vm->tech->code_frame(vm, gfn, sup && (gpte & PTE_X) ? how : CODE_LOOK);
+    if (tc && vm->sh.rhead[gfn])
+        write_protect(vm, gfn);
+    if (!sup)
+        return tc ? s & ~PTE_W : s;
+    if (tc && (gpte & PTE_X)) {
+        unsigned inject = vm->vmm->cfg.inject; /* the deliberate bugs the checker must catch */
+        return ((tc + !!(inject & INJECT_CODE_ELSEWHERE)) << PAGE_SHIFT) | PTE_V | PTE_U | PTE_A | PTE_D | PTE_X |
+               (inject & INJECT_CODE_WRITABLE ? PTE_W : 0);
+    }
+    return s & ~(PTE_X | (tc ? PTE_W : 0));
+}
+
 /* The shadow entry for a guest leaf entry in a role, or 0 if the guest's
  * entry gives no access there yet (see the comment at the top). */
-static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte)
+static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte, enum code_how how)
 {
     if (!(gpte & PTE_V) || !(gpte & PTE_A))
         return 0;
@@ -331,6 +356,8 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte)
     s |= gpte & (PTE_R | PTE_X);
     if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
         s |= PTE_W;
+    if (vm->tech->code_frame)
+        s = code_rights(vm, role, gfn, gpte, s, how);
     return s;
 }
 
@@ -416,7 +443,7 @@ static void build_all(struct vm *vm, struct spage *root)
         if (!created || !vm_guest_read(vm, PTE_FRAME(e), l2, sizeof l2))
             continue;
         for (uint32_t i2 = 0; i2 < PT_ENTRIES; i2++) {
-            uint32_t s = make_spte(vm, root->role, l2[i2]);
+            uint32_t s = make_spte(vm, root->role, l2[i2], CODE_FILL);
             if (s)
                 put_leaf(vm, child, i2, l2[i2], s);
         }
@@ -528,7 +555,7 @@ static void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
                         continue;
                     }
                     uint32_t gpte = vm_guest_word(vm, page + 4 * i);
-                    refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte));
+                    refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte, CODE_FILL));
                 }
             }
     }
@@ -547,24 +574,40 @@ static void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
 
 /* --- page faults --- */
 
-/* A store to a traced page table: do it for the guest. */
-static void emulate_store(struct vm *vm, const struct vm_exit *x, const struct pt_walk *w)
+/* A store to a traced page table, or a load or store to a code frame (see
+ * code_rights): do it for the guest.  x->insn is the word the real CPU
+ * executed, the guest's own (a code frame's translation copies every load
+ * and store as it is). */
+static void emulate_access(struct vm *vm, const struct vm_exit *x, const struct pt_walk *w)
 {
     struct cpu_state *live = vcpu_live(vm);
     struct isa_fields f;
-    if (!isa_decode(x->insn, &f) || (f.op != OP_SW && f.op != OP_SH && f.op != OP_SB)) {
-        vm_fail(vm, "VMM bug: write fault at pc 0x%08x from a non-store 0x%08x", x->pc, x->insn);
+    unsigned size = isa_decode(x->insn, &f) ? mem_access_size(f.op) : 0;
+    bool store = size && store_op(f.op);
+    if (!size || store != (x->access == ACCESS_WRITE)) {
+        vm_fail(vm, "VMM bug: %s fault at pc 0x%08x from 0x%08x", x->access == ACCESS_WRITE ? "write" : "read",
+                x->pc, x->insn);
         return;
     }
-    unsigned size = f.op == OP_SW ? 4 : f.op == OP_SH ? 2 : 1;
-    uint32_t v = live->r[f.ra];
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     uint32_t gpa = w->page | (x->addr & PAGE_MASK);
+    bool table = shadow_is_table(vm, gpa >> PAGE_SHIFT); /* before the store, which may stop its tracing */
+    uint8_t b[4] = {0};
     vm->dec.op = f.op;
-    vm->dec.gpa = gpa & ~3u; /* the entry it changes */
+    vm->dec.gpa = gpa & ~3u; /* the word it reads or changes */
     vm->dec.before = vm_guest_word(vm, vm->dec.gpa);
-    vm_guest_write(vm, gpa, b, size);
+    if (store) {
+        uint32_t v = live->r[f.ra];
+        for (unsigned i = 0; i < 4; i++)
+            b[i] = (uint8_t)(v >> (8 * i));
+        vm_guest_write(vm, gpa, b, size);
+    } else {
+        vm_guest_read(vm, gpa, b, size);
+        reg_set(live, f.ra, load_extend(f.op, (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                                                  (uint32_t)b[3] << 24));
+    }
     vm->dec.after = vm_guest_word(vm, vm->dec.gpa);
+    if (!table)
+        vm->st.bt_data++;
     live->pc += 4;
     vm_retire_emulated(vm, f.op);
 }
@@ -626,7 +669,7 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         return VMX_PF_TRUE;
     }
     if (k == ACCESS_WRITE && shadow_is_table(vm, w.page >> PAGE_SHIFT)) {
-        emulate_store(vm, x, &w);
+        emulate_access(vm, x, &w);
         return VMX_PF_TRACING;
     }
     struct spage *root = vm->sh.root[role];
@@ -638,8 +681,17 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         child_of(vm, root, i1, role == ROLE_PHYS ? i1 : w.pte_pa >> PAGE_SHIFT, role, &created);
     if (!child)
         return VMX_PF_HIDDEN;
-    uint32_t spte = make_spte(vm, role, w.pte);
+    uint32_t spte = make_spte(vm, role, w.pte, k == ACCESS_FETCH ? CODE_FETCH : CODE_FILL);
+    uint32_t was = spte_read(vm, child, VA_L2(va));
     put_leaf(vm, child, VA_L2(va), w.pte, spte);
+    if ((was & PTE_V) && (PTE_FRAME(was) != PTE_FRAME(spte) || (was & ~spte & (PTE_R | PTE_W | PTE_X))))
+        machine_tlb_flush(vm->vmm->m); /* a fill that takes rights away: a frame became code (code_rights) */
+    if (k != ACCESS_FETCH && spte && !(spte & (k == ACCESS_WRITE ? PTE_W : PTE_R))) {
+        /* the guest may, but its code frame is not to be read or written
+         * directly (code_rights): the VMM does the access */
+        emulate_access(vm, x, &w);
+        return VMX_PF_HIDDEN;
+    }
     vm->dec.paging_off = role == ROLE_PHYS;
     vm->dec.gpa = role == ROLE_PHYS ? 0 : w.pte_pa;
     vm->dec.before = role == ROLE_PHYS ? 0 : w.pte;

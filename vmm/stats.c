@@ -98,6 +98,11 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
                " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
             shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
             s->shadow_flushes, s->shadow_entries, s->write_protects);
+    if (vm->tech->code_frame)
+        fprintf(f, "  translation         %" PRIu64 " blocks, %" PRIu64 " patched, %" PRIu64 " cache hits, %" PRIu64
+                   " invalidations,\n                      %" PRIu64 " code-frame loads and stores emulated, %" PRIu64
+                   " drops\n",
+                s->bt_blocks, s->bt_patched, s->bt_hits, s->bt_invalidations, s->bt_data, s->bt_drops);
     silent_log_print(f, "  ", &s->silent, vm->vmm->cfg.isa, place, ctx);
 }
 
@@ -136,9 +141,12 @@ static void json_vm(const struct vm *vm, FILE *f)
             s->exits[VMX_PF_HIDDEN], s->exits[VMX_PF_TRACING], s->exits[VMX_PF_TRUE]);
     fprintf(f, "     \"shadow\": {\"policy\": \"%s\", \"built\": %" PRIu64 ", \"reused\": %" PRIu64
                ", \"dropped\": %" PRIu64 ", \"flushes\": %" PRIu64 ", \"entries\": %" PRIu64
-               ", \"write_protects\": %" PRIu64 "}}",
+               ", \"write_protects\": %" PRIu64 "},\n",
             shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
             s->shadow_flushes, s->shadow_entries, s->write_protects);
+    fprintf(f, "     \"translation\": {\"blocks\": %" PRIu64 ", \"patched\": %" PRIu64 ", \"hits\": %" PRIu64
+               ", \"invalidations\": %" PRIu64 ", \"code_data\": %" PRIu64 ", \"drops\": %" PRIu64 "}}",
+            s->bt_blocks, s->bt_patched, s->bt_hits, s->bt_invalidations, s->bt_data, s->bt_drops);
 }
 
 void vmm_stats_json(struct vmm *v, FILE *f)

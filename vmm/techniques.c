@@ -6,7 +6,8 @@
 
 #include "vmm_impl.h"
 
-const struct vmm_technique *const vmm_techniques[] = {&trap_and_emulate, &hybrid, &paravirt, NULL};
+const struct vmm_technique *const vmm_techniques[] = {&trap_and_emulate, &hybrid, &binary_translation,
+                                                      &paravirt, NULL};
 const struct vmm_mmu *const vmm_mmus[] = {&shadow_paging, NULL};
 
 const struct vmm_technique *vmm_technique_find(const char *name)

@@ -89,6 +89,8 @@ static void vm_free(struct vm *vm)
     if (vm->tech && vm->tech->free)
         vm->tech->free(vm);
     vm->mmu->free(vm); /* its shadow frames go back to its reservation... */
+    if (vm->tech && vm->tech->forget)
+        vm->tech->forget(vm); /* after the shadows that map its code frames */
     vm->vmm->reserved -= vm->reservation; /* ...which goes back to the pool */
     if (vm->pmap)
         for (uint32_t g = 0; g < vm->nframes; g++)
@@ -175,6 +177,8 @@ bool vm_guest_write(struct vm *vm, uint32_t gpa, const void *buf, size_t len)
     if (!guest_copy(vm, gpa, (void *)buf, len, true))
         return false;
     vm->mmu->guest_wrote(vm, gpa, len);
+    if (vm->tech->guest_wrote)
+        vm->tech->guest_wrote(vm, gpa, len);
     return true;
 }
 
@@ -226,9 +230,10 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         goto fail;
     }
     uint32_t need = cfg->mem_size / PAGE_SIZE;
-    if ((uint64_t)need + v->cfg.shadow_frames + v->reserved > v->nfree) {
-        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory and %u shadow frames",
-                 cfg->mem_size / 1024, v->cfg.shadow_frames);
+    uint32_t own = vmm_technique_find(v->cfg.technique)->frames; /* the technique's own, set aside too */
+    if ((uint64_t)need + v->cfg.shadow_frames + own + v->reserved > v->nfree) {
+        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory and %u shadow frames%s",
+                 cfg->mem_size / 1024, v->cfg.shadow_frames, own ? " and the technique's" : "");
         goto fail;
     }
     if (!disk && cfg->disk) {
@@ -261,7 +266,7 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         goto nomem;
     for (uint32_t g = 0; g < need; g++)
         vm->pmap[g] = alloc_frame(v, vm, FRAME_GUEST);
-    vm->reservation = v->cfg.shadow_frames;
+    vm->reservation = v->cfg.shadow_frames + vm->tech->frames;
     v->reserved += vm->reservation;
     vm->dma = (struct dma){.ctx = vm, .mem_size = vm->mem_size, .read = dma_read, .write = dma_write};
     vm->dev.con.io = cfg->io;
@@ -299,6 +304,8 @@ bool vm_reboot(struct vm *vm, const struct elf_image *image, const char *bootarg
     if (vm->tech->reset)
         vm->tech->reset(vm);
     vm->mmu->reset(vm);
+    if (vm->tech->forget)
+        vm->tech->forget(vm);
     vm_unload(vm);
     /* Zero the memory the last run used; untouched frames are zero already,
      * and leaving them alone keeps a reboot cheap. */

@@ -44,6 +44,8 @@ enum vmm_inject {
     INJECT_STALE_RMAP = 256,     /* reverse-map nodes into dropped tables are followed (a bug once real) */
     INJECT_TRACE_FLAG = 512,     /* a frame's trace count is kept as a flag: dropping one of its tables untraces it */
     INJECT_FAULT_ZAP = 1024,     /* every page fault first drops every shadow table: no instruction keeps what it needs */
+    INJECT_CODE_WRITABLE = 2048, /* binary translation: a translation is mapped writable too */
+    INJECT_CODE_ELSEWHERE = 4096,/* binary translation: the host frame after a translation is mapped in its place */
 };
 
 /* The fewest shadow-table frames a VM can run in: a root, the level-2
@@ -148,6 +150,7 @@ struct vmm_violation {
     X(PF_TRUE,    "true page fault (reflected)")                               \
     X(TIMER,      "real timer (scheduler, virtual devices)")                  \
     X(LIMIT,      "instruction limit")                                        \
+    X(TRANSLATED, "code translated (binary translation)")                     \
     X(HYPERCALL,  "hypercall answered (paravirtualization)")
 
 enum vmm_exit_kind {
@@ -173,6 +176,13 @@ struct vm_stats {
     uint64_t shadow_flushes;  /* times every shadow of the VM was dropped at once */
     uint64_t shadow_entries;  /* shadow entries filled */
     uint64_t write_protects;  /* writable mappings made read-only for tracing */
+    /* binary translation (bt.c) */
+    uint64_t bt_blocks;       /* blocks translated */
+    uint64_t bt_patched;      /* sensitive instructions replaced by a trap word when translated */
+    uint64_t bt_hits;         /* shadow fills of a code frame whose translation existed */
+    uint64_t bt_invalidations;/* guest writes that reset translated words */
+    uint64_t bt_data;         /* guest loads and stores to code frames, emulated */
+    uint64_t bt_drops;        /* times every translation was dropped (the limit reached) */
     /* Paravirtualization (pv.c): hypercalls answered, by number
      * (isa/hypercalls.h; [0] counts numbers there is no call for), each
      * also an exit VMX_HYPERCALL; the page-table entries mmu_update wrote;
@@ -329,7 +339,7 @@ void vmm_stats_json(struct vmm *v, FILE *f);
 unsigned vmm_audit(struct vmm *v, FILE *f);
 
 /* The host frames' owners, for isolation tests. */
-enum frame_kind { FRAME_FREE, FRAME_GUEST, FRAME_SHADOW };
+enum frame_kind { FRAME_FREE, FRAME_GUEST, FRAME_SHADOW, FRAME_CODE /* translated code (bt.c) */ };
 enum frame_kind vmm_frame_owner(const struct vmm *v, uint32_t hfn, int *vm_id);
 int vm_id(const struct vm *vm);
 /* The walk the real MMU would do for guest-virtual va through the tables

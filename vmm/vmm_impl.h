@@ -123,6 +123,10 @@ struct vm {
     uint32_t mem_size, nframes;
     uint32_t *pmap;         /* guest frame -> host frame */
     struct shadow sh;
+    /* The translation cache of a technique that translates code (bt.c),
+     * NULL until it has one, and the host frames it holds (FRAME_CODE). */
+    struct tc *tc;
+    uint32_t code_frames;
     uint32_t reservation;   /* shadow frames set aside for this VM (vmm.reserved) */
     uint64_t max_insns;
     /* Chained emulation (dispatch.c) may go on while instret is below
@@ -198,6 +202,8 @@ static inline bool vm_user(const struct vm *vm) { return !(vm->cpu.cr[CR_STATUS]
 /* alloc.c */
 uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind); /* zeroed; 0 if none */
 void free_frame(struct vmm *v, uint32_t hfn);
+/* Write a FRAME_CODE frame (translated code: bt.c); false if it is none. */
+bool code_frame_write(struct vmm *v, uint32_t pa, const void *buf, size_t len);
 /* Host memory as the VMM reads it: a little-endian word. */
 uint32_t host_word(struct vmm *v, uint32_t pa);
 
@@ -279,7 +285,7 @@ static inline void findings_init(struct findings *fd, bool stop, FILE *f, unsign
 }
 /* Host frames by owner, as the books count them. */
 struct frame_counts {
-    uint32_t owned[MAX_VMS][3]; /* [vm][enum frame_kind], FRAME_FREE unused */
+    uint32_t owned[MAX_VMS][4]; /* [vm][enum frame_kind], FRAME_FREE unused */
     uint32_t nfree;             /* frames owned by nobody, frame 0 aside */
 };
 const char *vmm_invariant_what(enum vmm_invariant i);

@@ -112,7 +112,11 @@ panic:
         li      a0, '\n'
         call    putc_raw
         li      t0, 1
+        .if PARAVIRT
+        hcall   t0, HC_HALT
+        .else
         halt    t0
+        .endif
 
         .data
         .align  4

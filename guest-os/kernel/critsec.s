@@ -58,9 +58,14 @@ sys_critical:
         la      t0, crit_running
         li      t1, 1
         sw      t1, 0(t0)
+        .if PARAVIRT
+        li      t0, 1                   # interrupts on: a tick may come at any
+        hcall   t0, HC_IRQ              # instruction from here (kernel_intr)
+        .else
         mfcr    t0, status              # interrupts on: a tick may come at any
         ori     t0, t0, SR_IE           # instruction from here (kernel_intr)
         mtcr    status, t0
+        .endif
 1:      beqz    s0, 3f
         call    irq_save                # interrupts off (so the kernel believes)
         mv      s1, a0                  # s1: the status word to restore
@@ -80,9 +85,15 @@ sys_critical:
         call    irq_restore             # a tick held off is taken right here
         addi    s0, s0, -1
         j       1b
-3:      mfcr    t0, status              # interrupts off again, for the way out
+3:
+        .if PARAVIRT
+        li      t0, 0                   # interrupts off again, for the way out
+        hcall   t0, HC_IRQ
+        .else
+        mfcr    t0, status              # interrupts off again, for the way out
         andi    t0, t0, 0xffff - SR_IE
         mtcr    status, t0
+        .endif
         la      t0, crit_running
         sw      zero, 0(t0)
         la      t0, current
@@ -119,7 +130,11 @@ kernel_intr:
         call    disk_intr
         j       3f
 1:      li      t0, QUANTUM             # the tick: acknowledge and re-arm
+        .if PARAVIRT
+        hcall   t0, HC_TIMER
+        .else
         mtcr    timer, t0
+        .endif
         la      t0, crit_count
         lw      t1, 4(t0)
         addi    t1, t1, 1
@@ -149,4 +164,8 @@ kernel_intr:
         lw      a4, 56(sp)
         lw      a5, 60(sp)
         lw      sp, 8(sp)
+        .if PARAVIRT
+        hcall   zero, HC_IRET           # pv: epc and status of this interrupt, in the shared area
+        .else
         rfe
+        .endif

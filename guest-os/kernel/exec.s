@@ -128,7 +128,13 @@ exec_load:
 52:     lw      t1, 20(sp)              # a page holding two segments gets
         or      t0, t0, t1              # the permissions of both
 53:     lw      t1, 32(sp)
+        .if PARAVIRT
+        mv      a0, t1                  # pv: through the batch (ptpool.s); the
+        mv      a1, t0                  # uvm_write below syncs it (walk)
+        call    pt_set
+        .else
         sw      t0, 0(t1)
+        .endif
         lw      t0, 24(sp)
         addi    t0, t0, PAGE
         sw      t0, 24(sp)

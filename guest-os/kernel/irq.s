@@ -25,12 +25,20 @@
 #   uses t0.  Panics (does not return) if not in supervisor mode, unless
 #   the boot option nocheck said to carry on regardless.
 irq_save:
+        .if PARAVIRT
+        li      a0, 0                   # pv: IE = 0, and a0 = the status word before
+        hcall   a0, HC_IRQ
+        andi    t0, a0, SR_S
+        beqz    t0, 2f
+1:      ret
+        .else
         rdsr    a0
         andi    t0, a0, SR_S
         beqz    t0, 2f
 1:      andi    t0, a0, 0xffff - SR_IE  # everything but IE (the status word has 5 bits)
         wrsr    t0
         ret
+        .endif
 2:      la      t0, nocheck             # off the normal path, so that without the
         lw      t0, 0(t0)               # option not one instruction more runs
         beqz    t0, not_supervisor      # a0 still holds the status word for the message
@@ -39,7 +47,13 @@ irq_save:
 # irq_restore: put back the status word saved by irq_save.
 #   in:  a0 = what irq_save returned
 irq_restore:
+        .if PARAVIRT
+        srli    t0, a0, 1               # pv: irq takes IE alone (bit 0), and keeps a0
+        andi    t0, t0, 1
+        hcall   t0, HC_IRQ
+        .else
         wrsr    a0
+        .endif
         ret
 
 # assert_supervisor: check that the status word says supervisor mode.
@@ -52,7 +66,11 @@ irq_restore:
 #   (bootopt.s), which makes every check believe it: a kernel that does not
 #   notice, so that what the VMM's lie does to it can be watched.
 assert_supervisor:
+        .if PARAVIRT
+        hcall   a0, HC_STATUS
+        .else
         rdsr    a0
+        .endif
         andi    t0, a0, SR_S
         beqz    t0, 1f
         ret
@@ -74,7 +92,11 @@ not_supervisor:
         la      a0, msg_notsuper2
         call    puts_raw
         li      t0, 1
+        .if PARAVIRT
+        hcall   t0, HC_HALT
+        .else
         halt    t0
+        .endif
 
         .data
         .align  4

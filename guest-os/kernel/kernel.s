@@ -2,6 +2,11 @@
 #
 #   vasm -I build/guest-os/user -o build/guest-os/kernel.elf guest-os/kernel/kernel.s
 #
+# and its paravirtualized twin from the same source (docs/guest-os.md):
+#
+#   vasm -D PARAVIRT=1 -I build/guest-os/user -I build/guest-os \
+#        -o build/guest-os/kernel-pv.elf guest-os/kernel/kernel.s
+#
 # One file per concept, in the order a first reading might take them.
 # docs/guest-os.md is the guide; each file starts with what it is for.
 
@@ -22,4 +27,8 @@
         .include "bootopt.s"    # the kernel's boot options (nocheck)
         .include "critsec.s"    # the critical system call: a section interrupts must not enter
         .include "programs.s"   # the user programs, carried in the kernel image
+        .if PARAVIRT
+        .include "ptpool.s"     # pv: page tables from a read-only pool, changed by mmu_update
+        .include "hvstub.s"     # pv: the bare machine's stand-in for the hypervisor
+        .endif
         .include "end.s"        # etext, kernel_end

@@ -41,7 +41,12 @@ kill_trap:
         j       3f
 2:      la      a0, msg_address
 3:      call    kputs
+        .if PARAVIRT
+        la      a0, shared
+        lw      a0, SH_BADADDR(a0)
+        .else
         mfcr    a0, badaddr
+        .endif
         call    kputhex
         j       kill_end
 
@@ -54,7 +59,12 @@ kill_oom:
         call    kill_at_pc
         la      a0, msg_address
         call    kputs
+        .if PARAVIRT
+        la      a0, shared
+        lw      a0, SH_BADADDR(a0)
+        .else
         mfcr    a0, badaddr
+        .endif
         call    kputhex
         j       kill_end
 

@@ -27,8 +27,17 @@ bootarg:        .space ARGMAX   # the boot string ("" if none)
         .text
         .global _start
 _start:
+        .if PARAVIRT
+        la      t0, hvstub              # the pv kernel's one privileged instruction: on the
+        mtcr    tvec, t0                # bare machine the stand-in answers its hypercalls
+        la      t0, trap_entry          # (hvstub.s); under the VMM it only sets the virtual
+        hcall   t0, HC_SET_TRAP         # tvec.  From here traps are delivered to trap_entry,
+        la      t0, shared              # with epc, cause... in the shared area (trap.s)
+        hcall   t0, HC_SET_SHARED
+        .else
         la      t0, trap_entry
         mtcr    tvec, t0                # until now a trap would jump to address 0
+        .endif
         la      sp, kstack_top
         la      t0, mem_size
         sw      a1, 0(t0)
@@ -46,10 +55,23 @@ _start:
         sw      a0, 0(t1)
         la      t0, kernel_pt           # paging on: everything stays where it was,
         lw      t0, 0(t0)               # since the kernel is identity mapped
+        .if PARAVIRT
+        la      t1, cur_ptb             # (ptpool.s: remembered, never asked for)
+        sw      t0, 0(t1)
+        hcall   t0, HC_SET_PTB          # the hypervisor checks the tables now
+        la      t1, shared              # no hypercall turns paging on: an iret does,
+        li      t0, SR_PS | SR_PG       # with PG in the status it sets (S = PS = 1,
+        sw      t0, SH_STATUS(t1)       # IE = PIE = 0), to the next instruction
+        la      t0, 2f
+        sw      t0, SH_EPC(t1)
+        hcall   zero, HC_IRET
+2:
+        .else
         mtcr    ptb, t0
         mfcr    t0, status
         ori     t0, t0, SR_PG
         mtcr    status, t0
+        .endif
         la      a0, msg_boot            # "kernel: 16384 KiB of memory, paging on"
         call    kputs
         la      t0, mem_size
@@ -62,7 +84,11 @@ _start:
         la      a0, bootarg
         call    userinit
         li      t0, QUANTUM             # the first time slice
+        .if PARAVIRT
+        hcall   t0, HC_TIMER
+        .else
         mtcr    timer, t0
+        .endif
         j       schedule                # proc.s: run init
 
         .data

@@ -36,6 +36,7 @@
         .equ CAUSE_MISALIGNED, 6
         .equ CAUSE_DIV_ZERO,   7
         .equ CAUSE_BUS_ERROR,  8
+        .equ CAUSE_HYPERCALL,  9        # hcall: the pv kernel's stand-in answers it (hvstub.s)
         .equ CAUSE_TIMER,      16       # 16 and up are interrupts
         .equ CAUSE_CONSOLE,    17
         .equ CAUSE_DISK,       18
@@ -113,3 +114,16 @@
 
 # System-call numbers (a5): shared with the user library.
         .include "../syscall-numbers.s"
+
+# The paravirtualized build (docs/guest-os.md, "The pv build"): the same
+# source assembled with vasm -D PARAVIRT=1, where every privileged
+# instruction of the kernel becomes a hypercall.  The hypercall numbers are
+# generated from isa/hypercalls.h (make guest: visa --hypercalls).
+        .ifndef PARAVIRT
+        .equ PARAVIRT, 0
+        .endif
+        .if PARAVIRT
+        .include "hypercall-numbers.s"
+        .equ PT_POOL_ROOTS, NPROC + 2           # page tables: a level-1 table a process
+        .equ PT_POOL_PAGES, PT_POOL_ROOTS + 2 * NPROC + 24  # and two level-2 tables, and the kernel's
+        .endif

@@ -33,7 +33,10 @@ proc_end:
 #   disk, idle until the disk interrupt; if nobody can ever run again, the
 #   kernel has a bug (init would have halted the machine): panic.
 schedule:
-        call    assert_supervisor       # the scheduler trusts the status word: check it
+        .if !PARAVIRT                   # pv: a status call here would be an exit on every
+        call    assert_supervisor       # schedule; irq_save checks the status every irq call
+        .endif                          # returns instead (and the boot checks once).  Else:
+                                        # the scheduler trusts the status word: check it
         la      t0, current
         lw      t0, 0(t0)               # t0: the slot looked at
         bnez    t0, 1f
@@ -66,10 +69,14 @@ idle:
         la      t0, idling
         li      t1, 1
         sw      t1, 0(t0)
+        .if PARAVIRT
+        hcall   zero, HC_IDLE           # IE = 1 and wait: the interrupt is taken at the j
+        .else
         rdsr    t0
         ori     t0, t0, SR_IE
         wrsr    t0                      # interrupts on (from the next instruction)
         wfi                             # sleep until one is pending; it is taken after this
+        .endif
         j       idle
 
 # run: put process a0 on the CPU.  Does not return.
@@ -80,14 +87,25 @@ idle:
 #   process running again after a yield with nobody else ready) keeps the
 #   TLB warm.
 run:
+        .if PARAVIRT
+        call    pt_sync                 # a ptb never has page-table updates pending
+        .endif
         la      t0, current
         sw      a0, 0(t0)
         li      t0, RUNNING
         sw      t0, P_STATE(a0)
         lw      t1, P_PT(a0)
+        .if PARAVIRT
+        la      t2, cur_ptb             # pv: the kernel remembers what it set, rather
+        lw      t0, 0(t2)               # than asking (get_ptb: an exit on every
+        beq     t0, t1, 1f              # return to user mode)
+        sw      t1, 0(t2)
+        hcall   t1, HC_SET_PTB          # new address space; TLB flushed
+        .else
         rdptb   t0
         beq     t0, t1, 1f
         mtcr    ptb, t1                 # new address space; TLB flushed
+        .endif
 1:      addi    a0, a0, P_TF
         j       usertrapret             # trap.s
 
@@ -221,7 +239,11 @@ fork:
 1:      lw      a0, P_PT(s1)            # out of memory half way: undo.  The
         call    uvm_free_user           # child's table was never in ptb, so no
         lw      a0, P_PT(s1)            # TLB entry can refer to it.
+        .if PARAVIRT
+        call    uvm_free_l1             # ptpool.s
+        .else
         call    kfree
+        .endif
 2:      sw      zero, P_STATE(s1)       # UNUSED again
 3:      li      a0, -1
 4:      pop     s1
@@ -245,12 +267,23 @@ proc_exit:
         # ptb must never point at a free page.
         lw      a0, P_PT(s0)
         call    uvm_free_user
+        .if PARAVIRT
+        hcall   zero, HC_FLUSH          # R[zero] = 0: the whole TLB
+        la      t0, kernel_pt
+        lw      t0, 0(t0)
+        la      t1, cur_ptb
+        sw      t0, 0(t1)
+        hcall   t0, HC_SET_PTB
+        lw      a0, P_PT(s0)
+        call    uvm_free_l1             # ptpool.s
+        .else
         tlbflush
         la      t0, kernel_pt
         lw      t0, 0(t0)
         mtcr    ptb, t0
         lw      a0, P_PT(s0)
         call    kfree
+        .endif
         sw      zero, P_PT(s0)
         la      t0, initproc
         lw      t0, 0(t0)
@@ -306,7 +339,11 @@ init_exit:
         call    kputs
 3:      la      a0, msg_halt
         call    kputs
+        .if PARAVIRT
+        hcall   zero, HC_HALT
+        .else
         halt    zero
+        .endif
 
 # wait: collect an exited child.
 #   in:  a0 = user address for its exit status (an int), or 0

@@ -253,7 +253,11 @@ sys_exec:
         # program will use (0x40000000...): flush it all.
         lw      a0, P_PT(s0)
         call    uvm_free_user
+        .if PARAVIRT
+        hcall   zero, HC_FLUSH
+        .else
         tlbflush
+        .endif
         mv      a0, s0
         mv      a1, s1
         la      a2, exec_arg

@@ -33,8 +33,12 @@
 #   trap frame through an absolute address (current_tf), which works
 #   because the kernel's data is at the same address in every address space.
 trap_entry:
+        .if PARAVIRT
+        la      sp, current_tf          # pv: the interrupted sp is in the shared area
+        .else
         mtcr    scratch, sp             # the only free place for the user's sp
         la      sp, current_tf          # sp = current_tf (lui/ori: no other register)
+        .endif
         lw      sp, 0(sp)               # sp: the trap frame
         sw      ra, 4(sp)               # word i of the frame = register ri
         sw      gp, 12(sp)
@@ -50,10 +54,18 @@ trap_entry:
         sw      a3, 52(sp)
         sw      a4, 56(sp)
         sw      a5, 60(sp)
+        .if PARAVIRT
+        la      t1, shared              # what the hypervisor saw: the sp, the pc
+        lw      t0, SH_SP(t1)
+        sw      t0, 8(sp)               # the user's sp
+        lw      t0, SH_EPC(t1)
+        sw      t0, TF_PC(sp)           # word 0: where to go back to
+        .else
         mfcr    t0, scratch
         sw      t0, 8(sp)               # the user's sp
         mfcr    t0, epc
         sw      t0, TF_PC(sp)           # word 0: where to go back to
+        .endif
         la      sp, kstack_top          # a fresh kernel stack
         j       trap
 
@@ -64,9 +76,16 @@ trap:
         la      t0, ktf                 # from now on a trap (a kernel bug) must not
         la      t1, current_tf          # overwrite a process's saved registers
         sw      t0, 0(t1)
+        .if PARAVIRT
+        la      t0, shared
+        lw      s0, SH_CAUSE(t0)
+        andi    s1, s0, 0xff            # s1: the cause code
+        lw      t0, SH_STATUS(t0)
+        .else
         mfcr    s0, cause
         andi    s1, s0, 0xff            # s1: the cause code
         mfcr    t0, status
+        .endif
         andi    t0, t0, SR_PS           # PS: the mode the trap came from
         bnez    t0, kernel_trap
         li      t0, CAUSE_SYSCALL
@@ -94,7 +113,11 @@ resume:
 #   interrupt), put the process at the back of the queue, and switch.
 timer_intr:
         li      t0, QUANTUM
+        .if PARAVIRT
+        hcall   t0, HC_TIMER
+        .else
         mtcr    timer, t0
+        .endif
         la      t0, current
         lw      t0, 0(t0)
         li      t1, RUNNABLE
@@ -109,7 +132,12 @@ timer_intr:
 page_fault:
         andi    t0, s0, CAUSE_PROT
         bnez    t0, kill_trap           # present but refused (kernel page, read-only...)
+        .if PARAVIRT
+        la      a1, shared
+        lw      a1, SH_BADADDR(a1)
+        .else
         mfcr    a1, badaddr
+        .endif
         la      t0, current
         lw      a0, 0(t0)
         lw      t0, P_HEAP(a0)
@@ -139,7 +167,11 @@ kernel_trap:
         call    disk_intr
         j       schedule
 1:      li      t0, QUANTUM             # the timer: acknowledge, and look again
+        .if PARAVIRT
+        hcall   t0, HC_TIMER
+        .else
         mtcr    timer, t0
+        .endif
         j       schedule
 
 # kernel_panic: "kernel: panic: CAUSE in the kernel at pc X, address Y".
@@ -153,16 +185,30 @@ kernel_panic:
         call    puts_raw
         la      a0, msg_kpanic2
         call    puts_raw
+        .if PARAVIRT
+        la      a0, shared
+        lw      a0, SH_EPC(a0)
+        .else
         mfcr    a0, epc
+        .endif
         call    puthex_raw
         la      a0, msg_address
         call    puts_raw
+        .if PARAVIRT
+        la      a0, shared
+        lw      a0, SH_BADADDR(a0)
+        .else
         mfcr    a0, badaddr
+        .endif
         call    puthex_raw
         li      a0, '\n'
         call    putc_raw
         li      t0, 1
+        .if PARAVIRT
+        hcall   t0, HC_HALT
+        .else
         halt    t0
+        .endif
 
 # unexpected_intr: "kernel: panic: unexpected console interrupt".  The
 #   kernel never enables the console interrupt: the hardware (or a VMM)
@@ -176,17 +222,29 @@ unexpected_intr:
         la      a0, msg_interrupt
         call    puts_raw
         li      t0, 1
+        .if PARAVIRT
+        hcall   t0, HC_HALT
+        .else
         halt    t0
+        .endif
 
 # usertrapret: return to user mode in the process whose trap frame is at
 #   a0 (its page table is already in ptb, see run).  Does not return.
 usertrapret:
         la      t0, current_tf          # its next trap saves registers here
         sw      a0, 0(t0)
+        .if PARAVIRT
+        la      t1, shared              # pv: iret takes status and pc from the shared area
+        li      t0, SR_S | SR_PIE | SR_PG
+        sw      t0, SH_STATUS(t1)       # PS = 0: to user mode; PIE = 1: with interrupts on
+        lw      t0, TF_PC(a0)
+        sw      t0, SH_EPC(t1)          # iret goes there
+        .else
         li      t0, SR_S | SR_PIE | SR_PG
         mtcr    status, t0              # PS = 0: rfe goes to user mode; PIE = 1: with interrupts on
         lw      t0, TF_PC(a0)
         mtcr    epc, t0                 # rfe goes there
+        .endif
         mv      sp, a0
         lw      ra, 4(sp)
         lw      gp, 12(sp)
@@ -203,7 +261,11 @@ usertrapret:
         lw      a4, 56(sp)
         lw      a5, 60(sp)
         lw      sp, 8(sp)               # last: sp was the pointer to the frame
+        .if PARAVIRT
+        hcall   zero, HC_IRET
+        .else
         rfe
+        .endif
 
 # cause_name: a0 = the name of cause code a0, as docs/isa.md spells it.
 cause_name:
@@ -242,6 +304,11 @@ msg_kpanic:     .asciz "kernel: panic: "
 msg_kpanic2:    .asciz " in the kernel at pc "
 msg_unexpected: .asciz "kernel: panic: unexpected "
 msg_interrupt:  .asciz " interrupt\n"
+
+        .if PARAVIRT
+        .align  16
+shared:         .space SH_SIZE          # the shared area: the hypervisor's word on each trap
+        .endif
 
         .bss
         .align  4

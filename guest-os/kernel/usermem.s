@@ -44,7 +44,12 @@ heap_page:
         # a kernel does it anyway after every single-entry change, because
         # the one time the old entry was valid (a remap, a permission taken
         # away) a stale translation is a silent, awful bug.
+        .if PARAVIRT
+        call    pt_sync                 # pv: the entry is written by the hypervisor
+        hcall   s1, HC_FLUSH            # s1 is not 0: that page only
+        .else
         tlbflushv s1
+        .endif
         lw      a0, 0(sp)
         j       3f
 1:      lw      a0, 0(sp)

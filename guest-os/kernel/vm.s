@@ -42,6 +42,11 @@ walk:
         push    s0
         push    s1
         mv      s1, a1
+        .if PARAVIRT
+        bnez    a2, 4f                  # pv: a lookup must see the batch applied
+        call    pt_sync                 # (ptpool.s; uses t0-t2 only)
+4:
+        .endif
         srli    t0, a1, 22              # level-1 index: the top 10 bits
         slli    t0, t0, 2
         add     s0, a0, t0              # s0: the level-1 entry
@@ -49,10 +54,20 @@ walk:
         andi    t1, t0, PTE_V
         bnez    t1, 1f
         beqz    a2, 2f                  # absent, and not asked to create it
+        .if PARAVIRT
+        call    ptalloc                 # a new, empty level-2 table, from the pool
+        beqz    a0, 2f
+        ori     a1, a0, PTE_V           # level-1 entries need only V and the frame
+        mv      a0, s0
+        call    pt_set
+        call    pt_sync                 # the next walk reads this entry
+        mv      t0, a1
+        .else
         call    kzalloc                 # a new, empty level-2 table
         beqz    a0, 2f
         ori     t0, a0, PTE_V           # level-1 entries need only V and the frame
         sw      t0, 0(s0)
+        .endif
 1:      srli    t0, t0, PAGE_SHIFT      # t0: the level-2 table
         slli    t0, t0, PAGE_SHIFT
         srli    t1, s1, PAGE_SHIFT      # level-2 index: the middle 10 bits
@@ -77,7 +92,11 @@ kvminit:
         push    ra
         push    s0
         push    s1
+        .if PARAVIRT
+        call    ptalloc_root            # pv: every page table from the pool; paging is
+        .else                           # off, so written directly
         call    kzalloc
+        .endif
         beqz    a0, 5f
         la      t0, kernel_pt
         sw      a0, 0(t0)
@@ -86,7 +105,11 @@ kvminit:
 1:      la      t0, mem_size
         lw      t2, 0(t0)               # t2: the end of memory
         bgeu    s0, t2, 4f
+        .if PARAVIRT
+        call    ptalloc
+        .else
         call    kzalloc                 # a level-2 table for the next 4 MiB
+        .endif
         beqz    a0, 5f
         ori     t0, a0, PTE_V
         sw      t0, 0(s1)
@@ -98,6 +121,14 @@ kvminit:
 2:      beqz    s0, 3f                  # page 0 stays unmapped: a null pointer faults
         bgeu    s0, t2, 3f              # past the end of memory: stays unmapped
         li      t1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D       # data
+        .if PARAVIRT
+        la      t0, pt_pool             # pv: the page-table pool is read-only, so
+        bltu    s0, t0, 22f             # that only mmu_update changes a table
+        la      t0, pt_pool_end
+        bgeu    s0, t0, 22f
+        li      t1, PTE_V | PTE_R | PTE_A | PTE_D
+22:
+        .endif
         bgeu    s0, a2, 21f
         li      t1, PTE_V | PTE_R | PTE_X | PTE_A | PTE_D       # kernel code
 21:     or      t1, t1, s0              # U = 0: user mode cannot touch it
@@ -126,6 +157,28 @@ kvminit:
 uvm_create:
         push    ra
         push    s0
+        .if PARAVIRT
+        push    s1
+        call    ptalloc_root            # zero-filled (ptpool.s)
+        mv      s0, a0
+        beqz    a0, 1f
+        la      t0, kernel_pt
+        lw      s1, 0(t0)               # s1: the kernel's entry
+        la      t0, kernel_l1n
+        lw      a3, 0(t0)
+        slli    a3, a3, 2
+        add     a3, a3, s1              # a3: the end of the kernel part
+        mv      a2, s0                  # a2: the new table's entry
+2:      beq     s1, a3, 1f
+        mv      a0, a2
+        lw      a1, 0(s1)
+        call    pt_set                  # in the batch: sent with the first mapping
+        addi    s1, s1, 4
+        addi    a2, a2, 4
+        j       2b
+1:      mv      a0, s0
+        pop     s1
+        .else
         call    kzalloc
         mv      s0, a0
         beqz    a0, 1f
@@ -136,6 +189,7 @@ uvm_create:
         slli    a2, a2, 2               # bytes
         call    memcpy                  # a0 = the new table
 1:      mv      a0, s0
+        .endif
         pop     s0
         pop     ra
         ret
@@ -160,7 +214,12 @@ uvm_map:
         bnez    t0, 1f
         or      t0, s0, s1
         ori     t0, t0, PTE_V
+        .if PARAVIRT
+        mv      a1, t0                  # pv: in the batch (ptpool.s)
+        call    pt_set
+        .else
         sw      t0, 0(a0)
+        .endif
         li      a0, 0
         j       3f
 1:      la      a0, msg_remap
@@ -195,15 +254,30 @@ uvm_free_user:
         srli    a0, t0, PAGE_SHIFT
         slli    a0, a0, PAGE_SHIFT
         call    kfree                           # the page
+        .if PARAVIRT
+        mv      a0, s1                          # pv: cleared, so that the table goes
+        li      a1, 0                           # back to the pool zeroed
+        call    pt_set
+        .endif
 3:      addi    s1, s1, 4
         andi    t0, s1, PAGE - 1
         bnez    t0, 2b                          # until the end of the table
         addi    a0, s1, -PAGE
+        .if PARAVIRT
+        call    ptfree                          # the level-2 table
+        mv      a0, s0
+        li      a1, 0
+        call    pt_set
+        .else
         call    kfree                           # the level-2 table
         sw      zero, 0(s0)
+        .endif
 4:      addi    s0, s0, 4
         lw      t0, 0(sp)
         bne     s0, t0, 1b
+        .if PARAVIRT
+        call    pt_sync                         # the teardown: one batch
+        .endif
         addi    sp, sp, 4
         pop     s1
         pop     s0
@@ -265,7 +339,11 @@ uvm_copy:
 5:      lw      a0, 8(sp)                       # mapped nowhere: free it here
         call    kfree
 6:      li      a0, -1
-7:      addi    sp, sp, 16
+7:
+        .if PARAVIRT
+        call    pt_sync                         # pv: the copy's mappings, one batch
+        .endif
+        addi    sp, sp, 16
         pop     s1
         pop     s0
         pop     ra

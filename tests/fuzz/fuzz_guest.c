@@ -31,6 +31,7 @@
 #include "guestgen.h"
 #include "machine.h"
 #include "ref.h"
+#include "seams.h"
 #include "vmm.h"
 
 /* Shadow frames per VM: few, so that the VMM's limits are reached often. */
@@ -56,6 +57,7 @@ struct fuzz_guest {
     struct console_capture out[NRUNS];
     uint8_t page[2][PAGE_SIZE];
     unsigned inject; /* enum vmm_inject */
+    const char *technique; /* the VMM's (NULL: the default) */
     struct fuzz_guest_stats st;
 };
 
@@ -71,6 +73,8 @@ struct fuzz_guest *fuzz_guest_new(unsigned inject)
     f->inject = inject;
     return f;
 }
+
+void fuzz_guest_set_technique(struct fuzz_guest *f, const char *technique) { f->technique = technique; }
 
 void fuzz_guest_free(struct fuzz_guest *f)
 {
@@ -177,11 +181,14 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
     }
     if (!*vp) {
         struct vmm_config vc = {.isa = g->isa,
+                                .technique = f->technique,
                                 .policy = (enum shadow_policy)policy,
                                 .shadow_frames = FUZZ_SHADOW_FRAMES,
                                 .check_isolation = true,
                                 .inject = f->inject};
-        if (!(*vp = vmm_new(&vc, GEN_MEM + (FUZZ_SHADOW_FRAMES + 2) * PAGE_SIZE, err, errlen))) {
+        const struct vmm_technique *t = vmm_technique_find(f->technique);
+        uint32_t own = t ? t->frames : 0; /* the technique's own frames (seams.h) */
+        if (!(*vp = vmm_new(&vc, GEN_MEM + (FUZZ_SHADOW_FRAMES + 2 + own) * PAGE_SIZE, err, errlen))) {
             disk_store_free(d);
             return NULL;
         }

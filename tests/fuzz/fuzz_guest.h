@@ -33,6 +33,9 @@ struct fuzz_guest_stats {
  * finds what it is for (the negative controls in suite fuzzregress, and
  * VMLAB_INJECT=N for the libFuzzer and campaign drivers). */
 struct fuzz_guest *fuzz_guest_new(unsigned inject);
+/* Run the VMM with a technique by name (vmm_config.technique; NULL, as
+ * made: the default), before the first check. */
+void fuzz_guest_set_technique(struct fuzz_guest *f, const char *technique);
 
 /* VMLAB_INJECT's value v (NULL: unset, the real VMM) as flags; false with
  * a one-line report if it is not a number that fits. */

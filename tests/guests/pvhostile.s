@@ -1,5 +1,5 @@
 # pvhostile.s - a hostile paravirtualized kernel: mmu_update batches and
-# roots that break the rules of docs/vmm.md section 12, each of which the
+# roots that break the rules of docs/vmm.md section 13, each of which the
 # VMM must refuse with the ABI's reason in the shared area and R[rd] =
 # the entries it applied before the refused one (-1 for set_ptb), leaving
 # everything else as it was and the VM running.  Then a good batch, which

@@ -1,7 +1,7 @@
 # pvreuse.s - a paravirtualized kernel that tears tables down and uses
 # their frames again as the other kind, as a kernel's page-table pool
 # does: a known table is one only while something holds it (Xen's page
-# types, docs/vmm.md section 12).  A leaf table no known root links may be
+# types, docs/vmm.md section 13).  A leaf table no known root links may be
 # mapped writable; a root with no valid entry, the ptb no longer, may
 # become a leaf table.  8 checks, then halt (the hypercall) with the
 # failures: "........", 0.

@@ -1,6 +1,6 @@
 # pvsneak.s - a paravirtualized kernel that goes behind the validator's
 # back: with its paging off (which the VMM does not validate, docs/vmm.md
-# section 12) it links into its root a frame its identity map maps
+# section 13) it links into its root a frame its identity map maps
 # writable, then, paging on, writes that frame through the writable
 # mapping (a writable shadow entry) and uses it as a page table.  The
 # shadow pager must still write-protect the frame when it becomes a table,
