@@ -1,6 +1,6 @@
 /*
  * test_pv.c - paravirtualization, the VMM's side (vmm/pv.c, docs/vmm.md
- * section 12): the technique "pv" answers the hypercalls of a kernel that
+ * section 13): the technique "pv" answers the hypercalls of a kernel that
  * knows it is virtualized.  What it must do:
  *
  *   - the test guests' numbers (tests/guests/hypercalls.inc) are
@@ -87,9 +87,13 @@ static bool load_guest(const char *name, struct elf_image *img)
     return ok;
 }
 
-static void run_small(const struct elf_image *img, const char *technique, enum shadow_policy p, struct guest_end *e)
+static const enum isa_variant isas[] = {ISA_PG, ISA_X86LIKE};
+#define NISAS (sizeof isas / sizeof *isas)
+
+static void run_small(const struct elf_image *img, enum isa_variant isa, const char *technique, enum shadow_policy p,
+                      struct guest_end *e)
 {
-    struct guest_run c = {.image = img, .isa = ISA_PG, .technique = technique, .policy = p, .check = true};
+    struct guest_run c = {.image = img, .isa = isa, .technique = technique, .policy = p, .check = true};
     guest_run_vmm(&c, e);
 }
 
@@ -127,11 +131,12 @@ static void test_pvcalls(void)
     struct elf_image img;
     if (!load_guest("pvcalls", &img))
         return;
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
         char who[120];
-        snprintf(who, sizeof who, "pvcalls.s under pv, %s shadows, checker on", shadow_policy_name((enum shadow_policy)p));
+        snprintf(who, sizeof who, "pvcalls.s under pv, %s, %s shadows, checker on", isa_variant_name(isas[p / SHADOW_NPOLICIES]),
+                 shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
-        run_small(&img, "pv", (enum shadow_policy)p, &e);
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
         expect_all_held(&e, 33, who);
         const struct vm_stats *s = &e.stats;
         uint64_t sum = 0;
@@ -153,11 +158,66 @@ static void test_pvcalls(void)
     }
     /* trap-and-emulate answers nothing: the hypercall is the kernel's own trap */
     struct guest_end t;
-    run_small(&img, "trap-and-emulate", SHADOW_CACHE, &t);
+    run_small(&img, ISA_PG, "trap-and-emulate", SHADOW_CACHE, &t);
     RULE(t.out && strcmp(t.out, "T\n") == 0 && t.state == VM_HALTED && t.value == 99,
          "under trap-and-emulate a hypercall must reach the guest's tvec, as on the bare machine",
          "output %s, state %s, value %u", say_text(t.out ? t.out : ""), vm_state_name(t.state), t.value);
     guest_end_free(&t);
+    elf_free(&img);
+}
+
+/* --- what the VMM says it did --- */
+
+/* The hypercall exits pvcalls.s makes, in order, as the exit hook sees them. */
+struct seen {
+    unsigned n;
+    uint32_t calls[8];
+    char first[160];
+};
+
+static bool see_hypercall(void *ctx, struct vm *vm, const struct vm_exit *x, const struct vmm_decision *d)
+{
+    (void)vm;
+    (void)x;
+    struct seen *s = ctx;
+    if (d && d->kind == VMX_HYPERCALL && s->n < 8) {
+        if (s->n == 0)
+            vmm_decision_format(d, s->first, sizeof s->first);
+        s->calls[s->n++] = d->cause;
+    }
+    return false;
+}
+
+/* The exit hook (vmon's catch hypercall, --trace-exits) sees each answered
+ * call with its number; the decision reads "...: set_trap". */
+static void test_decisions(void)
+{
+    struct elf_image img;
+    if (!load_guest("pvcalls", &img))
+        return;
+    char err[300];
+    struct vmm_config vc = {.isa = ISA_PG, .technique = "pv", .shadow_frames = 64};
+    struct vmm *v = vmm_new(&vc, GUESTRUN_MEM + 65 * PAGE_SIZE, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct capture cap = {0};
+    struct vm_config cfg = {.name = "pvcalls", .mem_size = GUESTRUN_MEM, .image = &img,
+                            .io = {.ctx = &cap, .read = capture_read, .write = capture_write}};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vmm_add_vm(v, &cfg, err, sizeof err));
+    struct seen s = {0};
+    vmm_set_exit_hook(v, VMM_HOOK_KIND(VMX_HYPERCALL), see_hypercall, &s);
+    vmm_run(v);
+    /* the source's first calls: set_trap, set_shared, status, irq, status, irq, status, get_ptb */
+    const uint32_t want[8] = {HC_SET_TRAP, HC_SET_SHARED, HC_STATUS, HC_IRQ, HC_STATUS, HC_IRQ, HC_STATUS, HC_GET_PTB};
+    RULE(s.n == 8 && memcmp(s.calls, want, sizeof want) == 0, "the exit hook does not see the hypercalls the guest made",
+         "%u seen, the first %u, %u, %u", s.n, s.calls[0], s.calls[1], s.calls[2]);
+    RULE(strcmp(s.first, "hypercall answered (paravirtualization): set_trap") == 0,
+         "the first hypercall's decision is not told by its name", "%s", s.first);
+    char buf[160];
+    vmm_decision_format(&(struct vmm_decision){.kind = VMX_HYPERCALL, .cause = 99}, buf, sizeof buf);
+    RULE(strcmp(buf, "hypercall answered (paravirtualization): no such call") == 0,
+         "a hypercall there is none of is not told so", "%s", buf);
+    free(cap.buf);
+    vmm_free(v);
     elf_free(&img);
 }
 
@@ -219,7 +279,7 @@ static void test_stats(void)
 /* --- hostile batches --- */
 
 /* pvhostile.s: each bad batch or root refused with the ABI's reason, the
- * entries before it applied, the VM going on (its own checks, 45 of them);
+ * entries before it applied, the VM going on (its own checks, 48 of them);
  * the isolation checker after every exit and the audit at the end find
  * nothing, under every policy. */
 static void test_hostile(void)
@@ -227,17 +287,17 @@ static void test_hostile(void)
     struct elf_image img;
     if (!load_guest("pvhostile", &img))
         return;
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
         char who[120];
-        snprintf(who, sizeof who, "pvhostile.s under pv, %s shadows, checker on",
-                 shadow_policy_name((enum shadow_policy)p));
+        snprintf(who, sizeof who, "pvhostile.s under pv, %s, %s shadows, checker on",
+                 isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
-        run_small(&img, "pv", (enum shadow_policy)p, &e);
-        expect_all_held(&e, 45, who);
-        /* counted in the source: 12 refused batches, 2 refused roots, a
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
+        expect_all_held(&e, 48, who);
+        /* counted in the source: 13 refused batches, 2 refused roots, a
          * refused shared area; 3 entries applied */
-        RULE(e.stats.hc_refused == 15 && e.stats.mmu_entries == 3, "refusals or applied entries counted wrongly",
-             "%llu refused (15), %llu entries applied (3) - %s", (unsigned long long)e.stats.hc_refused,
+        RULE(e.stats.hc_refused == 16 && e.stats.mmu_entries == 3, "refusals or applied entries counted wrongly",
+             "%llu refused (16), %llu entries applied (3) - %s", (unsigned long long)e.stats.hc_refused,
              (unsigned long long)e.stats.mmu_entries, who);
         guest_end_free(&e);
     }
@@ -246,7 +306,7 @@ static void test_hostile(void)
     struct guest_run u = {.image = &img, .isa = ISA_PG, .technique = "pv", .policy = SHADOW_CACHE};
     struct guest_end q;
     guest_run_vmm(&u, &q);
-    expect_all_held(&q, 45, "pvhostile.s under pv, cache shadows, checker off (chained emulation on)");
+    expect_all_held(&q, 48, "pvhostile.s under pv, cache shadows, checker off (chained emulation on)");
     guest_end_free(&q);
     /* and the checker still catches a VMM that maps the guest's last frame
      * to another's, under pv as under trap-and-emulate */
@@ -269,15 +329,35 @@ static void test_sneak(void)
     struct elf_image img;
     if (!load_guest("pvsneak", &img))
         return;
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
         char who[120];
-        snprintf(who, sizeof who, "pvsneak.s under pv, %s shadows, checker on",
-                 shadow_policy_name((enum shadow_policy)p));
+        snprintf(who, sizeof who, "pvsneak.s under pv, %s, %s shadows, checker on",
+                 isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
         struct guest_end e;
-        run_small(&img, "pv", (enum shadow_policy)p, &e);
-        expect_all_held(&e, 4, who);
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
+        expect_all_held(&e, 5, who);
         RULE(e.stats.write_protects >= 1, "a frame linked behind the validator's back was not write-protected",
              "%llu write-protected - %s", (unsigned long long)e.stats.write_protects, who);
+        guest_end_free(&e);
+    }
+    elf_free(&img);
+}
+
+/* pvreuse.s: a table is a table only while something holds it - an
+ * unlinked leaf table may be mapped writable, a torn-down root that is not
+ * the ptb may come back as a leaf table (what a kernel's pool does). */
+static void test_reuse(void)
+{
+    struct elf_image img;
+    if (!load_guest("pvreuse", &img))
+        return;
+    for (int p = 0; p < SHADOW_NPOLICIES * (int)NISAS; p++) {
+        char who[120];
+        snprintf(who, sizeof who, "pvreuse.s under pv, %s, %s shadows, checker on",
+                 isa_variant_name(isas[p / SHADOW_NPOLICIES]), shadow_policy_name((enum shadow_policy)(p % SHADOW_NPOLICIES)));
+        struct guest_end e;
+        run_small(&img, isas[p / SHADOW_NPOLICIES], "pv", (enum shadow_policy)(p % SHADOW_NPOLICIES), &e);
+        expect_all_held(&e, 8, who);
         guest_end_free(&e);
     }
     elf_free(&img);
@@ -403,9 +483,11 @@ void suite_pv(void)
 {
     CU_pSuite s = rule_suite("pv", NULL, guest_kernel_free);
     CU_add_test(s, "the test guests' hypercall numbers are isa/hypercalls.h's", test_numbers);
-    CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, every policy, checker on", test_pvcalls);
+    CU_add_test(s, "pvcalls.s: every hypercall does what the ABI says, both isas, every policy, checker on", test_pvcalls);
+    CU_add_test(s, "the exit hook sees each hypercall with its number, told by name", test_decisions);
     CU_add_test(s, "--stats and --stats-json show the hypercalls by name, refusals and mmu_update entries", test_stats);
-    CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons; the checker green", test_hostile);
+    CU_add_test(s, "pvhostile.s: bad batches and roots refused with the ABI's reasons, both isas; the checker green", test_hostile);
+    CU_add_test(s, "pvreuse.s: a torn-down table's frame may be used again as the other kind", test_reuse);
     CU_add_test(s, "pvsneak.s: a table linked with paging off is still write-protected for a pv guest", test_sneak);
     for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
         static char names[GUEST_NWORKLOADS][140];

@@ -18,7 +18,9 @@
  *   - its page tables change by validated batches (mmu_update), Xen's
  *     model: a frame becomes a known page table when it is set as a root
  *     (set_ptb) or linked from a known root; it is then scanned once (Xen
- *     pins it) and kept up to date from the batches.  No leaf entry of a
+ *     pins it) and kept up to date from the batches, until nothing holds
+ *     it (no known root links it; a root with no valid entry, not the
+ *     ptb), when it is unpinned and its frame may become anything.  No leaf entry of a
  *     known table maps a known table writable, and no frame a known leaf
  *     maps writable becomes a table, so the kernel cannot write a table
  *     except through mmu_update, whose stores go through vm_guest_write,
@@ -37,6 +39,7 @@
  * business, as they are on the bare machine.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hypercalls.h"
 #include "sensitive.h"
@@ -59,6 +62,8 @@ struct pv {
     uint32_t shared;  /* set_shared's guest-physical address */
     uint8_t *known;   /* per guest frame: PV_* */
     uint32_t *wmaps;  /* per guest frame: valid writable entries of known leaf tables that map it */
+    uint16_t *links;  /* per guest frame: valid entries of known roots that link it */
+    uint16_t *nvalid; /* per known root: its valid entries */
 };
 
 static void pv_free(struct vm *vm)
@@ -67,6 +72,8 @@ static void pv_free(struct vm *vm)
     if (p) {
         free(p->known);
         free(p->wmaps);
+        free(p->links);
+        free(p->nvalid);
         free(p);
     }
     vm->tech_data = NULL;
@@ -84,8 +91,10 @@ static struct pv *pv_of(struct vm *vm)
     if (p) {
         p->known = calloc(vm->nframes, sizeof *p->known);
         p->wmaps = calloc(vm->nframes, sizeof *p->wmaps);
+        p->links = calloc(vm->nframes, sizeof *p->links);
+        p->nvalid = calloc(vm->nframes, sizeof *p->nvalid);
     }
-    if (!p || !p->known || !p->wmaps) {
+    if (!p || !p->known || !p->wmaps || !p->links || !p->nvalid) {
         vm->tech_data = p;
         pv_free(vm);
         vm_fail(vm, "out of memory for the paravirtualization state");
@@ -143,6 +152,13 @@ static bool pv_deliver(struct vm *vm, uint32_t cause, uint32_t badaddr)
 
 /* --- validation --- */
 
+/* Guest frame f (inside its memory) as a table: one copy, not 1024 reads. */
+static void read_table(struct vm *vm, uint32_t f, uint32_t t[PT_ENTRIES])
+{
+    if (!vm_guest_read(vm, f << PAGE_SHIFT, t, PAGE_SIZE))
+        memset(t, 0, PAGE_SIZE);
+}
+
 static bool frame_ok(const struct vm *vm, uint32_t e) { return !(e & PTE_V) || (e >> PAGE_SHIFT) < vm->nframes; }
 static bool maps_writable(uint32_t e) { return (e & (PTE_V | PTE_W)) == (PTE_V | PTE_W); }
 
@@ -153,8 +169,10 @@ static enum hc_error leaf_check(struct vm *vm, struct pv *p, uint32_t f)
 {
     if (p->wmaps[f])
         return HCE_MAPPED_WRITABLE;
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, f, t);
     for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-        uint32_t e = vm_guest_word(vm, (f << PAGE_SHIFT) + 4 * i);
+        uint32_t e = t[i];
         if (!frame_ok(vm, e))
             return HCE_NOT_OWNED;
         if (maps_writable(e) && (p->known[e >> PAGE_SHIFT] || e >> PAGE_SHIFT == f))
@@ -167,11 +185,49 @@ static enum hc_error leaf_check(struct vm *vm, struct pv *p, uint32_t f)
 static void leaf_pin(struct vm *vm, struct pv *p, uint32_t f)
 {
     p->known[f] = (uint8_t)((p->known[f] & ~PV_NEW) | PV_LEAF);
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, f, t);
     for (uint32_t i = 0; i < PT_ENTRIES; i++) {
-        uint32_t e = vm_guest_word(vm, (f << PAGE_SHIFT) + 4 * i);
+        uint32_t e = t[i];
         if (maps_writable(e))
             p->wmaps[e >> PAGE_SHIFT]++;
     }
+}
+
+/* f is a leaf table no more (no known root links it): what it maps
+ * writable no longer counts, and it may become anything. */
+static void leaf_unpin(struct vm *vm, struct pv *p, uint32_t f)
+{
+    p->known[f] &= (uint8_t)~PV_LEAF;
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, f, t);
+    for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+        uint32_t e = t[i];
+        if (maps_writable(e) && (e >> PAGE_SHIFT) < vm->nframes && p->wmaps[e >> PAGE_SHIFT])
+            p->wmaps[e >> PAGE_SHIFT]--;
+    }
+}
+
+/* Root r's entry went from old to now: the links it makes.  A leaf table
+ * no known root links any more is unpinned; so is a root with no valid
+ * entry left that is not the guest's ptb (Xen: a page's type may change
+ * once nothing holds it as that type).  A kernel's teardown clears every
+ * entry, so a freed table may come back as either kind. */
+static void root_entry_changed(struct vm *vm, struct pv *p, uint32_t r, uint32_t old, uint32_t now)
+{
+    if (now & PTE_V) {
+        p->links[now >> PAGE_SHIFT]++;
+        p->nvalid[r]++;
+    }
+    if (old & PTE_V) {
+        uint32_t f = old >> PAGE_SHIFT;
+        if (f < vm->nframes && p->links[f] && --p->links[f] == 0 && (p->known[f] & PV_LEAF))
+            leaf_unpin(vm, p, f);
+        if (p->nvalid[r])
+            p->nvalid[r]--;
+    }
+    if (!p->nvalid[r] && r != vm->cpu.cr[CR_PTB] >> PAGE_SHIFT)
+        p->known[r] &= (uint8_t)~PV_ROOT;
 }
 
 /* Pin the root at guest frame r and every leaf table it links that is not
@@ -189,8 +245,10 @@ static enum hc_error root_pin(struct vm *vm, struct pv *p, uint32_t r)
     enum hc_error err = HCE_NONE;
     uint8_t was = p->known[r];
     p->known[r] |= PV_ROOT;
+    uint32_t t[PT_ENTRIES];
+    read_table(vm, r, t);
     for (uint32_t i = 0; i < PT_ENTRIES && !err; i++) {
-        uint32_t e = vm_guest_word(vm, (r << PAGE_SHIFT) + 4 * i), f = e >> PAGE_SHIFT;
+        uint32_t e = t[i], f = e >> PAGE_SHIFT;
         if (!(e & PTE_V))
             continue;
         if (f >= vm->nframes)
@@ -208,9 +266,19 @@ static enum hc_error root_pin(struct vm *vm, struct pv *p, uint32_t r)
         else
             leaf_pin(vm, p, fresh[i]);
     }
-    if (err)
+    if (err) {
         p->known[r] = was;
-    return err;
+        return err;
+    }
+    p->nvalid[r] = 0;
+    for (uint32_t i = 0; i < PT_ENTRIES; i++) {
+        uint32_t e = t[i]; /* as read above: nothing wrote it since */
+        if (e & PTE_V) {
+            p->links[e >> PAGE_SHIFT]++;
+            p->nvalid[r]++;
+        }
+    }
+    return HCE_NONE;
 }
 
 /* One entry of a batch: the word at guest-physical a becomes v. */
@@ -224,13 +292,16 @@ static enum hc_error update(struct vm *vm, struct pv *p, uint32_t a, uint32_t v)
     if ((p->known[t] & PV_LEAF) && maps_writable(v) && (p->known[f] || f == t))
         return HCE_PT_WRITABLE;
     bool link = (p->known[t] & PV_ROOT) && (v & PTE_V) && !(p->known[f] & PV_LEAF);
+    if (link && f == t && maps_writable(v))
+        return HCE_PT_WRITABLE; /* a root linking itself: this entry is one of its leaves, writable */
     if (link) {
         enum hc_error err = leaf_check(vm, p, f);
         if (err)
             return err;
     }
     if (p->known[t] & PV_LEAF) {
-        if (maps_writable(old))
+        /* (not counted if the kernel wrote it with its paging off) */
+        if (maps_writable(old) && (old >> PAGE_SHIFT) < vm->nframes && p->wmaps[old >> PAGE_SHIFT])
             p->wmaps[old >> PAGE_SHIFT]--;
         if (maps_writable(v))
             p->wmaps[f]++;
@@ -238,6 +309,8 @@ static enum hc_error update(struct vm *vm, struct pv *p, uint32_t a, uint32_t v)
     put_word(vm, a, v); /* the shadow pager's coherent path */
     if (link)
         leaf_pin(vm, p, f);
+    if (p->known[t] & PV_ROOT)
+        root_entry_changed(vm, p, t, old, v);
     vm->st.mmu_entries++;
     return HCE_NONE;
 }
@@ -272,6 +345,14 @@ static void mmu_update(struct vm *vm, struct pv *p, unsigned rd, uint32_t batch)
     reg_set(vcpu_live(vm), rd, n);
 }
 
+/* The guest's ptb moved off root r: with no valid entry left (a torn-down
+ * table), r is a root no more. */
+static void root_left(struct pv *p, uint32_t r)
+{
+    if ((p->known[r] & PV_ROOT) && !p->nvalid[r])
+        p->known[r] &= (uint8_t)~PV_ROOT;
+}
+
 static void set_ptb(struct vm *vm, uint32_t ptb)
 {
     vm->cpu.cr[CR_PTB] = ptb & ~PAGE_MASK;
@@ -293,6 +374,7 @@ static void hypercall(struct vm *vm, uint32_t w)
     vm->st.hypercalls[n < VM_HYPERCALL_SLOTS ? n : 0]++;
     vm->dec.kind = VMX_HYPERCALL;
     vm->dec.op = OP_HCALL;
+    vm->dec.cause = n;
 
     if (n == HC_IDLE && !devices_wait_ready(&vm->dev)) {
         vm->waiting_input = true; /* as wfi: undone, and done again when the guest next runs */
@@ -356,7 +438,10 @@ static void hypercall(struct vm *vm, uint32_t w)
             refuse(vm, p, rd, 0xffffffffu, err);
             break;
         }
+        uint32_t was = cr[CR_PTB] >> PAGE_SHIFT;
         set_ptb(vm, arg);
+        if (was != arg >> PAGE_SHIFT && was < vm->nframes)
+            root_left(p, was);
         reg_set(r, rd, 0);
         break;
     }
@@ -425,7 +510,10 @@ static void pv_exit(struct vm *vm, const struct vm_exit *x)
             return;
         }
     }
+    uint32_t was = vm->cpu.cr[CR_PTB] >> PAGE_SHIFT;
     dispatch_exit(vm, x);
+    if (vm->tech_data && was != vm->cpu.cr[CR_PTB] >> PAGE_SHIFT && was < vm->nframes)
+        root_left(vm->tech_data, was); /* an mtcr ptb */
 }
 
 const struct vmm_technique paravirt = {

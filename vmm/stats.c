@@ -198,6 +198,10 @@ void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len)
         MORE(": the block at va 0x%08x, %u instruction%s, %u patched to trap", d->gva, d->before,
              d->before == 1 ? "" : "s", d->after);
         break;
+    case VMX_HYPERCALL:
+        MORE(": %s", d->cause < VM_HYPERCALL_SLOTS && d->cause && hypercall_names[d->cause] ? hypercall_names[d->cause]
+                                                                                        : "no such call");
+        break;
     default:
         break;
     }

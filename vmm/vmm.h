@@ -205,7 +205,8 @@ struct vm;
 struct vmm_decision {
     enum vmm_exit_kind kind;  /* VMX_*: emulated, reflected, hidden fault filled, ... */
     enum op op;               /* EMULATED, PF_TRACING: the instruction the VMM executed */
-    uint32_t cause;           /* REFLECTED, PF_TRUE: the cause delivered to the guest */
+    uint32_t cause;           /* REFLECTED, PF_TRUE: the cause delivered to the guest;
+                               * HYPERCALL: the call's number (isa/hypercalls.h) */
     uint32_t gva;             /* page faults: the guest-virtual address */
     uint32_t gpa;             /* PF_TRACING: the guest entry written; PF_HIDDEN: the guest leaf entry */
     uint32_t before, after;   /* PF_TRACING: the guest entry before and after the store;

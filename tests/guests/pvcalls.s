@@ -1,6 +1,6 @@
 # pvcalls.s - a paravirtualized kernel that makes every hypercall of
 # isa/hypercalls.h once or more and checks what it sees against the ABI
-# (docs/vmm.md section 12): results in R[rd], refusals (-1 and the
+# (docs/vmm.md section 13): results in R[rd], refusals (-1 and the
 # reason in the shared area), traps delivered to its registered handler
 # with epc, cause, badaddr, status and sp in the shared area, and the
 # page fault the bare machine gives for a store to a read-only mapped

@@ -1,11 +1,11 @@
 # pvhostile.s - a hostile paravirtualized kernel: mmu_update batches and
-# roots that break the rules of docs/vmm.md section 12, each of which the
+# roots that break the rules of docs/vmm.md section 13, each of which the
 # VMM must refuse with the ABI's reason in the shared area and R[rd] =
 # the entries it applied before the refused one (-1 for set_ptb), leaving
 # everything else as it was and the VM running.  Then a good batch, which
 # must still work.  One character per check ('.' holds, 'X' not), then
 # halt (the hypercall) with the number of failures: under --technique pv,
-# 45 dots and 0.  tests/test_pv.c runs it with the isolation checker on.
+# 48 dots and 0.  tests/test_pv.c runs it with the isolation checker on.
 
         .include "../../guest-os/kernel/param.s"
         .include "hypercalls.inc"
@@ -101,6 +101,16 @@ _start: la      t0, early
         call    check_refused           # 10 11
         li      a1, HCE_PT_WRITABLE
         call    check_err               # 12
+
+        # a root entry linking the root itself, writable: as a leaf table it maps itself so
+        li      a0, 1
+        li      a1, ROOT+4*5
+        li      a2, ROOT|PTE_RWX
+        call    batch1
+        li      a1, 0
+        call    check_refused           # 12a 12b
+        li      a1, HCE_PT_WRITABLE
+        call    check_err               # 12c
 
         # a root entry linking a frame the identity map maps writable
         li      a0, 1

@@ -1,12 +1,15 @@
 # pvsneak.s - a paravirtualized kernel that goes behind the validator's
 # back: with its paging off (which the VMM does not validate, docs/vmm.md
-# section 12) it links into its root a frame its identity map maps
+# section 13) it links into its root a frame its identity map maps
 # writable, then, paging on, writes that frame through the writable
 # mapping (a writable shadow entry) and uses it as a page table.  The
 # shadow pager must still write-protect the frame when it becomes a table,
 # although the guest declared itself paravirtual: the isolation checker
 # (suite pv) stops the VM if a writable shadow entry maps a traced table.
-# 4 checks, then halt (the hypercall) with the failures: "....", 0.
+# It also leaves, with paging off, a leaf entry mapping a frame far
+# outside its memory, which a later batch clears: the VMM must not trust
+# its own count for an entry it never validated.
+# 5 checks, then halt (the hypercall) with the failures: ".....", 0.
 
         .include "../../guest-os/kernel/param.s"
         .include "hypercalls.inc"
@@ -19,6 +22,7 @@
         .equ PTE_RWX, 0x6f              # V R W X A D
         .equ PTE_RO, 0x23               # V R A
         .equ XVA, 0x00c00000            # root entry 3: through X
+        .equ BATCH, 0x13000
 
         .text
 _start: la      t0, early
@@ -62,6 +66,9 @@ _start: la      t0, early
         li      t0, ROOT+4*(XVA>>22)
         li      t1, X|PTE_V
         sw      t1, 0(t0)
+        li      t0, L2+4*200            # and a leaf entry of a frame far outside memory
+        li      t1, 0x10000000|PTE_RWX
+        sw      t1, 0(t0)
         li      t0, SR_S|SR_PG
         mtcr    status, t0
 
@@ -87,6 +94,17 @@ _start: la      t0, early
         lw      a0, 4(t0)
         li      a1, (DATA+PAGE)|PTE_RO
         call    check                   # 4
+        # a batch that clears that entry: applied (the VMM never counted it)
+        li      t0, BATCH
+        li      t1, 1
+        sw      t1, 0(t0)
+        li      t1, L2+4*200
+        sw      t1, 4(t0)
+        sw      zero, 8(t0)
+        li      a0, BATCH
+        hcall   a0, HC_MMU_UPDATE
+        li      a1, 1
+        call    check                   # 5
         call    finish
 
         .include "pv.inc"
