@@ -510,7 +510,7 @@ static void test_rerun_same_counts(void)
 
 /* ---- docs/experiments.md is current ---- */
 
-#define MAX_TROWS 256
+#define MAX_TROWS 1024
 
 /* The rows of every table in a Markdown text, each with its slowdown and
  * spread columns (the times) emptied; *n of them, malloc'd strings. */

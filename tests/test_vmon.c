@@ -228,6 +228,22 @@ static void test_cond_break(void) { transcript("condbreak", "condbreak", 5, (con
 static void test_hpa(void) { transcript("hpa", "hpa", 5, (const char *[]){"-m", "1M", paging, NULL}); }
 /* info tlb and info stats (tlbstats.cmd and calls.cmd count by hand). */
 static void test_tlb_stats(void) { transcript("tlbstats", "tlbstats", 5, (const char *[]){"-m", "1M", paging, NULL}); }
+/* docs/remedies.md: one sensitive instruction and one page-table update
+ * under binary translation and under paravirtualization (the comments of
+ * tests/vmon/remedies-*.cmd say what each stop must show) */
+static void test_remedies_bt(void)
+{
+    transcript("remedies-bt", "remedies-bt", 0,
+               (const char *[]){"--technique", "bt", "--isa", "x86like", "--boot", "syscalls 1",
+                                "build/guest-os/kernel.elf", NULL});
+}
+static void test_remedies_pv(void)
+{
+    transcript("remedies-pv", "remedies-pv", 0,
+               (const char *[]){"--technique", "pv", "--isa", "x86like", "--boot", "syscalls 1",
+                                "build/guest-os/kernel-pv.elf", NULL});
+}
+
 /* docs/monitor.md's guided tour: one system call from the guest to the VMM and back */
 static void test_tour(void) { transcript("tour", "tour", 0, (const char *[]){"-m", "1M", paging, NULL}); }
 
@@ -776,6 +792,8 @@ void suite_vmon(void)
     CU_add_test(s, "walk, info cpu, history under the VMM, and their errors", test_views);
     CU_add_test(s, "catch by kind and cause, watch on data and on a page-table entry (tracing)", test_catch_watch);
     CU_add_test(s, "the guided tour: one system call, from the guest to the VMM and back", test_tour);
+    CU_add_test(s, "docs/remedies.md: a sensitive instruction and a page-table update under bt", test_remedies_bt);
+    CU_add_test(s, "docs/remedies.md: a sensitive instruction and a page-table update under pv", test_remedies_pv);
     CU_add_test(s, "the guest OS demo stopped at its first tracing fault", test_demo_tracing);
     CU_add_test(s, "natively: walk, info cpu, watch pte hit by the CPU; catch and history refused", test_native_views);
     CU_add_test(s, "colour in the views with the flag, none without", test_color);

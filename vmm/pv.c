@@ -499,7 +499,11 @@ static void pv_exit(struct vm *vm, const struct vm_exit *x)
         vm->chain_end = 0;
     if (x->reason == EXIT_TRAP && !vm_user(vm)) {
         if (CAUSE_CODE(x->cause) == CAUSE_HYPERCALL) {
+            /* the decision shows R[rd] before and after: the argument and the answer */
+            unsigned rd = (x->addr >> 20) & 15;
+            vm->dec.before = reg_get(vcpu_live(vm), rd);
             hypercall(vm, x->addr);
+            vm->dec.after = reg_get(vcpu_live(vm), rd);
             if (vm->state == VM_RUNNABLE && !vm->waiting_input)
                 reflect_interrupts(vm);
             return;

@@ -199,8 +199,10 @@ void vmm_decision_format(const struct vmm_decision *d, char *buf, size_t len)
              d->before == 1 ? "" : "s", d->after);
         break;
     case VMX_HYPERCALL:
-        MORE(": %s", d->cause < VM_HYPERCALL_SLOTS && d->cause && hypercall_names[d->cause] ? hypercall_names[d->cause]
-                                                                                        : "no such call");
+        MORE(": %s, its register 0x%08x -> 0x%08x",
+             d->cause < VM_HYPERCALL_SLOTS && d->cause && hypercall_names[d->cause] ? hypercall_names[d->cause]
+                                                                                    : "no such call",
+             d->before, d->after);
         break;
     default:
         break;

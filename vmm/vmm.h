@@ -212,7 +212,8 @@ struct vmm_decision {
     uint32_t before, after;   /* PF_TRACING: the guest entry before and after the store;
                                * PF_HIDDEN: the guest entry and the shadow entry made from it;
                                * TRANSLATED: the block's instructions and how many were patched
-                               * (gva: where it starts) */
+                               * (gva: where it starts); HYPERCALL: R[rd] before and after (cause:
+                               * the call's number) */
     uint32_t interrupt;       /* a virtual interrupt delivered after the exit (its cause), or 0 */
     bool paging_off;          /* PF_HIDDEN: the guest's paging is off: no guest entry (gpa and
                                * before say nothing), the shadow maps guest-physical memory */
