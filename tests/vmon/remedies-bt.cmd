@@ -17,9 +17,10 @@ until-exit
 #   maps irq_save's page to the translation's host frame, execute-only
 #   (V X U A D: no R, no W), not to the guest's frame (0x3000)
 walk irq_save
-#   the guest reads its own code and sees rdsr (0x70a00000): its loads
-#   from a code frame fault and are done by the VMM from guest memory;
-#   the real CPU fetches the trap word (0) from the translation
+#   guest memory still holds rdsr (0x70a00000), and that is what a guest
+#   load from its own code gets (such loads fault, execute-only, and the
+#   VMM does them from guest memory); the real CPU fetches the trap word
+#   (0) from the translation's frame
 x/w irq_save
 x/w hpa:0x01004dd0
 #   the second time the block is translated already: only the patched
