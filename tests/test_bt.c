@@ -188,7 +188,8 @@ static void test_lockstep(void)
  * code in supervisor mode, with paging, stores anywhere, DMA, traps)
  * under bt with the isolation checker: each ends as on the reference CPU
  * wherever the fuzzer compares (no stale TLB entry relied on, no
- * unprivileged sensitive instruction in user mode), and none breaks a
+ * unprivileged sensitive instruction in user mode: those of supervisor
+ * mode are bt's to patch, and compared), and none breaks a
  * rule of resource control.  Code that writes itself, data next to code,
  * jumps anywhere: what no hand-written guest covers. */
 #define BT_FUZZ_INPUTS 2500 /* input 2051 caught a fill that took rights away without a TLB flush */

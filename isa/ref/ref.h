@@ -101,6 +101,8 @@ struct ref_step {
 struct ref_observed {
     uint64_t stale_tlb;
     uint64_t sensitive_unprivileged;
+    uint64_t sensitive_unprivileged_user; /* ... of which in user mode (binary translation patches the rest) */
+    uint64_t hcall_supervisor;            /* hcalls in supervisor mode: a paravirtualizing VMM answers them */
 };
 const struct ref_observed *ref_observed(const struct ref_machine *r);
 

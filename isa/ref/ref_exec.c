@@ -170,8 +170,11 @@ void ref_execute(struct ref_machine *r)
         ref_exception(r, CAUSE_PRIV, word, ACCESS_READ);
         return;
     }
-    if (in->sens != SENS_NONE && !in->traps_in_user[r->cfg.isa])
+    if (in->sens != SENS_NONE && !in->traps_in_user[r->cfg.isa]) {
         r->seen.sensitive_unprivileged++;
+        r->seen.sensitive_unprivileged_user += ref_user(r);
+    }
+    r->seen.hcall_supervisor += d.op == OP_HCALL && !ref_user(r);
 
     uint32_t a = get(r, d.rb), b = get(r, d.rc), imm = d.imm;
     uint32_t next = pc + 4;

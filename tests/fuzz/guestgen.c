@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "elf_write.h"
+#include "hypercalls.h"
 
 /* The layout of guestgen.h. */
 #define TEXT 0x1000u
@@ -30,6 +31,10 @@
 #define PT_END 0xe000u
 #define DATA 0x10000u
 #define NDATA 16u
+/* op_hcall's mmu_update batches (batches()): in the handler's page, after
+ * its code */
+#define GEN_BATCHES (HANDLER + 0x800u)
+#define GEN_NBATCHES 4u
 
 enum { R_RA = 1, R_GP = 3, R_TP = 4, R_T0 = 5, R_S0 = 8, R_S1 = 9, R_A0 = 10 };
 static const uint8_t dst_regs[] = {1, 5, 6, 7, 10, 11, 12, 13, 14, 15};
@@ -374,6 +379,36 @@ static void op_raw(struct code *c, struct input *in)
     put(c, isa_encode(&f) | (1u << (byte(in) % 24)));
 }
 
+/* A hypercall, with an argument that makes the call mean something to a
+ * paravirtualizing VMM (--technique pv): its shared area on a page table
+ * or past memory, a root that is no table, an mmu_update batch among
+ * those batches() leaves in the handler's page.  On the bare machine, and
+ * to the other techniques, it is a trap like syscall: the handler skips
+ * it. */
+static void op_hcall(struct code *c, struct input *in)
+{
+    static const uint32_t calls[] = {HC_SET_TRAP, HC_SET_SHARED, HC_SET_SHARED, HC_IRET, HC_IRQ, HC_STATUS,
+                                     HC_TIMER, HC_SET_PTB, HC_GET_PTB, HC_FLUSH, HC_MMU_UPDATE, HC_MMU_UPDATE,
+                                     HC_MMU_UPDATE, HC_MMU_UPDATE, HC_IDLE, HC_HALT, 0, 13, 0xffff};
+    static const uint32_t shared[] = {DATA, DATA + 0x10, DATA + PAGE_SIZE - 8, PT, ROOT_A, L2_D, GEN_MEM - 8, GEN_MEM,
+                                      0xfffffff0u};
+    static const uint32_t roots[] = {ROOT_A, ROOT_B, L2_D, DATA, GEN_MEM, ROOT_A + 4};
+    uint32_t n = PICK(in, calls), b = byte(in), arg;
+    unsigned reg = b & 1 ? R_T0 : dst_reg(in);
+    switch (n) {
+    case HC_SET_TRAP: arg = b & 2 ? HANDLER : value(in); break;
+    case HC_SET_SHARED: arg = b < 240 ? PICK(in, shared) : value(in); break;
+    case HC_IRQ: arg = b >> 1 & 1; break;
+    case HC_TIMER: arg = 1 + (b >> 2); break;
+    case HC_SET_PTB: arg = PICK(in, roots); break;
+    case HC_FLUSH: arg = b & 2 ? 0 : value(in); break;
+    case HC_MMU_UPDATE: arg = b < 240 ? GEN_BATCHES + (b >> 1) % GEN_NBATCHES * 0x100 : value(in); break;
+    default: arg = value(in); break;
+    }
+    li(c, reg, arg);
+    ins(c, OP_HCALL, reg, 0, 0, (int32_t)n);
+}
+
 static void op_misc(struct code *c, struct input *in)
 {
     switch (byte(in) % 6) {
@@ -381,6 +416,7 @@ static void op_misc(struct code *c, struct input *in)
     case 1: ins(c, OP_BREAK, 0, 0, 0, 0); break;
     case 2: ins(c, OP_WFI, 0, 0, 0, 0); break;
     case 3: ins(c, OP_HALT, dst_reg(in), 0, 0, 0); break;
+    case 4: op_hcall(c, in); break;
     default: ins(c, OP_SYSCALL, 0, 0, 0, 0); break;
     }
 }
@@ -441,6 +477,40 @@ static void put32(uint8_t *mem, uint32_t pa, uint32_t v)
         mem[pa + (uint32_t)i] = (uint8_t)(v >> (8 * i));
 }
 
+/* mmu_update batches for op_hcall, in the handler's page after its code:
+ * page-table entries of the guest's tables set to frames it owns and
+ * frames it does not, tables among them, with any rights; counts of 0,
+ * too many, and a batch that runs past memory.  Drawn from a hash of the
+ * input, not from its bytes, so that every other part of the guest stays
+ * what the same bytes made before batches existed. */
+static void batches(uint8_t *mem, const uint8_t *p, size_t len)
+{
+    uint32_t x = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        x = (x ^ p[i]) * 16777619u;
+    static const uint32_t entries[] = {ROOT_A, ROOT_A + 4, ROOT_A + 8, ROOT_B + 4, L2_D, L2_D + 4, L2_E + 8,
+                                       L2_K + 4 * (DATA >> PAGE_SHIFT), L2_X + 4, L2_K + 0x20, DATA, GEN_MEM,
+                                       ROOT_A + 2};
+    static const uint32_t frames[] = {DATA, DATA + PAGE_SIZE, L2_D, L2_E, ROOT_A, ROOT_B, HANDLER, TEXT, GEN_MEM,
+                                      0xfffff000u, L2_K};
+    for (uint32_t k = 0; k < GEN_NBATCHES; k++) {
+        uint32_t at = GEN_BATCHES + k * 0x100;
+        x = x * 1103515245u + 12345u;
+        uint32_t n = 1 + (x >> 16) % 6;
+        if (k == GEN_NBATCHES - 1)
+            n = (x >> 8) & 1 ? 0 : MMU_BATCH_MAX + 1;
+        put32(mem, at, n);
+        for (uint32_t i = 0; i < 15 && i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            uint32_t e = entries[(x >> 16) % (sizeof entries / sizeof *entries)];
+            x = x * 1103515245u + 12345u;
+            uint32_t f = frames[(x >> 16) % (sizeof frames / sizeof *frames)] | ((x >> 4) & 0x7f);
+            put32(mem, at + 4 + 8 * i, e);
+            put32(mem, at + 8 + 8 * i, f);
+        }
+    }
+}
+
 /* The initial page tables and data (see guestgen.h), with the data
  * mapping's permissions chosen by the input. */
 static void tables(uint8_t *mem, struct input *in)
@@ -497,6 +567,7 @@ bool gen_guest(const uint8_t *data, size_t len, struct gen_guest *g)
         return false;
     }
     tables(mem, &in);
+    batches(mem, in.p, in.len);
 
     struct code h = {.base = HANDLER, .end = HANDLER + sizeof hwords, .w = hwords};
     handler(&h);
