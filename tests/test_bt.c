@@ -198,23 +198,10 @@ static void test_generated_guests(void)
     struct fuzz_guest *f = fuzz_guest_new(0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fuzz_guest_set_technique(f, "bt");
-    uint32_t x = 0x2545f491u;
-    static uint8_t buf[2048];
     static char report[8192];
-    unsigned bad = 0;
-    for (unsigned i = 0; i < BT_FUZZ_INPUTS; i++) {
-        size_t len = 16 + (x % (sizeof buf - 16));
-        for (size_t k = 0; k < len; k++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            buf[k] = (uint8_t)x;
-        }
-        if (!fuzz_guest_check(f, buf, len, report, sizeof report) && bad++ == 0)
-            RULE(false, "a generated guest under bt did not end as on the reference CPU, or broke a rule",
-                 "input %u: %s", i, report);
-    }
-    RULE(bad == 0, "generated guests failed under bt", "%u of %u", bad, BT_FUZZ_INPUTS);
+    unsigned first = 0, bad = fuzz_guest_check_drawn(f, BT_FUZZ_INPUTS, 0x2545f491u, &first, report, sizeof report);
+    RULE(bad == 0, "generated guests under bt did not end as on the reference CPU, or broke a rule",
+         "%u of %u; the first, input %u: %s", bad, BT_FUZZ_INPUTS, first, report);
     const struct fuzz_guest_stats *st = fuzz_guest_stats(f);
     RULE(st->compared * 2 > st->inputs, "too few generated guests were compared with the reference CPU to prove much",
          "%llu of %llu", (unsigned long long)st->compared, (unsigned long long)st->inputs);

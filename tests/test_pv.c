@@ -368,23 +368,10 @@ static void test_generated_guests(void)
     struct fuzz_guest *f = fuzz_guest_new(0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fuzz_guest_set_technique(f, "pv");
-    uint32_t x = 0x5eed1e55u;
-    static uint8_t buf[2048];
     static char report[8192];
-    unsigned bad = 0;
-    for (unsigned i = 0; i < PV_FUZZ_INPUTS; i++) {
-        size_t len = 16 + (x % (sizeof buf - 16));
-        for (size_t k = 0; k < len; k++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            buf[k] = (uint8_t)x;
-        }
-        if (!fuzz_guest_check(f, buf, len, report, sizeof report) && bad++ == 0)
-            RULE(false, "a generated guest under pv did not end as on the reference CPU, or broke a rule",
-                 "input %u: %s", i, report);
-    }
-    RULE(bad == 0, "generated guests failed under pv", "%u of %u", bad, PV_FUZZ_INPUTS);
+    unsigned first = 0, bad = fuzz_guest_check_drawn(f, PV_FUZZ_INPUTS, 0x5eed1e55u, &first, report, sizeof report);
+    RULE(bad == 0, "generated guests under pv did not end as on the reference CPU, or broke a rule",
+         "%u of %u; the first, input %u: %s", bad, PV_FUZZ_INPUTS, first, report);
     const struct fuzz_guest_stats *st = fuzz_guest_stats(f);
     RULE(st->compared * 3 > st->inputs, "too few generated guests were compared with the reference CPU to prove much",
          "%llu of %llu", (unsigned long long)st->compared, (unsigned long long)st->inputs);

@@ -413,6 +413,29 @@ out:
     return ok;
 }
 
+unsigned fuzz_guest_check_drawn(struct fuzz_guest *f, unsigned n, uint32_t seed, unsigned *first, char *report,
+                                size_t len)
+{
+    static uint8_t buf[2048];
+    static char one[8192];
+    uint32_t x = seed;
+    unsigned bad = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t size = 16 + (x % (sizeof buf - 16));
+        for (size_t k = 0; k < size; k++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            buf[k] = (uint8_t)x;
+        }
+        if (!fuzz_guest_check(f, buf, size, one, sizeof one) && bad++ == 0) {
+            *first = i;
+            snprintf(report, len, "%s", one);
+        }
+    }
+    return bad;
+}
+
 bool fuzz_guest_inject_flags(const char *v, unsigned *inject, char *report, size_t len)
 {
     char *end = NULL;

@@ -45,6 +45,10 @@ void fuzz_guest_free(struct fuzz_guest *f);
 /* Check one input.  True if nothing is wrong; otherwise false with a
  * report in report[0..len). */
 bool fuzz_guest_check(struct fuzz_guest *f, const uint8_t *data, size_t size, char *report, size_t len);
+/* n inputs of up to 2 KiB drawn from seed (xorshift), each checked: how
+ * many failed, and the first one's number and report in *first, report. */
+unsigned fuzz_guest_check_drawn(struct fuzz_guest *f, unsigned n, uint32_t seed, unsigned *first, char *report,
+                                size_t len);
 
 const struct fuzz_guest_stats *fuzz_guest_stats(const struct fuzz_guest *f);
 
