@@ -183,6 +183,18 @@ static void test_guest_inject_variable(void)
     }
 }
 
+/* The drivers' VMLAB_TECHNIQUE: a technique's name, or a one-line refusal
+ * before any guest runs. */
+static void test_guest_technique_variable(void)
+{
+    char report[256] = "";
+    const uint8_t input[16] = {0};
+    setenv("VMLAB_TECHNIQUE", "nosuch", 1);
+    CU_ASSERT_FALSE(fuzz_check_guest(input, sizeof input, report, sizeof report));
+    unsetenv("VMLAB_TECHNIQUE");
+    CU_ASSERT_STRING_EQUAL(report, "VMLAB_TECHNIQUE=nosuch: no such technique");
+}
+
 /* A valid image with bytes changed here and there. */
 static void test_elf(void)
 {
@@ -249,6 +261,7 @@ void suite_fuzzregress(void)
     CU_add_test(s, "guest: kept inputs and 1,500 generated guests", test_guest);
     CU_add_test(s, "guest: every deliberately broken VMM is caught", test_guest_catches_broken_vmms);
     CU_add_test(s, "guest: VMLAB_INJECT read, or refused in one line", test_guest_inject_variable);
+    CU_add_test(s, "guest: VMLAB_TECHNIQUE refused in one line when it names none", test_guest_technique_variable);
     CU_add_test(s, "elf: kept inputs and 3,000 damaged images", test_elf);
     CU_add_test(s, "asm: kept inputs and 3,000 random sources", test_asm);
     CU_add_test(s, "vrun: kept command lines and 300 random ones", test_vrun);

@@ -365,6 +365,20 @@ static void test_image_for(void)
     CU_ASSERT(r.exited && r.status == 1);
     CU_ASSERT(strstr(r.err, "images.matrix:2:1: error: 'nosuch': no technique of that name") != NULL);
     res_free(&r);
+    /* two images for one technique; an image that cannot be read */
+    f = fopen(m, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("workload hello=hello\nimage pv=a.elf\nimage pv=b.elf\n", f);
+    fclose(f);
+    VEXP(&r, 30, "--vrun", vrun_path, "--image", KERNEL, "--matrix", m, "--out", out, "-q");
+    CU_ASSERT(r.exited && r.status == 1);
+    CU_ASSERT(strstr(r.err, "images.matrix:3:1: error: two images for 'pv'") != NULL);
+    res_free(&r);
+    VEXP(&r, 30, "--vrun", vrun_path, "--image", KERNEL, "--workload", "hello=hello", "--image-for", "pv=nosuch.elf",
+         "--out", out, "-q");
+    CU_ASSERT(r.exited && r.status == 1);
+    CU_ASSERT(strstr(r.err, "vexp: build/guest-os/nosuch.elf: cannot read it (the image of pv): ") != NULL);
+    res_free(&r);
 }
 
 static void test_crashed_cell(void)
