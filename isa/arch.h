@@ -197,6 +197,12 @@ _Static_assert(PAGE_SHIFT + PT_LEVELS * PT_INDEX_BITS == 32, "the levels' indexe
 #define VA_L1(va) VA_INDEX(va, 1)
 #define VA_L2(va) VA_INDEX(va, 2)
 
+/* The hardware guest mode's entry and exit (docs/isa.md section 14): what
+ * each costs in cycles, a round trip of 1,000 - of the order the first
+ * VT-x and AMD-V processors took.  Counted apart from the guest's time. */
+#define GUEST_ENTRY_CYCLES 400
+#define GUEST_EXIT_CYCLES 600
+
 /* I/O ports, reached with in/out.  X(NAME, port, name, rw, description) */
 #define ISA_PORTS(X)                                                               \
     X(CON_DATA,    0x10, "con.data",    "rw", "out: print a byte; in: take the next input byte, or -1") \

@@ -91,6 +91,11 @@ enum exit_reason {
     EXIT_INPUT_WAIT,   /* the console's host has no input yet (CONSOLE_AGAIN); pc is the instruction
                         * that looked for it, not executed: run again when input may be there */
     EXIT_DEBUG,        /* a debugger's breakpoint or watched range was hit (struct debug_hit) */
+    /* The hardware guest mode's own exits (machine_run_guest, below): */
+    EXIT_INSN,         /* a system instruction the controls intercept, in guest supervisor mode; not
+                        * executed: pc, insn and the decoded fields name it */
+    EXIT_NESTED_FAULT, /* nested paging: the host table refused a guest-physical address */
+    EXIT_IRQ_WINDOW,   /* the guest can take an interrupt (status.IE set) and the host asked to know */
 };
 
 /* What an EXIT_DEBUG hit: see "The debug path" below. */
@@ -125,6 +130,16 @@ struct vm_exit {
     struct isa_fields fields;
     enum access access;
     uint32_t value; /* EXIT_HALT: the halt register's value */
+    /* EXIT_NESTED_FAULT: addr is the guest-physical address the host table
+     * refused and cause the cause word its walk gave (page-fault, with
+     * PROT if the host entry was valid but refused the access, or
+     * bus-error; detail bits of the guest's access: WRITE, FETCH, USER);
+     * guest_va the virtual address of the guest's access (its badaddr, had
+     * it faulted on a bare machine); in_walk whether addr is one of the
+     * guest's page-table entries, read by the walk of guest_va, rather
+     * than the access's own address. */
+    uint32_t guest_va;
+    bool in_walk;
     struct debug_hit debug; /* EXIT_DEBUG: what was hit; pc is where the CPU stands */
 };
 
@@ -272,6 +287,16 @@ uint64_t machine_traps_taken(const struct machine *m);
 struct machine_counts {
     uint64_t traps[32];
     uint64_t walks;
+    /* The page-table entries the walks read: 2 for a whole native walk;
+     * with nested paging each guest entry's address and the page's are
+     * walked through the host table too, up to 8 (n*m + n + m for n
+     * guest and m host levels; docs/isa.md section 14). */
+    uint64_t walk_refs;
+    /* The guest mode: entries (machine_run_guest calls), exits (their
+     * returns, one each) and what they cost in cycles, GUEST_ENTRY_CYCLES
+     * and GUEST_EXIT_CYCLES each - counted here, not in cpu.cycles, which
+     * is the guest's own time. */
+    uint64_t guest_entries, guest_exits, guest_transition_cycles;
     bool tlb_counted; /* tlb_hits means something */
     uint64_t tlb_hits;
 };
@@ -337,6 +362,83 @@ void silent_log_print(FILE *f, const char *lead, const struct silent_log *log, e
  * "insn": "rdsr", "count": 1}, ...], "silent_sensitive_other_pcs": N -
  * on every variant, pg's zeros included. */
 void silent_log_json(FILE *f, const struct silent_log *log);
+
+/*
+ * The hardware guest mode (docs/isa.md section 14), modelled on VT-x and
+ * AMD-V: an optional extension a host uses instead of running its guest
+ * deprivileged.  The guest's kernel runs in supervisor mode inside guest
+ * mode, so its sensitive instructions act on the guest's own control
+ * registers, and only what the control block asks for exits.
+ *
+ * machine_run_guest is VM entry: it loads the guest state from the control
+ * block into the CPU (the general registers and pc are the CPU's already,
+ * as for machine_run), runs like machine_run, and at the exit - every
+ * return is one - stores the guest state back.  While it runs, the exit
+ * controls below replace cfg.exits.  Between two runs the CPU's control
+ * registers hold what the guest left (and the host's own where it owns
+ * them); the host reads and changes the guest's in the control block.
+ */
+#define GUEST_INSN_WORDS ((OP_COUNT + 31) / 32)
+struct guest_control {
+    /* Guest state: the guest's control registers.  Loaded at entry and
+     * stored at exit, except cr[CR_TIMER] (the timer is the host's: a host
+     * that gives the guest one intercepts mfcr and mtcr of timer), and
+     * except what the host owns below: there the CPU keeps the host's
+     * value, and this is what the guest reads (a read shadow). */
+    uint32_t cr[NCRS];
+
+    /* Exit controls.  cause_exits: EXIT_ON(code) for each exception and
+     * interrupt that exits (EXIT_TRAP, EXIT_INTERRUPT) instead of
+     * vectoring through the guest's tvec; an interrupt whose cause exits
+     * is taken whatever the guest's status.IE (it is the host's). */
+    uint32_t cause_exits;
+    /* insn_exits: bit op (guest_control_exit_on_insn) for each system
+     * instruction that exits (EXIT_INSN) before it runs in guest
+     * supervisor mode; in guest user mode the privileged ones trap with
+     * privileged as always.  cr_read_exits, cr_write_exits: bit cr - mfcr
+     * (and rdsr, rdptb for status, ptb), mtcr (and wrsr for status) of
+     * that control register exit the same way. */
+    uint32_t insn_exits[GUEST_INSN_WORDS];
+    uint32_t cr_read_exits, cr_write_exits;
+    /* Exit (EXIT_IRQ_WINDOW) as soon as status.IE is set: at entry, or
+     * after the instruction that sets it.  A host with an interrupt to
+     * inject while the guest has them off sets it. */
+    bool irq_window;
+
+    /* Host-owned state, for shadow paging.  status_owned: the status bits
+     * the host owns (only PG may be): the CPU keeps the host's, the guest
+     * reads cr[CR_STATUS]'s, and an instruction that would write them with
+     * another value exits (EXIT_INSN) before it runs.  ptb_owned: the
+     * CPU's ptb is the host's (the table the MMU walks: machine_load_root
+     * sets it), the guest reads cr[CR_PTB], and every write of ptb exits. */
+    uint32_t status_owned;
+    bool ptb_owned;
+
+    /* Nested paging: every address the guest's paging produces (or, with
+     * its paging off, every address) is guest-physical, and is translated
+     * again through the host's table at nested_root, of the same format.
+     * The TLB caches the combined translation.  A refusal there exits
+     * (EXIT_NESTED_FAULT); a refusal by the guest's own table is the
+     * guest's page fault. */
+    bool nested;
+    uint32_t nested_root;
+};
+static inline void guest_control_exit_on_insn(struct guest_control *gc, enum op op)
+{
+    gc->insn_exits[op / 32] |= 1u << (op % 32);
+}
+static inline bool guest_control_exits_on_insn(const struct guest_control *gc, enum op op)
+{
+    return gc->insn_exits[op / 32] >> (op % 32) & 1;
+}
+/* Enter the guest described by gc, run it as machine_run runs a machine
+ * (at most budget instructions), and return its exit.  gc is the host's,
+ * read at entry and written at exit; the machine keeps no pointer to it
+ * after the call.  The TLB is flushed at entry when the translation the
+ * guest runs under is not the one the last entry left (another nested
+ * root, ptb or paging state, or owned state that was not owned). */
+enum exit_reason machine_run_guest(struct machine *m, struct guest_control *gc, uint64_t budget,
+                                   struct vm_exit *exit);
 
 /* Set the pending-interrupt state's view: which interrupt (cause code) is
  * pending now, or 0.  Used by hosts to inspect the machine. */

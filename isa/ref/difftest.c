@@ -162,6 +162,9 @@ static const char *exit_name(enum exit_reason r)
     case EXIT_DISK_ERROR: return "disk error";
     case EXIT_INPUT_WAIT: return "input wait";
     case EXIT_DEBUG: return "debug (a debugger's breakpoint or watch)";
+    case EXIT_INSN: return "intercepted instruction";
+    case EXIT_NESTED_FAULT: return "nested page fault";
+    case EXIT_IRQ_WINDOW: return "interrupt window";
     }
     return "?";
 }
