@@ -286,7 +286,7 @@ static void test_small_matrix(void)
     free(c.text);
 
     char *md = file_bytes(path_in(out, "matrix.md"), NULL);
-    CU_ASSERT(md && strstr(md, "| hello | x86like | trap-and-emulate | cache | no | after instruction ") != NULL);
+    CU_ASSERT(md && strstr(md, "| hello | x86like | trap-and-emulate | shadow | cache | no | after instruction ") != NULL);
     CU_ASSERT(md && strstr(md, "## Exits, page faults and shadow tables") != NULL);
     free(md);
     if (gnuplot_here()) {
@@ -471,7 +471,7 @@ static void test_bad_usage(void)
     struct res r;
     VEXP(&r, 10, "--matrix", m, "--out", out);
     char want[4200];
-    snprintf(want, sizeof want, "%s:3:1: error: 'shadoww': not workload, isa, technique, shadow, runs or image\n", m);
+    snprintf(want, sizeof want, "%s:3:1: error: 'shadoww': not workload, isa, technique, shadow, mmu, runs or image\n", m);
     CU_ASSERT(r.exited && r.status == 1);
     CU_ASSERT_EQ("bad matrix", r.err, want);
     res_free(&r);

@@ -1,6 +1,6 @@
 /*
  * vexp - the experiment runner: runs a matrix workload x ISA x technique
- * x shadow policy with vrun and writes, per cell, equivalence with the
+ * x memory (shadow paging's policies, nested paging) with vrun and writes, per cell, equivalence with the
  * native run (and where it fails, the first divergence and the console
  * bytes that differ), CPU time against native, and the counts of
  * --stats-json; as CSV, JSON, Markdown and gnuplot plots, and optionally
@@ -42,8 +42,8 @@ struct list {
 struct opts {
     struct vexp_workload w[MAX_WORKLOADS];
     int nw;
-    struct list isa, technique, shadow;
-    bool isa_set, technique_set, shadow_set, runs_set;
+    struct list isa, technique, shadow, mmu;
+    bool isa_set, technique_set, shadow_set, mmu_set, runs_set;
     int runs, jobs;
     unsigned timeout;
     const char *out, *vrun, *image, *matrix, *template, *doc;
@@ -58,8 +58,8 @@ static void usage(FILE *f)
             "usage: %s [options]\n"
             "\n"
             "Run a matrix of experiments with vrun: each workload (a boot string of the\n"
-            "guest kernel) on each ISA, natively and under each technique and shadow\n"
-            "policy, and write what each cell measured to DIR: matrix.csv, matrix.json,\n"
+            "guest kernel) on each ISA, natively and under each technique with each\n"
+            "MMU it serves (shadow paging with each policy, nested paging), and write what each cell measured to DIR: matrix.csv, matrix.json,\n"
             "matrix.md and, with gnuplot, plots of slowdown and exits (PNG and SVG).\n"
             "Per cell: equivalence with the native run (vrun --lockstep: the first\n"
             "divergence; the consoles: the first byte that differs), CPU time against\n"
@@ -69,7 +69,7 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --matrix FILE       read the matrix from FILE (lines: workload NAME=BOOT,\n"
-            "                      isa LIST, technique LIST, shadow LIST, runs N,\n"
+            "                      isa LIST, technique LIST, shadow LIST, mmu LIST, runs N,\n"
             "                      image TECH=ELF; # comments);\n"
             "                      the options below replace what it says\n"
             "  --workload NAME=BOOT  a workload: the boot string BOOT (empty: the default\n"
@@ -83,6 +83,11 @@ static void usage(FILE *f)
                "  --shadow LIST       shadow policies, for VMM techniques (default: all:");
     for (int p = 0; p < SHADOW_NPOLICIES; p++)
         fprintf(f, " %s", shadow_policy_name((enum shadow_policy)p));
+    fprintf(f, ")\n"
+               "  --mmu LIST          how memory is virtualized, each with the techniques\n"
+               "                      that serve it (default: all:");
+    for (int i = 0; vmm_mmus[i]; i++)
+        fprintf(f, " %s", vmm_mmus[i]->name);
     fprintf(f,
             ")\n"
             "  --runs N            timed runs per side of each cell (default 5)\n"
@@ -164,10 +169,11 @@ static bool check_list(struct list *l, int which, char *why, size_t len)
         enum shadow_policy p;
         bool ok = which == 0   ? isa_variant_parse(s, &v)
                   : which == 1 ? strcmp(s, "native") == 0 || vmm_technique_find(s)
-                               : shadow_policy_parse(s, &p);
+                  : which == 2 ? shadow_policy_parse(s, &p)
+                               : vmm_mmu_find(s) != NULL;
         if (!ok) {
-            snprintf(why, len, "'%s': no %s of that name", s,
-                     which == 0 ? "ISA variant" : which == 1 ? "technique" : "shadow policy");
+            static const char *const what[] = {"ISA variant", "technique", "shadow policy", "MMU"};
+            snprintf(why, len, "'%s': no %s of that name", s, what[which]);
             return false;
         }
         for (int j = 0; j < i; j++)
@@ -289,6 +295,8 @@ static int read_matrix(struct opts *o)
             l = &o->technique, set = o->technique_set, which = 1;
         else if (strcmp(key, "shadow") == 0)
             l = &o->shadow, set = o->shadow_set, which = 2;
+        else if (strcmp(key, "mmu") == 0)
+            l = &o->mmu, set = o->mmu_set, which = 3;
         else if (strcmp(key, "runs") == 0) {
             long v;
             ok = number(rest, 1, 1000, &v);
@@ -298,7 +306,7 @@ static int read_matrix(struct opts *o)
                 o->runs = (int)v;
         } else {
             ok = false;
-            snprintf(why, sizeof why, "'%s': not workload, isa, technique, shadow, runs or image", key);
+            snprintf(why, sizeof why, "'%s': not workload, isa, technique, shadow, mmu, runs or image", key);
         }
         if (l && !set)
             ok = split(rest, l, why, sizeof why) && check_list(l, which, why, sizeof why);
@@ -324,7 +332,7 @@ static char *self_dir(const char *argv0)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { O_WORKLOAD = 256, O_ISA, O_TECH, O_SHADOW, O_RUNS, O_JOBS, O_OUT, O_VRUN, O_IMAGE, O_TIMEOUT, O_MATRIX,
+    enum { O_WORKLOAD = 256, O_ISA, O_TECH, O_SHADOW, O_MMU, O_RUNS, O_JOBS, O_OUT, O_VRUN, O_IMAGE, O_TIMEOUT, O_MATRIX,
            O_TEMPLATE, O_DOC, O_IMAGE_FOR };
     static const struct option lo[] = {
         {"workload", required_argument, NULL, O_WORKLOAD}, {"isa", required_argument, NULL, O_ISA},
@@ -334,7 +342,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"image", required_argument, NULL, O_IMAGE},       {"cell-timeout", required_argument, NULL, O_TIMEOUT},
         {"matrix", required_argument, NULL, O_MATRIX},     {"template", required_argument, NULL, O_TEMPLATE},
         {"doc", required_argument, NULL, O_DOC},           {"image-for", required_argument, NULL, O_IMAGE_FOR},
-        {"quiet", no_argument, NULL, 'q'},
+        {"mmu", required_argument, NULL, O_MMU},           {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},                  {NULL, 0, NULL, 0},
     };
     long v, cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -353,13 +361,15 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case O_ISA:
         case O_TECH:
-        case O_SHADOW: {
-            int which = c == O_ISA ? 0 : c == O_TECH ? 1 : 2;
-            struct list *l = which == 0 ? &o->isa : which == 1 ? &o->technique : &o->shadow;
-            const char *name = which == 0 ? "--isa" : which == 1 ? "--technique" : "--shadow";
-            if (!split(optarg, l, why, sizeof why) || !check_list(l, which, why, sizeof why))
-                return fail_usage("%s: %s", name, why);
-            *(which == 0 ? &o->isa_set : which == 1 ? &o->technique_set : &o->shadow_set) = true;
+        case O_SHADOW:
+        case O_MMU: {
+            int which = c == O_ISA ? 0 : c == O_TECH ? 1 : c == O_SHADOW ? 2 : 3;
+            struct list *lists[] = {&o->isa, &o->technique, &o->shadow, &o->mmu};
+            bool *sets[] = {&o->isa_set, &o->technique_set, &o->shadow_set, &o->mmu_set};
+            static const char *const names[] = {"--isa", "--technique", "--shadow", "--mmu"};
+            if (!split(optarg, lists[which], why, sizeof why) || !check_list(lists[which], which, why, sizeof why))
+                return fail_usage("%s: %s", names[which], why);
+            *sets[which] = true;
             break;
         }
         case O_RUNS:
@@ -420,23 +430,45 @@ static void defaults(struct opts *o)
     if (!o->shadow.n)
         for (int p = 0; p < SHADOW_NPOLICIES; p++)
             o->shadow.item[o->shadow.n++] = (char *)shadow_policy_name((enum shadow_policy)p);
+    if (!o->mmu.n)
+        for (int i = 0; vmm_mmus[i] && o->mmu.n < MAX_LIST; i++)
+            o->mmu.item[o->mmu.n++] = (char *)vmm_mmus[i]->name;
 }
 
-/* The cells, in the order of the files: workload, ISA, technique, policy. */
+/* The cells, in the order of the files: workload, ISA, technique, MMU,
+ * policy (shadow paging's; an MMU without policies has one cell).  A
+ * technique meets only the MMUs that serve it (vmm_serves: nested paging
+ * needs the hardware guest mode). */
 static struct vexp_cell *make_cells(const struct opts *o, int *n)
 {
-    int max = o->nw * o->isa.n * o->technique.n * o->shadow.n, k = 0;
+    int max = o->nw * o->isa.n * o->technique.n * o->mmu.n * o->shadow.n, k = 0;
     struct vexp_cell *cells = calloc((size_t)(max ? max : 1), sizeof *cells);
     if (!cells)
         return NULL;
     for (int w = 0; w < o->nw; w++)
         for (int i = 0; i < o->isa.n; i++)
             for (int t = 0; t < o->technique.n; t++) {
-                bool native = strcmp(o->technique.item[t], "native") == 0;
-                for (int s = 0; s < (native ? 1 : o->shadow.n); s++)
-                    cells[k++] = (struct vexp_cell){.w = &o->w[w], .isa = o->isa.item[i],
-                                                    .technique = o->technique.item[t],
-                                                    .shadow = native ? NULL : o->shadow.item[s]};
+                const struct vmm_technique *tech = vmm_technique_find(o->technique.item[t]);
+                struct vexp_cell cell = {.w = &o->w[w], .isa = o->isa.item[i], .technique = o->technique.item[t]};
+                if (strcmp(o->technique.item[t], "native") == 0) {
+                    cells[k++] = cell;
+                    continue;
+                }
+                for (int u = 0; u < o->mmu.n; u++) {
+                    const struct vmm_mmu *mmu = vmm_mmu_find(o->mmu.item[u]);
+                    if (!vmm_serves(tech, mmu))
+                        continue;
+                    cell.mmu = o->mmu.item[u];
+                    if (mmu != &shadow_paging) {
+                        cell.shadow = NULL;
+                        cells[k++] = cell;
+                        continue;
+                    }
+                    for (int s = 0; s < o->shadow.n; s++) {
+                        cell.shadow = o->shadow.item[s];
+                        cells[k++] = cell;
+                    }
+                }
             }
     *n = k;
     return cells;

@@ -1,6 +1,6 @@
 /*
  * vexp.h - the experiment runner's pieces: a matrix of cells (workload x
- * ISA x technique x shadow policy), what one cell measured, and the files
+ * ISA x technique x MMU and shadow policy), what one cell measured, and the files
  * made from them (tools/vexp*.c; docs/experiments.md says what it is for).
  *
  *   vexp.c        the command line, the matrix file, cells run in parallel
@@ -65,7 +65,9 @@ struct vexp_result {
 
 struct vexp_cell {
     const struct vexp_workload *w;
-    const char *isa, *technique, *shadow; /* shadow NULL for native */
+    const char *isa, *technique;
+    const char *mmu;    /* NULL for native */
+    const char *shadow; /* shadow paging's policy; NULL for native and another MMU */
     struct vexp_result r;
 };
 
@@ -88,7 +90,7 @@ struct vexp_env {
     int parent;       /* vexp's pid: a cell whose parent is gone stops */
 };
 
-static inline bool vexp_native(const struct vexp_cell *c) { return c->shadow == NULL; }
+static inline bool vexp_native(const struct vexp_cell *c) { return c->mmu == NULL; }
 /* The image cell c runs under its technique (the native side always runs env->image). */
 const char *vexp_cell_image(const struct vexp_env *env, const struct vexp_cell *c);
 

@@ -155,8 +155,12 @@ static int cell_args(const struct vexp_env *env, const struct vexp_cell *c, bool
     else {
         a[n++] = (char *)"--technique";
         a[n++] = (char *)c->technique;
-        a[n++] = (char *)"--shadow";
-        a[n++] = (char *)c->shadow;
+        a[n++] = (char *)"--mmu";
+        a[n++] = (char *)c->mmu;
+        if (c->shadow) {
+            a[n++] = (char *)"--shadow";
+            a[n++] = (char *)c->shadow;
+        }
     }
     a[n++] = (char *)"--isa";
     a[n++] = (char *)c->isa;

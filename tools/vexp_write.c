@@ -33,7 +33,7 @@ void vexp_escape(const char *s, size_t n, char *buf, size_t len)
 void vexp_cell_name(const struct vexp_cell *c, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s/%s/%s", c->w->name, c->isa, vexp_native(c) ? "native" : c->technique,
-             vexp_native(c) ? "-" : c->shadow);
+             vexp_native(c) ? "-" : c->shadow ? c->shadow : c->mmu);
 }
 
 int vexp_columns(const struct vexp_cell *cells, int n, const char **keys, int max)
@@ -52,7 +52,7 @@ int vexp_columns(const struct vexp_cell *cells, int n, const char **keys, int ma
 }
 
 static const char *const fixed[] = {
-    "workload", "boot", "isa", "technique", "shadow", "status", "message", "equivalent", "lockstep", "div_instret",
+    "workload", "boot", "isa", "technique", "mmu", "shadow", "status", "message", "equivalent", "lockstep", "div_instret",
     "div_pc", "div_symbol", "div_mode", "div_insn", "div_what", "console", "console_offset", "console_native",
     "console_cell", "exit_native", "exit_cell", "t_native", "t_cell", "ratio", "ratio_min", "ratio_max",
     "silent_by_pc", "efficiency", NULL,
@@ -86,8 +86,10 @@ bool vexp_field(const struct vexp_cell *c, const char *name, char *buf, size_t l
         snprintf(buf, len, "%s", c->isa);
     else if (IS("technique"))
         snprintf(buf, len, "%s", native ? "native" : c->technique);
+    else if (IS("mmu"))
+        snprintf(buf, len, "%s", native ? "-" : c->mmu);
     else if (IS("shadow"))
-        snprintf(buf, len, "%s", native ? "-" : c->shadow);
+        snprintf(buf, len, "%s", c->shadow ? c->shadow : "-");
     else if (IS("status"))
         snprintf(buf, len, "%s", ok ? "ok" : "crashed");
     else if (IS("message"))
@@ -255,7 +257,7 @@ void vexp_write_json(FILE *f, const struct vexp_cell *cells, int n, int runs)
         const struct vexp_cell *c = &cells[i];
         const struct vexp_result *r = &c->r;
         fprintf(f, "%s\n    {", i ? "," : "");
-        static const char *const strs[] = {"workload", "boot", "isa", "technique", "shadow", "status", "message",
+        static const char *const strs[] = {"workload", "boot", "isa", "technique", "mmu", "shadow", "status", "message",
                                            "equivalent", "lockstep", NULL};
         for (int k = 0; strs[k]; k++) {
             if (k)
@@ -332,7 +334,7 @@ static void md_key(FILE *f, const struct vexp_cell *c)
 {
     char buf[256];
     fputc('|', f);
-    static const char *const k[] = {"workload", "isa", "technique", "shadow", NULL};
+    static const char *const k[] = {"workload", "isa", "technique", "mmu", "shadow", NULL};
     for (int i = 0; k[i]; i++) {
         vexp_field(c, k[i], buf, sizeof buf);
         md_put(f, buf);
@@ -341,10 +343,10 @@ static void md_key(FILE *f, const struct vexp_cell *c)
 
 void vexp_write_matrix_table(FILE *f, const struct vexp_cell *cells, int n)
 {
-    fputs("| workload | ISA | technique | shadow | equivalent | first divergence (lockstep) | console | slowdown | "
-          "spread | instructions | efficiency % | silent sensitive |\n",
+    fputs("| workload | ISA | technique | MMU | shadow | equivalent | first divergence (lockstep) | console | "
+          "slowdown | spread | instructions | efficiency % | silent sensitive |\n",
           f);
-    fputs("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|\n", f);
+    fputs("|---|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|\n", f);
     char buf[1024], a[512];
     for (int i = 0; i < n; i++) {
         const struct vexp_cell *c = &cells[i];
@@ -436,10 +438,10 @@ static void counts_table(FILE *f, const struct vexp_cell *cells, int n, bool (*k
         if (keep(all[k]) && some)
             keys[nk++] = all[k];
     }
-    fputs("| workload | ISA | technique | shadow |", f);
+    fputs("| workload | ISA | technique | MMU | shadow |", f);
     for (int k = 0; k < nk; k++)
         fprintf(f, " %s |", keys[k]);
-    fputs("\n|---|---|---|---|", f);
+    fputs("\n|---|---|---|---|---|", f);
     for (int k = 0; k < nk; k++)
         fputs("---:|", f);
     fputc('\n', f);

@@ -120,6 +120,8 @@ extern const struct vmm_technique *const vmm_techniques[];
 extern const struct vmm_mmu *const vmm_mmus[];
 const struct vmm_technique *vmm_technique_find(const char *name);
 const struct vmm_mmu *vmm_mmu_find(const char *name);
+/* Whether MMU m can serve a VM whose CPU technique is t. */
+bool vmm_serves(const struct vmm_technique *t, const struct vmm_mmu *m);
 
 extern const struct vmm_technique trap_and_emulate;
 extern const struct vmm_technique hybrid;

@@ -25,3 +25,9 @@ const struct vmm_mmu *vmm_mmu_find(const char *name)
             return vmm_mmus[i];
     return NULL;
 }
+
+bool vmm_serves(const struct vmm_technique *t, const struct vmm_mmu *m)
+{
+    (void)t;
+    return m == &shadow_paging;
+}
