@@ -120,12 +120,16 @@ void vexp_write_exits_table(FILE *f, const struct vexp_cell *cells, int n);
 /* The counts of binary translation and paravirtualization, for the cells
  * that have some. */
 void vexp_write_remedies_table(FILE *f, const struct vexp_cell *cells, int n);
+/* Shadow against nested paging: the native, trap-and-emulate and hw cells
+ * (cached shadows or nested paging) with their exits, TLB misses and
+ * page-walk references. */
+void vexp_write_paging_table(FILE *f, const struct vexp_cell *cells, int n);
 
 /* vexp_plot.c: the plots' files, made by gnuplot in the scratch directory
  * tmp: each name (e.g. "slowdown.svg") with its contents, malloc'd.
  * Returns how many (0 with a one-line reason in why when gnuplot is not
  * there or fails). */
-#define VEXP_NPLOTS 4
+#define VEXP_NPLOTS 6
 struct vexp_plot {
     const char *name;
     char *data;

@@ -5,6 +5,7 @@
  *   <!-- vexp:matrix -->         (a line of its own) the matrix table
  *   <!-- vexp:exits -->          the exits, page faults and shadow tables
  *   <!-- vexp:remedies -->       translation and hypercall counts (bt, pv)
+ *   <!-- vexp:paging -->         shadow against nested paging: exits, TLB misses, walk references
  *   <!-- vexp:plots -->          links to the plots
  *   <!-- vexp:include PATH -->   the file PATH (another tool's output), or
  *                                a note that it is not there
@@ -39,6 +40,8 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
         vexp_write_exits_table(f, cells, n);
     else if (strncmp(p, "remedies -->", 12) == 0)
         vexp_write_remedies_table(f, cells, n);
+    else if (strncmp(p, "paging -->", 10) == 0)
+        vexp_write_paging_table(f, cells, n);
     else if (strncmp(p, "plots -->", 9) == 0) {
         if (!have_plots)
             fputs("*(No plots: gnuplot was not there when this was generated.)*\n", f);
@@ -46,8 +49,9 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
             fprintf(f,
                     "![CPU time under the VMM against native, per cell](%s/slowdown.svg)\n\n"
                     "![VM exits by reason, per cell](%s/exits.svg)\n\n"
-                    "(PNG: [slowdown](%s/slowdown.png), [exits](%s/exits.png).)\n",
-                    plotdir, plotdir, plotdir, plotdir);
+                    "![TLB misses and page-walk references, per cell](%s/walks.svg)\n\n"
+                    "(PNG: [slowdown](%s/slowdown.png), [exits](%s/exits.png), [walks](%s/walks.png).)\n",
+                    plotdir, plotdir, plotdir, plotdir, plotdir, plotdir);
     } else if (strncmp(p, "include ", 8) == 0 || strncmp(p, "include-code ", 13) == 0) {
         bool code = p[7] == '-';
         p += code ? 13 : 8;
@@ -72,7 +76,7 @@ static bool block(FILE *f, const char *line, const struct vexp_cell *cells, int 
             free(t);
         }
     } else {
-        snprintf(why, len, "no such marker (matrix, exits, remedies, plots, include PATH, include-code PATH)");
+        snprintf(why, len, "no such marker (matrix, exits, remedies, paging, plots, include PATH, include-code PATH)");
         return false;
     }
     return true;

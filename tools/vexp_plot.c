@@ -1,8 +1,9 @@
 /*
  * vexp_plot.c - the plots, drawn by gnuplot (Debian's gnuplot-nox) from
  * data files and a script written to a scratch directory: the slowdown of
- * each VMM cell (median, with the spread as an error bar), and its exits
- * stacked by reason; each as PNG and SVG.  The files are read back, so
+ * each VMM cell (median, with the spread as an error bar), its exits by
+ * reason, and every cell's TLB misses and page-walk references (native,
+ * shadow and nested paging side by side); each as PNG and SVG.  The files are read back, so
  * that they join the run's other outputs, all or nothing.
  */
 #include <errno.h>
@@ -17,9 +18,10 @@
 #include "fileio.h"
 #include "vexp.h"
 
-static const char *const outputs[VEXP_NPLOTS] = {"slowdown.png", "slowdown.svg", "exits.png", "exits.svg"};
+static const char *const outputs[VEXP_NPLOTS] = {"slowdown.png", "slowdown.svg", "exits.png",
+                                                 "exits.svg",    "walks.png",    "walks.svg"};
 
-static const char *const scratch[] = {"slowdown.dat", "exits.dat", "plots.gp", "gnuplot.err", NULL};
+static const char *const scratch[] = {"slowdown.dat", "exits.dat", "walks.dat", "plots.gp", "gnuplot.err", NULL};
 
 /* gnuplot's label for a cell: no spaces, no quotes. */
 static void label(const struct vexp_cell *c, char *buf, size_t len)
@@ -29,6 +31,41 @@ static void label(const struct vexp_cell *c, char *buf, size_t len)
         if (*s == ' ' || *s == '"' || *s == '\'')
             *s = '_';
 }
+
+/* A cell's TLB misses and walk references, if it counted them (the bare
+ * machine's --stats-json says page_walks). */
+static bool walk_counts(const struct vexp_cell *c, const char **walks, const char **refs)
+{
+    *walks = vexp_count(&c->r, "walks");
+    if (!*walks)
+        *walks = vexp_count(&c->r, "page_walks");
+    *refs = vexp_count(&c->r, "walk_refs");
+    return c->r.status == CELL_OK && *walks && *refs;
+}
+
+static bool write_walks(const char *dir, const struct vexp_cell *cells, int n)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/walks.dat", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fputs("cell TLB_misses walk_references\n", f);
+    int rows = 0;
+    for (int i = 0; i < n; i++) {
+        const char *w, *r;
+        if (!walk_counts(&cells[i], &w, &r))
+            continue;
+        char l[256];
+        label(&cells[i], l, sizeof l);
+        fprintf(f, "%s %s %s\n", l, w, r);
+        rows++;
+    }
+    if (!rows) /* gnuplot needs a row, and a log scale no zero, to draw an empty page */
+        fputs("none 1 1\n", f);
+    return fclose(f) == 0;
+}
+
 
 static bool write_data(const char *dir, const struct vexp_cell *cells, int n, int *nreasons, char *why, size_t len)
 {
@@ -79,7 +116,7 @@ static bool write_data(const char *dir, const struct vexp_cell *cells, int n, in
         rows++;
     }
     bool closed_s = fclose(s) == 0, closed_e = fclose(e) == 0; /* both, whatever the first gives */
-    bool ok = closed_s && closed_e;
+    bool ok = closed_s && closed_e && write_walks(dir, cells, n);
     if (!ok)
         snprintf(why, len, "cannot write gnuplot's data");
     else if (!rows)
@@ -127,7 +164,14 @@ static bool write_script(const char *dir, int nreasons)
               "set style histogram clustered gap 1\n",
               f);
         fprintf(f, "plot for [i=2:%d] 'exits.dat' using i:xtic(1) title columnheader(i)\n", nreasons + 1);
-        fputs("unset logscale y\n", f);
+        fprintf(f, "set terminal %s\nset output 'walks.%s'\n", term[t][0], term[t][1]);
+        /* misses beside references: their ratio is the walk's length, 2
+         * for a native or shadow walk, up to 8 for a nested one */
+        fputs("set title 'TLB misses and page-walk references (log scale)'\n"
+              "set ylabel 'count'\n"
+              "plot for [i=2:3] 'walks.dat' using i:xtic(1) title columnheader(i)\n"
+              "unset logscale y\n",
+              f);
     }
     return fclose(f) == 0;
 }

@@ -464,3 +464,74 @@ void vexp_write_remedies_table(FILE *f, const struct vexp_cell *cells, int n)
 {
     counts_table(f, cells, n, remedy_key, true);
 }
+
+/* The sum of the counts whose keys start with prefix (every exit
+ * reason, every kind of page fault), as a number; false if there is none. */
+static bool sum_prefix(const struct vexp_result *r, const char *prefix, double *sum)
+{
+    bool any = false;
+    *sum = 0;
+    for (int k = 0; k < r->ncounts; k++)
+        if (strncmp(r->counts[k].key, prefix, strlen(prefix)) == 0) {
+            *sum += strtod(r->counts[k].val, NULL);
+            any = true;
+        }
+    return any;
+}
+
+/* Shadow against nested paging, with everything else equal: the cells
+ * of the bare machine, of trap-and-emulate and of the hardware guest mode
+ * (the techniques that run an unmodified kernel's paging), with the
+ * cached shadow policy or nested paging. */
+static bool paging_row(const struct vexp_cell *c)
+{
+    if (vexp_native(c))
+        return true;
+    bool cached_or_other = !c->shadow || strcmp(c->shadow, "cache") == 0;
+    return cached_or_other && (strcmp(c->technique, "trap-and-emulate") == 0 || strcmp(c->technique, "hw") == 0);
+}
+
+/* A sum of counts as a table cell: "-" for the bare machine (no VMM). */
+static void put_sum(FILE *f, const struct vexp_cell *c, const char *prefix)
+{
+    double v;
+    char buf[64];
+    if (vexp_native(c) || !sum_prefix(&c->r, prefix, &v)) {
+        md_put(f, "-");
+        return;
+    }
+    snprintf(buf, sizeof buf, "%.0f", v);
+    md_put(f, buf);
+}
+
+void vexp_write_paging_table(FILE *f, const struct vexp_cell *cells, int n)
+{
+    fputs("| workload | ISA | technique | MMU | shadow | VMM exits | page faults to the VMM | TLB misses | "
+          "walk references | a miss | entry/exit cycles | slowdown |\n"
+          "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+          f);
+    char buf[64];
+    for (int i = 0; i < n; i++) {
+        const struct vexp_cell *c = &cells[i];
+        const struct vexp_result *r = &c->r;
+        if (!paging_row(c) || r->status != CELL_OK)
+            continue;
+        md_key(f, c);
+        put_sum(f, c, "exits.");
+        put_sum(f, c, "page_faults.");
+        const char *walks = vexp_count(r, "walks"), *refs = vexp_count(r, "walk_refs");
+        if (!walks)
+            walks = vexp_count(r, "page_walks");
+        md_put(f, walks ? walks : "-");
+        md_put(f, refs ? refs : "-");
+        bool per = walks && refs && strtod(walks, NULL) > 0;
+        if (per)
+            snprintf(buf, sizeof buf, "%.2f", strtod(refs, NULL) / strtod(walks, NULL));
+        md_put(f, per ? buf : "-");
+        const char *t = vexp_count(r, "guest_mode.transition_cycles");
+        md_put(f, t && strtod(t, NULL) > 0 ? t : "-");
+        snprintf(buf, sizeof buf, "%.2f×", r->ratio);
+        md_put(f, vexp_native(c) ? "-" : buf);
+        fputc('\n', f);
+    }
+}
