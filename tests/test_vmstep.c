@@ -534,11 +534,20 @@ static void test_techniques_by_name(void)
     vmm_free(v);
     vc.technique = "binary-translation";
     CU_ASSERT_PTR_NULL(vmm_new(&vc, 4u << 20, err, sizeof err));
-    CU_ASSERT_STRING_EQUAL(err, "unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, bt, pv)");
+    CU_ASSERT_STRING_EQUAL(err,
+                           "unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, bt, pv, hw)");
     vc.technique = NULL;
-    vc.mmu = "nested";
+    vc.mmu = "ept";
     CU_ASSERT_PTR_NULL(vmm_new(&vc, 4u << 20, err, sizeof err));
-    CU_ASSERT_STRING_EQUAL(err, "unknown memory technique 'nested' (there is: shadow)");
+    CU_ASSERT_STRING_EQUAL(err, "unknown memory technique 'ept' (there is: shadow, nested)");
+    vc.mmu = "nested"; /* the hardware guest mode's only */
+    CU_ASSERT_PTR_NULL(vmm_new(&vc, 4u << 20, err, sizeof err));
+    CU_ASSERT_STRING_EQUAL(err, "memory technique 'nested' needs the hardware guest mode: technique hw, not "
+                                "'trap-and-emulate'");
+    vc.technique = "hw";
+    v = vmm_new(&vc, 4u << 20, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(v);
+    vmm_free(v);
 }
 
 void suite_vmstep(void)

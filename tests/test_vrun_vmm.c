@@ -279,10 +279,19 @@ static void test_techniques(void)
     CU_ASSERT_BYTES("named techniques", r.out, r.outlen, hello.s, hello.len);
     res_free(&r);
     VRUN(&r, "--technique", "binary-translation", KERNEL);
-    expect_error(&r, 2, "vrun: unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, bt, pv)");
+    expect_error(&r, 2, "vrun: unknown technique 'binary-translation' (there is: trap-and-emulate, hybrid, bt, pv, hw)");
+    res_free(&r);
+    VRUN(&r, "--mmu", "ept", KERNEL);
+    expect_error(&r, 2, "vrun: unknown memory technique 'ept' (there is: shadow, nested)");
     res_free(&r);
     VRUN(&r, "--mmu", "nested", KERNEL);
-    expect_error(&r, 2, "vrun: unknown memory technique 'nested' (there is: shadow)");
+    expect_error(&r, 2,
+                 "vrun: --mmu nested needs --technique hw: nested paging is the hardware guest mode's (docs/vmm.md "
+                 "section 14)");
+    res_free(&r);
+    VRUN(&r, "--technique", "hw", "--mmu", "nested", KERNEL, "--boot", "hello");
+    expect_ok(&r, 0);
+    CU_ASSERT_BYTES("hw and nested paging", r.out, r.outlen, hello.s, hello.len);
     res_free(&r);
     free(hello.s);
 }

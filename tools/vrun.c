@@ -27,6 +27,7 @@
 #include "difftest.h"
 #include "disk_store.h"
 #include "lockstep.h"
+#include "seams.h"
 #include "session.h"
 
 enum {
@@ -89,10 +90,15 @@ static void usage(FILE *f)
             "  --technique NAME  how the VMM virtualizes the CPU: trap-and-emulate\n"
             "                    (default), hybrid, which interprets the guest's\n"
             "                    supervisor mode (docs/vmm.md section 2), bt, which\n"
-            "                    runs it from translated code (section 12), or pv,\n"
+            "                    runs it from translated code (section 12), pv,\n"
             "                    which answers a paravirtualized kernel's hypercalls\n"
-            "                    (section 13; the kernel is kernel-pv.elf)\n"
-            "  --mmu NAME        how it virtualizes memory: shadow (default)\n"
+            "                    (section 13; the kernel is kernel-pv.elf), or hw,\n"
+            "                    which runs it in the machine's hardware guest mode\n"
+            "                    (section 14: only what the control block asks for\n"
+            "                    exits)\n"
+            "  --mmu NAME        how it virtualizes memory: shadow (default), or nested,\n"
+            "                    a host table under the guest's own page tables (with\n"
+            "                    --technique hw only)\n"
             "  --shadow POLICY   shadow page tables: rebuild, demand or cache (default)\n"
             "  --quantum N       instructions a VM runs before the next (default 100000)\n"
             "  --check-isolation after every exit, check that no VM can reach what it\n"
@@ -312,6 +318,11 @@ static int parse(int argc, char **argv, struct opts *o)
     if (o->difftest && (o->run.nvms > 1 || o->native || o->lockstep))
         return fail_usage("%s", "--difftest runs one image on the bare machine and the reference; drop --native, "
                                 "--lockstep and extra --vm");
+    if (o->run.mmu && vmm_mmu_find(o->run.mmu) && vmm_mmu_find(o->run.mmu)->guest_mode_only &&
+        !(vmm_technique_find(o->run.technique) && vmm_technique_find(o->run.technique)->control_block))
+        return fail_usage("--mmu %s needs --technique hw: nested paging is the hardware guest mode's (docs/vmm.md "
+                          "section 14)",
+                          o->run.mmu);
     if (o->run.check_isolation && (o->native || o->lockstep || o->difftest))
         return fail_usage("%s", "--check-isolation checks the VMM: not with --native, --lockstep or --difftest");
     if (o->trace && (o->lockstep || o->difftest))
@@ -613,7 +624,7 @@ static int run_lockstep(const struct opts *o)
         return EXIT_BAD_INPUT;
     struct lockstep_config c = {
         .image = &sb.img, .bootarg = io->boot, .mem_size = io->mem, .isa = o->run.isa,
-        .technique = o->run.technique, .policy = o->run.policy,
+        .technique = o->run.technique, .mmu = o->run.mmu, .policy = o->run.policy,
         .inject = (unsigned)inject, .input = sb.input, .input_len = sb.input_len, .disk_base = sb.disk,
         .max_insns = io->max_insns == UINT64_MAX ? 0 : io->max_insns, .all = o->lockstep_all,
     };

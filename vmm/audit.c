@@ -170,8 +170,9 @@ static bool spte_rules(struct vm *vm, const struct spage *sp, uint32_t i, uint32
         bad = INV_FRAME;
     else if (!(g & PTE_V) || !(g & PTE_A) || gfn >= vm->nframes || vm->pmap[gfn] != hfn)
         bad = INV_MAPPING;
-    else if ((e & ~g & (PTE_R | PTE_W | PTE_X)) || (sp->role == ROLE_USER && !(g & PTE_U)))
-        bad = INV_RIGHTS;
+    else if ((e & ~g & (PTE_R | PTE_W | PTE_X)) || (sp->role == ROLE_USER && !(g & PTE_U)) ||
+             (sp->role == ROLE_GUEST && (e & ~g & PTE_U)))
+        bad = INV_RIGHTS; /* ROLE_GUEST: the hardware checks U, so U is a right too */
     else if ((e & PTE_W) && shadow_is_table(vm, gfn))
         bad = INV_WRITE_PROTECT;
     else if ((e & PTE_W) && !(g & PTE_D))
@@ -385,17 +386,53 @@ bool audit_vcpu(struct vm *vm, struct findings *fd)
     return false;
 }
 
+/* The interrupts the real devices raise: the host's (the real timer ends
+ * a VM's slice; the real console and disk are the VMM's). */
+#define HOST_INTERRUPTS (EXIT_ON(CAUSE_TIMER) | EXIT_ON(CAUSE_CONSOLE) | EXIT_ON(CAUSE_DISK))
+
 bool audit_real(struct vm *vm, struct findings *fd)
 {
     if (!on_cpu(vm))
         return true;
     struct machine *m = vm->vmm->m;
     struct vmm_violation r;
-    uint32_t status = machine_get_cr(m, CR_STATUS), ptb = machine_get_cr(m, CR_PTB);
-    if (status != (SR_IE | SR_PG)) {
+    uint32_t status = machine_get_cr(m, CR_STATUS);
+    const struct guest_control *gc = vm->tech->control_block ? vm->tech->control_block(vm) : NULL;
+    if (gc && (gc->cause_exits & HOST_INTERRUPTS) != HOST_INTERRUPTS) {
+        /* in the hardware guest mode the guest's status is the CPU's: what
+         * keeps it from holding on to the CPU is the control block */
+        violation_start(&r, INV_REAL_STATUS, vm);
+        violation_say(&r, "the control block's cause exits 0x%08x do not take every real interrupt (0x%08x): the "
+                          "guest could keep the real CPU",
+                      gc->cause_exits, HOST_INTERRUPTS);
+        violation_found(fd, &r);
+        return false;
+    }
+    if (!gc && status != (SR_IE | SR_PG)) {
         violation_start(&r, INV_REAL_STATUS, vm);
         violation_say(&r, "real status 0x%08x, not 0x%08x (user mode, interrupts and paging on)", status,
                       SR_IE | SR_PG);
+        violation_found(fd, &r);
+        return false;
+    }
+    return vm->mmu->audit_real ? vm->mmu->audit_real(vm, gc, fd) : true;
+}
+
+bool audit_shadow_real(struct vm *vm, const struct guest_control *gc, struct findings *fd)
+{
+    struct machine *m = vm->vmm->m;
+    struct vmm_violation r;
+    uint32_t ptb = machine_get_cr(m, CR_PTB);
+    if (gc && (!gc->ptb_owned || !(gc->status_owned & SR_PG) || gc->nested ||
+               !(gc->cause_exits & EXIT_ON(CAUSE_PAGE_FAULT)) || !(machine_get_cr(m, CR_STATUS) & SR_PG))) {
+        /* the real MMU would walk something else than the shadow */
+        violation_start(&r, INV_REAL_STATUS, vm);
+        violation_say(&r, "in the hardware guest mode over shadow tables the host must own ptb and PG, keep the "
+                          "real PG set and take page faults: ptb %s, PG %s, nested %s, page faults %s, real "
+                          "status 0x%08x",
+                      gc->ptb_owned ? "owned" : "not owned", gc->status_owned & SR_PG ? "owned" : "not owned",
+                      gc->nested ? "on" : "off", gc->cause_exits & EXIT_ON(CAUSE_PAGE_FAULT) ? "exit" : "stay inside",
+                      machine_get_cr(m, CR_STATUS));
         violation_found(fd, &r);
         return false;
     }
@@ -482,6 +519,8 @@ bool audit_tlb(struct vm *vm, struct findings *fd)
 {
     if (!on_cpu(vm))
         return true;
+    if (vm->mmu->audit_tlb)
+        return vm->mmu->audit_tlb(vm, fd);
     struct vmm *v = vm->vmm;
     uint32_t ptb = machine_get_cr(v->m, CR_PTB);
     struct tlb_view view;
@@ -515,6 +554,51 @@ bool audit_tlb(struct vm *vm, struct findings *fd)
         }
         if (!audit_tlb_set(vm, &set, k, root, id, fd))
             return false;
+    }
+    return fd->n == before;
+}
+
+/* Under nested paging the TLB caches translations made of two tables, the
+ * guest's and the host's; the host table maps nothing but the VM's guest
+ * memory, so every entry, in every set, must map one of its frames (a set
+ * another VM filled was flushed when this VM was put on the CPU). */
+bool audit_tlb_frames(struct vm *vm, struct findings *fd)
+{
+    if (!on_cpu(vm))
+        return true;
+    struct vmm *v = vm->vmm;
+    struct tlb_view view;
+    machine_tlb_inspect(v->m, &view);
+    unsigned before = fd->n;
+    char who[96];
+    struct vmm_violation r;
+    if (view.itlb.valid && !owned_by(v, view.itlb.frame >> PAGE_SHIFT, FRAME_GUEST, vm->id)) {
+        violation_start(&r, INV_TLB, vm);
+        r.va = view.itlb.vpage, r.hfn = view.itlb.frame >> PAGE_SHIFT;
+        describe_frame(v, r.hfn, who, sizeof who);
+        violation_say(&r, "the real instruction TLB executes guest page 0x%08x from host frame 0x%x, %s",
+                      view.itlb.vpage, r.hfn, who);
+        violation_found(fd, &r);
+        if (fd->stop)
+            return false;
+    }
+    for (unsigned k = 0; k < TLB_SETS; k++) {
+        struct tlb_set_view set;
+        machine_tlb_inspect_set(v->m, k, &set);
+        for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+            uint32_t hfn = set.slot[i].pte >> PAGE_SHIFT;
+            if (!set.slot[i].valid || owned_by(v, hfn, FRAME_GUEST, vm->id))
+                continue;
+            violation_start(&r, INV_TLB, vm);
+            r.slot = i, r.va = set.slot[i].vpage, r.hfn = hfn, r.entry = set.slot[i].pte;
+            describe_frame(v, hfn, who, sizeof who);
+            violation_say(&r, "real TLB set %u%s, slot %u maps guest page 0x%08x with pte 0x%08x -> host frame 0x%x, "
+                              "%s: the host table maps only the VM's guest memory",
+                          k, set.current ? " (in use)" : "", i, set.slot[i].vpage, set.slot[i].pte, hfn, who);
+            violation_found(fd, &r);
+            if (fd->stop)
+                return false;
+        }
     }
     return fd->n == before;
 }

@@ -265,7 +265,7 @@ static bool audit_written(struct vm *vm, uint32_t gpa, uint32_t len, struct find
         uint32_t first = (uint32_t)((gpa > page ? gpa - page : 0) / 4);
         uint32_t last = (uint32_t)(((end - page < PAGE_SIZE ? end - page : PAGE_SIZE) - 1) / 4);
         for (int level = PT_ROOT; level <= PT_LEAF; level++)
-            for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
+            for (int role = ROLE_SUP; role < ROLE_PHYS; role++) {
                 struct spage *sp = shadow_lookup(&vm->sh, gfn, level, role);
                 for (uint32_t i = first; sp && i <= last; i++)
                     if (!audit_spte(vm, sp, i, host_word(vm->vmm, (sp->hfn << PAGE_SHIFT) + 4 * i), fd))
@@ -343,7 +343,7 @@ static void check_changes(struct vm *vm, bool tlb, struct findings *fd)
         if (g > vm->nframes)
             continue;
         for (int level = PT_ROOT; level <= PT_LEAF; level++)
-            for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
+            for (int role = ROLE_SUP; role < ROLE_PHYS; role++) {
                 const struct spage *sp = shadow_lookup(&vm->sh, g, level, role);
                 tables += sp != NULL;
                 if (sp && !c->tr[i].traced && !audit_table_header(vm, sp, fd))
@@ -414,6 +414,12 @@ static void say_exit(struct vmm_violation *r, const struct vm *vm)
         break;
     case EXIT_INTERRUPT: violation_say(r, "real timer at pc 0x%08x", x->pc); break;
     case EXIT_BUDGET: violation_say(r, "instruction limit at pc 0x%08x", x->pc); break;
+    case EXIT_INSN: violation_say(r, "intercepted instruction 0x%08x at pc 0x%08x", x->insn, x->pc); break;
+    case EXIT_IRQ_WINDOW: violation_say(r, "interrupt window at pc 0x%08x", x->pc); break;
+    case EXIT_NESTED_FAULT:
+        violation_say(r, "nested fault at pc 0x%08x, guest-physical 0x%08x, guest-virtual 0x%08x", x->pc, x->addr,
+                      x->guest_va);
+        break;
     default: violation_say(r, "exit %d at pc 0x%08x", (int)x->reason, x->pc); break;
     }
     violation_say(r, ")");

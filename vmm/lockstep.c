@@ -70,7 +70,7 @@ static bool pair_new(const struct lockstep_config *c, struct pair *p, char *err,
     struct console_io io = capture_io(&p->out[0]);
     machine_set_console(p->m, &io);
 
-    struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .policy = c->policy, .inject = c->inject,
+    struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .mmu = c->mmu, .policy = c->policy, .inject = c->inject,
                             .shadow_frames = 1024};
     const struct vmm_technique *t = vmm_technique_find(c->technique);
     uint32_t own = t ? t->frames : 0; /* the technique's own frames (seams.h) */

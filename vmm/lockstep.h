@@ -15,6 +15,7 @@ struct lockstep_config {
     uint32_t mem_size;
     enum isa_variant isa;
     const char *technique;    /* the VMM's CPU technique by name (NULL: the default) */
+    const char *mmu;          /* ... and its memory technique (NULL: the default) */
     enum shadow_policy policy;
     unsigned inject;          /* enum vmm_inject, for tests of this checker */
     const uint8_t *input;     /* console input for both runs */

@@ -136,10 +136,17 @@ static enum vmm_return run_slice(struct vmm *v, struct vm *vm, uint64_t end, enu
 
         struct vm_exit x;
         uint64_t before = v->real->instret;
+        struct machine_counts c0 = {0}, c1 = {0}; /* the machine's, for this VM's share */
+        machine_counts(m, &c0);
         if (vm->tech->run)
             vm->tech->run(vm, budget, &x);
         else
             machine_run(m, budget, &x);
+        machine_counts(m, &c1);
+        vm->st.walks += c1.walks - c0.walks;
+        vm->st.walk_refs += c1.walk_refs - c0.walk_refs;
+        vm->st.guest_entries += c1.guest_entries - c0.guest_entries;
+        vm->st.transition_cycles += c1.guest_transition_cycles - c0.guest_transition_cycles;
         uint64_t direct = v->real->instret - before;
         vm->cpu.instret += direct;
         vm->cpu.cycles += direct;

@@ -10,9 +10,10 @@
  *
  * The CPU techniques are trap-and-emulate (dispatch.c), hybrid
  * (hybrid.c, which interprets virtual supervisor mode), binary
- * translation (bt.c, which runs it from translated code) and pv (pv.c,
- * which answers a paravirtualized kernel's hypercalls); memory has one,
- * shadow paging with its three policies (shadow.c).  docs/vmm.md
+ * translation (bt.c, which runs it from translated code), pv (pv.c,
+ * which answers a paravirtualized kernel's hypercalls) and hw (hw.c, the
+ * machine's hardware guest mode); memory has shadow paging with its three
+ * policies (shadow.c) and, under hw only, nested paging (nested.c).  docs/vmm.md
  * section 2 ("Adding a technique") says how to add another.
  */
 #ifndef VMLAB_SEAMS_H
@@ -79,6 +80,14 @@ struct vmm_technique {
      * and freed with the VM (free).  NULL: it keeps none. */
     void (*reset)(struct vm *vm);
     void (*free)(struct vm *vm);
+    /* A technique that runs the guest in the machine's hardware guest
+     * mode (hw.c): the control block the VM's next entry loads (what the
+     * isolation checker audits); NULL for a technique that runs the guest
+     * deprivileged.  In the guest mode the guest's own modes are the real
+     * CPU's, and the hardware checks U for it: the shadow pager then makes
+     * one shadow for both modes (ROLE_GUEST) whose entries keep the
+     * guest's U bit. */
+    const struct guest_control *(*control_block)(const struct vm *vm);
 };
 
 /* How a VM's memory is virtualized: what the real MMU walks for it. */
@@ -112,6 +121,25 @@ struct vmm_mmu {
     /* The rules of resource control over what it made (audit.c): false,
      * and the findings, if any is broken. */
     bool (*audit)(struct vm *vm, struct findings *fd);
+    /* Host frames to set aside for a VM of mem_size bytes when it is made
+     * (vm.reservation): what it may hold at most. */
+    uint32_t (*frames)(const struct vmm_config *cfg, uint32_t mem_size);
+    /* For a technique that runs the guest in the hardware guest mode
+     * (vmm_technique.control_block): what this MMU needs in the control
+     * block - owned state and the exits that keep its tables coherent
+     * (shadow), or the host table (nested) - set into gc before every
+     * entry, nothing else changed.  NULL: it cannot serve such a guest. */
+    void (*guest_controls)(const struct vm *vm, struct guest_control *gc);
+    /* It serves only guests in the hardware guest mode (nested paging):
+     * vmm_new refuses it with any other technique. */
+    bool guest_mode_only;
+    /* Its part of the checker's rule on the real CPU (audit.c,
+     * audit_real): the real ptb, and gc, the control block of a guest in
+     * the hardware guest mode (NULL for a deprivileged one). */
+    bool (*audit_real)(struct vm *vm, const struct guest_control *gc, struct findings *fd);
+    /* The real TLB against what it made (audit.c): NULL, the shadow's
+     * rule (audit_tlb: each entry as the current shadow gives it). */
+    bool (*audit_tlb)(struct vm *vm, struct findings *fd);
 };
 
 /* The techniques there are, and the one a name means (NULL: unknown).
@@ -127,6 +155,8 @@ extern const struct vmm_technique trap_and_emulate;
 extern const struct vmm_technique hybrid;
 extern const struct vmm_technique binary_translation;
 extern const struct vmm_technique paravirt;
+extern const struct vmm_technique hardware_assist;
 extern const struct vmm_mmu shadow_paging;
+extern const struct vmm_mmu nested_paging;
 
 #endif

@@ -10,6 +10,9 @@
  *   ROLE_PHYS  the guest with paging off: guest-physical memory, one to one
  * Every shadow entry has U set, because the guest always runs in real user
  * mode; the role is what keeps guest user code away from guest kernel pages.
+ * Under the hardware guest mode (hw.c) the guest's modes are the real
+ * CPU's, which checks U itself: one role serves both,
+ *   ROLE_GUEST every page the guest's tables map, with the guest's U bit.
  *
  * Coherence by write protection ("PTE tracing"): a guest frame that some
  * shadow was made from is a traced page table, mapped read-only in every
@@ -351,8 +354,9 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte, enum code_how 
     if (role == ROLE_USER && !(gpte & PTE_U))
         return 0;
     /* A and D preset: the real walker then never writes to a shadow table;
-     * the guest's own A and D are kept by the fault path instead. */
-    uint32_t s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_U | PTE_A | PTE_D;
+     * the guest's own A and D are kept by the fault path instead.  U: the
+     * guest's own where the hardware checks it for the guest (ROLE_GUEST). */
+    uint32_t s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_A | PTE_D | (role == ROLE_GUEST ? gpte & PTE_U : PTE_U);
     s |= gpte & (PTE_R | PTE_X);
     if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
         s |= PTE_W;
@@ -423,6 +427,36 @@ static void refill_leaf(struct vm *vm, struct spage *child, uint32_t i2, uint32_
         put_leaf(vm, child, i2, gpte, s);
 }
 
+uint32_t shadow_phys_frames(uint32_t frames) { return 1 + (frames + PT_ENTRIES - 1) / PT_ENTRIES; }
+
+/* Every entry is written whatever it held, so that building again repairs
+ * an entry lost.  No entry is remembered in the reverse map: under nested
+ * paging no guest frame is ever traced, so none is ever write-protected. */
+struct spage *shadow_phys_build(struct vm *vm)
+{
+    struct shadow *sh = &vm->sh;
+    struct spage *root = shadow_lookup(sh, 0, PT_ROOT, ROLE_PHYS);
+    if (!root && !(root = create(vm, 0, PT_ROOT, ROLE_PHYS)))
+        return NULL;
+    sh->root[ROLE_PHYS] = root;
+    for (uint32_t i1 = 0; i1 * PT_ENTRIES < vm->nframes; i1++) {
+        bool created;
+        struct spage *child = child_of(vm, root, i1, i1, ROLE_PHYS, &created);
+        if (!child)
+            return NULL;
+        for (uint32_t i2 = 0; i2 < PT_ENTRIES && i1 * PT_ENTRIES + i2 < vm->nframes; i2++) {
+            uint32_t gfn = i1 * PT_ENTRIES + i2;
+            uint32_t g = (gfn << PAGE_SHIFT) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
+            uint32_t e = make_spte(vm, ROLE_PHYS, g, CODE_LOOK);
+            if (vm->vmm->cfg.inject & (INJECT_MAP_SHADOW | INJECT_MAP_FOREIGN))
+                e = inject_mapping(vm, child, g, e);
+            spte_write_raw(vm, spte_pa(child, i2), e);
+            vm->st.shadow_entries++;
+        }
+    }
+    return root;
+}
+
 /* Fill every entry a rebuild may fill without touching A/D: the whole
  * shadow of the root's guest table. */
 static void build_all(struct vm *vm, struct spage *root)
@@ -454,7 +488,11 @@ static void build_all(struct vm *vm, struct spage *root)
 
 int shadow_role(const struct vm *vm)
 {
-    return !(vm->cpu.cr[CR_STATUS] & SR_PG) ? ROLE_PHYS : vm_user(vm) ? ROLE_USER : ROLE_SUP;
+    if (!(vm->cpu.cr[CR_STATUS] & SR_PG))
+        return ROLE_PHYS;
+    if (vm->tech->control_block)
+        return ROLE_GUEST; /* the hardware guest mode: one shadow, the guest's U */
+    return vm_user(vm) ? ROLE_USER : ROLE_SUP;
 }
 
 uint32_t shadow_root_key(const struct vm *vm, int role)
@@ -480,7 +518,8 @@ static int active_role(const struct vm *vm)
 
 const char *shadow_role_name(int role)
 {
-    static const char *const names[NROLES] = {[ROLE_SUP] = "sup", [ROLE_USER] = "user", [ROLE_PHYS] = "phys"};
+    static const char *const names[NROLES] = {[ROLE_SUP] = "sup", [ROLE_USER] = "user", [ROLE_GUEST] = "guest",
+                                              [ROLE_PHYS] = "phys"};
     return (unsigned)role < NROLES ? names[role] : "?";
 }
 
@@ -538,7 +577,7 @@ static void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
         uint32_t first = (gpa > page ? gpa - page : 0) / 4;
         uint32_t last = ((end - page < PAGE_SIZE ? end - page : PAGE_SIZE) - 1) / 4;
         for (int level = PT_ROOT; level <= PT_LEAF; level++)
-            for (int role = ROLE_SUP; role <= ROLE_USER; role++) {
+            for (int role = ROLE_SUP; role < ROLE_PHYS; role++) {
                 struct spage *sp = shadow_lookup(sh, gfn, level, role);
                 if (!sp)
                     continue;
@@ -737,7 +776,7 @@ static bool shadow_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
 static int shadow_made_from(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max)
 {
     int n = 0;
-    for (int role = ROLE_SUP; role <= ROLE_USER; role++)
+    for (int role = ROLE_SUP; role < ROLE_PHYS; role++)
         for (int level = PT_ROOT; level <= PT_LEAF && n < max; level++) {
             const struct spage *sp = shadow_lookup(&vm->sh, gpa >> PAGE_SHIFT, level, role);
             if (sp)
@@ -788,6 +827,33 @@ static void shadow_free(struct vm *vm)
 
 static bool audit(struct vm *vm, struct findings *fd) { return audit_shadows(vm, fd); }
 
+static uint32_t shadow_frames(const struct vmm_config *cfg, uint32_t mem_size)
+{
+    (void)mem_size;
+    return cfg->shadow_frames;
+}
+
+/* The hardware guest mode (hw.c) over shadow tables.  The real MMU must
+ * walk the shadow, so the host owns ptb and PG: the CPU keeps the shadow
+ * root and PG set, the guest reads its own, and every write of either
+ * exits and reaches ptb_written or paging_changed through the
+ * interpreter.  Page faults exit: a hidden one fills the shadow, a store
+ * to a traced table is emulated, a true one reflected.  tlbflush and
+ * tlbflushv exit too, so the pager sees every flush the guest makes; its
+ * entries follow the guest's tables by tracing already, so all there is
+ * to do then is the flush itself, on the real TLB (interp.c). */
+static void shadow_guest_controls(const struct vm *vm, struct guest_control *gc)
+{
+    (void)vm;
+    gc->ptb_owned = true;
+    gc->status_owned = SR_PG;
+    gc->nested = false;
+    gc->nested_root = 0;
+    gc->cause_exits |= EXIT_ON(CAUSE_PAGE_FAULT);
+    guest_control_exit_on_insn(gc, OP_TLBFLUSH);
+    guest_control_exit_on_insn(gc, OP_TLBFLUSHV);
+}
+
 const struct vmm_mmu shadow_paging = {
     .name = "shadow",
     .summary = "shadow page tables, kept coherent by write-protecting the guest's tables",
@@ -802,4 +868,7 @@ const struct vmm_mmu shadow_paging = {
     .walk = shadow_walk,
     .made_from = shadow_made_from,
     .audit = audit,
+    .frames = shadow_frames,
+    .guest_controls = shadow_guest_controls,
+    .audit_real = audit_shadow_real,
 };

@@ -36,6 +36,26 @@ static const char *const exit_desc[VMX_COUNT] = {
 #undef X
 };
 
+/* The machine's exit reasons (enum exit_reason), as the guest mode's
+ * counts name them. */
+static const char *const reason_names[EXIT_IRQ_WINDOW + 1] = {
+    [EXIT_BUDGET] = "budget",     [EXIT_HALT] = "halt",
+    [EXIT_TRAP] = "trap",         [EXIT_INTERRUPT] = "interrupt",
+    [EXIT_DEADLOCK] = "deadlock", [EXIT_DOUBLE_FAULT] = "double_fault",
+    [EXIT_DISK_ERROR] = "disk_error", [EXIT_INPUT_WAIT] = "input_wait",
+    [EXIT_DEBUG] = "debug",       [EXIT_INSN] = "insn",
+    [EXIT_NESTED_FAULT] = "nested_fault", [EXIT_IRQ_WINDOW] = "irq_window",
+};
+#define NREASONS (sizeof reason_names / sizeof *reason_names)
+
+static uint64_t guest_exits(const struct vm_stats *s)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < NREASONS; i++)
+        n += s->guest_exits[i];
+    return n;
+}
+
 static double efficiency(const struct vm_stats *s)
 {
     uint64_t all = s->direct + s->emulated + s->interpreted;
@@ -94,10 +114,26 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
         fprintf(f, "\n                      %" PRIu64 " refused, %" PRIu64 " page-table entries by mmu_update\n",
                 s->hc_refused, s->mmu_entries);
     }
-    fprintf(f, "  shadow (%s)     %" PRIu64 " tables built, %" PRIu64 " reused, %" PRIu64 " dropped, %" PRIu64
-               " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
-            shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
-            s->shadow_flushes, s->shadow_entries, s->write_protects);
+    if (vm->mmu->guest_mode_only) /* nested paging: its host table is made once */
+        fprintf(f, "  %-20s%" PRIu64 " host-table frames, %" PRIu64 " entries filled\n", vm->mmu->name,
+                s->shadow_built, s->shadow_entries);
+    else
+        fprintf(f, "  shadow (%s)     %" PRIu64 " tables built, %" PRIu64 " reused, %" PRIu64 " dropped, %" PRIu64
+                   " full flushes,\n                      %" PRIu64 " entries filled, %" PRIu64 " write-protected\n",
+                shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
+                s->shadow_flushes, s->shadow_entries, s->write_protects);
+    if (vm->tech->control_block) {
+        fprintf(f, "  guest mode          %" PRIu64 " entries, %" PRIu64 " exits, %" PRIu64
+                   " transition cycles\n                     ",
+                s->guest_entries, guest_exits(s), s->transition_cycles);
+        for (size_t i = 0; i < NREASONS; i++)
+            if (s->guest_exits[i])
+                fprintf(f, " %s %" PRIu64, reason_names[i], s->guest_exits[i]);
+        fprintf(f, "\n  TLB misses          %" PRIu64 " walks, %" PRIu64 " walk references", s->walks, s->walk_refs);
+        if (s->walks)
+            fprintf(f, " (%.2f a walk)", (double)s->walk_refs / (double)s->walks);
+        fprintf(f, "\n");
+    }
     if (vm->tech->code_frame)
         fprintf(f, "  translation         %" PRIu64 " blocks, %" PRIu64 " patched, %" PRIu64 " cache hits, %" PRIu64
                    " invalidations,\n                      %" PRIu64 " code-frame loads and stores emulated, %" PRIu64
@@ -145,8 +181,16 @@ static void json_vm(const struct vm *vm, FILE *f)
             shadow_policy_name(vm->sh.policy), s->shadow_built, s->shadow_reused, s->shadow_dropped,
             s->shadow_flushes, s->shadow_entries, s->write_protects);
     fprintf(f, "     \"translation\": {\"blocks\": %" PRIu64 ", \"patched\": %" PRIu64 ", \"hits\": %" PRIu64
-               ", \"invalidations\": %" PRIu64 ", \"code_data\": %" PRIu64 ", \"drops\": %" PRIu64 "}}",
+               ", \"invalidations\": %" PRIu64 ", \"code_data\": %" PRIu64 ", \"drops\": %" PRIu64 "},\n",
             s->bt_blocks, s->bt_patched, s->bt_hits, s->bt_invalidations, s->bt_data, s->bt_drops);
+    fprintf(f, "     \"mmu\": \"%s\", \"walks\": %" PRIu64 ", \"walk_refs\": %" PRIu64 ",\n", vm->mmu->name, s->walks,
+            s->walk_refs);
+    fprintf(f, "     \"guest_mode\": {\"entries\": %" PRIu64 ", \"exits\": %" PRIu64 ", \"transition_cycles\": %" PRIu64
+               ", \"exits_by_reason\": {",
+            s->guest_entries, guest_exits(s), s->transition_cycles);
+    for (size_t i = 0; i < NREASONS; i++)
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", reason_names[i], s->guest_exits[i]);
+    fprintf(f, "}}}");
 }
 
 void vmm_stats_json(struct vmm *v, FILE *f)

@@ -7,8 +7,8 @@
 #include "vmm_impl.h"
 
 const struct vmm_technique *const vmm_techniques[] = {&trap_and_emulate, &hybrid, &binary_translation,
-                                                      &paravirt, NULL};
-const struct vmm_mmu *const vmm_mmus[] = {&shadow_paging, NULL};
+                                                      &paravirt, &hardware_assist, NULL};
+const struct vmm_mmu *const vmm_mmus[] = {&shadow_paging, &nested_paging, NULL};
 
 const struct vmm_technique *vmm_technique_find(const char *name)
 {
@@ -28,6 +28,7 @@ const struct vmm_mmu *vmm_mmu_find(const char *name)
 
 bool vmm_serves(const struct vmm_technique *t, const struct vmm_mmu *m)
 {
-    (void)t;
-    return m == &shadow_paging;
+    if (m->guest_mode_only && !t->control_block)
+        return false; /* nested paging is the hardware guest mode's */
+    return !t->control_block || m->guest_controls != NULL;
 }

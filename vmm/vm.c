@@ -41,6 +41,18 @@ struct vmm *vmm_new(const struct vmm_config *cfg, uint32_t host_mem, char *err, 
                  tech ? cfg->technique : cfg->mmu, names);
         return NULL;
     }
+    const struct vmm_technique *t = vmm_technique_find(cfg->technique);
+    const struct vmm_mmu *mmu = vmm_mmu_find(cfg->mmu);
+    if (mmu->guest_mode_only && !t->control_block) {
+        snprintf(err, errlen, "memory technique '%s' needs the hardware guest mode: technique hw, not '%s'",
+                 mmu->name, t->name);
+        return NULL;
+    }
+    if (t->control_block && !mmu->guest_controls) {
+        snprintf(err, errlen, "technique '%s' runs the guest in the hardware guest mode, which memory technique "
+                              "'%s' cannot serve", t->name, mmu->name);
+        return NULL;
+    }
     if (cfg->shadow_frames && cfg->shadow_frames < VMM_MIN_SHADOW_FRAMES) {
         snprintf(err, errlen, "%u shadow frames a VM: too few to run one instruction (at least %u)",
                  cfg->shadow_frames, VMM_MIN_SHADOW_FRAMES);
@@ -231,9 +243,10 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
     }
     uint32_t need = cfg->mem_size / PAGE_SIZE;
     uint32_t own = vmm_technique_find(v->cfg.technique)->frames; /* the technique's own, set aside too */
-    if ((uint64_t)need + v->cfg.shadow_frames + own + v->reserved > v->nfree) {
-        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory and %u shadow frames%s",
-                 cfg->mem_size / 1024, v->cfg.shadow_frames, own ? " and the technique's" : "");
+    uint32_t tables = vmm_mmu_find(v->cfg.mmu)->frames(&v->cfg, cfg->mem_size); /* the MMU's */
+    if ((uint64_t)need + tables + own + v->reserved > v->nfree) {
+        snprintf(err, errlen, "not enough host memory for %u KiB more of guest memory and %u %s frames%s",
+                 cfg->mem_size / 1024, tables, vmm_mmu_find(v->cfg.mmu)->name, own ? " and the technique's" : "");
         goto fail;
     }
     if (!disk && cfg->disk) {
@@ -266,7 +279,7 @@ struct vm *vmm_add_vm(struct vmm *v, const struct vm_config *cfg, char *err, siz
         goto nomem;
     for (uint32_t g = 0; g < need; g++)
         vm->pmap[g] = alloc_frame(v, vm, FRAME_GUEST);
-    vm->reservation = v->cfg.shadow_frames + vm->tech->frames;
+    vm->reservation = tables + vm->tech->frames;
     v->reserved += vm->reservation;
     vm->dma = (struct dma){.ctx = vm, .mem_size = vm->mem_size, .read = dma_read, .write = dma_write};
     vm->dev.con.io = cfg->io;

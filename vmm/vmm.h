@@ -46,6 +46,8 @@ enum vmm_inject {
     INJECT_FAULT_ZAP = 1024,     /* every page fault first drops every shadow table: no instruction keeps what it needs */
     INJECT_CODE_WRITABLE = 2048, /* binary translation: a translation is mapped writable too */
     INJECT_CODE_ELSEWHERE = 4096,/* binary translation: the host frame after a translation is mapped in its place */
+    INJECT_NO_IRQ_WINDOW = 8192, /* hw: a virtual interrupt pending while the guest has IE off waits for the
+                                  * next exit instead of the interrupt window */
 };
 
 /* The fewest shadow-table frames a VM can run in: a root, the level-2
@@ -151,7 +153,8 @@ struct vmm_violation {
     X(TIMER,      "real timer (scheduler, virtual devices)")                  \
     X(LIMIT,      "instruction limit")                                        \
     X(TRANSLATED, "code translated (binary translation)")                     \
-    X(HYPERCALL,  "hypercall answered (paravirtualization)")
+    X(HYPERCALL,  "hypercall answered (paravirtualization)")                 \
+    X(IRQ_WINDOW, "interrupt window (hardware guest mode: IE set, interrupt delivered)")
 
 enum vmm_exit_kind {
 #define X(name, desc) VMX_##name,
@@ -190,6 +193,17 @@ struct vm_stats {
     uint64_t hypercalls[VM_HYPERCALL_SLOTS];
     uint64_t mmu_entries;
     uint64_t hc_refused;
+    /* The machine's own counts while this VM ran (machine_counts), for
+     * every technique: page-table walks (TLB misses with paging on) and
+     * the table entries they read (2 a native walk, up to 8 nested). */
+    uint64_t walks, walk_refs;
+    /* The hardware guest mode (hw.c): VM entries, the exits by the
+     * machine's reason (enum exit_reason: an EXIT_INSN is an instruction
+     * the controls intercepted, an EXIT_TRAP a page fault, ...), and the
+     * cycles entries and exits cost (GUEST_ENTRY_CYCLES and
+     * GUEST_EXIT_CYCLES each, not in the guest's own cycles). */
+    uint64_t guest_entries, transition_cycles;
+    uint64_t guest_exits[EXIT_IRQ_WINDOW + 1];
     struct silent_log silent; /* the guest's sensitive instructions that ran directly in user mode
                                * without trapping: where it was lied to (the real machine records
                                * them here while the VM runs, vm_enter) */

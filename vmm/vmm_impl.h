@@ -33,7 +33,11 @@ struct frame_owner {
 
 /* --- shadow page tables --- */
 
-enum role { ROLE_SUP, ROLE_USER, ROLE_PHYS, NROLES };
+/* ROLE_GUEST serves both modes of a guest that runs in the hardware guest
+ * mode (hw.c), where the real CPU checks U itself: its entries keep the
+ * guest's U bit.  The roles made from guest tables come first
+ * (< ROLE_PHYS): shadow_guest_wrote and the checker loop over them. */
+enum role { ROLE_SUP, ROLE_USER, ROLE_GUEST, ROLE_PHYS, NROLES };
 
 /* A shadow table: one host frame that the real MMU walks, made from one
  * guest table (key) for one role.  Level 1 tables are roots (what the real
@@ -223,6 +227,13 @@ void vm_fail(struct vm *vm, const char *fmt, ...);
 /* shadow.c: shadow paging (the seam's operations are in shadow_paging);
  * what its auditors (audit.c, isolation.c) also need: */
 bool shadow_is_table(const struct vm *vm, uint32_t gfn);
+/* The ROLE_PHYS shadow made whole at once: a root and the level-2 tables
+ * mapping all of guest-physical memory one to one, every right.  That is
+ * nested paging's host table (nested.c).  NULL if a frame is missing
+ * (vm_fail says why). */
+struct spage *shadow_phys_build(struct vm *vm);
+/* Frames the ROLE_PHYS shadow of a VM of `frames` guest frames needs, whole. */
+uint32_t shadow_phys_frames(uint32_t frames);
 struct spage *shadow_lookup(struct shadow *sh, uint32_t key, int level, int role);
 /* The role the VM's current mode runs in, and the key of its root. */
 int shadow_role(const struct vm *vm);
@@ -310,6 +321,11 @@ void count_writable_in(struct vmm *v, uint32_t hfn, int sign, uint32_t *counts);
 bool audit_vcpu(struct vm *vm, struct findings *fd);
 bool audit_real(struct vm *vm, struct findings *fd);
 bool audit_tlb(struct vm *vm, struct findings *fd);
+/* The shadow pager's part of audit_real (seams.h, vmm_mmu.audit_real). */
+bool audit_shadow_real(struct vm *vm, const struct guest_control *gc, struct findings *fd);
+/* Every entry of every set of the real TLB, and the instruction TLB, maps
+ * a frame of vm's guest memory (nested paging's rule: nested.c). */
+bool audit_tlb_frames(struct vm *vm, struct findings *fd);
 /* Host frames by owner, as they are (no judgement). */
 void count_frames(const struct vmm *v, struct frame_counts *c);
 /* The allocator, whole; counts (may be NULL) gets what it counted. */
