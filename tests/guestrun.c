@@ -171,7 +171,8 @@ void guest_run_vmm(const struct guest_run *c, struct guest_end *e)
     memset(e, 0, sizeof *e);
     char err[300];
     uint32_t shadow_frames = c->shadow_frames ? c->shadow_frames : 1024;
-    struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .policy = c->policy, .inject = c->inject,
+    struct vmm_config vc = {.isa = c->isa, .technique = c->technique, .mmu = c->mmu, .policy = c->policy,
+                            .inject = c->inject,
                             .shadow_frames = shadow_frames,
                             .check_isolation = c->check, .check_full_every = c->full_every};
     const struct vmm_technique *t = vmm_technique_find(c->technique);

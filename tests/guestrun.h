@@ -36,6 +36,7 @@ struct guest_run {
     uint64_t max_insns;           /* 0: GUESTRUN_LIMIT */
     /* under the VMM */
     const char *technique;        /* the CPU technique by name (NULL: the default) */
+    const char *mmu;              /* the memory technique by name (NULL: the default) */
     enum shadow_policy policy;
     unsigned inject;
     bool check;                   /* the isolation checker */

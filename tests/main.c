@@ -63,6 +63,7 @@
     X(hybrid)                                                                  \
     X(bt)                                                                      \
     X(pv)                                                                      \
+    X(hw)                                                                      \
     X(exitpath)                                                                \
     X(vmon)                                                                    \
     X(vmon_tty)                                                                \
