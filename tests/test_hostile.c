@@ -7,7 +7,9 @@
  * against the manual's rules and prints one verdict, and the test knows
  * the verdict and the halt value it must end with.  Then the same guest
  * runs on the bare machine and under the VMM with every shadow policy and
- * the isolation checker on: the bare machine must end as stated, and each
+ * the isolation checker on - under trap-and-emulate, and under hw (the
+ * hardware guest mode) over shadows and over nested paging: the bare
+ * machine must end as stated, and each
  * VM exactly as the bare machine (how it stopped, counts, registers,
  * output, memory, disk), with the checker silent, the shadow audit clean,
  * and every host frame back on the free list once the VM is removed
@@ -62,16 +64,27 @@ static void expect_everywhere(const char *name, struct guest_run c, const struct
          failed_checks(bare.out, x->output),
          name,
          isa_variant_name(c.isa));
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
-        c.policy = (enum shadow_policy)p;
-        c.check = true;
-        guest_run_vmm(&c, &vmm);
-        char what[200], who[120];
-        snprintf(who, sizeof who, "guest %s (%s), %s shadows", name, isa_variant_name(c.isa),
-                 shadow_policy_name(c.policy));
-        expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
-        guest_end_free(&vmm);
-    }
+    /* trap-and-emulate, then the hardware guest mode (docs/vmm.md 14),
+     * with every shadow policy; and hw over nested paging (no policy) */
+    static const struct {
+        const char *technique, *mmu;
+    } vmms[] = {{NULL, NULL}, {"hw", NULL}, {"hw", "nested"}};
+    for (size_t t = 0; t < sizeof vmms / sizeof *vmms; t++)
+        for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+            if (vmms[t].mmu && p != SHADOW_CACHE)
+                continue;
+            c.technique = vmms[t].technique;
+            c.mmu = vmms[t].mmu;
+            c.policy = (enum shadow_policy)p;
+            c.check = true;
+            guest_run_vmm(&c, &vmm);
+            char what[200], who[160];
+            snprintf(who, sizeof who, "guest %s (%s), %s%s%s", name, isa_variant_name(c.isa),
+                     c.technique ? c.technique : "trap-and-emulate", c.technique ? ", " : ", ",
+                     c.mmu ? "nested paging" : shadow_policy_name(c.policy));
+            expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
+            guest_end_free(&vmm);
+        }
     guest_end_free(&bare);
 }
 
@@ -397,10 +410,15 @@ static void test_attacker_and_victim(void)
     CU_ASSERT_EQUAL(bare_v.value, 0);
     CU_ASSERT_STRING_EQUAL(bare_v.out, "victim: 0 secret words changed\n");
 
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    /* every policy under trap-and-emulate, then hw over cached shadows and
+     * over nested paging (the last two "policies") */
+    for (int k = 0; k < SHADOW_NPOLICIES + 2; k++) {
+        int p = k < SHADOW_NPOLICIES ? k : SHADOW_CACHE;
         char err[300];
         struct vmm_config vc = {.isa = ISA_PG, .policy = (enum shadow_policy)p, .quantum = 997,
-                                .shadow_frames = 256, .check_isolation = true};
+                                .shadow_frames = 256, .check_isolation = true,
+                                .technique = k < SHADOW_NPOLICIES ? NULL : "hw",
+                                .mmu = k == SHADOW_NPOLICIES + 1 ? "nested" : NULL};
         struct vmm *v = vmm_new(&vc, 2 * mem + (2 * 256 + 1) * PAGE_SIZE, err, sizeof err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(v);
         uint32_t free_before = vmm_free_frames(v);
@@ -422,12 +440,14 @@ static void test_attacker_and_victim(void)
         char what[200];
         guest_end_diff(&bare_a, &end_a, what, sizeof what);
         RULE(!what[0], "the attacking VM ended differently from the same guest alone on the bare machine",
-             "%s%s%s - %s shadows", what, end_a.state == VM_ISOLATION ? ": " : "",
-             end_a.state == VM_ISOLATION ? end_a.violation.text : "", shadow_policy_name((enum shadow_policy)p));
+             "%s%s%s - %s shadows%s", what, end_a.state == VM_ISOLATION ? ": " : "",
+             end_a.state == VM_ISOLATION ? end_a.violation.text : "", shadow_policy_name((enum shadow_policy)p),
+             k < SHADOW_NPOLICIES ? "" : k == SHADOW_NPOLICIES ? ", hw" : ", hw, nested paging");
         guest_end_diff(&bare_v, &end_v, what, sizeof what);
         RULE(!what[0], "the victim VM ended differently from alone on the bare machine: the attacker reached it",
-             "%s%s%s - %s shadows", what, end_v.state == VM_ISOLATION ? ": " : "",
-             end_v.state == VM_ISOLATION ? end_v.violation.text : "", shadow_policy_name((enum shadow_policy)p));
+             "%s%s%s - %s shadows%s", what, end_v.state == VM_ISOLATION ? ": " : "",
+             end_v.state == VM_ISOLATION ? end_v.violation.text : "", shadow_policy_name((enum shadow_policy)p),
+             k < SHADOW_NPOLICIES ? "" : k == SHADOW_NPOLICIES ? ", hw" : ", hw, nested paging");
         CU_ASSERT(vm_stats(a)->exits[VMX_TIMER] > 100); /* they really took turns */
         expect_audit_clean(v, "every VM of the test");
         vmm_remove_vm(v, a);

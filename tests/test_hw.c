@@ -395,6 +395,38 @@ static void test_checker_catches_wrong_frames(void)
         }
 }
 
+/* The shadow pager broken on purpose as the isolation suite breaks it
+ * (tests/test_isolation.c): under hw too, over every policy, the checker
+ * stops isocheck.s for the rule broken. */
+static void test_checker_catches_shadow_bugs_under_hw(void)
+{
+    static const struct {
+        unsigned inject;
+        enum vmm_invariant inv;
+    } broken[] = {
+        {INJECT_NO_WRITE_PROTECT, INV_WRITE_PROTECT}, {INJECT_STALE_TLB, INV_TLB}, {INJECT_MAP_SHADOW, INV_FRAME},
+        {INJECT_LEAK, INV_BOOKS},                     {INJECT_NO_DIRTY, INV_DIRTY},
+    };
+    struct elf_image img;
+    if (!guest_image("isocheck", &img))
+        return;
+    uint8_t disk[DISK_BLOCK_SIZE] = {0};
+    for (size_t b = 0; b < sizeof broken / sizeof *broken; b++)
+        for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+            struct guest_run c = {.image = &img, .disk = disk, .disk_len = sizeof disk, .technique = "hw",
+                                  .policy = (enum shadow_policy)p, .inject = broken[b].inject, .check = true};
+            struct guest_end e;
+            guest_run_vmm(&c, &e);
+            RULE(e.state == VM_ISOLATION && e.violation.invariant == broken[b].inv,
+                 "under hw the isolation checker did not catch a shadow pager broken on purpose",
+                 "inject 0x%x: the VM ended %s, rule %s, should be stopped for %s - %s shadows", broken[b].inject,
+                 vm_state_name(e.state), vmm_invariant_name(e.violation.invariant),
+                 vmm_invariant_name(broken[b].inv), shadow_policy_name((enum shadow_policy)p));
+            guest_end_free(&e);
+        }
+    elf_free(&img);
+}
+
 /* A VMM that forgets the interrupt window delivers a virtual interrupt
  * the guest could not take at once at the next exit instead, later than
  * the bare machine: a workload that runs several processes ends
@@ -481,6 +513,7 @@ void suite_hw(void)
                 test_lost_host_entry);
     CU_add_test(s, "the checker stops a host table that maps another VM's frame or itself",
                 test_checker_catches_wrong_frames);
+    CU_add_test(s, "the checker catches the shadow pager's bugs under hw too", test_checker_catches_shadow_bugs_under_hw);
     CU_add_test(s, "equivalence catches a VMM without the interrupt window", test_equivalence_catches_no_irq_window);
     CU_add_test(s, "--stats and --stats-json show guest-mode exits, entries, cycles and walks", test_stats);
 }

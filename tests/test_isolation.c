@@ -61,18 +61,29 @@ static void test_silent_on_a_correct_vmm(void)
                               .disk = disk, .disk_len = k->disk_blocks * DISK_BLOCK_SIZE, .check = true};
         struct guest_end bare, vmm;
         guest_run_bare(&c, &bare);
-        for (int p = 0; p < SHADOW_NPOLICIES; p++)
-            for (int every = 0; every <= (int)k->every_exit; every++) {
-                c.policy = (enum shadow_policy)p;
-                c.full_every = every ? ALL_EXITS : 0;
-                guest_run_vmm(&c, &vmm);
-                char what[200], who[160];
-                snprintf(who, sizeof who, "guest %s%s%s, %s shadows, %s", k->guest, k->boot ? " booted with " : "",
-                         k->boot ? k->boot : "", policy_names[p],
-                         every ? "whole audit every exit" : "incremental checks");
-                expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
-                guest_end_free(&vmm);
-            }
+        /* trap-and-emulate and hw (the hardware guest mode) over shadows,
+         * each policy; hw over nested paging, which has none */
+        static const struct {
+            const char *technique, *mmu;
+        } vmms[] = {{NULL, NULL}, {"hw", NULL}, {"hw", "nested"}};
+        for (size_t t = 0; t < sizeof vmms / sizeof *vmms; t++)
+            for (int p = 0; p < SHADOW_NPOLICIES; p++)
+                for (int every = 0; every <= (int)k->every_exit; every++) {
+                    if (vmms[t].mmu && p != SHADOW_CACHE)
+                        continue;
+                    c.technique = vmms[t].technique;
+                    c.mmu = vmms[t].mmu;
+                    c.policy = (enum shadow_policy)p;
+                    c.full_every = every ? ALL_EXITS : 0;
+                    guest_run_vmm(&c, &vmm);
+                    char what[200], who[200];
+                    snprintf(who, sizeof who, "guest %s%s%s, %s, %s, %s", k->guest, k->boot ? " booted with " : "",
+                             k->boot ? k->boot : "", vmms[t].technique ? vmms[t].technique : "trap-and-emulate",
+                             vmms[t].mmu ? "nested paging" : policy_names[p],
+                             every ? "whole audit every exit" : "incremental checks");
+                    expect_vm_as_bare(&bare, &vmm, who, what, sizeof what);
+                    guest_end_free(&vmm);
+                }
         guest_end_free(&bare);
         free(disk);
         elf_free(&img);
