@@ -22,6 +22,7 @@
     X(stepping)                                                                \
     X(debug)                                                                   \
     X(ref)                                                                     \
+    X(ref_guest)                                                               \
     X(loop)                                                                    \
     X(timer)                                                                   \
     X(console)                                                                 \
