@@ -66,6 +66,12 @@ uint32_t devices_pending(const struct devices *d)
     return 0;
 }
 
+uint32_t devices_pending_mask(const struct devices *d)
+{
+    return (d->timer.pending ? 1u << CAUSE_TIMER : 0) | (console_irq(&d->con) ? 1u << CAUSE_CONSOLE : 0) |
+           (disk_irq(&d->disk) ? 1u << CAUSE_DISK : 0);
+}
+
 bool devices_wait(struct devices *d, uint64_t *cycles, const struct dma *mem)
 {
     while (!devices_pending(d)) {

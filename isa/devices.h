@@ -73,6 +73,8 @@ bool devices_wait_ready(struct devices *d);
 /* Bring the timer and the disk up to cycle count now. */
 void devices_tick(struct devices *d, uint64_t now, const struct dma *mem);
 /* The cause code of the highest-priority pending interrupt, or 0. */
+/* Every pending interrupt: bit code for each (EXIT_ON's bits). */
+uint32_t devices_pending_mask(const struct devices *d);
 uint32_t devices_pending(const struct devices *d);
 
 /* wfi: idle until an interrupt is pending, advancing *cycles to the events

@@ -89,6 +89,7 @@ void machine_reset(struct machine *m)
     m->cpu.cr[CR_STATUS] = SR_RESET;
     m->step_over.on = false;
     mmu_reset(m);
+    m->ran_nested = false;
     devices_reset(&m->dev);
     m->dev_quiet = false;
 }
@@ -133,6 +134,10 @@ void machine_counts(const struct machine *m, struct machine_counts *out)
 {
     memcpy(out->traps, m->traps_by_cause, sizeof out->traps);
     out->walks = m->walks;
+    out->walk_refs = m->walk_refs;
+    out->guest_entries = m->guest_entries;
+    out->guest_exits = m->guest_exits;
+    out->guest_transition_cycles = m->guest_transition_cycles;
     out->tlb_counted = m->count_tlb != 0;
     out->tlb_hits = m->count_tlb ? m->tlb_hits : 0;
 }
@@ -213,7 +218,87 @@ uint32_t machine_pending_interrupt(struct machine *m)
     return devices_pending(&m->dev);
 }
 
+static enum exit_reason run(struct machine *m, uint64_t budget, struct vm_exit *exit);
+
+/* The translation a run uses is another host table's, or none where the
+ * last run's was one: nothing the TLBs hold is the new one's. */
+static void nested_switch(struct machine *m, bool nested, uint32_t root)
+{
+    if (nested == m->ran_nested && (!nested || root == m->ran_nested_root))
+        return;
+    mmu_ptb_written(m);
+    mmu_clear_ptlb(m);
+    m->ran_nested = nested;
+    m->ran_nested_root = root;
+}
+
 enum exit_reason machine_run(struct machine *m, uint64_t budget, struct vm_exit *exit)
+{
+    nested_switch(m, false, 0);
+    return run(m, budget, exit);
+}
+
+/* VM entry: the guest state into the CPU, as docs/isa.md section 14 says -
+ * what the host owns stays, and a change of what translates (ptb, PG, the
+ * host table) empties the TLB as writing them would. */
+static void guest_load(struct machine *m, const struct guest_control *gc)
+{
+    uint32_t *cr = m->cpu.cr;
+    nested_switch(m, gc->nested, gc->nested_root);
+    for (int i = 0; i < NCRS; i++)
+        if (i != CR_TIMER && i != CR_STATUS && i != CR_PTB)
+            cr[i] = gc->cr[i];
+    uint32_t owned = gc->status_owned & SR_PG;
+    uint32_t status = ((gc->cr[CR_STATUS] & ~owned) | (cr[CR_STATUS] & owned)) & SR_WRITABLE;
+    if ((status ^ cr[CR_STATUS]) & SR_PG)
+        mmu_flush_all(m);
+    cr[CR_STATUS] = status;
+    if (!gc->ptb_owned && cr[CR_PTB] != (gc->cr[CR_PTB] & ~PAGE_MASK)) {
+        cr[CR_PTB] = gc->cr[CR_PTB] & ~PAGE_MASK;
+        mmu_ptb_written(m);
+    }
+    mmu_forget_itlb(m);
+    m->end_block = true;
+}
+
+/* VM exit: the guest state back into the control block. */
+static void guest_store(const struct machine *m, struct guest_control *gc)
+{
+    const uint32_t *cr = m->cpu.cr;
+    uint32_t owned = gc->status_owned & SR_PG;
+    for (int i = 0; i < NCRS; i++)
+        if (i != CR_TIMER && i != CR_STATUS && !(i == CR_PTB && gc->ptb_owned))
+            gc->cr[i] = cr[i];
+    gc->cr[CR_STATUS] = (cr[CR_STATUS] & ~owned) | (gc->cr[CR_STATUS] & owned);
+}
+
+enum exit_reason machine_run_guest(struct machine *m, struct guest_control *gc, uint64_t budget,
+                                   struct vm_exit *exit)
+{
+    struct vm_exit scratch;
+    if (!exit)
+        exit = &scratch;
+    guest_load(m, gc);
+    m->guest = gc;
+    m->guest_entries++;
+    m->guest_transition_cycles += GUEST_ENTRY_CYCLES;
+    enum exit_reason r;
+    if (gc->irq_window && (m->cpu.cr[CR_STATUS] & SR_IE)) {
+        m->exit = exit;
+        *exit = (struct vm_exit){0};
+        machine_stop(m, EXIT_IRQ_WINDOW);
+        r = EXIT_IRQ_WINDOW;
+    } else {
+        r = run(m, budget, exit);
+    }
+    m->guest = NULL;
+    guest_store(m, gc);
+    m->guest_exits++;
+    m->guest_transition_cycles += GUEST_EXIT_CYCLES;
+    return r;
+}
+
+static enum exit_reason run(struct machine *m, uint64_t budget, struct vm_exit *exit)
 {
     struct vm_exit scratch;
     m->exit = exit ? exit : &scratch;

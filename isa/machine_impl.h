@@ -176,6 +176,16 @@ struct machine {
      * silent_own, the machine's own. */
     struct silent_log *silent;
     struct silent_log silent_own;
+    /* The hardware guest mode (docs/isa.md section 14): the control block
+     * of the machine_run_guest call under way, NULL outside one. */
+    struct guest_control *guest;
+    /* What the last run translated through, for the TLB at the next entry:
+     * a host table (nested paging; then ptlb caches its translations of
+     * guest-physical pages, not the identity) and which. */
+    bool ran_nested;
+    uint32_t ran_nested_root;
+    uint64_t walk_refs;    /* page-table entries the walks read, both stages */
+    uint64_t guest_entries, guest_exits, guest_transition_cycles;
     /* The TLB's sets (mmu.c), last: 24 KiB the hot loop reaches only
      * through tlb. */
     uint64_t tlb_clock;               /* machine_load_root calls, for the sets' used */
@@ -204,6 +214,9 @@ static inline uint8_t *mmu_phys(struct machine *m, uint32_t pa)
 {
     return (pa >> PAGE_SHIFT) < m->nframes ? m->mem + pa : NULL;
 }
+/* Empty the paging-off TLB (ptlb): its entries were the identity, or a
+ * host table's translations (nested paging), and that changes. */
+void mmu_clear_ptlb(struct machine *m);
 /* Called before memory in [pa, pa+len) changes behind the CPU's back. */
 void mmu_invalidate_code(struct machine *m, uint32_t pa, size_t len);
 /* The decoded slots of a frame, created on first use; marks it as code. */
@@ -291,6 +304,14 @@ static inline void st16(uint8_t *p, uint16_t v)
 #endif
     memcpy(p, &v, 2);
 }
+
+/* The exit controls in force: the guest's in guest mode. */
+static inline uint32_t machine_exits(const struct machine *m)
+{
+    return m->guest ? m->guest->cause_exits : m->cfg.exits;
+}
+/* Nested paging is on: addresses are guest-physical. */
+static inline bool mmu_nested(const struct machine *m) { return m->guest && m->guest->nested; }
 
 static inline bool cpu_user(const struct machine *m)
 {

@@ -128,14 +128,25 @@ void mmu_reset(struct machine *m)
     m->end_block = true;
 }
 
+void mmu_clear_ptlb(struct machine *m)
+{
+    for (int i = 0; i < TLB_SIZE; i++)
+        clear_entry(&m->ptlb[i]);
+    m->end_block = true;
+}
+
 /* Flushes are system instructions (or the host's stand-in for one): the
  * instruction TLB goes with them.  Every set: the architecture's TLB is
- * whichever set is in use, and a host loads the others back. */
+ * whichever set is in use, and a host loads the others back.  Under
+ * nested paging the paging-off TLB caches the host table's translations,
+ * and goes too. */
 void mmu_flush_all(struct machine *m)
 {
     m->tlb_flushes++;
     for (int s = 0; s < TLB_SETS; s++)
         clear_set(&m->tlb_sets[s]);
+    if (m->ran_nested)
+        mmu_clear_ptlb(m);
     mmu_forget_itlb(m);
     m->end_block = true;
 }
@@ -148,6 +159,8 @@ void mmu_flush_page(struct machine *m, uint32_t va)
         if (set->e[i].valid && set->e[i].vpage == (va & ~PAGE_MASK))
             clear_slot(set, i);
     }
+    if (m->ran_nested && m->ptlb[i].valid && m->ptlb[i].vpage == (va & ~PAGE_MASK))
+        clear_entry(&m->ptlb[i]);
     mmu_forget_itlb(m);
     m->end_block = true;
 }
@@ -253,15 +266,51 @@ static uint8_t *fault(struct machine *m, uint32_t code, uint32_t va, enum access
     return NULL;
 }
 
+/* The host table refused a guest-physical address (nested paging): the
+ * guest sees nothing, the host is told (docs/isa.md section 14). */
+static void nested_fault(struct machine *m, uint32_t cause, const struct pt_nested *n, uint32_t va,
+                         enum access k)
+{
+    mmu_forget_itlb(m);
+    struct vm_exit *x = m->exit;
+    x->cause = cause;
+    x->addr = n->gpa;
+    x->guest_va = va;
+    x->in_walk = n->in_walk;
+    x->access = k;
+    machine_stop(m, EXIT_NESTED_FAULT);
+}
+
+/* A TLB miss: the walk, in one dimension or (nested paging) two.  True
+ * and *w, or false after the trap or exit. */
+static bool miss(struct machine *m, uint32_t va, enum access k, int user, bool paging, struct pt_walk *w)
+{
+    m->walks++;
+    uint32_t cause;
+    if (mmu_nested(m)) {
+        struct pt_nested n;
+        cause = pt_walk_nested(&m->dma, m->guest->nested_root, paging, m->cpu.cr[CR_PTB], va, k, user, true, w, &n);
+        m->walk_refs += n.refs;
+        if (n.refused) {
+            nested_fault(m, cause, &n, va, k);
+            return false;
+        }
+    } else {
+        cause = pt_walk(&m->dma, m->cpu.cr[CR_PTB], va, k, user, true, w);
+        m->walk_refs += (unsigned)w->reads;
+    }
+    if (cause) {
+        trap_raise(m, cause, va, k);
+        return false;
+    }
+    return true;
+}
+
 static uint8_t *walk(struct machine *m, uint32_t va, enum access k, int user)
 {
     struct pt_walk w;
-    m->walks++;
-    uint32_t cause = pt_walk(&m->dma, m->cpu.cr[CR_PTB], va, k, user, true, &w);
-    if (cause) {
-        trap_raise(m, cause, va, k);
+    if (!miss(m, va, k, user, true, &w))
         return NULL;
-    }
     unsigned i = (va >> PAGE_SHIFT) & TLB_MASK;
     struct tlb_entry *e = &m->tlb[i];
     m->tlb_cur->filled |= 1ull << i;
@@ -288,6 +337,22 @@ uint8_t *mmu_access(struct machine *m, uint32_t va, unsigned size, enum access k
             m->tlb_hits++;
         } else if (!(frame = walk(m, va, k, user)))
             return NULL;
+    } else if (mmu_nested(m)) {
+        /* Paging off under nested paging: va is guest-physical, and the
+         * paging-off TLB caches the host table's translations of it. */
+        struct tlb_entry *e = &m->ptlb[(va >> PAGE_SHIFT) & TLB_MASK];
+        if (e->valid && e->vpage == (va & ~PAGE_MASK) && pte_allows(e->pte, user, k)) {
+            frame = e->host;
+        } else {
+            struct pt_walk w;
+            if (!miss(m, va, k, user, false, &w))
+                return NULL;
+            e->valid = true;
+            e->vpage = va & ~PAGE_MASK;
+            e->pte = w.pte;
+            e->host = frame = m->mem + w.page;
+            set_tags(m, e);
+        }
     } else {
         frame = mmu_phys(m, va & ~PAGE_MASK);
         if (!frame)
@@ -320,11 +385,12 @@ int mmu_probe_fetch_cached(const struct machine *m, uint32_t pc, uint32_t *pa)
         *pa = m->itlb.frame | (pc & PAGE_MASK);
         return 1;
     }
-    if (!(m->cpu.cr[CR_STATUS] & SR_PG)) {
+    bool paging = m->cpu.cr[CR_STATUS] & SR_PG;
+    if (!paging && !mmu_nested(m)) {
         *pa = pc;
         return (pc >> PAGE_SHIFT) < m->nframes ? 1 : -1;
     }
-    const struct tlb_entry *e = &m->tlb[(pc >> PAGE_SHIFT) & TLB_MASK];
+    const struct tlb_entry *e = &(paging ? m->tlb : m->ptlb)[(pc >> PAGE_SHIFT) & TLB_MASK];
     if (e->valid && e->vpage == vpage && pte_allows(e->pte, cpu_user(m), ACCESS_FETCH)) {
         *pa = frame_of(m, e) << PAGE_SHIFT | (pc & PAGE_MASK);
         return 1;
@@ -339,8 +405,14 @@ bool mmu_probe_fetch(const struct machine *m, uint32_t pc, uint32_t *pa)
         return found > 0;
     int user = cpu_user(m);
     struct pt_walk w;
-    if (pt_walk(&m->dma, m->cpu.cr[CR_PTB], pc, ACCESS_FETCH, user, false, &w))
+    if (mmu_nested(m)) {
+        struct pt_nested n;
+        if (pt_walk_nested(&m->dma, m->guest->nested_root, m->cpu.cr[CR_STATUS] & SR_PG, m->cpu.cr[CR_PTB], pc,
+                           ACCESS_FETCH, user, false, &w, &n))
+            return false;
+    } else if (pt_walk(&m->dma, m->cpu.cr[CR_PTB], pc, ACCESS_FETCH, user, false, &w)) {
         return false;
+    }
     *pa = w.page | (pc & PAGE_MASK);
     return true;
 }

@@ -20,6 +20,7 @@ struct pt_walk {
     uint32_t entry_pa[PT_LEVELS]; /* [level - 1]: the address of the entry read at each level */
     int level;                    /* the level whose entry ended the walk (PT_LEAF when it succeeded) */
     uint32_t page;                /* physical address of the page (pte's frame) */
+    int reads;                    /* entries read from memory: the walk's references */
 };
 
 /* Walk the tables at ptb for an access of kind k to va, in user mode or
@@ -30,6 +31,32 @@ struct pt_walk {
  * bits; w->level and w->entry_pa[] say how far the walk got. */
 uint32_t pt_walk(const struct dma *mem, uint32_t ptb, uint32_t va, enum access k, bool user,
                  bool set_ad, struct pt_walk *w);
+
+/*
+ * Nested paging's two-dimensional walk (docs/isa.md section 14): the
+ * guest's tables at gptb are in guest-physical memory, so the address of
+ * each entry, and last the page the leaf names, is translated through the
+ * host's table at nroot (a walk with supervisor rights that sets no A or
+ * D) before it is read.  With the guest's paging off (paging false) va is
+ * itself guest-physical and only that translation is made.
+ *
+ * Returns 0 with *w filled for the combined translation: w->page the host
+ * page, w->pte the host frame with the guest leaf's U, A, D and the R, W,
+ * X both leaves allow (with paging off the guest side allows everything),
+ * w->pte_pa the guest leaf's physical address.  A guest fault returns
+ * its cause word as pt_walk does.  A refusal by the host table returns
+ * its cause word (the host walk's code and PROT, the guest access's
+ * WRITE, FETCH and USER) with n->refused set and n->gpa, n->in_walk saying
+ * what was refused.  n->refs counts every entry read, both stages.
+ */
+struct pt_nested {
+    unsigned refs;
+    bool refused;
+    uint32_t gpa;
+    bool in_walk; /* gpa is a guest table entry's, not the access's */
+};
+uint32_t pt_walk_nested(const struct dma *mem, uint32_t nroot, bool paging, uint32_t gptb, uint32_t va,
+                        enum access k, bool user, bool set_ad, struct pt_walk *w, struct pt_nested *n);
 
 /* The detail bits for an access: WRITE/FETCH by kind, USER if user. */
 uint32_t pt_access_bits(enum access k, bool user);

@@ -36,7 +36,7 @@ static void deliver(struct machine *m, uint32_t cause, uint32_t badaddr)
 void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access access)
 {
     mmu_forget_itlb(m);
-    if (!(m->cfg.exits & EXIT_ON(CAUSE_CODE(cause)))) {
+    if (!(machine_exits(m) & EXIT_ON(CAUSE_CODE(cause)))) {
         deliver(m, cause, addr);
         return;
     }
@@ -51,15 +51,24 @@ void trap_raise(struct machine *m, uint32_t cause, uint32_t addr, enum access ac
     machine_stop(m, EXIT_TRAP);
 }
 
+/* In guest mode an interrupt that exits is the host's: taken whatever
+ * the guest's IE (docs/isa.md section 14). */
 bool trap_take_interrupt(struct machine *m)
 {
-    if (!(m->cpu.cr[CR_STATUS] & SR_IE))
+    uint32_t cause;
+    if (m->cpu.cr[CR_STATUS] & SR_IE) {
+        cause = machine_pending_interrupt(m);
+    } else if (m->guest) {
+        uint32_t host = devices_pending_mask(&m->dev) & machine_exits(m);
+        cause = host ? (uint32_t)__builtin_ctz(host) : 0; /* the lowest code wins, as always */
+    } else {
         return false;
-    uint32_t cause = machine_pending_interrupt(m);
+    }
     if (!cause)
         return false;
+    bool exits = machine_exits(m) & EXIT_ON(CAUSE_CODE(cause));
     mmu_forget_itlb(m);
-    if (m->cfg.exits & EXIT_ON(CAUSE_CODE(cause))) {
+    if (exits) {
         m->exit->cause = cause;
         machine_stop(m, EXIT_INTERRUPT);
     } else {

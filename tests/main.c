@@ -19,6 +19,7 @@
     X(trap)                                                                    \
     X(mmu)                                                                     \
     X(tlbhole)                                                                 \
+    X(guestmode)                                                               \
     X(stepping)                                                                \
     X(debug)                                                                   \
     X(ref)                                                                     \
