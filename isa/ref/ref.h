@@ -141,8 +141,8 @@ enum exit_reason ref_step(struct ref_machine *r, struct vm_exit *exit, struct re
  * run with gc's exit controls instead of the configuration's bare or
  * hosted shape, and store the guest state back at the exit; every return
  * is one exit.  The TLBs start empty when the translation differs from the
- * one the last exit left (nested root, ptb, PG, what is owned).  gc is
- * only used during the call. */
+ * one the last exit left (nested root, ptb, PG); entry and exit drop the
+ * instruction TLB.  gc is only used during the call. */
 enum exit_reason ref_run_guest(struct ref_machine *r, struct guest_control *gc, uint64_t budget,
                                struct vm_exit *exit);
 /* ref_run_guest with a budget of one, recording what happened in *rec. */

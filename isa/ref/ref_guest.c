@@ -6,7 +6,8 @@
  *   1. load the guest state: every control register but timer; not ptb
  *      if the host owns it; status but the owned bits (only PG may be);
  *   2. if the translation is not the one the last exit left - nested or
- *      not, another nested root, ptb, PG or ownership - empty the TLBs;
+ *      not, another nested root, ptb or PG - empty the TLBs; entry drops
+ *      the instruction TLB in any case, as a trap does;
  *   3. run as ref_run, with the control block's exit controls:
  *        1. a system instruction in supervisor mode whose bit is set in
  *           insn_exits, or that reads (mfcr, rdsr, rdptb) or writes (mtcr,
@@ -21,8 +22,9 @@
  *   4. store the guest state back (not timer, not what is owned: there
  *      the control block keeps the guest's value, its read shadow).
  * Every return is one exit: GUEST_ENTRY_CYCLES + GUEST_EXIT_CYCLES,
- * counted apart from the guest's cycles.  An exit other than a spent
- * budget is a trap to the host: the instruction TLB's translation ends.
+ * counted apart from the guest's cycles.  Every exit, a spent budget's
+ * too, drops the instruction TLB.  A run outside guest mode after a guest
+ * with nested paging starts with empty TLBs (ref_machine.c).
  */
 #include <string.h>
 
@@ -94,16 +96,12 @@ bool ref_guest_intercepts(struct ref_machine *r, const struct ref_insn *d)
 
 static struct ref_context context_of(const struct guest_control *gc)
 {
-    return (struct ref_context){.nested = gc->nested,
-                                .nested_root = gc->nested ? gc->nested_root & ~PAGE_MASK : 0,
-                                .ptb_owned = gc->ptb_owned,
-                                .status_owned = owned_status(gc)};
+    return (struct ref_context){.nested = gc->nested, .nested_root = gc->nested ? gc->nested_root & ~PAGE_MASK : 0};
 }
 
 static bool same_context(const struct ref_context *a, const struct ref_context *b)
 {
-    return a->nested == b->nested && a->nested_root == b->nested_root && a->ptb_owned == b->ptb_owned &&
-           a->status_owned == b->status_owned;
+    return a->nested == b->nested && a->nested_root == b->nested_root;
 }
 
 static void enter(struct ref_machine *r, const struct guest_control *gc)
@@ -148,13 +146,13 @@ enum exit_reason ref_run_guest(struct ref_machine *r, struct guest_control *gc, 
     if (!same_context(&now, &r->last) || r->cpu.cr[CR_PTB] != ptb || (r->cpu.cr[CR_STATUS] & SR_PG) != pg)
         ref_tlb_flush(r);
     r->last = now;
+    ref_forget_itlb(r);
 
     r->gc = gc;
     ref_run(r, budget, exit);
     r->gc = NULL;
 
-    if (exit->reason != EXIT_BUDGET)
-        ref_forget_itlb(r);
+    ref_forget_itlb(r);
     leave(r, gc);
     r->counts.guest_exits++;
     r->counts.guest_transition_cycles += GUEST_EXIT_CYCLES;

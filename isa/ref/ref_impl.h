@@ -38,8 +38,6 @@ struct ref_machine {
     struct ref_context {
         bool nested;
         uint32_t nested_root;
-        bool ptb_owned;
-        uint32_t status_owned;
     } last;
     struct tlb_slot tlb2[TLB_ENTRIES];
 

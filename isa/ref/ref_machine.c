@@ -84,6 +84,10 @@ enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit 
     r->exit = exit ? exit : &scratch;
     *r->exit = (struct vm_exit){0};
     r->stop = false;
+    if (!r->gc && r->last.nested) { /* the TLBs hold the guest's combined translations */
+        ref_tlb_flush(r);
+        r->last.nested = false;
+    }
     uint64_t start = r->cpu.instret;
     for (;;) {
         devices_tick(&r->dev, r->cpu.cycles, &r->dma);
