@@ -58,6 +58,7 @@
     X(valgrind)                                                                \
     X(fuzzregress)                                                             \
     X(difftest)                                                                \
+    X(guestdiff)                                                               \
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \

@@ -21,7 +21,8 @@
  *     4. the page's gpa through stage 2, checked for the access's kind;
  *     5. A (D for a store) set in the guest's level-2 entry, at the host
  *        address stage 2 gave; the TLB gets the combined entry: the host
- *        frame, the guest entry's U, A and D, the R, W and X both allow.
+ *        frame, the guest entry's U, A and D, the R, W and X both allow
+ *        (and the guest entry's soft bits, as section 7's TLB caches them).
  *   Up to 2 * 2 + 2 + 2 = 8 entries read (walk_refs).
  *
  * A refused stage 2 exits with addr = the refused gpa, cause = the host
@@ -69,7 +70,6 @@ static bool nested_fault(struct ref_machine *r, uint32_t host_cause, uint32_t gp
     x->guest_va = va;
     x->in_walk = in_walk;
     x->access = k;
-    x->insn = r->fetched ? r->word : 0;
     struct ref_step *s = r->rec;
     if (s && s->ntraps < REF_STEP_TRAPS)
         s->trap[s->ntraps++] = (struct ref_trap){.cause = x->cause, .epc = r->cpu.pc, .badaddr = gpa};
@@ -154,7 +154,7 @@ static bool walk_2d(struct ref_machine *r, uint32_t va, enum access k, uint32_t 
     if (back != l2)
         ref_phys_put(r, l2_at, 4, back, REF_BY_WALKER);
     uint32_t rights = r->cfg.inject & REF_INJECT_GUEST_PERMS ? set : set & host;
-    uint32_t combined = PTE_FRAME(host) | PTE_V | (set & (PTE_U | PTE_A | PTE_D)) |
+    uint32_t combined = PTE_FRAME(host) | PTE_V | (set & (PTE_U | PTE_A | PTE_D | PTE_SOFT_MASK)) |
                         (rights & (PTE_R | PTE_W | PTE_X));
     unsigned slot = (va >> PAGE_SHIFT) % TLB_ENTRIES;
     r->tlb.slot[slot] = (struct tlb_slot){.valid = true, .vpage = va & ~PAGE_MASK, .pte = combined};
