@@ -59,6 +59,7 @@
     X(fuzzregress)                                                             \
     X(difftest)                                                                \
     X(guestdiff)                                                               \
+    X(guestcorners)                                                            \
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
