@@ -60,6 +60,7 @@
     X(difftest)                                                                \
     X(guestdiff)                                                               \
     X(guestcorners)                                                            \
+    X(guestos)                                                                 \
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \
