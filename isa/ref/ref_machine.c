@@ -71,6 +71,8 @@ void ref_reset(struct ref_machine *r)
     memset(&r->cpu, 0, sizeof r->cpu);
     r->cpu.cr[CR_STATUS] = SR_S;
     memset(&r->tlb, 0, sizeof r->tlb);
+    memset(r->tlb2, 0, sizeof r->tlb2);
+    r->last = (struct ref_context){0};
     memset(&r->seen, 0, sizeof r->seen);
     devices_reset(&r->dev);
 }
