@@ -29,6 +29,7 @@
 
 #include "asmtest.h"
 #include "broken_rule.h"
+#include "fuzz/fuzz_guest.h"
 #include "guestrun.h"
 #include "lockstep.h"
 #include "seams.h"
@@ -230,6 +231,31 @@ static void test_lockstep(void)
                      cfg_name(&hwcfgs[h]));
                 free(disk);
             }
+}
+
+/* Generated guests (tests/fuzz/guestgen.c: random kernels of system
+ * instructions, page tables, traps, devices, hypercalls) under hw, over
+ * shadows with every policy and over nested paging, checker on: each
+ * ends as on the reference CPU (isa/ref/), but where the guest relies on
+ * a stale TLB entry. */
+#define HW_FUZZ_INPUTS 1500
+static void test_generated_guests(void)
+{
+    static const char *const mmus[] = {"shadow", "nested"};
+    for (size_t i = 0; i < sizeof mmus / sizeof *mmus; i++) {
+        struct fuzz_guest *f = fuzz_guest_new(0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fuzz_guest_set_technique(f, "hw");
+        fuzz_guest_set_mmu(f, mmus[i]);
+        static char report[8192];
+        unsigned first = 0, bad = fuzz_guest_check_drawn(f, HW_FUZZ_INPUTS, 0x68770017u, &first, report, sizeof report);
+        RULE(bad == 0, "generated guests under hw did not end as on the reference CPU, or broke a rule",
+             "%u of %u over %s; the first, input %u: %s", bad, HW_FUZZ_INPUTS, mmus[i], first, report);
+        const struct fuzz_guest_stats *st = fuzz_guest_stats(f);
+        RULE(st->compared * 2 > st->inputs, "too few generated guests were compared with the reference CPU",
+             "%llu of %llu over %s", (unsigned long long)st->compared, (unsigned long long)st->inputs, mmus[i]);
+        fuzz_guest_free(f);
+    }
 }
 
 /* --- page walks ---------------------------------------------------------------------- */
@@ -541,6 +567,8 @@ void suite_hw(void)
     CU_add_test(s, "x86like: trap-and-emulate fails where hw does not", test_x86like_trap_and_emulate_fails);
     CU_add_test(s, "lockstep with the bare machine finds no difference, both isas, shadows and nested",
                 test_lockstep);
+    CU_add_test(s, "generated guests under hw end as on the reference CPU, shadows and nested, checker on",
+                test_generated_guests);
     CU_add_test(s, "K pages after a flush: K + 1 walks, 2 entries each over shadows, 8 nested", test_walk_references);
     CU_add_test(s, "page tables past memory: the bare machine's bus errors under hw", test_tables_past_memory);
     CU_add_test(s, "a host-table entry lost exits and is made again; the other VM and the checker see nothing",

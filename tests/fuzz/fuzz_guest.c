@@ -58,6 +58,7 @@ struct fuzz_guest {
     uint8_t page[2][PAGE_SIZE];
     unsigned inject; /* enum vmm_inject */
     const char *technique; /* the VMM's (NULL: the default) */
+    const char *mmu;       /* ... and its memory technique */
     struct fuzz_guest_stats st;
 };
 
@@ -75,6 +76,7 @@ struct fuzz_guest *fuzz_guest_new(unsigned inject)
 }
 
 void fuzz_guest_set_technique(struct fuzz_guest *f, const char *technique) { f->technique = technique; }
+void fuzz_guest_set_mmu(struct fuzz_guest *f, const char *mmu) { f->mmu = mmu; }
 
 void fuzz_guest_free(struct fuzz_guest *f)
 {
@@ -182,6 +184,7 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
     if (!*vp) {
         struct vmm_config vc = {.isa = g->isa,
                                 .technique = f->technique,
+                                .mmu = f->mmu,
                                 .policy = (enum shadow_policy)policy,
                                 .shadow_frames = FUZZ_SHADOW_FRAMES,
                                 .check_isolation = true,
@@ -257,6 +260,8 @@ static bool comparable(const struct fuzz_guest *f, const struct ref_observed *se
         return seen->sensitive_unprivileged_user == 0;
     if (strcmp(t, "pv") == 0)
         return seen->sensitive_unprivileged == 0 && seen->hcall_supervisor == 0;
+    if (strcmp(t, "hw") == 0)
+        return true; /* the hardware guest mode runs every instruction as the bare machine does */
     return seen->sensitive_unprivileged == 0;
 }
 
