@@ -258,6 +258,94 @@ static void test_generated_guests(void)
     }
 }
 
+/* Every workload at once in one VMM, time-shared with a quantum of 997
+ * and the checker on, on x86like, over cached shadows and over nested
+ * paging: a world switch in the middle of everything, each VM's host
+ * table or shadow its own (the TLB flushed when another VM is put on the
+ * CPU), and each VM ends as alone on the bare machine. */
+static void test_all_at_once(void)
+{
+    if (!guest_kernel())
+        return;
+    for (size_t h = 2; h < NHWCFGS; h++) {
+        const uint32_t shadow_frames = 1024;
+        uint64_t host = PAGE_SIZE;
+        for (size_t i = 0; i < GUEST_NWORKLOADS; i++)
+            host += guest_mem(&guest_workloads[i].o) + (uint64_t)shadow_frames * PAGE_SIZE;
+        CU_ASSERT_FATAL(host <= UINT32_MAX);
+        char err[300];
+        struct vmm_config vc = {.isa = ISA_X86LIKE, .technique = "hw", .mmu = hwcfgs[h].mmu,
+                                .policy = hwcfgs[h].policy, .quantum = 997, .shadow_frames = shadow_frames,
+                                .check_isolation = true};
+        struct vmm *v = vmm_new(&vc, (uint32_t)host, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        struct capture *out = calloc(GUEST_NWORKLOADS, sizeof *out);
+        struct vm *vm[GUEST_NWORKLOADS];
+        CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+        for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+            const struct guest_workload *w = &guest_workloads[i];
+            size_t disklen;
+            uint8_t *disk = guest_disk(&w->o, &disklen);
+            out[i].in = w->o.input;
+            struct vm_config cfg = {.name = w->name, .mem_size = guest_mem(&w->o), .image = guest_kernel(),
+                                    .bootarg = w->o.boot, .disk = disk, .disk_len = disklen,
+                                    .io = {.ctx = &out[i], .read = capture_read, .write = capture_write},
+                                    .max_insns = GUEST_INSN_LIMIT};
+            vm[i] = vmm_add_vm(v, &cfg, err, sizeof err);
+            free(disk);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(vm[i]);
+        }
+        vmm_run(v);
+        expect_audit_clean(v, "every VM, after all ran under hw");
+        for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+            struct guest_end n, f;
+            guest_end_of(vm[i], &out[i], &f);
+            if (run_workload(&guest_workloads[i], ISA_X86LIKE, NULL, NULL, SHADOW_CACHE, 0, &n)) {
+                char what[300];
+                guest_end_diff(&n, &f, what, sizeof what);
+                RULE(!what[0], "time-shared under hw, a VM ended differently from the bare machine",
+                     "%s%s%s - workload %s, x86like, %d VMs at once, quantum 997, %s, checker on", what,
+                     f.state == VM_ISOLATION ? ": " : "", f.state == VM_ISOLATION ? f.violation.text : "",
+                     guest_workloads[i].name, GUEST_NWORKLOADS, cfg_name(&hwcfgs[h]));
+                guest_end_free(&n);
+            }
+            guest_end_free(&f);
+        }
+        free(out);
+        vmm_free(v);
+    }
+}
+
+/* An instruction limit of n ends the VM where the bare machine is after
+ * n - registers, pc, memory, output - wherever n falls (the budget is the
+ * machine's, inside the guest mode). */
+static void test_instruction_limit(void)
+{
+    static const uint64_t ns[] = {1, 2, 7, 1000, 31337, 250001, 1234567, 3000000};
+    const struct guest_workload *w = &guest_workloads[0];
+    const struct elf_image *k = guest_kernel();
+    if (!k)
+        return;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t h = 2; h < NHWCFGS; h++)
+            for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
+                struct guest_run c = {.image = k, .boot = w->o.boot, .mem = guest_mem(&w->o), .isa = isas[i],
+                                      .max_insns = ns[j], .technique = "hw", .mmu = hwcfgs[h].mmu,
+                                      .policy = hwcfgs[h].policy, .check = true};
+                struct guest_end n, b;
+                guest_run_vmm(&c, &b);
+                c.technique = NULL;
+                guest_run_bare(&c, &n);
+                char what[300];
+                guest_end_diff(&n, &b, what, sizeof what);
+                RULE(!what[0], "with an instruction limit, hw stopped elsewhere than the bare machine",
+                     "%s - the demo on %s, %llu instructions, %s", what, isa_variant_name(isas[i]),
+                     (unsigned long long)ns[j], cfg_name(&hwcfgs[h]));
+                guest_end_free(&n);
+                guest_end_free(&b);
+            }
+}
+
 /* --- page walks ---------------------------------------------------------------------- */
 
 /* tests/guests/hwwalks.s touches NPAGES pages after a tlbflush, in code of
@@ -569,6 +657,9 @@ void suite_hw(void)
                 test_lockstep);
     CU_add_test(s, "generated guests under hw end as on the reference CPU, shadows and nested, checker on",
                 test_generated_guests);
+    CU_add_test(s, "every workload at once, time-shared on x86like, checker on: each ends as on the bare machine",
+                test_all_at_once);
+    CU_add_test(s, "an instruction limit n ends where the bare machine is after n", test_instruction_limit);
     CU_add_test(s, "K pages after a flush: K + 1 walks, 2 entries each over shadows, 8 nested", test_walk_references);
     CU_add_test(s, "page tables past memory: the bare machine's bus errors under hw", test_tables_past_memory);
     CU_add_test(s, "a host-table entry lost exits and is made again; the other VM and the checker see nothing",
