@@ -208,13 +208,14 @@ $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/too
 
 # Machine suites run again with every rig_run beside the reference CPU
 # (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
-# them, and every guest-OS workload in both variants, in make difftest.
+# them, and every guest-OS workload in both variants, in make difftest
+# (there in guest mode with nested paging too: suite guestos).
 # SUITE and SUITES name the suites make check runs (all when neither is
 # given), each a name or a shell pattern.
 CHECK_SUITES = $(strip $(SUITES) $(SUITE))
 
 DIFFTEST_CHECK := trap mmu timer console disk hosted stepping debug
-DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted stepping debug difftest
+DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted stepping debug difftest guestos
 
 # The sanitized tools serve every suite but `valgrind`, which runs the
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).

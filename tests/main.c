@@ -23,6 +23,7 @@
     X(stepping)                                                                \
     X(debug)                                                                   \
     X(ref)                                                                     \
+    X(ref_guest)                                                               \
     X(loop)                                                                    \
     X(timer)                                                                   \
     X(console)                                                                 \
@@ -57,6 +58,9 @@
     X(valgrind)                                                                \
     X(fuzzregress)                                                             \
     X(difftest)                                                                \
+    X(guestdiff)                                                               \
+    X(guestcorners)                                                            \
+    X(guestos)                                                                 \
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \

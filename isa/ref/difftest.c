@@ -45,6 +45,12 @@ struct difftest {
 
     struct tlb_view fast_tlb;
     uint8_t page_f[PAGE_SIZE];
+
+    /* guest mode (difftest_run_guest): each side's control block, and
+     * each side's counts before the step */
+    struct guest_control *gf, *gr;
+    struct machine_counts fast_counts;
+    struct ref_counts ref_counts;
 };
 
 struct difftest *difftest_new(struct machine *m, struct ref_machine *r, const struct difftest_options *o)
@@ -249,7 +255,39 @@ static bool exits_differ(struct difftest *d, const struct vm_exit *f, const stru
     FIELD(insn)
     FIELD(access)
     FIELD(value)
+    FIELD(guest_va)
+    FIELD(in_walk)
+    if (f->reason == EXIT_INSN) { /* the decoded instruction the host emulates */
+        FIELD(decoded)
+        FIELD(fields.op)
+        FIELD(fields.ra)
+        FIELD(fields.rb)
+        FIELD(fields.rc)
+        FIELD(fields.imm)
+    }
 #undef FIELD
+    return false;
+}
+
+/* Guest mode: the control blocks' guest state and what each side counted
+ * in the step. */
+static bool guest_differs(struct difftest *d)
+{
+    for (unsigned i = 0; i < NCRS; i++)
+        if (d->gf->cr[i] != d->gr->cr[i])
+            return say(d, "control block's %s: fast 0x%08x, reference 0x%08x", isa_cr_name(i), d->gf->cr[i],
+                       d->gr->cr[i]),
+                   true;
+    struct machine_counts f;
+    machine_counts(d->m, &f);
+    const struct ref_counts *r = ref_counts(d->r);
+#define COUNT(name, what)                                                                                        if (f.name - d->fast_counts.name != r->name - d->ref_counts.name)                                                return say(d, what " in the step: fast %" PRIu64 ", reference %" PRIu64, f.name - d->fast_counts.name,                    r->name - d->ref_counts.name),                                                                           true;
+    COUNT(walks, "page-table walks")
+    COUNT(walk_refs, "walk references")
+    COUNT(guest_entries, "guest entries")
+    COUNT(guest_exits, "guest exits")
+    COUNT(guest_transition_cycles, "entry and exit cycles")
+#undef COUNT
     return false;
 }
 
@@ -306,6 +344,8 @@ static bool writes_differ(struct difftest *d)
     return false;
 }
 
+/* In guest mode the instruction TLB is not compared: entry drops it, so
+ * what a step's exit leaves there is seen by no instruction. */
 static bool tlbs_differ(struct difftest *d)
 {
     machine_tlb_inspect(d->m, &d->fast_tlb);
@@ -320,6 +360,8 @@ static bool tlbs_differ(struct difftest *d)
         }
     }
     const struct itlb_entry *f = &d->fast_tlb.itlb, *r = &rt->itlb;
+    if (d->gf)
+        return false;
     if (f->valid != r->valid || (f->valid && (f->vpage != r->vpage || f->frame != r->frame))) {
         char fs[48], rs[48];
         snprintf(fs, sizeof fs, f->valid ? "page 0x%08x frame 0x%08x" : "empty", f->vpage, f->frame);
@@ -543,19 +585,29 @@ static bool step(struct difftest *d, uint64_t budget, struct vm_exit *fx)
 {
     struct cpu_state *c = machine_cpu(d->m);
     uint64_t instret = c->instret;
-    d->was_epc = c->cr[CR_EPC];
-    d->was_cause = c->cr[CR_CAUSE];
-    d->was_badaddr = c->cr[CR_BADADDR];
+    const uint32_t *cr = d->gf ? d->gf->cr : c->cr; /* what a delivered trap would change */
+    d->was_epc = cr[CR_EPC];
+    d->was_cause = cr[CR_CAUSE];
+    d->was_badaddr = cr[CR_BADADDR];
     struct vm_exit rx;
-    machine_run(d->m, budget, fx);
-    if (budget)
-        ref_step(d->r, &rx, &d->rec);
-    else {
-        memset(&d->rec, 0, sizeof d->rec);
-        ref_run(d->r, 0, &rx);
+    memset(&d->rec, 0, sizeof d->rec);
+    if (d->gf) {
+        machine_counts(d->m, &d->fast_counts);
+        d->ref_counts = *ref_counts(d->r);
+        machine_run_guest(d->m, d->gf, budget, fx);
+        if (budget)
+            ref_step_guest(d->r, d->gr, &rx, &d->rec);
+        else
+            ref_run_guest(d->r, d->gr, 0, &rx);
+    } else {
+        machine_run(d->m, budget, fx);
+        if (budget)
+            ref_step(d->r, &rx, &d->rec);
+        else
+            ref_run(d->r, 0, &rx);
     }
     d->res.steps++;
-    if (state_differs(d, fx, &rx)) {
+    if (state_differs(d, fx, &rx) || (d->gf && guest_differs(d))) {
         finish_report(d, instret, &d->rec, c->pc);
         return false;
     }
@@ -585,6 +637,16 @@ enum exit_reason difftest_run(struct difftest *d, uint64_t budget, struct vm_exi
         done += machine_cpu(d->m)->instret - before;
     }
     return exit->reason;
+}
+
+enum exit_reason difftest_run_guest(struct difftest *d, struct guest_control *fast, struct guest_control *ref,
+                                    uint64_t budget, struct vm_exit *exit)
+{
+    d->gf = fast;
+    d->gr = ref;
+    enum exit_reason why = difftest_run(d, budget, exit);
+    d->gf = d->gr = NULL;
+    return why;
 }
 
 /* --- a whole image -------------------------------------------------------------- */

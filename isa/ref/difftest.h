@@ -80,6 +80,18 @@ void difftest_seed(struct difftest *d);
  * applies the same to both machines (or calls difftest_seed). */
 enum exit_reason difftest_run(struct difftest *d, uint64_t budget, struct vm_exit *exit);
 
+/* Guest mode (docs/isa.md section 14): difftest_run, with each machine
+ * entering its own copy of the control block at every step
+ * (machine_run_guest and ref_step_guest, a budget of one: an entry and an
+ * exit a step).  Beside everything difftest_run compares, after every
+ * step: the two blocks' guest state, the exit records' guest_va and
+ * in_walk (and an EXIT_INSN's decoded fields), and the walks, walk
+ * references, entries, exits and their cycles each side counted in the
+ * step.  The machine is made bare: the blocks hold its exit controls.
+ * Between runs the caller, the host, changes both blocks alike. */
+enum exit_reason difftest_run_guest(struct difftest *d, struct guest_control *fast, struct guest_control *ref,
+                                    uint64_t budget, struct vm_exit *exit);
+
 /* Compare all of memory and the disk now. */
 bool difftest_check_memory(struct difftest *d);
 

@@ -38,6 +38,13 @@ enum ref_inject {
     REF_INJECT_NO_DIRTY = 1u << 1,    /* the walker never writes D back to memory */
     REF_INJECT_NO_TLB = 1u << 2,      /* every access walks: stale entries stop allowing */
     REF_INJECT_EPC_NEXT = 1u << 3,    /* an exception's epc is the next instruction */
+    /* The guest mode's (docs/isa.md section 14), each a way a fast
+     * machine might get it wrong (tests/test_guestdiff.c): */
+    REF_INJECT_GPA_TABLES = 1u << 4,   /* nested: the guest's table entries are read at their
+                                        * guest-physical addresses, without the host walk */
+    REF_INJECT_OWNED_PG_SEEN = 1u << 5, /* the guest reads the host's owned PG, not its shadow */
+    REF_INJECT_IRQ_EXIT_WAITS = 1u << 6, /* an interrupt whose cause exits waits for the guest's IE */
+    REF_INJECT_GUEST_PERMS = 1u << 7,  /* the combined TLB entry has the guest entry's R, W, X only */
 };
 
 struct ref_config {
@@ -106,6 +113,18 @@ struct ref_observed {
 };
 const struct ref_observed *ref_observed(const struct ref_machine *r);
 
+/* What the MMU and the guest mode did since the machine was made (not
+ * reset), to compare with machine_counts: walks are TLB misses that
+ * walked (with nested paging and the guest's paging off, misses of the
+ * stage-2 TLB that walked the host table), walk_refs every table entry
+ * they read, of both stages; guest_entries and guest_exits count
+ * ref_run_guest's entries and exits, guest_transition_cycles their cost. */
+struct ref_counts {
+    uint64_t walks, walk_refs;
+    uint64_t guest_entries, guest_exits, guest_transition_cycles;
+};
+const struct ref_counts *ref_counts(const struct ref_machine *r);
+
 struct ref_machine *ref_new(const struct ref_config *cfg, char *err, size_t errlen);
 void ref_free(struct ref_machine *r);
 /* Reset the CPU, the TLBs and the devices; memory and the disk stay. */
@@ -116,6 +135,19 @@ void ref_reset(struct ref_machine *r);
 enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit *exit);
 /* ref_run with a budget of one, recording what happened in *rec. */
 enum exit_reason ref_step(struct ref_machine *r, struct vm_exit *exit, struct ref_step *rec);
+
+/* The hardware guest mode (docs/isa.md section 14), as machine_run_guest:
+ * load the guest state from gc (not the timer, not what the host owns),
+ * run with gc's exit controls instead of the configuration's bare or
+ * hosted shape, and store the guest state back at the exit; every return
+ * is one exit.  The TLBs start empty when the translation differs from the
+ * one the last exit left (nested root, ptb, PG); entry and exit drop the
+ * instruction TLB.  gc is only used during the call. */
+enum exit_reason ref_run_guest(struct ref_machine *r, struct guest_control *gc, uint64_t budget,
+                               struct vm_exit *exit);
+/* ref_run_guest with a budget of one, recording what happened in *rec. */
+enum exit_reason ref_step_guest(struct ref_machine *r, struct guest_control *gc, struct vm_exit *exit,
+                                struct ref_step *rec);
 
 struct ref_cpu *ref_cpu(struct ref_machine *r);
 const struct ref_config *ref_config(const struct ref_machine *r);

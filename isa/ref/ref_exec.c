@@ -120,19 +120,26 @@ static void system_insn(struct ref_machine *r, const struct ref_insn *d)
         ref_set_status(r, sr);
         return;
     }
-    case OP_MFCR: set(r, d->ra, ref_get_cr(r, (enum cr)d->imm)); break;
-    case OP_MTCR: ref_set_cr(r, (enum cr)d->imm, get(r, d->ra)); break;
+    /* in guest mode, reads see the read shadows and status writes keep
+     * the host's owned bits (ref_guest.c) */
+    case OP_MFCR: set(r, d->ra, ref_read_cr(r, (enum cr)d->imm)); break;
+    case OP_MTCR:
+        if (d->imm == CR_STATUS)
+            ref_write_status(r, get(r, d->ra));
+        else
+            ref_set_cr(r, (enum cr)d->imm, get(r, d->ra));
+        break;
     case OP_TLBFLUSH: ref_tlb_flush(r); break;
     case OP_TLBFLUSHV: ref_tlb_flush_page(r, get(r, d->ra)); break;
     case OP_IN: set(r, d->ra, devices_in(&r->dev, d->imm)); break;
     case OP_OUT: devices_out(&r->dev, d->imm, get(r, d->ra), r->cpu.cycles); break;
-    case OP_RDSR: set(r, d->ra, get_status(r)); break;
+    case OP_RDSR: set(r, d->ra, ref_read_cr(r, CR_STATUS)); break;
     case OP_WRSR:
         /* x86like lets it run in user mode, where it changes nothing */
         if (!ref_user(r))
-            ref_set_status(r, get(r, d->ra));
+            ref_write_status(r, get(r, d->ra));
         break;
-    case OP_RDPTB: set(r, d->ra, r->cpu.cr[CR_PTB]); break;
+    case OP_RDPTB: set(r, d->ra, ref_read_cr(r, CR_PTB)); break;
     default:
         fprintf(stderr, "vmlab: reference: %s is not a system instruction\n", isa_insns[d->op].mnem);
         abort();
@@ -286,6 +293,8 @@ void ref_execute(struct ref_machine *r)
     case OP_RDSR:
     case OP_WRSR:
     case OP_RDPTB:
+        if (ref_guest_intercepts(r, &d))
+            return; /* the guest's host takes it, not run */
         system_insn(r, &d);
         return;
 

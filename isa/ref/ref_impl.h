@@ -6,6 +6,8 @@
  *   ref_exec.c    sections 4, 5 and 10: what each instruction does
  *   ref_mmu.c     section 7: alignment, the TLBs, the walk; physical memory
  *   ref_trap.c    section 6: exceptions, interrupts, double faults
+ *   ref_guest.c   section 14: guest mode's entry and exit, exit controls, owned state
+ *   ref_nested.c  section 14: nested paging, the two-dimensional walk
  *   ref_machine.c making a machine, its run loop, the door's accessors
  */
 #ifndef VMLAB_REF_IMPL_H
@@ -26,6 +28,18 @@ struct ref_machine {
     bool fetched;
 
     struct ref_observed seen;     /* counted, never acted on (ref.h) */
+    struct ref_counts counts;
+
+    /* Guest mode (ref_guest.c): the control block while ref_run_guest
+     * runs, else NULL; the translation the TLBs were filled under; and,
+     * for nested paging with the guest's paging off, the stage-2 TLB
+     * (gpage -> host leaf entry), flushed with the other. */
+    struct guest_control *gc;
+    struct ref_context {
+        bool nested;
+        uint32_t nested_root;
+    } last;
+    struct tlb_slot tlb2[TLB_ENTRIES];
 
     struct ref_step *rec;         /* where this step records, or NULL */
     struct ref_attempt *attempt;  /* the record of the instruction being executed, or NULL */
@@ -77,6 +91,27 @@ void ref_exception(struct ref_machine *r, uint32_t cause, uint32_t badaddr, enum
 /* Take the pending interrupt of highest priority, if IE allows. */
 void ref_interrupt(struct ref_machine *r);
 void ref_stop(struct ref_machine *r, enum exit_reason why);
+
+/* --- ref_guest.c --- */
+
+/* Does the running guest's control block make this decoded system
+ * instruction exit before it runs (exit controls 1 and 2)?  Then the exit
+ * is made and true. */
+bool ref_guest_intercepts(struct ref_machine *r, const struct ref_insn *d);
+/* A control register as the instruction reading it sees it: the guest's
+ * read shadows for what the host owns. */
+uint32_t ref_read_cr(struct ref_machine *r, enum cr cr);
+/* status as mtcr and wrsr write it: the host's owned bits stay. */
+void ref_write_status(struct ref_machine *r, uint32_t value);
+/* Does cause (a code) exit to the host rather than vector? */
+bool ref_cause_exits(const struct ref_machine *r, uint32_t code);
+
+/* --- ref_nested.c --- */
+
+/* ref_translate's nested half: va is aligned; false after the trap or exit. */
+bool ref_nested_translate(struct ref_machine *r, uint32_t va, enum access k, uint32_t *pa);
+/* The detail bits of a memory trap: what kind of access, in which mode. */
+uint32_t ref_access_detail(const struct ref_machine *r, enum access k);
 
 /* --- ref_machine.c --- */
 

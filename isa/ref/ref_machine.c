@@ -4,7 +4,9 @@
  *
  * The run loop, before each instruction (docs/isa.md sections 6, 8, 11):
  * bring the timer and the disk up to the cycle count; take an interrupt if
- * one is pending and IE is set; stop if the budget is spent; execute.
+ * one is pending and IE is set (in guest mode, or its cause exits); in
+ * guest mode with irq_window, exit if IE is set; stop if the budget is
+ * spent; execute.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +71,14 @@ void ref_reset(struct ref_machine *r)
     memset(&r->cpu, 0, sizeof r->cpu);
     r->cpu.cr[CR_STATUS] = SR_S;
     memset(&r->tlb, 0, sizeof r->tlb);
+    memset(r->tlb2, 0, sizeof r->tlb2);
+    r->last = (struct ref_context){0};
     memset(&r->seen, 0, sizeof r->seen);
     devices_reset(&r->dev);
 }
 
 const struct ref_observed *ref_observed(const struct ref_machine *r) { return &r->seen; }
+const struct ref_counts *ref_counts(const struct ref_machine *r) { return &r->counts; }
 
 enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit *exit)
 {
@@ -81,6 +86,10 @@ enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit 
     r->exit = exit ? exit : &scratch;
     *r->exit = (struct vm_exit){0};
     r->stop = false;
+    if (!r->gc && r->last.nested) { /* the TLBs hold the guest's combined translations */
+        ref_tlb_flush(r);
+        r->last.nested = false;
+    }
     uint64_t start = r->cpu.instret;
     for (;;) {
         devices_tick(&r->dev, r->cpu.cycles, &r->dma);
@@ -91,6 +100,10 @@ enum exit_reason ref_run(struct ref_machine *r, uint64_t budget, struct vm_exit 
         ref_interrupt(r);
         if (r->stop)
             break;
+        if (r->gc && r->gc->irq_window && (r->cpu.cr[CR_STATUS] & SR_IE)) {
+            ref_stop(r, EXIT_IRQ_WINDOW);
+            break;
+        }
         if (r->cpu.instret - start >= budget) {
             ref_stop(r, EXIT_BUDGET);
             break;

@@ -53,8 +53,7 @@ void ref_phys_put(struct ref_machine *r, uint32_t pa, unsigned len, uint32_t val
     ref_log_write(r, pa, len, value, by);
 }
 
-/* The detail bits of a memory trap: what kind of access, in which mode. */
-static uint32_t detail(const struct ref_machine *r, enum access k)
+uint32_t ref_access_detail(const struct ref_machine *r, enum access k)
 {
     return (k == ACCESS_WRITE ? CAUSE_WRITE : 0) | (k == ACCESS_FETCH ? CAUSE_FETCH : 0) |
            (ref_user(r) ? CAUSE_USER : 0);
@@ -62,7 +61,7 @@ static uint32_t detail(const struct ref_machine *r, enum access k)
 
 static bool fail(struct ref_machine *r, uint32_t code, uint32_t va, enum access k)
 {
-    ref_exception(r, code | detail(r, k), va, k);
+    ref_exception(r, code | ref_access_detail(r, k), va, k);
     return false;
 }
 
@@ -77,10 +76,12 @@ static bool permits(const struct ref_machine *r, uint32_t pte, enum access k)
 
 static bool walk(struct ref_machine *r, uint32_t va, enum access k, uint32_t *pa)
 {
+    r->counts.walks++;
     uint64_t l1_pa = (uint64_t)r->cpu.cr[CR_PTB] + 4u * VA_L1(va);
     if (!ref_phys_ok(r, l1_pa, 4))
         return fail(r, CAUSE_BUS_ERROR, va, k);
     uint32_t l1 = ref_phys_word(r, (uint32_t)l1_pa);
+    r->counts.walk_refs++;
     if (!(l1 & PTE_V))
         return fail(r, CAUSE_PAGE_FAULT, va, k);
 
@@ -88,6 +89,7 @@ static bool walk(struct ref_machine *r, uint32_t va, enum access k, uint32_t *pa
     if (!ref_phys_ok(r, l2_pa, 4))
         return fail(r, CAUSE_BUS_ERROR, va, k);
     uint32_t l2 = ref_phys_word(r, (uint32_t)l2_pa);
+    r->counts.walk_refs++;
     if (!(l2 & PTE_V))
         return fail(r, CAUSE_PAGE_FAULT, va, k);
     if (!permits(r, l2, k))
@@ -138,6 +140,8 @@ bool ref_translate(struct ref_machine *r, uint32_t va, unsigned size, enum acces
 {
     if (va % size != 0)
         return fail(r, CAUSE_MISALIGNED, va, k);
+    if (r->gc && r->gc->nested)
+        return ref_nested_translate(r, va, k, pa);
 
     if (!(r->cpu.cr[CR_STATUS] & SR_PG)) {
         if (!ref_phys_ok(r, va, size))
@@ -171,7 +175,7 @@ bool ref_fetch(struct ref_machine *r, uint32_t pc, uint32_t *word)
         r->tlb.itlb.valid = true;
         r->tlb.itlb.vpage = pc & ~PAGE_MASK;
         r->tlb.itlb.frame = pa & ~PAGE_MASK;
-    } else if (r->cpu.cr[CR_STATUS] & SR_PG) {
+    } else if ((r->cpu.cr[CR_STATUS] & SR_PG) && !(r->gc && r->gc->nested)) {
         note_if_stale(r, pc, ACCESS_FETCH, r->tlb.itlb.frame);
     }
     uint32_t pa = r->tlb.itlb.frame | (pc & PAGE_MASK);
@@ -205,11 +209,11 @@ bool ref_store(struct ref_machine *r, uint32_t va, unsigned size, uint32_t value
 }
 
 /* A flush is a system instruction (or the host's stand-in for one): the
- * instruction TLB goes too. */
+ * instruction TLB goes too, and nested paging's stage-2 TLB with the TLB. */
 void ref_tlb_flush(struct ref_machine *r)
 {
     for (int i = 0; i < TLB_ENTRIES; i++)
-        r->tlb.slot[i].valid = false;
+        r->tlb.slot[i].valid = r->tlb2[i].valid = false;
     ref_forget_itlb(r);
 }
 
@@ -218,6 +222,8 @@ void ref_tlb_flush_page(struct ref_machine *r, uint32_t va)
     unsigned slot = (va >> PAGE_SHIFT) % TLB_ENTRIES;
     if (r->tlb.slot[slot].vpage == (va & ~PAGE_MASK))
         r->tlb.slot[slot].valid = false;
+    if (r->tlb2[slot].vpage == (va & ~PAGE_MASK)) /* with the guest's paging off, va is its gpa */
+        r->tlb2[slot].valid = false;
     ref_forget_itlb(r);
 }
 

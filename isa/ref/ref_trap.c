@@ -15,8 +15,13 @@
  * Hosted machine (machine.h): nothing is delivered; the run stops with an
  * exit record describing the trap, and the host decides.
  *
+ * Guest mode (section 14): the control block's cause_exits say which
+ * causes exit; an interrupt whose cause exits is taken whatever the
+ * guest's IE, the others only when IE is set.
+ *
  * Either way a trap ends the instruction TLB's translation.
  */
+#include "devices_impl.h"
 #include "ref_impl.h"
 
 void ref_stop(struct ref_machine *r, enum exit_reason why)
@@ -57,7 +62,7 @@ void ref_exception(struct ref_machine *r, uint32_t cause, uint32_t badaddr, enum
         epc += 4;
     record(r, cause, epc, badaddr);
     ref_forget_itlb(r);
-    if (r->cfg.hosted) {
+    if (ref_cause_exits(r, CAUSE_CODE(cause))) {
         struct vm_exit *x = r->exit;
         x->cause = cause;
         x->addr = badaddr;
@@ -77,17 +82,31 @@ void ref_exception(struct ref_machine *r, uint32_t cause, uint32_t badaddr, enum
     deliver(r, cause, epc, badaddr);
 }
 
+/* The interrupt to take now, or 0: the lowest code (timer, then console,
+ * then disk) of those pending that IE allows or, in guest mode, that exit. */
+static uint32_t interrupt_to_take(const struct ref_machine *r)
+{
+    bool ie = r->cpu.cr[CR_STATUS] & SR_IE;
+    if (!r->gc)
+        return ie ? devices_pending(&r->dev) : 0;
+    const struct devices *dv = &r->dev;
+    const bool pending[] = {dv->timer.pending, console_irq(&dv->con), disk_irq(&dv->disk)};
+    const uint32_t code[] = {CAUSE_TIMER, CAUSE_CONSOLE, CAUSE_DISK};
+    bool waits = r->cfg.inject & REF_INJECT_IRQ_EXIT_WAITS;
+    for (int i = 0; i < 3; i++)
+        if (pending[i] && (ie || (ref_cause_exits(r, code[i]) && !waits)))
+            return code[i];
+    return 0;
+}
+
 void ref_interrupt(struct ref_machine *r)
 {
-    if (!(r->cpu.cr[CR_STATUS] & SR_IE))
-        return;
-    /* the lowest code wins: timer, then console, then disk */
-    uint32_t cause = devices_pending(&r->dev);
+    uint32_t cause = interrupt_to_take(r);
     if (cause == 0)
         return;
     record(r, cause, r->cpu.pc, 0);
     ref_forget_itlb(r);
-    if (r->cfg.hosted) {
+    if (ref_cause_exits(r, cause)) {
         r->exit->cause = cause;
         ref_stop(r, EXIT_INTERRUPT);
         return;
