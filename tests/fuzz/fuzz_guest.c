@@ -473,5 +473,14 @@ bool fuzz_check_guest(const uint8_t *data, size_t size, char *report, size_t len
     }
     if (t && *t)
         fuzz_guest_set_technique(f, t);
+    /* VMLAB_MMU=nested (with VMLAB_TECHNIQUE=hw): nested paging instead */
+    const char *mmu = getenv("VMLAB_MMU");
+    if (mmu && *mmu && (!vmm_mmu_find(mmu) || !vmm_serves(vmm_technique_find(t && *t ? t : NULL), vmm_mmu_find(mmu)))) {
+        snprintf(report, len, "VMLAB_MMU=%s: no such memory technique, or not for technique %s", mmu,
+                 t && *t ? t : "trap-and-emulate");
+        return false;
+    }
+    if (mmu && *mmu)
+        fuzz_guest_set_mmu(f, mmu);
     return fuzz_guest_check(f, data, size, report, len);
 }
