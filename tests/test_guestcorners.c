@@ -151,6 +151,31 @@ static void test_controls_outside_their_range(void)
     unmake(&p);
 }
 
+/* An intercepted instruction's decoded fields are isa_decode's: an
+ * immediate's high bits are not a register (a port of 0x1234 has no rc). */
+static void test_intercepted_fields(void)
+{
+    struct prog c;
+    p_init(&c, CODE);
+    p_op(&c, OP_OUT, 5, 0, 0, 0x1234);
+    p_op(&c, OP_IN, 6, 0, 0, 0xfedc);
+    struct pair p;
+    make(&p, ISA_PG, &c, true);
+    guest_control_exit_on_insn(&p.gc[0], OP_OUT);
+    guest_control_exit_on_insn(&p.gc[0], OP_IN);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(run(&p, 10), EXIT_INSN);
+        struct isa_fields want;
+        CU_ASSERT(isa_decode(c.w[i], &want));
+        CU_ASSERT(p.x.decoded);
+        CU_ASSERT(p.x.fields.op == want.op && p.x.fields.ra == want.ra && p.x.fields.rb == want.rb &&
+                  p.x.fields.rc == want.rc && p.x.fields.imm == want.imm);
+        CU_ASSERT_EQUAL(p.x.fields.rc, 0);
+        pc_to(&p, CODE + 4);
+    }
+    unmake(&p);
+}
+
 /* With the guest's paging off, the host's translations are cached: a
  * right the host takes away without a flush keeps allowing, until the
  * guest's tlbflushv of that address (flushed with the first TLB). */
@@ -292,6 +317,7 @@ void suite_guestcorners(void)
     CU_pSuite s = CU_add_suite("guestcorners", NULL, NULL);
     CU_add_test(s, "user-mode rdsr and rdptb read the shadows", test_user_mode_reads_shadows);
     CU_add_test(s, "exit bits of an add and an owned IE do nothing", test_controls_outside_their_range);
+    CU_add_test(s, "an intercepted instruction's fields are isa_decode's", test_intercepted_fields);
     CU_add_test(s, "the paging-off TLB: stale until tlbflushv or tlbflush", test_paging_off_tlb_and_flushes);
     CU_add_test(s, "a refused fetch: FETCH, guest_va, A left clear", test_fetch_refused);
     CU_add_test(s, "A and D through a host read-only guest table", test_ad_through_a_read_only_table);

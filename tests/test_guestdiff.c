@@ -26,7 +26,8 @@
  * that agrees with the sound reference.
  *
  * VMLAB_GUESTDIFF_ALL=1 prints every differing guest's report ("G seed:
- * ...") and each control's, to sort a failure's differences by kind.
+ * ...") and each control's, to sort a failure's differences by kind;
+ * VMLAB_GUESTDIFF_GUESTS and VMLAB_GUESTDIFF_SEED make a longer campaign.
  */
 #include <CUnit/CUnit.h>
 #include <inttypes.h>
@@ -421,12 +422,23 @@ static void run_guest(uint32_t seed, unsigned inject, unsigned want, struct tall
 
 #define GUESTS 1500
 
+/* VMLAB_GUESTDIFF_GUESTS=N and VMLAB_GUESTDIFF_SEED=S: a campaign of N
+ * guests from seed S (1500 from 1 in make check). */
+static unsigned from_env(const char *name, unsigned dflt)
+{
+    const char *v = getenv(name);
+    char *end = NULL;
+    unsigned long n = v && *v ? strtoul(v, &end, 0) : dflt;
+    return v && *v && (*end || n == 0 || n > 100000000ul) ? dflt : (unsigned)n;
+}
+
 static void test_generated_guests(void)
 {
     struct tally t = {0};
     struct difftest_result res;
     unsigned bad = 0;
-    for (uint32_t seed = 1; seed <= GUESTS; seed++) {
+    unsigned guests = from_env("VMLAB_GUESTDIFF_GUESTS", GUESTS), first = from_env("VMLAB_GUESTDIFF_SEED", 1);
+    for (uint32_t seed = first; seed < first + guests; seed++) {
         run_guest(seed, 0, 0, &t, &res);
         if (res.differ && getenv("VMLAB_GUESTDIFF_ALL"))
             fprintf(stderr, "G %u: %s\n", seed, res.report);
@@ -436,8 +448,8 @@ static void test_generated_guests(void)
     }
     CU_ASSERT_EQUAL(bad, 0);
     if (bad)
-        fprintf(stderr, "  %u of %u guests differ\n", bad, GUESTS);
-    CU_ASSERT_EQUAL(t.guests, GUESTS);
+        fprintf(stderr, "  %u of %u guests differ\n", bad, guests);
+    CU_ASSERT_EQUAL(t.guests, guests);
     /* the exits the host answered: every kind the guest mode has was seen */
     CU_ASSERT(t.exits[EXIT_INSN] > 0);
     CU_ASSERT(t.exits[EXIT_NESTED_FAULT] > 0);
@@ -454,7 +466,7 @@ static void test_generated_guests(void)
 
 /* A broken reference must be caught within `within` guests, with a report
  * that names the instruction. */
-static void negative_control(unsigned inject, unsigned want, unsigned within, bool named)
+static void negative_control(unsigned inject, unsigned want, unsigned within)
 {
     struct tally t = {0};
     struct difftest_result res = {0};
@@ -463,7 +475,7 @@ static void negative_control(unsigned inject, unsigned want, unsigned within, bo
         run_guest(seed, inject, want, &t, &res);
     CU_ASSERT(res.differ);
     /* the report names the instruction: the step's pc, and its word if it was fetched */
-    CU_ASSERT(strstr(res.report, named ? "pc 0x" : "by one of the instructions after instret") != NULL);
+    CU_ASSERT(strstr(res.report, "pc 0x") != NULL);
     CU_ASSERT(!res.fetched || strstr(res.report, "word 0x") != NULL);
     if (getenv("VMLAB_GUESTDIFF_ALL") || !res.differ)
         fprintf(stderr, "\n  inject 0x%x: %s after %u guests\n", inject, res.differ ? res.report : "no difference",
@@ -474,14 +486,13 @@ static void negative_control(unsigned inject, unsigned want, unsigned within, bo
     CU_ASSERT_FALSE(clean.differ);
 }
 
-static void test_gpa_tables(void) { negative_control(REF_INJECT_GPA_TABLES, WANT_NESTED, 50, true); }
-static void test_owned_pg_seen(void) { negative_control(REF_INJECT_OWNED_PG_SEEN, WANT_PG_OWNED, 200, true); }
-static void test_irq_exit_waits(void) { negative_control(REF_INJECT_IRQ_EXIT_WAITS, WANT_IRQ_EXITS, 200, true); }
-static void test_guest_perms(void) { negative_control(REF_INJECT_GUEST_PERMS, WANT_NESTED, 200, true); }
-/* A write the reference does not make is seen by the whole-memory
- * comparison, which names a window of instructions, not one: narrowing
- * needs the pair made again, and here the host's answers with it. */
-static void test_no_dirty_nested(void) { negative_control(REF_INJECT_NO_DIRTY, WANT_NESTED, 400, false); }
+static void test_gpa_tables(void) { negative_control(REF_INJECT_GPA_TABLES, WANT_NESTED, 50); }
+static void test_owned_pg_seen(void) { negative_control(REF_INJECT_OWNED_PG_SEEN, WANT_PG_OWNED, 200); }
+static void test_irq_exit_waits(void) { negative_control(REF_INJECT_IRQ_EXIT_WAITS, WANT_IRQ_EXITS, 200); }
+static void test_guest_perms(void) { negative_control(REF_INJECT_GUEST_PERMS, WANT_NESTED, 200); }
+/* A D the reference does not write: named at the store by the comparison
+ * of the leaf entries the step's walks read. */
+static void test_no_dirty_nested(void) { negative_control(REF_INJECT_NO_DIRTY, WANT_NESTED, 400); }
 
 void suite_guestdiff(void)
 {

@@ -46,20 +46,18 @@ static bool m_write(void *ctx, uint32_t pa, const void *buf, size_t len)
     return machine_write_phys(ctx, pa, buf, len);
 }
 
-/* Section 6's delivery of the bus error the guest would have had. */
-static bool bus_error(struct guest_control *g, struct machine *m, struct ref_machine *r, const struct vm_exit *x)
+/* Section 6's delivery of the bus error the guest would have had, on one
+ * side; false at what would be a double fault. */
+static bool bus_error(struct guest_control *g, uint32_t *pc, const struct vm_exit *x)
 {
-    uint32_t sr = g[0].cr[CR_STATUS];
-    if ((sr & SR_S) && x->pc == g[0].cr[CR_TVEC])
-        return false; /* a double fault on the bare machine */
-    uint32_t detail = x->cause & (CAUSE_WRITE | CAUSE_FETCH | CAUSE_USER);
-    for (int i = 0; i < 2; i++) {
-        g[i].cr[CR_EPC] = x->pc;
-        g[i].cr[CR_CAUSE] = CAUSE_BUS_ERROR | detail;
-        g[i].cr[CR_BADADDR] = x->guest_va;
-        g[i].cr[CR_STATUS] = (sr & SR_PG) | SR_S | (sr & SR_S ? SR_PS : 0) | (sr & SR_IE ? SR_PIE : 0);
-    }
-    machine_cpu(m)->pc = ref_cpu(r)->pc = g[0].cr[CR_TVEC];
+    uint32_t sr = g->cr[CR_STATUS];
+    if ((sr & SR_S) && x->pc == g->cr[CR_TVEC])
+        return false;
+    g->cr[CR_EPC] = x->pc;
+    g->cr[CR_CAUSE] = CAUSE_BUS_ERROR | (x->cause & (CAUSE_WRITE | CAUSE_FETCH | CAUSE_USER));
+    g->cr[CR_BADADDR] = x->guest_va;
+    g->cr[CR_STATUS] = (sr & SR_PG) | SR_S | (sr & SR_S ? SR_PS : 0) | (sr & SR_IE ? SR_PIE : 0);
+    *pc = g->cr[CR_TVEC];
     return true;
 }
 
@@ -89,6 +87,154 @@ static void native_counts(const struct guest_workload *wl, const struct elf_imag
     machine_free(m);
 }
 
+/* Both machines with the kernel booted in the guest's memory, the
+ * identity host table after it, and each side's control block. */
+struct world {
+    const struct guest_workload *wl;
+    uint32_t gmem;
+    struct machine *m;
+    struct ref_machine *r;
+    struct console_capture out[2]; /* fast, reference */
+    uint8_t *disk;
+    struct guest_control gc[2];
+};
+
+static void setup(struct world *w, const struct guest_workload *wl, const struct elf_image *img, enum isa_variant isa)
+{
+    w->wl = wl;
+    w->gmem = guest_mem(&wl->o);
+    uint32_t nl2 = (w->gmem + (4u << 20) - 1) >> 22; /* level-2 tables of the host's */
+    uint32_t hroot = w->gmem, hmem = w->gmem + (1 + nl2) * PAGE_SIZE;
+    char err[300];
+    struct machine_config mc = {.mem_size = hmem, .isa = isa};
+    struct ref_config rc = {.mem_size = hmem, .isa = isa};
+    w->m = machine_new(&mc, err, sizeof err);
+    w->r = ref_new(&rc, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w->m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w->r);
+    struct machine *m = w->m;
+    struct ref_machine *r = w->r;
+
+    const char *in = wl->o.input;
+    for (int i = 0; i < 2; i++)
+        capture_init(&w->out[i], (const uint8_t *)in, in ? strlen(in) : 0);
+    struct console_io fio = capture_io(&w->out[0]), rio = capture_io(&w->out[1]);
+    machine_set_console(m, &fio);
+    ref_set_console(r, &rio);
+    size_t dlen;
+    w->disk = guest_disk(&wl->o, &dlen);
+    if (w->disk) {
+        machine_attach_disk(m, w->disk, dlen);
+        ref_attach_disk(r, w->disk, dlen);
+    }
+    struct ref_cpu *rcpu = ref_cpu(r);
+    struct cpu_state *mcpu = machine_cpu(m);
+    struct dma fdma = {.ctx = m, .mem_size = w->gmem, .read = m_read, .write = m_write};
+    struct dma rdma = *ref_dma(r);
+    rdma.mem_size = w->gmem;
+    CU_ASSERT_FATAL(elf_boot_into(&fdma, mcpu->r, &mcpu->pc, img, wl->o.boot, err, sizeof err));
+    CU_ASSERT_FATAL(elf_boot_into(&rdma, rcpu->r, &rcpu->pc, img, wl->o.boot, err, sizeof err));
+    for (uint32_t t = 0; t < nl2; t++)
+        put(m, r, hroot + 4 * t, (hroot + (1 + t) * PAGE_SIZE) | PTE_V);
+    for (uint32_t g = 0; g < w->gmem; g += PAGE_SIZE)
+        put(m, r, hroot + PAGE_SIZE * (1 + (g >> 22)) + 4 * VA_L2(g), g | PTE_V | PTE_R | PTE_W | PTE_X);
+
+    w->gc[0] = (struct guest_control){.nested = true, .nested_root = hroot};
+    for (int c = 0; c < NCRS; c++)
+        w->gc[0].cr[c] = c == CR_TIMER ? 0 : machine_get_cr(m, (enum cr)c);
+    w->gc[1] = w->gc[0];
+}
+
+static void teardown(struct world *w)
+{
+    free(w->disk);
+    machine_free(w->m);
+    ref_free(w->r);
+    capture_free(&w->out[0]);
+    capture_free(&w->out[1]);
+}
+
+/* Is the console the bare machine's (the golden file)? */
+static bool golden(const struct world *w, int side)
+{
+    size_t glen;
+    char *g = guest_golden(w->wl->name, &glen);
+    bool same = w->out[side].len == glen && memcmp(w->out[side].buf, g, glen) == 0;
+    free(g);
+    return same;
+}
+
+/* Step by step: the two machines agree, and print what the bare machine
+ * prints. */
+static void compare(const struct guest_workload *wl, const struct elf_image *img, enum isa_variant isa)
+{
+    struct world w;
+    setup(&w, wl, img, isa);
+    struct difftest_options o = {.output = output, .output_ctx = w.out};
+    struct difftest *d = difftest_new(w.m, w.r, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    difftest_seed(d);
+    struct vm_exit x;
+    for (;;) {
+        uint64_t ran = machine_cpu(w.m)->instret;
+        enum exit_reason why = difftest_run_guest(d, &w.gc[0], &w.gc[1], GUEST_INSN_LIMIT - ran, &x);
+        if (why != EXIT_NESTED_FAULT || x.addr < w.gmem || difftest_result(d)->differ ||
+            !bus_error(&w.gc[0], &machine_cpu(w.m)->pc, &x) || !bus_error(&w.gc[1], &ref_cpu(w.r)->pc, &x))
+            break;
+    }
+    if (!difftest_result(d)->differ)
+        difftest_check_memory(d);
+    const struct difftest_result *res = difftest_result(d);
+    if (res->differ)
+        fprintf(stderr, "\n  guestos %s (%s): %s\n", wl->name, isa_variant_name(isa), res->report);
+    CU_ASSERT_FALSE(res->differ);
+    CU_ASSERT_EQUAL(x.reason, EXIT_HALT);
+    CU_ASSERT(golden(&w, 0));
+    difftest_free(d);
+    teardown(&w);
+}
+
+/* One long run on each side (a step is an entry, and every entry drops
+ * the instruction TLB, so that stepping walks more than running does):
+ * the two count the same walks and references, and against the bare
+ * machine's run the walks with paging on are the same (a combined entry
+ * takes the guest entry's place in the TLB), a few more with paging off
+ * at boot (the host's translations, 2 entries each), and each walk reads
+ * up to 4 times the entries (8 instead of 2, 3 instead of 1 where the
+ * guest's level 1 refuses). */
+static void count(const struct guest_workload *wl, const struct elf_image *img, enum isa_variant isa)
+{
+    struct world w;
+    setup(&w, wl, img, isa);
+    struct vm_exit x;
+    unsigned faults = 0;
+    while (machine_run_guest(w.m, &w.gc[0], GUEST_INSN_LIMIT, &x) == EXIT_NESTED_FAULT && x.addr >= w.gmem &&
+           bus_error(&w.gc[0], &machine_cpu(w.m)->pc, &x))
+        faults++;
+    CU_ASSERT_EQUAL(x.reason, EXIT_HALT);
+    while (ref_run_guest(w.r, &w.gc[1], GUEST_INSN_LIMIT, &x) == EXIT_NESTED_FAULT && x.addr >= w.gmem &&
+           bus_error(&w.gc[1], &ref_cpu(w.r)->pc, &x))
+        continue;
+    CU_ASSERT_EQUAL(x.reason, EXIT_HALT);
+    CU_ASSERT(golden(&w, 0) && golden(&w, 1));
+    struct machine_counts nc, bc;
+    machine_counts(w.m, &nc);
+    const struct ref_counts *rc = ref_counts(w.r);
+    CU_ASSERT_EQUAL(nc.walks, rc->walks);
+    CU_ASSERT_EQUAL(nc.walk_refs, rc->walk_refs);
+    native_counts(wl, img, isa, &bc);
+    uint64_t off = nc.walks - bc.walks, on_refs = nc.walk_refs - 2 * off;
+    CU_ASSERT(nc.walks >= bc.walks && off < 32);
+    CU_ASSERT(on_refs > 3 * bc.walk_refs && on_refs <= 4 * bc.walk_refs);
+    printf("\n  guestos %s (%s): %" PRIu64 " instructions, %" PRIu64 " walks with paging on (as natively) and %" PRIu64
+           " off, %" PRIu64 " references (natively %" PRIu64 ", x%.2f)",
+           wl->name, isa_variant_name(isa), machine_cpu(w.m)->instret, bc.walks, off, nc.walk_refs, bc.walk_refs,
+           bc.walk_refs ? (double)on_refs / (double)bc.walk_refs : 0.0);
+    if (faults)
+        printf(", %u bus errors given", faults);
+    teardown(&w);
+}
+
 static void run_workload(const char *name, enum isa_variant isa)
 {
     const struct guest_workload *wl = guest_workload(name);
@@ -96,95 +242,8 @@ static void run_workload(const char *name, enum isa_variant isa)
     CU_ASSERT_PTR_NOT_NULL_FATAL(wl);
     if (!img)
         return;
-    uint32_t gmem = guest_mem(&wl->o);
-    uint32_t nl2 = (gmem + (4u << 20) - 1) >> 22; /* level-2 tables of the host's */
-    uint32_t hroot = gmem, hmem = gmem + (1 + nl2) * PAGE_SIZE;
-    char err[300];
-    struct machine_config mc = {.mem_size = hmem, .isa = isa};
-    struct ref_config rc = {.mem_size = hmem, .isa = isa};
-    struct machine *m = machine_new(&mc, err, sizeof err);
-    struct ref_machine *r = ref_new(&rc, err, sizeof err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-
-    const char *in = wl->o.input;
-    struct console_capture out[2];
-    for (int i = 0; i < 2; i++)
-        capture_init(&out[i], (const uint8_t *)in, in ? strlen(in) : 0);
-    struct console_io fio = capture_io(&out[0]), rio = capture_io(&out[1]);
-    machine_set_console(m, &fio);
-    ref_set_console(r, &rio);
-    size_t dlen;
-    uint8_t *disk = guest_disk(&wl->o, &dlen);
-    if (disk) {
-        machine_attach_disk(m, disk, dlen);
-        ref_attach_disk(r, disk, dlen);
-    }
-    struct ref_cpu *rcpu = ref_cpu(r);
-    struct cpu_state *mcpu = machine_cpu(m);
-    struct dma fdma = {.ctx = m, .mem_size = gmem, .read = m_read, .write = m_write};
-    struct dma rdma = *ref_dma(r);
-    rdma.mem_size = gmem;
-    CU_ASSERT_FATAL(elf_boot_into(&fdma, mcpu->r, &mcpu->pc, img, wl->o.boot, err, sizeof err));
-    CU_ASSERT_FATAL(elf_boot_into(&rdma, rcpu->r, &rcpu->pc, img, wl->o.boot, err, sizeof err));
-    for (uint32_t t = 0; t < nl2; t++)
-        put(m, r, hroot + 4 * t, (hroot + (1 + t) * PAGE_SIZE) | PTE_V);
-    for (uint32_t g = 0; g < gmem; g += PAGE_SIZE)
-        put(m, r, hroot + PAGE_SIZE * (1 + (g >> 22)) + 4 * VA_L2(g), g | PTE_V | PTE_R | PTE_W | PTE_X);
-
-    struct guest_control gc[2] = {{.nested = true, .nested_root = hroot}};
-    for (int c = 0; c < NCRS; c++)
-        gc[0].cr[c] = c == CR_TIMER ? 0 : machine_get_cr(m, (enum cr)c);
-    gc[1] = gc[0];
-    struct difftest_options o = {.output = output, .output_ctx = out};
-    struct difftest *d = difftest_new(m, r, &o);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    difftest_seed(d);
-
-    struct vm_exit x;
-    unsigned faults = 0;
-    for (;;) {
-        uint64_t ran = machine_cpu(m)->instret;
-        enum exit_reason why = difftest_run_guest(d, &gc[0], &gc[1], GUEST_INSN_LIMIT - ran, &x);
-        if (why != EXIT_NESTED_FAULT || x.addr < gmem || difftest_result(d)->differ || !bus_error(gc, m, r, &x))
-            break;
-        faults++;
-    }
-    if (!difftest_result(d)->differ)
-        difftest_check_memory(d);
-    const struct difftest_result *res = difftest_result(d);
-    if (res->differ)
-        fprintf(stderr, "\n  guestos %s (%s): %s\n", name, isa_variant_name(isa), res->report);
-    CU_ASSERT_FALSE(res->differ);
-    CU_ASSERT_EQUAL(x.reason, EXIT_HALT);
-
-    size_t glen;
-    char *golden = guest_golden(name, &glen);
-    CU_ASSERT(out[0].len == glen && memcmp(out[0].buf, golden, glen) == 0);
-    /* The TLB is the same with nested paging (a combined entry where the
-     * guest's was): the same misses with paging on, each reading up to 8
-     * entries where the bare machine reads 2 (3 for 1 where the guest's
-     * level 1 refuses); and, before the kernel turns paging on, the
-     * host's translations of the pages it touches: 2 entries each. */
-    struct machine_counts nc, bc;
-    machine_counts(m, &nc);
-    native_counts(wl, img, isa, &bc);
-    uint64_t off = nc.walks - bc.walks, on_refs = nc.walk_refs - 2 * off;
-    CU_ASSERT(nc.walks >= bc.walks && off < 32);
-    CU_ASSERT(on_refs > 3 * bc.walk_refs && on_refs <= 4 * bc.walk_refs);
-    printf("\n  guestos %s (%s): %" PRIu64 " instructions, %" PRIu64 " walks with paging on (as natively) and %" PRIu64
-           " off, %" PRIu64 " references (natively %" PRIu64 ", x%.2f)",
-           name, isa_variant_name(isa), machine_cpu(m)->instret, bc.walks, off, nc.walk_refs, bc.walk_refs,
-           bc.walk_refs ? (double)on_refs / (double)bc.walk_refs : 0.0);
-    if (faults)
-        printf(", %u bus errors given", faults);
-    free(golden);
-    free(disk);
-    difftest_free(d);
-    machine_free(m);
-    ref_free(r);
-    capture_free(&out[0]);
-    capture_free(&out[1]);
+    compare(wl, img, isa);
+    count(wl, img, isa);
 }
 
 static void test_hello_x86like(void) { run_workload("hello", ISA_X86LIKE); }

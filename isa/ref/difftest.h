@@ -85,9 +85,10 @@ enum exit_reason difftest_run(struct difftest *d, uint64_t budget, struct vm_exi
  * (machine_run_guest and ref_step_guest, a budget of one: an entry and an
  * exit a step).  Beside everything difftest_run compares, after every
  * step: the two blocks' guest state, the exit records' guest_va and
- * in_walk (and an EXIT_INSN's decoded fields), and the walks, walk
+ * in_walk (and an EXIT_INSN's decoded fields), the walks, walk
  * references, entries, exits and their cycles each side counted in the
- * step.  The machine is made bare: the blocks hold its exit controls.
+ * step, and the leaf entries the reference's walks read (struct
+ * ref_step's leaf: a walker's A or D only the fast machine wrote).  The machine is made bare: the blocks hold its exit controls.
  * Between runs the caller, the host, changes both blocks alike. */
 enum exit_reason difftest_run_guest(struct difftest *d, struct guest_control *fast, struct guest_control *ref,
                                     uint64_t budget, struct vm_exit *exit);

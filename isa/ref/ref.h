@@ -83,12 +83,18 @@ struct ref_trap {
 #define REF_STEP_ATTEMPTS 2 /* an instruction that traps, then the handler's first */
 #define REF_STEP_TRAPS 3    /* an interrupt, an exception, the handler's own */
 #define REF_STEP_WRITES 8
+#define REF_STEP_LEAVES 4 /* a fetch's walk and an access's, and the trap handler's fetch */
 struct ref_step {
     unsigned nattempts, ntraps, nwrites;
     bool writes_lost; /* more than REF_STEP_WRITES writes: the rest are not listed */
     struct ref_attempt attempt[REF_STEP_ATTEMPTS];
     struct ref_trap trap[REF_STEP_TRAPS];
     struct ref_write write[REF_STEP_WRITES];
+    /* The physical addresses of the leaf entries the step's walks read -
+     * where a walker sets A and D - so that a write of them that the
+     * reference did not make is seen at once (the first REF_STEP_LEAVES). */
+    unsigned nleaves;
+    uint32_t leaf[REF_STEP_LEAVES];
 };
 
 /* A machine in its reset state; NULL and a message in err on a bad

@@ -67,9 +67,15 @@ bool ref_decode(uint32_t word, struct ref_insn *d)
     if (word & 0x00ffffffu & ~used)
         return false; /* a field the instruction does not use is not zero */
 
-    d->ra = (used & F_RA) ? (word >> 20) & 0xf : 0;
-    d->rb = (used & F_RB) ? (word >> 16) & 0xf : 0;
-    d->rc = (used & F_RC) ? (word >> 12) & 0xf : 0;
+    /* the register fields, in order; an immediate's bits are not one
+     * (imm16 covers rc's, imm20 rb's and rc's) */
+    unsigned nregs = in->form == FORM_RRR ? 3
+                     : in->form == FORM_RRI || in->form == FORM_MEM || in->form == FORM_BR ? 2
+                     : in->form == FORM_NONE ? 0
+                                             : 1;
+    d->ra = nregs >= 1 ? (word >> 20) & 0xf : 0;
+    d->rb = nregs >= 2 ? (word >> 16) & 0xf : 0;
+    d->rc = nregs >= 3 ? (word >> 12) & 0xf : 0;
     uint32_t imm16 = word & F_IMM16, imm20 = word & F_IMM20;
     d->imm = 0;
     switch (in->imm) {

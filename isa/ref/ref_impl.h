@@ -83,6 +83,8 @@ uint32_t ref_phys_word(const struct ref_machine *r, uint32_t pa);
 void ref_phys_put(struct ref_machine *r, uint32_t pa, unsigned len, uint32_t value, enum ref_writer by);
 bool ref_phys_ok(const struct ref_machine *r, uint64_t pa, uint64_t len);
 void ref_log_write(struct ref_machine *r, uint32_t pa, uint32_t len, uint32_t value, enum ref_writer by);
+/* A walk read the leaf entry at pa (struct ref_step's leaf). */
+void ref_log_leaf(struct ref_machine *r, uint32_t pa);
 
 /* --- ref_trap.c --- */
 

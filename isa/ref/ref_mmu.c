@@ -46,6 +46,13 @@ void ref_log_write(struct ref_machine *r, uint32_t pa, uint32_t len, uint32_t va
     s->write[s->nwrites++] = (struct ref_write){.pa = pa, .len = len, .value = value, .by = by};
 }
 
+void ref_log_leaf(struct ref_machine *r, uint32_t pa)
+{
+    struct ref_step *s = r->rec;
+    if (s && s->nleaves < REF_STEP_LEAVES)
+        s->leaf[s->nleaves++] = pa;
+}
+
 void ref_phys_put(struct ref_machine *r, uint32_t pa, unsigned len, uint32_t value, enum ref_writer by)
 {
     for (unsigned i = 0; i < len; i++)
@@ -90,6 +97,7 @@ static bool walk(struct ref_machine *r, uint32_t va, enum access k, uint32_t *pa
         return fail(r, CAUSE_BUS_ERROR, va, k);
     uint32_t l2 = ref_phys_word(r, (uint32_t)l2_pa);
     r->counts.walk_refs++;
+    ref_log_leaf(r, (uint32_t)l2_pa);
     if (!(l2 & PTE_V))
         return fail(r, CAUSE_PAGE_FAULT, va, k);
     if (!permits(r, l2, k))

@@ -137,6 +137,7 @@ static bool walk_2d(struct ref_machine *r, uint32_t va, enum access k, uint32_t 
         return false;
     uint32_t l2 = ref_phys_word(r, l2_at);
     r->counts.walk_refs++;
+    ref_log_leaf(r, l2_at);
     if (!(l2 & PTE_V))
         return guest_fault(r, CAUSE_PAGE_FAULT, va, k);
     if (!guest_permits(r, l2, k))
