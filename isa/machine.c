@@ -292,6 +292,7 @@ enum exit_reason machine_run_guest(struct machine *m, struct guest_control *gc, 
         r = run(m, budget, exit);
     }
     m->guest = NULL;
+    mmu_forget_itlb(m); /* an exit drops the instruction TLB, as a trap does */
     guest_store(m, gc);
     m->guest_exits++;
     m->guest_transition_cycles += GUEST_EXIT_CYCLES;

@@ -369,10 +369,10 @@ static void test_irq_window_and_exiting_interrupts(void)
     }
 }
 
-/* Exit controls are checked in section 14's order: a pending interrupt
- * that does not exit (3) is delivered to the guest as IE comes on, before
- * the window (4) is looked at - and then IE is clear again: no window. */
-static void test_delivery_before_the_window(void)
+/* The window comes before every interrupt (section 14): a pending
+ * interrupt that does not exit waits while the host, told that IE came
+ * on, may inject its own first; with the window off it is delivered. */
+static void test_window_before_delivery(void)
 {
     const uint32_t code[] = {enc(OP_ADDI, 9, 0, 0, SR_S | SR_IE), enc(OP_MTCR, 9, 0, 0, CR_STATUS), NOP, HALT};
     struct guest_control gc;
@@ -382,6 +382,10 @@ static void test_delivery_before_the_window(void)
     gc.irq_window = true;
     ref_set_cr(r, CR_TIMER, 1); /* pending from the second instruction on */
     struct vm_exit x;
+    CU_ASSERT_EQUAL(ref_run_guest(r, &gc, 100, &x), EXIT_IRQ_WINDOW);
+    CU_ASSERT_EQUAL(x.pc, GCODE + 8);
+    CU_ASSERT_EQUAL(gc.cr[CR_CAUSE], 0);
+    gc.irq_window = false;
     CU_ASSERT_EQUAL(ref_run_guest(r, &gc, 100, &x), EXIT_HALT);
     CU_ASSERT_EQUAL(x.pc, 0x2004);
     CU_ASSERT_EQUAL(gc.cr[CR_CAUSE], CAUSE_TIMER);
@@ -427,5 +431,5 @@ void suite_ref_guest(void)
     CU_add_test(s, "section 14: exit controls 1-2 and the read shadows", test_owned_state_and_instruction_exits);
     CU_add_test(s, "section 14: the interrupt window, exiting interrupts", test_irq_window_and_exiting_interrupts);
     CU_add_test(s, "section 14: entry flushes when the translation changes", test_entry_flushes_on_new_translation);
-    CU_add_test(s, "section 14: a guest's interrupt is delivered before the window", test_delivery_before_the_window);
+    CU_add_test(s, "section 14: the window comes before a guest's interrupt is delivered", test_window_before_delivery);
 }

@@ -18,7 +18,8 @@
  *           guest's view;
  *        3. a cause in cause_exits exits instead of vectoring; such an
  *           interrupt whatever the guest's IE (ref_trap.c);
- *        4. with irq_window, the run exits as soon as IE is 1 (ref_machine.c);
+ *        4. with irq_window, the run exits as soon as IE is 1, before any
+ *           interrupt is looked at (ref_machine.c);
  *   4. store the guest state back (not timer, not what is owned: there
  *      the control block keeps the guest's value, its read shadow).
  * Every return is one exit: GUEST_ENTRY_CYCLES + GUEST_EXIT_CYCLES,
