@@ -542,19 +542,22 @@ static void test_checker_catches_wrong_frames(void)
 }
 
 /* A control block that leaves the real timer to the guest (it could keep
- * the real CPU), or over shadows does not own ptb (the guest's own table
- * would be walked at a host-physical address): the checker stops the VM
- * before its first instruction. */
+ * the real CPU), over shadows does not own ptb (the guest's own table
+ * would be walked at a host-physical address), or under the nested MMU
+ * leaves nested paging off (every guest address host-physical): the
+ * checker stops the VM before its first instruction. */
 static void test_checker_catches_bad_control_blocks(void)
 {
     static const struct {
         unsigned inject;
         const char *mmu;
         const char *what;
+        enum vmm_invariant inv;
     } broken[] = {
-        {INJECT_GUEST_TIMER, "shadow", "the real timer left to the guest, over shadows"},
-        {INJECT_GUEST_TIMER, "nested", "the real timer left to the guest, nested paging"},
-        {INJECT_UNOWNED_PTB, "shadow", "ptb not owned over shadows"},
+        {INJECT_GUEST_TIMER, "shadow", "the real timer left to the guest, over shadows", INV_REAL_STATUS},
+        {INJECT_GUEST_TIMER, "nested", "the real timer left to the guest, nested paging", INV_REAL_STATUS},
+        {INJECT_UNOWNED_PTB, "shadow", "ptb not owned over shadows", INV_REAL_STATUS},
+        {INJECT_NESTED_OFF, "nested", "nested paging off under the nested MMU", INV_REAL_PTB},
     };
     const struct elf_image *k = guest_kernel();
     if (!k)
@@ -565,7 +568,7 @@ static void test_checker_catches_bad_control_blocks(void)
                                   .mmu = broken[b].mmu, .check = true, .inject = broken[b].inject};
             struct guest_end e;
             guest_run_vmm(&c, &e);
-            RULE(e.state == VM_ISOLATION && e.violation.invariant == INV_REAL_STATUS && e.violation.at_entry &&
+            RULE(e.state == VM_ISOLATION && e.violation.invariant == broken[b].inv && e.violation.at_entry &&
                      e.instret == 0,
                  "the isolation checker did not stop a VM entered with a bad control block",
                  "%s: state %s after %llu instructions, %s - %s", broken[b].what, vm_state_name(e.state),

@@ -61,6 +61,8 @@ static void controls(const struct vm *vm, struct guest_control *gc)
         gc->cause_exits &= ~EXIT_ON(CAUSE_TIMER);
     if (inject & INJECT_UNOWNED_PTB)
         gc->ptb_owned = false;
+    if (inject & INJECT_NESTED_OFF)
+        gc->nested = false;
 }
 
 static void hw_load(struct vm *vm)
