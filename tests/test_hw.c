@@ -541,6 +541,42 @@ static void test_checker_catches_wrong_frames(void)
         }
 }
 
+/* A control block that leaves the real timer to the guest (it could keep
+ * the real CPU), over shadows does not own ptb (the guest's own table
+ * would be walked at a host-physical address), or under the nested MMU
+ * leaves nested paging off (every guest address host-physical): the
+ * checker stops the VM before its first instruction. */
+static void test_checker_catches_bad_control_blocks(void)
+{
+    static const struct {
+        unsigned inject;
+        const char *mmu;
+        const char *what;
+        enum vmm_invariant inv;
+    } broken[] = {
+        {INJECT_GUEST_TIMER, "shadow", "the real timer left to the guest, over shadows", INV_REAL_STATUS},
+        {INJECT_GUEST_TIMER, "nested", "the real timer left to the guest, nested paging", INV_REAL_STATUS},
+        {INJECT_UNOWNED_PTB, "shadow", "ptb not owned over shadows", INV_REAL_STATUS},
+        {INJECT_NESTED_OFF, "nested", "nested paging off under the nested MMU", INV_REAL_PTB},
+    };
+    const struct elf_image *k = guest_kernel();
+    if (!k)
+        return;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t b = 0; b < sizeof broken / sizeof *broken; b++) {
+            struct guest_run c = {.image = k, .isa = isas[i], .max_insns = GUEST_INSN_LIMIT, .technique = "hw",
+                                  .mmu = broken[b].mmu, .check = true, .inject = broken[b].inject};
+            struct guest_end e;
+            guest_run_vmm(&c, &e);
+            RULE(e.state == VM_ISOLATION && e.violation.invariant == broken[b].inv && e.violation.at_entry &&
+                     e.instret == 0,
+                 "the isolation checker did not stop a VM entered with a bad control block",
+                 "%s: state %s after %llu instructions, %s - %s", broken[b].what, vm_state_name(e.state),
+                 (unsigned long long)e.instret, e.message, isa_variant_name(isas[i]));
+            guest_end_free(&e);
+        }
+}
+
 /* The shadow pager broken on purpose as the isolation suite breaks it
  * (tests/test_isolation.c): under hw too, over every policy, the checker
  * stops isocheck.s for the rule broken. */
@@ -666,6 +702,8 @@ void suite_hw(void)
                 test_lost_host_entry);
     CU_add_test(s, "the checker stops a host table that maps another VM's frame or itself",
                 test_checker_catches_wrong_frames);
+    CU_add_test(s, "the checker stops a VM entered with a control block that leaves it the timer or ptb",
+                test_checker_catches_bad_control_blocks);
     CU_add_test(s, "the checker catches the shadow pager's bugs under hw too", test_checker_catches_shadow_bugs_under_hw);
     CU_add_test(s, "equivalence catches a VMM without the interrupt window", test_equivalence_catches_no_irq_window);
     CU_add_test(s, "--stats and --stats-json show guest-mode exits, entries, cycles and walks", test_stats);

@@ -56,6 +56,13 @@ static void controls(const struct vm *vm, struct guest_control *gc)
     gc->nested = false;
     gc->nested_root = 0;
     vm->mmu->guest_controls(vm, gc);
+    unsigned inject = vm->vmm->cfg.inject; /* the deliberate bugs the checker must catch */
+    if (inject & INJECT_GUEST_TIMER)
+        gc->cause_exits &= ~EXIT_ON(CAUSE_TIMER);
+    if (inject & INJECT_UNOWNED_PTB)
+        gc->ptb_owned = false;
+    if (inject & INJECT_NESTED_OFF)
+        gc->nested = false;
 }
 
 static void hw_load(struct vm *vm)

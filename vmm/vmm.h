@@ -48,6 +48,11 @@ enum vmm_inject {
     INJECT_CODE_ELSEWHERE = 4096,/* binary translation: the host frame after a translation is mapped in its place */
     INJECT_NO_IRQ_WINDOW = 8192, /* hw: a virtual interrupt pending while the guest has IE off waits for the
                                   * next exit instead of the interrupt window */
+    INJECT_GUEST_TIMER = 16384,  /* hw: the control block leaves the real timer's interrupt to the guest */
+    INJECT_UNOWNED_PTB = 32768,  /* hw over shadows: the control block does not own ptb (the guest's own
+                                  * ptb, a guest-physical address, would be walked as host-physical) */
+    INJECT_NESTED_OFF = 65536,   /* hw over nested paging: the control block leaves nested paging off (the
+                                  * guest's addresses would be host-physical) */
 };
 
 /* The fewest shadow-table frames a VM can run in: a root, the level-2
