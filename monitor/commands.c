@@ -77,6 +77,12 @@ const struct mon_command mon_commands[] = {
      "  left, the real CPU's on the right (its ptb the shadow root), with the\n"
      "  last exit's pc and cause.\n"
      "  info cpu\n", cmd_info_cpu, false, false},
+    {"info control", {"i control", "info vmcs", NULL}, "",
+     "under --technique hw: the control block (VMCS) the VM's next entry loads",
+     "  The guest state, the exit controls (causes, instructions, control\n"
+     "  registers, the interrupt window), what the host owns (ptb and PG over\n"
+     "  shadow tables) and the nested paging root; docs/isa.md section 14.\n"
+     "  info control\n", cmd_info_control, false, false},
     {"catch", {NULL}, "KIND", "stop at the next VM exit of a kind (or: catch cause NAME)",
      "  KIND is the VMM's exit kind: emulated, reflected, hidden, tracing,\n"
      "  true, timer, limit, translated (bt), hypercall (pv).  NAME is a\n"

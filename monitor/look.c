@@ -56,6 +56,22 @@ bool cmd_info_cpu(struct monitor *mon, int argc, char **argv)
     return true;
 }
 
+bool cmd_info_control(struct monitor *mon, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return mon_error(mon, "info control takes no argument");
+    if (!mon->s)
+        return mon_error(mon, "info control: natively there is no VMM, and no control block");
+    view_control_block(mon->out, mon_vm(mon), mon->opt.color);
+    if (mon->any_exit && vm_control_block(mon_vm(mon))) {
+        char r[200];
+        mon_exit_reason_text(&mon->exit, r, sizeof r);
+        fprintf(mon->out, "last exit\n  %s at gva 0x%08x\n", r, mon->exit.pc);
+    }
+    return true;
+}
+
 void mon_tell_exit(struct monitor *mon)
 {
     struct report_view after = mon_view(mon);

@@ -268,7 +268,7 @@ void mon_where_text(struct monitor *mon, uint32_t gva, char *buf, size_t len);
 typedef bool mon_handler(struct monitor *mon, int argc, char **argv);
 mon_handler cmd_help, cmd_step, cmd_continue, cmd_until_exit, cmd_run_to, cmd_break, cmd_delete, cmd_disable,
     cmd_enable, cmd_info_breaks, cmd_info_regs, cmd_x, cmd_xp, cmd_disas, cmd_info_vms, cmd_vm, cmd_quit,
-    cmd_walk, cmd_info_cpu, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
+    cmd_walk, cmd_info_cpu, cmd_info_control, cmd_catch, cmd_info_catches, cmd_watch, cmd_info_watches, cmd_history;
 mon_handler cmd_next, cmd_finish; /* step_over.c */
 mon_handler cmd_info_tlb, cmd_info_stats; /* tlb_stats.c */
 mon_handler cmd_checkpoint, cmd_info_checkpoints, cmd_restart, cmd_reverse_step, cmd_reverse_continue;

@@ -452,16 +452,27 @@ void mon_exit_reason_text(const struct vm_exit *x, char *buf, size_t len)
     case EXIT_INTERRUPT: snprintf(buf, len, "interrupt %s (%s)", isa_cause_name(x->cause), isa_cause_desc(x->cause));
         break;
     case EXIT_BUDGET: snprintf(buf, len, "the instruction limit"); break;
+    case EXIT_INSN: snprintf(buf, len, "intercepted (an instruction the control block makes exit)"); break;
+    case EXIT_NESTED_FAULT:
+        snprintf(buf, len, "nested page fault (the host table refused gpa 0x%08x%s)", x->addr,
+                 x->in_walk ? ", a guest table entry" : "");
+        break;
+    case EXIT_IRQ_WINDOW: snprintf(buf, len, "interrupt window (the guest set IE with an interrupt waiting)"); break;
     default: snprintf(buf, len, "exit reason %d", (int)x->reason); break;
     }
 }
 
 void mon_exit_insn_text(const struct vm_exit *x, char *buf, size_t len)
 {
-    if (x->reason == EXIT_TRAP && (x->cause & CAUSE_FETCH) && x->addr == x->pc)
+    if ((x->reason == EXIT_TRAP || x->reason == EXIT_NESTED_FAULT) && (x->cause & CAUSE_FETCH) &&
+        (x->reason == EXIT_NESTED_FAULT || x->addr == x->pc))
         snprintf(buf, len, "(the fetch itself faulted)");
-    else if (x->reason == EXIT_TRAP)
+    else if (x->reason == EXIT_TRAP || x->reason == EXIT_INSN)
         report_insn_text(x->insn, x->pc, buf, len);
+    else if (x->reason == EXIT_NESTED_FAULT)
+        snprintf(buf, len, "(an access of gva 0x%08x)", x->guest_va);
+    else if (x->reason == EXIT_IRQ_WINDOW)
+        snprintf(buf, len, "(the window: before the instruction there)");
     else
         snprintf(buf, len, "(an interrupt: taken before the instruction there)");
 }

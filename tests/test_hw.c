@@ -29,7 +29,9 @@
 
 #include "asmtest.h"
 #include "broken_rule.h"
+#include "fuzz/fuzz_guest.h"
 #include "guestrun.h"
+#include "lockstep.h"
 #include "seams.h"
 #include "workloads.h"
 
@@ -198,6 +200,150 @@ static void test_x86like_trap_and_emulate_fails(void)
     }
     guest_end_free(&n);
     guest_end_free(&t);
+}
+
+/* Lockstep with the bare machine (vrun --lockstep --technique hw [--mmu
+ * nested]) finds no instruction where they part, every 997 instructions
+ * compared, on the workloads with most exits of each kind. */
+static void test_lockstep(void)
+{
+    static const char *const names[] = {"demo", "misbehave", "disk-busy", "echo"};
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t n = 0; n < sizeof names / sizeof *names; n++)
+            for (size_t h = 2; h < NHWCFGS; h++) { /* cached shadows, nested paging */
+                const struct guest_workload *w = guest_workload(names[n]);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+                if (!guest_kernel())
+                    return;
+                size_t disklen = 0;
+                uint8_t *disk = guest_disk(&w->o, &disklen);
+                const char *in = w->o.input ? w->o.input : "";
+                struct lockstep_config c = {.image = guest_kernel(), .bootarg = w->o.boot, .mem_size = guest_mem(&w->o),
+                                            .isa = isas[i], .technique = "hw", .mmu = hwcfgs[h].mmu,
+                                            .policy = hwcfgs[h].policy, .input = (const uint8_t *)in,
+                                            .input_len = strlen(in), .disk = disk, .disk_len = disklen, .stride = 997};
+                static struct lockstep_result r;
+                char err[300];
+                bool ok = lockstep_run(&c, &r, err, sizeof err);
+                RULE(ok && !r.diverged && r.both_stopped, "lockstep found an instruction where hw and the bare machine part",
+                     "%s; after instruction %llu (pc 0x%08x): %s - %s, %s, %s", ok ? "" : err,
+                     (unsigned long long)r.instret, r.pc, r.what, names[n], isa_variant_name(isas[i]),
+                     cfg_name(&hwcfgs[h]));
+                free(disk);
+            }
+}
+
+/* Generated guests (tests/fuzz/guestgen.c: random kernels of system
+ * instructions, page tables, traps, devices, hypercalls) under hw, over
+ * shadows with every policy and over nested paging, checker on: each
+ * ends as on the reference CPU (isa/ref/), but where the guest relies on
+ * a stale TLB entry. */
+#define HW_FUZZ_INPUTS 1500
+static void test_generated_guests(void)
+{
+    static const char *const mmus[] = {"shadow", "nested"};
+    for (size_t i = 0; i < sizeof mmus / sizeof *mmus; i++) {
+        struct fuzz_guest *f = fuzz_guest_new(0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fuzz_guest_set_technique(f, "hw");
+        fuzz_guest_set_mmu(f, mmus[i]);
+        static char report[8192];
+        unsigned first = 0, bad = fuzz_guest_check_drawn(f, HW_FUZZ_INPUTS, 0x68770017u, &first, report, sizeof report);
+        RULE(bad == 0, "generated guests under hw did not end as on the reference CPU, or broke a rule",
+             "%u of %u over %s; the first, input %u: %s", bad, HW_FUZZ_INPUTS, mmus[i], first, report);
+        const struct fuzz_guest_stats *st = fuzz_guest_stats(f);
+        RULE(st->compared * 2 > st->inputs, "too few generated guests were compared with the reference CPU",
+             "%llu of %llu over %s", (unsigned long long)st->compared, (unsigned long long)st->inputs, mmus[i]);
+        fuzz_guest_free(f);
+    }
+}
+
+/* Every workload at once in one VMM, time-shared with a quantum of 997
+ * and the checker on, on x86like, over cached shadows and over nested
+ * paging: a world switch in the middle of everything, each VM's host
+ * table or shadow its own (the TLB flushed when another VM is put on the
+ * CPU), and each VM ends as alone on the bare machine. */
+static void test_all_at_once(void)
+{
+    if (!guest_kernel())
+        return;
+    for (size_t h = 2; h < NHWCFGS; h++) {
+        const uint32_t shadow_frames = 1024;
+        uint64_t host = PAGE_SIZE;
+        for (size_t i = 0; i < GUEST_NWORKLOADS; i++)
+            host += guest_mem(&guest_workloads[i].o) + (uint64_t)shadow_frames * PAGE_SIZE;
+        CU_ASSERT_FATAL(host <= UINT32_MAX);
+        char err[300];
+        struct vmm_config vc = {.isa = ISA_X86LIKE, .technique = "hw", .mmu = hwcfgs[h].mmu,
+                                .policy = hwcfgs[h].policy, .quantum = 997, .shadow_frames = shadow_frames,
+                                .check_isolation = true};
+        struct vmm *v = vmm_new(&vc, (uint32_t)host, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        struct capture *out = calloc(GUEST_NWORKLOADS, sizeof *out);
+        struct vm *vm[GUEST_NWORKLOADS];
+        CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+        for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+            const struct guest_workload *w = &guest_workloads[i];
+            size_t disklen;
+            uint8_t *disk = guest_disk(&w->o, &disklen);
+            out[i].in = w->o.input;
+            struct vm_config cfg = {.name = w->name, .mem_size = guest_mem(&w->o), .image = guest_kernel(),
+                                    .bootarg = w->o.boot, .disk = disk, .disk_len = disklen,
+                                    .io = {.ctx = &out[i], .read = capture_read, .write = capture_write},
+                                    .max_insns = GUEST_INSN_LIMIT};
+            vm[i] = vmm_add_vm(v, &cfg, err, sizeof err);
+            free(disk);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(vm[i]);
+        }
+        vmm_run(v);
+        expect_audit_clean(v, "every VM, after all ran under hw");
+        for (size_t i = 0; i < GUEST_NWORKLOADS; i++) {
+            struct guest_end n, f;
+            guest_end_of(vm[i], &out[i], &f);
+            if (run_workload(&guest_workloads[i], ISA_X86LIKE, NULL, NULL, SHADOW_CACHE, 0, &n)) {
+                char what[300];
+                guest_end_diff(&n, &f, what, sizeof what);
+                RULE(!what[0], "time-shared under hw, a VM ended differently from the bare machine",
+                     "%s%s%s - workload %s, x86like, %d VMs at once, quantum 997, %s, checker on", what,
+                     f.state == VM_ISOLATION ? ": " : "", f.state == VM_ISOLATION ? f.violation.text : "",
+                     guest_workloads[i].name, GUEST_NWORKLOADS, cfg_name(&hwcfgs[h]));
+                guest_end_free(&n);
+            }
+            guest_end_free(&f);
+        }
+        free(out);
+        vmm_free(v);
+    }
+}
+
+/* An instruction limit of n ends the VM where the bare machine is after
+ * n - registers, pc, memory, output - wherever n falls (the budget is the
+ * machine's, inside the guest mode). */
+static void test_instruction_limit(void)
+{
+    static const uint64_t ns[] = {1, 2, 7, 1000, 31337, 250001, 1234567, 3000000};
+    const struct guest_workload *w = &guest_workloads[0];
+    const struct elf_image *k = guest_kernel();
+    if (!k)
+        return;
+    for (size_t i = 0; i < sizeof isas / sizeof *isas; i++)
+        for (size_t h = 2; h < NHWCFGS; h++)
+            for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
+                struct guest_run c = {.image = k, .boot = w->o.boot, .mem = guest_mem(&w->o), .isa = isas[i],
+                                      .max_insns = ns[j], .technique = "hw", .mmu = hwcfgs[h].mmu,
+                                      .policy = hwcfgs[h].policy, .check = true};
+                struct guest_end n, b;
+                guest_run_vmm(&c, &b);
+                c.technique = NULL;
+                guest_run_bare(&c, &n);
+                char what[300];
+                guest_end_diff(&n, &b, what, sizeof what);
+                RULE(!what[0], "with an instruction limit, hw stopped elsewhere than the bare machine",
+                     "%s - the demo on %s, %llu instructions, %s", what, isa_variant_name(isas[i]),
+                     (unsigned long long)ns[j], cfg_name(&hwcfgs[h]));
+                guest_end_free(&n);
+                guest_end_free(&b);
+            }
 }
 
 /* --- page walks ---------------------------------------------------------------------- */
@@ -507,6 +653,13 @@ void suite_hw(void)
         CU_add_test(s, names[i], workload_tests[i]);
     }
     CU_add_test(s, "x86like: trap-and-emulate fails where hw does not", test_x86like_trap_and_emulate_fails);
+    CU_add_test(s, "lockstep with the bare machine finds no difference, both isas, shadows and nested",
+                test_lockstep);
+    CU_add_test(s, "generated guests under hw end as on the reference CPU, shadows and nested, checker on",
+                test_generated_guests);
+    CU_add_test(s, "every workload at once, time-shared on x86like, checker on: each ends as on the bare machine",
+                test_all_at_once);
+    CU_add_test(s, "an instruction limit n ends where the bare machine is after n", test_instruction_limit);
     CU_add_test(s, "K pages after a flush: K + 1 walks, 2 entries each over shadows, 8 nested", test_walk_references);
     CU_add_test(s, "page tables past memory: the bare machine's bus errors under hw", test_tables_past_memory);
     CU_add_test(s, "a host-table entry lost exits and is made again; the other VM and the checker see nothing",

@@ -107,6 +107,21 @@ static void test_vrun_bt(void)
     free(out);
 }
 
+/* The hardware guest mode (vmm/hw.c) over shadows and over nested paging
+ * (vmm/nested.c), on x86like, with the isolation checker: the control
+ * block, the host table, the nested faults. */
+static void test_vrun_hw(void)
+{
+    static const char *const mmus[] = {"shadow", "nested"};
+    for (int i = 0; i < 2; i++) {
+        char *out = NULL;
+        int st = VG(&out, "vrun", "--stats", "--technique", "hw", "--mmu", mmus[i], "--isa", "x86like",
+                    "--check-isolation", GUEST_KERNEL);
+        expect_golden(st, 0, out, "demo");
+        free(out);
+    }
+}
+
 /* Several VMs at once with console files and JSON statistics, the disk,
  * and lockstep. */
 static void test_vrun_vms_disk_lockstep(void)
@@ -218,6 +233,7 @@ void suite_valgrind(void)
     CU_pSuite s = CU_add_suite("valgrind", NULL, NULL);
     CU_add_test(s, "vrun: the demo bare and under every shadow policy", test_vrun_demo);
     CU_add_test(s, "vrun: the demo under bt on x86like, isolation checker on", test_vrun_bt);
+    CU_add_test(s, "vrun: the demo under hw over shadows and nested paging on x86like, checker on", test_vrun_hw);
     CU_add_test(s, "vrun: two VMs, console files, JSON, the disk, lockstep", test_vrun_vms_disk_lockstep);
     CU_add_test(s, "vasm and vdis: the kernel, its listing and map, a round trip", test_vasm_vdis);
     CU_add_test(s, "the tools' error paths", test_error_paths);

@@ -959,16 +959,23 @@ static void test_input_not_ready(void)
     CU_ASSERT_EQUAL(slow.input_waits, again * answers);
     guest_end_free(&slow);
 
-    for (int p = 0; p < SHADOW_NPOLICIES; p++) {
+    /* every policy under trap-and-emulate, then under hw (the hardware
+     * guest mode, where in and wfi exit too) over cached shadows and over
+     * nested paging */
+    for (int k = 0; k < SHADOW_NPOLICIES + 2; k++) {
         struct guest_end vm, vm_slow;
+        int p = k < SHADOW_NPOLICIES ? k : SHADOW_CACHE;
+        c.technique = k < SHADOW_NPOLICIES ? NULL : "hw";
+        c.mmu = k == SHADOW_NPOLICIES + 1 ? "nested" : NULL;
         c.policy = (enum shadow_policy)p;
         c.check = true;
         c.input_again = 0;
         guest_run_vmm(&c, &vm);
         c.input_again = again;
         guest_run_vmm(&c, &vm_slow);
-        char who[100];
-        snprintf(who, sizeof who, "guest conwait, console input late, %s shadows", shadow_policy_name(c.policy));
+        char who[120];
+        snprintf(who, sizeof who, "guest conwait, console input late, %s shadows%s", shadow_policy_name(c.policy),
+                 k < SHADOW_NPOLICIES ? "" : k == SHADOW_NPOLICIES ? ", hw" : ", hw, nested paging");
         expect_vm_as_bare(&bare, &vm_slow, who, what, sizeof what);
         CU_ASSERT_EQUAL(vm_slow.agains, again * answers);
         CU_ASSERT_EQUAL(vm_slow.retry_wrong, 0);

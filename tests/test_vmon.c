@@ -244,6 +244,19 @@ static void test_remedies_pv(void)
                                 "build/guest-os/kernel-pv.elf", NULL});
 }
 
+static void test_remedies_hw(void)
+{
+    transcript("remedies-hw", "remedies-hw", 0,
+               (const char *[]){"--technique", "hw", "--mmu", "nested", "--isa", "x86like", "--boot",
+                                "syscalls 1; memory 1", "build/guest-os/kernel.elf", NULL});
+}
+static void test_remedies_hw_shadow(void)
+{
+    transcript("remedies-hw-shadow", "remedies-hw-shadow", 0,
+               (const char *[]){"--technique", "hw", "--isa", "x86like", "--boot", "memory 1",
+                                "build/guest-os/kernel.elf", NULL});
+}
+
 /* docs/monitor.md's guided tour: one system call from the guest to the VMM and back */
 static void test_tour(void) { transcript("tour", "tour", 0, (const char *[]){"-m", "1M", paging, NULL}); }
 
@@ -794,6 +807,9 @@ void suite_vmon(void)
     CU_add_test(s, "the guided tour: one system call, from the guest to the VMM and back", test_tour);
     CU_add_test(s, "docs/remedies.md: a sensitive instruction and a page-table update under bt", test_remedies_bt);
     CU_add_test(s, "docs/remedies.md: a sensitive instruction and a page-table update under pv", test_remedies_pv);
+    CU_add_test(s, "docs/remedies.md: a system call and a page fault in the hardware guest mode, nested paging",
+                test_remedies_hw);
+    CU_add_test(s, "docs/remedies.md: the page fault in the guest mode over shadow tables", test_remedies_hw_shadow);
     CU_add_test(s, "the guest OS demo stopped at its first tracing fault", test_demo_tracing);
     CU_add_test(s, "natively: walk, info cpu, watch pte hit by the CPU; catch and history refused", test_native_views);
     CU_add_test(s, "colour in the views with the flag, none without", test_color);

@@ -52,7 +52,8 @@ void native_stats_print_syms(FILE *f, const char *prog, struct machine *m, const
             all += k.traps[c];
         }
     fprintf(f, "%s (%" PRIu64 " in all)\n", all ? "" : " none", all);
-    fprintf(f, "%s: page-table walks (TLB misses with paging on): %" PRIu64 "\n", prog, k.walks);
+    fprintf(f, "%s: page-table walks (TLB misses with paging on): %" PRIu64 ", reading %" PRIu64 " entries\n", prog,
+            k.walks, k.walk_refs);
     if (k.tlb_counted)
         fprintf(f, "%s: TLB with paging on: %" PRIu64 " hits, %" PRIu64 " misses\n", prog, k.tlb_hits, k.walks);
     char lead[64];
@@ -81,7 +82,9 @@ void native_stats_json(FILE *f, struct machine *m, enum isa_variant isa, const c
         }
     fprintf(f, "},\n     \"interrupts\": %" PRIu64 ",\n", interrupts(&k));
     fprintf(f, "     \"tlb\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "},\n", k.tlb_hits, k.walks);
-    fprintf(f, "     \"page_walks\": %" PRIu64 ",\n     ", k.walks);
+    /* walks and walk_refs as a VM's object names them under the VMM */
+    fprintf(f, "     \"page_walks\": %" PRIu64 ", \"walks\": %" PRIu64 ", \"walk_refs\": %" PRIu64 ",\n     ", k.walks,
+            k.walks, k.walk_refs);
     silent_log_json(f, machine_silent_log(m));
     fprintf(f, "}\n  ]\n}\n");
 }

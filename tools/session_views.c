@@ -113,6 +113,82 @@ static void shadow_level(FILE *f, const struct paint *p, const char *lead, const
             p->label, lead, p->off, p->host, "shadow", p->off, s->entry_pa[level - 1], e, p->bad, p->off);
 }
 
+/* One second-stage walk (nested paging), its references numbered from
+ * *ref on: "N  host   gpa ... level L: hpa ... = ...".  Returns the host
+ * address of gpa, or false (and says so) when the host table refuses it:
+ * the hardware exits there. */
+static bool host_walk_lines(FILE *f, const struct paint *p, struct vm *vm, uint32_t gpa, const char *what, int *ref,
+                            uint32_t *hpa)
+{
+    struct vmm_mmu_walk h;
+    if (!vm_mmu_walk_gpa(vm, gpa, &h) || !h.has_root) {
+        fprintf(f, "%-8s %s%-6s%s %sno host table yet: the VM's next entry makes it%s\n", "", p->host, "host", p->off,
+                p->bad, p->off);
+        return false;
+    }
+    for (int level = PT_ROOT; level <= h.levels; level++) {
+        char lead[24], fields[96];
+        snprintf(lead, sizeof lead, "%d", ++*ref);
+        pt_entry_text(h.entry[level - 1], level, fields, sizeof fields);
+        fprintf(f, "%s%-8s%s %s%-6s%s %s gpa 0x%08x, level %d: hpa 0x%08x = 0x%08x  %s\n", p->label, lead, p->off,
+                p->host, "host", p->off, what, gpa, level, h.entry_pa[level - 1], h.entry[level - 1], fields);
+    }
+    uint32_t leaf = h.levels == PT_LEVELS ? h.entry[PT_LEAF - 1] : 0;
+    if (!(leaf & PTE_V)) {
+        fprintf(f, "%-8s %s%-6s%s %sthe host table maps no gpa 0x%08x: the hardware exits (nested page fault)%s\n",
+                "", p->host, "host", p->off, p->bad, gpa, p->off);
+        return false;
+    }
+    *hpa = PTE_FRAME(leaf) | (gpa & PAGE_MASK);
+    return true;
+}
+
+/* Nested paging's walk in two dimensions, every memory reference the
+ * hardware makes on a TLB miss numbered: for each guest entry the host
+ * table's walk of its guest-physical address, then the entry; last the
+ * host walk of the page (docs/isa.md section 14: n*m + n + m). */
+static void view_walk_nested(FILE *f, const struct paint *p, const struct report_view *v, struct vm *vm, uint32_t va,
+                             bool paging)
+{
+    int ref = 0;
+    uint32_t hpa = 0, gpa = va;
+    if (paging) {
+        fprintf(f, "%s%-8s%s %s%-6s%s ptb gpa 0x%08x\n", p->label, "root", p->off, p->guest, "guest", p->off,
+                v->crs[CR_PTB]);
+        struct guest_walk g;
+        walk_guest(v, va, &g);
+        for (int level = PT_ROOT; level <= g.levels; level++) {
+            char what[32];
+            snprintf(what, sizeof what, "guest L%d entry:", level);
+            if (!host_walk_lines(f, p, vm, g.entry_pa[level - 1], what, &ref, &hpa))
+                return;
+            char lead[24], fields[96];
+            snprintf(lead, sizeof lead, "%d", ++ref);
+            pt_entry_text(g.entry[level - 1], level, fields, sizeof fields);
+            fprintf(f, "%s%-8s%s %s%-6s%s level %d entry gpa 0x%08x (hpa 0x%08x) = 0x%08x  %s\n", p->label, lead, p->off,
+                    p->guest, "guest", p->off, level, g.entry_pa[level - 1], hpa, g.entry[level - 1], fields);
+        }
+        if (CAUSE_CODE(g.cause) == CAUSE_PAGE_FAULT) {
+            fprintf(f, "%s%-8s%s %s%-6s%s %sstops at level %d: V clear, the guest's own page fault (no exit)%s\n",
+                    p->label, "page", p->off, p->guest, "guest", p->off, p->bad, g.levels, p->off);
+            return;
+        }
+        gpa = PTE_FRAME(g.entry[PT_LEAF - 1]) | (va & PAGE_MASK);
+    } else {
+        fprintf(f, "%s%-8s%s %s%-6s%s paging off: gva is gpa 0x%08x\n", p->label, "root", p->off, p->guest, "guest",
+                p->off, va);
+    }
+    if (!host_walk_lines(f, p, vm, gpa, "page:", &ref, &hpa))
+        return;
+    char rights[128] = "";
+    if (paging)
+        rights_text(v, va, user_mode(v->crs), rights, sizeof rights);
+    fprintf(f, "%s%-8s%s gpa 0x%08x is hpa 0x%08x%s%s\n", p->label, "page", p->off, gpa, hpa, rights[0] ? "; " : "",
+            rights);
+    fprintf(f, "%-8s %s%d memory references for this TLB miss (a native walk: %d)%s\n", "", p->label, ref,
+            paging ? PT_LEVELS : 0, p->off);
+}
+
 void view_walk(FILE *f, const struct report_view *v, struct vm *vm, uint32_t va, bool color)
 {
     const struct paint p = paint_of(color);
@@ -124,6 +200,10 @@ void view_walk(FILE *f, const struct report_view *v, struct vm *vm, uint32_t va,
             user ? "user" : "supervisor", paging ? "on" : "off");
 
     struct vmm_mmu_walk s = {0};
+    if (vm && vm_mmu_walk_gpa(vm, 0, &s)) {
+        view_walk_nested(f, &p, v, vm, va, paging);
+        return;
+    }
     bool shadow = vm && vm_mmu_walk(vm, va, &s);
     if (vm && !shadow)
         fprintf(f, "%-8s %s%-6s%s the VM's MMU has no tables to walk\n", "", p.host, "shadow", p.off);
@@ -239,8 +319,11 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     const uint32_t *cr = v->crs;
     uint32_t rs = machine_get_cr(m, CR_STATUS);
     char a[200], b[200], w[160];
+    /* In the hardware guest mode the real control registers are the
+     * guest's own, but for what the control block says the host owns. */
+    const struct guest_control *gc = vm ? vm_control_block(vm) : NULL;
     fprintf(f, "%s%-9s%s %s%-40s%s %s%s%s\n", p.label, "", p.off, p.guest, "virtual CPU (the guest's)", p.off, p.host,
-            "real CPU (the VMM's)", p.off);
+            gc ? "real CPU (guest mode: the guest's, but what the host owns)" : "real CPU (the VMM's)", p.off);
 #define ROW(name, left, right) \
     fprintf(f, "%s%-9s%s %s%-40s%s %s%s%s\n", p.label, name, p.off, p.guest, left, p.off, p.host, right, p.off)
     ROW("mode", user_mode(cr) ? "user" : "supervisor", (rs & SR_S) ? "supervisor" : "user");
@@ -248,11 +331,19 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
     status_text(rs, b, sizeof b);
     ROW("status", a, b);
     snprintf(a, sizeof a, "%08x gpa", cr[CR_PTB]);
-    real_ptb_text(vmm, vm, cr[CR_STATUS] & SR_PG, machine_get_cr(m, CR_PTB), b, sizeof b);
+    if (gc && gc->nested)
+        snprintf(b, sizeof b, "%08x gpa: the guest's own, through the host table at hpa %08x",
+                 machine_get_cr(m, CR_PTB), gc->nested_root);
+    else
+        real_ptb_text(vmm, vm, cr[CR_STATUS] & SR_PG, machine_get_cr(m, CR_PTB), b, sizeof b);
     ROW("ptb", a, b);
     report_where(v, cr[CR_TVEC], w, sizeof w);
     snprintf(a, sizeof a, "gva %s", w);
-    snprintf(b, sizeof b, "%08x (unused: every trap exits to the VMM)", machine_get_cr(m, CR_TVEC));
+    if (gc)
+        snprintf(b, sizeof b, "%08x (the guest's: what the control block lets through is delivered there)",
+                 machine_get_cr(m, CR_TVEC));
+    else
+        snprintf(b, sizeof b, "%08x (unused: every trap exits to the VMM)", machine_get_cr(m, CR_TVEC));
     ROW("tvec", a, b);
     report_where(v, cr[CR_EPC], w, sizeof w);
     snprintf(a, sizeof a, "gva %s", w);
@@ -277,6 +368,67 @@ void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view
 #undef ROW
     fprintf(f, "%-9s %sthe real column: the real status and ptb now; pc, cause and address of the last exit%s\n", "",
             p.label, p.off);
+}
+
+/* --- the hardware guest mode's control block --- */
+
+/* The names of the bits set in mask, by a name function, or "none". */
+static void bit_names(uint32_t mask, const char *(*name)(unsigned), char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; i < 32; i++)
+        if (mask >> i & 1) {
+            const char *n = name(i);
+            int w = snprintf(buf + k, len - k, "%s%s", k ? " " : "", n ? n : "?");
+            if (w < 0 || (size_t)w >= len - k)
+                break;
+            k += (size_t)w;
+        }
+    if (!k)
+        snprintf(buf, len, "none");
+}
+
+static const char *cause_bit_name(unsigned code) { return isa_cause_name(code); }
+static const char *cr_bit_name(unsigned cr) { return isa_cr_name(cr); }
+
+void view_control_block(FILE *f, struct vm *vm, bool color)
+{
+    const struct paint p = paint_of(color);
+    const struct guest_control *gc = vm_control_block(vm);
+    if (!gc) {
+        fprintf(f, "this VM does not run in the hardware guest mode (its technique deprivileges it)\n");
+        return;
+    }
+    char buf[512];
+    fprintf(f, "%sthe control block the next entry loads (docs/isa.md section 14)%s\n", p.label, p.off);
+    fprintf(f, "%sguest state%s\n", p.label, p.off);
+    for (unsigned i = 0; i < NCRS; i++)
+        if (i != CR_TIMER)
+            fprintf(f, "  %-9s %08x\n", isa_cr_name(i), gc->cr[i]);
+    fprintf(f, "%sexits%s\n", p.label, p.off);
+    bit_names(gc->cause_exits, cause_bit_name, buf, sizeof buf);
+    fprintf(f, "  %-13s %s\n", "causes", buf);
+    size_t k = 0;
+    buf[0] = 0;
+    for (int op = 0; op < OP_COUNT; op++)
+        if (guest_control_exits_on_insn(gc, (enum op)op))
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s", k ? " " : "", isa_insns[op].mnem);
+    fprintf(f, "  %-13s %s\n", "instructions", k ? buf : "none");
+    bit_names(gc->cr_read_exits, cr_bit_name, buf, sizeof buf);
+    fprintf(f, "  %-13s %s\n", "reads of", buf);
+    bit_names(gc->cr_write_exits, cr_bit_name, buf, sizeof buf);
+    fprintf(f, "  %-13s %s\n", "writes of", buf);
+    fprintf(f, "  %-13s %s\n", "irq window", gc->irq_window ? "on: a virtual interrupt waits for the guest's IE" : "off");
+    fprintf(f, "%sowned by the host%s\n", p.label, p.off);
+    fprintf(f, "  %-13s %s\n", "ptb", gc->ptb_owned ? "yes: the real ptb is the shadow root; writes exit" : "no");
+    fprintf(f, "  %-13s %s\n", "status.PG",
+            gc->status_owned & SR_PG ? "yes: the real PG stays 1; a write that changes it exits" : "no");
+    fprintf(f, "%snested paging%s\n", p.label, p.off);
+    if (gc->nested)
+        fprintf(f, "  on: the host table at hpa %08x maps guest-physical addresses\n", gc->nested_root);
+    else
+        fprintf(f, "  off\n");
 }
 
 /* --- one exit --- */

@@ -39,6 +39,10 @@ void view_walk(FILE *f, const struct report_view *v, struct vm *vm, uint32_t va,
  * status - user mode, paging on - and its ptb, said to be the shadow root
  * of which role made from which guest table), and the last exit's pc and
  * cause as the real CPU stopped with them (last: NULL if none yet). */
+/* The control block of a VM in the hardware guest mode (vm_control_block):
+ * the guest state, the exit controls by name, what the host owns and the
+ * nested paging root; one line saying so for a VM run deprivileged. */
+void view_control_block(FILE *f, struct vm *vm, bool color);
 void view_cpus(FILE *f, struct vmm *vmm, struct vm *vm, const struct report_view *v, const struct vm_exit *last,
                bool color);
 

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VEXP_MAX_COUNTS 96
+#define VEXP_MAX_COUNTS 128
 #define VEXP_KEY 48
 #define VEXP_VAL 32
 #define VEXP_TEXT 192

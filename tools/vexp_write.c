@@ -506,9 +506,9 @@ static void put_sum(FILE *f, const struct vexp_cell *c, const char *prefix)
 
 void vexp_write_paging_table(FILE *f, const struct vexp_cell *cells, int n)
 {
-    fputs("| workload | ISA | technique | MMU | shadow | VMM exits | page faults to the VMM | TLB misses | "
+    fputs("| workload | ISA | technique | MMU | shadow | equivalent | VMM exits | page faults to the VMM | TLB misses | "
           "walk references | a miss | entry/exit cycles | slowdown |\n"
-          "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+          "|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
           f);
     char buf[64];
     for (int i = 0; i < n; i++) {
@@ -517,6 +517,7 @@ void vexp_write_paging_table(FILE *f, const struct vexp_cell *cells, int n)
         if (!paging_row(c) || r->status != CELL_OK)
             continue;
         md_key(f, c);
+        md_put(f, equivalent(c));
         put_sum(f, c, "exits.");
         put_sum(f, c, "page_faults.");
         const char *walks = vexp_count(r, "walks"), *refs = vexp_count(r, "walk_refs");

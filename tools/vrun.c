@@ -651,9 +651,10 @@ static int run_lockstep(const struct opts *o)
             printf("    %s\n", r.list[k]);
         status = EXIT_DIFFER;
     } else {
-        printf("%s: lockstep: the bare machine and the VMM (%s shadows) agree for all %" PRIu64
-               " instructions%s\n",
-               prog, shadow_policy_name(o->run.policy), r.compared,
+        const struct vmm_mmu *mmu = vmm_mmu_find(o->run.mmu);
+        printf("%s: lockstep: the bare machine and the VMM (%s%s) agree for all %" PRIu64 " instructions%s\n", prog,
+               mmu && mmu->guest_mode_only ? mmu->name : shadow_policy_name(o->run.policy),
+               mmu && mmu->guest_mode_only ? " paging" : " shadows", r.compared,
                r.both_stopped ? "; both stopped" : c.max_insns ? "; stopped at the instruction limit" : "");
         status = 0;
     }

@@ -112,11 +112,9 @@ static void nested_free(struct vm *vm) { shadow_paging.free(vm); }
 
 static bool host_read(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
 
-/* For a debugger: the second stage of va's translation - the host
- * table's walk of the guest-physical address the guest's own walk gives
- * (with its paging off, va itself), every address host-physical.  The
- * guest's walk is read with no A or D set. */
-static bool nested_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
+/* The host table's walk of one guest-physical address: the second stage,
+ * as the hardware makes it for every guest table entry and page. */
+static bool nested_walk_gpa(struct vm *vm, uint32_t gpa, struct vmm_mmu_walk *out)
 {
     const struct spage *root = vm->sh.root[ROLE_PHYS];
     *out = (struct vmm_mmu_walk){.role = "nested", .guest_table = vm->cpu.cr[CR_PTB]};
@@ -124,14 +122,6 @@ static bool nested_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
         return true;
     out->has_root = true;
     out->root = root->hfn << PAGE_SHIFT;
-    uint32_t gpa = va;
-    if (vm->cpu.cr[CR_STATUS] & SR_PG) {
-        struct dma mem = vm->dma;
-        struct pt_walk w;
-        if (pt_walk(&mem, vm->cpu.cr[CR_PTB], va, ACCESS_READ, false, false, &w))
-            return true; /* the guest's own walk fails: no second stage */
-        gpa = w.page | (va & PAGE_MASK);
-    }
     struct dma host = {.ctx = vm->vmm->m, .mem_size = machine_mem_size(vm->vmm->m), .read = host_read};
     struct pt_walk w;
     pt_walk(&host, out->root, gpa, ACCESS_READ, false, false, &w);
@@ -141,6 +131,26 @@ static bool nested_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
         out->entry[level - 1] = host_word(vm->vmm, w.entry_pa[level - 1]);
     }
     return true;
+}
+
+/* For a debugger: the second stage of va's translation - the host
+ * table's walk of the guest-physical address the guest's own walk gives
+ * (with its paging off, va itself), every address host-physical.  The
+ * guest's walk is read with no A or D set. */
+static bool nested_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
+{
+    uint32_t gpa = va;
+    if (vm->cpu.cr[CR_STATUS] & SR_PG) {
+        struct dma mem = vm->dma;
+        struct pt_walk w;
+        if (pt_walk(&mem, vm->cpu.cr[CR_PTB], va, ACCESS_READ, false, false, &w)) {
+            nested_walk_gpa(vm, 0, out); /* the root, and no second stage: the guest's own walk fails */
+            out->levels = 0;
+            return true;
+        }
+        gpa = w.page | (va & PAGE_MASK);
+    }
+    return nested_walk_gpa(vm, gpa, out);
 }
 
 /* The checker's rule on the real CPU: the block enters the VM's own host
@@ -191,6 +201,7 @@ const struct vmm_mmu nested_paging = {
     .fault = nested_fault,
     .guest_wrote = nested_guest_wrote,
     .walk = nested_walk,
+    .walk_gpa = nested_walk_gpa,
     .made_from = NULL, /* nothing is made from guest page-table words */
     .audit = nested_audit,
     .frames = nested_frames,

@@ -115,6 +115,10 @@ struct vmm_mmu {
      * VM's current mode, read only (vm_mmu_walk, for debuggers: called
      * between exits, never on the exit path).  NULL: nothing to walk. */
     bool (*walk)(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out);
+    /* A second stage's walk of guest-physical gpa (nested paging: the host
+     * table's), read only, for debuggers; NULL: the MMU has no second
+     * stage. */
+    bool (*walk_gpa)(struct vm *vm, uint32_t gpa, struct vmm_mmu_walk *out);
     /* The entries it made from the guest page-table word at gpa, read
      * only (vm_mmu_made_from, for debuggers).  NULL: none are made. */
     int (*made_from)(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max);

@@ -378,6 +378,17 @@ bool vm_mmu_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
     return vm->mmu->walk && vm->mmu->walk(vm, va, out);
 }
 
+bool vm_mmu_walk_gpa(struct vm *vm, uint32_t gpa, struct vmm_mmu_walk *out)
+{
+    *out = (struct vmm_mmu_walk){0};
+    return vm->mmu->walk_gpa && vm->mmu->walk_gpa(vm, gpa, out);
+}
+
+const struct guest_control *vm_control_block(const struct vm *vm)
+{
+    return vm->tech->control_block ? vm->tech->control_block(vm) : NULL;
+}
+
 int vm_mmu_made_from(struct vm *vm, uint32_t gpa, struct vmm_made_entry *out, int max)
 {
     return vm->mmu->made_from ? vm->mmu->made_from(vm, gpa, out, max) : 0;

@@ -373,6 +373,12 @@ struct vmm_mmu_walk {
 };
 /* False if the VM's MMU has no tables to walk (*out is then all zero). */
 bool vm_mmu_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out);
+/* The second stage's walk of guest-physical gpa under nested paging (the
+ * host table's); false if the VM's MMU has none. */
+bool vm_mmu_walk_gpa(struct vm *vm, uint32_t gpa, struct vmm_mmu_walk *out);
+/* The control block of a VM run in the machine's hardware guest mode (as
+ * its next entry will load it), NULL for a VM run deprivileged. */
+const struct guest_control *vm_control_block(const struct vm *vm);
 /* The entries the VM's MMU technique made from the guest's page-table word
  * at guest-physical gpa - a shadow entry per mode and level that has a
  * shadow of that guest table - at most max of them, in the order sup,

@@ -58,6 +58,7 @@ struct fuzz_guest {
     uint8_t page[2][PAGE_SIZE];
     unsigned inject; /* enum vmm_inject */
     const char *technique; /* the VMM's (NULL: the default) */
+    const char *mmu;       /* ... and its memory technique */
     struct fuzz_guest_stats st;
 };
 
@@ -75,6 +76,7 @@ struct fuzz_guest *fuzz_guest_new(unsigned inject)
 }
 
 void fuzz_guest_set_technique(struct fuzz_guest *f, const char *technique) { f->technique = technique; }
+void fuzz_guest_set_mmu(struct fuzz_guest *f, const char *mmu) { f->mmu = mmu; }
 
 void fuzz_guest_free(struct fuzz_guest *f)
 {
@@ -182,6 +184,7 @@ static struct vm *virtual(struct fuzz_guest *f, const struct gen_guest *g, unsig
     if (!*vp) {
         struct vmm_config vc = {.isa = g->isa,
                                 .technique = f->technique,
+                                .mmu = f->mmu,
                                 .policy = (enum shadow_policy)policy,
                                 .shadow_frames = FUZZ_SHADOW_FRAMES,
                                 .check_isolation = true,
@@ -257,6 +260,8 @@ static bool comparable(const struct fuzz_guest *f, const struct ref_observed *se
         return seen->sensitive_unprivileged_user == 0;
     if (strcmp(t, "pv") == 0)
         return seen->sensitive_unprivileged == 0 && seen->hcall_supervisor == 0;
+    if (strcmp(t, "hw") == 0)
+        return true; /* the hardware guest mode runs every instruction as the bare machine does */
     return seen->sensitive_unprivileged == 0;
 }
 
@@ -468,5 +473,14 @@ bool fuzz_check_guest(const uint8_t *data, size_t size, char *report, size_t len
     }
     if (t && *t)
         fuzz_guest_set_technique(f, t);
+    /* VMLAB_MMU=nested (with VMLAB_TECHNIQUE=hw): nested paging instead */
+    const char *mmu = getenv("VMLAB_MMU");
+    if (mmu && *mmu && (!vmm_mmu_find(mmu) || !vmm_serves(vmm_technique_find(t && *t ? t : NULL), vmm_mmu_find(mmu)))) {
+        snprintf(report, len, "VMLAB_MMU=%s: no such memory technique, or not for technique %s", mmu,
+                 t && *t ? t : "trap-and-emulate");
+        return false;
+    }
+    if (mmu && *mmu)
+        fuzz_guest_set_mmu(f, mmu);
     return fuzz_guest_check(f, data, size, report, len);
 }

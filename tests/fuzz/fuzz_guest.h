@@ -36,6 +36,8 @@ struct fuzz_guest *fuzz_guest_new(unsigned inject);
 /* Run the VMM with a technique by name (vmm_config.technique; NULL, as
  * made: the default), before the first check. */
 void fuzz_guest_set_technique(struct fuzz_guest *f, const char *technique);
+/* ... and a memory technique (vmm_config.mmu: nested paging with hw). */
+void fuzz_guest_set_mmu(struct fuzz_guest *f, const char *mmu);
 
 /* VMLAB_INJECT's value v (NULL: unset, the real VMM) as flags; false with
  * a one-line report if it is not a number that fits. */
