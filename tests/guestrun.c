@@ -392,3 +392,15 @@ unsigned expect_audit_clean_at(const char *file, int line, struct vmm *v, const 
     free(found);
     return n;
 }
+
+void guest_vmm_against_bare(const struct guest_run *c, char *what, size_t len)
+{
+    struct guest_end n, v;
+    struct guest_run bare = *c;
+    bare.technique = NULL;
+    guest_run_vmm(c, &v);
+    guest_run_bare(&bare, &n);
+    guest_end_diff(&n, &v, what, len);
+    guest_end_free(&n);
+    guest_end_free(&v);
+}

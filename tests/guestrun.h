@@ -82,6 +82,12 @@ void guest_end_free(struct guest_end *e);
  * where it parts), memory, disk. */
 void guest_end_diff(const struct guest_end *bare, const struct guest_end *vmm, char *what, size_t len);
 
+/* Run c under the VMM, and again on the bare machine (c's technique
+ * aside), and say in what what first differs at their ends ("" if
+ * nothing): how a technique's instruction limit, or anything else of c,
+ * is checked against the bare machine in one line. */
+void guest_vmm_against_bare(const struct guest_run *c, char *what, size_t len);
+
 /* A VM (guest_run_vmm) ended exactly as the bare machine did - what
  * differs first goes to what, "" if nothing - with the shadow audit clean
  * before and after it was removed, and every host frame back on the free

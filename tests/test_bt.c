@@ -336,17 +336,11 @@ static void test_instruction_limit(void)
         for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) {
             struct guest_run c = {.image = k, .boot = w->o.boot, .mem = guest_mem(&w->o), .isa = isas[i],
                                   .max_insns = ns[j], .technique = "bt", .policy = SHADOW_CACHE, .check = true};
-            struct guest_end n, b;
-            guest_run_vmm(&c, &b);
-            c.technique = NULL;
-            guest_run_bare(&c, &n);
             char what[300];
-            guest_end_diff(&n, &b, what, sizeof what);
+            guest_vmm_against_bare(&c, what, sizeof what);
             RULE(!what[0], "with an instruction limit, bt stopped elsewhere than the bare machine",
                  "%s - the demo on %s, %llu instructions", what, isa_variant_name(isas[i]),
                  (unsigned long long)ns[j]);
-            guest_end_free(&n);
-            guest_end_free(&b);
         }
 }
 
