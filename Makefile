@@ -230,7 +230,7 @@ check: deps
 
 # The CPU loop's portable fallback (isa/cpu_exec.c): a switch instead of
 # label addresses, in a build of its own, through the suites of the loop.
-SWITCH_SUITES := loop ref insn trap mmu timer stepping debug difftest
+SWITCH_SUITES := loop ref insn trap mmu timer stepping debug difftest guestmode guestcorners guestdiff
 check-switch: deps
 	@$(MAKE) --no-print-directory guest # the suites read the guest OS from $(BUILD), whatever builds the CPU
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/switch CPPFLAGS='$(CPPFLAGS) -DVMLAB_SWITCH_DISPATCH' \
