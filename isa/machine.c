@@ -162,6 +162,15 @@ void machine_tlb_inspect(const struct machine *m, struct tlb_view *out)
 
 void machine_load_root(struct machine *m, uint32_t root) { mmu_load_root(m, root); }
 
+void machine_tlb_inspect_phys(const struct machine *m, struct tlb_slot out[TLB_ENTRIES])
+{
+    /* outside nested paging ptlb holds the identity, which is no TLB */
+    for (int i = 0; i < TLB_SIZE; i++)
+        out[i] = m->ran_nested ? (struct tlb_slot){.valid = m->ptlb[i].valid, .vpage = m->ptlb[i].vpage,
+                                                   .pte = m->ptlb[i].pte}
+                               : (struct tlb_slot){0};
+}
+
 void machine_tlb_inspect_set(const struct machine *m, unsigned set, struct tlb_set_view *out)
 {
     const struct tlb_set *s = &m->tlb_sets[set % TLB_SETS];

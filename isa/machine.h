@@ -252,6 +252,12 @@ struct tlb_set_view {
     struct tlb_slot slot[TLB_ENTRIES];
 };
 void machine_tlb_inspect_set(const struct machine *m, unsigned set, struct tlb_set_view *out);
+/* The second TLB of nested paging (docs/isa.md section 14): the host
+ * table's translations of guest-physical pages cached while a guest ran
+ * with its paging off, each slot's page (guest-physical) and combined
+ * entry (the host frame).  All slots invalid when the last run had no
+ * nested paging: on the bare machine paging off translates nothing. */
+void machine_tlb_inspect_phys(const struct machine *m, struct tlb_slot out[TLB_ENTRIES]);
 
 /* Devices. */
 void machine_set_console(struct machine *m, const struct console_io *io);

@@ -168,6 +168,24 @@ static void test_walk_refs_nested_paging_off(void)
     CU_ASSERT_EQUAL(c1.walks - c0.walks, 1 + K);
     CU_ASSERT_EQUAL(c1.walk_refs - c0.walk_refs, (1 + K) * 2);
     CU_ASSERT_EQUAL(CPU(h->r)->r[6], 0x5a5a);
+    /* the second TLB holds what the host table gave: the code's page and
+     * the five data pages, each at its host frame, for an auditor to see */
+    struct tlb_slot phys[TLB_ENTRIES];
+    machine_tlb_inspect_phys(h->r->m, phys);
+    int seen = 0;
+    for (int i = 0; i < TLB_ENTRIES; i++)
+        if (phys[i].valid) {
+            seen++;
+            CU_ASSERT_EQUAL(PTE_FRAME(phys[i].pte), GBASE + phys[i].vpage);
+        }
+    CU_ASSERT_EQUAL(seen, 1 + K);
+    /* a plain run after it: the identity is no TLB to show */
+    machine_set_cr(h->r->m, CR_STATUS, SR_S);
+    CPU(h->r)->pc = GBASE + GTVEC;
+    CU_ASSERT_EQUAL(rig_run(h->r, 10), EXIT_HALT);
+    machine_tlb_inspect_phys(h->r->m, phys);
+    for (int i = 0; i < TLB_ENTRIES; i++)
+        CU_ASSERT_FALSE(phys[i].valid);
     host_free(h);
 }
 

@@ -582,6 +582,23 @@ bool audit_tlb_frames(struct vm *vm, struct findings *fd)
         if (fd->stop)
             return false;
     }
+    /* nested paging's second TLB, filled while the guest's paging was off */
+    struct tlb_slot phys[TLB_ENTRIES];
+    machine_tlb_inspect_phys(v->m, phys);
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        uint32_t hfn = phys[i].pte >> PAGE_SHIFT;
+        if (!phys[i].valid || owned_by(v, hfn, FRAME_GUEST, vm->id))
+            continue;
+        violation_start(&r, INV_TLB, vm);
+        r.slot = i, r.va = phys[i].vpage, r.hfn = hfn, r.entry = phys[i].pte;
+        describe_frame(v, hfn, who, sizeof who);
+        violation_say(&r, "the real paging-off TLB, slot %u, maps guest-physical page 0x%08x with 0x%08x -> host "
+                          "frame 0x%x, %s: the host table maps only the VM's guest memory",
+                      i, phys[i].vpage, phys[i].pte, hfn, who);
+        violation_found(fd, &r);
+        if (fd->stop)
+            return false;
+    }
     for (unsigned k = 0; k < TLB_SETS; k++) {
         struct tlb_set_view set;
         machine_tlb_inspect_set(v->m, k, &set);
