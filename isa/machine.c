@@ -126,6 +126,22 @@ bool machine_peek_fetch(const struct machine *m, uint32_t *word)
     return true;
 }
 
+static const char *const exit_keys[] = {
+#define X(NAME, key, desc) [EXIT_##NAME] = key,
+    MACHINE_EXIT_REASONS(X)
+#undef X
+};
+static const char *const exit_descs[] = {
+#define X(NAME, key, desc) [EXIT_##NAME] = desc,
+    MACHINE_EXIT_REASONS(X)
+#undef X
+};
+const char *machine_exit_reason_key(enum exit_reason r) { return (unsigned)r < EXIT_NREASONS ? exit_keys[r] : NULL; }
+const char *machine_exit_reason_desc(enum exit_reason r)
+{
+    return (unsigned)r < EXIT_NREASONS ? exit_descs[r] : NULL;
+}
+
 void machine_tlb_flush(struct machine *m) { mmu_flush_all(m); }
 uint64_t machine_tlb_flushes(const struct machine *m) { return m->tlb_flushes; }
 uint64_t machine_traps_taken(const struct machine *m) { return m->traps_taken; }

@@ -80,23 +80,45 @@ struct cpu_state {
     uint64_t cycles;       /* instret + cycles spent idle in wfi */
 };
 
+/* Why machine_run returned.  X(NAME, key, description): the key names it
+ * in counts (--stats-json), the description in reports. */
+#define MACHINE_EXIT_REASONS(X)                                                                                    \
+    /* the instruction budget given to machine_run is spent */                                                    \
+    X(BUDGET, "budget", "budget")                                                                                  \
+    /* halt executed in supervisor mode; value = its register */                                                  \
+    X(HALT, "halt", "halt")                                                                                        \
+    /* an exception whose cause exits; nothing was delivered */                                                   \
+    X(TRAP, "trap", "trap")                                                                                        \
+    /* an interrupt whose cause exits is pending and IE is set (in guest mode: whatever IE) */                    \
+    X(INTERRUPT, "interrupt", "interrupt")                                                                         \
+    /* wfi with no interrupt that could ever arrive; pc is after the wfi */                                       \
+    X(DEADLOCK, "deadlock", "deadlock")                                                                            \
+    /* bare: the trap handler at tvec cannot be fetched */                                                        \
+    X(DOUBLE_FAULT, "double_fault", "double fault")                                                                \
+    /* the disk's file failed (disk_store_error); the command never completes */                                  \
+    X(DISK_ERROR, "disk_error", "disk error")                                                                      \
+    /* the console's host has no input yet (CONSOLE_AGAIN); pc is the instruction that looked for it, not         \
+     * executed: run again when input may be there */                                                            \
+    X(INPUT_WAIT, "input_wait", "input wait")                                                                      \
+    /* a debugger's breakpoint or watched range was hit (struct debug_hit) */                                     \
+    X(DEBUG, "debug", "debug (a debugger's breakpoint or watch)")                                                  \
+    /* The hardware guest mode's own exits (machine_run_guest, below).  A system instruction the controls        \
+     * intercept, in guest supervisor mode; not executed: pc, insn and the decoded fields name it */              \
+    X(INSN, "insn", "intercepted instruction")                                                                     \
+    /* nested paging: the host table refused a guest-physical address */                                         \
+    X(NESTED_FAULT, "nested_fault", "nested page fault")                                                           \
+    /* the guest can take an interrupt (status.IE set) and the host asked to know */                              \
+    X(IRQ_WINDOW, "irq_window", "interrupt window")
+
 enum exit_reason {
-    EXIT_BUDGET,       /* the instruction budget given to machine_run is spent */
-    EXIT_HALT,         /* halt executed in supervisor mode; value = its register */
-    EXIT_TRAP,         /* an exception whose cause exits; nothing was delivered */
-    EXIT_INTERRUPT,    /* an interrupt whose cause exits is pending and IE is set */
-    EXIT_DEADLOCK,     /* wfi with no interrupt that could ever arrive; pc is after the wfi */
-    EXIT_DOUBLE_FAULT, /* bare: the trap handler at tvec cannot be fetched */
-    EXIT_DISK_ERROR,   /* the disk's file failed (disk_store_error); the command never completes */
-    EXIT_INPUT_WAIT,   /* the console's host has no input yet (CONSOLE_AGAIN); pc is the instruction
-                        * that looked for it, not executed: run again when input may be there */
-    EXIT_DEBUG,        /* a debugger's breakpoint or watched range was hit (struct debug_hit) */
-    /* The hardware guest mode's own exits (machine_run_guest, below): */
-    EXIT_INSN,         /* a system instruction the controls intercept, in guest supervisor mode; not
-                        * executed: pc, insn and the decoded fields name it */
-    EXIT_NESTED_FAULT, /* nested paging: the host table refused a guest-physical address */
-    EXIT_IRQ_WINDOW,   /* the guest can take an interrupt (status.IE set) and the host asked to know */
+#define X(NAME, key, desc) EXIT_##NAME,
+    MACHINE_EXIT_REASONS(X)
+#undef X
+    EXIT_NREASONS
 };
+/* The reason's key and description (NULL for a value that is none). */
+const char *machine_exit_reason_key(enum exit_reason r);
+const char *machine_exit_reason_desc(enum exit_reason r);
 
 /* What an EXIT_DEBUG hit: see "The debug path" below. */
 enum debug_event { DEBUG_BREAK = 1, DEBUG_WATCH };

@@ -36,17 +36,9 @@ static const char *const exit_desc[VMX_COUNT] = {
 #undef X
 };
 
-/* The machine's exit reasons (enum exit_reason), as the guest mode's
- * counts name them. */
-static const char *const reason_names[EXIT_IRQ_WINDOW + 1] = {
-    [EXIT_BUDGET] = "budget",     [EXIT_HALT] = "halt",
-    [EXIT_TRAP] = "trap",         [EXIT_INTERRUPT] = "interrupt",
-    [EXIT_DEADLOCK] = "deadlock", [EXIT_DOUBLE_FAULT] = "double_fault",
-    [EXIT_DISK_ERROR] = "disk_error", [EXIT_INPUT_WAIT] = "input_wait",
-    [EXIT_DEBUG] = "debug",       [EXIT_INSN] = "insn",
-    [EXIT_NESTED_FAULT] = "nested_fault", [EXIT_IRQ_WINDOW] = "irq_window",
-};
-#define NREASONS (sizeof reason_names / sizeof *reason_names)
+/* The machine's exit reasons (enum exit_reason), named by
+ * machine_exit_reason_key in the guest mode's counts. */
+#define NREASONS ((size_t)EXIT_NREASONS)
 
 static uint64_t guest_exits(const struct vm_stats *s)
 {
@@ -128,7 +120,7 @@ void vm_stats_print_placed(const struct vm *vm, FILE *f, silent_place_fn *place,
                 s->guest_entries, guest_exits(s), s->transition_cycles);
         for (size_t i = 0; i < NREASONS; i++)
             if (s->guest_exits[i])
-                fprintf(f, " %s %" PRIu64, reason_names[i], s->guest_exits[i]);
+                fprintf(f, " %s %" PRIu64, machine_exit_reason_key((enum exit_reason)i), s->guest_exits[i]);
         fprintf(f, "\n  TLB misses          %" PRIu64 " walks, %" PRIu64 " walk references", s->walks, s->walk_refs);
         if (s->walks)
             fprintf(f, " (%.2f a walk)", (double)s->walk_refs / (double)s->walks);
@@ -189,7 +181,8 @@ static void json_vm(const struct vm *vm, FILE *f)
                ", \"exits_by_reason\": {",
             s->guest_entries, guest_exits(s), s->transition_cycles);
     for (size_t i = 0; i < NREASONS; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", reason_names[i], s->guest_exits[i]);
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", machine_exit_reason_key((enum exit_reason)i),
+                s->guest_exits[i]);
     fprintf(f, "}}}");
 }
 

@@ -208,7 +208,7 @@ struct vm_stats {
      * cycles entries and exits cost (GUEST_ENTRY_CYCLES and
      * GUEST_EXIT_CYCLES each, not in the guest's own cycles). */
     uint64_t guest_entries, transition_cycles;
-    uint64_t guest_exits[EXIT_IRQ_WINDOW + 1];
+    uint64_t guest_exits[EXIT_NREASONS];
     struct silent_log silent; /* the guest's sensitive instructions that ran directly in user mode
                                * without trapping: where it was lied to (the real machine records
                                * them here while the VM runs, vm_enter) */

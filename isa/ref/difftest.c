@@ -163,21 +163,8 @@ static const char *mem_addr(char buf[16], uint32_t a)
 
 static const char *exit_name(enum exit_reason r)
 {
-    switch (r) {
-    case EXIT_BUDGET: return "budget";
-    case EXIT_HALT: return "halt";
-    case EXIT_TRAP: return "trap";
-    case EXIT_INTERRUPT: return "interrupt";
-    case EXIT_DEADLOCK: return "deadlock";
-    case EXIT_DOUBLE_FAULT: return "double fault";
-    case EXIT_DISK_ERROR: return "disk error";
-    case EXIT_INPUT_WAIT: return "input wait";
-    case EXIT_DEBUG: return "debug (a debugger's breakpoint or watch)";
-    case EXIT_INSN: return "intercepted instruction";
-    case EXIT_NESTED_FAULT: return "nested page fault";
-    case EXIT_IRQ_WINDOW: return "interrupt window";
-    }
-    return "?";
+    const char *d = machine_exit_reason_desc(r);
+    return d ? d : "?";
 }
 
 static void describe_trap(char *buf, size_t len, uint32_t cause, uint32_t epc, uint32_t badaddr)
