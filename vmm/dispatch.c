@@ -108,6 +108,26 @@ static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
     }
 }
 
+bool dispatch_host_exit(struct vm *vm, const struct vm_exit *x)
+{
+    switch (x->reason) {
+    case EXIT_INTERRUPT:
+        /* Only the real timer is ever enabled: the real console and disk
+         * belong to the VMM and stay silent.  The scheduler re-arms it. */
+        vm->st.exits[VMX_TIMER]++;
+        vm->dec.kind = VMX_TIMER;
+        machine_arm_timer(vm->vmm->m, 0);
+        return true;
+    case EXIT_BUDGET:
+        vm->st.exits[VMX_LIMIT]++;
+        vm->dec.kind = VMX_LIMIT;
+        vm->state = VM_LIMIT;
+        return true;
+    default:
+        return false;
+    }
+}
+
 void dispatch_exit(struct vm *vm, const struct vm_exit *x)
 {
     switch (x->reason) {
@@ -115,16 +135,8 @@ void dispatch_exit(struct vm *vm, const struct vm_exit *x)
         dispatch_trap(vm, x);
         break;
     case EXIT_INTERRUPT:
-        /* Only the real timer is ever enabled: the real console and disk
-         * belong to the VMM and stay silent.  The scheduler re-arms it. */
-        vm->st.exits[VMX_TIMER]++;
-        vm->dec.kind = VMX_TIMER;
-        machine_arm_timer(vm->vmm->m, 0);
-        break;
     case EXIT_BUDGET:
-        vm->st.exits[VMX_LIMIT]++;
-        vm->dec.kind = VMX_LIMIT;
-        vm->state = VM_LIMIT;
+        dispatch_host_exit(vm, x);
         break;
     default:
         vm_fail(vm, "VMM bug: exit %d at pc 0x%08x: the guest never runs in real supervisor mode",

@@ -139,14 +139,8 @@ static void hw_handle_exit(struct vm *vm, const struct vm_exit *x)
         vm->dec.kind = VMX_IRQ_WINDOW;
         break;
     case EXIT_INTERRUPT:
-        vm->st.exits[VMX_TIMER]++;
-        vm->dec.kind = VMX_TIMER;
-        machine_arm_timer(vm->vmm->m, 0);
-        break;
     case EXIT_BUDGET:
-        vm->st.exits[VMX_LIMIT]++;
-        vm->dec.kind = VMX_LIMIT;
-        vm->state = VM_LIMIT;
+        dispatch_host_exit(vm, x);
         break;
     case EXIT_DOUBLE_FAULT:
         /* the hardware delivered a trap inside the guest, and its handler's

@@ -110,26 +110,14 @@ static void nested_keep(struct vm *vm) { vm->sh.stall_faults = 0; }
 
 static void nested_free(struct vm *vm) { shadow_paging.free(vm); }
 
-static bool host_read(void *ctx, uint32_t pa, void *buf, size_t len) { return machine_read_phys(ctx, pa, buf, len); }
-
 /* The host table's walk of one guest-physical address: the second stage,
  * as the hardware makes it for every guest table entry and page. */
 static bool nested_walk_gpa(struct vm *vm, uint32_t gpa, struct vmm_mmu_walk *out)
 {
     const struct spage *root = vm->sh.root[ROLE_PHYS];
     *out = (struct vmm_mmu_walk){.role = "nested", .guest_table = vm->cpu.cr[CR_PTB]};
-    if (!root)
-        return true;
-    out->has_root = true;
-    out->root = root->hfn << PAGE_SHIFT;
-    struct dma host = {.ctx = vm->vmm->m, .mem_size = machine_mem_size(vm->vmm->m), .read = host_read};
-    struct pt_walk w;
-    pt_walk(&host, out->root, gpa, ACCESS_READ, false, false, &w);
-    out->levels = w.level;
-    for (int level = PT_ROOT; level <= w.level; level++) {
-        out->entry_pa[level - 1] = w.entry_pa[level - 1];
-        out->entry[level - 1] = host_word(vm->vmm, w.entry_pa[level - 1]);
-    }
+    if (root) /* read with supervisor rights, as the hardware's second stage */
+        host_table_walk(vm, root->hfn << PAGE_SHIFT, gpa, false, out);
     return true;
 }
 

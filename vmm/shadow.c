@@ -755,19 +755,23 @@ static bool shadow_walk(struct vm *vm, uint32_t va, struct vmm_mmu_walk *out)
     struct spage *root = shadow_lookup(&vm->sh, key, PT_ROOT, role);
     *out = (struct vmm_mmu_walk){.role = shadow_role_name(role),
                                  .guest_table = role == ROLE_PHYS ? 0 : key << PAGE_SHIFT};
-    if (!root)
-        return true;
+    if (root)
+        host_table_walk(vm, root->hfn << PAGE_SHIFT, va, true, out);
+    return true;
+}
+
+void host_table_walk(struct vm *vm, uint32_t root, uint32_t va, bool user, struct vmm_mmu_walk *out)
+{
     out->has_root = true;
-    out->root = root->hfn << PAGE_SHIFT;
+    out->root = root;
     struct dma host = {.ctx = vm->vmm->m, .mem_size = machine_mem_size(vm->vmm->m), .read = host_read};
     struct pt_walk w;
-    pt_walk(&host, out->root, va, ACCESS_READ, true, false, &w);
+    pt_walk(&host, root, va, ACCESS_READ, user, false, &w);
     out->levels = w.level;
     for (int level = PT_ROOT; level <= w.level; level++) {
         out->entry_pa[level - 1] = w.entry_pa[level - 1];
         out->entry[level - 1] = host_word(vm->vmm, w.entry_pa[level - 1]);
     }
-    return true;
 }
 
 /* The shadow entries made from the guest word at gpa: the entry at the

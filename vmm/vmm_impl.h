@@ -208,6 +208,11 @@ uint32_t alloc_frame(struct vmm *v, struct vm *vm, enum frame_kind kind); /* zer
 void free_frame(struct vmm *v, uint32_t hfn);
 /* Write a FRAME_CODE frame (translated code: bt.c); false if it is none. */
 bool code_frame_write(struct vmm *v, uint32_t pa, const void *buf, size_t len);
+/* A walk of a table the VMM made (a shadow root, nested paging's host
+ * table) at host-physical root, for va, read only: what vm_mmu_walk
+ * reports, has_root and root included (shadow.c). */
+struct vmm_mmu_walk;
+void host_table_walk(struct vm *vm, uint32_t root, uint32_t va, bool user, struct vmm_mmu_walk *out);
 /* Host memory as the VMM reads it: a little-endian word. */
 uint32_t host_word(struct vmm *v, uint32_t pa);
 
@@ -261,6 +266,10 @@ void vm_retire_emulated(struct vm *vm, enum op op);
  * CPU it sets up for a deprivileged guest (hybrid.c runs virtual user mode
  * the same way) */
 void dispatch_exit(struct vm *vm, const struct vm_exit *x);
+/* The exits that are the host's, not the guest's, alike under every
+ * technique: the real timer's interrupt and a spent budget.  False, and
+ * nothing done, for any other. */
+bool dispatch_host_exit(struct vm *vm, const struct vm_exit *x);
 void dispatch_load(struct vm *vm);
 
 /* The MMU state on the real machine is no longer the VM's to trust (its
