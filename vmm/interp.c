@@ -36,6 +36,23 @@ void vm_retire_emulated(struct vm *vm, enum op op)
     vm->dec.op = op;
 }
 
+/* LAB 2 BEGIN mmu-hooks: tell the rest of the VMM what a privileged
+ * instruction changed.  sensitive_exec (isa/sensitive.h) has already done
+ * to the virtual CPU (vm->cpu) what the hardware would; it calls these
+ * hooks after, with the register holding its new value, and they must make
+ * the *real* machine follow (docs/vmm.md sections 3 to 5).  ctx is the VM.
+ *  - guest_status_written(old, now): mtcr status, wrsr or rfe wrote the
+ *    guest's status.  The real status stays IE | PG, user mode, whatever
+ *    the guest writes; but which shadow root the guest must run on depends
+ *    on its paging (SR_PG) and its mode (SR_S: a user-mode root lets no
+ *    access through to supervisor-only pages).  Paging turned on or off:
+ *    vm->mmu->paging_changed(vm); else, the mode changed:
+ *    vm->mmu->activate(vm); neither: nothing to do.
+ *  - guest_ptb_written: mtcr ptb, the guest switched page tables:
+ *    vm->mmu->ptb_written(vm).
+ * (The TLB hooks below are given: see the handout's question 3.)
+ * Tests: mmu-hooks, and all that change mode or paging. */
+
 /* The guest wrote status (mtcr, wrsr, rfe): the real status stays as it
  * is, but the guest's new mode or paging runs on another shadow root. */
 static void guest_status_written(void *ctx, uint32_t old, uint32_t now)
@@ -47,22 +64,27 @@ static void guest_status_written(void *ctx, uint32_t old, uint32_t now)
         vm->mmu->activate(vm);
 }
 
-void interp_write_status(struct vm *vm, uint32_t v)
-{
-    uint32_t old = vm->cpu.cr[CR_STATUS];
-    vm->cpu.cr[CR_STATUS] = v & SR_WRITABLE;
-    guest_status_written(vm, old, vm->cpu.cr[CR_STATUS]);
-}
-
 /* The guest wrote ptb: its shadow root changes. */
 static void guest_ptb_written(void *ctx)
 {
     struct vm *vm = ctx;
     vm->mmu->ptb_written(vm);
 }
+/* LAB 2 STUB */
+// static void guest_status_written(void *ctx, uint32_t old, uint32_t now)
+// {
+//     vm_fail(ctx, "lab 2: guest_status_written is not written yet (vmm/interp.c): status 0x%08x -> 0x%08x", old, now);
+// }
+//
+// static void guest_ptb_written(void *ctx)
+// {
+//     vm_fail(ctx, "lab 2: guest_ptb_written is not written yet (vmm/interp.c)");
+// }
+/* LAB 2 END */
 
-/* The shadow tables follow the guest's tables at every store (tracing), so
- * a guest TLB flush has nothing left to do but flush the real TLB. */
+/* The shadow tables follow the guest's tables at every store (tracing,
+ * which flushes the real TLB as it changes a shadow entry), so a guest TLB
+ * flush has nothing left to do but flush the real TLB. */
 static void guest_tlb_flush(void *ctx)
 {
     struct vm *vm = ctx;
@@ -73,6 +95,13 @@ static void guest_tlb_flush_page(void *ctx, uint32_t va)
 {
     struct vm *vm = ctx;
     machine_tlb_flush_page(vm->vmm->m, va);
+}
+
+void interp_write_status(struct vm *vm, uint32_t v)
+{
+    uint32_t old = vm->cpu.cr[CR_STATUS];
+    vm->cpu.cr[CR_STATUS] = v & SR_WRITABLE;
+    guest_status_written(vm, old, vm->cpu.cr[CR_STATUS]);
 }
 
 static const struct sensitive_hooks vmm_hooks = {
@@ -103,6 +132,20 @@ void interp_exec(struct vm *vm, const struct isa_fields *fields)
     if (sensitive_touches_devices(f.op, f.imm))
         vm->dev_quiet = false;
     enum sensitive_result r = sensitive_exec(&c, f.op, f.ra, f.imm, &vm->exit_value);
+    /* LAB 2 BEGIN interp-result: what the instruction's end means to the VM.
+     * sensitive_exec returned r (isa/sensitive.h, enum sensitive_result) and,
+     * for a halt, put the halt value in vm->exit_value.
+     *  - SENSITIVE_STALLED (in, or wfi, and the console has no input yet):
+     *    nothing happened - no retire, pc still on it.  Say the VM waits
+     *    (vm->waiting_input = true) and return, counting nothing: it runs
+     *    the instruction again when it next runs.
+     *  - SENSITIVE_HALT: the VM stops, vm->state = VM_HALTED;
+     *    SENSITIVE_DEADLOCK (wfi, and no interrupt can ever come): VM_DEADLOCK.
+     *  - every other end (and halt, deadlock): the VM waits for nothing
+     *    (waiting_input = false), and the instruction counts: vm->st.emulated
+     *    and vm->st.emulated_by_op[f.op], one each (--stats prints them).
+     * (sensitive_exec already retired it: instret, cycles and pc.)
+     * Tests: emulate-privileged, halt-deadlock, console-input. */
     if (__builtin_expect(r != SENSITIVE_DONE, 0)) {
         if (r == SENSITIVE_STALLED) {
             /* in or wfi, and the VM's console has no input yet: nothing
@@ -116,6 +159,11 @@ void interp_exec(struct vm *vm, const struct isa_fields *fields)
     vm->waiting_input = false;
     vm->st.emulated++;
     vm->st.emulated_by_op[f.op]++;
+    /* LAB 2 STUB */
+    // vm_fail(vm, "lab 2: interp_exec's end (halt, deadlock, input stall, counts) is not written yet (vmm/interp.c): %s ended with %d",
+    //         isa_insns[f.op].mnem, (int)r);
+    // return;
+    /* LAB 2 END */
 
     /* A deliberate bug, for the tests that must catch it: wrsr leaves the
      * guest's IE as it was, as POPF does. */
