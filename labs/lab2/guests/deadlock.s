@@ -1,0 +1,13 @@
+# deadlock.s - wfi with interrupts off and nothing armed: no interrupt can
+# ever come, and the machine stops (docs/isa.md section 4: a deadlock).
+# Under the VMM the emulated wfi must stop the VM the same way.
+
+        .text
+_start: li      a0, 'z'
+        li      a1, 0x5a
+        call    show
+        wfi
+        li      a0, 0xbad               # never: wfi cannot end
+        halt    a0
+
+        .include "lab2.inc"
