@@ -95,7 +95,9 @@ MUTATOR_SRC := tests/mutate/mutator.c
 BENCH_STATS_SRC := tests/bench/stats.c
 # make bench-peers' parsers and arithmetic (tests/bench/peers) serve suite bench_peers.
 BENCH_PEERS_SRC := tests/bench/peers/listing.c tests/bench/peers/figures.c
-TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC)
+# The handout maker's cutting (labs/handout/regions.c) serves suite labs.
+LAB_REGIONS_SRC := labs/handout/regions.c
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC) $(LAB_REGIONS_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -227,7 +229,8 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).
 # The last line is the sum of both runs, "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all \
+	    $(BUILD)/labs/grade $(BUILD)/labs/handout
 	@rm -f $(BUILD)/check.tally
 	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin VMLAB_LIB=$(BUILD)/rel/lib \
 	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(foreach s,$(CHECK_SUITES),'$(s)')
@@ -519,4 +522,4 @@ experiments:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
