@@ -8,7 +8,12 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   := build
 
-CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP
+# HOST_CPPFLAGS and HOST_LDFLAGS: where a system keeps readline and CUnit
+# when its compiler does not look there (macOS with Homebrew:
+# docs/labs/README.md, "Students' machines").
+HOST_CPPFLAGS ?=
+HOST_LDFLAGS  ?=
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP $(HOST_CPPFLAGS)
 WARN     := -std=c11 -Wall -Wextra -Werror
 REL_CFLAGS := $(WARN) -O2 -g
 SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -179,10 +184,10 @@ $(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l))))
 define tool_rules
 $(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c $(call tool_parts,$(1))) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$^ $($(1)_LDLIBS) -o $$@
+	$$(CC) $$^ $(HOST_LDFLAGS) $($(1)_LDLIBS) -o $$@
 $(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c $(call tool_parts,$(1))) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(SAN_LDFLAGS) $$^ $($(1)_LDLIBS) -o $$@
+	$$(CC) $(SAN_LDFLAGS) $$^ $(HOST_LDFLAGS) $($(1)_LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
@@ -191,14 +196,14 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 # The guest OS's default demo under the VMM (cache shadows), then the
 # VMM's summary: exits by reason, efficiency, page faults, shadow tables.
 run:
-	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/vrun --stats $(GUEST_KERNEL)
 
 # --- tests ---------------------------------------------------------------------
 
 deps:
-	@CC="$(CC)" tests/need-packages.sh $(TEST_PACKAGES)
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh $(TEST_PACKAGES)
 
 # vrun's main, renamed vrun_main, for the tests and fuzz targets that run
 # its command line in-process (tests/fuzz/fuzz_vrun.c).
@@ -212,7 +217,7 @@ rel_VRUN_CFLAGS := $(REL_CFLAGS)
 $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/tools/vrun_main.o \
                                  $(call libs,san,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
+	$(CC) $(SAN_LDFLAGS) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
 # Machine suites run again with every rig_run beside the reference CPU
 # (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
@@ -260,7 +265,7 @@ difftest: deps
 $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC)) $(BUILD)/rel/obj/tools/vrun_main.o \
                                  $(call libs,rel,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $^ -lcunit -o $@
+	$(CC) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/tests/vmlab-tests $(addprefix $(BUILD)/bin/,$(TOOLS))
@@ -468,14 +473,14 @@ GRADE_JOBS      ?= 2
 
 $(BUILD)/labs/grade: $(call obj,rel,$(LAB_GRADE_SRC)) $(call libs,rel,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $^ -o $@
+	$(CC) $^ $(HOST_LDFLAGS) -o $@
 $(BUILD)/labs/handout: $(call obj,rel,$(LAB_HANDOUT_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $^ -o $@
 
 grade:
 	@$(if $(LAB),,echo "make grade: say which lab: make grade LAB=N (1 to 5)" >&2; exit 2)
-	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all $(BUILD)/labs/grade
 	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB)
 
@@ -508,7 +513,7 @@ docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
 # docs/experiments/.
 EXP_DIR := $(BUILD)/experiments
 experiments:
-	@CC="$(CC)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(EXP_DIR)
 	rm -f $(EXP_DIR)/vpg-*

@@ -112,7 +112,7 @@ static bool write_if_changed(struct job *j, const char *dest, const char *text, 
     }
     chmod(tmp, st->st_mode & 07777);
     if (!existed) { /* the source's time: a build copied beside it stays valid */
-        struct timespec ts[2] = {st->st_atim, st->st_mtim};
+        struct timespec ts[2] = {{st->st_mtime, 0}, {st->st_mtime, 0}}; /* st_mtim is not portable (macOS) */
         utimensat(AT_FDCWD, tmp, ts, 0);
     }
     if (rename(tmp, dest)) {
