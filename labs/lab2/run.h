@@ -36,7 +36,7 @@ struct l2_end {
     uint32_t regs[NREGS], pc, crs[NCRS];
     char *out;                /* console output, NUL-terminated */
     size_t outlen;
-    char message[300];        /* the VMM's own word when it stopped the VM */
+    char message[400];        /* the VMM's own word when it stopped the VM */
     bool storm;               /* stopped: exits kept coming and nothing retired */
     char last_exit[300];      /* the last exit the VMM handled, in its words */
     struct vm_stats stats;
