@@ -306,12 +306,13 @@ static const char *place(struct lab_ctx *t, const struct elf_image *img, uint32_
 }
 
 /* The equivalence debugger on the same guest: the first instruction after
- * which what the guest can see differs. */
-static const char *lockstep_says(struct lab_ctx *t, const struct l2_guest *g)
+ * which what the guest can see differs, looked for no further than the bare
+ * machine ran (a VMM that lets the guest run on forever differs there). */
+static const char *lockstep_says(struct lab_ctx *t, const struct l2_guest *g, uint64_t bare_instret)
 {
     struct lockstep_config c = {.image = &g->img, .bootarg = g->boot, .mem_size = mem_of(g),
                                 .input = (const uint8_t *)g->input, .input_len = g->input ? strlen(g->input) : 0,
-                                .max_insns = 0};
+                                .max_insns = bare_instret + 1};
     static struct lockstep_result r; /* large; a test runs in a process of its own */
     char err[300];
     if (!lockstep_run(&c, &r, err, sizeof err))
@@ -320,12 +321,19 @@ static const char *lockstep_says(struct lab_ctx *t, const struct l2_guest *g)
         return NULL;
     if (!r.has_insn)
         return lab_str(t, "after %" PRIu64 " instructions: %s", r.instret, r.what);
+    /* pcs placed by the guest's symbols: a jump to its trap handler reads
+     * as one */
+    unsigned np, vp;
+    const char *what = r.what;
+    if (sscanf(r.what, "pc: native 0x%x, vmm 0x%x", &np, &vp) == 2)
+        what = lab_str(t, "pc: 0x%08x%s on the bare machine, 0x%08x%s under the VMM", np, place(t, &g->img, np), vp,
+                       place(t, &g->img, vp));
     char text[120] = ".word";
     struct isa_fields f;
     if (isa_decode(r.insn, &f))
         disasm_insn(&f, r.pc, false, NULL, NULL, text, sizeof text);
     return lab_str(t, "after %" PRIu64 " instructions, at pc 0x%08x%s (the guest's `%s`, in its %s mode): %s",
-                   r.instret, r.pc, place(t, &g->img, r.pc), text, r.user ? "user" : "supervisor", r.what);
+                   r.instret, r.pc, place(t, &g->img, r.pc), text, r.user ? "user" : "supervisor", what);
 }
 
 /* Where the ends differ, say it all: both ends, the first difference, and
@@ -335,6 +343,9 @@ bool l2_equivalent(struct lab_ctx *t, struct l2_guest *g, struct l2_end *n, stru
     l2_run_bare(g, n);
     l2_run_vmm(g, v);
     lab_note(t, "%s: the bare machine %s; the VMM's VM %s", g->name, l2_end_summary(t, n), l2_end_summary(t, v));
+    if (v->agains)
+        lab_note(t, "the console's host said \"no input yet\" %u times to the bare machine, %u to the VM", n->agains,
+                 v->agains);
     lab_note(t, "bare machine's console:\n%s", n->out);
     lab_note(t, "the VM's console:\n%s", v->out);
     const char *d = end_diff(t, n, v);
@@ -342,14 +353,26 @@ bool l2_equivalent(struct lab_ctx *t, struct l2_guest *g, struct l2_end *n, stru
         return true;
     /* The VMM's own stop names the routine: the lockstep debugger would
      * only find the same stop. */
-    const char *step = v->state == VM_FAILED || v->storm ? NULL : lockstep_says(t, g);
+    const char *step = v->state == VM_FAILED || v->storm ? NULL : lockstep_says(t, g, n->instret);
     const char *args = g->boot ? lab_str(t, " --boot '%s'", g->boot) : "";
+    /* A VMM that stopped the VM, or went round in exits, says the most
+     * itself; else the first difference, and the debugger's instruction. */
+    const char *happened = v->state == VM_FAILED || v->storm
+                               ? lab_str(t, "under the VMM it %s", l2_end_summary(t, v))
+                               : lab_str(t, "under the VMM it %s.  First difference: %s.%s%s", l2_end_summary(t, v),
+                                         d, step ? "  The equivalence debugger: " : "", step ? step : "");
     lab_fail(t, (struct lab_failure){
                     .expected = lab_str(t, "%s: the same under the VMM as on the bare machine, which %s", g->name,
                                         l2_end_summary(t, n)),
-                    .happened = lab_str(t, "under the VMM it %s.  First difference: %s.%s%s", l2_end_summary(t, v),
-                                        d, step ? "  The equivalence debugger: " : "", step ? step : ""),
-                    .vmon = lab_str(t,
+                    .happened = happened,
+                    .vmon = v->storm
+                                ? lab_str(t,
+                                          "build/bin/vmon %s%s, then `catch reflected` (or `catch emulated`), "
+                                          "`continue` a few times and `history`: the same exit at the same pc, "
+                                          "again and again (vrun --lockstep cannot help: the guest retires "
+                                          "nothing)",
+                                          g->elf, args)
+                                : lab_str(t,
                                     "build/bin/vrun --lockstep %s%s (the first instruction after which they "
                                     "differ); build/bin/vmon %s%s, then `catch reflected`, `catch emulated` or "
                                     "`catch cause NAME`, `continue`, `info cpu` (the guest's CPU beside the real "
