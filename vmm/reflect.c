@@ -62,11 +62,11 @@ void reflect_interrupts(struct vm *vm)
      * interrupt the VM's virtual devices have pending (0: none); its
      * timer, console and disk are already brought up to the guest's time.
      * On the bare machine an interrupt is taken only while status.IE is set
-     * (docs/isa.md sections 6 and 7) - the guest's IE, vm->cpu.cr[CR_STATUS],
+     * (docs/isa.md section 6) - the guest's IE, vm->cpu.cr[CR_STATUS],
      * not the real one, which is always on.  Deliver it with reflect_trap
      * (badaddr 0; pc is the next instruction, and lands in epc), and count
      * it: vm->st.interrupts, and vm->dec.interrupt = cause (for vmon).
-     * Tests: interrupt-ie, guest-os. */
+     * Tests: interrupt-ie, guest-os-demo. */
     if (!(vm->cpu.cr[CR_STATUS] & SR_IE) || !cause)
         return;
     vm->st.interrupts++;
