@@ -18,7 +18,7 @@ user:   li      a0, 7
         break
         li      t0, 5
         div     t1, t0, zero
-        .word   0                       # an illegal word
+        .word   0xffffffff              # an illegal word (badaddr: the word)
 last:   syscall                         # the handler halts here
 
 trap:   mv      s0, a0
