@@ -234,20 +234,34 @@ static const char *state_words(enum vm_state s)
     }
 }
 
+/* 3304535 as "3,304,535": counts a person reads. */
+static const char *num(struct lab_ctx *t, uint64_t n)
+{
+    char d[32], out[40];
+    int len = snprintf(d, sizeof d, "%" PRIu64, n), k = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = d[i];
+    }
+    out[k] = '\0';
+    return lab_str(t, "%s", out);
+}
+
 const char *l2_end_summary(struct lab_ctx *t, const struct l2_end *e)
 {
     if (e->storm)
-        return lab_str(t, "went round an exit storm: %u exits in a row retired no instruction, after %" PRIu64
-                          " instructions; the last exit: %s",
-                       STORM_EXITS, e->instret, e->last_exit);
+        return lab_str(t, "went round an exit storm: %s exits in a row retired no instruction, after %s "
+                          "instructions; the last exit: %s",
+                       num(t, STORM_EXITS), num(t, e->instret), e->last_exit);
     if (e->state == VM_FAILED)
-        return lab_str(t, "was stopped by the VMM after %" PRIu64 " instructions: %s", e->instret, e->message);
+        return lab_str(t, "was stopped by the VMM after %s instructions: %s", num(t, e->instret), e->message);
     if (e->state == VM_HALTED)
-        return lab_str(t, "halted with 0x%x after %" PRIu64 " instructions", e->value, e->instret);
+        return lab_str(t, "halted with 0x%x after %s instructions", e->value, num(t, e->instret));
     if (e->state == VM_DOUBLE_FAULT)
-        return lab_str(t, "stopped with a double fault (raising %s) after %" PRIu64 " instructions",
-                       isa_cause_name(e->value), e->instret);
-    return lab_str(t, "%s after %" PRIu64 " instructions", state_words(e->state), e->instret);
+        return lab_str(t, "stopped with a double fault (raising %s) after %s instructions",
+                       isa_cause_name(e->value), num(t, e->instret));
+    return lab_str(t, "%s after %s instructions", state_words(e->state), num(t, e->instret));
 }
 
 /* The console's first differing line, both ways, or NULL. */
@@ -305,6 +319,30 @@ static const char *place(struct lab_ctx *t, const struct elf_image *img, uint32_
     return pc == s->value ? lab_str(t, " <%s>", s->name) : lab_str(t, " <%s+%u>", s->name, pc - s->value);
 }
 
+/* The debugger's "status: native 0x..., vmm 0x..." in a student's words:
+ * "the guest's status is 0x... under the VMM, 0x... on the bare machine",
+ * a register by its ABI name too, a pc placed by the guest's symbols (a
+ * jump to its trap handler reads as one).  Longer reports (memory words,
+ * page-table entries) stay as the debugger wrote them. */
+static const char *plain_words(struct lab_ctx *t, const struct l2_guest *g, const char *what)
+{
+    const char *n = strstr(what, ": native "), *v = n ? strstr(n, ", vmm ") : NULL;
+    if (!v || strchr(what, ';') || strstr(v + 1, ", vmm "))
+        return what;
+    char name[64], nat[128], vmm[128];
+    snprintf(name, sizeof name, "%.*s", (int)(n - what), what);
+    snprintf(nat, sizeof nat, "%.*s", (int)(v - n - 9), n + 9);
+    snprintf(vmm, sizeof vmm, "%s", v + 6);
+    unsigned reg, np, vp;
+    const char *who = name;
+    if (sscanf(name, "r%u", &reg) == 1 && reg < NREGS)
+        who = lab_str(t, "%s (%s)", name, isa_reg_abi_name(reg));
+    if (!strcmp(name, "pc") && sscanf(nat, "0x%x", &np) == 1 && sscanf(vmm, "0x%x", &vp) == 1)
+        return lab_str(t, "the guest's pc is 0x%08x%s under the VMM, 0x%08x%s on the bare machine", vp,
+                       place(t, &g->img, vp), np, place(t, &g->img, np));
+    return lab_str(t, "the guest's %s is %s under the VMM, %s on the bare machine", who, vmm, nat);
+}
+
 /* The equivalence debugger on the same guest: the first instruction after
  * which what the guest can see differs, looked for no further than the bare
  * machine ran (a VMM that lets the guest run on forever differs there). */
@@ -320,20 +358,14 @@ static const char *lockstep_says(struct lab_ctx *t, const struct l2_guest *g, ui
     if (!r.diverged)
         return NULL;
     if (!r.has_insn)
-        return lab_str(t, "after %" PRIu64 " instructions: %s", r.instret, r.what);
-    /* pcs placed by the guest's symbols: a jump to its trap handler reads
-     * as one */
-    unsigned np, vp;
-    const char *what = r.what;
-    if (sscanf(r.what, "pc: native 0x%x, vmm 0x%x", &np, &vp) == 2)
-        what = lab_str(t, "pc: 0x%08x%s on the bare machine, 0x%08x%s under the VMM", np, place(t, &g->img, np), vp,
-                       place(t, &g->img, vp));
+        return lab_str(t, "after %s instructions: %s", num(t, r.instret), r.what);
+    const char *what = plain_words(t, g, r.what);
     char text[120] = ".word";
     struct isa_fields f;
     if (isa_decode(r.insn, &f))
         disasm_insn(&f, r.pc, false, NULL, NULL, text, sizeof text);
-    return lab_str(t, "after %" PRIu64 " instructions, at pc 0x%08x%s (the guest's `%s`, in its %s mode): %s",
-                   r.instret, r.pc, place(t, &g->img, r.pc), text, r.user ? "user" : "supervisor", what);
+    return lab_str(t, "after %s instructions, at pc 0x%08x%s (the guest's `%s`, in its %s mode): %s",
+                   num(t, r.instret), r.pc, place(t, &g->img, r.pc), text, r.user ? "user" : "supervisor", what);
 }
 
 /* Where the ends differ, say it all: both ends, the first difference, and
