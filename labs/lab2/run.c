@@ -21,8 +21,9 @@
 
 bool l2_assemble(struct lab_ctx *t, struct l2_guest *g)
 {
-    char src[300], err[300];
-    snprintf(src, sizeof src, "labs/lab2/guests/%s.s", g->name);
+    char err[300];
+    const char *src = g->src;
+    snprintf(g->src, sizeof g->src, "labs/lab2/guests/%s.s", g->name);
     snprintf(g->elf, sizeof g->elf, "%s/%s.elf", lab_scratch(t), g->name);
     if (!lab_assemble(t, src, g->elf))
         return false;
@@ -265,7 +266,8 @@ const char *l2_end_summary(struct lab_ctx *t, const struct l2_end *e)
 }
 
 /* The console's first differing line, both ways, or NULL. */
-static const char *console_diff(struct lab_ctx *t, const struct l2_end *n, const struct l2_end *v)
+static const char *console_diff(struct lab_ctx *t, const struct l2_guest *g, const struct l2_end *n,
+                                const struct l2_end *v)
 {
     if (n->outlen == v->outlen && memcmp(n->out, v->out, n->outlen) == 0)
         return NULL;
@@ -276,20 +278,22 @@ static const char *console_diff(struct lab_ctx *t, const struct l2_end *n, const
         i++;
     }
     int nl = (int)strcspn(n->out + start, "\n"), vl = (int)strcspn(v->out + start, "\n");
-    return lab_str(t, "console line %zu: the bare machine printed \"%.*s\"%s, the VMM \"%.*s\"%s", line,
+    return lab_str(t, "console line %zu: the bare machine printed \"%.*s\"%s, the VMM \"%.*s\"%s%s%s%s", line,
                    nl > 80 ? 80 : nl, n->out + start, start >= n->outlen ? " (nothing: its output had ended)" : "",
-                   vl > 80 ? 80 : vl, v->out + start, start >= v->outlen ? " (nothing: its output had ended)" : "");
+                   vl > 80 ? 80 : vl, v->out + start, start >= v->outlen ? " (nothing: its output had ended)" : "",
+                   g->src[0] ? " (" : "", g->src, g->src[0] ? " says what each line is)" : "");
 }
 
 /* What the ends first differ in, or NULL. */
-static const char *end_diff(struct lab_ctx *t, const struct l2_end *n, const struct l2_end *v)
+static const char *end_diff(struct lab_ctx *t, const struct l2_guest *g, const struct l2_end *n,
+                            const struct l2_end *v)
 {
     if (v->storm || n->state != v->state)
         return lab_str(t, "how it stopped: the bare machine %s; under the VMM it %s", l2_end_summary(t, n),
                        l2_end_summary(t, v));
     if (n->value != v->value)
         return lab_str(t, "the halt value: 0x%x on the bare machine, 0x%x under the VMM", n->value, v->value);
-    const char *c = console_diff(t, n, v);
+    const char *c = console_diff(t, g, n, v);
     if (c)
         return c;
     if (n->instret != v->instret)
@@ -380,7 +384,7 @@ bool l2_equivalent(struct lab_ctx *t, struct l2_guest *g, struct l2_end *n, stru
                  v->agains);
     lab_note(t, "bare machine's console:\n%s", n->out);
     lab_note(t, "the VM's console:\n%s", v->out);
-    const char *d = end_diff(t, n, v);
+    const char *d = end_diff(t, g, n, v);
     if (!d)
         return true;
     /* The VMM's own stop names the routine: the lockstep debugger would

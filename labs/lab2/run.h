@@ -20,6 +20,7 @@ struct l2_guest {
     const char *name;         /* labs/lab2/guests/NAME.s, or the guest OS's workload */
     struct elf_image img;
     char elf[400];            /* its image on disk, for the vmon and vrun commands */
+    char src[300];            /* its source, "" for the guest OS */
     const char *boot;         /* the boot string, NULL: none */
     uint32_t mem;
     const char *input;        /* console input, NULL: none */

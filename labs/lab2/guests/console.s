@@ -2,6 +2,7 @@
 # brackets, and halts with the number of bytes.  The test's console host
 # has no byte ready at first each time ("ask again later"): the VM must
 # wait on the `in`, undone, and run it again (interp_exec's stall).
+# Lines: [x] each byte read, then n the count.
 
         .text
 _start: li      s0, 0

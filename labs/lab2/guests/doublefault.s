@@ -2,6 +2,7 @@
 # a zero word, which is illegal.  Its syscall is delivered; the handler's
 # first instruction then traps in supervisor mode, and the machine stops
 # with a double fault (docs/isa.md 6) instead of trapping there forever.
+# Lines: d 0x1, then nothing: the machine stops with a double fault.
 
         .text
 _start: la      t0, nothing

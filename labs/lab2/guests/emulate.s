@@ -3,6 +3,8 @@
 # emulated (dispatch_trap -> interp_exec).  It shows what each left behind
 # and halts with 0x2a.  Nothing here may be reflected: the trap handler
 # says so ("! ...") and halts with 0xbad.
+# Lines: m scratch (mtcr, mfcr), r status (rdsr), w status after wrsr,
+# e status after rfe, p epc, b ptb (rdptb), t tvec; `! cause` `@ epc`: a trap.
 
         .text
 _start: la      t0, trap

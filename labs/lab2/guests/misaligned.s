@@ -3,6 +3,7 @@
 # cause when the access was made in user mode (docs/isa.md 6).  Under the
 # VMM the real CPU always runs the guest in user mode, so it always sets
 # USER: the dispatcher must make the bit tell the guest's mode.
+# Lines, per trap: c cause (0x800: USER), b badaddr, e epc, s status.
 
         .text
 _start: la      t0, trap

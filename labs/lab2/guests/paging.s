@@ -12,6 +12,8 @@
 # Under the VMM each change of ptb, of paging and of mode (wrsr, mtcr,
 # rfe, and a trap's delivery) must put the guest on another shadow root:
 # the hooks of interp.c and reflect_trap.
+# Lines: a, b, a the window's word through table A, B, A; per trap c
+# cause, v badaddr, e epc; k the secret, read with paging off.
 
         .equ    KPAGE, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
         .equ    WINDOW, 0x200000        # level-2 index 512 of the first table

@@ -3,6 +3,8 @@
 # Each time the kernel's handler shows what the hardware gave it - cause,
 # epc, badaddr, status - and returns past the instruction.  Under the VMM
 # each trap must be reflected exactly so (reflect_trap, docs/isa.md 6).
+# Lines, per trap: c cause, e epc, b badaddr, s status (S PIE: from user
+# mode, IE was on).
 
         .text
 _start: la      t0, trap

@@ -5,6 +5,8 @@
 # = `after`).  Last, it arms the timer again and drops into a user-mode
 # loop with IE on; the interrupt arrives there (PS = 0), and the handler
 # halts.  Under the VMM: reflect_interrupts must look at the guest's IE.
+# Lines: n interrupts taken so far, e epc of the first (`after`), s status
+# in its handler; then c cause (0x10: timer), u epc - `user`, s status.
 
         .text
 _start: la      t0, trap

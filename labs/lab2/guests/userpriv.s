@@ -4,6 +4,8 @@
 # kernel's handler shows and skips; none of them does anything.  Under the
 # VMM the guest is in *virtual user* mode: each trap must be reflected,
 # never emulated (emulating would write scratch, or halt the VM).
+# Lines, per trap: c cause, e epc, b badaddr (the instruction's word),
+# x scratch (the kernel's 0x600d: the user's mtcr did nothing).
 
         .text
 _start: la      t0, trap
