@@ -160,8 +160,8 @@ void interp_exec(struct vm *vm, const struct isa_fields *fields)
     vm->st.emulated++;
     vm->st.emulated_by_op[f.op]++;
     /* LAB 2 STUB */
-    // vm_fail(vm, "lab 2: interp_exec's end (halt, deadlock, input stall, counts) is not written yet (vmm/interp.c): %s ended with %d",
-    //         isa_insns[f.op].mnem, (int)r);
+    // vm_fail(vm, "lab 2: interp_exec's end (halt, deadlock, input stall, counts) is not written yet (vmm/interp.c): "
+    //         "%s ended, sensitive_exec returned %d (enum sensitive_result, isa/sensitive.h)", isa_insns[f.op].mnem, (int)r);
     // return;
     /* LAB 2 END */
 

@@ -249,20 +249,26 @@ static const char *num(struct lab_ctx *t, uint64_t n)
     return lab_str(t, "%s", out);
 }
 
+/* "1 instruction", "3,304,535 instructions" */
+static const char *insns(struct lab_ctx *t, uint64_t n)
+{
+    return lab_str(t, "%s instruction%s", num(t, n), n == 1 ? "" : "s");
+}
+
 const char *l2_end_summary(struct lab_ctx *t, const struct l2_end *e)
 {
     if (e->storm)
-        return lab_str(t, "went round an exit storm: %s exits in a row retired no instruction, after %s "
-                          "instructions; the last exit: %s",
-                       num(t, STORM_EXITS), num(t, e->instret), e->last_exit);
+        return lab_str(t, "went round an exit storm: %s exits in a row retired no instruction, after %s; the "
+                          "last exit: %s",
+                       num(t, STORM_EXITS), insns(t, e->instret), e->last_exit);
     if (e->state == VM_FAILED)
-        return lab_str(t, "was stopped by the VMM after %s instructions: %s", num(t, e->instret), e->message);
+        return lab_str(t, "was stopped by the VMM after %s: %s", insns(t, e->instret), e->message);
     if (e->state == VM_HALTED)
-        return lab_str(t, "halted with 0x%x after %s instructions", e->value, num(t, e->instret));
+        return lab_str(t, "halted with 0x%x after %s", e->value, insns(t, e->instret));
     if (e->state == VM_DOUBLE_FAULT)
-        return lab_str(t, "stopped with a double fault (raising %s) after %s instructions",
-                       isa_cause_name(e->value), num(t, e->instret));
-    return lab_str(t, "%s after %s instructions", state_words(e->state), num(t, e->instret));
+        return lab_str(t, "stopped with a double fault (raising %s) after %s",
+                       isa_cause_name(e->value), insns(t, e->instret));
+    return lab_str(t, "%s after %s", state_words(e->state), insns(t, e->instret));
 }
 
 /* The console's first differing line, both ways, or NULL. */
@@ -362,14 +368,14 @@ static const char *lockstep_says(struct lab_ctx *t, const struct l2_guest *g, ui
     if (!r.diverged)
         return NULL;
     if (!r.has_insn)
-        return lab_str(t, "after %s instructions: %s", num(t, r.instret), r.what);
+        return lab_str(t, "after %s: %s", insns(t, r.instret), r.what);
     const char *what = plain_words(t, g, r.what);
     char text[120] = ".word";
     struct isa_fields f;
     if (isa_decode(r.insn, &f))
         disasm_insn(&f, r.pc, false, NULL, NULL, text, sizeof text);
-    return lab_str(t, "after %s instructions, at pc 0x%08x%s (the guest's `%s`, in its %s mode): %s",
-                   num(t, r.instret), r.pc, place(t, &g->img, r.pc), text, r.user ? "user" : "supervisor", what);
+    return lab_str(t, "after %s, at pc 0x%08x%s (the guest's `%s`, in its %s mode): %s",
+                   insns(t, r.instret), r.pc, place(t, &g->img, r.pc), text, r.user ? "user" : "supervisor", what);
 }
 
 /* Where the ends differ, say it all: both ends, the first difference, and
