@@ -18,6 +18,7 @@
 #define STORM_EXITS 100000u
 #define GUEST_MEM_DEFAULT (1u << 20)
 #define INSNS_DEFAULT 5000000ull
+#define SHADOW_FRAMES 1024u
 
 bool l2_assemble(struct lab_ctx *t, struct l2_guest *g)
 {
@@ -174,9 +175,11 @@ void l2_run_vmm(const struct l2_guest *g, struct l2_end *e)
 {
     memset(e, 0, sizeof *e);
     char err[300];
-    struct vmm_config vc = {.shadow_frames = 256};
+    /* vrun's VMM: 4 MiB of shadow tables, and room for the technique's own
+     * frames (none for trap-and-emulate) */
+    struct vmm_config vc = {.shadow_frames = SHADOW_FRAMES};
     struct host h = {.in = g->input, .waits = g->input_waits};
-    struct vmm *v = vmm_new(&vc, mem_of(g) + (256 + 64) * PAGE_SIZE, err, sizeof err);
+    struct vmm *v = vmm_new(&vc, mem_of(g) + (SHADOW_FRAMES + 64) * PAGE_SIZE, err, sizeof err);
     struct vm *vm = NULL;
     if (v) {
         struct vm_config cfg = {.name = g->name, .mem_size = mem_of(g), .image = &g->img, .bootarg = g->boot,
