@@ -11,6 +11,7 @@
 #ifndef VMLAB_TESTS_WORKLOADS_H
 #define VMLAB_TESTS_WORKLOADS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,19 @@ const struct guest_workload *guest_workload(const char *name);
 /* GUEST_GOLDEN_DIR/NAME.out, NUL-terminated ("" if it cannot be read);
  * len may be NULL; free() it. */
 char *guest_golden(const char *name, size_t *len);
+
+/* The build of the guest OS whose symbols normalize a console (golden.h):
+ * kernel.elf and user/NAME.elf. */
+#define GUEST_OS_DIR "build/guest-os"
+/* A console as the golden files hold it (tests/golden.h: user addresses by
+ * symbol), by GUEST_OS_DIR's symbols; NUL-terminated, its length in *nlen
+ * (may be NULL); free() it.  NULL, and a CUnit failure saying why, if the
+ * symbols cannot be read.  Every comparison with a golden file goes
+ * through it; VMLAB_GOLDEN_UPDATE=1 writes its result. */
+char *guest_normalized(const char *out, size_t len, size_t *nlen);
+/* Is the console out (len bytes), normalized, the golden file NAME.out?
+ * On a difference, says on stderr at which line, for who. */
+bool guest_golden_same(const char *name, const char *out, size_t len, const char *who);
 
 /* The kernel image, read once per process; NULL (and a CUnit failure
  * saying how to build it) if it is missing.  guest_kernel_free has the
