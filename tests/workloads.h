@@ -3,10 +3,11 @@
  * string for build/guest-os/kernel.elf with the machine it needs.  One
  * table serves the golden-file tests (test_guest.c) and the equivalence
  * proof (test_equivalence.c), so a workload added here is checked both
- * ways.  Each has tests/golden/NAME.out, the exact output of
+ * ways.  Each has tests/golden/NAME.out, the output of
  *     vrun --native build/guest-os/kernel.elf --boot 'BOOT' [-m MEM]
  *          [--disk FILE] [< INPUT]
- * (the disk a file of zeros).
+ * (the disk a file of zeros), normalized: user addresses by symbol
+ * (golden.h), so that a longer guest-os/user/lib.s leaves it right.
  */
 #ifndef VMLAB_TESTS_WORKLOADS_H
 #define VMLAB_TESTS_WORKLOADS_H
