@@ -226,8 +226,8 @@ print_dec:
         addi    sp, sp, 12
         ret
 ; LAB 1 STUB
-;       la      a0, nyi_print_dec
-;       j       not_written
+;         la      a0, nyi_print_dec
+;         j       not_written
 ; LAB 1 END
 
 # ---------------------------------------------------------------------
@@ -257,8 +257,8 @@ collatz:
 3:      mv      a0, t0
         ret
 ; LAB 1 STUB
-;       la      a0, nyi_collatz
-;       j       not_written
+;         la      a0, nyi_collatz
+;         j       not_written
 ; LAB 1 END
 
 # ---------------------------------------------------------------------
@@ -282,8 +282,8 @@ enter_user:
         mtcr    status, t0
         rfe
 ; LAB 1 STUB
-;       la      a0, nyi_enter_user
-;       j       not_written
+;         la      a0, nyi_enter_user
+;         j       not_written
 ; LAB 1 END
 
 # ---------------------------------------------------------------------
@@ -332,8 +332,8 @@ trap:
         mfcr    sp, scratch
         rfe
 ; LAB 1 STUB
-;       la      a0, nyi_trap_entry
-;       j       not_written
+;         la      a0, nyi_trap_entry
+;         j       not_written
 ; LAB 1 END
 
 # ---------------------------------------------------------------------
@@ -379,8 +379,8 @@ handle_trap:
         addi    t0, t0, 4
         mtcr    epc, t0
 ; LAB 1 STUB
-;       la      a0, nyi_trap_dispatch
-;       j       not_written
+;         la      a0, nyi_trap_dispatch
+;         j       not_written
 ; LAB 1 END
         pop     ra
         ret
