@@ -9,8 +9,9 @@
 #   collatz N...    print "collatz(N) = S", S the steps of N to 1 (collatz)
 #   user [TRAP...]  at the end, drop to user mode and run the user part,
 #                   which makes the traps named (illegal, misaligned,
-#                   div-zero, privileged; none named: all of them), each
-#                   handled by the trap handler and skipped
+#                   div-zero, privileged; syscall: its system calls
+#                   only; none named: all of them), each handled by the
+#                   trap handler and skipped
 #
 # With no boot argument it runs "collatz 27 user".
 #
@@ -37,6 +38,7 @@
         .equ    T_DIV_ZERO, 4
         .equ    T_PRIVILEGED, 8
         .equ    T_ALL, 15
+        .equ    T_SYSCALL, 16           # (system calls only: they always run)
 
         .equ    HALT_NOT_WRITTEN, 0xee  # halt values: a region still a stub,
         .equ    HALT_FATAL, 0xef        # a trap the handler cannot handle,
@@ -531,8 +533,9 @@ n_illegal:      .asciz  "illegal"
 n_misaligned:   .asciz  "misaligned"
 n_div_zero:     .asciz  "div-zero"
 n_privileged:   .asciz  "privileged"
+n_syscall:      .asciz  "syscall"
 m_bad_word:     .asciz  "lab1: cannot read '"
-m_bad_word2:    .asciz  "' in the boot argument (dec N..., collatz N..., user [illegal misaligned div-zero privileged])\n"
+m_bad_word2:    .asciz  "' in the boot argument (dec N..., collatz N..., user [illegal misaligned div-zero privileged syscall])\n"
 m_collatz:      .asciz  "collatz("
 m_collatz2:     .asciz  ") = "
 m_collatz0:     .asciz  "collatz(0): never reaches 1\n"
@@ -563,6 +566,7 @@ trap_names:                             # (name, T_ bit) pairs, then 0
         .word   n_misaligned, T_MISALIGNED
         .word   n_div_zero, T_DIV_ZERO
         .word   n_privileged, T_PRIVILEGED
+        .word   n_syscall, T_SYSCALL
         .word   0
 mode:           .word   MODE_NONE       # the command the next numbers are for
 want_user:      .word   0               # 1: "user" was in the boot argument
