@@ -259,6 +259,10 @@ static void t_print_dec(struct lab_ctx *t)
     const char *got = console(&l), *diff = first_difference(t, got, want);
     if (diff || l.exit.reason != EXIT_HALT || l.exit.value != 0) {
         const char *stub = stub_said(&l);
+        if (diff && strspn(got, "0123456789\n") != strlen(got))
+            diff = lab_str(t, "%s\n(a byte that is no digit: a remainder out of 0..9; n from 2^31 up is "
+                              "negative to div and rem, not to divu and remu)",
+                           diff);
         lab_fail(t, (struct lab_failure){
                         .expected = lab_str(t, "%s\nto print each number in decimal, one a line, and halt with 0",
                                             vrun_cmd(&l)),
@@ -318,11 +322,16 @@ static void t_collatz(struct lab_ctx *t)
         machine_break_del(l.m, entry);
         machine_break_add(l.m, ra);
         if (l1_run(&l, BUDGET) != EXIT_DEBUG || pc(&l) != ra) {
-            const char *stub = stub_said(&l);
+            const char *why = stub_said(&l);
+            if (!why && l.exit.reason == EXIT_BUDGET)
+                why = lab_str(t, "collatz(%u) takes %u steps, a few thousand instructions; after %u it had not "
+                                 "returned: does n reach 1? (n may pass 2^31 on the way: halve it with srli, "
+                                 "not srai, which keeps the sign bit)",
+                              in[i], want, BUDGET);
             lab_fail(t, (struct lab_failure){
                             .expected = lab_str(t, "collatz(%u) to return (to %s) with a0 = %u", in[i],
                                                 place(&l, ra), want),
-                            .happened = lab_str(t, "%s%s%s", stub ? stub : "", stub ? "\n" : "", ending(&l)),
+                            .happened = lab_str(t, "%s%s%s", why ? why : "", why ? "\n" : "", ending(&l)),
                             .vmon = vmon,
                         });
             break;
@@ -421,12 +430,13 @@ static const char *diagnose(struct l1 *l, const char *trap_line, uint32_t site)
     const char *got = console(l), *stub = stub_said(l);
     if (stub)
         return lab_str(l->t, "%s: write that region first", stub);
+    const struct elf_symbol *sys = elf_symbol_named(&l->img, "u_syscall");
     if (count(got, HELLO) > 1)
         return lab_str(l->t,
                        "the system call at %s ran again and again (\"user: hello\" %d times): after rfe the "
                        "user part was back at the syscall itself. epc holds the address of the instruction "
                        "that trapped (docs/isa.md 6): add 4 to epc before returning (region trap-dispatch)",
-                       place(l, site), count(got, HELLO));
+                       place(l, sys ? sys->value : site), count(got, HELLO));
     if (trap_line && count(got, trap_line) > 1)
         return lab_str(l->t,
                        "the trap at %s was reported %d times: rfe went back to the instruction that trapped, "
