@@ -8,7 +8,12 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   := build
 
-CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP
+# HOST_CPPFLAGS and HOST_LDFLAGS: where a system keeps readline and CUnit
+# when its compiler does not look there (macOS with Homebrew:
+# docs/labs/README.md, "Students' machines").
+HOST_CPPFLAGS ?=
+HOST_LDFLAGS  ?=
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP $(HOST_CPPFLAGS)
 WARN     := -std=c11 -Wall -Wextra -Werror
 REL_CFLAGS := $(WARN) -O2 -g
 SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -84,7 +89,7 @@ tool_inc = $(patsubst %,-I%,tools $(filter-out tools,$(foreach l,$($(1)_LIBS),$(
 tool_of  = $(firstword $(subst _, ,$(basename $(notdir $(1)))))
 inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC) $(call \
            tool_parts,$(call tool_of,$(1)))),$(call tool_inc,$(call tool_of,$(1))),$(if $(filter \
-           tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
+           tests/%,$(1)),$(ALL_INC),$(if $(filter labs/%,$(1)),$(LAB_INC),$(error $(1): in no layer)))))
 
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
@@ -95,7 +100,9 @@ MUTATOR_SRC := tests/mutate/mutator.c
 BENCH_STATS_SRC := tests/bench/stats.c
 # make bench-peers' parsers and arithmetic (tests/bench/peers) serve suite bench_peers.
 BENCH_PEERS_SRC := tests/bench/peers/listing.c tests/bench/peers/figures.c
-TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC)
+# The handout maker's cutting (labs/handout/regions.c) serves suite labs.
+LAB_REGIONS_SRC := labs/handout/regions.c
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC) $(LAB_REGIONS_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -106,6 +113,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
+.PHONY: grade lab-handout
 .PHONY: all run check check-switch check-forward bench bench-profile bench-peers install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
@@ -142,6 +150,11 @@ help:
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make experiments  run the standard matrix (docs/experiments.matrix) with vexp and"
 	@echo "              regenerate docs/experiments.md and its plots (installs gnuplot if missing)"
+	@echo "make grade LAB=N  lab N's tests (docs/labs/), a verdict and points each and the score,"
+	@echo "              also in build/labs/labN/grade.json; GRADE_EXTRA=DIR adds an instructor's"
+	@echo "              hidden tests (DIR/labN/*.s); in a handout LAB defaults to its lab"
+	@echo "make lab-handout LAB=N DEST=DIR  lab N's starter tree: the regions of lab N and"
+	@echo "              the labs after it replaced by stubs (docs/labs/README.md)"
 	@echo "make clean    remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -171,10 +184,10 @@ $(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l))))
 define tool_rules
 $(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c $(call tool_parts,$(1))) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$^ $($(1)_LDLIBS) -o $$@
+	$$(CC) $$^ $(HOST_LDFLAGS) $($(1)_LDLIBS) -o $$@
 $(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c $(call tool_parts,$(1))) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(SAN_LDFLAGS) $$^ $($(1)_LDLIBS) -o $$@
+	$$(CC) $(SAN_LDFLAGS) $$^ $(HOST_LDFLAGS) $($(1)_LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
@@ -183,14 +196,14 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 # The guest OS's default demo under the VMM (cache shadows), then the
 # VMM's summary: exits by reason, efficiency, page faults, shadow tables.
 run:
-	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/vrun --stats $(GUEST_KERNEL)
 
 # --- tests ---------------------------------------------------------------------
 
 deps:
-	@CC="$(CC)" tests/need-packages.sh $(TEST_PACKAGES)
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh $(TEST_PACKAGES)
 
 # vrun's main, renamed vrun_main, for the tests and fuzz targets that run
 # its command line in-process (tests/fuzz/fuzz_vrun.c).
@@ -204,7 +217,7 @@ rel_VRUN_CFLAGS := $(REL_CFLAGS)
 $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/tools/vrun_main.o \
                                  $(call libs,san,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
+	$(CC) $(SAN_LDFLAGS) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
 # Machine suites run again with every rig_run beside the reference CPU
 # (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
@@ -221,7 +234,8 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).
 # The last line is the sum of both runs, "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all \
+	    $(BUILD)/labs/grade $(BUILD)/labs/handout
 	@rm -f $(BUILD)/check.tally
 	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin VMLAB_LIB=$(BUILD)/rel/lib \
 	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(foreach s,$(CHECK_SUITES),'$(s)')
@@ -251,7 +265,7 @@ difftest: deps
 $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC)) $(BUILD)/rel/obj/tools/vrun_main.o \
                                  $(call libs,rel,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $^ -lcunit -o $@
+	$(CC) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/tests/vmlab-tests $(addprefix $(BUILD)/bin/,$(TOOLS))
@@ -445,6 +459,36 @@ mutate: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/mutate $(BUILD)/rel/tests/vmlab-tests all
 	MUTATE_ONLY="$(MUTATE_ONLY)" tests/mutate/run.sh $(BUILD)/rel/mutate "$(MUTATE_FILES)" "$(MUTATE_JOBS)" "$(MUTATE_SUITES)" "$(MUTATE_TIMEOUT)" "$(MUTATE_OUT)"
 
+# --- the labs (docs/labs/README.md) ----------------------------------------------
+#
+# The autograder, build/labs/grade: the runner (labs/grade/) and every
+# lab's tests (labs/labN/*.c), which may use every library, like tests/.
+# The handout maker, build/labs/handout (labs/handout/), uses none.  In a
+# handout, the file LAB holds its lab's number: `make grade` grades it.
+LAB_INC         := $(ALL_INC) -Ilabs/grade -Ilabs/handout
+LAB_GRADE_SRC   := $(sort $(wildcard labs/grade/*.c) $(wildcard labs/lab[0-9]*/*.c))
+LAB_HANDOUT_SRC := $(sort $(wildcard labs/handout/*.c))
+LAB             ?= $(shell cat LAB 2>/dev/null)
+GRADE_JOBS      ?= 2
+
+$(BUILD)/labs/grade: $(call obj,rel,$(LAB_GRADE_SRC)) $(call libs,rel,$(ALL_LIBS))
+	@mkdir -p $(dir $@)
+	$(CC) $^ $(HOST_LDFLAGS) -o $@
+$(BUILD)/labs/handout: $(call obj,rel,$(LAB_HANDOUT_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $^ -o $@
+
+grade:
+	@$(if $(LAB),,echo "make grade: say which lab: make grade LAB=N (1 to 5)" >&2; exit 2)
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@$(MAKE) --no-print-directory all $(BUILD)/labs/grade
+	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB)
+
+lab-handout: $(BUILD)/labs/handout
+	@$(if $(LAB),,echo "make lab-handout: say which lab: make lab-handout LAB=N DEST=DIR" >&2; exit 2)
+	@$(if $(DEST),,echo "make lab-handout: say where: make lab-handout LAB=N DEST=DIR" >&2; exit 2)
+	$(BUILD)/labs/handout --lab $(LAB) . $(DEST)
+
 # --- install -------------------------------------------------------------------
 
 # The guest kernel goes to share/vmlab, so that an installed vrun has a
@@ -469,7 +513,7 @@ docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
 # docs/experiments/.
 EXP_DIR := $(BUILD)/experiments
 experiments:
-	@CC="$(CC)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(EXP_DIR)
 	rm -f $(EXP_DIR)/vpg-*
@@ -483,4 +527,4 @@ experiments:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
