@@ -127,6 +127,22 @@ static const char *tail(struct lab_ctx *t, const char *s)
     return lab_str(t, "%s", p == s ? s : p + 1);
 }
 
+/* The line where the VMM stopped the VM (a stub's "lab 5: ... is not
+ * written yet", a "VMM bug"), or NULL. */
+static const char *vm_failure(struct lab_ctx *t, const char *s)
+{
+    static const char *const marks[] = {"lab 5:", "VMM bug", "not written yet"};
+    for (size_t i = 0; s && i < sizeof marks / sizeof marks[0]; i++) {
+        const char *p = strstr(s, marks[i]);
+        if (p) {
+            while (p > s && p[-1] != '\n')
+                p--;
+            return first_line(t, p);
+        }
+    }
+    return NULL;
+}
+
 /* Run image under bt on isa with its statistics into the scratch
  * directory; false (and a failure) if the run did not end well. */
 static char *bt_stats(struct lab_ctx *t, const char *image, const char *isa, const char *boot, const char *vmon)
@@ -137,10 +153,12 @@ static char *bt_stats(struct lab_ctx *t, const char *image, const char *isa, con
                           boot ? "--boot" : NULL, boot, NULL};
     if (!vrun(t, &r, args))
         return NULL;
-    if (r.status < 0 || r.timed_out || strstr(r.err, "lab 5:") || strstr(r.err, "VMM bug")) {
+    const char *stopped = vm_failure(t, said(t, &r));
+    if (r.status < 0 || r.timed_out || stopped) {
         lab_fail(t, (struct lab_failure){
                         .expected = lab_str(t, "%s to run to its end under --technique bt --isa %s", image, isa),
-                        .happened = lab_str(t, "vrun %s: %s", r.timed_out ? "timed out" : "stopped", tail(t, r.err)),
+                        .happened = lab_str(t, "vrun %s: %s", r.timed_out ? "timed out" : "stopped",
+                                            stopped ? stopped : tail(t, said(t, &r))),
                         .vmon = vmon,
                     });
         return NULL;
@@ -174,6 +192,13 @@ static bool lockstep_agrees(struct lab_ctx *t, const char *image, const char *is
     const char *report = said(t, &r);
     if (r.status == 0 && strstr(report, " agree "))
         return true;
+    /* the lockstep says where the VM stopped, not why: a plain run does */
+    const char *plain[] = {"--technique", "bt", "--isa", isa, image, boot ? "--boot" : NULL, boot, NULL};
+    struct lab_run p;
+    const char *stopped = vrun(t, &p, plain) ? vm_failure(t, said(t, &p)) : NULL;
+    if (stopped)
+        report = lab_str(t, "%s%s(run without --lockstep, the VMM stopped the VM: %s)", report,
+                         *report && report[strlen(report) - 1] == '\n' ? "" : "\n", stopped);
     lab_fail(t, (struct lab_failure){
                     .expected = lab_str(t, "%s: the VMM (--technique bt --isa %s) and the bare machine agree after every instruction", what, isa),
                     .happened = lab_str(t, "vrun --lockstep --technique bt --isa %s %s%s%s%s: %s", isa, image,
