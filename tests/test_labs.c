@@ -405,6 +405,15 @@ static void test_mistakes(void)
             char path[512];
             snprintf(path, sizeof path, "%s/%s", dir, names[i]);
             check_mistake(lab, path);
+            /* the instructor's guide lists it */
+            char key[256];
+            snprintf(key, sizeof key, "`%.*s`", (int)(strlen(names[i]) - strlen(".mistake")), names[i]);
+            char *guide = slurp("docs/labs/README.md");
+            bool listed = guide && strstr(guide, key);
+            if (!listed)
+                fprintf(stderr, "labs: %s is not in docs/labs/README.md's table of mistakes\n", path);
+            CU_ASSERT(listed);
+            free(guide);
             free(names[i]);
             count++;
         }
