@@ -84,7 +84,7 @@ tool_inc = $(patsubst %,-I%,tools $(filter-out tools,$(foreach l,$($(1)_LIBS),$(
 tool_of  = $(firstword $(subst _, ,$(basename $(notdir $(1)))))
 inc_for  = $(if $(call layer_of,$(1)),$(call lib_inc,$(call layer_of,$(1))),$(if $(filter $(1),$(MAIN_SRC) $(call \
            tool_parts,$(call tool_of,$(1)))),$(call tool_inc,$(call tool_of,$(1))),$(if $(filter \
-           tests/%,$(1)),$(ALL_INC),$(error $(1): in no layer))))
+           tests/%,$(1)),$(ALL_INC),$(if $(filter labs/%,$(1)),$(LAB_INC),$(error $(1): in no layer)))))
 
 # The fuzz targets' checks (tests/fuzz) serve both the test binary, which
 # replays kept inputs, and the libFuzzer binaries of `make fuzz`.
@@ -106,6 +106,7 @@ obj  = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 lib  = $(BUILD)/$(1)/lib/libvmlab-$(2).a
 libs = $(foreach l,$(2),$(call lib,$(1),$(l)))
 
+.PHONY: grade lab-handout
 .PHONY: all run check check-switch check-forward bench bench-profile bench-peers install clean help deps docs valgrind fuzz fuzz-campaign difftest mutate experiments
 
 all: $(addprefix $(BUILD)/bin/,$(TOOLS)) $(call libs,rel,$(LIBS))
@@ -142,6 +143,11 @@ help:
 	@echo "make docs     regenerate the tables in docs/isa.md and docs/assembler.md"
 	@echo "make experiments  run the standard matrix (docs/experiments.matrix) with vexp and"
 	@echo "              regenerate docs/experiments.md and its plots (installs gnuplot if missing)"
+	@echo "make grade LAB=N  lab N's tests (docs/labs/), a verdict and points each and the score,"
+	@echo "              also in build/labs/labN/grade.json; GRADE_EXTRA=DIR adds an instructor's"
+	@echo "              hidden tests (DIR/labN/*.s); in a handout LAB defaults to its lab"
+	@echo "make lab-handout LAB=N DEST=DIR  lab N's starter tree: the regions of lab N and"
+	@echo "              the labs after it replaced by stubs (docs/labs/README.md)"
 	@echo "make clean    remove build/"
 
 # --- compiling ---------------------------------------------------------------
@@ -444,6 +450,36 @@ $(BUILD)/rel/mutate: $(call obj,rel,tests/mutate/mutate.c $(MUTATOR_SRC)) $(call
 mutate: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/mutate $(BUILD)/rel/tests/vmlab-tests all
 	MUTATE_ONLY="$(MUTATE_ONLY)" tests/mutate/run.sh $(BUILD)/rel/mutate "$(MUTATE_FILES)" "$(MUTATE_JOBS)" "$(MUTATE_SUITES)" "$(MUTATE_TIMEOUT)" "$(MUTATE_OUT)"
+
+# --- the labs (docs/labs/README.md) ----------------------------------------------
+#
+# The autograder, build/labs/grade: the runner (labs/grade/) and every
+# lab's tests (labs/labN/*.c), which may use every library, like tests/.
+# The handout maker, build/labs/handout (labs/handout/), uses none.  In a
+# handout, the file LAB holds its lab's number: `make grade` grades it.
+LAB_INC         := $(ALL_INC) -Ilabs/grade -Ilabs/handout
+LAB_GRADE_SRC   := $(sort $(wildcard labs/grade/*.c) $(wildcard labs/lab[0-9]*/*.c))
+LAB_HANDOUT_SRC := $(sort $(wildcard labs/handout/*.c))
+LAB             ?= $(shell cat LAB 2>/dev/null)
+GRADE_JOBS      ?= 2
+
+$(BUILD)/labs/grade: $(call obj,rel,$(LAB_GRADE_SRC)) $(call libs,rel,$(ALL_LIBS))
+	@mkdir -p $(dir $@)
+	$(CC) $^ -o $@
+$(BUILD)/labs/handout: $(call obj,rel,$(LAB_HANDOUT_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $^ -o $@
+
+grade:
+	@$(if $(LAB),,echo "make grade: say which lab: make grade LAB=N (1 to 5)" >&2; exit 2)
+	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@$(MAKE) --no-print-directory all $(BUILD)/labs/grade
+	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB)
+
+lab-handout: $(BUILD)/labs/handout
+	@$(if $(LAB),,echo "make lab-handout: say which lab: make lab-handout LAB=N DEST=DIR" >&2; exit 2)
+	@$(if $(DEST),,echo "make lab-handout: say where: make lab-handout LAB=N DEST=DIR" >&2; exit 2)
+	$(BUILD)/labs/handout --lab $(LAB) . $(DEST)
 
 # --- install -------------------------------------------------------------------
 
