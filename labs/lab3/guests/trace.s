@@ -15,8 +15,8 @@ setup:  la      t1, win
         la      a2, win
         lw      t0, 0(s0)                       # pg_a's word
         sw      t0, 0(s1)
-        la      t0, pg_b
-        ori     t0, t0, PTE_V | PTE_R | PTE_W
+        la      t0, pg_b                        # A set: the VMM may map it at once
+        ori     t0, t0, PTE_V | PTE_R | PTE_W | PTE_A
 remap:  sw      t0, 0(a2)                       # WIN -> pg_b
         tlbflushv s0
         lw      t0, 0(s0)                       # pg_b's word
