@@ -8,7 +8,12 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   := build
 
-CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP
+# HOST_CPPFLAGS and HOST_LDFLAGS: where a system keeps readline and CUnit
+# when its compiler does not look there (macOS with Homebrew:
+# docs/labs/README.md, "Students' machines").
+HOST_CPPFLAGS ?=
+HOST_LDFLAGS  ?=
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -MMD -MP $(HOST_CPPFLAGS)
 WARN     := -std=c11 -Wall -Wextra -Werror
 REL_CFLAGS := $(WARN) -O2 -g
 SAN_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -95,7 +100,9 @@ MUTATOR_SRC := tests/mutate/mutator.c
 BENCH_STATS_SRC := tests/bench/stats.c
 # make bench-peers' parsers and arithmetic (tests/bench/peers) serve suite bench_peers.
 BENCH_PEERS_SRC := tests/bench/peers/listing.c tests/bench/peers/figures.c
-TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC)
+# The handout maker's cutting (labs/handout/regions.c) serves suite labs.
+LAB_REGIONS_SRC := labs/handout/regions.c
+TEST_SRC  := $(sort $(wildcard tests/*.c)) $(FUZZ_SRC) $(MUTATOR_SRC) $(BENCH_STATS_SRC) $(BENCH_PEERS_SRC) $(LAB_REGIONS_SRC)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
 # Headers make check needs, and the Debian packages that carry them.
@@ -177,10 +184,10 @@ $(foreach f,$(FLAVOURS),$(foreach l,$(LIBS),$(eval $(call lib_rules,$(f),$(l))))
 define tool_rules
 $(BUILD)/bin/$(1): $(call obj,rel,tools/$(1).c $(call tool_parts,$(1))) $(call libs,rel,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$^ $($(1)_LDLIBS) -o $$@
+	$$(CC) $$^ $(HOST_LDFLAGS) $($(1)_LDLIBS) -o $$@
 $(BUILD)/san/bin/$(1): $(call obj,san,tools/$(1).c $(call tool_parts,$(1))) $(call libs,san,$($(1)_LIBS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(SAN_LDFLAGS) $$^ $($(1)_LDLIBS) -o $$@
+	$$(CC) $(SAN_LDFLAGS) $$^ $(HOST_LDFLAGS) $($(1)_LDLIBS) -o $$@
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 
@@ -189,14 +196,14 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rules,$(t))))
 # The guest OS's default demo under the VMM (cache shadows), then the
 # VMM's summary: exits by reason, efficiency, page faults, shadow tables.
 run:
-	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/vrun --stats $(GUEST_KERNEL)
 
 # --- tests ---------------------------------------------------------------------
 
 deps:
-	@CC="$(CC)" tests/need-packages.sh $(TEST_PACKAGES)
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh $(TEST_PACKAGES)
 
 # vrun's main, renamed vrun_main, for the tests and fuzz targets that run
 # its command line in-process (tests/fuzz/fuzz_vrun.c).
@@ -210,7 +217,7 @@ rel_VRUN_CFLAGS := $(REL_CFLAGS)
 $(BUILD)/san/tests/vmlab-tests: $(call obj,san,$(TEST_SRC)) $(BUILD)/san/obj/tools/vrun_main.o \
                                  $(call libs,san,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_LDFLAGS) $^ -lcunit -o $@
+	$(CC) $(SAN_LDFLAGS) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
 # Machine suites run again with every rig_run beside the reference CPU
 # (VMLAB_DIFFTEST=1, docs/testing.md): the quick ones in make check, all of
@@ -227,7 +234,8 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).
 # The last line is the sum of both runs, "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all
+	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all \
+	    $(BUILD)/labs/grade $(BUILD)/labs/handout
 	@rm -f $(BUILD)/check.tally
 	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin VMLAB_LIB=$(BUILD)/rel/lib \
 	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(foreach s,$(CHECK_SUITES),'$(s)')
@@ -257,7 +265,7 @@ difftest: deps
 $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC)) $(BUILD)/rel/obj/tools/vrun_main.o \
                                  $(call libs,rel,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $^ -lcunit -o $@
+	$(CC) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/tests/vmlab-tests $(addprefix $(BUILD)/bin/,$(TOOLS))
@@ -465,14 +473,14 @@ GRADE_JOBS      ?= 2
 
 $(BUILD)/labs/grade: $(call obj,rel,$(LAB_GRADE_SRC)) $(call libs,rel,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $^ -o $@
+	$(CC) $^ $(HOST_LDFLAGS) -o $@
 $(BUILD)/labs/handout: $(call obj,rel,$(LAB_HANDOUT_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $^ -o $@
 
 grade:
 	@$(if $(LAB),,echo "make grade: say which lab: make grade LAB=N (1 to 5)" >&2; exit 2)
-	@CC="$(CC)" tests/need-packages.sh readline/readline.h=libreadline-dev
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all $(BUILD)/labs/grade
 	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB)
 
@@ -505,7 +513,7 @@ docs: $(BUILD)/bin/visa $(BUILD)/bin/vasm
 # docs/experiments/.
 EXP_DIR := $(BUILD)/experiments
 experiments:
-	@CC="$(CC)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
+	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh cmd:gnuplot=gnuplot-nox
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(EXP_DIR)
 	rm -f $(EXP_DIR)/vpg-*
@@ -519,4 +527,4 @@ experiments:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -75,6 +75,7 @@
     X(rules)                                                                   \
     X(views)                                                                   \
     X(runner)                                                                  \
+    X(labs)                                                                    \
     X(coverage) /* must stay last: it checks what every suite above covered */
 
 #define X(name) void suite_##name(void);

@@ -8,13 +8,15 @@
 # `make check` and `make run` so that they work on a fresh Debian machine.
 set -eu
 CC=${CC:-cc}
+# CC may carry flags (make's HOST_CPPFLAGS): the program is its first word.
+ccprog=${CC%% *}
 missing=""
 # A C compiler and the C library's headers first: without them no header
 # can be found (Debian's gcc provides cc).
-if ! command -v "$CC" >/dev/null 2>&1; then
-    case "$CC" in
+if ! command -v "$ccprog" >/dev/null 2>&1; then
+    case "$ccprog" in
     cc | gcc) missing=" gcc libc6-dev" ;;
-    *) echo "vmlab: the C compiler '$CC' is not installed" >&2; exit 1 ;;
+    *) echo "vmlab: the C compiler '$ccprog' is not installed" >&2; exit 1 ;;
     esac
 elif ! printf '#include <stdio.h>\n' | $CC -E -x c - >/dev/null 2>&1; then
     missing=" libc6-dev"

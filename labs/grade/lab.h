@@ -62,7 +62,7 @@ bool lab_failed(const struct lab_ctx *t);
 
 /* The tree's paths: the project root (where the Makefile is), the build
  * directory (tools in BUILD/bin, the guest OS in BUILD/guest-os), and a
- * scratch directory private to this test (BUILD/labs/labN/NAME.d/). */
+ * scratch directory private to this test (BUILD/labs/labN/NAME.files/). */
 const char *lab_root(const struct lab_ctx *t);
 const char *lab_build(const struct lab_ctx *t);
 const char *lab_scratch(const struct lab_ctx *t);

@@ -185,7 +185,7 @@ static int run_lab(const struct options *o, const struct lab *lab, const struct 
             pathf(vv->output, sizeof vv->output, "%s/%s.output", dir, test->name);
             pathf(vv->result, sizeof vv->result, "%s/%s.result", dir, test->name);
             char scratch[4096];
-            pathf(scratch, sizeof scratch, "%s/%s.d", dir, test->name);
+            pathf(scratch, sizeof scratch, "%s/%s.files", dir, test->name);
             if (!mkdirs(scratch)) {
                 fprintf(stderr, "grade: %s: %s\n", scratch, strerror(errno));
                 return 2;

@@ -13,7 +13,8 @@
  * time; a changed one gets the present.
  *
  *   handout --lab N [--mistake FILE]... SRC DEST
- *   handout --check SRC          every region and mistake well formed
+ *   handout --check SRC          every region well formed
+ *   handout --list SRC           and where each is
  */
 #include <dirent.h>
 #include <errno.h>
@@ -111,7 +112,7 @@ static bool write_if_changed(struct job *j, const char *dest, const char *text, 
     }
     chmod(tmp, st->st_mode & 07777);
     if (!existed) { /* the source's time: a build copied beside it stays valid */
-        struct timespec ts[2] = {st->st_atim, st->st_mtim};
+        struct timespec ts[2] = {{st->st_mtime, 0}, {st->st_mtime, 0}}; /* st_mtim is not portable (macOS) */
         utimensat(AT_FDCWD, tmp, ts, 0);
     }
     if (rename(tmp, dest)) {
@@ -234,11 +235,13 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: handout --lab N [--mistake FILE]... SRC DEST\n"
                "       handout --check SRC\n"
+               "       handout --list SRC\n"
                "Write lab N's starter tree into DEST from the reference tree SRC: the\n"
                "regions of lab N and of the labs after it replaced by their stubs\n"
                "(--lab 0: none, the reference itself). A --mistake puts a kept mistake\n"
                "(labs/labK/mistakes/NAME.mistake) in place of its region's code.\n"
-               "--check only reads SRC and says whether every region is well formed.\n");
+               "--check only reads SRC and says whether every region is well formed;\n"
+               "--list also lists them, one a line: FILE:LINE: lab N: NAME.\n");
 }
 
 int main(int argc, char **argv)
@@ -255,6 +258,9 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--check")) {
             j.check_only = true;
+        } else if (!strcmp(argv[i], "--list")) {
+            j.check_only = true;
+            regions_list = stdout;
         } else if (!strcmp(argv[i], "--lab") && i + 1 < argc) {
             char *end;
             long x = strtol(argv[++i], &end, 10);

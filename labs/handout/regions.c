@@ -36,7 +36,8 @@ struct marker {
     enum style style;
     int lab;
     char name[128];
-    int col; /* 1-based column of the marker */
+    int col;      /* 1-based column of the marker */
+    char comment; /* assembly: the comment character, ';' or '#' */
 };
 
 /* Whether line (without its newline) is a marker, and which. */
@@ -48,8 +49,8 @@ static bool parse_marker(const char *line, size_t len, struct marker *mk)
     mk->col = (int)i + 1;
     if (len - i >= 2 && line[i] == '/' && line[i + 1] == '*')
         mk->style = C_STYLE, i += 2;
-    else if (i < len && line[i] == ';')
-        mk->style = ASM_STYLE, i += 1;
+    else if (i < len && (line[i] == ';' || line[i] == '#'))
+        mk->style = ASM_STYLE, mk->comment = line[i], i += 1;
     else
         return false;
     while (i < len && line[i] == ' ')
@@ -101,18 +102,20 @@ static bool err(const char *path, int line, int col, const char *msg, const char
 }
 
 /* A stub line with its comment prefix and one space removed. */
-static bool uncomment(const char *line, size_t len, enum style st, struct text *out, const char *path, int lineno)
+static bool uncomment(const char *line, size_t len, const struct marker *mk, struct text *out, const char *path,
+                      int lineno)
 {
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
     if (i == len) /* a blank line stays blank */
         return text_add(out, "\n", 1);
-    const char *prefix = st == C_STYLE ? "//" : ";";
+    const char asm_prefix[2] = {mk->comment, 0};
+    const char *prefix = mk->style == C_STYLE ? "//" : asm_prefix;
     size_t pl = strlen(prefix);
     if (len - i < pl || strncmp(line + i, prefix, pl))
         return err(path, lineno, (int)i + 1, "a stub line must be commented out with ",
-                   st == C_STYLE ? "'//'" : "';'");
+                   mk->style == C_STYLE ? "'//'" : mk->comment == '#' ? "'#'" : "';'");
     size_t j = i + pl;
     if (j < len && line[j] == ' ')
         j++;
@@ -120,6 +123,8 @@ static bool uncomment(const char *line, size_t len, enum style st, struct text *
         return text_add(out, "\n", 1);
     return text_add(out, line, i) && text_add(out, line + j, len - j) && text_add(out, "\n", 1);
 }
+
+FILE *regions_list;
 
 bool regions_transform(const char *path, const char *src, size_t len, int strip, const struct mistake *m,
                        struct text *out, int *regions, bool *applied)
@@ -151,6 +156,8 @@ bool regions_transform(const char *path, const char *src, size_t len, int strip,
                 return err(path, lineno, mk.col, "a region needs a name after BEGIN: ", "LAB N BEGIN name: task");
             open = mk;
             open_line = lineno;
+            if (regions_list)
+                fprintf(regions_list, "%s:%d: lab %d: %s\n", path, lineno, mk.lab, mk.name);
             ++*regions;
             cut = mk.lab >= strip;
             swap = m && !strcmp(m->region, mk.name);
@@ -183,7 +190,7 @@ bool regions_transform(const char *path, const char *src, size_t len, int strip,
                     state = REF;
             } else {
                 size_t i = strspn(line, " \t");
-                if (i >= n || line[i] != ';') {
+                if (i >= n || line[i] != open.comment) {
                     state = REF;
                     keep = !cut && !swap;
                 }
@@ -195,7 +202,7 @@ bool regions_transform(const char *path, const char *src, size_t len, int strip,
                 as_stub = true;
         }
         if (as_stub)
-            ok = uncomment(line, n, open.style, out, path, lineno);
+            ok = uncomment(line, n, &open, out, path, lineno);
         else if (keep)
             ok = text_add(out, line, whole);
         if (!ok)

@@ -1,13 +1,13 @@
 /*
  * regions.h - a lab's regions in a source file (docs/labs/README.md).  In
  * C, each marker is a block comment on a line of its own; in assembly, a
- * `;` comment:
+ * `;` or `#` comment (the stub's lines then commented the same way):
  *
  *   LAB 2 BEGIN name: the task ...    the task comment (C: to its end;
  *                                     assembly: and the `;` lines after it)
  *   ... the reference code ...
  *   LAB 2 STUB
- *   the stub, commented out           (C: `//` lines; assembly: `;` lines)
+ *   the stub, commented out           (C: `//` lines; assembly: `;` or `#` lines)
  *   LAB 2 END
  *
  * A handout keeps the BEGIN comment and the END line, drops the reference
@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct text {
     char *s;
@@ -42,5 +43,9 @@ bool mistake_read(const char *path, struct mistake *m);
  * stderr, when the markers are malformed. */
 bool regions_transform(const char *path, const char *src, size_t len, int strip, const struct mistake *m,
                        struct text *out, int *regions, bool *applied);
+
+/* When not NULL, every region's place is listed there as it is met:
+ * "PATH:LINE: lab N: NAME". */
+extern FILE *regions_list;
 
 #endif
