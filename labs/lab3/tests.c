@@ -429,8 +429,8 @@ static void trace_test(struct lab_ctx *t, int which)
                             .expected = lab_str(t, "the guest's load from gva 0x%08x after unmapping it to fault (halt with cause 0x%03x), as on the bare machine", WIN, PF_READ),
                             .happened = lab_str(t, "halt with 0x%08" PRIx32 "%s", vmm.value, vmm.value == 0x0bad ? ": the load went through the old shadow entry" : ""),
                             .vmon = lab_str(t, "build/bin/vmon %s, then: break unmap, continue, step, walk 0x%08x", g.elf, WIN)});
-        else
-            same_as_bare(t, &g, &bare, &vmm, "cache");
+        else if (which == 2)
+            same_as_bare(t, &g, &bare, &vmm, "cache"); /* the whole run: trace-update judges up to the remap only */
     }
     outcome_free(&bare);
     outcome_free(&vmm);

@@ -21,8 +21,8 @@ setup:  call    paging_on
         lw      t0, 0(s0)                       # pg_a's word, through fresh
         sw      t0, 0(s1)
         la      t1, fresh
-        la      t0, pg_b
-        ori     t0, t0, PTE_V | PTE_R | PTE_W
+        la      t0, pg_b                        # A set: the VMM may map it at once
+        ori     t0, t0, PTE_V | PTE_R | PTE_W | PTE_A
 remap:  sw      t0, 0(t1)                       # WIN2 -> pg_b
         tlbflushv s0
         lw      a0, 0(s0)                       # pg_b's word
