@@ -354,7 +354,9 @@ static void test_answers(struct lab_ctx *t)
             if (!end || *end != '|' || !cell_value(p, end, &v, &unit)) {
                 lab_fail(t, (struct lab_failure){
                                 .expected = lab_str(t, "in the row \"%s\" of labs/lab4/ANSWERS.md, the %s count: a number (such as %" PRIu64 ", or rounded)", head, COLUMNS[c], want),
-                                .happened = lab_str(t, "\"%.*s\"", end ? (int)(end - p) : 20, p), .look = "labs/lab4/ANSWERS.md",
+                                .happened = lab_str(t, "\"%.*s\"%s", end ? (int)(end - p) : 20, p,
+                                                    end && memchr(p, '_', (size_t)(end - p)) ? ": not filled in yet" : ""),
+                                .look = "labs/lab4/ANSWERS.md",
                                 .vmon = cmd});
                 break;
             }
@@ -364,7 +366,7 @@ static void test_answers(struct lab_ctx *t)
             if (off > slack + 0.5) {
                 lab_fail(t, (struct lab_failure){
                                 .expected = lab_str(t, "the %s count of \"%s\" in labs/lab4/ANSWERS.md to be what the command gives: %" PRIu64, COLUMNS[c], head, want),
-                                .happened = lab_str(t, "%.*s (the key in --stats-json: shadow.%s or page_faults.%s)", (int)(end - p), p, COLUMNS[c], COLUMNS[c]),
+                                .happened = lab_str(t, "%.*s (in the JSON: %s.%s)", (int)(end - p), p, c == 2 || c == 3 ? "page_faults" : "shadow", COLUMNS[c]),
                                 .look = "labs/lab4/ANSWERS.md", .vmon = cmd});
                 break;
             }
