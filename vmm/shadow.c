@@ -197,19 +197,8 @@ static struct spage *create(struct vm *vm, uint32_t key, int level, int role)
          * spared, unless writable mappings of the frame are remembered
          * (a table it linked behind the validator's back, with paging off). */
         if (key < vm->nframes && !(vm->vmm->cfg.inject & INJECT_NO_WRITE_PROTECT) &&
-            (!vm->pt_validated || sh->rhead[key])) {
-            /* LAB 3 BEGIN write-protect-table: guest frame `key` has just become a traced page table
-             * (the first shadow table made from it).  Some shadow entries made earlier may map it
-             * writable - it was an ordinary page the guest wrote (D set) before it linked it into its
-             * tables - and a store through one of them would change the guest's table behind the
-             * VMM's back, leaving the shadow stale.  Make every writable mapping of it read-only:
-             * write_protect(vm, key) does it with the reverse map (docs/vmm.md section 5, "PTE
-             * tracing").  The test trace-new-table makes a table of a page it has written before. */
+            (!vm->pt_validated || sh->rhead[key]))
             write_protect(vm, key);
-            /* LAB 3 STUB */
-            // /* lab 3: not written yet - a page the guest wrote before it became a table stays writable */
-            /* LAB 3 END */
-        }
     }
     return sp;
 }
@@ -374,11 +363,12 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte, enum code_how 
          * ROLE_GUEST; 0 when the role gives no access.  Rules (docs/vmm.md section 5, "A shadow entry
          * for a guest entry g"): in ROLE_USER, no entry unless gpte has U.  The frame is the host's
          * (vm->pmap[gfn]); V, A and D always set (the real walker then never writes a shadow table);
-         * U always set, except in ROLE_GUEST where it is the guest's U; R and X as the guest's;
-         * W only if the guest's entry has W *and* D, and gfn is not a traced page table
-         * (shadow_is_table): a clean page stays read-only so that the first store faults and the
-         * VMM can set D; a table stays read-only so that every store to it is traced.  The tests
-         * (make grade LAB=3: fill-first-touch, fill-read-only, ad-bits) look at the entry with
+         * U always set, except in ROLE_GUEST where it is the guest's U; R and X as the guest's.
+         * Your part is W: only if the guest's entry has W *and* D, and gfn is not a traced page
+         * table (shadow_is_table).  A clean page stays read-only so that the first store faults
+         * and the fault path sets D in the guest's entry (pt_walk) before the entry is made again,
+         * writable; a table stays read-only so that every store to it is traced.  The tests
+         * (make grade LAB=3: fill-first-touch, fill-rights, ad-bits) look at the entry with
          * vm_mmu_walk, as vmon's `walk GVA` shows it. */
         if (role == ROLE_USER && !(gpte & PTE_U))
             return 0;
@@ -390,8 +380,12 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte, enum code_how 
         if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
             s |= PTE_W;
         /* LAB 3 STUB */
-        // vm_fail(vm, "lab 3: make_spte, the shadow entry's rights, is not written yet (vmm/shadow.c)");
-        // return 0;
+        // /* lab 3: not written yet.  The stub's entry is never writable: correct, since shadow_fault
+        //  * then does each store for the guest (emulate_access) - but every store to memory exits. */
+        // if (role == ROLE_USER && !(gpte & PTE_U))
+        //     return 0;
+        // s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_A | PTE_D | (role == ROLE_GUEST ? gpte & PTE_U : PTE_U);
+        // s |= gpte & (PTE_R | PTE_X);
         /* LAB 3 END */
     }
     if (vm->tech->code_frame)
@@ -642,29 +636,43 @@ static void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
                 /* LAB 4 STUB */
                 // (void)drop; /* never dropped: every store to it is traced, used or not */
                 /* LAB 4 END */
-                /* LAB 3 BEGIN trace-store: the guest has just stored to words first..last of its page
-                 * table at guest frame gfn (page: its guest-physical address), and sp is the shadow
-                 * table made from it at `level` in `role`.  Make the shadow follow the guest's new
-                 * words (docs/vmm.md section 5, "PTE tracing"): for a level-1 word, drop the link in
-                 * the shadow root (unlink_root_entry; the next access through it takes a hidden fault
-                 * and links the right table); for a level-2 word, read the guest's new entry
-                 * (vm_guest_word) and put the shadow entry made from it (make_spte, CODE_FILL) in its
-                 * place with refill_leaf - which also drops it when the guest's entry now gives
-                 * nothing.  A stale entry left here lets the guest reach the old page after it
-                 * unmapped it (tests trace-update, trace-unmap). */
-                for (uint32_t i = first; i <= last; i++) {
-                    if (level == PT_ROOT) {
+                if (level == PT_ROOT) {
+                    /* LAB 3 BEGIN trace-root: the guest has just stored to words first..last of its
+                     * level-1 table (guest frame gfn), and sp is the shadow root made from it in `role`.
+                     * Each such word linked a 4 MiB region to a level-2 table: unlink the shadow root's
+                     * entry i (unlink_root_entry) for each, so that the next access there takes a hidden
+                     * fault and links the shadow of whatever table the word names now.  Leave the other
+                     * entries alone (docs/vmm.md section 5, "PTE tracing").  Test: trace-root. */
+                    for (uint32_t i = first; i <= last; i++)
                         unlink_root_entry(vm, sp, i);
-                        continue;
+                    /* LAB 3 STUB */
+                    // /* lab 3: not written yet.  The stub drops the whole shadow root: correct, but every
+                    //  * region it linked takes a hidden fault again. */
+                    // (void)first, (void)last;
+                    // drop(vm, sp);
+                    // continue;
+                    /* LAB 3 END */
+                } else {
+                    /* LAB 3 BEGIN trace-leaf: the guest has just stored to words first..last of its
+                     * level-2 table at guest frame gfn (page: its guest-physical address), and sp is the
+                     * shadow table made from it in `role`.  Make each shadow entry follow the guest's new
+                     * word (docs/vmm.md section 5, "PTE tracing"): read it (vm_guest_word), and put the
+                     * entry make_spte makes from it (CODE_FILL) in its place with refill_leaf - which
+                     * drops the entry when the new word gives nothing (not valid, A clear, ...).  A stale
+                     * entry lets the guest reach a page it unmapped; leave the entries of the words it did
+                     * not change alone (tests trace-update, trace-unmap). */
+                    for (uint32_t i = first; i <= last; i++) {
+                        uint32_t gpte = vm_guest_word(vm, page + 4 * i);
+                        refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte, CODE_FILL));
                     }
-                    uint32_t gpte = vm_guest_word(vm, page + 4 * i);
-                    refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte, CODE_FILL));
+                    /* LAB 3 STUB */
+                    // /* lab 3: not written yet.  The stub drops the whole shadow table: correct, but every
+                    //  * page it mapped takes a hidden fault again. */
+                    // (void)first, (void)last, (void)refill_leaf;
+                    // drop(vm, sp);
+                    // continue;
+                    /* LAB 3 END */
                 }
-                /* LAB 3 STUB */
-                // (void)first, (void)last, (void)refill_leaf; /* for your code */
-                // vm_fail(vm, "lab 3: shadow_guest_wrote, the tracing of a guest page-table store, is not written yet (vmm/shadow.c)");
-                // return;
-                /* LAB 3 END */
             }
     }
     if (changed) {
@@ -764,27 +772,7 @@ static enum vmm_exit_kind shadow_fault(struct vm *vm, const struct vm_exit *x)
         struct dma walk_mem = vm->dma;
         walk_mem.read = raw_read;
         walk_mem.write = raw_write;
-        cause = pt_walk(&walk_mem, cr[CR_PTB], va, k, user, false, &w);
-        if (!cause) {
-            /* LAB 3 BEGIN guest-ad: the guest's tables allow this access (w is the walk: w.pte the
-             * guest's leaf entry, w.pte_pa its guest-physical address).  Do to the guest's entry what
-             * the hardware's walk would (docs/isa.md section 7, docs/vmm.md section 5, "accessed and
-             * dirty bits"): set A on every access, and D too on a store (k == ACCESS_WRITE) - never
-             * on a load or a fetch.  Write the entry back with raw_write only if it changed (a
-             * traced table's words are written untraced here: A and D never change what a shadow
-             * entry allows), and keep w.pte equal to what you wrote: make_spte reads it.  The test
-             * ad-bits compares the guest's entries with the bare machine's after loads and stores. */
-            uint32_t set = PTE_A | (k == ACCESS_WRITE ? PTE_D : 0);
-            if ((w.pte & set) != set) {
-                w.pte |= set;
-                raw_write(vm, w.pte_pa, (uint8_t[]){(uint8_t)w.pte, (uint8_t)(w.pte >> 8), (uint8_t)(w.pte >> 16),
-                                                    (uint8_t)(w.pte >> 24)}, 4);
-            }
-            /* LAB 3 STUB */
-            // vm_fail(vm, "lab 3: shadow_fault does not set the guest's A and D bits yet (vmm/shadow.c)");
-            // return VMX_PF_HIDDEN;
-            /* LAB 3 END */
-        }
+        cause = pt_walk(&walk_mem, cr[CR_PTB], va, k, user, true, &w);
         if (!cause && k == ACCESS_WRITE && (vm->vmm->cfg.inject & INJECT_NO_DIRTY)) {
             uint32_t clean = w.pte & ~PTE_D;
             raw_write(vm, w.pte_pa, (uint8_t[]){(uint8_t)clean, (uint8_t)(clean >> 8), (uint8_t)(clean >> 16),

@@ -4,15 +4,22 @@
 # (it must see pg_b's word); then it clears the entry (`unmap`), flushes
 # and loads once more, which must fault (cause 0x5: page-fault, read): the
 # handler halts with it.  result[0..1] keep the two words it loaded.
+# WIN + 4 KiB maps pg_c throughout, loaded once before the remap: its
+# shadow entry, made from a word the guest never changes, must stay.
         .include "lab3.inc"
 setup:  la      t1, win
         la      t0, pg_a
         ori     t0, t0, PTE_V | PTE_R | PTE_W
         sw      t0, 0(t1)
+        la      t0, pg_c
+        ori     t0, t0, PTE_V | PTE_R | PTE_W
+        sw      t0, 4(t1)
         call    paging_on
         li      s0, WIN
         la      s1, result
         la      a2, win
+        lw      t0, 4096(s0)                    # pg_c's word: its entry filled
+        sw      t0, 8(s1)
         lw      t0, 0(s0)                       # pg_a's word
         sw      t0, 0(s1)
         la      t0, pg_b                        # A set: the VMM may map it at once
