@@ -61,6 +61,7 @@
     X(guestdiff)                                                               \
     X(guestcorners)                                                            \
     X(guestos)                                                                 \
+    X(golden)                                                                  \
     X(isolation)                                                               \
     X(hostile)                                                                 \
     X(vmstep)                                                                  \

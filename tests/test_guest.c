@@ -4,8 +4,10 @@
  *
  *   1. Golden files.  Each workload boots build/guest-os/kernel.elf
  *      in-process (machine_new, elf_boot, machine_run, console captured)
- *      and its console output must equal tests/golden/NAME.out byte for
- *      byte.  A golden file is the exact output of
+ *      and its console output, normalized (golden.h: user addresses by
+ *      symbol, so that a longer guest-os/user/lib.s changes nothing), must
+ *      equal tests/golden/NAME.out byte for byte.  A golden file is the
+ *      normalized output of
  *          vrun --native build/guest-os/kernel.elf --boot 'BOOT' [-m MEM]
  *               [--disk FILE] [< INPUT]
  *      with the options in the table of workloads.c (the disk a file of zeros).
@@ -259,8 +261,9 @@ static void run_free(struct run *r)
     free(r->disk);
 }
 
-/* Compare with tests/golden/NAME.out.  On a difference, say where, and keep
- * the actual output in build/guest-os/actual/NAME.out for diff.
+/* Compare with tests/golden/NAME.out, the console normalized (golden.h:
+ * user addresses by symbol).  On a difference, say where, and keep the
+ * normalized output in build/guest-os/actual/NAME.out for diff.
  * With VMLAB_GOLDEN_UPDATE=1 in the environment, write the golden file
  * instead (after a deliberate change to the guest OS: review the result
  * with git diff; the oracles still check every number). */
@@ -268,13 +271,18 @@ static void check_golden(const char *name, const struct run *r)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s.out", GUEST_GOLDEN_DIR, name);
+    size_t outlen;
+    char *out = guest_normalized(r->out, r->outlen, &outlen);
+    if (!out)
+        return;
     const char *update = getenv("VMLAB_GOLDEN_UPDATE");
     if (update && strcmp(update, "1") == 0) {
         FILE *f = fopen(path, "wb");
         CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-        CU_ASSERT(fwrite(r->out, 1, r->outlen, f) == r->outlen);
+        CU_ASSERT(fwrite(out, 1, outlen, f) == outlen);
         fclose(f);
         fprintf(stderr, "\nwrote %s\n", path);
+        free(out);
         return;
     }
     size_t len;
@@ -282,13 +290,14 @@ static void check_golden(const char *name, const struct run *r)
     if (!want) {
         fprintf(stderr, "\n%s: %s\n", path, strerror(errno));
         CU_FAIL("golden file missing");
+        free(out);
         return;
     }
-    bool same = len == r->outlen && memcmp(want, r->out, len) == 0;
+    bool same = len == outlen && memcmp(want, out, len) == 0;
     CU_ASSERT(same);
     if (!same) {
         size_t i = 0, line = 1;
-        while (i < len && i < r->outlen && want[i] == r->out[i])
+        while (i < len && i < outlen && want[i] == out[i])
             line += want[i++] == '\n';
         mkdir("build/guest-os", 0777);
         mkdir(ACTUAL_DIR, 0777);
@@ -296,12 +305,14 @@ static void check_golden(const char *name, const struct run *r)
         snprintf(apath, sizeof apath, "%s/%s.out", ACTUAL_DIR, name);
         FILE *f = fopen(apath, "wb");
         if (f) {
-            fwrite(r->out, 1, r->outlen, f);
+            fwrite(out, 1, outlen, f);
             fclose(f);
         }
-        fprintf(stderr, "\n%s: differs from the output at line %zu (the output is in %s)\n", path, line, apath);
+        fprintf(stderr, "\n%s: differs from the output at line %zu (the output, normalized, is in %s)\n", path,
+                line, apath);
     }
     free(want);
+    free(out);
 }
 
 /* ---- the workloads with golden files ------------------------------------------------ */

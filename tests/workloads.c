@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "golden.h"
 #include "scratch.h"
 
 const struct guest_workload guest_workloads[GUEST_NWORKLOADS] = {
@@ -60,6 +61,38 @@ char *guest_golden(const char *name, size_t *len)
     char path[256];
     snprintf(path, sizeof path, "%s/%s.out", GUEST_GOLDEN_DIR, name);
     return slurp(path, len);
+}
+
+char *guest_normalized(const char *out, size_t len, size_t *nlen)
+{
+    char err[400];
+    struct golden_syms *g = golden_syms_open(GUEST_OS_DIR, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "\n%s (make guest builds it; make check does)\n", err);
+        CU_FAIL("the guest OS's symbols cannot be read: no console can be normalized");
+        return NULL;
+    }
+    char *n = golden_normalize(g, out, len, nlen);
+    golden_syms_close(g);
+    CU_ASSERT_PTR_NOT_NULL(n);
+    return n;
+}
+
+bool guest_golden_same(const char *name, const char *out, size_t len, const char *who)
+{
+    size_t glen, nlen;
+    char *want = guest_golden(name, &glen), *got = out ? guest_normalized(out, len, &nlen) : NULL;
+    bool same = got && nlen == glen && memcmp(got, want, glen) == 0;
+    if (!same && got) {
+        size_t i = 0, line = 1;
+        while (i < glen && i < nlen && want[i] == got[i])
+            line += want[i++] == '\n';
+        fprintf(stderr, "\n  %s: the console, normalized, differs from %s/%s.out at line %zu\n", who,
+                GUEST_GOLDEN_DIR, name, line);
+    }
+    free(want);
+    free(got);
+    return same;
 }
 
 static struct elf_image kernel;

@@ -3,14 +3,16 @@
  * string for build/guest-os/kernel.elf with the machine it needs.  One
  * table serves the golden-file tests (test_guest.c) and the equivalence
  * proof (test_equivalence.c), so a workload added here is checked both
- * ways.  Each has tests/golden/NAME.out, the exact output of
+ * ways.  Each has tests/golden/NAME.out, the output of
  *     vrun --native build/guest-os/kernel.elf --boot 'BOOT' [-m MEM]
  *          [--disk FILE] [< INPUT]
- * (the disk a file of zeros).
+ * (the disk a file of zeros), normalized: user addresses by symbol
+ * (golden.h), so that a longer guest-os/user/lib.s leaves it right.
  */
 #ifndef VMLAB_TESTS_WORKLOADS_H
 #define VMLAB_TESTS_WORKLOADS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +55,19 @@ const struct guest_workload *guest_workload(const char *name);
 /* GUEST_GOLDEN_DIR/NAME.out, NUL-terminated ("" if it cannot be read);
  * len may be NULL; free() it. */
 char *guest_golden(const char *name, size_t *len);
+
+/* The build of the guest OS whose symbols normalize a console (golden.h):
+ * kernel.elf and user/NAME.elf. */
+#define GUEST_OS_DIR "build/guest-os"
+/* A console as the golden files hold it (tests/golden.h: user addresses by
+ * symbol), by GUEST_OS_DIR's symbols; NUL-terminated, its length in *nlen
+ * (may be NULL); free() it.  NULL, and a CUnit failure saying why, if the
+ * symbols cannot be read.  Every comparison with a golden file goes
+ * through it; VMLAB_GOLDEN_UPDATE=1 writes its result. */
+char *guest_normalized(const char *out, size_t len, size_t *nlen);
+/* Is the console out (len bytes), normalized, the golden file NAME.out?
+ * On a difference, says on stderr at which line, for who. */
+bool guest_golden_same(const char *name, const char *out, size_t len, const char *who);
 
 /* The kernel image, read once per process; NULL (and a CUnit failure
  * saying how to build it) if it is missing.  guest_kernel_free has the

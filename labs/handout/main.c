@@ -9,8 +9,9 @@
  *
  * A file already in DEST with the same text is left alone, so that making
  * a handout again into the same tree (or the reference back into it,
- * --lab 0) rebuilds only what changed.  A new file keeps the source's
- * time; a changed one gets the present.
+ * --lab 0) rebuilds only what changed.  A new file that is the source's
+ * text keeps the source's time; any other file written gets the present
+ * (so that a build copied from the reference compiles the stubs).
  *
  *   handout --lab N [--mistake FILE]... SRC DEST
  *   handout --check SRC          every region well formed
@@ -92,7 +93,8 @@ static bool skipped(const char *rel, bool dir)
     return !strncmp(rel, "labs/", 5) && m && (!m[9] || m[9] == '/');
 }
 
-static bool write_if_changed(struct job *j, const char *dest, const char *text, size_t len, const struct stat *st)
+static bool write_if_changed(struct job *j, const char *dest, const char *text, size_t len, const struct stat *st,
+                             bool verbatim)
 {
     size_t old_len = 0;
     char *old = read_file(dest, &old_len);
@@ -111,7 +113,7 @@ static bool write_if_changed(struct job *j, const char *dest, const char *text, 
         return false;
     }
     chmod(tmp, st->st_mode & 07777);
-    if (!existed) { /* the source's time: a build copied beside it stays valid */
+    if (!existed && verbatim) { /* the source's time: a build copied beside it stays valid */
         struct timespec ts[2] = {{st->st_mtime, 0}, {st->st_mtime, 0}}; /* st_mtim is not portable (macOS) */
         utimensat(AT_FDCWD, tmp, ts, 0);
     }
@@ -163,8 +165,10 @@ static void one_file(struct job *j, const char *rel)
             j->applied[mi] = true;
     }
     if (!j->check_only) {
-        bool ok = regions ? write_if_changed(j, dest, out.s ? out.s : "", out.len, &st)
-                          : write_if_changed(j, dest, text, len, &st);
+        /* a file with regions may still be the source's text (--lab 0) */
+        bool verbatim = !regions || (out.len == len && !memcmp(out.s ? out.s : "", text, len));
+        bool ok = regions ? write_if_changed(j, dest, out.s ? out.s : "", out.len, &st, verbatim)
+                          : write_if_changed(j, dest, text, len, &st, true);
         j->failed |= !ok;
     }
     free(text);
@@ -306,7 +310,7 @@ int main(int argc, char **argv)
         j.failed |= !pathf(path, sizeof path, "%s/LAB", j.dest_root);
         snprintf(num, sizeof num, "%d\n", j.strip == 1000 ? 0 : j.strip);
         struct stat st = {.st_mode = 0644};
-        j.failed |= !write_if_changed(&j, path, num, strlen(num), &st);
+        j.failed |= !write_if_changed(&j, path, num, strlen(num), &st, false);
     }
     for (int k = 0; k < j.nmistakes; k++)
         free(mistakes[k].body);
