@@ -471,7 +471,8 @@ static void trace_test(struct lab_ctx *t, int which)
     vmm_finish(&r, &vmm);
     run_bare(t, &g, &bare);
     lab_note(t, "bare machine halted with 0x%08" PRIx32 "; VMM: %s 0x%08" PRIx32 " %s", bare.value, vm_state_name(vmm.state), vmm.value, vmm.message);
-    if (!lab_failed(t) && halted(t, &g, &vmm, "cache")) {
+    bool hook_failed = lab_failed(t);
+    if (halted(t, &g, &vmm, "cache") && !hook_failed) {
         uint32_t result = sym(&g, "result");
         if (!w.judged)
             lab_fail(t, (struct lab_failure){

@@ -367,7 +367,8 @@ static void test_answers(struct lab_ctx *t)
                 lab_fail(t, (struct lab_failure){
                                 .expected = lab_str(t, "the %s count of \"%s\" in labs/lab4/ANSWERS.md to be what the command gives: %" PRIu64, COLUMNS[c], head, want),
                                 .happened = lab_str(t, "%.*s (in the JSON: %s.%s)", (int)(end - p), p, c == 2 || c == 3 ? "page_faults" : "shadow", COLUMNS[c]),
-                                .look = "labs/lab4/ANSWERS.md", .vmon = cmd});
+                                .look = "labs/lab4/ANSWERS.md; or, if you copied the numbers right, what changed in your VMM since you measured - vmm/shadow.c: shadow_ptb_written (region cache-keep), shadow_guest_wrote (region drop-freed-table) - and measure again",
+                                .vmon = cmd});
                 break;
             }
             p = end + 1;
