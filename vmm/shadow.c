@@ -351,15 +351,43 @@ static uint32_t make_spte(struct vm *vm, int role, uint32_t gpte, enum code_how 
     uint32_t gfn = gpte >> PAGE_SHIFT;
     if (gfn >= vm->nframes)
         return 0; /* bus error: the fault path reflects it */
-    if (role == ROLE_USER && !(gpte & PTE_U))
-        return 0;
-    /* A and D preset: the real walker then never writes to a shadow table;
-     * the guest's own A and D are kept by the fault path instead.  U: the
-     * guest's own where the hardware checks it for the guest (ROLE_GUEST). */
-    uint32_t s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_A | PTE_D | (role == ROLE_GUEST ? gpte & PTE_U : PTE_U);
-    s |= gpte & (PTE_R | PTE_X);
-    if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
-        s |= PTE_W;
+    uint32_t s;
+    if (role == ROLE_PHYS) {
+        /* Paging off: guest-physical memory one to one, every right (gpte
+         * says so), writable unless the frame is a traced table. */
+        s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_A | PTE_D | PTE_U | PTE_R | PTE_X |
+            (shadow_is_table(vm, gfn) ? 0 : PTE_W);
+    } else {
+        /* LAB 3 BEGIN shadow-rights: the shadow entry for the guest's leaf entry gpte (valid, A set,
+         * its frame gfn inside the guest's memory: checked above), in role ROLE_SUP, ROLE_USER or
+         * ROLE_GUEST; 0 when the role gives no access.  Rules (docs/vmm.md section 5, "A shadow entry
+         * for a guest entry g"): in ROLE_USER, no entry unless gpte has U.  The frame is the host's
+         * (vm->pmap[gfn]); V, A and D always set (the real walker then never writes a shadow table);
+         * U always set, except in ROLE_GUEST where it is the guest's U; R and X as the guest's.
+         * Your part is W: only if the guest's entry has W *and* D, and gfn is not a traced page
+         * table (shadow_is_table).  A clean page stays read-only so that the first store faults
+         * and the fault path sets D in the guest's entry (pt_walk) before the entry is made again,
+         * writable; a table stays read-only so that every store to it is traced.  The tests
+         * (make grade LAB=3: fill-first-touch, fill-rights, ad-bits) look at the entry with
+         * vm_mmu_walk, as vmon's `walk GVA` shows it. */
+        if (role == ROLE_USER && !(gpte & PTE_U))
+            return 0;
+        /* A and D preset: the real walker then never writes to a shadow table;
+         * the guest's own A and D are kept by the fault path instead.  U: the
+         * guest's own where the hardware checks it for the guest (ROLE_GUEST). */
+        s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_A | PTE_D | (role == ROLE_GUEST ? gpte & PTE_U : PTE_U);
+        s |= gpte & (PTE_R | PTE_X);
+        if ((gpte & PTE_W) && (gpte & PTE_D) && !shadow_is_table(vm, gfn))
+            s |= PTE_W;
+        /* LAB 3 STUB */
+        // /* lab 3: not written yet.  The stub's entry is never writable: correct, since shadow_fault
+        //  * then does each store for the guest (emulate_access) - but every store to memory exits. */
+        // if (role == ROLE_USER && !(gpte & PTE_U))
+        //     return 0;
+        // s = (vm->pmap[gfn] << PAGE_SHIFT) | PTE_V | PTE_A | PTE_D | (role == ROLE_GUEST ? gpte & PTE_U : PTE_U);
+        // s |= gpte & (PTE_R | PTE_X);
+        /* LAB 3 END */
+    }
     if (vm->tech->code_frame)
         s = code_rights(vm, role, gfn, gpte, s, how);
     return s;
@@ -552,8 +580,18 @@ static void shadow_activate(struct vm *vm)
 
 static void shadow_ptb_written(struct vm *vm)
 {
+    /* LAB 4 BEGIN cache-keep: the guest wrote ptb (a context switch).  Rebuild and demand drop
+     * every shadow table here (zap_all) and start again; the cached policy (SHADOW_CACHE) keeps
+     * them all, so that shadow_activate finds the root made for the new guest table earlier
+     * (shadow_lookup by guest table frame, level and role) and the process runs on without
+     * hidden faults.  Nothing goes stale by keeping them: every store to a table they were made
+     * from is traced.  Measured by make grade LAB=4 with vrun --stats-json (docs/vmm.md
+     * section 5, "PTE loading policies"). */
     if (vm->sh.policy != SHADOW_CACHE)
         zap_all(vm);
+    /* LAB 4 STUB */
+    // zap_all(vm); /* every policy rebuilds: still correct, never cached */
+    /* LAB 4 END */
     shadow_activate(vm);
 }
 
@@ -582,19 +620,58 @@ static void shadow_guest_wrote(struct vm *vm, uint32_t gpa, size_t len)
                 if (!sp)
                     continue;
                 changed = true;
+                /* LAB 4 BEGIN drop-freed-table: a cache keeps shadow tables of guest tables the
+                 * guest may have freed: a process exited, and its table's frame is now an ordinary
+                 * page, which the kernel fills with new data.  Every such store is a tracing fault,
+                 * for a table no process uses.  sp->flood counts the stores to sp's guest table
+                 * since an access last used sp (shadow_fault resets it); past FLOOD_LIMIT, drop sp
+                 * (drop) and stop here (continue): the frame is most likely no longer a table.
+                 * docs/vmm.md section 5 ("a traced table that keeps being written"). */
                 if (++sp->flood > FLOOD_LIMIT) {
                     /* Written again and again but not used: most likely no
                      * longer a page table.  Stop tracing it. */
                     drop(vm, sp);
                     continue;
                 }
-                for (uint32_t i = first; i <= last; i++) {
-                    if (level == PT_ROOT) {
+                /* LAB 4 STUB */
+                // (void)drop; /* never dropped: every store to it is traced, used or not */
+                /* LAB 4 END */
+                if (level == PT_ROOT) {
+                    /* LAB 3 BEGIN trace-root: the guest has just stored to words first..last of its
+                     * level-1 table (guest frame gfn), and sp is the shadow root made from it in `role`.
+                     * Each such word linked a 4 MiB region to a level-2 table: unlink the shadow root's
+                     * entry i (unlink_root_entry) for each, so that the next access there takes a hidden
+                     * fault and links the shadow of whatever table the word names now.  Leave the other
+                     * entries alone (docs/vmm.md section 5, "PTE tracing").  Test: trace-root. */
+                    for (uint32_t i = first; i <= last; i++)
                         unlink_root_entry(vm, sp, i);
-                        continue;
+                    /* LAB 3 STUB */
+                    // /* lab 3: not written yet.  The stub drops the whole shadow root: correct, but every
+                    //  * region it linked takes a hidden fault again. */
+                    // (void)first, (void)last;
+                    // drop(vm, sp);
+                    // continue;
+                    /* LAB 3 END */
+                } else {
+                    /* LAB 3 BEGIN trace-leaf: the guest has just stored to words first..last of its
+                     * level-2 table at guest frame gfn (page: its guest-physical address), and sp is the
+                     * shadow table made from it in `role`.  Make each shadow entry follow the guest's new
+                     * word (docs/vmm.md section 5, "PTE tracing"): read it (vm_guest_word), and put the
+                     * entry make_spte makes from it (CODE_FILL) in its place with refill_leaf - which
+                     * drops the entry when the new word gives nothing (not valid, A clear, ...).  A stale
+                     * entry lets the guest reach a page it unmapped; leave the entries of the words it did
+                     * not change alone (tests trace-update, trace-unmap). */
+                    for (uint32_t i = first; i <= last; i++) {
+                        uint32_t gpte = vm_guest_word(vm, page + 4 * i);
+                        refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte, CODE_FILL));
                     }
-                    uint32_t gpte = vm_guest_word(vm, page + 4 * i);
-                    refill_leaf(vm, sp, i, gpte, make_spte(vm, role, gpte, CODE_FILL));
+                    /* LAB 3 STUB */
+                    // /* lab 3: not written yet.  The stub drops the whole shadow table: correct, but every
+                    //  * page it mapped takes a hidden fault again. */
+                    // (void)first, (void)last, (void)refill_leaf;
+                    // drop(vm, sp);
+                    // continue;
+                    /* LAB 3 END */
                 }
             }
     }
