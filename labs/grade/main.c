@@ -17,9 +17,6 @@
 
 #include "grade_impl.h"
 
-/* TEMPORARY while the labs are written: a lab not linked in is left out. */
-extern const struct lab lab1 __attribute__((weak)), lab2 __attribute__((weak)), lab3 __attribute__((weak)),
-    lab4 __attribute__((weak)), lab5 __attribute__((weak));
 static const struct lab *const all_labs[] = {&lab1, &lab2, &lab3, &lab4, &lab5};
 enum { NLABS = sizeof all_labs / sizeof all_labs[0] };
 
@@ -312,10 +309,6 @@ int main(int argc, char **argv)
         o.build = build;
     }
     const struct lab *lab = all_labs[n - 1];
-    if (!lab) {
-        fprintf(stderr, "grade: lab %ld is not written yet\n", n);
-        return 2;
-    }
     size_t nextra = 0;
     struct lab_test *extra = o.extra ? extra_tests((int)n, o.extra, &nextra) : NULL;
     if (o.extra && !extra && nextra == (size_t)-1)
