@@ -440,10 +440,17 @@ static void test_hidden_tests(void)
                "        li    a0, 3\n"
                "        halt  a0\n");
     fclose(f);
-    CU_ASSERT_EQUAL(sh("printf 'h\\n' > " CHECK_DIR "/extra/lab2/hello.expect && cp " CHECK_DIR
-                       "/extra/lab2/hello.s " CHECK_DIR "/extra/lab2/wrong.s && printf 'g\\n' > " CHECK_DIR
-                       "/extra/lab2/wrong.expect"),
-                    0);
+    static const char *const files[][2] = {
+        {CHECK_DIR "/extra/lab2/hello.expect", "h\n"},
+        {CHECK_DIR "/extra/lab2/wrong.expect", "g\n"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        FILE *e = fopen(files[i][0], "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        fputs(files[i][1], e);
+        fclose(e);
+    }
+    CU_ASSERT_EQUAL(sh("cp " CHECK_DIR "/extra/lab2/hello.s " CHECK_DIR "/extra/lab2/wrong.s"), 0);
     sh("make -C " TREE " --no-print-directory grade LAB=2 GRADE_EXTRA=$PWD/" CHECK_DIR "/extra");
     struct graded g;
     CU_ASSERT_FATAL(read_grade(2, &g));

@@ -159,7 +159,7 @@ static void run_hidden(struct lab_ctx *t)
     char *expect = h->expect[0] ? read_all(h->expect) : NULL;
     if (expect && strcmp(expect, nat.out))
         lab_fail(t, (struct lab_failure){
-                        .expected = lab_str(t, "the console of %s", h->expect),
+                        .expected = lab_str(t, "the console of %s:\n%s", h->expect, expect),
                         .happened = lab_str(t, "on the bare machine it printed:\n%s", nat.out),
                     });
     free(expect);
