@@ -202,6 +202,13 @@ run:
 
 # --- tests ---------------------------------------------------------------------
 
+# A lab handout has no developers' tests (docs/labs/README.md): the
+# targets that run them say so instead of failing on a missing file.
+.PHONY: not-in-handout
+not-in-handout:
+	@test -f tests/main.c || { echo "make: the developers' tests are not part of a lab handout;" \
+	    "'make grade' grades your lab (docs/labs/README.md)" >&2; exit 2; }
+
 deps:
 	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh $(TEST_PACKAGES)
 
@@ -233,7 +240,7 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 # The sanitized tools serve every suite but `valgrind`, which runs the
 # optimised tools of build/bin under Valgrind (the two checkers do not mix).
 # The last line is the sum of both runs, "N passed, N failed".
-check: deps
+check: not-in-handout deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all \
 	    $(BUILD)/labs/grade $(BUILD)/labs/handout
 	@rm -f $(BUILD)/check.tally
@@ -245,19 +252,19 @@ check: deps
 # The CPU loop's portable fallback (isa/cpu_exec.c): a switch instead of
 # label addresses, in a build of its own, through the suites of the loop.
 SWITCH_SUITES := loop ref insn trap mmu timer stepping debug difftest guestmode guestcorners guestdiff
-check-switch: deps
+check-switch: not-in-handout deps
 	@$(MAKE) --no-print-directory guest # the suites read the guest OS from $(BUILD), whatever builds the CPU
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/switch CPPFLAGS='$(CPPFLAGS) -DVMLAB_SWITCH_DISPATCH' \
 	    check SUITES='$(SWITCH_SUITES)'
 
 # The CPU loop with forwarded forms (-DVMLAB_FORWARD, isa/cpu_exec.c), in a
 # build of its own, through the same suites.
-check-forward: deps
+check-forward: not-in-handout deps
 	@$(MAKE) --no-print-directory guest # the suites read the guest OS from $(BUILD), whatever builds the CPU
 	$(MAKE) --no-print-directory BUILD=$(BUILD)/forward CPPFLAGS='$(CPPFLAGS) -DVMLAB_FORWARD' \
 	    check SUITES='$(SWITCH_SUITES)'
 
-difftest: deps
+difftest: not-in-handout deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) $(GUEST_KERNEL) $(GUEST_KERNEL_PV)
 	VMLAB_DIFFTEST=1 VMLAB_BIN=$(BUILD)/san/bin $(BUILD)/san/tests/vmlab-tests $(DIFFTEST_ALL)
 
@@ -267,7 +274,7 @@ $(BUILD)/rel/tests/vmlab-tests: $(call obj,rel,$(TEST_SRC)) $(BUILD)/rel/obj/too
 	@mkdir -p $(dir $@)
 	$(CC) $^ $(HOST_LDFLAGS) -lcunit -o $@
 
-valgrind: deps
+valgrind: not-in-handout deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/tests/vmlab-tests $(addprefix $(BUILD)/bin/,$(TOOLS))
 	VMLAB_BIN=$(BUILD)/bin valgrind -q --error-exitcode=1 --leak-check=full $(BUILD)/rel/tests/vmlab-tests
 
@@ -392,7 +399,7 @@ $(BUILD)/rel/bench: $(call obj,rel,$(BENCH_SRC)) $(call libs,rel,$(ALL_LIBS))
 	$(CC) $^ -o $@
 
 # BENCH_ROUNDS: how many interleaved rounds each figure is the median of.
-bench: $(BUILD)/rel/bench
+bench: not-in-handout $(BUILD)/rel/bench
 	$(BUILD)/rel/bench $(if $(BENCH_ROUNDS),-n $(BENCH_ROUNDS))
 
 # Counts, not times (docs/performance.md): FNV_SHORT and FNV_LONG iterations
@@ -455,7 +462,7 @@ MUTATE_OUT     ?= $(BUILD)/mutate
 $(BUILD)/rel/mutate: $(call obj,rel,tests/mutate/mutate.c $(MUTATOR_SRC)) $(call lib,rel,isa)
 	$(CC) $^ -o $@
 
-mutate: deps
+mutate: not-in-handout deps
 	@$(MAKE) --no-print-directory $(BUILD)/rel/mutate $(BUILD)/rel/tests/vmlab-tests all
 	MUTATE_ONLY="$(MUTATE_ONLY)" tests/mutate/run.sh $(BUILD)/rel/mutate "$(MUTATE_FILES)" "$(MUTATE_JOBS)" "$(MUTATE_SUITES)" "$(MUTATE_TIMEOUT)" "$(MUTATE_OUT)"
 

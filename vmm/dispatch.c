@@ -93,21 +93,21 @@ static void dispatch_trap(struct vm *vm, const struct vm_exit *x)
 {
     /* LAB 2 BEGIN dispatch-trap: route one trap of the deprivileged guest.
      * The real CPU ran the guest in real user mode and stopped on a trap
-     * (x->cause, x->pc, x->addr: isa/machine.h, struct vm_exit).  Decide by
-     * the trap's code, CAUSE_CODE(x->cause), and the guest's *virtual* mode,
-     * vm_user(vm), and answer with one of emulate(vm, x), reflect(vm, cause,
-     * badaddr) or to_mmu(vm, x) above (docs/vmm.md sections 2 and 3):
-     *  - privileged: the guest kernel's own instruction (virtual supervisor
-     *    mode) is emulated; in virtual user mode the guest's user program
-     *    misbehaved, and the guest's kernel must see the trap;
-     *  - page fault: the MMU's (the shadow pager answers it);
-     *  - misaligned: reflected, but the real CPU always ran in user mode, so
-     *    the CAUSE_USER bit it set must be made to tell the guest's mode
-     *    (docs/isa.md section 6);
-     *  - syscall, break, hcall, illegal, div-zero: reflected as they are;
-     *  - anything else cannot happen here: vm_fail(vm, "VMM bug: ...").
-     * Tests: emulate-privileged, reflect-syscall, reflect-user-privileged,
-     * misaligned-user-bit, and every test after them. */
+     * (x->cause, x->pc, x->addr: isa/machine.h, struct vm_exit).  For each
+     * trap code, CAUSE_CODE(x->cause) (isa/arch.h), decide who must handle
+     * it, and answer with one of the three functions above:
+     *  - emulate(vm, x): what the guest's bare machine would have executed;
+     *  - reflect(vm, cause, badaddr): what the bare machine would have
+     *    trapped into the guest's own handler - with the cause, badaddr and
+     *    mode bits the guest would have seen there (docs/isa.md section 6);
+     *  - to_mmu(vm, x): what happened only because the real CPU runs on the
+     *    VMM's shadow tables, not the guest's.
+     * The real CPU always ran the guest in user mode; the guest's own mode
+     * is vm_user(vm).  Which of the two does each decision depend on?  A
+     * trap that cannot happen here: vm_fail(vm, "VMM bug: ...").
+     * (docs/vmm.md sections 2 and 3.)  Tests: emulate-privileged,
+     * reflect-syscall, reflect-user-privileged, misaligned-user-bit, and
+     * every test after them. */
     switch (CAUSE_CODE(x->cause)) {
     case CAUSE_PRIV:
         if (!vm_user(vm))

@@ -144,7 +144,8 @@ void interp_exec(struct vm *vm, const struct isa_fields *fields)
      *  - every other end (and halt, deadlock): the VM waits for nothing
      *    (waiting_input = false), and the instruction counts: vm->st.emulated
      *    and vm->st.emulated_by_op[f.op], one each (--stats prints them).
-     * (sensitive_exec already retired it: instret, cycles and pc.)
+     * (sensitive_exec already retired it: instret, cycles and pc.)  Do not
+     * return on the other paths: the code after the region must still run.
      * Tests: emulate-privileged, halt-deadlock, console-input. */
     if (__builtin_expect(r != SENSITIVE_DONE, 0)) {
         if (r == SENSITIVE_STALLED) {

@@ -176,8 +176,10 @@ void l2_run_vmm(const struct l2_guest *g, struct l2_end *e)
     memset(e, 0, sizeof *e);
     char err[300];
     /* vrun's VMM: 4 MiB of shadow tables, and room for the technique's own
-     * frames (none for trap-and-emulate) */
-    struct vmm_config vc = {.shadow_frames = SHADOW_FRAMES};
+     * frames (none for trap-and-emulate); the isolation checker on, as
+     * vrun --check-isolation: a VM left on the wrong shadow root is caught
+     * even where the guest would not notice */
+    struct vmm_config vc = {.shadow_frames = SHADOW_FRAMES, .check_isolation = true};
     struct host h = {.in = g->input, .waits = g->input_waits};
     struct vmm *v = vmm_new(&vc, mem_of(g) + (SHADOW_FRAMES + 64) * PAGE_SIZE, err, sizeof err);
     struct vm *vm = NULL;
@@ -266,6 +268,10 @@ const char *l2_end_summary(struct lab_ctx *t, const struct l2_end *e)
                        num(t, STORM_EXITS), insns(t, e->instret), e->last_exit);
     if (e->state == VM_FAILED)
         return lab_str(t, "was stopped by the VMM after %s: %s", insns(t, e->instret), e->message);
+    if (e->state == VM_ISOLATION)
+        return lab_str(t, "was stopped by the isolation checker after %s (the VM could reach what the guest "
+                          "should not: docs/vmm.md section 8.1): %s",
+                       insns(t, e->instret), e->message);
     if (e->state == VM_HALTED)
         return lab_str(t, "halted with 0x%x after %s", e->value, insns(t, e->instret));
     if (e->state == VM_DOUBLE_FAULT)
