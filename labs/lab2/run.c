@@ -260,6 +260,20 @@ static const char *insns(struct lab_ctx *t, uint64_t n)
     return lab_str(t, "%s instruction%s", num(t, n), n == 1 ? "" : "s");
 }
 
+/* Which of the student's routines an invariant of the checker points at. */
+static const char *isolation_hint(const char *message)
+{
+    if (strstr(message, "(real-ptb)"))
+        return "; the real CPU is not on the shadow root of the guest's mode: a change of mode, paging or ptb "
+               "was not passed on to the MMU (guest_status_written and guest_ptb_written, region mmu-hooks; "
+               "reflect_trap's activate, region reflect-trap)";
+    if (strstr(message, "(vcpu)"))
+        return "; the virtual CPU's state disagrees with itself: its counts (interp_exec's end, region "
+               "interp-result) or its shadow roots against its ptb (guest_ptb_written and "
+               "guest_status_written, region mmu-hooks)";
+    return "";
+}
+
 const char *l2_end_summary(struct lab_ctx *t, const struct l2_end *e)
 {
     if (e->storm)
@@ -270,8 +284,8 @@ const char *l2_end_summary(struct lab_ctx *t, const struct l2_end *e)
         return lab_str(t, "was stopped by the VMM after %s: %s", insns(t, e->instret), e->message);
     if (e->state == VM_ISOLATION)
         return lab_str(t, "was stopped by the isolation checker after %s (the VM could reach what the guest "
-                          "should not: docs/vmm.md section 8.1): %s",
-                       insns(t, e->instret), e->message);
+                          "should not: docs/vmm.md section 8.1)%s: %s",
+                       insns(t, e->instret), isolation_hint(e->message), e->message);
     if (e->state == VM_HALTED)
         return lab_str(t, "halted with 0x%x after %s", e->value, insns(t, e->instret));
     if (e->state == VM_DOUBLE_FAULT)
