@@ -465,6 +465,29 @@ static void test_hidden_tests(void)
     CU_ASSERT(wrong);
 }
 
+/* A teaching assistant's batch: a solved and an untouched submission of
+ * lab 2, graded from a copy each (labs/grade-submissions.sh). */
+static void test_grade_submissions(void)
+{
+    CU_ASSERT_FATAL(tree_ready);
+    CU_ASSERT_FATAL(handout("--lab 0"));
+    CU_ASSERT_EQUAL_FATAL(sh("rm -rf " CHECK_DIR "/subs " CHECK_DIR "/out.csv* && mkdir -p " CHECK_DIR "/subs && "
+                             "build/labs/handout --lab 2 . " CHECK_DIR "/subs/untouched && "
+                             "build/labs/handout --lab 0 . " CHECK_DIR "/subs/solved"),
+                          0);
+    CU_ASSERT_EQUAL(sh("GRADE_HANDOUT=$PWD/" TREE " labs/grade-submissions.sh 2 " CHECK_DIR "/subs " CHECK_DIR
+                       "/out.csv"),
+                    0);
+    char *csv = slurp(CHECK_DIR "/out.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "name,score,max_score,status\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\nsolved,100,100,graded\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\nuntouched,0,100,graded\n"));
+    free(csv);
+    struct stat st;
+    CU_ASSERT(stat(CHECK_DIR "/out.csv.d/solved.json", &st) == 0);
+}
+
 void suite_labs(void)
 {
     CU_pSuite s = CU_add_suite("labs", NULL, NULL);
@@ -479,4 +502,5 @@ void suite_labs(void)
     CU_add_test(s, "with the reference regions put back every lab scores full", test_reference_full);
     CU_add_test(s, "each kept mistake fails its tests with its messages", test_mistakes);
     CU_add_test(s, "an instructor's hidden tests are graded", test_hidden_tests);
+    CU_add_test(s, "a batch of submissions is graded into one CSV", test_grade_submissions);
 }
