@@ -152,7 +152,8 @@ help:
 	@echo "              regenerate docs/experiments.md and its plots (installs gnuplot if missing)"
 	@echo "make grade LAB=N  lab N's tests (docs/labs/), a verdict and points each and the score,"
 	@echo "              also in build/labs/labN/grade.json; GRADE_EXTRA=DIR adds an instructor's"
-	@echo "              hidden tests (DIR/labN/*.s); in a handout LAB defaults to its lab"
+	@echo "              hidden tests (DIR/labN/*.s), TESTS='a b' only those; in a handout LAB"
+	@echo "              defaults to its lab"
 	@echo "make lab-handout LAB=N DEST=DIR  lab N's starter tree: the regions of lab N and"
 	@echo "              the labs after it replaced by stubs (docs/labs/README.md)"
 	@echo "make clean    remove build/"
@@ -468,7 +469,8 @@ mutate: not-in-handout deps
 
 # --- the labs (docs/labs/README.md) ----------------------------------------------
 #
-# The autograder, build/labs/grade: the runner (labs/grade/) and every
+# The autograder, build/labs/grade (made by `make` too, so that it never
+# runs a VMM older than the libraries a student just changed): the runner (labs/grade/) and every
 # lab's tests (labs/labN/*.c), which may use every library, like tests/.
 # The handout maker, build/labs/handout (labs/handout/), uses none.  In a
 # handout, the file LAB holds its lab's number: `make grade` grades it.
@@ -476,6 +478,7 @@ LAB_INC         := $(ALL_INC) -Ilabs/grade -Ilabs/handout
 LAB_GRADE_SRC   := $(sort $(wildcard labs/grade/*.c) $(wildcard labs/lab[0-9]*/*.c))
 LAB_HANDOUT_SRC := $(sort $(wildcard labs/handout/*.c))
 LAB             ?= $(shell cat LAB 2>/dev/null)
+TESTS           ?=
 GRADE_JOBS      ?= 2
 
 $(BUILD)/labs/grade: $(call obj,rel,$(LAB_GRADE_SRC)) $(call libs,rel,$(ALL_LIBS))
@@ -489,12 +492,14 @@ grade:
 	@$(if $(LAB),,echo "make grade: say which lab: make grade LAB=N (1 to 5)" >&2; exit 2)
 	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
 	@$(MAKE) --no-print-directory all $(BUILD)/labs/grade
-	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB)
+	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB) $(TESTS)
 
 lab-handout: $(BUILD)/labs/handout
 	@$(if $(LAB),,echo "make lab-handout: say which lab: make lab-handout LAB=N DEST=DIR" >&2; exit 2)
 	@$(if $(DEST),,echo "make lab-handout: say where: make lab-handout LAB=N DEST=DIR" >&2; exit 2)
 	$(BUILD)/labs/handout --lab $(LAB) . $(DEST)
+
+all: $(BUILD)/labs/grade
 
 # --- install -------------------------------------------------------------------
 
