@@ -28,7 +28,8 @@
 #define TIMEOUT 20
 
 #define LOOK_SCAN "vmm/bt.c, translate (region bt-scan); docs/vmm.md section 12, \"An exit on a trap word\""
-#define LOOK_INVALIDATE "vmm/bt.c, guest_wrote (region bt-invalidate); docs/vmm.md section 12, \"The guest cannot tell\""
+#define LOOK_INVALIDATE                                                                                                \
+    "vmm/bt.c, guest_wrote (region bt-invalidate); docs/vmm.md section 12, \"The guest cannot tell\""
 
 /* --- helpers --- */
 
@@ -80,10 +81,7 @@ static const char *guest(struct lab_ctx *t, const char *name)
     return elf;
 }
 
-static const char *kernel(struct lab_ctx *t)
-{
-    return lab_str(t, "%s/guest-os/kernel.elf", lab_build(t));
-}
+static const char *kernel(struct lab_ctx *t) { return lab_str(t, "%s/guest-os/kernel.elf", lab_build(t)); }
 
 /* Run vrun with args (NULL-terminated, at most 12); stdin empty. */
 static bool vrun(struct lab_ctx *t, struct lab_run *r, const char *const *args)
@@ -149,7 +147,7 @@ static char *bt_stats(struct lab_ctx *t, const char *image, const char *isa, con
 {
     const char *json = lab_str(t, "%s/bt-%s.json", lab_scratch(t), isa);
     struct lab_run r;
-    const char *args[] = {"--technique", "bt", "--isa", isa, "--stats-json", json, image,
+    const char *args[] = {"--technique",          "bt", "--isa", isa, "--stats-json", json, image,
                           boot ? "--boot" : NULL, boot, NULL};
     if (!vrun(t, &r, args))
         return NULL;
@@ -181,12 +179,11 @@ static uint64_t stat_of(struct lab_ctx *t, const char *json, const char *key)
 
 /* vrun --lockstep under bt: true if the bare machine and the VMM agree at
  * every instruction; else a failure with the lockstep's report. */
-static bool lockstep_agrees(struct lab_ctx *t, const char *image, const char *isa, const char *boot,
-                            const char *what, const char *look, const char *vmon)
+static bool lockstep_agrees(struct lab_ctx *t, const char *image, const char *isa, const char *boot, const char *what,
+                            const char *look, const char *vmon)
 {
     struct lab_run r;
-    const char *args[] = {"--lockstep", "--technique", "bt", "--isa", isa, image,
-                          boot ? "--boot" : NULL, boot, NULL};
+    const char *args[] = {"--lockstep", "--technique", "bt", "--isa", isa, image, boot ? "--boot" : NULL, boot, NULL};
     if (!vrun(t, &r, args))
         return false;
     const char *report = said(t, &r);
@@ -200,7 +197,9 @@ static bool lockstep_agrees(struct lab_ctx *t, const char *image, const char *is
         report = lab_str(t, "%s%s(run without --lockstep, the VMM stopped the VM: %s)", report,
                          *report && report[strlen(report) - 1] == '\n' ? "" : "\n", stopped);
     lab_fail(t, (struct lab_failure){
-                    .expected = lab_str(t, "%s: the VMM (--technique bt --isa %s) and the bare machine agree after every instruction", what, isa),
+                    .expected = lab_str(
+                        t, "%s: the VMM (--technique bt --isa %s) and the bare machine agree after every instruction",
+                        what, isa),
                     .happened = lab_str(t, "vrun --lockstep --technique bt --isa %s %s%s%s%s: %s", isa, image,
                                         boot ? " --boot '" : "", boot ? boot : "", boot ? "'" : "",
                                         r.timed_out ? "timed out" : tail(t, report)),
@@ -218,7 +217,8 @@ static long host_patchable(struct lab_ctx *t, const char *image, enum isa_varian
     struct elf_image img;
     char err[256];
     if (!elf_read_file(image, &img, err, sizeof err)) {
-        lab_fail(t, (struct lab_failure){.expected = lab_str(t, "to read %s", image), .happened = lab_str(t, "%s", err)});
+        lab_fail(t,
+                 (struct lab_failure){.expected = lab_str(t, "to read %s", image), .happened = lab_str(t, "%s", err)});
         return -1;
     }
     long n = 0;
@@ -359,7 +359,9 @@ static void test_vpg_answers(struct lab_ctx *t)
         lab_note(t, "%s: yours %s, vpg's %s", q[i].key, set, vpg);
         if (strcmp(set, vpg))
             lab_fail(t, (struct lab_failure){
-                            .expected = lab_str(t, "%s: the instructions that break Theorem %d on %s, as vpg --isa %s lists them (\"none\" if it holds)",
+                            .expected = lab_str(t,
+                                                "%s: the instructions that break Theorem %d on %s, as vpg --isa %s "
+                                                "lists them (\"none\" if it holds)",
                                                 q[i].key, q[i].theorem, q[i].isa, q[i].isa),
                             .happened = lab_str(t, "you wrote \"%s\" (read as: %s)", mine, set),
                             .vmon = NULL,
@@ -420,24 +422,35 @@ static void test_lockstep_answers(struct lab_ctx *t)
     const char *insn = answer(t, a, "divergence-instruction");
     const char *native = answer(t, a, "divergence-native");
     const char *vmm = answer(t, a, "divergence-vmm");
-    const char *fresh = lab_str(t, "after instruction %lu, pc 0x%08" PRIx32 " <%s>, \"%s\", native 0x%08" PRIx32 ", vmm 0x%08" PRIx32,
-                                d.after, d.pc, d.sym, d.insn, d.native, d.vmm);
+    const char *fresh =
+        lab_str(t, "after instruction %lu, pc 0x%08" PRIx32 " <%s>, \"%s\", native 0x%08" PRIx32 ", vmm 0x%08" PRIx32,
+                d.after, d.pc, d.sym, d.insn, d.native, d.vmm);
     lab_note(t, "fresh run: %s", fresh);
     if (after && !same_number(after, d.after))
-        lab_fail(t, (struct lab_failure){.expected = lab_str(t, "divergence-after: %lu (the instructions both ran alike before the first difference)", d.after),
-                                         .happened = lab_str(t, "you wrote %s", after)});
+        lab_fail(t, (struct lab_failure){
+                        .expected = lab_str(
+                            t, "divergence-after: %lu (the instructions both ran alike before the first difference)",
+                            d.after),
+                        .happened = lab_str(t, "you wrote %s", after)});
     /* the pc by number or by symbol: code may move, the place does not */
     if (pc && !same_number(pc, d.pc) && strcmp(pc, d.sym) && !strstr(pc, lab_str(t, "<%s>", d.sym)))
-        lab_fail(t, (struct lab_failure){.expected = lab_str(t, "divergence-pc: 0x%08" PRIx32 " (or <%s>)", d.pc, d.sym),
-                                         .happened = lab_str(t, "you wrote %s", pc)});
+        lab_fail(t,
+                 (struct lab_failure){.expected = lab_str(t, "divergence-pc: 0x%08" PRIx32 " (or <%s>)", d.pc, d.sym),
+                                      .happened = lab_str(t, "you wrote %s", pc)});
     if (insn && strcmp(mnemonic_set(t, insn), mnemonic_set(t, d.insn)))
         lab_fail(t, (struct lab_failure){.expected = lab_str(t, "divergence-instruction: %s", d.insn),
                                          .happened = lab_str(t, "you wrote %s", insn)});
     if (native && !same_number(native, d.native))
-        lab_fail(t, (struct lab_failure){.expected = lab_str(t, "divergence-native: 0x%08" PRIx32 " (what the bare machine's %s holds after it)", d.native, d.reg),
+        lab_fail(t, (struct lab_failure){.expected = lab_str(t,
+                                                             "divergence-native: 0x%08" PRIx32
+                                                             " (what the bare machine's %s holds after it)",
+                                                             d.native, d.reg),
                                          .happened = lab_str(t, "you wrote %s", native)});
     if (vmm && !same_number(vmm, d.vmm))
-        lab_fail(t, (struct lab_failure){.expected = lab_str(t, "divergence-vmm: 0x%08" PRIx32 " (what the guest's %s holds under trap-and-emulate)", d.vmm, d.reg),
+        lab_fail(t, (struct lab_failure){.expected = lab_str(t,
+                                                             "divergence-vmm: 0x%08" PRIx32
+                                                             " (what the guest's %s holds under trap-and-emulate)",
+                                                             d.vmm, d.reg),
                                          .happened = lab_str(t, "you wrote %s", vmm)});
 out:
     free(a);
@@ -445,16 +458,21 @@ out:
 
 /* --- Part B: binary translation --- */
 
-#define VMON_SENSITIVE "vmon --technique bt --isa x86like sensitive.elf: catch translated, continue (each block: its length and how many words were patched), x/16w _start (the guest's words); vrun --lockstep --technique bt --isa x86like sensitive.elf"
+#define VMON_SENSITIVE                                                                                                 \
+    "vmon --technique bt --isa x86like sensitive.elf: catch translated, continue (each block: its length and how "     \
+    "many words were patched), x/16w _start (the guest's words); vrun --lockstep --technique bt --isa x86like "        \
+    "sensitive.elf"
 
 static void test_bt_supervisor(struct lab_ctx *t)
 {
     const char *elf = guest(t, "sensitive");
     if (elf)
-        lockstep_agrees(t, elf, "x86like", NULL,
-                        "labs/lab5/guests/sensitive.s (rdsr, wrsr, rdptb in supervisor mode)", LOOK_SCAN,
-                        lab_str(t, "vrun --lockstep --technique bt --isa x86like %s names the first instruction that differs; "
-                                   "vmon --technique bt --isa x86like %s: break at it, catch translated, continue", elf, elf));
+        lockstep_agrees(
+            t, elf, "x86like", NULL, "labs/lab5/guests/sensitive.s (rdsr, wrsr, rdptb in supervisor mode)", LOOK_SCAN,
+            lab_str(t,
+                    "vrun --lockstep --technique bt --isa x86like %s names the first instruction that differs; "
+                    "vmon --technique bt --isa x86like %s: break at it, catch translated, continue",
+                    elf, elf));
 }
 
 static void test_bt_every_sensitive(struct lab_ctx *t)
@@ -469,10 +487,17 @@ static void test_bt_every_sensitive(struct lab_ctx *t)
     uint64_t patched = stat_of(t, json, "patched"), blocks = stat_of(t, json, "blocks");
     if (patched != (uint64_t)want)
         lab_fail(t, (struct lab_failure){
-                        .expected = lab_str(t, "%ld words patched: sensitive.s runs all its code, and its blocks hold %ld rdsr, wrsr and rdptb (several in one block)",
+                        .expected = lab_str(t,
+                                            "%ld words patched: sensitive.s runs all its code, and its blocks hold %ld "
+                                            "rdsr, wrsr and rdptb (several in one block)",
                                             want, want),
-                        .happened = lab_str(t, "the VMM counted %" PRIu64 " patched (translation.patched in --stats-json), in %" PRIu64 " blocks%s",
-                                            patched, blocks, patched < (uint64_t)want ? ": some sensitive instruction of a block was copied as it is" : ": more than the unprivileged sensitive ones"),
+                        .happened = lab_str(t,
+                                            "the VMM counted %" PRIu64
+                                            " patched (translation.patched in --stats-json), in %" PRIu64 " blocks%s",
+                                            patched, blocks,
+                                            patched < (uint64_t)want
+                                                ? ": some sensitive instruction of a block was copied as it is"
+                                                : ": more than the unprivileged sensitive ones"),
                         .look = LOOK_SCAN,
                         .vmon = VMON_SENSITIVE,
                     });
@@ -491,8 +516,13 @@ static void test_bt_rule(struct lab_ctx *t)
         uint64_t patched = stat_of(t, json, "patched");
         if (patched != 0)
             lab_fail(t, (struct lab_failure){
-                            .expected = "0 words patched on --isa pg: there every sensitive instruction traps in user mode by itself (isa_insns[op].traps_in_user[ISA_PG])",
-                            .happened = lab_str(t, "%" PRIu64 " patched on pg, more than the unprivileged sensitive ones (none on pg): the scan patches by opcode, not by the VM's ISA (vm->vmm->cfg.isa)", patched),
+                            .expected = "0 words patched on --isa pg: there every sensitive instruction traps in user "
+                                        "mode by itself (isa_insns[op].traps_in_user[ISA_PG])",
+                            .happened = lab_str(
+                                t,
+                                "%" PRIu64 " patched on pg, more than the unprivileged sensitive ones (none on pg): "
+                                           "the scan patches by opcode, not by the VM's ISA (vm->vmm->cfg.isa)",
+                                patched),
                             .look = LOOK_SCAN,
                         });
         lockstep_agrees(t, elf, "pg", NULL, "sensitive.s on pg", LOOK_SCAN, NULL);
@@ -505,8 +535,11 @@ static void test_bt_usermode(struct lab_ctx *t)
     const char *elf = guest(t, "usermode");
     if (!elf)
         return;
-    const char *vmon = lab_str(t, "vmon --technique bt --isa x86like %s: break user2, continue, step, info cpu (the virtual status beside the real one); "
-                                  "vrun --lockstep --technique bt --isa x86like %s", elf, elf);
+    const char *vmon = lab_str(t,
+                               "vmon --technique bt --isa x86like %s: break user2, continue, step, info cpu (the "
+                               "virtual status beside the real one); "
+                               "vrun --lockstep --technique bt --isa x86like %s",
+                               elf, elf);
     /* Everything up to user2 agrees (the kernel's rdsr/wrsr, user code with
      * paging off, translated); user2's rdsr, user mode with paging on, runs
      * untranslated and reads the real status: the first difference. */
@@ -517,12 +550,15 @@ static void test_bt_usermode(struct lab_ctx *t)
         return;
     const char *report = said(t, &r);
     if (!parse_divergence(report, &d) || strcmp(d.sym, "user2") || !strstr(report, "in user mode: rdsr")) {
-        lab_fail(t, (struct lab_failure){
-                        .expected = "the bare machine and bt to agree up to the first rdsr at <user2> (user mode, paging on), and to differ there: that user code runs untranslated, as on the real CPU, and reads the real status (docs/vmm.md section 12: virtual user mode runs untranslated)",
-                        .happened = lab_str(t, "vrun --lockstep --technique bt --isa x86like %s: %s", elf, tail(t, report)),
-                        .look = LOOK_SCAN,
-                        .vmon = vmon,
-                    });
+        lab_fail(
+            t, (struct lab_failure){
+                   .expected = "the bare machine and bt to agree up to the first rdsr at <user2> (user mode, paging "
+                               "on), and to differ there: that user code runs untranslated, as on the real CPU, and "
+                               "reads the real status (docs/vmm.md section 12: virtual user mode runs untranslated)",
+                   .happened = lab_str(t, "vrun --lockstep --technique bt --isa x86like %s: %s", elf, tail(t, report)),
+                   .look = LOOK_SCAN,
+                   .vmon = vmon,
+               });
         return;
     }
     /* host-side: user2's unprivileged sensitive words, run once each, must
@@ -551,7 +587,12 @@ static void test_bt_usermode(struct lab_ctx *t)
     uint64_t silent = stat_of(t, json, "silent_sensitive");
     if (silent != want)
         lab_fail(t, (struct lab_failure){
-                        .expected = lab_str(t, "%" PRIu64 " sensitive instructions run silently in user mode (those of user2, paging on, untranslated); those of user, with paging off, run from the translation and are emulated", want),
+                        .expected = lab_str(
+                            t,
+                            "%" PRIu64
+                            " sensitive instructions run silently in user mode (those of user2, paging on, "
+                            "untranslated); those of user, with paging off, run from the translation and are emulated",
+                            want),
                         .happened = lab_str(t, "silent_sensitive in --stats-json: %" PRIu64, silent),
                         .look = LOOK_SCAN,
                         .vmon = vmon,
@@ -564,8 +605,10 @@ static void test_bt_selfmod(struct lab_ctx *t)
     const char *elf = guest(t, "selfmod");
     if (!elf)
         return;
-    const char *vmon = lab_str(t, "vmon --technique bt --isa x86like %s: break f, continue, continue (the second call: "
-                                  "x/3w f shows the guest's new words; step shows what really runs); catch translated", elf);
+    const char *vmon = lab_str(t,
+                               "vmon --technique bt --isa x86like %s: break f, continue, continue (the second call: "
+                               "x/3w f shows the guest's new words; step shows what really runs); catch translated",
+                               elf);
     if (!lockstep_agrees(t, elf, "x86like", NULL, "labs/lab5/guests/selfmod.s (rewrites f after running it)",
                          LOOK_INVALIDATE, vmon))
         return;
@@ -575,7 +618,8 @@ static void test_bt_selfmod(struct lab_ctx *t)
     uint64_t inv = stat_of(t, json, "invalidations");
     if (inv != 2)
         lab_fail(t, (struct lab_failure){
-                        .expected = "2 invalidations: the sw over f's first word, and the first sh over its second (the second sh finds that word no longer translated)",
+                        .expected = "2 invalidations: the sw over f's first word, and the first sh over its second "
+                                    "(the second sh finds that word no longer translated)",
                         .happened = lab_str(t, "translation.invalidations in --stats-json: %" PRIu64, inv),
                         .look = LOOK_INVALIDATE,
                         .vmon = vmon,
@@ -586,8 +630,11 @@ static void test_bt_selfmod(struct lab_ctx *t)
 static void test_bt_os(struct lab_ctx *t)
 {
     const char *k = kernel(t);
-    const char *vmon = lab_str(t, "vrun --lockstep --technique bt --isa x86like %s names the first instruction that differs; "
-                                  "vmon --technique bt --isa x86like %s: break there, catch translated, continue", k, k);
+    const char *vmon =
+        lab_str(t,
+                "vrun --lockstep --technique bt --isa x86like %s names the first instruction that differs; "
+                "vmon --technique bt --isa x86like %s: break there, catch translated, continue",
+                k, k);
     if (!lockstep_agrees(t, k, "x86like", NULL, "the guest OS's demo", LOOK_SCAN, vmon))
         return;
     /* another workload, whole: console and instructions as on the bare machine */
@@ -599,8 +646,11 @@ static void test_bt_os(struct lab_ctx *t)
         return;
     if (b.status != n.status || strcmp(b.out, n.out))
         lab_fail(t, (struct lab_failure){
-                        .expected = lab_str(t, "with --boot '%s', the console and exit status of the bare machine (%d): \"%s\"...", boot, n.status, first_line(t, n.out)),
-                        .happened = lab_str(t, "under bt: status %d, console \"%s\"..., stderr: %s", b.status, first_line(t, b.out), tail(t, b.err)),
+                        .expected = lab_str(
+                            t, "with --boot '%s', the console and exit status of the bare machine (%d): \"%s\"...",
+                            boot, n.status, first_line(t, n.out)),
+                        .happened = lab_str(t, "under bt: status %d, console \"%s\"..., stderr: %s", b.status,
+                                            first_line(t, b.out), tail(t, b.err)),
                         .look = LOOK_SCAN,
                         .vmon = lab_str(t, "vrun --lockstep --technique bt --isa x86like %s --boot '%s'", k, boot),
                     });
@@ -610,7 +660,8 @@ static void test_bt_counts(struct lab_ctx *t)
 {
     const char *k = kernel(t);
     long want = host_patchable(t, k, ISA_X86LIKE);
-    char *x86 = bt_stats(t, k, "x86like", NULL, "vmon --technique bt --isa x86like kernel.elf: catch translated, continue; info stats");
+    char *x86 = bt_stats(t, k, "x86like", NULL,
+                         "vmon --technique bt --isa x86like kernel.elf: catch translated, continue; info stats");
     if (!x86 || want < 0) {
         free(x86);
         return;
@@ -619,21 +670,28 @@ static void test_bt_counts(struct lab_ctx *t)
     struct lab_run r;
     const char *args[] = {"--isa", "pg", "--stats-json", json_pg, k, NULL};
     char *pg = vrun(t, &r, args) ? slurp(json_pg) : NULL;
-    uint64_t blocks = stat_of(t, x86, "blocks"), translated = stat_of(t, x86, "TRANSLATED"), patched = stat_of(t, x86, "patched");
+    uint64_t blocks = stat_of(t, x86, "blocks"), translated = stat_of(t, x86, "TRANSLATED"),
+             patched = stat_of(t, x86, "patched");
     if (blocks == 0 || blocks != translated)
-        lab_fail(t, (struct lab_failure){
-                        .expected = "one TRANSLATED exit per block translated (translation.blocks == exits.TRANSLATED), and some",
-                        .happened = lab_str(t, "%" PRIu64 " blocks, %" PRIu64 " TRANSLATED exits", blocks, translated),
-                        .look = LOOK_SCAN});
+        lab_fail(t,
+                 (struct lab_failure){
+                     .expected =
+                         "one TRANSLATED exit per block translated (translation.blocks == exits.TRANSLATED), and some",
+                     .happened = lab_str(t, "%" PRIu64 " blocks, %" PRIu64 " TRANSLATED exits", blocks, translated),
+                     .look = LOOK_SCAN});
     /* the demo need not reach every one (the test's output lists them) */
     if (patched == 0 || patched > (uint64_t)want)
-        lab_fail(t, (struct lab_failure){
-                        .expected = lab_str(t, "between 1 and %ld words patched in the kernel's demo: its code holds %ld rdsr, wrsr and rdptb (the test's output lists them), and the demo runs some",
-                                            want, want),
-                        .happened = lab_str(t, "translation.patched: %" PRIu64 "%s", patched,
-                                            patched ? ", more than the unprivileged sensitive ones its code holds" : ""),
-                        .look = LOOK_SCAN,
-                        .vmon = "vmon --technique bt --isa x86like kernel.elf: catch translated, continue (each block says how many words it patched)"});
+        lab_fail(t,
+                 (struct lab_failure){
+                     .expected = lab_str(t,
+                                         "between 1 and %ld words patched in the kernel's demo: its code holds %ld "
+                                         "rdsr, wrsr and rdptb (the test's output lists them), and the demo runs some",
+                                         want, want),
+                     .happened = lab_str(t, "translation.patched: %" PRIu64 "%s", patched,
+                                         patched ? ", more than the unprivileged sensitive ones its code holds" : ""),
+                     .look = LOOK_SCAN,
+                     .vmon = "vmon --technique bt --isa x86like kernel.elf: catch translated, continue (each block "
+                             "says how many words it patched)"});
     /* each patched word traps as the privileged instruction does on pg:
      * the same instruction stream, the same emulations */
     static const char *const ops[] = {"rdsr", "wrsr", "rdptb"};
@@ -641,7 +699,10 @@ static void test_bt_counts(struct lab_ctx *t)
         uint64_t a = stat_of(t, x86, ops[i]), b = stat_of(t, pg, ops[i]);
         if (a != b)
             lab_fail(t, (struct lab_failure){
-                            .expected = lab_str(t, "%s emulated as often under bt on x86like as under trap-and-emulate on pg, where it traps by itself: %" PRIu64, ops[i], b),
+                            .expected = lab_str(t,
+                                                "%s emulated as often under bt on x86like as under trap-and-emulate on "
+                                                "pg, where it traps by itself: %" PRIu64,
+                                                ops[i], b),
                             .happened = lab_str(t, "%" PRIu64 " (emulated_by_instruction.%s)", a, ops[i]),
                             .look = LOOK_SCAN});
     }
@@ -651,19 +712,26 @@ static void test_bt_counts(struct lab_ctx *t)
 
 static const struct lab_test tests[] = {
     {"vpg-answers", 10, "ANSWERS.md: which instructions break Theorems 1 and 3 on pg and x86like, as vpg finds",
-     "labs/lab5/ANSWERS.md; tools/vpg.c; docs/isa.md section 10", "vpg; vpg --isa x86like; vpg --isa x86like --json", test_vpg_answers},
-    {"lockstep-answers", 10, "ANSWERS.md: trap-and-emulate's first divergence on x86like, as vrun --lockstep reports it",
-     "labs/lab5/ANSWERS.md; docs/experiments.md section 3", "vrun --lockstep --isa x86like build/guest-os/kernel.elf", test_lockstep_answers},
-    {"bt-supervisor", 15, "sensitive.s (rdsr, wrsr, rdptb in supervisor mode) under bt on x86like agrees with the bare machine at every instruction",
+     "labs/lab5/ANSWERS.md; tools/vpg.c; docs/isa.md section 10", "vpg; vpg --isa x86like; vpg --isa x86like --json",
+     test_vpg_answers},
+    {"lockstep-answers", 10,
+     "ANSWERS.md: trap-and-emulate's first divergence on x86like, as vrun --lockstep reports it",
+     "labs/lab5/ANSWERS.md; docs/experiments.md section 3", "vrun --lockstep --isa x86like build/guest-os/kernel.elf",
+     test_lockstep_answers},
+    {"bt-supervisor", 15,
+     "sensitive.s (rdsr, wrsr, rdptb in supervisor mode) under bt on x86like agrees with the bare machine at every "
+     "instruction",
      LOOK_SCAN, VMON_SENSITIVE, test_bt_supervisor},
-    {"bt-every-sensitive", 10, "every rdsr, wrsr and rdptb of a block is patched, not only the first", LOOK_SCAN, VMON_SENSITIVE,
-     test_bt_every_sensitive},
+    {"bt-every-sensitive", 10, "every rdsr, wrsr and rdptb of a block is patched, not only the first", LOOK_SCAN,
+     VMON_SENSITIVE, test_bt_every_sensitive},
     {"bt-rule", 5, "the scan follows the VM's ISA: on pg nothing is patched", LOOK_SCAN, NULL, test_bt_rule},
-    {"bt-usermode", 10, "user code with paging on runs untranslated (it reads the real status), with paging off from the translation",
+    {"bt-usermode", 10,
+     "user code with paging on runs untranslated (it reads the real status), with paging off from the translation",
      LOOK_SCAN, NULL, test_bt_usermode},
-    {"bt-selfmod", 15, "a guest that rewrites code it ran runs its new code: the translation is invalidated", LOOK_INVALIDATE, NULL,
-     test_bt_selfmod},
-    {"bt-os", 15, "the guest OS under bt on x86like: the demo agrees at every instruction, another workload prints the same",
+    {"bt-selfmod", 15, "a guest that rewrites code it ran runs its new code: the translation is invalidated",
+     LOOK_INVALIDATE, NULL, test_bt_selfmod},
+    {"bt-os", 15,
+     "the guest OS under bt on x86like: the demo agrees at every instruction, another workload prints the same",
      LOOK_SCAN, NULL, test_bt_os},
     {"bt-counts", 10, "blocks, patches and emulations of the guest OS's demo are what the kernel's code implies",
      LOOK_SCAN, NULL, test_bt_counts},
