@@ -465,6 +465,59 @@ static void test_hidden_tests(void)
     CU_ASSERT(wrong);
 }
 
+/* Bad input to the grader, the handout maker and their make targets: a
+ * clear message and a non-zero status, never a crash.  Each line is a
+ * command, the status it must end with, and words its output must hold. */
+static void test_bad_input(void)
+{
+    static const struct {
+        const char *cmd;
+        int status;
+        const char *says;
+    } cases[] = {
+        {"build/labs/grade 9", 2, "'9': not a lab (1 to 5)"},
+        {"build/labs/grade --frobnicate 2", 2, "unknown option '--frobnicate'"},
+        {"build/labs/grade -j 0 2", 2, "-j: not a number from 1 to 3600: '0'"},
+        {"build/labs/grade 2 no-such-test", 2, "lab 2 has no test 'no-such-test'"},
+        {"build/labs/grade --extra " CHECK_DIR "/none 2", 2, "not a directory"},
+        {"build/labs/grade --extra " CHECK_DIR "/badextra 2", 2, "bad.s:1:11: error: points: not a number"},
+        {"build/labs/handout --lab x . " CHECK_DIR "/h", 2, "--lab: not a lab number: 'x'"},
+        {"build/labs/handout --lab 0 --mistake " CHECK_DIR "/bad.mistake . " CHECK_DIR "/h", 2,
+         "needs 'file:', 'region:' and '---'"},
+        {"build/labs/handout --lab 0 --mistake " CHECK_DIR "/stray.mistake . " CHECK_DIR "/h", 1,
+         "no region 'no-such-region' in vmm/reflect.c"},
+        {"build/labs/handout --lab 2 --mistake labs/lab2/mistakes/ptb-ignored.mistake . " CHECK_DIR "/h", 1,
+         "a mistake for a region the handout strips"},
+        {"make --no-print-directory grade LAB=", 2, "say which lab"},
+        {"make --no-print-directory lab-handout LAB=2", 2, "say where"},
+        {"labs/grade-submissions.sh 2", 2, "usage: labs/grade-submissions.sh"},
+        {"labs/grade-submissions.sh x " CHECK_DIR " " CHECK_DIR "/out", 2, "'x': not a lab number"},
+    };
+    CU_ASSERT_EQUAL_FATAL(sh("rm -rf " CHECK_DIR "/badextra " CHECK_DIR "/h && mkdir -p " CHECK_DIR "/badextra/lab2"), 0);
+    static const char *const files[][2] = {
+        {CHECK_DIR "/badextra/lab2/bad.s", "; points: many\n_start: halt zero\n"},
+        {CHECK_DIR "/bad.mistake", "# no header\nfile: vmm/reflect.c\n"},
+        {CHECK_DIR "/stray.mistake", "file: vmm/reflect.c\nregion: no-such-region\n---\nx;\n"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = fopen(files[i][0], "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fputs(files[i][1], f);
+        fclose(f);
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st = sh("%s > " CHECK_DIR "/bad.out 2>&1", cases[i].cmd);
+        char *out = slurp(CHECK_DIR "/bad.out");
+        bool says = out && strstr(out, cases[i].says);
+        if (st != cases[i].status || !says)
+            fprintf(stderr, "labs: '%s': status %d (expected %d), output:\n%s\n", cases[i].cmd, st, cases[i].status,
+                    out ? out : "(none)");
+        CU_ASSERT_EQUAL(st, cases[i].status);
+        CU_ASSERT(says);
+        free(out);
+    }
+}
+
 /* A teaching assistant's batch: a solved and an untouched submission of
  * lab 2, graded from a copy each (labs/grade-submissions.sh). */
 static void test_grade_submissions(void)
@@ -503,4 +556,5 @@ void suite_labs(void)
     CU_add_test(s, "each kept mistake fails its tests with its messages", test_mistakes);
     CU_add_test(s, "an instructor's hidden tests are graded", test_hidden_tests);
     CU_add_test(s, "a batch of submissions is graded into one CSV", test_grade_submissions);
+    CU_add_test(s, "bad input to the grader and the handout maker gets a clear error", test_bad_input);
 }

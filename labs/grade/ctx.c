@@ -92,6 +92,33 @@ void lab_fail(struct lab_ctx *t, struct lab_failure x)
     }
 }
 
+char *lab_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0, n;
+    char *s = malloc(cap);
+    while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *more = realloc(s, cap *= 2);
+            if (!more)
+                free(s);
+            s = more;
+        }
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (s && failed) {
+        free(s);
+        return NULL;
+    }
+    if (s)
+        s[len] = 0;
+    return s;
+}
+
 bool lab_failed(const struct lab_ctx *t) { return t->failures > 0; }
 const char *lab_root(const struct lab_ctx *t) { return t->root; }
 const char *lab_build(const struct lab_ctx *t) { return t->build; }

@@ -89,29 +89,6 @@ static bool read_header(struct hidden *h)
     return true;
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *s = malloc(cap);
-    size_t k;
-    while (s && (k = fread(s + len, 1, cap - len - 1, f)) > 0) {
-        len += k;
-        if (len + 1 == cap) {
-            char *n = realloc(s, cap *= 2);
-            if (!n)
-                free(s);
-            s = n;
-        }
-    }
-    fclose(f);
-    if (s)
-        s[len] = 0;
-    return s;
-}
-
 /* argv for one run: vrun [--native] [--isa X] [--boot S] -n N [VMM options] IMAGE */
 static void run_one(struct lab_ctx *t, const struct hidden *h, const char *elf, bool native, struct lab_run *r)
 {
@@ -156,7 +133,7 @@ static void run_hidden(struct lab_ctx *t)
     }
     struct lab_run nat, vm;
     run_one(t, h, elf, true, &nat);
-    char *expect = h->expect[0] ? read_all(h->expect) : NULL;
+    char *expect = h->expect[0] ? lab_read_file(h->expect) : NULL;
     if (expect && strcmp(expect, nat.out))
         lab_fail(t, (struct lab_failure){
                         .expected = lab_str(t, "the console of %s:\n%s", h->expect, expect),

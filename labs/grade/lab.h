@@ -84,6 +84,10 @@ struct lab_run {
  * command line and a summary of the result go to the output file. */
 bool lab_spawn(struct lab_ctx *t, const char *const argv[], const char *input, int timeout_s, struct lab_run *r);
 
+/* A file's whole text, NUL-terminated (the caller frees it), or NULL when
+ * it cannot be read. */
+char *lab_read_file(const char *path);
+
 /* Assemble src (a path relative to the root, or absolute) into elf with
  * BUILD/bin/vasm (-l and -m beside it); on error the assembler's messages
  * become the failure. */

@@ -269,6 +269,15 @@ static bool run_both(struct lab_ctx *t, const struct guest *g, struct vmm_run *r
     return halted(t, g, vmm, "cache");
 }
 
+/* What run_both leaves to free, and the guest. */
+static void run_both_free(struct guest *g, struct vmm_run *r, struct outcome *bare, struct outcome *vmm)
+{
+    outcome_free(bare);
+    outcome_free(vmm);
+    vmm_free(r->v);
+    elf_free(&g->img);
+}
+
 /* --- fill-first-touch --- */
 
 struct first_touch {
@@ -363,10 +372,7 @@ static void test_first_touch(struct lab_ctx *t)
         else
             same_as_bare(t, &g, &bare, &vmm, "cache");
     }
-    outcome_free(&bare);
-    outcome_free(&vmm);
-    vmm_free(r.v);
-    elf_free(&g.img);
+    run_both_free(&g, &r, &bare, &vmm);
 }
 
 /* --- fill-read-only --- */
@@ -626,10 +632,7 @@ static void trace_test(struct lab_ctx *t, int which)
         else if (which == 2)
             same_as_bare(t, &g, &bare, &vmm, "cache"); /* the whole run: trace-update judges up to the remap only */
     }
-    outcome_free(&bare);
-    outcome_free(&vmm);
-    vmm_free(r.v);
-    elf_free(&g.img);
+    run_both_free(&g, &r, &bare, &vmm);
 }
 
 static void test_trace_update(struct lab_ctx *t) { trace_test(t, 1); }
@@ -732,10 +735,7 @@ static void test_trace_root(struct lab_ctx *t)
         else
             same_as_bare(t, &g, &bare, &vmm, "cache");
     }
-    outcome_free(&bare);
-    outcome_free(&vmm);
-    vmm_free(r.v);
-    elf_free(&g.img);
+    run_both_free(&g, &r, &bare, &vmm);
 }
 static void test_trace_unmap(struct lab_ctx *t) { trace_test(t, 2); }
 
@@ -825,10 +825,7 @@ static void test_new_table(struct lab_ctx *t)
         else
             same_as_bare(t, &g, &bare, &vmm, "cache");
     }
-    outcome_free(&bare);
-    outcome_free(&vmm);
-    vmm_free(r.v);
-    elf_free(&g.img);
+    run_both_free(&g, &r, &bare, &vmm);
 }
 
 /* --- process-switch: equivalence under each policy, the checker on --- */

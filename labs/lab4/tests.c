@@ -57,34 +57,6 @@ static bool json_num(struct lab_ctx *t, const char *json, const char *section, c
     return false;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = 0;
-    return buf;
-}
-
 /* Run the guest OS's workload `boot` under a policy and read its numbers;
  * check that they agree with each other (the counts the stats report are
  * consistent): every page fault counted by kind is an exit of that kind,
@@ -117,7 +89,7 @@ static bool measure(struct lab_ctx *t, const char *policy, const char *boot, boo
         return false;
     }
     free(r.err);
-    char *j = slurp(json);
+    char *j = lab_read_file(json);
     if (!j) {
         lab_fail(t, (struct lab_failure){.expected = lab_str(t, "%s to write %s", s->cmd, json),
                                          .happened = "no such file"});
@@ -395,7 +367,7 @@ static bool cell_value(const char *p, const char *end, double *v, double *unit)
 static void test_answers(struct lab_ctx *t)
 {
     const char *path = lab_str(t, "%s/labs/lab4/ANSWERS.md", lab_root(t));
-    char *a = slurp(path);
+    char *a = lab_read_file(path);
     if (!a) {
         lab_fail(t,
                  (struct lab_failure){

@@ -33,31 +33,6 @@
 
 /* --- helpers --- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *more = realloc(buf, cap *= 2);
-            if (!more) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = more;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 /* The number after "key": in a --stats-json file (the first; one VM). */
 static bool json_num(const char *json, const char *key, uint64_t *v)
 {
@@ -161,7 +136,7 @@ static char *bt_stats(struct lab_ctx *t, const char *image, const char *isa, con
                     });
         return NULL;
     }
-    char *s = slurp(json);
+    char *s = lab_read_file(json);
     if (!s)
         lab_fail(t, (struct lab_failure){.expected = lab_str(t, "vrun to write its statistics to %s", json),
                                          .happened = lab_str(t, "no file: %s", tail(t, r.err))});
@@ -277,7 +252,7 @@ static const char *answer(struct lab_ctx *t, const char *answers, const char *ke
 static char *answers_file(struct lab_ctx *t)
 {
     const char *path = lab_str(t, "%s/labs/lab5/ANSWERS.md", lab_root(t));
-    char *s = slurp(path);
+    char *s = lab_read_file(path);
     if (!s)
         lab_fail(t, (struct lab_failure){.expected = lab_str(t, "your answers in %s", path),
                                          .happened = "the file cannot be read",
@@ -669,7 +644,7 @@ static void test_bt_counts(struct lab_ctx *t)
     const char *json_pg = lab_str(t, "%s/te-pg.json", lab_scratch(t));
     struct lab_run r;
     const char *args[] = {"--isa", "pg", "--stats-json", json_pg, k, NULL};
-    char *pg = vrun(t, &r, args) ? slurp(json_pg) : NULL;
+    char *pg = vrun(t, &r, args) ? lab_read_file(json_pg) : NULL;
     uint64_t blocks = stat_of(t, x86, "blocks"), translated = stat_of(t, x86, "TRANSLATED"),
              patched = stat_of(t, x86, "patched");
     if (blocks == 0 || blocks != translated)
