@@ -243,7 +243,7 @@ DIFFTEST_ALL   := insn trap mmu tlbhole timer console disk determinism hosted st
 # The last line is the sum of both runs, "N passed, N failed".
 check: not-in-handout deps
 	@$(MAKE) --no-print-directory $(BUILD)/san/tests/vmlab-tests $(addprefix $(BUILD)/san/bin/,$(TOOLS)) all \
-	    $(BUILD)/labs/grade $(BUILD)/labs/handout
+	    $(BUILD)/labs/handout
 	@rm -f $(BUILD)/check.tally
 	VMLAB_TALLY=$(BUILD)/check.tally VMLAB_BIN=$(BUILD)/san/bin VMLAB_REL_BIN=$(BUILD)/bin VMLAB_LIB=$(BUILD)/rel/lib \
 	    VMLAB_CC="$(CC)" $(BUILD)/san/tests/vmlab-tests $(foreach s,$(CHECK_SUITES),'$(s)')
@@ -469,9 +469,10 @@ mutate: not-in-handout deps
 
 # --- the labs (docs/labs/README.md) ----------------------------------------------
 #
-# The autograder, build/labs/grade (made by `make` too, so that it never
-# runs a VMM older than the libraries a student just changed): the runner (labs/grade/) and every
+# The autograder, build/labs/grade: the runner (labs/grade/) and every
 # lab's tests (labs/labN/*.c), which may use every library, like tests/.
+# `make` builds it too, so that it never runs a VMM older than the
+# library a student just changed.
 # The handout maker, build/labs/handout (labs/handout/), uses none.  In a
 # handout, the file LAB holds its lab's number: `make grade` grades it.
 LAB_INC         := $(ALL_INC) -Ilabs/grade -Ilabs/handout
@@ -491,7 +492,7 @@ $(BUILD)/labs/handout: $(call obj,rel,$(LAB_HANDOUT_SRC))
 grade:
 	@$(if $(LAB),,echo "make grade: say which lab: make grade LAB=N (1 to 5)" >&2; exit 2)
 	@CC="$(CC) $(HOST_CPPFLAGS)" tests/need-packages.sh readline/readline.h=libreadline-dev
-	@$(MAKE) --no-print-directory all $(BUILD)/labs/grade
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/labs/grade --root . --build $(BUILD) -j $(GRADE_JOBS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB) $(TESTS)
 
 lab-handout: $(BUILD)/labs/handout
